@@ -1,0 +1,179 @@
+package catalog
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// SearchRequest is a search as a client asks it. Typed fields are already parsed by the caller;
+// Sort and Order are the API's words, Cursor is a nextCursor from an earlier page.
+type SearchRequest struct {
+	Text       string
+	Categories []string
+	MinSize    *int64
+	MaxSize    *int64
+	MinSeeders *int64
+	After      time.Time
+	Before     time.Time
+	Sort       string
+	Order      string
+	Limit      int
+	Page       int
+	Cursor     string
+}
+
+// SearchResult is one page of a search.
+type SearchResult struct {
+	Items      []domain.TorrentSummary
+	Total      int
+	TotalExact bool
+	Page       int
+	Limit      int
+	NextCursor string
+}
+
+// Search finds torrents. With no text it lists the catalog with the filters applied.
+func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, error) {
+	c, page, err := criteriaOf(req)
+	if err != nil {
+		return SearchResult{}, err
+	}
+	if err := s.checkCategories(ctx, "category", c.Categories); err != nil {
+		return SearchResult{}, err
+	}
+	fingerprint := c.fingerprint()
+	if req.Cursor != "" {
+		cur, err := decodeCursor(req.Cursor, fingerprint)
+		if err != nil {
+			return SearchResult{}, err
+		}
+		c.Cursor = &cur.Position
+		page = cur.Page
+	}
+	key := s.cache.Key(ctx, KeySpace, "search", fingerprint, pageKey(c))
+	found, err := caching.Fetch(ctx, s.cache, key, s.ttl.Search, func(ctx context.Context) (domain.SearchPage, error) {
+		return s.torrents.Search(ctx, c.SearchCriteria)
+	})
+	if err != nil {
+		return SearchResult{}, err
+	}
+	if s.activity != nil && strings.TrimSpace(c.Text) != "" {
+		s.activity.RecordSearch(ctx, c.Text)
+	}
+	result := SearchResult{Items: found.Items, Total: found.Total, TotalExact: found.TotalExact, Page: page, Limit: c.Limit}
+	if found.Next != nil {
+		result.NextCursor = encodeCursor(cursor{Fingerprint: fingerprint, Page: page + 1, Position: *found.Next})
+	}
+	return result, nil
+}
+
+// criteria is a normalized search, with what identifies it apart from the page.
+type criteria struct{ domain.SearchCriteria }
+
+func criteriaOf(req SearchRequest) (criteria, int, error) {
+	var problems domain.ValidationError
+	c := domain.SearchCriteria{
+		Text: req.Text, MinSize: req.MinSize, MaxSize: req.MaxSize, MinSeeders: req.MinSeeders,
+		After: req.After, Before: req.Before, Limit: req.Limit,
+	}
+	c.Categories = normalizeSlugs(req.Categories)
+	if req.Sort != "" {
+		f, ok := domain.ParseSortField(req.Sort)
+		if !ok {
+			problems.Add("sort", "must be one of relevance, date, seeders, leechers, size, name")
+		}
+		c.Sort = f
+	}
+	if req.Order != "" {
+		o, ok := domain.ParseSortOrder(req.Order)
+		if !ok {
+			problems.Add("order", "must be asc or desc")
+		}
+		c.Order = o
+	}
+	page := req.Page
+	if page == 0 {
+		page = 1
+	}
+	if page < 1 {
+		problems.Add("page", "must be 1 or more")
+		page = 1
+	}
+	if req.Page > 0 && req.Cursor != "" {
+		problems.Add("cursor", "cannot be combined with page")
+	}
+	if err := problems.Err(); err != nil {
+		return criteria{}, 0, err
+	}
+	limit := req.Limit
+	if limit == 0 {
+		limit = domain.DefaultPageSize
+	}
+	if limit >= 1 && limit <= domain.MaxPageSize {
+		c.Offset = (page - 1) * limit
+	}
+	if err := c.Normalize(); err != nil {
+		return criteria{}, 0, err
+	}
+	return criteria{c}, page, nil
+}
+
+func normalizeSlugs(in []string) []string {
+	var out []string
+	seen := make(map[string]bool)
+	for _, item := range in {
+		for _, part := range strings.Split(item, ",") {
+			slug := strings.ToLower(strings.TrimSpace(part))
+			if slug == "" || seen[slug] {
+				continue
+			}
+			seen[slug] = true
+			out = append(out, slug)
+		}
+	}
+	return out
+}
+
+// fingerprint identifies the search apart from its page: a cursor is only valid for the search that
+// made it, and the cache keys every page under it.
+func (c criteria) fingerprint() string {
+	var b strings.Builder
+	b.WriteString(strings.Join(c.Terms, " "))
+	b.WriteByte('|')
+	b.WriteString(strings.Join(slices.Sorted(slices.Values(c.Categories)), ","))
+	for _, p := range []*int64{c.MinSize, c.MaxSize, c.MinSeeders} {
+		b.WriteByte('|')
+		if p != nil {
+			b.WriteString(strconv.FormatInt(*p, 10))
+		}
+	}
+	for _, t := range []time.Time{c.After, c.Before} {
+		b.WriteByte('|')
+		if !t.IsZero() {
+			b.WriteString(strconv.FormatInt(t.Unix(), 10))
+		}
+	}
+	b.WriteByte('|')
+	b.WriteString(string(c.Sort) + " " + string(c.Order) + " " + strconv.Itoa(c.Limit))
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:12])
+}
+
+func pageKey(c criteria) string {
+	if c.Cursor == nil {
+		return "o" + strconv.Itoa(c.Offset)
+	}
+	p := c.Cursor
+	raw, _ := json.Marshal(p)
+	sum := sha256.Sum256(raw)
+	return "c" + hex.EncodeToString(sum[:12])
+}

@@ -1,0 +1,185 @@
+package domain
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Search limits.
+const (
+	MaxSearchTextLength = 200
+	MaxSearchTerms      = 16
+	MaxSearchTermLength = 64
+	DefaultPageSize     = 20
+	MaxPageSize         = 100
+	// MaxSearchOffset bounds page-based paging; deeper pages use a cursor, which costs the same at
+	// any depth.
+	MaxSearchOffset = 10000
+	// SearchCountLimit is where counting stops: above it, a page's total is a lower bound.
+	SearchCountLimit  = 10000
+	MaxCategoryFilter = 16
+)
+
+// SortField is what a search is ordered by. Every order ends with the torrent id, so it is total.
+type SortField string
+
+// The sort fields of the search API.
+const (
+	SortRelevance SortField = "relevance"
+	SortDate      SortField = "date"
+	SortSeeders   SortField = "seeders"
+	SortLeechers  SortField = "leechers"
+	SortSize      SortField = "size"
+	SortName      SortField = "name"
+)
+
+// ParseSortField accepts the API's sort names.
+func ParseSortField(s string) (SortField, bool) {
+	switch f := SortField(s); f {
+	case SortRelevance, SortDate, SortSeeders, SortLeechers, SortSize, SortName:
+		return f, true
+	}
+	return "", false
+}
+
+// SortOrder is ascending or descending.
+type SortOrder string
+
+// The two orders.
+const (
+	Ascending  SortOrder = "asc"
+	Descending SortOrder = "desc"
+)
+
+// ParseSortOrder accepts "asc" and "desc".
+func ParseSortOrder(s string) (SortOrder, bool) {
+	switch o := SortOrder(s); o {
+	case Ascending, Descending:
+		return o, true
+	}
+	return "", false
+}
+
+// SearchCriteria is one search of the catalog. Zero values mean "no filter".
+type SearchCriteria struct {
+	Text       string
+	Terms      []string // derived from Text by Normalize
+	Categories []string // slugs
+	MinSize    *int64
+	MaxSize    *int64
+	MinSeeders *int64
+	After      time.Time // uploadedAt >= After
+	Before     time.Time // uploadedAt < Before
+	Sort       SortField
+	Order      SortOrder
+	Limit      int
+	Offset     int       // page-based paging
+	Cursor     *Position // keyset paging; excludes Offset
+}
+
+// Position is where a page ended in a given order: the sort key of the last item and its id. Only
+// the field that matches Sort is meaningful.
+type Position struct {
+	Int   int64   // date (Unix seconds), seeders, leechers, size
+	Float float64 // relevance (higher is better)
+	Text  string  // name
+	ID    int64
+}
+
+// SearchPage is one page of results.
+type SearchPage struct {
+	Items []TorrentSummary
+	// Total counts every match when TotalExact; otherwise it is a lower bound (SearchCountLimit).
+	Total      int
+	TotalExact bool
+	// Next is where the next page starts; nil on the last page.
+	Next *Position
+}
+
+// Normalize checks c and fills its defaults: terms from the text, the sort (relevance with text,
+// date without), the order (name ascending, everything else descending) and the page size.
+func (c *SearchCriteria) Normalize() error {
+	var problems ValidationError
+	if !utf8.ValidString(c.Text) {
+		problems.Add("q", "must be valid UTF-8")
+	} else if utf8.RuneCountInString(c.Text) > MaxSearchTextLength {
+		problems.Add("q", "must be at most 200 characters")
+	}
+	c.Terms = Tokenize(c.Text)
+	if len(c.Categories) > MaxCategoryFilter {
+		problems.Add("category", "must name at most 16 categories")
+	}
+	if c.MinSize != nil && *c.MinSize < 0 {
+		problems.Add("minSize", "must not be negative")
+	}
+	if c.MaxSize != nil && *c.MaxSize < 0 {
+		problems.Add("maxSize", "must not be negative")
+	}
+	if c.MinSize != nil && c.MaxSize != nil && *c.MinSize > *c.MaxSize {
+		problems.Add("maxSize", "must not be below minSize")
+	}
+	if c.MinSeeders != nil && *c.MinSeeders < 0 {
+		problems.Add("minSeeders", "must not be negative")
+	}
+	if !c.After.IsZero() && !c.Before.IsZero() && !c.After.Before(c.Before) {
+		problems.Add("before", "must be later than after")
+	}
+	if c.Sort == "" || (c.Sort == SortRelevance && len(c.Terms) == 0) {
+		// Relevance needs words to rank by; without them the newest come first.
+		c.Sort = SortDate
+		if len(c.Terms) > 0 {
+			c.Sort = SortRelevance
+		}
+	}
+	if c.Order == "" {
+		c.Order = Descending
+		if c.Sort == SortName {
+			c.Order = Ascending
+		}
+	}
+	switch {
+	case c.Limit == 0:
+		c.Limit = DefaultPageSize
+	case c.Limit < 1 || c.Limit > MaxPageSize:
+		problems.Add("limit", "must be between 1 and 100")
+	}
+	if c.Offset < 0 || c.Offset > MaxSearchOffset {
+		problems.Add("page", "is too deep for page numbers: follow nextCursor instead")
+	}
+	if c.Cursor != nil && c.Offset > 0 {
+		problems.Add("cursor", "cannot be combined with page")
+	}
+	return problems.Err()
+}
+
+// Tokenize splits free text into search terms: lowercase runs of letters and digits. Everything
+// else separates terms, so no character of the input has a meaning of its own. At most
+// MaxSearchTerms terms are kept, each cut to MaxSearchTermLength bytes.
+func Tokenize(text string) []string {
+	var terms []string
+	start := -1
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		term := strings.ToLower(text[start:end])
+		start = -1
+		if len(terms) >= MaxSearchTerms {
+			return
+		}
+		terms = append(terms, truncateUTF8(term, MaxSearchTermLength))
+	}
+	for i, r := range text {
+		if r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+	}
+	flush(len(text))
+	return terms
+}

@@ -1,0 +1,247 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on one torrent. They keep a row well inside D1's 2 MB and a response reasonable.
+const (
+	MaxNameLength        = 512
+	MaxDescriptionLength = 20000
+	MaxFiles             = 10000
+	MaxFilePathLength    = 1024
+	MaxTrackers          = 64
+	MaxTrackerLength     = 512
+	// MaxSize keeps sizes exact in JSON numbers (2^53).
+	MaxSize = 1 << 53
+	// MaxPeers bounds seeders and leechers; swarms are far smaller.
+	MaxPeers = 1 << 40
+	// MaxUploadedAtSkew is how far in the future an upload date may lie (clocks differ).
+	MaxUploadedAtSkew = 24 * time.Hour
+)
+
+// File is one file of a torrent, its path relative to the torrent's root.
+type File struct {
+	Path string
+	Size int64
+}
+
+// Torrent is a catalog entry: the identity (info hash), what it contains, and its swarm's last
+// known health.
+type Torrent struct {
+	ID          int64
+	InfoHash    InfoHash
+	InfoHashV2  InfoHashV2
+	Name        string
+	Size        int64
+	Category    CategoryRef
+	Seeders     int64
+	Leechers    int64
+	UploadedAt  time.Time
+	Description string
+	Files       []File
+	Trackers    []string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// TorrentSummary is what lists show: enough to choose and to start a download.
+type TorrentSummary struct {
+	ID         int64
+	InfoHash   InfoHash
+	InfoHashV2 InfoHashV2
+	Name       string
+	Size       int64
+	Category   CategoryRef
+	Seeders    int64
+	Leechers   int64
+	UploadedAt time.Time
+	Trackers   []string
+}
+
+// Summary returns the list form of t.
+func (t Torrent) Summary() TorrentSummary {
+	return TorrentSummary{
+		ID: t.ID, InfoHash: t.InfoHash, InfoHashV2: t.InfoHashV2, Name: t.Name, Size: t.Size,
+		Category: t.Category, Seeders: t.Seeders, Leechers: t.Leechers, UploadedAt: t.UploadedAt,
+		Trackers: t.Trackers,
+	}
+}
+
+// Magnet builds the torrent's magnet URI.
+func (s TorrentSummary) Magnet() Magnet {
+	return Magnet{InfoHash: s.InfoHash, InfoHashV2: s.InfoHashV2, Name: s.Name, Size: s.Size, Trackers: s.Trackers}
+}
+
+// Normalize checks t against the catalog's rules and fills what can be derived: the size from the
+// files, the upload date from now, duplicate trackers dropped. Every problem is reported at once.
+func (t *Torrent) Normalize(now time.Time) error {
+	var problems ValidationError
+	if t.InfoHash.IsZero() {
+		problems.Add("infoHash", "a v1 info hash is required (from infoHash, magnet or torrentFile)")
+	}
+	t.Name = strings.TrimSpace(t.Name)
+	switch {
+	case t.Name == "":
+		problems.Add("name", "is required")
+	case !utf8.ValidString(t.Name):
+		problems.Add("name", "must be valid UTF-8")
+	case utf8.RuneCountInString(t.Name) > MaxNameLength:
+		problems.Add("name", fmt.Sprintf("must be at most %d characters", MaxNameLength))
+	case strings.ContainsRune(t.Name, 0):
+		problems.Add("name", "must not contain NUL characters")
+	}
+	if utf8.RuneCountInString(t.Description) > MaxDescriptionLength {
+		problems.Add("description", fmt.Sprintf("must be at most %d characters", MaxDescriptionLength))
+	} else if !utf8.ValidString(t.Description) {
+		problems.Add("description", "must be valid UTF-8")
+	}
+	if t.Size < 0 || t.Size > MaxSize {
+		problems.Add("size", "must be between 0 and 2^53 bytes")
+	}
+	if t.Seeders < 0 || t.Seeders > MaxPeers {
+		problems.Add("seeders", "must be a non-negative count")
+	}
+	if t.Leechers < 0 || t.Leechers > MaxPeers {
+		problems.Add("leechers", "must be a non-negative count")
+	}
+	t.normalizeFiles(&problems)
+	t.normalizeTrackers(&problems)
+	if t.Category.Slug == "" {
+		t.Category = CategoryRef{Slug: DefaultCategorySlug, Name: "Other"}
+	}
+	if t.UploadedAt.IsZero() {
+		t.UploadedAt = now
+	} else if t.UploadedAt.After(now.Add(MaxUploadedAtSkew)) {
+		problems.Add("uploadedAt", "must not be in the future")
+	}
+	t.UploadedAt = t.UploadedAt.UTC().Truncate(time.Second)
+	return problems.Err()
+}
+
+func (t *Torrent) normalizeFiles(problems *ValidationError) {
+	if len(t.Files) > MaxFiles {
+		problems.Add("files", fmt.Sprintf("must list at most %d files", MaxFiles))
+		return
+	}
+	var sum int64
+	for i, f := range t.Files {
+		field := "files[" + strconv.Itoa(i) + "]"
+		path := strings.TrimSpace(f.Path)
+		switch {
+		case path == "":
+			problems.Add(field+".path", "is required")
+		case len(path) > MaxFilePathLength:
+			problems.Add(field+".path", fmt.Sprintf("must be at most %d bytes", MaxFilePathLength))
+		case !utf8.ValidString(path) || strings.ContainsRune(path, 0):
+			problems.Add(field+".path", "must be valid UTF-8 without NUL characters")
+		}
+		if f.Size < 0 || f.Size > MaxSize {
+			problems.Add(field+".size", "must be between 0 and 2^53 bytes")
+		}
+		t.Files[i].Path = path
+		sum += f.Size
+		if sum > MaxSize || sum < 0 {
+			problems.Add("files", "sizes add up to more than 2^53 bytes")
+			return
+		}
+	}
+	if len(t.Files) == 0 {
+		return
+	}
+	switch {
+	case t.Size == 0:
+		t.Size = sum
+	case t.Size != sum:
+		problems.Add("size", fmt.Sprintf("must equal the sum of the files' sizes (%d)", sum))
+	}
+}
+
+func (t *Torrent) normalizeTrackers(problems *ValidationError) {
+	if len(t.Trackers) > MaxTrackers {
+		problems.Add("trackers", fmt.Sprintf("must list at most %d trackers", MaxTrackers))
+		return
+	}
+	seen := make(map[string]bool, len(t.Trackers))
+	kept := t.Trackers[:0]
+	for i, tr := range t.Trackers {
+		tr = strings.TrimSpace(tr)
+		if err := validateTracker(tr); err != nil {
+			problems.Add("trackers["+strconv.Itoa(i)+"]", err.Error())
+			continue
+		}
+		if seen[tr] {
+			continue
+		}
+		seen[tr] = true
+		kept = append(kept, tr)
+	}
+	t.Trackers = kept
+}
+
+func validateTracker(raw string) error {
+	if raw == "" || len(raw) > MaxTrackerLength {
+		return fmt.Errorf("must be a URL of 1 to %d bytes", MaxTrackerLength)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return errors.New("must be an absolute tracker URL")
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "udp", "ws", "wss":
+		return nil
+	}
+	return errors.New("must use http, https, udp, ws or wss")
+}
+
+// TorrentRef names a torrent by its id or by its v1 info hash, as the details route accepts.
+type TorrentRef struct {
+	ID       int64
+	InfoHash InfoHash
+}
+
+// ParseTorrentRef reads a positive decimal id, or a v1 info hash (40 hex or 32 base32).
+func ParseTorrentRef(s string) (TorrentRef, error) {
+	if len(s) > 0 && len(s) <= 19 && isDigits(s) {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err == nil && id > 0 {
+			return TorrentRef{ID: id}, nil
+		}
+	}
+	if LooksLikeInfoHash(s) {
+		if h, err := ParseInfoHash(s); err == nil {
+			return TorrentRef{InfoHash: h}, nil
+		}
+	}
+	return TorrentRef{}, Invalid("id", "must be a positive torrent id or a v1 info hash (40 hex or 32 base32 characters)")
+}
+
+// String is the ref's canonical text: the id, or the lowercase hex hash.
+func (r TorrentRef) String() string {
+	if r.ID > 0 {
+		return strconv.FormatInt(r.ID, 10)
+	}
+	return r.InfoHash.String()
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// UpsertOutcome says what storing one torrent did.
+type UpsertOutcome struct {
+	InfoHash InfoHash
+	ID       int64
+	Created  bool
+}

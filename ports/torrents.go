@@ -1,0 +1,35 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// TorrentRepository stores the catalog's torrents.
+//
+// Errors are the domain's: domain.ErrNotFound for an unknown torrent, domain.ErrUnavailable when the
+// store does not answer.
+type TorrentRepository interface {
+	// Search returns one page of the torrents matching c, which has been normalized. The order is
+	// total: c.Sort, then id in the same direction.
+	Search(ctx context.Context, c domain.SearchCriteria) (domain.SearchPage, error)
+	// Latest returns up to limit torrents, newest upload first (ties by id, descending), of one
+	// category when categorySlug is not empty.
+	Latest(ctx context.Context, categorySlug string, limit int) ([]domain.TorrentSummary, error)
+	// Get returns one torrent with its files and trackers.
+	Get(ctx context.Context, ref domain.TorrentRef) (domain.Torrent, error)
+	// Upsert stores normalized torrents keyed by info hash: new ones are created, known ones updated
+	// in place (never duplicated), and missing categories are created. It returns one outcome per
+	// torrent, in order. The whole call is atomic in chunks the store chooses; concurrent upserts
+	// of overlapping sets leave exactly one row per info hash.
+	Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error)
+}
+
+// CategoryRepository stores the categories.
+type CategoryRepository interface {
+	// List returns every category with its torrent count, by slug.
+	List(ctx context.Context) ([]domain.Category, error)
+	// Ensure creates the categories that do not exist yet; existing ones keep their name.
+	Ensure(ctx context.Context, categories []domain.CategoryRef) error
+}
