@@ -1,0 +1,251 @@
+package ingest
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/application/catalog"
+	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// Batch and item limits.
+const (
+	MaxBatch = 1000
+	// MaxTorrentFile bounds a decoded .torrent file; the request body limit (10 MiB) bounds the batch.
+	MaxTorrentFile = 8 << 20
+)
+
+// Item is one torrent as a client submits it. Exactly what identifies it may come from InfoHash,
+// Magnet or TorrentFile (base64); the magnet and the file fill in what the item leaves empty.
+type Item struct {
+	InfoHash    string
+	Magnet      string
+	TorrentFile string
+	Name        string
+	Size        int64
+	Category    string
+	Seeders     int64
+	Leechers    int64
+	UploadedAt  time.Time
+	Description string
+	Files       []domain.File
+	Trackers    []string
+}
+
+// Status is what happened to one item.
+type Status string
+
+// The item statuses.
+const (
+	Created Status = "created"
+	Updated Status = "updated"
+	Failed  Status = "failed"
+)
+
+// ItemResult reports one item, by its index in the batch.
+type ItemResult struct {
+	Index    int
+	InfoHash string
+	Status   Status
+	Problem  *domain.FieldProblem
+}
+
+// Report is the outcome of a batch.
+type Report struct {
+	Created int
+	Updated int
+	Failed  int
+	Results []ItemResult
+}
+
+// Service ingests batches.
+type Service struct {
+	torrents ports.TorrentRepository
+	decoder  ports.MetainfoDecoder
+	cache    *caching.Store
+	clock    ports.Clock
+	log      *slog.Logger
+}
+
+// NewService returns the ingest use case.
+func NewService(torrents ports.TorrentRepository, decoder ports.MetainfoDecoder, cache *caching.Store, clock ports.Clock, log *slog.Logger) *Service {
+	return &Service{torrents: torrents, decoder: decoder, cache: cache, clock: clock, log: log}
+}
+
+// Ingest checks every item, upserts the valid ones in one call to the store, and invalidates the
+// catalog's cache so the next search or latest on this instance shows them. An invalid item fails
+// alone; a store failure fails the call (nothing of the report would be true), and as the upsert is
+// idempotent the client can send the batch again.
+func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
+	if len(items) == 0 || len(items) > MaxBatch {
+		return Report{}, domain.Invalid("torrents", fmt.Sprintf("must hold 1 to %d torrents", MaxBatch))
+	}
+	now := s.clock.Now()
+	report := Report{Results: make([]ItemResult, len(items))}
+	valid := make([]domain.Torrent, 0, len(items))
+	validIndex := make([]int, 0, len(items))
+	for i, item := range items {
+		t, err := s.torrentOf(item, now)
+		report.Results[i] = ItemResult{Index: i}
+		if !t.InfoHash.IsZero() {
+			report.Results[i].InfoHash = t.InfoHash.String()
+		}
+		if err != nil {
+			report.Results[i].Status = Failed
+			report.Results[i].Problem = firstProblem(err)
+			report.Failed++
+			continue
+		}
+		valid = append(valid, t)
+		validIndex = append(validIndex, i)
+	}
+	if len(valid) == 0 {
+		return report, nil
+	}
+	outcomes, err := s.torrents.Upsert(ctx, valid)
+	if err != nil {
+		return Report{}, err
+	}
+	if len(outcomes) != len(valid) {
+		return Report{}, fmt.Errorf("ingest: store returned %d outcomes for %d torrents", len(outcomes), len(valid))
+	}
+	for k, o := range outcomes {
+		r := &report.Results[validIndex[k]]
+		if o.Created {
+			r.Status = Created
+			report.Created++
+		} else {
+			r.Status = Updated
+			report.Updated++
+		}
+	}
+	s.cache.Invalidate(ctx, catalog.KeySpace)
+	s.log.Info("ingested", "created", report.Created, "updated", report.Updated, "failed", report.Failed)
+	return report, nil
+}
+
+// torrentOf builds the torrent an item describes. On failure it still returns the info hash when it
+// was known, so the report can name it.
+func (s *Service) torrentOf(item Item, now time.Time) (domain.Torrent, error) {
+	t := domain.Torrent{
+		Name: item.Name, Size: item.Size, Seeders: item.Seeders, Leechers: item.Leechers,
+		UploadedAt: item.UploadedAt, Description: item.Description,
+		Files:    append([]domain.File(nil), item.Files...),
+		Trackers: append([]string(nil), item.Trackers...),
+	}
+	if item.InfoHash == "" && item.Magnet == "" && item.TorrentFile == "" {
+		return t, domain.Invalid("infoHash", "one of infoHash, magnet or torrentFile is required")
+	}
+	if item.InfoHash != "" {
+		h, err := domain.ParseInfoHash(strings.TrimSpace(item.InfoHash))
+		if err != nil {
+			return t, domain.Invalid("infoHash", err.Error())
+		}
+		t.InfoHash = h
+	}
+	if item.Magnet != "" {
+		if err := fillFromMagnet(&t, item.Magnet); err != nil {
+			return t, err
+		}
+	}
+	if item.TorrentFile != "" {
+		if err := s.fillFromFile(&t, item.TorrentFile); err != nil {
+			return t, err
+		}
+	}
+	if t.InfoHash.IsZero() && !t.InfoHashV2.IsZero() {
+		return t, domain.Invalid("infoHash", "the catalog keys torrents by their v1 info hash, and a v2-only torrent has none")
+	}
+	category, err := domain.NewCategoryRef(item.Category)
+	if err != nil {
+		return t, err
+	}
+	t.Category = category
+	return t, t.Normalize(now)
+}
+
+func fillFromMagnet(t *domain.Torrent, raw string) error {
+	m, err := domain.ParseMagnet(strings.TrimSpace(raw))
+	if err != nil {
+		return domain.Invalid("magnet", err.Error())
+	}
+	if !t.InfoHash.IsZero() && !m.InfoHash.IsZero() && t.InfoHash != m.InfoHash {
+		return domain.Invalid("magnet", "names another info hash than infoHash")
+	}
+	if t.InfoHash.IsZero() {
+		t.InfoHash = m.InfoHash
+	}
+	t.InfoHashV2 = m.InfoHashV2
+	if t.Name == "" {
+		t.Name = m.Name
+	}
+	if t.Size == 0 && len(t.Files) == 0 {
+		t.Size = m.Size
+	}
+	t.Trackers = append(t.Trackers, m.Trackers...)
+	return nil
+}
+
+func (s *Service) fillFromFile(t *domain.Torrent, encoded string) error {
+	if base64.StdEncoding.DecodedLen(len(encoded)) > MaxTorrentFile {
+		return domain.Invalid("torrentFile", "must be at most 8 MiB")
+	}
+	raw, err := decodeBase64(encoded)
+	if err != nil {
+		return domain.Invalid("torrentFile", "must be base64 (standard or URL alphabet)")
+	}
+	meta, err := s.decoder.Decode(raw)
+	if err != nil {
+		var v *domain.ValidationError
+		if errors.As(err, &v) {
+			return err
+		}
+		return domain.Invalid("torrentFile", "is not a readable .torrent file")
+	}
+	if !t.InfoHash.IsZero() && !meta.InfoHash.IsZero() && t.InfoHash != meta.InfoHash {
+		return domain.Invalid("torrentFile", "has another info hash ("+meta.InfoHash.String()+") than the item names")
+	}
+	if t.InfoHash.IsZero() {
+		t.InfoHash = meta.InfoHash
+	}
+	if t.InfoHashV2.IsZero() {
+		t.InfoHashV2 = meta.InfoHashV2
+	}
+	if t.Name == "" {
+		t.Name = meta.Name
+	}
+	if len(t.Files) == 0 {
+		t.Files = meta.Files
+		if t.Size == 0 {
+			t.Size = meta.Size
+		}
+	}
+	t.Trackers = append(t.Trackers, meta.Trackers...)
+	return nil
+}
+
+func decodeBase64(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if raw, err := enc.DecodeString(s); err == nil {
+			return raw, nil
+		}
+	}
+	return nil, errors.New("not base64")
+}
+
+func firstProblem(err error) *domain.FieldProblem {
+	var v *domain.ValidationError
+	if errors.As(err, &v) && len(v.Problems) > 0 {
+		p := v.Problems[0]
+		return &p
+	}
+	return &domain.FieldProblem{Field: "", Message: "could not be read"}
+}
