@@ -1,0 +1,139 @@
+package bootstrap
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/joho/godotenv"
+)
+
+// Config is the service's configuration, read from the environment (API.md's table).
+type Config struct {
+	CFAccountID   string `env:"CF_ACCOUNT_ID"`
+	R1APIToken    string `env:"R1_API_TOKEN"`
+	R1Database    string `env:"R1_DATABASE"`
+	KVNamespaceID string `env:"KV_NAMESPACE_ID"`
+	CFAPIBaseURL  string `env:"CF_API_BASE_URL"`
+	AuthSecret    string `env:"AUTH_SECRET"`
+	// BetterAuthSecret is the seed's name for AUTH_SECRET, still accepted.
+	BetterAuthSecret string `env:"BETTER_AUTH_SECRET"`
+	IngestAPIKey     string `env:"INGEST_API_KEY"`
+	Addr             string `env:"ADDR"`
+	Port             string `env:"PORT"`
+	LogLevel         string `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat        string `env:"LOG_FORMAT" envDefault:"text"`
+	// SampleData loads the sample catalog into an empty database at start (make run sets it).
+	SampleData bool `env:"SAMPLE_DATA" envDefault:"false"`
+}
+
+// DefaultDatabasePath is where the embedded default keeps its SQLite file.
+const DefaultDatabasePath = "./data/streamer.db"
+
+// Cloudflare reports whether the configuration names a Cloudflare account.
+func (c Config) Cloudflare() bool { return c.CFAccountID != "" || c.R1APIToken != "" }
+
+// DatabasePath is the local SQLite file of the embedded default.
+func (c Config) DatabasePath() string {
+	if c.R1Database == "" {
+		return DefaultDatabasePath
+	}
+	return c.R1Database
+}
+
+// ListenAddr is ADDR, else ":"+PORT, else ":8080".
+func (c Config) ListenAddr() string {
+	switch {
+	case c.Addr != "":
+		return c.Addr
+	case c.Port != "":
+		return ":" + c.Port
+	}
+	return ":8080"
+}
+
+// LoadConfig reads .env files (beside the binary, then in the working directory; variables already
+// in the environment win) and the environment, and checks everything at once. The error has one line
+// per problem, each naming its variable.
+func LoadConfig() (Config, error) {
+	for _, f := range dotenvFiles() {
+		if err := godotenv.Load(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return Config{}, fmt.Errorf("%s: %v", f, err)
+		}
+	}
+	var cfg Config
+	if err := env.Parse(&cfg); err != nil {
+		return Config{}, err
+	}
+	if cfg.AuthSecret == "" {
+		cfg.AuthSecret = cfg.BetterAuthSecret
+	}
+	return cfg, cfg.Validate()
+}
+
+func dotenvFiles() []string {
+	var files []string
+	if exe, err := os.Executable(); err == nil {
+		files = append(files, filepath.Join(filepath.Dir(exe), ".env"))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		f := filepath.Join(wd, ".env")
+		if len(files) == 0 || files[0] != f {
+			files = append(files, f)
+		}
+	}
+	return files
+}
+
+// Validate checks the configuration and returns every problem, one line each.
+func (c Config) Validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		add("LOG_LEVEL=%q: must be debug, info, warn or error", c.LogLevel)
+	}
+	switch strings.ToLower(c.LogFormat) {
+	case "json", "text":
+	default:
+		add("LOG_FORMAT=%q: must be json or text", c.LogFormat)
+	}
+	if c.Addr != "" {
+		if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
+			add("ADDR=%q: must be host:port or :port", c.Addr)
+		}
+	}
+	if c.Port != "" && !validPort(c.Port) {
+		add("PORT=%q: must be a number from 1 to 65535", c.Port)
+	}
+	if c.CFAccountID != "" && c.R1APIToken == "" {
+		add("R1_API_TOKEN is not set: with CF_ACCOUNT_ID set the service needs the API token too")
+	}
+	if c.R1APIToken != "" && c.CFAccountID == "" {
+		add("CF_ACCOUNT_ID is not set: with R1_API_TOKEN set the service needs the account id too")
+	}
+	if c.Cloudflare() && c.R1Database == "" {
+		add("R1_DATABASE is not set: with Cloudflare credentials it names the D1 database (name or UUID)")
+	}
+	if c.AuthSecret != "" && len(c.AuthSecret) < 32 {
+		add("AUTH_SECRET: must be at least 32 characters (generate one with: openssl rand -hex 32)")
+	}
+	if c.IngestAPIKey != "" && len(c.IngestAPIKey) < 16 {
+		add("INGEST_API_KEY: must be at least 16 characters")
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(problems, "\n"))
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
+}

@@ -1,0 +1,81 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/torrent-streamer/streamer/adapters/r1"
+)
+
+// ShutdownTimeout is how long in-flight requests get to finish after SIGTERM.
+const ShutdownTimeout = 20 * time.Second
+
+// Serve runs the API until ctx is done (a signal), then stops taking connections, lets in-flight
+// requests finish, and closes the stores.
+func Serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	svc, err := New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := svc.Close(); err != nil {
+			log.Error("closing the stores failed", "err", err)
+		}
+	}()
+	if cfg.SampleData {
+		if err := LoadSample(ctx, svc, log); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr())
+	if err != nil {
+		return fmt.Errorf("listen on %s (set ADDR or PORT to change it): %w", cfg.ListenAddr(), err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- svc.App.Listener(ln) }()
+	log.Info("serving the API", "addr", ln.Addr().String(), "mode", svc.Mode, "database", describeDatabase(cfg),
+		"ingest", cfg.IngestAPIKey != "", "version", Version)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", ShutdownTimeout)
+	if err := svc.App.ShutdownWithTimeout(ShutdownTimeout); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// Migrate applies the schema and the default categories, then returns (the seed's db:init).
+func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if cfg.Cloudflare() {
+		return errors.New("CF_ACCOUNT_ID and R1_API_TOKEN are set, but this build has no Cloudflare adapters yet")
+	}
+	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{})
+	if err != nil {
+		return fmt.Errorf("open the database %s: %w", cfg.DatabasePath(), err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate the database %s: %w", cfg.DatabasePath(), err)
+	}
+	log.Info("database migrated", "database", describeDatabase(cfg))
+	return nil
+}
+
+func describeDatabase(cfg Config) string {
+	if cfg.Cloudflare() {
+		return "r1:" + cfg.R1Database
+	}
+	return "file:" + cfg.DatabasePath()
+}
