@@ -3,4 +3,4 @@
 // concern, named for what they hold rather than how. Adapters implement them; bootstrap wires them.
 package ports
 
-//go:generate go tool mockgen -typed -destination ../tests/mocks/ports.go -package mocks . Cache,TorrentRepository,CategoryRepository,MetainfoDecoder,Pinger
+//go:generate go tool mockgen -typed -destination ../tests/mocks/ports.go -package mocks . Cache,TorrentRepository,CategoryRepository,MetainfoDecoder,Pinger,UserRepository,SessionRepository,ActivityRepository,PasswordHasher,TokenSource

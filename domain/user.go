@@ -1,0 +1,142 @@
+package domain
+
+import (
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Account limits (API.md).
+const (
+	MinPasswordLength   = 8
+	MaxPasswordLength   = 128
+	MaxUserNameLength   = 100
+	MaxEmailLength      = 254
+	MaxImageURLLength   = 2048
+	SessionLifetime     = 7 * 24 * time.Hour
+	SessionRenewAfter   = 24 * time.Hour // a session is extended at most once a day, on use
+	MaxActivityPage     = 100
+	DefaultActivityPage = 20
+)
+
+// User is an account. PasswordHash is a PHC string; it never leaves the service.
+type User struct {
+	ID           string
+	Email        string // normalized: trimmed and lowercase, unique
+	Name         string
+	Image        string
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// NormalizeEmail checks an address and returns its canonical form: trimmed and lowercase, so
+// uniqueness is case-insensitive.
+func NormalizeEmail(raw string) (string, error) {
+	email := strings.ToLower(strings.TrimSpace(raw))
+	if email == "" {
+		return "", Invalid("email", "is required")
+	}
+	if len(email) > MaxEmailLength {
+		return "", Invalid("email", "must be at most 254 characters")
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return "", Invalid("email", "must be a valid email address")
+	}
+	local, domainPart, ok := strings.Cut(email, "@")
+	if !ok || local == "" || !strings.Contains(domainPart, ".") || strings.HasSuffix(domainPart, ".") {
+		return "", Invalid("email", "must be a valid email address")
+	}
+	return email, nil
+}
+
+// CheckPassword enforces the length rules: 8 to 128 characters. Any character is allowed.
+func CheckPassword(field, password string) error {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case !utf8.ValidString(password):
+		return Invalid(field, "must be valid UTF-8")
+	case n < MinPasswordLength:
+		return Invalid(field, "must be at least 8 characters")
+	case n > MaxPasswordLength:
+		return Invalid(field, "must be at most 128 characters")
+	}
+	return nil
+}
+
+// NormalizeUserName trims a display name and checks it: 1 to 100 printable characters.
+func NormalizeUserName(raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	switch {
+	case name == "":
+		return "", Invalid("name", "is required")
+	case !utf8.ValidString(name):
+		return "", Invalid("name", "must be valid UTF-8")
+	case utf8.RuneCountInString(name) > MaxUserNameLength:
+		return "", Invalid("name", "must be at most 100 characters")
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return "", Invalid("name", "must not contain control characters")
+		}
+	}
+	return name, nil
+}
+
+// NormalizeImage checks a profile image URL: empty, or an absolute http(s) URL.
+func NormalizeImage(raw string) (string, error) {
+	image := strings.TrimSpace(raw)
+	if image == "" {
+		return "", nil
+	}
+	if len(image) > MaxImageURLLength {
+		return "", Invalid("image", "must be at most 2048 characters")
+	}
+	u, err := url.Parse(image)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", Invalid("image", "must be an absolute http or https URL")
+	}
+	return image, nil
+}
+
+// Session is a signed-in client. ID is the keyed hash of the token the client holds: the token
+// itself is never stored, so a leaked table cannot be replayed.
+type Session struct {
+	ID        string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Expired tells whether the session is over at now.
+func (s Session) Expired(now time.Time) bool { return !now.Before(s.ExpiresAt) }
+
+// DueForRenewal tells whether using the session at now should push its expiry out again; it is
+// renewed at most once per SessionRenewAfter so a busy client does not write on every request.
+func (s Session) DueForRenewal(now time.Time) bool {
+	return s.ExpiresAt.Sub(now) < SessionLifetime-SessionRenewAfter
+}
+
+// ActivityType is what a signed-in user did.
+type ActivityType string
+
+// The recorded activities.
+const (
+	ActivityView   ActivityType = "view"
+	ActivitySearch ActivityType = "search"
+)
+
+// Activity is one thing a signed-in user did: opened a torrent's details, or searched.
+type Activity struct {
+	ID        int64
+	UserID    string
+	Type      ActivityType
+	TorrentID int64
+	InfoHash  InfoHash
+	Query     string
+	CreatedAt time.Time
+}

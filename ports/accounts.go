@@ -1,0 +1,53 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// UserRepository stores accounts. Emails are unique (they arrive normalized): a second account with
+// the same email is a *domain.ConflictError on the field "email".
+type UserRepository interface {
+	// Create stores a new user and its first session together.
+	Create(ctx context.Context, u domain.User, first domain.Session) error
+	ByID(ctx context.Context, id string) (domain.User, error)
+	ByEmail(ctx context.Context, email string) (domain.User, error)
+	// Update stores a changed profile (name, image, email, password hash). With endSessions, every
+	// session of the user but keepSession is deleted in the same atomic write, and their ids returned.
+	Update(ctx context.Context, u domain.User, endSessions bool, keepSession string) (ended []string, err error)
+}
+
+// SessionRepository stores sessions by the keyed hash of their token.
+type SessionRepository interface {
+	Create(ctx context.Context, s domain.Session) error
+	// Get returns a session, expired or not; domain.ErrNotFound when there is none.
+	Get(ctx context.Context, id string) (domain.Session, error)
+	Extend(ctx context.Context, id string, expiresAt time.Time) error
+	// Delete removes a session; an unknown id is not an error.
+	Delete(ctx context.Context, id string) error
+	// DeleteExpired removes the sessions that expired before now and says how many.
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+}
+
+// ActivityRepository stores what signed-in users did.
+type ActivityRepository interface {
+	// Append stores activities in one write; their IDs are assigned by the store.
+	Append(ctx context.Context, activities []domain.Activity) error
+	// List returns up to limit activities of a user, newest first (by id), older than beforeID
+	// when it is above zero.
+	List(ctx context.Context, userID string, limit int, beforeID int64) ([]domain.Activity, error)
+}
+
+// PasswordHasher turns passwords into PHC strings and checks them, in constant time.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	// Verify reports whether password matches encoded. A malformed encoded string is an error.
+	Verify(encoded, password string) (bool, error)
+}
+
+// TokenSource makes session tokens: unguessable, URL-safe.
+type TokenSource interface {
+	NewToken() (string, error)
+}
