@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // MaxSlugLength bounds a category slug; longer names are cut.
@@ -72,8 +73,14 @@ func NewCategoryRef(nameOrSlug string) (CategoryRef, error) {
 	if name == "" {
 		return CategoryRef{Slug: DefaultCategorySlug, Name: "Other"}, nil
 	}
-	if len([]rune(name)) > 100 {
+	if !utf8.ValidString(name) {
+		return CategoryRef{}, Invalid("category", "must be valid UTF-8")
+	}
+	if utf8.RuneCountInString(name) > 100 {
 		return CategoryRef{}, Invalid("category", "must be at most 100 characters")
+	}
+	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return CategoryRef{}, Invalid("category", "must not contain control characters")
 	}
 	slug := Slugify(name)
 	if slug == "" {

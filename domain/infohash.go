@@ -32,6 +32,9 @@ func ParseInfoHash(s string) (InfoHash, error) {
 	default:
 		return InfoHash{}, errInfoHashFormat
 	}
+	if h.IsZero() {
+		return InfoHash{}, errors.New("must not be all zeros")
+	}
 	return h, nil
 }
 
@@ -73,6 +76,9 @@ func ParseInfoHashV2(s string) (InfoHashV2, error) {
 	}
 	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
 		return InfoHashV2{}, errors.New("must be a SHA-256 multihash: 1220 followed by 64 hexadecimal characters")
+	}
+	if h.IsZero() {
+		return InfoHashV2{}, errors.New("must not be all zeros")
 	}
 	return h, nil
 }

@@ -3,12 +3,14 @@ package domain
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// MaxMagnetLength bounds the magnet URIs the service parses; real ones are far shorter.
-const MaxMagnetLength = 16 << 10
+// MaxMagnetLength bounds the magnet URIs the service parses. It is above the longest magnet the
+// service itself builds (64 trackers of 512 bytes and a 512-character name, escaped).
+const MaxMagnetLength = 128 << 10
 
 // Magnet is the part of a magnet URI (BEP 9, BEP 53 for v2) the catalog uses.
 type Magnet struct {
@@ -23,7 +25,7 @@ type Magnet struct {
 // (btmh) info hash; dn, xl and tr are optional, and every other parameter is ignored.
 func ParseMagnet(raw string) (Magnet, error) {
 	if len(raw) > MaxMagnetLength {
-		return Magnet{}, errors.New("is longer than 16 KiB")
+		return Magnet{}, errors.New("is longer than 128 KiB")
 	}
 	rest, ok := cutPrefixFold(raw, "magnet:?")
 	if !ok {
@@ -34,12 +36,17 @@ func ParseMagnet(raw string) (Magnet, error) {
 		return Magnet{}, errors.New("has a malformed query string")
 	}
 	var m Magnet
-	for key, vals := range values {
-		// BEP 9 allows several topics as xt.1, xt.2, …
-		if key != "xt" && !strings.HasPrefix(key, "xt.") {
-			continue
+	// BEP 9 allows several topics as xt.1, xt.2, …; read them in a fixed order so the same URI
+	// always gives the same answer.
+	keys := make([]string, 0, len(values))
+	for key := range values {
+		if key == "xt" || strings.HasPrefix(key, "xt.") {
+			keys = append(keys, key)
 		}
-		for _, v := range vals {
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		for _, v := range values[key] {
 			if err := m.addTopic(v); err != nil {
 				return Magnet{}, err
 			}

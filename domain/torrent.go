@@ -142,12 +142,12 @@ func (t *Torrent) normalizeFiles(problems *ValidationError) {
 		case !utf8.ValidString(path) || strings.ContainsRune(path, 0):
 			problems.Add(field+".path", "must be valid UTF-8 without NUL characters")
 		}
+		t.Files[i].Path = path
 		if f.Size < 0 || f.Size > MaxSize {
 			problems.Add(field+".size", "must be between 0 and 2^53 bytes")
+			continue
 		}
-		t.Files[i].Path = path
-		sum += f.Size
-		if sum > MaxSize || sum < 0 {
+		if sum += f.Size; sum > MaxSize {
 			problems.Add("files", "sizes add up to more than 2^53 bytes")
 			return
 		}
@@ -169,10 +169,10 @@ func (t *Torrent) normalizeTrackers(problems *ValidationError) {
 		return
 	}
 	seen := make(map[string]bool, len(t.Trackers))
-	kept := t.Trackers[:0]
+	kept := make([]string, 0, len(t.Trackers))
 	for i, tr := range t.Trackers {
 		tr = strings.TrimSpace(tr)
-		if err := validateTracker(tr); err != nil {
+		if err := CheckTracker(tr); err != nil {
 			problems.Add("trackers["+strconv.Itoa(i)+"]", err.Error())
 			continue
 		}
@@ -185,12 +185,14 @@ func (t *Torrent) normalizeTrackers(problems *ValidationError) {
 	t.Trackers = kept
 }
 
-func validateTracker(raw string) error {
+// CheckTracker tells whether raw is a tracker URL the catalog keeps: http, https, udp, ws or wss
+// with a host, at most MaxTrackerLength bytes.
+func CheckTracker(raw string) error {
 	if raw == "" || len(raw) > MaxTrackerLength {
 		return fmt.Errorf("must be a URL of 1 to %d bytes", MaxTrackerLength)
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Hostname() == "" {
 		return errors.New("must be an absolute tracker URL")
 	}
 	switch strings.ToLower(u.Scheme) {

@@ -189,7 +189,7 @@ func fillFromMagnet(t *domain.Torrent, raw string) error {
 	if t.Size == 0 && len(t.Files) == 0 {
 		t.Size = m.Size
 	}
-	t.Trackers = append(t.Trackers, m.Trackers...)
+	t.Trackers = appendUsableTrackers(t.Trackers, m.Trackers)
 	return nil
 }
 
@@ -227,8 +227,23 @@ func (s *Service) fillFromFile(t *domain.Torrent, encoded string) error {
 			t.Size = meta.Size
 		}
 	}
-	t.Trackers = append(t.Trackers, meta.Trackers...)
+	t.Trackers = appendUsableTrackers(t.Trackers, meta.Trackers)
 	return nil
+}
+
+// appendUsableTrackers adds the trackers a magnet or a .torrent names, skipping the ones the catalog
+// would refuse: an old file with a dead-scheme tracker still ingests, whereas a tracker the client
+// listed itself is checked and reported.
+func appendUsableTrackers(dst, found []string) []string {
+	for _, tr := range found {
+		if len(dst) >= domain.MaxTrackers {
+			break
+		}
+		if domain.CheckTracker(strings.TrimSpace(tr)) == nil {
+			dst = append(dst, tr)
+		}
+	}
+	return dst
 }
 
 func decodeBase64(s string) ([]byte, error) {

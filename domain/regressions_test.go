@@ -1,0 +1,96 @@
+package domain_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+const bbb = "dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c"
+
+func TestMagnetWithSeveralTopicsIsReadTheSameEveryTime(t *testing.T) {
+	zero := strings.Repeat("0", 40)
+	for _, raw := range []string{
+		"magnet:?xt=urn:btih:" + zero + "&xt.1=urn:btih:" + bbb,
+		"magnet:?xt=urn:btih:" + bbb + "&xt=urn:btih:" + zero,
+	} {
+		for range 50 {
+			if _, err := domain.ParseMagnet(raw); err == nil {
+				t.Fatalf("%s: an all-zero btih must be refused", raw)
+			}
+		}
+	}
+	raw := "magnet:?xt.2=urn:btih:" + bbb + "&xt.1=urn:btmh:1220" + strings.Repeat("ab", 32)
+	for range 50 {
+		m, err := domain.ParseMagnet(raw)
+		if err != nil || m.InfoHash.String() != bbb || m.InfoHashV2.IsZero() {
+			t.Fatalf("got %+v, %v", m, err)
+		}
+	}
+}
+
+func TestTheLongestMagnetTheServiceBuildsParses(t *testing.T) {
+	h, _ := domain.ParseInfoHash(bbb)
+	tor := domain.Torrent{InfoHash: h, Name: strings.Repeat("é", domain.MaxNameLength)}
+	for i := range domain.MaxTrackers {
+		tr := "udp://tracker" + strings.Repeat("x", 480) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ".example:6969"
+		tor.Trackers = append(tor.Trackers, tr)
+	}
+	if err := tor.Normalize(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	m, err := domain.ParseMagnet(tor.Summary().Magnet().String())
+	if err != nil || len(m.Trackers) != domain.MaxTrackers {
+		t.Fatalf("got %d trackers, %v", len(m.Trackers), err)
+	}
+}
+
+func TestCategoryNamesMustBeCleanText(t *testing.T) {
+	for _, name := range []string{"Movies\xff", "Movies\x01", "Mo\u0000vies"} {
+		if _, err := domain.NewCategoryRef(name); err == nil {
+			t.Errorf("%q accepted", name)
+		}
+	}
+}
+
+func TestTrackerWithoutHostIsRefused(t *testing.T) {
+	for _, tr := range []string{"http://:80/announce", "udp://:6969"} {
+		if err := domain.CheckTracker(tr); err == nil {
+			t.Errorf("%q accepted", tr)
+		}
+	}
+}
+
+func TestNegativeFileSizeIsOneProblemAndTheRestAreStillChecked(t *testing.T) {
+	h, _ := domain.ParseInfoHash(bbb)
+	tor := domain.Torrent{InfoHash: h, Name: "x", Files: []domain.File{{Path: "a", Size: -1}, {Path: "", Size: 1}}}
+	err := tor.Normalize(time.Now())
+	v, ok := err.(*domain.ValidationError)
+	if !ok {
+		t.Fatalf("err = %v", err)
+	}
+	var fields []string
+	for _, p := range v.Problems {
+		fields = append(fields, p.Field)
+	}
+	if strings.Join(fields, ",") != "files[0].size,files[1].path" {
+		t.Fatalf("problems on %v", fields)
+	}
+}
+
+func TestNormalizeDoesNotRewriteTheCallersTrackers(t *testing.T) {
+	h, _ := domain.ParseInfoHash(bbb)
+	given := []string{" udp://a.example:1 ", "udp://a.example:1", "udp://b.example:1"}
+	tor := domain.Torrent{InfoHash: h, Name: "x", Trackers: given}
+	if err := tor.Normalize(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if given[1] != "udp://a.example:1" || given[2] != "udp://b.example:1" {
+		t.Fatalf("caller's slice changed: %q", given)
+	}
+	if len(tor.Trackers) != 2 {
+		t.Fatalf("trackers = %q", tor.Trackers)
+	}
+}
