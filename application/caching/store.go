@@ -105,7 +105,16 @@ func NewStore(shared ports.Cache, clock ports.Clock, opts Options) *Store {
 // missing value is filled once for all concurrent callers. Cache errors are logged and counted and
 // never fail the call: the fill answers instead.
 func Fetch[T any](ctx context.Context, s *Store, key string, ttl time.Duration, fill func(context.Context) (T, error)) (T, error) {
+	return FetchBounded(ctx, s, key, ttl, ttl, fill)
+}
+
+// FetchBounded is Fetch with a shorter life in the process tier: localTTL bounds how long this
+// instance trusts its own copy before asking the shared tier again. Values that another instance may
+// revoke (sessions) use it, so a logout elsewhere is honoured within localTTL; such values are never
+// served stale.
+func FetchBounded[T any](ctx context.Context, s *Store, key string, ttl, localTTL time.Duration, fill func(context.Context) (T, error)) (T, error) {
 	now := s.clock.Now()
+	revocable := localTTL < ttl
 	if e, ok := s.local.Get(key); ok {
 		if v, ok := e.value.(T); ok {
 			if now.Before(e.freshUntil) {
@@ -113,22 +122,22 @@ func Fetch[T any](ctx context.Context, s *Store, key string, ttl time.Duration, 
 				s.stats.localHits.Add(1)
 				return v, nil
 			}
-			if now.Before(e.staleUntil) {
+			if now.Before(e.staleUntil) && !revocable {
 				s.stats.hits.Add(1)
 				s.stats.localHits.Add(1)
 				s.stats.staleServed.Add(1)
-				refreshInBackground(ctx, s, key, ttl, fill)
+				refreshInBackground(ctx, s, key, ttl, localTTL, fill)
 				return v, nil
 			}
 		}
 	}
-	if v, freshUntil, ok := fromShared[T](ctx, s, key); ok {
+	if v, freshUntil, ok := fromShared[T](ctx, s, key); ok && (!revocable || now.Before(freshUntil)) {
 		s.stats.hits.Add(1)
 		s.stats.sharedHits.Add(1)
-		s.remember(key, v, freshUntil, ttl)
+		s.remember(key, v, earliest(freshUntil, now.Add(localTTL)), ttl)
 		if !now.Before(freshUntil) {
 			s.stats.staleServed.Add(1)
-			refreshInBackground(ctx, s, key, ttl, fill)
+			refreshInBackground(ctx, s, key, ttl, localTTL, fill)
 		}
 		return v, nil
 	}
@@ -136,7 +145,7 @@ func Fetch[T any](ctx context.Context, s *Store, key string, ttl time.Duration, 
 	ch := s.flights.DoChan(key, func() (any, error) {
 		fillCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
 		defer cancel()
-		return fillAndStore(fillCtx, s, key, ttl, fill)
+		return fillAndStore(fillCtx, s, key, ttl, localTTL, fill)
 	})
 	select {
 	case res := <-ch:
@@ -151,21 +160,22 @@ func Fetch[T any](ctx context.Context, s *Store, key string, ttl time.Duration, 
 	}
 }
 
-func fillAndStore[T any](ctx context.Context, s *Store, key string, ttl time.Duration, fill func(context.Context) (T, error)) (T, error) {
+func fillAndStore[T any](ctx context.Context, s *Store, key string, ttl, localTTL time.Duration, fill func(context.Context) (T, error)) (T, error) {
 	s.stats.fills.Add(1)
 	v, err := fill(ctx)
 	if err != nil {
 		return v, err
 	}
-	freshUntil := s.clock.Now().Add(ttl)
-	s.remember(key, v, freshUntil, ttl)
+	now := s.clock.Now()
+	freshUntil := now.Add(ttl)
+	s.remember(key, v, earliest(freshUntil, now.Add(localTTL)), ttl)
 	if s.shared != nil {
 		s.toShared(ctx, key, v, freshUntil, ttl)
 	}
 	return v, nil
 }
 
-func refreshInBackground[T any](ctx context.Context, s *Store, key string, ttl time.Duration, fill func(context.Context) (T, error)) {
+func refreshInBackground[T any](ctx context.Context, s *Store, key string, ttl, localTTL time.Duration, fill func(context.Context) (T, error)) {
 	select {
 	case s.refreshes <- struct{}{}:
 	default:
@@ -177,7 +187,7 @@ func refreshInBackground[T any](ctx context.Context, s *Store, key string, ttl t
 			refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
 			defer cancel()
 			s.stats.refreshes.Add(1)
-			return fillAndStore(refreshCtx, s, key, ttl, fill)
+			return fillAndStore(refreshCtx, s, key, ttl, localTTL, fill)
 		})
 		if err != nil {
 			s.log.Warn("cache refresh failed; the stale value stays", "key", key, "err", err)
@@ -187,6 +197,13 @@ func refreshInBackground[T any](ctx context.Context, s *Store, key string, ttl t
 
 func (s *Store) remember(key string, v any, freshUntil time.Time, ttl time.Duration) {
 	s.local.Add(key, localEntry{value: v, freshUntil: freshUntil, staleUntil: freshUntil.Add(ttl)})
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 func fromShared[T any](ctx context.Context, s *Store, key string) (T, time.Time, bool) {

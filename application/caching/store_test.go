@@ -316,3 +316,24 @@ func TestCallerCancellationDoesNotFailOtherWaiters(t *testing.T) {
 		t.Fatalf("other waiter got %+v", v)
 	}
 }
+
+func TestBoundedValuesAreRereadFromTheSharedTierAndNeverServedStale(t *testing.T) {
+	clock := newClock()
+	shared := newMapCache()
+	ctx := context.Background()
+	a := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	b := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	n := 0
+	fill := func(context.Context) (value, error) { n++; return value{Count: n}, nil }
+	if v, _ := caching.FetchBounded(ctx, a, "session:x", time.Hour, 30*time.Second, fill); v.Count != 1 {
+		t.Fatalf("fill = %d", v.Count)
+	}
+	if v, _ := caching.FetchBounded(ctx, b, "session:x", time.Hour, 30*time.Second, fill); v.Count != 1 {
+		t.Fatalf("b read = %d, want the shared value", v.Count)
+	}
+	a.Forget(ctx, "session:x") // revoked on instance a
+	clock.Advance(31 * time.Second)
+	if v, _ := caching.FetchBounded(ctx, b, "session:x", time.Hour, 30*time.Second, fill); v.Count != 2 {
+		t.Fatalf("b after revocation = %d, want a new fill (the store decides)", v.Count)
+	}
+}

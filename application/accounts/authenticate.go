@@ -1,0 +1,59 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// Authenticate returns who holds token. The session and the user are read through the cache; an
+// unknown, expired or ended session is domain.ErrUnauthenticated. Using a session pushes its expiry
+// out, at most once a day.
+func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
+	if token == "" || len(token) > MaxTokenLength {
+		return Principal{}, domain.ErrUnauthenticated
+	}
+	id := s.sessionID(token)
+	session, err := caching.FetchBounded(ctx, s.Cache, sessionKey(id), SessionCacheTTL, SessionLocalCacheTTL,
+		func(ctx context.Context) (domain.Session, error) { return s.Sessions.Get(ctx, id) })
+	if errors.Is(err, domain.ErrNotFound) {
+		return Principal{}, domain.ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	now := s.Clock.Now()
+	if session.Expired(now) {
+		s.forgetSessions(ctx, id)
+		return Principal{}, domain.ErrUnauthenticated
+	}
+	if session.DueForRenewal(now) {
+		s.renew(ctx, session, now)
+	}
+	user, err := caching.FetchBounded(ctx, s.Cache, userKey(session.UserID), SessionCacheTTL, SessionLocalCacheTTL,
+		func(ctx context.Context) (domain.User, error) {
+			u, err := s.Users.ByID(ctx, session.UserID)
+			u.PasswordHash = "" // the cache (Workers KV in production) never holds a password hash
+			return u, err
+		})
+	if errors.Is(err, domain.ErrNotFound) {
+		return Principal{}, domain.ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{User: user, SessionID: id}, nil
+}
+
+// renew extends a session. A failure is logged, not returned: the session is still valid now.
+func (s *Service) renew(ctx context.Context, session domain.Session, now time.Time) {
+	expires := now.Add(domain.SessionLifetime)
+	if err := s.Sessions.Extend(ctx, session.ID, expires); err != nil {
+		s.Logger.Warn("could not extend a session; it stays valid until its old expiry", "err", err)
+		return
+	}
+	s.forgetSessions(ctx, session.ID)
+}

@@ -1,0 +1,107 @@
+package accounts
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// Cache lifetimes: the seed's hour for sessions in the shared cache, and a short trust in the
+// process tier so a logout on another instance is honoured quickly.
+const (
+	SessionCacheTTL      = time.Hour
+	SessionLocalCacheTTL = 15 * time.Second
+	MaxTokenLength       = 256
+)
+
+// Deps are the ports the accounts use cases need.
+type Deps struct {
+	Users    ports.UserRepository
+	Sessions ports.SessionRepository
+	Hasher   ports.PasswordHasher
+	Tokens   ports.TokenSource
+	Cache    *caching.Store
+	Clock    ports.Clock
+	Logger   *slog.Logger
+}
+
+// Service runs the account use cases.
+type Service struct {
+	Deps
+	secret []byte
+	// dummyHash is verified against when the email is unknown, so an unknown email costs the same
+	// work as a wrong password and the two cannot be told apart by timing.
+	dummyHash string
+}
+
+// NewService returns the accounts use cases; secret keys the hashes of session tokens.
+func NewService(deps Deps, secret []byte) (*Service, error) {
+	if len(secret) < 32 {
+		return nil, errors.New("accounts: the session secret must be at least 32 bytes")
+	}
+	dummy, err := deps.Hasher.Hash("an unknown email costs as much as a wrong password")
+	if err != nil {
+		return nil, fmt.Errorf("accounts: hash the dummy password: %w", err)
+	}
+	return &Service{Deps: deps, secret: secret, dummyHash: dummy}, nil
+}
+
+// Principal is an authenticated caller: the user and the session it came with.
+type Principal struct {
+	User      domain.User
+	SessionID string
+}
+
+// Signed is the answer to a sign-up or sign-in: the user, and the session token shown this once.
+type Signed struct {
+	User      domain.User
+	Token     string
+	ExpiresAt time.Time
+}
+
+// sessionID is the keyed hash of a token: what the store and the cache know the session by.
+func (s *Service) sessionID(token string) string {
+	mac := hmac.New(sha256.New, s.secret)
+	mac.Write([]byte(token))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+func (s *Service) newSession(userID string, now time.Time) (string, domain.Session, error) {
+	token, err := s.Tokens.NewToken()
+	if err != nil {
+		return "", domain.Session{}, fmt.Errorf("make a session token: %w", err)
+	}
+	return token, domain.Session{
+		ID: s.sessionID(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(domain.SessionLifetime),
+	}, nil
+}
+
+func sessionKey(id string) string { return "session:" + id }
+func userKey(id string) string    { return "user:" + id }
+
+func newUserID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// forgetSessions drops sessions from the cache after the store has ended them.
+func (s *Service) forgetSessions(ctx context.Context, ids ...string) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = sessionKey(id)
+	}
+	s.Cache.Forget(ctx, keys...)
+}
