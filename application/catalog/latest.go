@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/domain"
@@ -17,6 +18,7 @@ func (s *Service) Latest(ctx context.Context, category string, limit int) ([]dom
 	if limit < 1 || limit > domain.MaxPageSize {
 		return nil, domain.Invalid("limit", "must be between 1 and 100")
 	}
+	category = strings.ToLower(strings.TrimSpace(category))
 	if category != "" {
 		if err := s.checkCategories(ctx, "category", []string{category}); err != nil {
 			return nil, err

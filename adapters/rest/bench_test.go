@@ -1,0 +1,36 @@
+package rest_test
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// The read routes served from the process cache, driven through the app's fasthttp handler
+// without a network, so what is measured is the adapter and the use case.
+func BenchmarkCachedRoutes(b *testing.B) {
+	for _, path := range []string{"/api/torrents/1", "/api/torrents/latest", "/api/torrents/latest?limit=5&category=movies", "/api/torrents/search?q=sintel", "/livez"} {
+		b.Run(path, func(b *testing.B) {
+			// Access logs off: their cost is the log handler's, not the adapter's.
+			h := newHarness(&testing.T{}, withLogLevel(slog.LevelWarn))
+			for i := 1; i <= 20; i++ {
+				h.seed(torrent(i, "Sintel part "+itoa(int64(i)), "movies", day.Add(-time.Duration(i)*time.Hour)))
+			}
+			handler := h.app.Handler()
+			var ctx fasthttp.RequestCtx
+			ctx.Request.SetRequestURI(path)
+			handler(&ctx)
+			if ctx.Response.StatusCode() != 200 {
+				b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				ctx.Response.Reset()
+				handler(&ctx)
+			}
+		})
+	}
+}
