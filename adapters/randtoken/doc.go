@@ -1,0 +1,3 @@
+// Package randtoken makes session tokens: 32 bytes from the operating system's CSPRNG, base64url
+// without padding (43 characters).
+package randtoken
