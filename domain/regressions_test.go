@@ -94,3 +94,19 @@ func TestNormalizeDoesNotRewriteTheCallersTrackers(t *testing.T) {
 		t.Fatalf("trackers = %q", tor.Trackers)
 	}
 }
+
+func TestAllFilePathsTogetherAreBoundedSoATorrentFitsOneD1Row(t *testing.T) {
+	h, _ := domain.ParseInfoHash(bbb)
+	long := strings.Repeat("p", domain.MaxFilePathLength)
+	tor := domain.Torrent{InfoHash: h, Name: "x"}
+	for range domain.MaxFilePathsTotal/domain.MaxFilePathLength + 1 {
+		tor.Files = append(tor.Files, domain.File{Path: long, Size: 1})
+	}
+	if err := tor.Normalize(time.Now()); err == nil || !strings.Contains(err.Error(), "512 KiB") {
+		t.Fatalf("err = %v", err)
+	}
+	tor.Files = []domain.File{{Path: "a\tb", Size: 1}}
+	if err := tor.Normalize(time.Now()); err == nil {
+		t.Fatal("a control character in a path was accepted")
+	}
+}

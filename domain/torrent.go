@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -16,8 +17,11 @@ const (
 	MaxDescriptionLength = 20000
 	MaxFiles             = 10000
 	MaxFilePathLength    = 1024
-	MaxTrackers          = 64
-	MaxTrackerLength     = 512
+	// MaxFilePathsTotal bounds the bytes of all paths together, so that any valid torrent fits in one
+	// D1 row (2 MB) with its sizes, trackers and description.
+	MaxFilePathsTotal = 512 << 10
+	MaxTrackers       = 64
+	MaxTrackerLength  = 512
 	// MaxSize keeps sizes exact in JSON numbers (2^53).
 	MaxSize = 1 << 53
 	// MaxPeers bounds seeders and leechers; swarms are far smaller.
@@ -131,6 +135,7 @@ func (t *Torrent) normalizeFiles(problems *ValidationError) {
 		return
 	}
 	var sum int64
+	pathBytes := 0
 	for i, f := range t.Files {
 		field := "files[" + strconv.Itoa(i) + "]"
 		path := strings.TrimSpace(f.Path)
@@ -139,8 +144,12 @@ func (t *Torrent) normalizeFiles(problems *ValidationError) {
 			problems.Add(field+".path", "is required")
 		case len(path) > MaxFilePathLength:
 			problems.Add(field+".path", fmt.Sprintf("must be at most %d bytes", MaxFilePathLength))
-		case !utf8.ValidString(path) || strings.ContainsRune(path, 0):
-			problems.Add(field+".path", "must be valid UTF-8 without NUL characters")
+		case !utf8.ValidString(path) || strings.IndexFunc(path, unicode.IsControl) >= 0:
+			problems.Add(field+".path", "must be valid UTF-8 without control characters")
+		}
+		if pathBytes += len(path); pathBytes > MaxFilePathsTotal {
+			problems.Add("files", "paths add up to more than 512 KiB")
+			return
 		}
 		t.Files[i].Path = path
 		if f.Size < 0 || f.Size > MaxSize {

@@ -1,0 +1,124 @@
+package r1
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// Database is the catalog's R1 database: an Engine plus what every repository shares (the D1 limits,
+// the count of engine calls, the migrations).
+type Database struct {
+	engine Engine
+	calls  atomic.Int64
+}
+
+// New wraps an engine; the D1 engine plugs in here. The database is not migrated: call Migrate.
+func New(engine Engine) *Database {
+	return &Database{engine: engine}
+}
+
+// Calls counts the engine calls made so far: one per Query and one per Batch, which on D1 is one
+// Cloudflare API request each.
+func (db *Database) Calls() int64 { return db.calls.Load() }
+
+// Close releases the engine.
+func (db *Database) Close() error { return db.engine.Close() }
+
+// Ping fails unless the database answers and every embedded migration is applied; it backs /readyz
+// and the health check. Every failure wraps domain.ErrUnavailable.
+func (db *Database) Ping(ctx context.Context) error {
+	names := migrationNames()
+	res, err := db.query(ctx, Statement{
+		SQL:    "SELECT count(*) AS applied FROM d1_migrations WHERE name IN (" + placeholders(len(names)) + ")",
+		Params: stringParams(names),
+	})
+	if err != nil {
+		return fmt.Errorf("%w: r1 did not answer or is not migrated: %w", domain.ErrUnavailable, err)
+	}
+	r := rowReader{row: firstRow(res)}
+	applied := r.int("applied")
+	if r.err != nil {
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, r.err)
+	}
+	if applied != int64(len(names)) {
+		return fmt.Errorf("%w: r1 has %d of %d migrations applied", domain.ErrUnavailable, applied, len(names))
+	}
+	return nil
+}
+
+func (db *Database) query(ctx context.Context, s Statement) (Result, error) {
+	if err := checkStatement(s); err != nil {
+		return Result{}, err
+	}
+	db.calls.Add(1)
+	return db.engine.Query(ctx, s)
+}
+
+func (db *Database) batch(ctx context.Context, statements []Statement) ([]Result, error) {
+	for _, s := range statements {
+		if err := checkStatement(s); err != nil {
+			return nil, err
+		}
+	}
+	db.calls.Add(1)
+	results, err := db.engine.Batch(ctx, statements)
+	if err == nil && len(results) != len(statements) {
+		return nil, fmt.Errorf("r1: the engine answered %d results for %d statements", len(results), len(statements))
+	}
+	return results, err
+}
+
+// checkStatement refuses what D1 would: the local engine would run it, and the bug would show only in
+// production.
+func checkStatement(s Statement) error {
+	if len(s.SQL) > maxSQLBytes {
+		return fmt.Errorf("r1: statement of %d bytes is over D1's %d", len(s.SQL), maxSQLBytes)
+	}
+	if len(s.Params) > maxParams {
+		return fmt.Errorf("r1: statement with %d parameters is over D1's %d", len(s.Params), maxParams)
+	}
+	for i, p := range s.Params {
+		if p == nil {
+			return fmt.Errorf("parameter %d: %w", i+1, errNilParam)
+		}
+		if text, ok := p.(string); ok && !utf8.ValidString(text) {
+			// JSON (D1's transport) cannot carry it unchanged.
+			return fmt.Errorf("r1: parameter %d is not valid UTF-8", i+1)
+		}
+	}
+	return nil
+}
+
+func firstRow(r Result) Row {
+	if len(r.Rows) == 0 {
+		return Row{}
+	}
+	return r.Rows[0]
+}
+
+// placeholders is "?, ?, ?" for n parameters.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	b := make([]byte, 0, 3*n)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, '?')
+	}
+	return string(b)
+}
+
+func stringParams(values []string) []any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return out
+}

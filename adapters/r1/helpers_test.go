@@ -1,0 +1,118 @@
+package r1
+
+import (
+	"context"
+	"crypto/sha1"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// testModes runs every repository test twice: natively, and typed as D1 types it (every parameter a
+// string, every result through JSON), which proves the SQL against D1 without D1.
+var testModes = []struct {
+	name string
+	opts LocalOptions
+}{
+	{"native", LocalOptions{}},
+	{"d1-typed", LocalOptions{ParamsAsText: true, JSONResults: true}},
+}
+
+func eachMode(t *testing.T, test func(t *testing.T, db *Database)) {
+	t.Helper()
+	for _, m := range testModes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, openMigrated(t, m.opts))
+		})
+	}
+}
+
+func openMigrated(t testing.TB, opts LocalOptions) *Database {
+	t.Helper()
+	db, err := OpenFile(context.Background(), filepath.Join(t.TempDir(), "catalog.db"), opts)
+	if err != nil {
+		t.Fatalf("OpenFile: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return db
+}
+
+var baseTime = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+func hashOf(i int) domain.InfoHash {
+	return domain.InfoHash(sha1.Sum([]byte(fmt.Sprint("torrent-", i))))
+}
+
+// newTorrent is a valid, normalized torrent numbered i.
+func newTorrent(t testing.TB, i int, mutate ...func(*domain.Torrent)) domain.Torrent {
+	t.Helper()
+	tor := domain.Torrent{
+		InfoHash:    hashOf(i),
+		Name:        fmt.Sprintf("Torrent %03d", i),
+		Category:    domain.CategoryRef{Slug: "movies", Name: "Movies"},
+		Seeders:     int64(i % 7),
+		Leechers:    int64(i % 5),
+		UploadedAt:  baseTime.Add(time.Duration(i) * time.Hour),
+		Description: fmt.Sprintf("description %d", i),
+		Files:       []domain.File{{Path: fmt.Sprintf("dir/file-%d.mkv", i), Size: int64(1000 + i)}},
+		Trackers:    []string{"udp://tracker.example:1337/announce"},
+	}
+	for _, m := range mutate {
+		m(&tor)
+	}
+	if err := tor.Normalize(baseTime.Add(100 * 365 * 24 * time.Hour)); err != nil {
+		t.Fatalf("torrent %d: %v", i, err)
+	}
+	return tor
+}
+
+func upsert(t testing.TB, repo *TorrentRepository, torrents ...domain.Torrent) []domain.UpsertOutcome {
+	t.Helper()
+	out, err := repo.Upsert(context.Background(), torrents)
+	if err != nil {
+		t.Fatalf("Upsert: %v", err)
+	}
+	if len(out) != len(torrents) {
+		t.Fatalf("Upsert: %d outcomes for %d torrents", len(out), len(torrents))
+	}
+	return out
+}
+
+func categoryCounts(t testing.TB, db *Database) map[string]int64 {
+	t.Helper()
+	list, err := NewCategoryRepository(db).List(context.Background())
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	out := make(map[string]int64, len(list))
+	for _, c := range list {
+		out[c.Slug] = c.TorrentCount
+	}
+	return out
+}
+
+// scalar runs a read and returns its single integer.
+func scalar(t testing.TB, db *Database, sql string, params ...any) int64 {
+	t.Helper()
+	res, err := db.query(context.Background(), Statement{SQL: sql, Params: params})
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	row := firstRow(res)
+	for _, v := range row {
+		n, err := asInt64(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	t.Fatalf("%s: no value", sql)
+	return 0
+}

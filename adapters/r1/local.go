@@ -1,0 +1,359 @@
+package r1
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/torrent-streamer/streamer/domain"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// LocalOptions tunes the local SQLite engine.
+type LocalOptions struct {
+	// ParamsAsText sends every parameter as its string form, as D1's REST API does, so the SQL is
+	// proven against D1's typing without D1. NULL parameters are refused in this mode, as D1 would.
+	ParamsAsText bool
+	// JSONResults passes every result through JSON, as D1 answers it: numbers come back as float64.
+	JSONResults bool
+	// BusyTimeout is how long a write waits for another process's write lock. Default 5 s.
+	BusyTimeout time.Duration
+	// Readers bounds the pool of read connections. Default: GOMAXPROCS, at least 2.
+	Readers int
+}
+
+// OpenFile opens (creating it and its directory if missing) the SQLite database at path: WAL, so
+// readers never wait for the writer; one write connection, because SQLite has one writer anyway and
+// queueing in the process beats spinning on SQLITE_BUSY; a pool of read-only readers. The path
+// ":memory:" gives a private in-memory database on a single connection (each connection would
+// otherwise see its own empty database). The database is not migrated: call Migrate.
+func OpenFile(ctx context.Context, path string, opts LocalOptions) (*Database, error) {
+	engine, err := openLocal(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return New(engine), nil
+}
+
+type localEngine struct {
+	writer  *sql.DB
+	readers *sql.DB // the writer itself for ":memory:"
+	opts    LocalOptions
+	closed  atomic.Bool
+}
+
+func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngine, error) {
+	if path == "" {
+		return nil, errors.New("r1: the database path is empty")
+	}
+	if strings.ContainsRune(path, '?') {
+		// The driver reads everything after '?' as its own options.
+		return nil, fmt.Errorf("r1: the database path %q must not contain '?'", path)
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.Readers <= 0 {
+		opts.Readers = max(2, runtime.GOMAXPROCS(0))
+	}
+	busy := "_pragma=busy_timeout(" + strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10) + ")"
+	common := busy + "&_pragma=foreign_keys(1)"
+
+	if path == ":memory:" {
+		db, err := sql.Open("sqlite", ":memory:?"+common)
+		if err != nil {
+			return nil, fmt.Errorf("r1: open in-memory database: %w", err)
+		}
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+		e := &localEngine{writer: db, readers: db, opts: opts}
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("r1: open in-memory database: %w", e.mapError(ctx, err))
+		}
+		return e, nil
+	}
+
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("r1: create the directory of %s: %w", path, err)
+		}
+	}
+	// BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+	// writes can fail with SQLITE_BUSY at once (no busy wait) when another process wrote meanwhile.
+	// synchronous=NORMAL is the usual WAL pairing: durable against crashes of the process, may lose
+	// the last commits on power loss, never corrupts.
+	writer, err := sql.Open("sqlite", path+"?"+common+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("r1: open %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxIdleTime(0)
+	writer.SetConnMaxLifetime(0)
+	e := &localEngine{writer: writer, opts: opts}
+	// The writer connects first, so the file exists and is in WAL mode before any reader opens it.
+	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("r1: open %s: %w", path, e.mapError(ctx, err))
+	}
+	readers, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("r1: open %s: %w", path, err)
+	}
+	readers.SetMaxOpenConns(opts.Readers)
+	readers.SetMaxIdleConns(opts.Readers)
+	readers.SetConnMaxIdleTime(5 * time.Minute)
+	e.readers = readers
+	return e, nil
+}
+
+func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
+	if e.closed.Load() {
+		return Result{}, errClosed
+	}
+	params, err := e.params(s.Params)
+	if err != nil {
+		return Result{}, err
+	}
+	rows, err := e.readers.QueryContext(ctx, s.SQL, params...)
+	if err != nil {
+		return Result{}, e.mapError(ctx, err)
+	}
+	read, err := readRows(rows)
+	if err != nil {
+		return Result{}, e.mapError(ctx, err)
+	}
+	return e.shape(Result{Rows: read})
+}
+
+func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Result, error) {
+	if e.closed.Load() {
+		return nil, errClosed
+	}
+	if len(statements) == 0 {
+		return nil, nil
+	}
+	bound := make([][]any, len(statements))
+	for i, s := range statements {
+		params, err := e.params(s.Params)
+		if err != nil {
+			return nil, err
+		}
+		bound[i] = params
+	}
+	tx, err := e.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, e.mapError(ctx, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op; on failure the batch error wins
+	results := make([]Result, len(statements))
+	var total int64
+	if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&total); err != nil {
+		return nil, e.mapError(ctx, err)
+	}
+	for i, s := range statements {
+		rows, err := tx.QueryContext(ctx, s.SQL, bound[i]...)
+		if err != nil {
+			return nil, e.mapError(ctx, err)
+		}
+		read, err := readRows(rows)
+		if err != nil {
+			return nil, e.mapError(ctx, err)
+		}
+		// D1's meta: changes() alone would repeat the previous write's count after a SELECT, so it
+		// counts only when total_changes() moved.
+		var changes, lastID, newTotal int64
+		if err := tx.QueryRowContext(ctx, "SELECT changes(), last_insert_rowid(), total_changes()").
+			Scan(&changes, &lastID, &newTotal); err != nil {
+			return nil, e.mapError(ctx, err)
+		}
+		if newTotal == total {
+			changes = 0
+		}
+		total = newTotal
+		results[i], err = e.shape(Result{Rows: read, Changes: changes, LastRowID: lastID})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, e.mapError(ctx, err)
+	}
+	return results, nil
+}
+
+func (e *localEngine) Close() error {
+	if e.closed.Swap(true) {
+		return nil
+	}
+	err := e.writer.Close()
+	if e.readers != e.writer {
+		err = errors.Join(err, e.readers.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("r1: close: %s", err.Error())
+	}
+	return nil
+}
+
+var errClosed = fmt.Errorf("r1: database is closed: %w", domain.ErrUnavailable)
+
+func (e *localEngine) params(in []any) ([]any, error) {
+	out := make([]any, len(in))
+	for i, p := range in {
+		if !e.opts.ParamsAsText {
+			out[i] = p
+			continue
+		}
+		text, err := paramText(p)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %d: %w", i+1, err)
+		}
+		out[i] = text
+	}
+	return out, nil
+}
+
+// shape passes a result through JSON when the engine emulates D1's answers.
+func (e *localEngine) shape(r Result) (Result, error) {
+	if !e.opts.JSONResults {
+		return r, nil
+	}
+	raw, err := json.Marshal(struct {
+		Results []Row `json:"results"`
+		Changes int64 `json:"changes"`
+		LastID  int64 `json:"last_row_id"`
+	}{r.Rows, r.Changes, r.LastRowID})
+	if err != nil {
+		return Result{}, fmt.Errorf("r1: encode result: %w", err)
+	}
+	var back struct {
+		Results []Row   `json:"results"`
+		Changes float64 `json:"changes"`
+		LastID  float64 `json:"last_row_id"`
+	}
+	if err := json.Unmarshal(raw, &back); err != nil {
+		return Result{}, fmt.Errorf("r1: decode result: %w", err)
+	}
+	return Result{Rows: back.Results, Changes: int64(back.Changes), LastRowID: int64(back.LastID)}, nil
+}
+
+func readRows(rows *sql.Rows) ([]Row, error) {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []Row
+	values := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range values {
+		ptrs[i] = &values[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make(Row, len(cols))
+		for i, c := range cols {
+			row[c] = plainValue(values[i])
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
+}
+
+// plainValue keeps row values to what D1's JSON can carry.
+func plainValue(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case time.Time:
+		// The driver parses columns declared TIMESTAMP; D1 returns SQLite's text.
+		return x.UTC().Format(time.DateTime)
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	}
+	return v
+}
+
+// mapError turns a driver error into the domain's words; the core never sees database/sql or the
+// driver.
+func (e *localEngine) mapError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if e.closed.Load() || errors.Is(err, sql.ErrConnDone) || errors.Is(err, sql.ErrTxDone) ||
+		strings.Contains(err.Error(), "sql: database is closed") {
+		return errClosed
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return fmt.Errorf("r1: %s", err.Error())
+	}
+	code := se.Code()
+	switch code & 0xff {
+	case sqlite3.SQLITE_CONSTRAINT:
+		return constraintConflict(code, se.Error())
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN,
+		sqlite3.SQLITE_FULL, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_READONLY,
+		sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_PERM, sqlite3.SQLITE_NOLFS:
+		return fmt.Errorf("r1: %s: %w", se.Error(), domain.ErrUnavailable)
+	case sqlite3.SQLITE_INTERRUPT:
+		return fmt.Errorf("r1: statement interrupted: %w", domain.ErrUnavailable)
+	}
+	// A logic error (bad SQL, missing table) is a bug or an unmigrated database: its text only.
+	return fmt.Errorf("r1: %s", se.Error())
+}
+
+// constraintConflict reads SQLite's "UNIQUE constraint failed: torrents.info_hash" into a conflict
+// naming the column.
+func constraintConflict(code int, msg string) error {
+	field := ""
+	if i := strings.LastIndex(msg, "failed: "); i >= 0 {
+		field = msg[i+len("failed: "):]
+		if j := strings.Index(field, " ("); j >= 0 {
+			field = field[:j]
+		}
+		if j := strings.Index(field, ","); j >= 0 {
+			field = field[:j]
+		}
+		if j := strings.LastIndex(field, "."); j >= 0 {
+			field = field[j+1:]
+		}
+	}
+	switch code {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return &domain.ConflictError{Field: field, Message: "already exists"}
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return &domain.ConflictError{Field: field, Message: "refers to something that does not exist"}
+	}
+	return &domain.ConflictError{Field: field, Message: "violates a constraint of the store"}
+}

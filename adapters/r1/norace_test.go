@@ -1,0 +1,5 @@
+//go:build !race
+
+package r1
+
+const raceEnabled = false

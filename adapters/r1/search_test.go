@@ -1,0 +1,358 @@
+package r1
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// pagingFixture stores torrents with many ties in every sort key, so only the id tiebreak makes the
+// order total. Every name holds "common"; some hold it twice, some only in a file path.
+func pagingFixture(t *testing.T, repo *TorrentRepository) []domain.Torrent {
+	t.Helper()
+	names := []string{"alpha common", "Alpha Common", "ALPHA COMMON", "beta common common", "Beta", "gamma common",
+		"_delta common", "Zeta common", "Été common", "été common", "Ärger", "zèbre"}
+	var torrents []domain.Torrent
+	for i := range 45 {
+		torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
+			tor.Name = names[i%len(names)]
+			tor.Seeders = int64(i % 4)
+			tor.Leechers = int64(i % 3)
+			tor.UploadedAt = baseTime.Add(time.Duration(i/3) * time.Hour)
+			tor.Files = []domain.File{{Path: "common/file.bin", Size: int64(100 * (i % 5))}}
+			tor.Size = 0
+			if i%4 == 0 {
+				tor.Category = domain.CategoryRef{Slug: "tv", Name: "TV"}
+			}
+		}))
+	}
+	out := upsert(t, repo, torrents...)
+	for i := range torrents {
+		torrents[i].ID = out[i].ID
+	}
+	return torrents
+}
+
+func expectedOrder(torrents []domain.Torrent, sort domain.SortField, order domain.SortOrder) []int64 {
+	sorted := slices.Clone(torrents)
+	slices.SortFunc(sorted, func(a, b domain.Torrent) int {
+		var c int
+		switch sort {
+		case domain.SortDate:
+			c = a.UploadedAt.Compare(b.UploadedAt)
+		case domain.SortSeeders:
+			c = cmp.Compare(a.Seeders, b.Seeders)
+		case domain.SortLeechers:
+			c = cmp.Compare(a.Leechers, b.Leechers)
+		case domain.SortSize:
+			c = cmp.Compare(a.Size, b.Size)
+		case domain.SortName:
+			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		}
+		if c == 0 {
+			c = cmp.Compare(a.ID, b.ID)
+		}
+		if order == domain.Descending {
+			c = -c
+		}
+		return c
+	})
+	ids := make([]int64, len(sorted))
+	for i, t := range sorted {
+		ids[i] = t.ID
+	}
+	return ids
+}
+
+func ids(items []domain.TorrentSummary) []int64 {
+	out := make([]int64, len(items))
+	for i, s := range items {
+		out[i] = s.ID
+	}
+	return out
+}
+
+// Every sort, both orders, with and without text: walking the cursor, walking page numbers and one
+// big page give the same total order, with no repeat and no gap.
+func TestSearchPagingIsTotal(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		torrents := pagingFixture(t, repo)
+		sorts := []domain.SortField{domain.SortRelevance, domain.SortDate, domain.SortSeeders, domain.SortLeechers, domain.SortSize, domain.SortName}
+		for _, text := range []string{"", "common"} {
+			for _, sort := range sorts {
+				for _, order := range []domain.SortOrder{domain.Ascending, domain.Descending} {
+					if sort == domain.SortRelevance && text == "" {
+						continue
+					}
+					name := fmt.Sprintf("%q/%s/%s", text, sort, order)
+					base := func(c *domain.SearchCriteria) { c.Sort, c.Order = sort, order }
+					all, err := repo.Search(ctx, criteria(t, text, 100, base))
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					want := ids(all.Items)
+					if sort != domain.SortRelevance {
+						if expected := expectedOrder(torrents, sort, order); !slices.Equal(want, expected) {
+							t.Fatalf("%s: order\n got %v\nwant %v", name, want, expected)
+						}
+					}
+					if len(want) != len(torrents) || all.Total != len(torrents) || !all.TotalExact || all.Next != nil {
+						t.Fatalf("%s: %d items, total %d (exact %v), next %v", name, len(want), all.Total, all.TotalExact, all.Next)
+					}
+
+					var byCursor, byOffset []int64
+					var cursor *domain.Position
+					for pages := 0; ; pages++ {
+						if pages > 6 {
+							t.Fatalf("%s: the cursor never ends", name)
+						}
+						page, err := repo.Search(ctx, criteria(t, text, 9, base, func(c *domain.SearchCriteria) { c.Cursor = cursor }))
+						if err != nil {
+							t.Fatalf("%s: %v", name, err)
+						}
+						if page.Total != len(torrents) {
+							t.Fatalf("%s: total %d on page %d", name, page.Total, pages)
+						}
+						byCursor = append(byCursor, ids(page.Items)...)
+						if page.Next == nil {
+							break
+						}
+						if page.Next.ID != page.Items[len(page.Items)-1].ID {
+							t.Fatalf("%s: Next %+v is not the last item", name, page.Next)
+						}
+						cursor = page.Next
+					}
+					for offset := 0; offset < len(torrents); offset += 9 {
+						page, err := repo.Search(ctx, criteria(t, text, 9, base, func(c *domain.SearchCriteria) { c.Offset = offset }))
+						if err != nil {
+							t.Fatalf("%s: %v", name, err)
+						}
+						if (page.Next == nil) != (offset+9 >= len(torrents)) {
+							t.Fatalf("%s: offset %d: next %v", name, offset, page.Next)
+						}
+						byOffset = append(byOffset, ids(page.Items)...)
+					}
+					if !slices.Equal(byCursor, want) || !slices.Equal(byOffset, want) {
+						t.Fatalf("%s:\n  one page %v\n  cursor   %v\n  offset   %v", name, want, byCursor, byOffset)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestSearchFilters(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		repo := NewTorrentRepository(db)
+		torrents := pagingFixture(t, repo)
+		i64 := func(v int64) *int64 { return &v }
+		for _, tc := range []struct {
+			name   string
+			text   string
+			mutate func(*domain.SearchCriteria)
+			keep   func(domain.Torrent) bool
+		}{
+			{"category", "", func(c *domain.SearchCriteria) { c.Categories = []string{"tv"} },
+				func(t domain.Torrent) bool { return t.Category.Slug == "tv" }},
+			{"categories", "", func(c *domain.SearchCriteria) { c.Categories = []string{"tv", "movies"} },
+				func(domain.Torrent) bool { return true }},
+			{"unknown category", "", func(c *domain.SearchCriteria) { c.Categories = []string{"nope"} },
+				func(domain.Torrent) bool { return false }},
+			{"size range", "", func(c *domain.SearchCriteria) { c.MinSize, c.MaxSize = i64(100), i64(300) },
+				func(t domain.Torrent) bool { return t.Size >= 100 && t.Size <= 300 }},
+			{"min seeders", "", func(c *domain.SearchCriteria) { c.MinSeeders = i64(2) },
+				func(t domain.Torrent) bool { return t.Seeders >= 2 }},
+			{"after before", "", func(c *domain.SearchCriteria) {
+				c.After, c.Before = baseTime.Add(3*time.Hour), baseTime.Add(6*time.Hour)
+			}, func(t domain.Torrent) bool {
+				return !t.UploadedAt.Before(baseTime.Add(3*time.Hour)) && t.UploadedAt.Before(baseTime.Add(6*time.Hour))
+			}},
+			{"sub-second bounds", "", func(c *domain.SearchCriteria) {
+				c.After, c.Before = baseTime.Add(3*time.Hour-time.Millisecond), baseTime.Add(6*time.Hour-time.Millisecond)
+			}, func(t domain.Torrent) bool {
+				return !t.UploadedAt.Before(baseTime.Add(3*time.Hour)) && t.UploadedAt.Before(baseTime.Add(6*time.Hour))
+			}},
+			{"text and filters", "alpha", func(c *domain.SearchCriteria) {
+				c.Categories, c.MinSeeders = []string{"tv"}, i64(0)
+			}, func(t domain.Torrent) bool {
+				return t.Category.Slug == "tv" && strings.Contains(strings.ToLower(t.Name), "alpha")
+			}},
+		} {
+			page, err := repo.Search(context.Background(), criteria(t, tc.text, 100, tc.mutate))
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			var want []int64
+			for _, tor := range torrents {
+				if tc.keep(tor) {
+					want = append(want, tor.ID)
+				}
+			}
+			got := ids(page.Items)
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) || page.Total != len(want) || !page.TotalExact {
+				t.Fatalf("%s: got %v (total %d), want %v", tc.name, got, page.Total, want)
+			}
+		}
+	})
+}
+
+func TestSearchText(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		out := upsert(t, repo,
+			newTorrent(t, 1, func(tor *domain.Torrent) { tor.Name = "Nebula Documentary" }),
+			newTorrent(t, 2, func(tor *domain.Torrent) {
+				tor.Name = "Space Pictures"
+				tor.Files = []domain.File{{Path: "extras/nebula.txt", Size: 1}}
+			}),
+			newTorrent(t, 3, func(tor *domain.Torrent) { tor.Name = "Café del Mar" }),
+			newTorrent(t, 4, func(tor *domain.Torrent) { tor.Name = "Straße der Nebulae" }),
+		)
+		page, err := repo.Search(ctx, criteria(t, "nebula", 10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Prefix on the last term: "nebula" also finds "Nebulae"; a name hit outranks a path hit.
+		if got := ids(page.Items); len(got) != 3 || got[2] != out[1].ID {
+			t.Fatalf("nebula: %v, want the path-only hit %d last", got, out[1].ID)
+		}
+		for i := 1; i < len(page.Items); i++ {
+			if page.Items[i].Name == "" {
+				t.Fatal("empty summary")
+			}
+		}
+		for text, want := range map[string][]int64{
+			"cafe":             {out[2].ID},
+			"CAFÉ DEL":         {out[2].ID},
+			"strasse":          nil, // unicode61 folds diacritics, not ß
+			"straße nebul":     {out[3].ID},
+			"neb doc":          nil, // only the last term is a prefix
+			"documentary neb":  {out[0].ID},
+			"pictures extras":  {out[1].ID},
+			"nebula pictures":  {out[1].ID},
+			"missingword":      nil,
+			"   ":              {out[3].ID, out[2].ID, out[1].ID, out[0].ID}, // no words: the catalog, newest first
+			"!!! ??? ***":      {},                                           // words nobody can match: nothing
+			`"nebula" OR cafe`: nil,                                          // OR is a word, not an operator
+		} {
+			page, err := repo.Search(ctx, criteria(t, text, 10))
+			if err != nil {
+				t.Fatalf("%q: %v", text, err)
+			}
+			got := ids(page.Items)
+			if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) || page.Total != len(want) {
+				t.Errorf("%q: %v (total %d), want %v", text, got, page.Total, want)
+			}
+		}
+	})
+}
+
+func TestSearchHostileTextNeverFails(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		repo := NewTorrentRepository(db)
+		upsert(t, repo, newTorrent(t, 1), newTorrent(t, 2))
+		for _, text := range []string{
+			`"`, `"""`, `a"b`, `NEAR(a b, 5)`, `NEAR(`, `*`, `a*`, `name:torrent`, `paths:`, `{name}:x`, `^torrent`,
+			`torrent AND OR NOT x`, `(torrent`, `torrent)`, `-torrent`, `+`, `'; DROP TABLE torrents; --`,
+			`%' OR 1=1 --`, "🙂🎬", "x\x00y", strings.Repeat("é", 200), strings.Repeat("a ", 100),
+			strings.Repeat(`"*(`, 66), "torrent 001", "TORRENT 00",
+		} {
+			c := domain.SearchCriteria{Text: text}
+			if err := c.Normalize(); err != nil {
+				continue // refused before the store, as the API refuses it
+			}
+			for _, sort := range []domain.SortField{domain.SortRelevance, domain.SortName} {
+				c.Sort = sort
+				if _, err := repo.Search(context.Background(), c); err != nil {
+					t.Fatalf("%q sorted by %s: %v", text, sort, err)
+				}
+			}
+		}
+	})
+}
+
+func TestSearchTotalIsBounded(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		pagingFixture(t, repo)
+		repo.countLimit = 10
+		for _, text := range []string{"", "common"} {
+			page, err := repo.Search(ctx, criteria(t, text, 5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != 10 || page.TotalExact || page.Next == nil {
+				t.Fatalf("%q: total %d exact %v", text, page.Total, page.TotalExact)
+			}
+			page, err = repo.Search(ctx, criteria(t, text, 5, func(c *domain.SearchCriteria) { c.Categories = []string{"tv"} }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != 10 || page.TotalExact { // 12 tv torrents
+				t.Fatalf("%q tv: total %d exact %v", text, page.Total, page.TotalExact)
+			}
+			seeders := int64(3) // 11 torrents
+			repo.countLimit = 20
+			page, err = repo.Search(ctx, criteria(t, text, 5, func(c *domain.SearchCriteria) { c.MinSeeders = &seeders }))
+			if err != nil || page.Total != 11 || !page.TotalExact {
+				t.Fatalf("%q: exact total under the bound: %d %v %v", text, page.Total, page.TotalExact, err)
+			}
+			// Past the end the page is empty, and the total is still told.
+			page, err = repo.Search(ctx, criteria(t, text, 5, func(c *domain.SearchCriteria) { c.MinSeeders, c.Offset = &seeders, 50 }))
+			if err != nil || len(page.Items) != 0 || page.Total != 11 || !page.TotalExact || page.Next != nil {
+				t.Fatalf("%q: past the end: %+v %v", text, page, err)
+			}
+			repo.countLimit = 10
+		}
+	})
+}
+
+// The real bound, with more rows than domain.SearchCountLimit, written in one statement.
+func TestSearchTotalAtTheRealLimit(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("writes 10,050 rows; TestSearchTotalIsBounded covers the logic with a lower bound")
+	}
+	db := openMigrated(t, LocalOptions{})
+	ctx := context.Background()
+	_, err := db.batch(ctx, []Statement{{
+		SQL: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < CAST(? AS INTEGER))
+INSERT INTO torrents (info_hash, name, name_key, size, category_id, seeders, leechers, uploaded_at)
+SELECT printf('%040x', i), 'bulk item ' || i, 'bulk item ' || i, i, (SELECT id FROM categories WHERE slug = 'other'), i % 10, 0, 1700000000 + i FROM n`,
+		Params: []any{domain.SearchCountLimit + 50},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := NewTorrentRepository(db)
+	for _, text := range []string{"", "bulk", "item 1"} {
+		page, err := repo.Search(ctx, criteria(t, text, 20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text == "item 1" {
+			// "1" is a prefix: 1, 10..19, 100..199, 1000..1999, 10000..10050.
+			if page.Total != 1+10+100+1000+51 || !page.TotalExact {
+				t.Fatalf("%q: total %d exact %v", text, page.Total, page.TotalExact)
+			}
+			continue
+		}
+		if page.Total != domain.SearchCountLimit || page.TotalExact || len(page.Items) != 20 {
+			t.Fatalf("%q: total %d exact %v", text, page.Total, page.TotalExact)
+		}
+	}
+	if counts := categoryCounts(t, db); counts["other"] != domain.SearchCountLimit+50 {
+		t.Fatalf("other: %d", counts["other"])
+	}
+}

@@ -1,0 +1,338 @@
+package r1
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// TorrentRepository is ports.TorrentRepository on R1.
+type TorrentRepository struct {
+	db *Database
+	// countLimit is where Search stops counting; tests lower it to reach the bound cheaply.
+	countLimit int
+}
+
+var _ ports.TorrentRepository = (*TorrentRepository)(nil)
+
+// NewTorrentRepository returns the torrents stored in db.
+func NewTorrentRepository(db *Database) *TorrentRepository {
+	return &TorrentRepository{db: db, countLimit: domain.SearchCountLimit}
+}
+
+// An upsert batch is bounded by count and by the bytes of its parameters, so one D1 request stays
+// small and quick however large the torrents' file lists are; a torrent larger than the byte bound
+// goes alone.
+const (
+	upsertChunkTorrents = 50
+	upsertChunkBytes    = 1 << 20
+)
+
+// upsertSQL is keyed by info hash. The update replaces everything the ingest knows about the torrent
+// but keeps its id and created_at, and the v2 hash when the new version does not carry one (a v1
+// hash names one info dictionary, so its v2 hash never changes). revision tells the caller whether
+// this statement created the row.
+const upsertSQL = `INSERT INTO torrents
+    (info_hash, info_hash_v2, name, name_key, size, category_id, seeders, leechers, uploaded_at, description, files,
+     trackers, created_at, updated_at)
+VALUES (?, NULLIF(?, ''), ?, ?, CAST(? AS INTEGER), (SELECT id FROM categories WHERE slug = ?),
+        CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?, ?, unixepoch(), unixepoch())
+ON CONFLICT (info_hash) DO UPDATE SET
+    info_hash_v2 = coalesce(excluded.info_hash_v2, torrents.info_hash_v2),
+    name = excluded.name,
+    name_key = excluded.name_key,
+    size = excluded.size,
+    category_id = excluded.category_id,
+    seeders = excluded.seeders,
+    leechers = excluded.leechers,
+    uploaded_at = excluded.uploaded_at,
+    description = excluded.description,
+    files = excluded.files,
+    trackers = excluded.trackers,
+    revision = torrents.revision + 1,
+    updated_at = unixepoch()
+RETURNING id, revision`
+
+type upsertRow struct {
+	torrent  domain.Torrent
+	params   []any
+	bytes    int
+	category domain.CategoryRef
+}
+
+// Upsert stores normalized torrents keyed by info hash. Each chunk (see upsertChunkTorrents) is one
+// batch: the categories it names (INSERT OR IGNORE), then one upsert per torrent, in order, so the
+// same hash twice in one call is created then updated. On an error, the outcomes of the chunks
+// already stored come back with it.
+func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error) {
+	rows := make([]upsertRow, len(torrents))
+	var problems domain.ValidationError
+	for i, t := range torrents {
+		row, err := newUpsertRow(t)
+		if err != nil {
+			problems.Add("torrents["+strconv.Itoa(i)+"]."+err.Field, err.Message)
+			continue
+		}
+		rows[i] = row
+	}
+	// Refused before anything is written, so a bad torrent never leaves half a call stored.
+	if err := problems.Err(); err != nil {
+		return nil, err
+	}
+	outcomes := make([]domain.UpsertOutcome, 0, len(rows))
+	for start := 0; start < len(rows); {
+		end, size := start, 0
+		for end < len(rows) && end-start < upsertChunkTorrents && (end == start || size+rows[end].bytes <= upsertChunkBytes) {
+			size += rows[end].bytes
+			end++
+		}
+		chunk := rows[start:end]
+		refs := make([]domain.CategoryRef, len(chunk))
+		for i, row := range chunk {
+			refs[i] = row.category
+		}
+		statements, err := ensureCategoryStatements(refs)
+		if err != nil {
+			return outcomes, err
+		}
+		first := len(statements)
+		for _, row := range chunk {
+			statements = append(statements, Statement{SQL: upsertSQL, Params: row.params})
+		}
+		results, err := r.db.batch(ctx, statements)
+		if err != nil {
+			return outcomes, err
+		}
+		for i, row := range chunk {
+			rr := rowReader{row: firstRow(results[first+i])}
+			id, revision := rr.int("id"), rr.int("revision")
+			if rr.err != nil {
+				return outcomes, rr.err
+			}
+			outcomes = append(outcomes, domain.UpsertOutcome{InfoHash: row.torrent.InfoHash, ID: id, Created: revision == 1})
+		}
+		start = end
+	}
+	return outcomes, nil
+}
+
+type fileJSON struct {
+	Path string `json:"path"`
+	Size int64  `json:"size"`
+}
+
+func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
+	if t.InfoHash.IsZero() {
+		return upsertRow{}, &domain.FieldProblem{Field: "infoHash", Message: "a v1 info hash is required"}
+	}
+	// JSON (D1's transport) cannot carry invalid UTF-8; the file list and trackers are encoded by
+	// encoding/json, which repairs it, but these go as they are.
+	for _, f := range [...]struct{ field, text string }{
+		{"name", t.Name}, {"description", t.Description}, {"category", t.Category.Slug + t.Category.Name},
+	} {
+		if !utf8.ValidString(f.text) {
+			return upsertRow{}, &domain.FieldProblem{Field: f.field, Message: "must be valid UTF-8"}
+		}
+	}
+	category, err := storedCategory(t.Category)
+	if err != nil {
+		if t.Category.Slug != "" {
+			return upsertRow{}, &domain.FieldProblem{Field: "category", Message: err.Error()}
+		}
+		category = domain.CategoryRef{Slug: domain.DefaultCategorySlug, Name: "Other"}
+	}
+	files := make([]fileJSON, len(t.Files))
+	for i, f := range t.Files {
+		files[i] = fileJSON(f)
+	}
+	filesJSON, err := compactJSON(files)
+	if err != nil {
+		return upsertRow{}, &domain.FieldProblem{Field: "files", Message: err.Error()}
+	}
+	trackers := t.Trackers
+	if trackers == nil {
+		trackers = []string{}
+	}
+	trackersJSON, err := compactJSON(trackers)
+	if err != nil {
+		return upsertRow{}, &domain.FieldProblem{Field: "trackers", Message: err.Error()}
+	}
+	v2 := ""
+	if !t.InfoHashV2.IsZero() {
+		v2 = t.InfoHashV2.String()
+	}
+	row := upsertRow{torrent: t, category: category, params: []any{
+		t.InfoHash.String(), v2, t.Name, nameKey(t.Name), t.Size, category.Slug,
+		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, filesJSON, trackersJSON,
+	}}
+	row.bytes = 200 + 2*len(t.Name) + len(t.Description) + len(filesJSON) + len(trackersJSON) + len(category.Slug)
+	if row.bytes > maxRowBytes {
+		return upsertRow{}, &domain.FieldProblem{Field: "files", Message: fmt.Sprintf(
+			"the torrent takes %d bytes with its file list and description, over the store's %d per torrent",
+			row.bytes, maxRowBytes)}
+	}
+	return row, nil
+}
+
+// compactJSON encodes without HTML escaping: the text is stored, not embedded in a page.
+func compactJSON(v any) (string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return string(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+}
+
+// The columns of a summary and of a whole torrent, named so a D1 row (a JSON object) keys them.
+const (
+	summaryColumns = `t.id AS id, t.info_hash AS info_hash, t.info_hash_v2 AS info_hash_v2, t.name AS name,
+    t.size AS size, c.slug AS category_slug, c.name AS category_name, t.seeders AS seeders,
+    t.leechers AS leechers, t.uploaded_at AS uploaded_at, t.trackers AS trackers`
+	detailColumns = summaryColumns + `, t.description AS description, t.files AS files,
+    t.created_at AS created_at, t.updated_at AS updated_at`
+)
+
+// Get returns one torrent by id or by v1 info hash.
+func (r *TorrentRepository) Get(ctx context.Context, ref domain.TorrentRef) (domain.Torrent, error) {
+	s := Statement{SQL: "SELECT " + detailColumns + " FROM torrents t JOIN categories c ON c.id = t.category_id WHERE "}
+	switch {
+	case ref.ID > 0:
+		s.SQL += "t.id = CAST(? AS INTEGER)"
+		s.Params = []any{ref.ID}
+	case !ref.InfoHash.IsZero():
+		s.SQL += "t.info_hash = ?"
+		s.Params = []any{ref.InfoHash.String()}
+	default:
+		return domain.Torrent{}, domain.ErrNotFound
+	}
+	res, err := r.db.query(ctx, s)
+	if err != nil {
+		return domain.Torrent{}, err
+	}
+	if len(res.Rows) == 0 {
+		return domain.Torrent{}, domain.ErrNotFound
+	}
+	return torrentOf(res.Rows[0])
+}
+
+// Latest returns up to limit torrents, newest upload first, ties by id descending. A limit outside
+// 1..domain.MaxPageSize is brought inside it (0 means the default page size).
+func (r *TorrentRepository) Latest(ctx context.Context, categorySlug string, limit int) ([]domain.TorrentSummary, error) {
+	limit = pageSize(limit)
+	s := Statement{SQL: "SELECT " + summaryColumns + " FROM torrents t JOIN categories c ON c.id = t.category_id "}
+	if categorySlug != "" {
+		s.SQL += "WHERE t.category_id = (SELECT id FROM categories WHERE slug = ?) "
+		s.Params = append(s.Params, anySlug(categorySlug))
+	}
+	s.SQL += "ORDER BY t.uploaded_at DESC, t.id DESC LIMIT CAST(? AS INTEGER)"
+	s.Params = append(s.Params, limit)
+	res, err := r.db.query(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.TorrentSummary, 0, len(res.Rows))
+	for _, row := range res.Rows {
+		rr := rowReader{row: row}
+		item := summaryOf(&rr)
+		if rr.err != nil {
+			return nil, rr.err
+		}
+		out = append(out, item)
+	}
+	return out, nil
+}
+
+func pageSize(limit int) int {
+	switch {
+	case limit == 0:
+		return domain.DefaultPageSize
+	case limit < 1:
+		return 1
+	case limit > domain.MaxPageSize:
+		return domain.MaxPageSize
+	}
+	return limit
+}
+
+func summaryOf(rr *rowReader) domain.TorrentSummary {
+	s := domain.TorrentSummary{
+		ID:         rr.int("id"),
+		Name:       rr.text("name"),
+		Size:       rr.int("size"),
+		Category:   domain.CategoryRef{Slug: rr.text("category_slug"), Name: rr.text("category_name")},
+		Seeders:    rr.int("seeders"),
+		Leechers:   rr.int("leechers"),
+		UploadedAt: rr.time("uploaded_at"),
+	}
+	if h, err := domain.ParseInfoHash(rr.text("info_hash")); err != nil {
+		rr.fail("info_hash", err)
+	} else {
+		s.InfoHash = h
+	}
+	if v2 := rr.text("info_hash_v2"); v2 != "" {
+		if h, err := domain.ParseInfoHashV2(v2); err != nil {
+			rr.fail("info_hash_v2", err)
+		} else {
+			s.InfoHashV2 = h
+		}
+	}
+	if err := decodeJSONList(rr.text("trackers"), &s.Trackers); err != nil {
+		rr.fail("trackers", err)
+	}
+	return s
+}
+
+func torrentOf(row Row) (domain.Torrent, error) {
+	rr := rowReader{row: row}
+	s := summaryOf(&rr)
+	t := domain.Torrent{
+		ID: s.ID, InfoHash: s.InfoHash, InfoHashV2: s.InfoHashV2, Name: s.Name, Size: s.Size,
+		Category: s.Category, Seeders: s.Seeders, Leechers: s.Leechers, UploadedAt: s.UploadedAt,
+		Trackers: s.Trackers, Description: rr.text("description"),
+		CreatedAt: rr.time("created_at"), UpdatedAt: rr.time("updated_at"),
+	}
+	var files []fileJSON
+	if err := decodeJSONList(rr.text("files"), &files); err != nil {
+		rr.fail("files", err)
+	}
+	for _, f := range files {
+		t.Files = append(t.Files, domain.File(f))
+	}
+	if rr.err != nil {
+		return domain.Torrent{}, rr.err
+	}
+	return t, nil
+}
+
+// decodeJSONList reads a stored JSON array; an empty one leaves the slice nil, as a normalized
+// torrent without files or trackers has it.
+func decodeJSONList[T any](raw string, into *[]T) error {
+	if raw == "" || raw == "[]" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(raw), into); err != nil {
+		return err
+	}
+	if len(*into) == 0 {
+		*into = nil
+	}
+	return nil
+}
+
+// anySlug makes a slug from a client sendable to D1: invalid UTF-8 cannot travel in JSON, and a slug
+// holding it names no category, which the replacement keeps true.
+func anySlug(slug string) string {
+	return strings.ToValidUTF8(slug, "\uFFFD")
+}
+
+// nameKey is what the name sort compares, byte by byte: the name in lower case, beyond ASCII too.
+func nameKey(name string) string { return strings.ToLower(name) }
