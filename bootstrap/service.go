@@ -57,12 +57,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 
 // NewInMemory wires the service on in-process adapters only: for tests and demos, nothing on disk.
 func NewInMemory(cfg Config, log *slog.Logger) *Service {
-	cat := memory.NewCatalog()
+	cat := memory.NewCatalog(ports.SystemClock{})
+	cache := memory.NewCache(memory.CacheOptions{})
 	st := stores{
 		torrents:   cat.Torrents(),
 		categories: cat.Categories(),
-		database:   cat,
-		cache:      memory.NewCache(memory.CacheOptions{}),
+		database:   cache, // an in-process store always answers
+		cache:      cache,
 	}
 	return wire(cfg, st, "memory", log)
 }

@@ -1,0 +1,127 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// TorrentRepository is the catalog's torrents, implementing ports.TorrentRepository.
+type TorrentRepository struct{ c *Catalog }
+
+// Upsert stores torrents keyed by info hash. The whole call is one atomic step: every torrent is
+// checked before any is stored, so a bad one leaves the catalog as it was.
+func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, t := range torrents {
+		field := "torrents[" + strconv.Itoa(i) + "]."
+		if t.InfoHash.IsZero() {
+			return nil, domain.Invalid(field+"infoHash", "a v1 info hash is required")
+		}
+		if t.Category.Slug != "" {
+			if err := checkSlug(t.Category.Slug); err != "" {
+				return nil, domain.Invalid(field+"category", err)
+			}
+		}
+	}
+	c := r.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	outcomes := make([]domain.UpsertOutcome, 0, len(torrents))
+	for _, in := range torrents {
+		t := copyTorrent(in)
+		if t.Category.Slug == "" {
+			t.Category = domain.CategoryRef{Slug: domain.DefaultCategorySlug, Name: "Other"}
+		}
+		cat := c.ensureLocked(t.Category)
+		t.Category = domain.CategoryRef{Slug: cat.Slug}
+		t.UpdatedAt = now
+		if old, ok := c.byHash[t.InfoHash]; ok {
+			t.ID, t.CreatedAt = old.t.ID, old.t.CreatedAt
+			if t.InfoHashV2.IsZero() {
+				// A v1 hash names one info dictionary, so its v2 hash cannot change: a source that
+				// does not know it (a v1 magnet) must not erase it.
+				t.InfoHashV2 = old.t.InfoHashV2
+			}
+			c.categories[old.t.Category.Slug].TorrentCount--
+			cat.TorrentCount++
+			*old = *newRecord(t)
+			outcomes = append(outcomes, domain.UpsertOutcome{InfoHash: t.InfoHash, ID: t.ID})
+			continue
+		}
+		t.ID = int64(len(c.torrents) + 1)
+		t.CreatedAt = now
+		rec := newRecord(t)
+		c.torrents = append(c.torrents, rec)
+		c.byHash[t.InfoHash] = rec
+		cat.TorrentCount++
+		outcomes = append(outcomes, domain.UpsertOutcome{InfoHash: t.InfoHash, ID: t.ID, Created: true})
+	}
+	return outcomes, nil
+}
+
+// Get returns one torrent by id, or by info hash when the ref has no id.
+func (r *TorrentRepository) Get(ctx context.Context, ref domain.TorrentRef) (domain.Torrent, error) {
+	if err := ctx.Err(); err != nil {
+		return domain.Torrent{}, err
+	}
+	c := r.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var rec *record
+	switch {
+	case ref.ID > 0:
+		if ref.ID <= int64(len(c.torrents)) {
+			rec = c.torrents[ref.ID-1]
+		}
+	case !ref.InfoHash.IsZero():
+		rec = c.byHash[ref.InfoHash]
+	}
+	if rec == nil {
+		return domain.Torrent{}, domain.ErrNotFound
+	}
+	t := copyTorrent(rec.t)
+	t.Category = c.categoryRefLocked(t.Category.Slug)
+	return t, nil
+}
+
+// Latest returns the newest uploads first, ties by id descending.
+func (r *TorrentRepository) Latest(ctx context.Context, categorySlug string, limit int) ([]domain.TorrentSummary, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := r.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var found []*record
+	for _, rec := range c.torrents {
+		if categorySlug == "" || rec.t.Category.Slug == categorySlug {
+			found = append(found, rec)
+		}
+	}
+	slices.SortFunc(found, func(a, b *record) int {
+		if n := b.t.UploadedAt.Compare(a.t.UploadedAt); n != 0 {
+			return n
+		}
+		return cmp.Compare(b.t.ID, a.t.ID)
+	})
+	found = found[:min(pageSize(limit), len(found))]
+	items := make([]domain.TorrentSummary, 0, len(found))
+	for _, rec := range found {
+		items = append(items, c.summaryLocked(rec))
+	}
+	return items, nil
+}
+
+func (c *Catalog) summaryLocked(rec *record) domain.TorrentSummary {
+	s := rec.t.Summary()
+	s.Trackers = slices.Clone(s.Trackers)
+	s.Category = c.categoryRefLocked(s.Category.Slug)
+	return s
+}
