@@ -1,0 +1,84 @@
+package health_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"go.uber.org/mock/gomock"
+
+	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/application/health"
+	"github.com/torrent-streamer/streamer/ports"
+	"github.com/torrent-streamer/streamer/tests/mocks"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+type pinger func(context.Context) error
+
+func (p pinger) Ping(ctx context.Context) error { return p(ctx) }
+
+func TestStatusFollowsTheStores(t *testing.T) {
+	ok := pinger(func(context.Context) error { return nil })
+	down := pinger(func(context.Context) error { return errors.New("dial tcp 10.0.0.7:443: connection refused") })
+	ctrl := gomock.NewController(t)
+	failingKV := mocks.NewMockCache(ctrl)
+	failingKV.EXPECT().Get(gomock.Any(), gomock.Any()).Return(nil, false, errors.New("kv.internal: 500")).AnyTimes()
+
+	cases := []struct {
+		name   string
+		db     ports.Pinger
+		shared ports.Cache
+		want   health.Status
+	}{
+		{"all up", ok, nil, health.OK},
+		{"database down", down, nil, health.Down},
+		{"cache down", ok, failingKV, health.Degraded},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cache := caching.NewStore(c.shared, ports.SystemClock{}, caching.Options{Logger: quiet})
+			svc := health.NewService(c.db, cache, ports.SystemClock{}, "v1.2.3", quiet)
+			r := svc.Check(context.Background())
+			if r.Status != c.want || r.Version != "v1.2.3" {
+				t.Fatalf("status %s, want %s (%+v)", r.Status, c.want, r)
+			}
+			for _, check := range []health.Check{r.Database, r.Cache} {
+				if check.Status != health.OK && (check.Error == "" || containsAny(check.Error, "10.0.0.7", "kv.internal", "refused")) {
+					t.Fatalf("error %q must be a safe sentence", check.Error)
+				}
+			}
+		})
+	}
+}
+
+func TestAHangingStoreIsReportedWithinTheProbeTimeout(t *testing.T) {
+	hang := pinger(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
+	cache := caching.NewStore(nil, ports.SystemClock{}, caching.Options{Logger: quiet})
+	svc := health.NewService(hang, cache, ports.SystemClock{}, "dev", quiet)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	r := svc.Check(ctx)
+	if r.Status != health.Down || time.Since(start) > health.ProbeTimeout+time.Second {
+		t.Fatalf("status %s after %v", r.Status, time.Since(start))
+	}
+	if err := svc.Ready(ctx); err == nil {
+		t.Fatal("ready with a hanging database")
+	}
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		for i := 0; i+len(sub) <= len(s); i++ {
+			if s[i:i+len(sub)] == sub {
+				return true
+			}
+		}
+	}
+	return false
+}
