@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -68,12 +69,35 @@ func LoadConfig() (Config, error) {
 	}
 	var cfg Config
 	if err := env.Parse(&cfg); err != nil {
-		return Config{}, err
+		return Config{}, describeParseErrors(err)
 	}
 	if cfg.AuthSecret == "" {
 		cfg.AuthSecret = cfg.BetterAuthSecret
 	}
 	return cfg, cfg.Validate()
+}
+
+// describeParseErrors rewrites the env library's errors, which name Go fields, into one line per
+// variable: "SAMPLE_DATA="perhaps": must be a bool".
+func describeParseErrors(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	var lines []string
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if !errors.As(e, &pe) {
+			lines = append(lines, e.Error())
+			continue
+		}
+		name := pe.Name
+		if f, ok := reflect.TypeOf(Config{}).FieldByName(pe.Name); ok {
+			name = f.Tag.Get("env")
+		}
+		lines = append(lines, fmt.Sprintf("%s=%q: must be a %s", name, os.Getenv(name), pe.Type))
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 func dotenvFiles() []string {

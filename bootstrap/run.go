@@ -35,18 +35,23 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (set ADDR or PORT to change it): %w", cfg.ListenAddr(), err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- svc.App.Listener(ln) }()
 	log.Info("serving the API", "addr", ln.Addr().String(), "mode", svc.Mode, "database", describeDatabase(cfg),
 		"ingest", cfg.IngestAPIKey != "", "version", Version)
+	return svc.Run(ctx, ln, log)
+}
 
+// Run serves on ln until ctx is done, then stops taking connections and waits for in-flight
+// requests to finish (at most ShutdownTimeout).
+func (s *Service) Run(ctx context.Context, ln net.Listener, log *slog.Logger) error {
+	served := make(chan error, 1)
+	go func() { served <- s.App.Listener(ln) }()
 	select {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests", "timeout", ShutdownTimeout)
-	if err := svc.App.ShutdownWithTimeout(ShutdownTimeout); err != nil {
+	if err := s.App.ShutdownWithTimeout(ShutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {

@@ -1,0 +1,237 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// build compiles the binary once per test run.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "streamer")
+	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/streamer")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type server struct {
+	cmd  *exec.Cmd
+	base string
+	logs *bytes.Buffer
+}
+
+// cleanEnv is the test's environment without anything that would choose another mode.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "CF_ACCOUNT_ID", "R1_API_TOKEN", "R1_DATABASE", "KV_NAMESPACE_ID", "CF_API_BASE_URL",
+			"ADDR", "PORT", "INGEST_API_KEY", "AUTH_SECRET", "BETTER_AUTH_SECRET", "SAMPLE_DATA":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func start(t *testing.T, bin, dir string, env ...string) (*server, time.Duration) {
+	t.Helper()
+	addr := freeAddr(t)
+	s := &server{base: "http://" + addr, logs: &bytes.Buffer{}}
+	s.cmd = exec.Command(bin, "serve")
+	s.cmd.Dir = dir
+	s.cmd.Env = cleanEnv(append([]string{"ADDR=" + addr, "LOG_FORMAT=json"}, env...)...)
+	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	began := time.Now()
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if s.cmd.ProcessState == nil {
+			_ = s.cmd.Process.Kill()
+			_ = s.cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s, time.Since(began)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("not ready within 30 s; logs:\n%s", s.logs)
+	return nil, 0
+}
+
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v; logs:\n%s", err, s.logs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no exit within 30 s of SIGTERM")
+	}
+}
+
+func (s *server) getJSON(t *testing.T, path string, into any) int {
+	t.Helper()
+	resp, err := http.Get(s.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if into != nil {
+		if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type page struct {
+	Items []struct {
+		ID       int64  `json:"id"`
+		InfoHash string `json:"infoHash"`
+		Name     string `json:"name"`
+		Magnet   string `json:"magnet"`
+	} `json:"items"`
+	Total int `json:"total"`
+}
+
+func TestTheBinaryOnTheEmbeddedDefault(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	key := "e2e-ingest-key-0123456789"
+	s, ready := start(t, bin, dir, "SAMPLE_DATA=true", "INGEST_API_KEY="+key)
+	t.Logf("cold start to ready (fresh database, sample catalog loaded): %v", ready)
+
+	var found page
+	if code := s.getJSON(t, "/api/torrents/search?q=sintel", &found); code != 200 || len(found.Items) != 1 ||
+		found.Items[0].InfoHash != "08ada5a7a6183aae1e09d831df6748d566095a10" || !strings.HasPrefix(found.Items[0].Magnet, "magnet:?xt=urn:btih:08ada5a7") {
+		t.Fatalf("search sintel: %d %+v", code, found)
+	}
+	var latest page
+	if code := s.getJSON(t, "/api/torrents/latest", &latest); code != 200 || len(latest.Items) != 5 || latest.Items[0].Name != "Cosmos Laundromat" {
+		t.Fatalf("latest: %d %+v", code, latest)
+	}
+	var details map[string]any
+	if code := s.getJSON(t, "/api/torrents/DD8255ECDC7CA55FB0BBF81323D87062DB1F6D1C", &details); code != 200 || details["name"] != "Big Buck Bunny" {
+		t.Fatalf("details by upper-case hash: %d %v", code, details)
+	}
+	var openapi map[string]any
+	if code := s.getJSON(t, "/api/openapi.json", &openapi); code != 200 || !strings.HasPrefix(fmt.Sprint(openapi["openapi"]), "3.1") {
+		t.Fatalf("openapi: %d", code)
+	}
+
+	body := `{"torrents":[{"infoHash":"0123456789abcdef0123456789abcdef01234567","name":"Ubuntu Like 24.04 Desktop amd64","category":"Linux ISOs","size":6000000000,"seeders":900}]}`
+	req, _ := http.NewRequest("POST", s.base+"/api/ingest", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(report), `"created":1`) {
+		t.Fatalf("ingest: %d %s", resp.StatusCode, report)
+	}
+	if s.getJSON(t, "/api/torrents/search?q=desk", &found); len(found.Items) != 1 {
+		t.Fatalf("the ingested torrent is not found by prefix right after ingest: %+v", found)
+	}
+	s.stop(t)
+	if !strings.Contains(s.logs.String(), `"msg":"stopped"`) {
+		t.Fatalf("no clean stop in the logs:\n%s", s.logs)
+	}
+
+	// Restart on the same file: everything is still there, and the sample is not loaded twice.
+	s2, warm := start(t, bin, dir, "SAMPLE_DATA=true")
+	t.Logf("warm start to ready: %v", warm)
+	var all page
+	if s2.getJSON(t, "/api/torrents/search", &all); all.Total != 6 {
+		t.Fatalf("after restart: total %d, want 6", all.Total)
+	}
+	var categories struct {
+		Items []struct {
+			Slug         string `json:"slug"`
+			TorrentCount int    `json:"torrentCount"`
+		} `json:"items"`
+	}
+	s2.getJSON(t, "/api/categories", &categories)
+	counts := map[string]int{}
+	for _, c := range categories.Items {
+		counts[c.Slug] = c.TorrentCount
+	}
+	if counts["movies"] != 4 || counts["music"] != 1 || counts["linux-isos"] != 1 || len(counts) != 9 {
+		t.Fatalf("categories after restart: %v", counts)
+	}
+	s2.stop(t)
+}
+
+func TestABadConfigurationStopsStartUpWithOneLinePerProblem(t *testing.T) {
+	bin := build(t)
+	cmd := exec.Command(bin, "serve")
+	cmd.Dir = t.TempDir()
+	cmd.Env = cleanEnv("PORT=eighty", "LOG_LEVEL=chatty")
+	out, err := cmd.CombinedOutput()
+	exit, ok := err.(*exec.ExitError)
+	if !ok || exit.ExitCode() != 2 {
+		t.Fatalf("exit %v, want 2; output:\n%s", err, out)
+	}
+	text := string(out)
+	if !strings.Contains(text, "\nLOG_LEVEL=") || !strings.Contains(text, "\nPORT=") || strings.Contains(text, "goroutine") {
+		t.Fatalf("output:\n%s", text)
+	}
+}
+
+func TestMigrateAppliesTheSchemaAndExits(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	for range 2 {
+		cmd := exec.Command(bin, "migrate")
+		cmd.Dir = dir
+		cmd.Env = cleanEnv("R1_DATABASE=" + filepath.Join(dir, "x", "streamer.db"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("migrate: %v\n%s", err, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x", "streamer.db")); err != nil {
+		t.Fatal(err)
+	}
+}
