@@ -12,7 +12,7 @@ build:
 
 ## run: serve the API on the embedded default (./data/streamer.db, in-process cache) with the sample catalog
 run: build
-	SAMPLE_DATA=$${SAMPLE_DATA:-true} ./$(BIN) serve
+	SAMPLE_DATA=$${SAMPLE_DATA:-true} exec ./$(BIN) serve
 
 ## migrate: apply the schema and default categories to the configured database, then exit
 migrate: build

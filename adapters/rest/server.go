@@ -6,18 +6,24 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/torrent-streamer/streamer/application/accounts"
+	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/catalog"
 	"github.com/torrent-streamer/streamer/application/health"
 	"github.com/torrent-streamer/streamer/application/ingest"
 )
 
-// Deps are the use cases the routes call. Every service is required; Logger defaults to
-// slog.Default(). Accounts will add their service here and their routes in a file of their own.
+// Deps are the use cases the routes call. Catalog, Ingest and Health are required; Logger defaults
+// to slog.Default(). Accounts and Activity are optional: without Accounts no /api/auth route is
+// registered and the catalog serves everyone anonymously; without Activity GET
+// /api/auth/me/activity is not registered.
 type Deps struct {
-	Catalog *catalog.Service
-	Ingest  *ingest.Service
-	Health  *health.Service
-	Logger  *slog.Logger
+	Catalog  *catalog.Service
+	Ingest   *ingest.Service
+	Health   *health.Service
+	Accounts *accounts.Service
+	Activity *activity.Lister
+	Logger   *slog.Logger
 }
 
 // Options tune the server. The zero value of each field is a sane default.
@@ -34,6 +40,28 @@ type Options struct {
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
 	IdleTimeout  time.Duration
+
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API from
+	// another origin, credentials included. Empty: no CORS header at all. "*" is refused: a
+	// wildcard with credentials would hand every site the user's session.
+	CORSOrigins []string
+	// SecureCookies says when the session cookie is marked Secure: SecureCookiesAuto (default)
+	// unless the request is plain HTTP to localhost, 127.0.0.0/8 or ::1; SecureCookiesAlways
+	// always.
+	SecureCookies CookieSecurity
+	// TrustedProxies are the IPs or CIDR ranges of the reverse proxies in front of the server. Only
+	// from them are ClientIPHeader, X-Forwarded-Proto and X-Forwarded-Host believed. Empty (the
+	// default): no forwarding header is believed; the client is the TCP peer.
+	TrustedProxies []string
+	// ClientIPHeader is where a trusted proxy puts the client's address (default X-Forwarded-For,
+	// read from the right: the nearest address that is not itself a trusted proxy). A header of
+	// one address (CF-Connecting-IP, X-Real-IP) works too.
+	ClientIPHeader string
+	// RateLimits bound the routes that attract abuse; zero fields take the defaults.
+	RateLimits RateLimits
+	// HSTSMaxAge is the Strict-Transport-Security max-age sent on HTTPS answers (default one
+	// year; negative: no header). Plain HTTP answers never carry it.
+	HSTSMaxAge time.Duration
 }
 
 // Body limits of the contract. The server refuses anything above the largest one before a
@@ -52,19 +80,31 @@ type server struct {
 	log            *slog.Logger
 	requestTimeout time.Duration
 	version        string
+	clientIP       clientIPResolver
+	limits         RateLimits
+	// sessions is nil without the accounts use cases: the catalog then skips session lookups.
+	sessions *sessionAuth
 }
 
 // New builds the Fiber application with every route of the contract registered. The caller starts
-// it (Listener or Listen) and stops it (ShutdownWithContext).
+// it (Listener or Listen) and stops it (ShutdownWithContext). Options are checked with
+// Options.Validate first; bootstrap calls it at start-up to report a bad setting in words, so an
+// invalid Options here is a bug and panics.
 func New(deps Deps, opts Options) *fiber.App {
 	if deps.Catalog == nil || deps.Ingest == nil || deps.Health == nil {
 		panic("rest.New: Deps.Catalog, Deps.Ingest and Deps.Health are required")
+	}
+	if err := opts.Validate(); err != nil {
+		panic("rest.New: " + err.Error())
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
 	opts = opts.withDefaults()
-	s := &server{log: deps.Logger, requestTimeout: opts.RequestTimeout, version: opts.Version}
+	s := &server{
+		log: deps.Logger, requestTimeout: opts.RequestTimeout, version: opts.Version,
+		clientIP: newClientIPResolver(opts.TrustedProxies, opts.ClientIPHeader), limits: opts.RateLimits,
+	}
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:   s.handleError,
 		BodyLimit:      maxIngestBody,
@@ -76,12 +116,27 @@ func New(deps Deps, opts Options) *fiber.App {
 		// No route reads a form; pre-parsing one would answer a multipart body before requireJSON can.
 		DisablePreParseMultipartForm: true,
 		DisableStartupMessage:        true, // bootstrap logs the address through slog
+		// X-Forwarded-Proto and X-Forwarded-Host (c.Protocol, c.Hostname: the Secure cookie rule,
+		// HSTS, the CSRF origin check) are believed only from a trusted proxy; with none, never.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          opts.TrustedProxies,
 	})
 	s.app.Use(s.requestScope)
+	s.app.Use(securityHeaders(opts.HSTSMaxAge))
+	if len(opts.CORSOrigins) > 0 {
+		s.app.Use(corsHandler(opts.CORSOrigins))
+	}
 
+	// The session lookup must exist before the catalog's routes, which use it when it does.
+	if deps.Accounts != nil {
+		s.sessions = newSessionAuth(deps.Accounts, s.log, opts.SecureCookies, opts.CORSOrigins)
+	}
 	s.catalogRoutes(deps.Catalog)
 	s.ingestRoutes(deps.Ingest, opts.IngestAPIKey)
-	s.operationsRoutes(deps.Health)
+	if deps.Accounts != nil {
+		s.accountRoutes(deps.Accounts, deps.Activity)
+	}
+	s.operationsRoutes(deps.Health, openAPIFor(deps.Accounts != nil, deps.Accounts != nil && deps.Activity != nil))
 	return s.app
 }
 
@@ -98,6 +153,13 @@ func (o Options) withDefaults() Options {
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 120 * time.Second
 	}
+	if o.HSTSMaxAge == 0 {
+		o.HSTSMaxAge = 365 * 24 * time.Hour
+	}
+	if o.ClientIPHeader == "" {
+		o.ClientIPHeader = fiber.HeaderXForwardedFor
+	}
+	o.RateLimits = o.RateLimits.withDefaults()
 	return o
 }
 
