@@ -13,10 +13,16 @@ type catalogHandlers struct {
 
 func (s *server) catalogRoutes(svc *catalog.Service) {
 	h := &catalogHandlers{catalog: svc}
+	// Search and details record what a signed-in caller does, so they look the session up when the
+	// request carries a token; anonymous requests skip it, and a bad token is served anonymously.
+	var session fiber.Handler
+	if s.sessions != nil {
+		session = s.sessions.optional
+	}
 	// search and latest come before :id, which would otherwise take them as ids.
-	s.route(fiber.MethodGet, "/api/torrents/search", maxBody, h.search)
+	s.route(fiber.MethodGet, "/api/torrents/search", maxBody, handlers(session, h.search)...)
 	s.route(fiber.MethodGet, "/api/torrents/latest", maxBody, h.latest)
-	s.route(fiber.MethodGet, "/api/torrents/:id", maxBody, h.details)
+	s.route(fiber.MethodGet, "/api/torrents/:id", maxBody, handlers(session, h.details)...)
 	s.route(fiber.MethodGet, "/api/categories", maxBody, h.categories)
 }
 

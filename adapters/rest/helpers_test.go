@@ -22,8 +22,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/torrent-streamer/streamer/adapters/argon2id"
 	"github.com/torrent-streamer/streamer/adapters/memory"
+	"github.com/torrent-streamer/streamer/adapters/randtoken"
 	"github.com/torrent-streamer/streamer/adapters/rest"
+	"github.com/torrent-streamer/streamer/application/accounts"
+	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/application/catalog"
 	"github.com/torrent-streamer/streamer/application/health"
@@ -42,6 +46,9 @@ type harness struct {
 	torrents ports.TorrentRepository // what the use cases see; tests may wrap it
 	database *switchPinger
 	logs     *syncBuffer
+	// With withAccounts: the account store and the activity recorder behind the catalog.
+	accounts *memory.Accounts
+	recorder *activity.Recorder
 }
 
 type harnessOption func(*harnessConfig)
@@ -50,7 +57,28 @@ type harnessConfig struct {
 	opts     rest.Options
 	logLevel slog.Level
 	torrents func(ports.TorrentRepository) ports.TorrentRepository
+	accounts bool
+	activity bool
 }
+
+// withAccounts wires the real accounts and activity use cases (argon2id, random tokens, the
+// in-memory store); activity false leaves Deps.Activity nil.
+func withAccounts(activity bool) harnessOption {
+	return func(c *harnessConfig) { c.accounts, c.activity = true, activity }
+}
+
+// authSecret keys the session-token hashes of every test server: a test can compute them.
+var authSecret = []byte("0123456789abcdef0123456789abcdef")
+
+// testHasher is shared: argon2id costs about 25 ms a hash (more under -race), and the accounts
+// service hashes once when it is built.
+var testHasher = sync.OnceValue(func() *argon2id.Hasher {
+	h, err := argon2id.New(argon2id.OWASP, 0)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
 
 func withOptions(o rest.Options) harnessOption {
 	return func(c *harnessConfig) { c.opts = o }
@@ -80,14 +108,37 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	}
 	store := caching.NewStore(memory.NewCache(memory.CacheOptions{}), clock, caching.Options{Logger: log})
 	db := &switchPinger{}
-	app := rest.New(rest.Deps{
-		Catalog: catalog.NewService(torrents, mem.Categories(), store, catalog.DefaultTTLs(), nil),
-		Ingest:  ingest.NewService(torrents, fakeDecoder{}, store, clock, log),
-		Health:  health.NewService(db, store, clock, "", log),
-		Logger:  log,
-	}, cfg.opts)
-	t.Cleanup(func() { _ = app.Shutdown() })
-	return &harness{t: t, app: app, catalog: mem, torrents: torrents, database: db, logs: logs}
+	h := &harness{t: t, catalog: mem, torrents: torrents, database: db, logs: logs}
+	deps := rest.Deps{
+		Ingest: ingest.NewService(torrents, fakeDecoder{}, store, clock, log),
+		Health: health.NewService(db, store, clock, "", log),
+		Logger: log,
+	}
+	var recorder catalog.ActivityRecorder
+	if cfg.accounts {
+		h.accounts = memory.NewAccounts(clock)
+		svc, err := accounts.NewService(accounts.Deps{
+			Users: h.accounts.Users(), Sessions: h.accounts.Sessions(), Hasher: testHasher(),
+			Tokens: randtoken.Source{}, Cache: store, Clock: clock, Logger: log,
+		}, authSecret)
+		if err != nil {
+			t.Fatalf("accounts: %v", err)
+		}
+		deps.Accounts = svc
+		// A tiny flush interval, so a test sees an activity within milliseconds.
+		h.recorder = activity.NewRecorder(h.accounts.Activities(), clock, log, activity.Options{FlushEvery: 2 * time.Millisecond})
+		ctx, stop := context.WithCancel(context.Background())
+		go h.recorder.Run(ctx)
+		t.Cleanup(func() { stop(); <-h.recorder.Done() })
+		recorder = h.recorder
+		if cfg.activity {
+			deps.Activity = activity.NewLister(h.accounts.Activities())
+		}
+	}
+	deps.Catalog = catalog.NewService(torrents, mem.Categories(), store, catalog.DefaultTTLs(), recorder)
+	h.app = rest.New(deps, cfg.opts)
+	t.Cleanup(func() { _ = h.app.Shutdown() })
+	return h
 }
 
 // serve starts the app on a loopback listener, for what app.Test cannot show: fasthttp answers a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -33,7 +34,13 @@ func (s *server) ingestRoutes(svc *ingest.Service, apiKey string) {
 	if h.enabled {
 		h.keyDigest = sha256.Sum256([]byte(apiKey))
 	}
-	s.route(fiber.MethodPost, ingestPath, maxIngestBody, h.requireKey, requireJSON, withDeadline(s.requestTimeout), h.ingestBatch)
+	// The limit counts after the key check, by a hash of the key: never the key itself, and
+	// wrong keys do not fill the limiter with buckets of their own.
+	keyID := hex.EncodeToString(h.keyDigest[:12])
+	perKey := rateLimiter(s.limits.IngestPerKey, "ingest/key:", func(*fiber.Ctx) string { return keyID })
+	// Session auth never runs here: a bearer token on this route is the ingest key.
+	s.route(fiber.MethodPost, ingestPath, maxIngestBody,
+		handlers(h.requireKey, perKey, requireJSON, withDeadline(s.requestTimeout), h.ingestBatch)...)
 }
 
 // errIngestDisabled has no Retry-After: ingest stays off until an operator sets the key.

@@ -2,6 +2,9 @@ package rest
 
 import (
 	_ "embed"
+	"encoding/json"
+	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -13,8 +16,60 @@ import (
 //go:embed openapi.json
 var openAPIDocument []byte
 
-func serveOpenAPI(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
-	return c.Send(openAPIDocument)
+// openAPIFor returns the document of the routes a server has: the whole of it with accounts and
+// activity, and otherwise the document without the optional /api/auth paths, so a server never
+// describes a route it does not serve. Only those paths are ever dropped; any other difference
+// between routes and document stays visible to the test.
+func openAPIFor(withAccounts, withActivity bool) []byte {
+	switch {
+	case withAccounts && withActivity:
+		return openAPIDocument
+	case withAccounts:
+		return openAPIWithoutActivity()
+	}
+	return openAPIWithoutAccounts()
+}
+
+var (
+	openAPIWithoutAccounts = sync.OnceValue(func() []byte {
+		return openAPIDropping(func(path string) bool { return strings.HasPrefix(path, "/api/auth/") })
+	})
+	openAPIWithoutActivity = sync.OnceValue(func() []byte {
+		return openAPIDropping(func(path string) bool { return path == "/api/auth/me/activity" })
+	})
+)
+
+func openAPIDropping(drop func(path string) bool) []byte {
+	var doc map[string]json.RawMessage
+	var paths map[string]json.RawMessage
+	if json.Unmarshal(openAPIDocument, &doc) != nil || json.Unmarshal(doc["paths"], &paths) != nil {
+		panic("rest: the embedded openapi.json is not a JSON document with paths") // the tests read it
+	}
+	for p := range paths {
+		if drop(p) {
+			delete(paths, p)
+		}
+	}
+	raw, err := json.Marshal(paths)
+	if err != nil {
+		panic(err)
+	}
+	doc["paths"] = raw
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// serveOpenAPI serves the document. It loosens the API's Content-Security-Policy for itself: a
+// browser may render it (a JSON viewer), and tools on other origins read it.
+func serveOpenAPI(doc []byte) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+		c.Set(fiber.HeaderContentSecurityPolicy, "frame-ancestors 'none'")
+		c.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		return c.Send(doc)
+	}
 }

@@ -8,9 +8,19 @@ import (
 	"testing"
 )
 
-// The served document is OpenAPI 3.1, and it describes exactly the routes the app has.
+// The served document is OpenAPI 3.1, and it describes exactly the routes the app has: with the
+// accounts use cases, with accounts but no activity listing, and with neither.
 func TestOpenAPIMatchesTheRoutes(t *testing.T) {
-	h := newHarness(t)
+	for name, options := range map[string][]harnessOption{
+		"full":             {withAccounts(true)},
+		"without activity": {withAccounts(false)},
+		"without accounts": nil,
+	} {
+		t.Run(name, func(t *testing.T) { openAPIMatchesRoutes(t, newHarness(t, options...)) })
+	}
+}
+
+func openAPIMatchesRoutes(t *testing.T, h *harness) {
 	r := h.get("/api/openapi.json")
 	if r.status != 200 || r.header.Get("Content-Type") != "application/json" {
 		t.Fatalf("status %d, Content-Type %q", r.status, r.header.Get("Content-Type"))
@@ -52,7 +62,7 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 
 // Every $ref of the document points at something it defines.
 func TestOpenAPIReferencesResolve(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withAccounts(true))
 	body := h.get("/api/openapi.json").body
 	var doc map[string]any
 	if err := json.Unmarshal(body, &doc); err != nil {

@@ -19,12 +19,12 @@ type operationsHandlers struct {
 	log     *slog.Logger
 }
 
-func (s *server) operationsRoutes(svc *health.Service) {
+func (s *server) operationsRoutes(svc *health.Service, openAPI []byte) {
 	h := &operationsHandlers{health: svc, version: s.version, log: s.log}
 	s.route(fiber.MethodGet, "/api/health", maxBody, h.report)
 	s.route(fiber.MethodGet, "/livez", maxBody, h.livez)
 	s.route(fiber.MethodGet, "/readyz", maxBody, h.readyz)
-	s.route(fiber.MethodGet, "/api/openapi.json", maxBody, serveOpenAPI)
+	s.route(fiber.MethodGet, "/api/openapi.json", maxBody, serveOpenAPI(openAPI))
 }
 
 type healthResponse struct {

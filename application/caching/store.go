@@ -190,7 +190,7 @@ func refreshInBackground[T any](ctx context.Context, s *Store, key string, ttl, 
 			return fillAndStore(refreshCtx, s, key, ttl, localTTL, fill)
 		})
 		if err != nil {
-			s.log.Warn("cache refresh failed; the stale value stays", "key", key, "err", err)
+			s.log.Warn("cache refresh failed; the stale value stays", "space", keySpace(key), "err", err)
 		}
 	}()
 }
@@ -251,7 +251,14 @@ func (s *Store) toShared(ctx context.Context, key string, v any, freshUntil time
 
 func (s *Store) cacheError(op, key string, err error) {
 	s.stats.errors.Add(1)
-	s.log.Warn("cache "+op+" failed; answering from the store", "key", key, "err", err)
+	s.log.Warn("cache "+op+" failed; answering from the store", "space", keySpace(key), "err", err)
+}
+
+// keySpace is what the logs may say of a key: its first segment. The rest can identify a session
+// (its id is a keyed hash of the token), and a log line must never carry that.
+func keySpace(key string) string {
+	space, _, _ := strings.Cut(key, ":")
+	return space
 }
 
 // Key builds the cache key of one value in a key space: "<space>:<generation>:<parts>". Parts
@@ -376,7 +383,7 @@ func (s *Store) Forget(ctx context.Context, keys ...string) {
 		return
 	}
 	if err := s.shared.Delete(ctx, keys...); err != nil {
-		s.cacheError("delete", strings.Join(keys, ","), err)
+		s.cacheError("delete", keys[0], err)
 	}
 }
 

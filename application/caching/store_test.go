@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -335,5 +336,21 @@ func TestBoundedValuesAreRereadFromTheSharedTierAndNeverServedStale(t *testing.T
 	clock.Advance(31 * time.Second)
 	if v, _ := caching.FetchBounded(ctx, b, "session:x", time.Hour, 30*time.Second, fill); v.Count != 2 {
 		t.Fatalf("b after revocation = %d, want a new fill (the store decides)", v.Count)
+	}
+}
+
+func TestCacheFailuresNeverLogTheKeysBody(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	shared := mocks.NewMockCache(ctrl)
+	shared.EXPECT().Get(gomock.Any(), gomock.Any()).Return(nil, false, errors.New("kv down")).AnyTimes()
+	shared.EXPECT().Set(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).Return(errors.New("kv down")).AnyTimes()
+	shared.EXPECT().Delete(gomock.Any(), gomock.Any()).Return(errors.New("kv down")).AnyTimes()
+	var logs strings.Builder
+	store := caching.NewStore(shared, newClock(), caching.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	secret := "session:4f1c0ffee4f1c0ffee"
+	_, _ = caching.Fetch(context.Background(), store, secret, time.Minute, func(context.Context) (value, error) { return value{}, nil })
+	store.Forget(context.Background(), secret)
+	if strings.Contains(logs.String(), "4f1c0ffee") || !strings.Contains(logs.String(), "space=session") {
+		t.Fatalf("logs:\n%s", logs.String())
 	}
 }
