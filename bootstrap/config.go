@@ -31,6 +31,12 @@ type Config struct {
 	LogFormat        string `env:"LOG_FORMAT" envDefault:"text"`
 	// SampleData loads the sample catalog into an empty database at start (make run sets it).
 	SampleData bool `env:"SAMPLE_DATA" envDefault:"false"`
+	// CORSOrigins are the browser origins allowed to call the API with credentials.
+	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:","`
+	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers are believed.
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
+	// CookieSecure is "auto" (Secure unless plain HTTP to localhost) or "always".
+	CookieSecure string `env:"COOKIE_SECURE" envDefault:"auto"`
 }
 
 // DefaultDatabasePath is where the embedded default keeps its SQLite file.
@@ -147,6 +153,14 @@ func (c Config) Validate() error {
 	}
 	if c.AuthSecret != "" && len(c.AuthSecret) < 32 {
 		add("AUTH_SECRET: must be at least 32 characters (generate one with: openssl rand -hex 32)")
+	}
+	switch c.CookieSecure {
+	case "", "auto", "always":
+	default:
+		add("COOKIE_SECURE=%q: must be auto or always", c.CookieSecure)
+	}
+	if err := c.restOptions().Validate(); err != nil {
+		add("%v", err)
 	}
 	if c.IngestAPIKey != "" && len(c.IngestAPIKey) < 16 {
 		add("INGEST_API_KEY: must be at least 16 characters")

@@ -14,7 +14,11 @@ import (
 
 func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := NewInMemory(Config{}, log)
+	svc, err := NewInMemory(Config{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
 	entered := make(chan struct{})
 	svc.App.Get("/test/slow", func(c *fiber.Ctx) error {
 		close(entered)

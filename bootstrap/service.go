@@ -5,13 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/torrent-streamer/streamer/adapters/argon2id"
 	"github.com/torrent-streamer/streamer/adapters/memory"
 	"github.com/torrent-streamer/streamer/adapters/metainfo"
 	"github.com/torrent-streamer/streamer/adapters/r1"
+	"github.com/torrent-streamer/streamer/adapters/randtoken"
 	"github.com/torrent-streamer/streamer/adapters/rest"
+	"github.com/torrent-streamer/streamer/application/accounts"
+	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/application/catalog"
 	"github.com/torrent-streamer/streamer/application/health"
@@ -22,22 +28,33 @@ import (
 // Version is the service's version, set at build time with -ldflags "-X ...bootstrap.Version=…".
 var Version = "dev"
 
-// Service is the wired service: the use cases, the HTTP app over them, and what to close after.
+// SweepInterval is how often expired sessions are deleted.
+const SweepInterval = 10 * time.Minute
+
+// Service is the wired service: the use cases, the HTTP app over them, the background workers, and
+// what to close after.
 type Service struct {
-	App     *fiber.App
-	Catalog *catalog.Service
-	Ingest  *ingest.Service
-	Health  *health.Service
-	Cache   *caching.Store
-	Mode    string
+	App      *fiber.App
+	Catalog  *catalog.Service
+	Ingest   *ingest.Service
+	Health   *health.Service
+	Accounts *accounts.Service
+	Activity *activity.Recorder
+	Cache    *caching.Store
+	Mode     string
 
 	closers []func() error
+	stop    context.CancelFunc
+	workers sync.WaitGroup
 }
 
 // stores are the adapters a mode chooses; wire builds the rest from them the same way for every mode.
 type stores struct {
 	torrents   ports.TorrentRepository
 	categories ports.CategoryRepository
+	users      ports.UserRepository
+	sessions   ports.SessionRepository
+	activities ports.ActivityRepository
 	database   ports.Pinger
 	cache      ports.Cache
 	closers    []func() error
@@ -48,24 +65,38 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if cfg.Cloudflare() {
 		return nil, errors.New("CF_ACCOUNT_ID and R1_API_TOKEN are set, but this build has no Cloudflare adapters yet: unset them to run on the embedded default")
 	}
+	secret, err := authSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
 	st, err := localStores(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return wire(cfg, st, "local", log), nil
+	svc, err := wire(cfg, st, secret, "local", log)
+	if err != nil {
+		_ = svc.Close()
+		return nil, err
+	}
+	return svc, nil
 }
 
-// NewInMemory wires the service on in-process adapters only: for tests and demos, nothing on disk.
-func NewInMemory(cfg Config, log *slog.Logger) *Service {
+// NewInMemory wires the service on in-process adapters only, nothing on disk: for tests and demos.
+func NewInMemory(cfg Config, log *slog.Logger) (*Service, error) {
 	cat := memory.NewCatalog(ports.SystemClock{})
+	acc := memory.NewAccounts(ports.SystemClock{})
 	cache := memory.NewCache(memory.CacheOptions{})
 	st := stores{
-		torrents:   cat.Torrents(),
-		categories: cat.Categories(),
-		database:   cache, // an in-process store always answers
-		cache:      cache,
+		torrents: cat.Torrents(), categories: cat.Categories(),
+		users: acc.Users(), sessions: acc.Sessions(), activities: acc.Activities(),
+		database: cache, // an in-process store always answers
+		cache:    cache,
 	}
-	return wire(cfg, st, "memory", log)
+	secret := []byte(cfg.AuthSecret)
+	if len(secret) == 0 {
+		secret = []byte("in-memory mode: sessions end with the process")
+	}
+	return wire(cfg, st, secret, "memory", log)
 }
 
 // localStores is the embedded default: R1's SQL on a local SQLite file, the cache in process.
@@ -81,27 +112,74 @@ func localStores(ctx context.Context, cfg Config) (stores, error) {
 	return stores{
 		torrents:   r1.NewTorrentRepository(db),
 		categories: r1.NewCategoryRepository(db),
+		users:      r1.NewUserRepository(db),
+		sessions:   r1.NewSessionRepository(db),
+		activities: r1.NewActivityRepository(db),
 		database:   db,
 		cache:      memory.NewCache(memory.CacheOptions{}),
 		closers:    []func() error{db.Close},
 	}, nil
 }
 
-func wire(cfg Config, st stores, mode string, log *slog.Logger) *Service {
+// wire builds the use cases and the HTTP app over the stores, and starts the background workers
+// (the activity writer, the session sweeper); Close stops them.
+func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (*Service, error) {
 	clock := ports.SystemClock{}
+	svc := &Service{Mode: mode, closers: st.closers}
+	hasher, err := argon2id.New(argon2id.OWASP, 0)
+	if err != nil {
+		return svc, err
+	}
 	cache := caching.NewStore(st.cache, clock, caching.Options{Logger: log})
-	cat := catalog.NewService(st.torrents, st.categories, cache, catalog.DefaultTTLs(), nil)
+	acc, err := accounts.NewService(accounts.Deps{
+		Users: st.users, Sessions: st.sessions, Hasher: hasher, Tokens: randtoken.Source{},
+		Cache: cache, Clock: clock, Logger: log,
+	}, secret)
+	if err != nil {
+		return svc, err
+	}
+	recorder := activity.NewRecorder(st.activities, clock, log, activity.Options{})
+	cat := catalog.NewService(st.torrents, st.categories, cache, catalog.DefaultTTLs(), recorder)
 	ing := ingest.NewService(st.torrents, metainfo.NewDecoder(), cache, clock, log)
 	hlt := health.NewService(st.database, cache, clock, Version, log)
-	app := rest.New(rest.Deps{Catalog: cat, Ingest: ing, Health: hlt, Logger: log}, rest.Options{
-		IngestAPIKey: cfg.IngestAPIKey,
-		Version:      Version,
-	})
-	return &Service{App: app, Catalog: cat, Ingest: ing, Health: hlt, Cache: cache, Mode: mode, closers: st.closers}
+	opts := cfg.restOptions()
+	if err := opts.Validate(); err != nil {
+		return svc, err
+	}
+	app := rest.New(rest.Deps{
+		Catalog: cat, Ingest: ing, Health: hlt, Accounts: acc,
+		Activity: activity.NewLister(st.activities), Logger: log,
+	}, opts)
+
+	ctx, stop := context.WithCancel(context.Background())
+	svc.App, svc.Catalog, svc.Ingest, svc.Health = app, cat, ing, hlt
+	svc.Accounts, svc.Activity, svc.Cache, svc.stop = acc, recorder, cache, stop
+	svc.workers.Add(2)
+	go func() { defer svc.workers.Done(); recorder.Run(ctx) }()
+	go func() { defer svc.workers.Done(); acc.RunSweeper(ctx, SweepInterval) }()
+	return svc, nil
 }
 
-// Close releases the stores, after the server has stopped.
+func (c Config) restOptions() rest.Options {
+	opts := rest.Options{
+		IngestAPIKey:   c.IngestAPIKey,
+		Version:        Version,
+		CORSOrigins:    c.CORSOrigins,
+		TrustedProxies: c.TrustedProxies,
+	}
+	if c.CookieSecure == "always" {
+		opts.SecureCookies = rest.SecureCookiesAlways
+	}
+	return opts
+}
+
+// Close stops the background workers, writing the activities still buffered, then releases the
+// stores. Call it after the server has stopped.
 func (s *Service) Close() error {
+	if s.stop != nil {
+		s.stop()
+		s.workers.Wait()
+	}
 	var errs []error
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		errs = append(errs, s.closers[i]())

@@ -175,6 +175,11 @@ func TestTheBinaryOnTheEmbeddedDefault(t *testing.T) {
 	if s.getJSON(t, "/api/torrents/search?q=desk", &found); len(found.Items) != 1 {
 		t.Fatalf("the ingested torrent is not found by prefix right after ingest: %+v", found)
 	}
+	token := signUp(t, s, "e2e@example.com")
+	if code := s.authed(t, "GET", "/api/torrents/search?q=sintel", token); code != 200 {
+		t.Fatalf("signed-in search: %d", code)
+	}
+
 	s.stop(t)
 	if !strings.Contains(s.logs.String(), `"msg":"stopped"`) {
 		t.Fatalf("no clean stop in the logs:\n%s", s.logs)
@@ -201,7 +206,66 @@ func TestTheBinaryOnTheEmbeddedDefault(t *testing.T) {
 	if counts["movies"] != 4 || counts["music"] != 1 || counts["linux-isos"] != 1 || len(counts) != 9 {
 		t.Fatalf("categories after restart: %v", counts)
 	}
+	// The generated AUTH_SECRET is kept beside the database: the session survives the restart, and
+	// the search made before it was written to the activity log at shutdown.
+	if code := s2.authed(t, "GET", "/api/auth/me", token); code != 200 {
+		t.Fatalf("session after restart: %d", code)
+	}
+	var activity struct {
+		Items []struct {
+			Type  string `json:"type"`
+			Query string `json:"query"`
+		} `json:"items"`
+	}
+	req, _ = http.NewRequest("GET", s2.base+"/api/auth/me/activity", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&activity)
+	resp.Body.Close()
+	if len(activity.Items) != 1 || activity.Items[0].Type != "search" || activity.Items[0].Query != "sintel" {
+		t.Fatalf("activity after restart: %+v", activity)
+	}
+	if code := s2.authed(t, "POST", "/api/auth/logout", token); code != 204 {
+		t.Fatalf("logout: %d", code)
+	}
+	if code := s2.authed(t, "GET", "/api/auth/me", token); code != 401 {
+		t.Fatalf("token after logout: %d", code)
+	}
 	s2.stop(t)
+}
+
+func signUp(t *testing.T, s *server, email string) string {
+	t.Helper()
+	body := `{"email":"` + email + `","password":"correct horse battery","name":"E2E"}`
+	resp, err := http.Post(s.base+"/api/auth/sign-up", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Session struct {
+			Token string `json:"token"`
+		} `json:"session"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 201 || out.Session.Token == "" {
+		t.Fatalf("sign-up: %d %v", resp.StatusCode, err)
+	}
+	return out.Session.Token
+}
+
+func (s *server) authed(t *testing.T, method, path, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func TestABadConfigurationStopsStartUpWithOneLinePerProblem(t *testing.T) {

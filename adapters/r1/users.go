@@ -1,0 +1,160 @@
+package r1
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// UserRepository is ports.UserRepository on R1.
+type UserRepository struct {
+	db *Database
+}
+
+var _ ports.UserRepository = (*UserRepository)(nil)
+
+// NewUserRepository returns the users stored in db.
+func NewUserRepository(db *Database) *UserRepository {
+	return &UserRepository{db: db}
+}
+
+const userColumns = "id, email, name, image, password_hash, created_at, updated_at"
+
+// Create stores the user and its first session in one batch: both or neither. A taken email fails
+// the user's insert on the unique index, which rolls the batch back.
+func (r *UserRepository) Create(ctx context.Context, u domain.User, first domain.Session) error {
+	if err := checkNewUser(u, first); err != nil {
+		return err
+	}
+	_, err := r.db.batch(ctx, []Statement{
+		{
+			SQL: "INSERT INTO users (" + userColumns + ") VALUES " +
+				"(?, ?, ?, ?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER))",
+			Params: []any{u.ID, u.Email, u.Name, u.Image, u.PasswordHash, u.CreatedAt.Unix(), u.UpdatedAt.Unix()},
+		},
+		{
+			SQL:    "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER))",
+			Params: []any{first.ID, first.UserID, first.CreatedAt.Unix(), first.ExpiresAt.Unix()},
+		},
+	})
+	return userConflict(err)
+}
+
+// checkNewUser refuses, before anything is written, what the tables would refuse less clearly.
+func checkNewUser(u domain.User, first domain.Session) error {
+	var problems domain.ValidationError
+	if u.ID == "" {
+		problems.Add("id", "is required")
+	}
+	if u.Email == "" {
+		problems.Add("email", "is required")
+	}
+	if first.UserID != u.ID {
+		problems.Add("session", "belongs to another user")
+	}
+	if !isSessionID(first.ID) {
+		problems.Add("session", "id must be 64 lowercase hex digits (the keyed hash of the token)")
+	}
+	return problems.Err()
+}
+
+// userConflict names the email in a conflict from a write to users. The email is the only unique
+// value of a user that is not a random id, so it is named even when the engine's error text did not
+// say which column failed (D1's wording differs from SQLite's); a collision of the random ids, which
+// the local engine names "id", stays as it is.
+func userConflict(err error) error {
+	var conflict *domain.ConflictError
+	if !errors.As(err, &conflict) || conflict.Field == "id" {
+		return err
+	}
+	return &domain.ConflictError{Field: "email", Message: "is already registered"}
+}
+
+// ByID returns the user with that id; domain.ErrNotFound when there is none.
+func (r *UserRepository) ByID(ctx context.Context, id string) (domain.User, error) {
+	return r.one(ctx, "id", id)
+}
+
+// ByEmail returns the user with that (normalized) email; domain.ErrNotFound when there is none.
+func (r *UserRepository) ByEmail(ctx context.Context, email string) (domain.User, error) {
+	return r.one(ctx, "email", email)
+}
+
+func (r *UserRepository) one(ctx context.Context, column, value string) (domain.User, error) {
+	if value == "" {
+		return domain.User{}, domain.ErrNotFound
+	}
+	res, err := r.db.query(ctx, Statement{
+		SQL:    "SELECT " + userColumns + " FROM users WHERE " + column + " = ?",
+		Params: []any{validText(value)},
+	})
+	if err != nil {
+		return domain.User{}, err
+	}
+	if len(res.Rows) == 0 {
+		return domain.User{}, domain.ErrNotFound
+	}
+	rr := rowReader{row: res.Rows[0]}
+	u := domain.User{
+		ID: rr.text("id"), Email: rr.text("email"), Name: rr.text("name"), Image: rr.text("image"),
+		PasswordHash: rr.text("password_hash"), CreatedAt: rr.time("created_at"), UpdatedAt: rr.time("updated_at"),
+	}
+	if rr.err != nil {
+		return domain.User{}, rr.err
+	}
+	return u, nil
+}
+
+// Update stores the profile (name, image, email, password hash, updated_at) and, with endSessions,
+// deletes every other session of the user in the same batch. A taken email fails the update on the
+// unique index and rolls the deletes back with it.
+func (r *UserRepository) Update(ctx context.Context, u domain.User, endSessions bool, keepSession string) ([]string, error) {
+	if u.ID == "" {
+		return nil, domain.ErrNotFound
+	}
+	if u.Email == "" {
+		return nil, domain.Invalid("email", "is required")
+	}
+	statements := []Statement{{
+		SQL: `UPDATE users SET name = ?, image = ?, email = ?, password_hash = ?, updated_at = CAST(? AS INTEGER)
+WHERE id = ? RETURNING id`,
+		Params: []any{u.Name, u.Image, u.Email, u.PasswordHash, u.UpdatedAt.Unix(), validText(u.ID)},
+	}}
+	if endSessions {
+		// An empty keepSession matches no session (ids are 64 hex), so every session ends.
+		statements = append(statements, Statement{
+			SQL:    "DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id",
+			Params: []any{validText(u.ID), validText(keepSession)},
+		})
+	}
+	results, err := r.db.batch(ctx, statements)
+	if err != nil {
+		return nil, userConflict(err)
+	}
+	if len(results[0].Rows) == 0 {
+		// Nothing was updated, so nothing can have been deleted: an unknown user has no sessions.
+		return nil, domain.ErrNotFound
+	}
+	if !endSessions {
+		return nil, nil
+	}
+	var ended []string
+	for _, row := range results[1].Rows {
+		rr := rowReader{row: row}
+		id := rr.text("id")
+		if rr.err != nil {
+			return nil, rr.err
+		}
+		ended = append(ended, id)
+	}
+	slices.Sort(ended)
+	return ended, nil
+}
+
+// validText makes a key from a caller sendable to D1: JSON cannot carry invalid UTF-8, and a key
+// holding it names nothing stored, which the replacement keeps true.
+func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
