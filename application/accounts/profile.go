@@ -1,6 +1,8 @@
 package accounts
 
 import (
+	"time"
+
 	"context"
 	"errors"
 
@@ -67,7 +69,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, change Profile
 		}
 		user.PasswordHash = hash
 	}
-	user.UpdatedAt = s.Clock.Now()
+	user.UpdatedAt = s.Clock.Now().Truncate(time.Second)
 	ended, err := s.Users.Update(ctx, user, change.NewPassword != nil, p.SessionID)
 	if err != nil {
 		if errors.Is(err, domain.ErrConflict) {

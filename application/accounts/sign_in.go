@@ -1,6 +1,8 @@
 package accounts
 
 import (
+	"time"
+
 	"context"
 	"errors"
 
@@ -35,7 +37,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (Signed, e
 	if !ok || user.ID == "" {
 		return Signed{}, domain.ErrInvalidCredentials
 	}
-	now := s.Clock.Now()
+	now := s.Clock.Now().Truncate(time.Second) // the stores keep whole seconds
 	token, session, err := s.newSession(user.ID, now)
 	if err != nil {
 		return Signed{}, err

@@ -1,6 +1,8 @@
 package accounts
 
 import (
+	"time"
+
 	"context"
 	"errors"
 
@@ -35,7 +37,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (Signed, error)
 	if err != nil {
 		return Signed{}, err
 	}
-	now := s.Clock.Now()
+	now := s.Clock.Now().Truncate(time.Second) // the stores keep whole seconds
 	user := domain.User{ID: id, Email: email, Name: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	token, session, err := s.newSession(user.ID, now)
 	if err != nil {
