@@ -141,7 +141,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	recorder := activity.NewRecorder(st.activities, clock, log, activity.Options{})
 	cat := catalog.NewService(st.torrents, st.categories, cache, catalog.DefaultTTLs(), recorder)
 	ing := ingest.NewService(st.torrents, metainfo.NewDecoder(), cache, clock, log)
-	hlt := health.NewService(st.database, cache, clock, Version, log)
+	hlt := health.NewService(st.database, cache, clock, Version, log).WithActivity(recorder)
 	opts := cfg.restOptions()
 	if err := opts.Validate(); err != nil {
 		return svc, err

@@ -28,11 +28,20 @@ func (s *server) operationsRoutes(svc *health.Service, openAPI []byte) {
 }
 
 type healthResponse struct {
-	Status        string          `json:"status"`
-	Version       string          `json:"version"`
-	UptimeSeconds int64           `json:"uptimeSeconds"`
-	Checks        healthChecksDTO `json:"checks"`
-	Cache         cacheStatsDTO   `json:"cache"`
+	Status        string           `json:"status"`
+	Version       string           `json:"version"`
+	UptimeSeconds int64            `json:"uptimeSeconds"`
+	Checks        healthChecksDTO  `json:"checks"`
+	Cache         cacheStatsDTO    `json:"cache"`
+	Activity      activityStatsDTO `json:"activity"`
+}
+
+type activityStatsDTO struct {
+	Recorded uint64 `json:"recorded"`
+	Dropped  uint64 `json:"dropped"`
+	Written  uint64 `json:"written"`
+	Failed   uint64 `json:"failed"`
+	Queued   int    `json:"queued"`
 }
 
 type healthChecksDTO struct {
@@ -75,6 +84,10 @@ func (h *operationsHandlers) report(c *fiber.Ctx) error {
 			Hits: st.Hits, Misses: st.Misses, HitRate: round(st.HitRate, 4), StaleServed: st.StaleServed,
 			LocalHits: st.LocalHits, SharedHits: st.SharedHits, Fills: st.Fills, Refreshes: st.Refreshes,
 			Errors: st.Errors, LocalSize: st.LocalSize,
+		},
+		Activity: activityStatsDTO{
+			Recorded: r.Activity.Recorded, Dropped: r.Activity.Dropped, Written: r.Activity.Written,
+			Failed: r.Activity.Failed, Queued: r.Activity.Queued,
 		},
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -15,7 +15,8 @@ func TestHealth(t *testing.T) {
 	}
 	assertNoNull(t, r.body)
 	doc := r.json(t)
-	assertKeys(t, "health", doc, "status", "version", "uptimeSeconds", "checks", "cache")
+	assertKeys(t, "health", doc, "status", "version", "uptimeSeconds", "checks", "cache", "activity")
+	assertKeys(t, "activity", doc["activity"].(map[string]any), "recorded", "dropped", "written", "failed", "queued")
 	if doc["status"] != "ok" || doc["version"] != "test-version" {
 		t.Fatalf("health %s", r.body)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/ports"
 )
@@ -41,6 +42,13 @@ type Report struct {
 	Database Check
 	Cache    Check
 	Stats    caching.Stats
+	// Activity counts what the activity recorder kept, wrote and dropped (zero without one).
+	Activity activity.Stats
+}
+
+// ActivityCounter is the activity recorder, as far as health is concerned.
+type ActivityCounter interface {
+	Stats() activity.Stats
 }
 
 // Service probes the stores.
@@ -51,11 +59,19 @@ type Service struct {
 	version  string
 	started  time.Time
 	log      *slog.Logger
+	activity ActivityCounter
 }
 
 // NewService returns the health use case; started is when the process started.
 func NewService(database ports.Pinger, cache *caching.Store, clock ports.Clock, version string, log *slog.Logger) *Service {
 	return &Service{database: database, cache: cache, clock: clock, version: version, started: clock.Now(), log: log}
+}
+
+// WithActivity makes the report count the activity recorder's work, so a full buffer (activities
+// dropped) shows in /api/health and not only in the logs.
+func (s *Service) WithActivity(a ActivityCounter) *Service {
+	s.activity = a
+	return s
 }
 
 // Check probes the database and the cache at once and reports both.
@@ -69,6 +85,9 @@ func (s *Service) Check(ctx context.Context) Report {
 	r := Report{
 		Status: OK, Version: s.version, Uptime: s.clock.Now().Sub(s.started),
 		Database: db, Cache: cache, Stats: s.cache.Stats(),
+	}
+	if s.activity != nil {
+		r.Activity = s.activity.Stats()
 	}
 	switch {
 	case db.Status != OK:
