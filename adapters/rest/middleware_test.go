@@ -29,9 +29,14 @@ func TestUnknownRouteAndWrongMethod(t *testing.T) {
 		{http.MethodDelete, "/api/torrents/5", "GET"},
 		{http.MethodGet, "/api/ingest", "POST"},
 		{http.MethodPut, "/api/health", "GET"},
+		{"FOO", "/api/categories", "GET, HEAD"}, // a method Fiber does not know at all
+		{"PROPFIND", "/api/torrents/5", "GET"},
 	} {
 		r := h.do(httptest.NewRequest(c.method, c.path, nil))
 		expectProblem(t, r, 405, "method_not_allowed")
+		if r.header.Get("X-Request-ID") == "" {
+			t.Fatalf("%s %s: no X-Request-ID", c.method, c.path)
+		}
 		if allow := r.header.Get("Allow"); !strings.Contains(allow, c.allow) {
 			t.Fatalf("%s %s: Allow %q, want %s", c.method, c.path, allow, c.allow)
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/torrent-streamer/streamer/application/accounts"
 	"github.com/torrent-streamer/streamer/application/activity"
@@ -137,7 +138,25 @@ func New(deps Deps, opts Options) *fiber.App {
 		s.accountRoutes(deps.Accounts, deps.Activity)
 	}
 	s.operationsRoutes(deps.Health, openAPIFor(deps.Accounts != nil, deps.Accounts != nil && deps.Activity != nil))
+	s.app.Server().Handler = s.refuseUnknownMethods(s.app.Server().Handler)
 	return s.app
+}
+
+// refuseUnknownMethods answers a method Fiber does not know (FOO, PROPFIND) with the contract's 405
+// problem document and a request id. Fiber itself answers those with a plain-text 400 before any
+// handler or error handler runs.
+func (s *server) refuseUnknownMethods(next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	return func(rctx *fasthttp.RequestCtx) {
+		switch string(rctx.Method()) {
+		case fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodDelete,
+			fiber.MethodConnect, fiber.MethodOptions, fiber.MethodTrace, fiber.MethodPatch:
+			next(rctx)
+			return
+		}
+		c := s.app.AcquireCtx(rctx)
+		defer s.app.ReleaseCtx(c)
+		_ = s.handleError(c, fiber.ErrMethodNotAllowed)
+	}
 }
 
 func (o Options) withDefaults() Options {
