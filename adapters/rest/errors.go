@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -157,20 +158,11 @@ func validationDetail(problems []domain.FieldProblem) string {
 	}
 	names := make([]string, 0, len(problems))
 	for _, p := range problems {
-		if p.Field != "" && !containsString(names, p.Field) {
+		if p.Field != "" && !slices.Contains(names, p.Field) {
 			names = append(names, p.Field)
 		}
 	}
 	return "Invalid input in " + strings.Join(names, ", ") + ": see errors."
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // handleError is Fiber's ErrorHandler. Route errors reach it through requestScope; errors Fiber
@@ -243,7 +235,7 @@ func writeProblem(c *fiber.Ctx, p problem) error {
 func (s *server) allowedMethods(path string) string {
 	var methods []string
 	for _, r := range s.app.GetRoutes(true) {
-		if routeMatches(r.Path, path) && !containsString(methods, r.Method) {
+		if routeMatches(r.Path, path) && !slices.Contains(methods, r.Method) {
 			methods = append(methods, r.Method)
 		}
 	}
