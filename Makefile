@@ -52,3 +52,19 @@ generate:
 
 clean:
 	rm -rf bin
+
+## emulator: the local Cloudflare (the gateway Worker under workerd: D1 + KV) in the foreground on
+## 127.0.0.1:$(EMULATOR_PORT); point the service at it with CF_API_BASE_URL=http://127.0.0.1:8787/client/v4
+## CF_ACCOUNT_ID=emulator R1_API_TOKEN=$(EMULATOR_TOKEN) R1_DATABASE=streamer KV_NAMESPACE_ID=cache
+EMULATOR_PORT  ?= 8787
+EMULATOR_STATE ?= ./.emulator
+EMULATOR_TOKEN ?= dev-token
+.PHONY: emulator emulator-image
+emulator:
+	@cd gateway && if [ ! -d node_modules/miniflare ]; then npm ci --no-audit --no-fund; fi
+	cd gateway && EMULATOR_PORT='$(EMULATOR_PORT)' EMULATOR_STATE='$(abspath $(EMULATOR_STATE))' \
+		EMULATOR_TOKEN='$(EMULATOR_TOKEN)' exec node emulator.mjs
+
+## emulator-image: the emulator as the container image streamer-gateway:dev, from local files only
+emulator-image:
+	gateway/image/build.sh
