@@ -4,7 +4,7 @@ BIN     := bin/streamer
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/torrent-streamer/streamer/bootstrap.Version=$(VERSION)
 
-.PHONY: build run test test-short vet fmt fuzz generate migrate clean
+.PHONY: build run test test-short test-cloudflare budget vet fmt fuzz generate migrate clean
 
 ## build: the static binary (pure Go, no cgo) at bin/streamer
 build:
@@ -21,6 +21,7 @@ migrate: build
 ## test: vet, then every test (fuzz targets run their seed corpora) with the race detector, then the
 ## tests that step aside under the race detector (too slow there) without it
 test: vet
+	@docker info >/dev/null 2>&1 || echo "!!! No Docker engine answers: the integration tests (tests/integration) will be SKIPPED (CI=true fails them). bash .ci/run sets Docker up." >&2
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'TestSearchTotalAtTheRealLimit' ./adapters/r1/
 
@@ -28,6 +29,21 @@ test: vet
 ## test-short: every test without the race detector, for a quick loop
 test-short:
 	$(GO) test -count=1 ./...
+
+## test-cloudflare: the integration suite (tests/integration) against a real Cloudflare account instead
+## of the emulator. Needs CF_ACCOUNT_ID, R1_API_TOKEN, R1_DATABASE and KV_NAMESPACE_ID of a THROWAWAY D1
+## database and KV namespace (the suite empties them); CF_API_BASE_URL optional (a deployed gateway
+## Worker, advised: the suite makes more requests than the public API allows in 5 minutes)
+test-cloudflare:
+	@for v in CF_ACCOUNT_ID R1_API_TOKEN R1_DATABASE KV_NAMESPACE_ID; do \
+		if [ -z "$$(printenv $$v)" ]; then echo "test-cloudflare: $$v is not set (README, Cloudflare)" >&2; exit 2; fi; \
+	done
+	INTEGRATION_TARGET=cloudflare $(GO) test -count=1 -v -timeout 60m ./tests/integration/
+
+## budget: the upstream calls of an ingest, a Zipf read workload and each uncached request, measured
+## against the emulator (Docker) and printed
+budget:
+	$(GO) test -count=1 -v -run '^TestUpstreamBudget$$' ./tests/integration/
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

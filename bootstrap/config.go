@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -147,6 +148,11 @@ func (c Config) Validate() error {
 	}
 	if c.R1APIToken != "" && c.CFAccountID == "" {
 		add("CF_ACCOUNT_ID is not set: with R1_API_TOKEN set the service needs the account id too")
+	}
+	if c.CFAPIBaseURL != "" {
+		if u, err := url.Parse(c.CFAPIBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("CF_API_BASE_URL=%q: must be an http(s) URL such as https://api.cloudflare.com/client/v4", c.CFAPIBaseURL)
+		}
 	}
 	if c.Cloudflare() && c.R1Database == "" {
 		add("R1_DATABASE is not set: with Cloudflare credentials it names the D1 database (name or UUID)")

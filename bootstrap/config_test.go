@@ -21,14 +21,14 @@ func TestAnEmptyConfigurationIsTheEmbeddedDefault(t *testing.T) {
 func TestEveryProblemIsOneLineNamingItsVariable(t *testing.T) {
 	c := Config{
 		LogLevel: "loud", LogFormat: "xml", Addr: "nonsense", Port: "99999",
-		CFAccountID: "acc", AuthSecret: "short", IngestAPIKey: "k",
+		CFAccountID: "acc", AuthSecret: "short", IngestAPIKey: "k", CFAPIBaseURL: "127.0.0.1:8787/client/v4",
 	}
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("accepted")
 	}
 	lines := strings.Split(err.Error(), "\n")
-	for _, want := range []string{"LOG_LEVEL", "LOG_FORMAT", "ADDR", "PORT", "R1_API_TOKEN", "R1_DATABASE", "AUTH_SECRET", "INGEST_API_KEY"} {
+	for _, want := range []string{"LOG_LEVEL", "LOG_FORMAT", "ADDR", "PORT", "R1_API_TOKEN", "R1_DATABASE", "AUTH_SECRET", "INGEST_API_KEY", "CF_API_BASE_URL"} {
 		found := false
 		for _, l := range lines {
 			if strings.HasPrefix(l, want) {
@@ -39,8 +39,8 @@ func TestEveryProblemIsOneLineNamingItsVariable(t *testing.T) {
 			t.Errorf("no line starts with %s in:\n%s", want, err)
 		}
 	}
-	if len(lines) != 8 {
-		t.Errorf("%d lines, want 8:\n%s", len(lines), err)
+	if len(lines) != 9 {
+		t.Errorf("%d lines, want 9:\n%s", len(lines), err)
 	}
 }
 

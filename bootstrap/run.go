@@ -64,7 +64,14 @@ func (s *Service) Run(ctx context.Context, ln net.Listener, log *slog.Logger) er
 // Migrate applies the schema and the default categories, then returns (the seed's db:init).
 func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.Cloudflare() {
-		return errors.New("CF_ACCOUNT_ID and R1_API_TOKEN are set, but this build has no Cloudflare adapters yet")
+		client, _ := cloudflareClient(cfg)
+		db, err := openD1(ctx, cfg, client)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		log.Info("database migrated", "database", describeDatabase(cfg))
+		return nil
 	}
 	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{})
 	if err != nil {

@@ -56,24 +56,31 @@ type stores struct {
 	sessions   ports.SessionRepository
 	activities ports.ActivityRepository
 	database   ports.Pinger
-	cache      ports.Cache
-	closers    []func() error
+	cache      ports.Cache // nil: the process tier only
+	// upstream counts the requests made to remote services; nil when there are none.
+	upstream health.UpstreamCounter
+	closers  []func() error
 }
 
-// New wires the service for the mode the configuration describes.
+// New wires the service for the mode the configuration describes: Cloudflare (R1 on D1, Workers
+// KV) when CF_ACCOUNT_ID and R1_API_TOKEN are set, the embedded default otherwise.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	if cfg.Cloudflare() {
-		return nil, errors.New("CF_ACCOUNT_ID and R1_API_TOKEN are set, but this build has no Cloudflare adapters yet: unset them to run on the embedded default")
-	}
 	secret, err := authSecret(cfg)
 	if err != nil {
 		return nil, err
 	}
-	st, err := localStores(ctx, cfg)
+	var st stores
+	mode := "local"
+	if cfg.Cloudflare() {
+		mode = "cloudflare"
+		st, err = cloudflareStores(ctx, cfg, log)
+	} else {
+		st, err = localStores(ctx, cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
-	svc, err := wire(cfg, st, secret, "local", log)
+	svc, err := wire(cfg, st, secret, mode, log)
 	if err != nil {
 		_ = svc.Close()
 		return nil, err
@@ -142,6 +149,9 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	cat := catalog.NewService(st.torrents, st.categories, cache, catalog.DefaultTTLs(), recorder)
 	ing := ingest.NewService(st.torrents, metainfo.NewDecoder(), cache, clock, log)
 	hlt := health.NewService(st.database, cache, clock, Version, log).WithActivity(recorder)
+	if st.upstream != nil {
+		hlt.WithUpstream(st.upstream)
+	}
 	opts := cfg.restOptions()
 	if err := opts.Validate(); err != nil {
 		return svc, err

@@ -59,6 +59,7 @@ type harnessConfig struct {
 	torrents func(ports.TorrentRepository) ports.TorrentRepository
 	accounts bool
 	activity bool
+	upstream health.UpstreamCounter
 }
 
 // withAccounts wires the real accounts and activity use cases (argon2id, random tokens, the
@@ -79,6 +80,11 @@ var testHasher = sync.OnceValue(func() *argon2id.Hasher {
 	}
 	return h
 })
+
+// withUpstream makes health report the counters of u, as a Cloudflare mode does.
+func withUpstream(u health.UpstreamCounter) harnessOption {
+	return func(c *harnessConfig) { c.upstream = u }
+}
 
 func withOptions(o rest.Options) harnessOption {
 	return func(c *harnessConfig) { c.opts = o }
@@ -113,6 +119,9 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 		Ingest: ingest.NewService(torrents, fakeDecoder{}, store, clock, log),
 		Health: health.NewService(db, store, clock, "", log),
 		Logger: log,
+	}
+	if cfg.upstream != nil {
+		deps.Health.WithUpstream(cfg.upstream)
 	}
 	var recorder catalog.ActivityRecorder
 	if cfg.accounts {

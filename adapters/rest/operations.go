@@ -25,6 +25,7 @@ func (s *server) operationsRoutes(svc *health.Service, openAPI []byte) {
 	s.route(fiber.MethodGet, "/livez", maxBody, h.livez)
 	s.route(fiber.MethodGet, "/readyz", maxBody, h.readyz)
 	s.route(fiber.MethodGet, "/api/openapi.json", maxBody, serveOpenAPI(openAPI))
+	s.route(fiber.MethodGet, "/metrics", maxBody, metricsHandler(svc))
 }
 
 type healthResponse struct {
@@ -34,6 +35,20 @@ type healthResponse struct {
 	Checks        healthChecksDTO  `json:"checks"`
 	Cache         cacheStatsDTO    `json:"cache"`
 	Activity      activityStatsDTO `json:"activity"`
+	Upstream      upstreamDTO      `json:"upstream"`
+}
+
+// upstreamDTO counts the requests made to Cloudflare: always present, zeros on the embedded
+// default.
+type upstreamDTO struct {
+	R1 upstreamCallsDTO `json:"r1"`
+	KV upstreamCallsDTO `json:"kv"`
+}
+
+type upstreamCallsDTO struct {
+	Calls   uint64 `json:"calls"`
+	Errors  uint64 `json:"errors"`
+	Retries uint64 `json:"retries"`
 }
 
 type activityStatsDTO struct {
@@ -89,6 +104,7 @@ func (h *operationsHandlers) report(c *fiber.Ctx) error {
 			Recorded: r.Activity.Recorded, Dropped: r.Activity.Dropped, Written: r.Activity.Written,
 			Failed: r.Activity.Failed, Queued: r.Activity.Queued,
 		},
+		Upstream: upstreamDTO{R1: upstreamCallsDTO(r.Upstream.R1), KV: upstreamCallsDTO(r.Upstream.KV)},
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	status := fiber.StatusOK

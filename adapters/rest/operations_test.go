@@ -3,6 +3,8 @@ package rest_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/torrent-streamer/streamer/ports"
 )
 
 func TestHealth(t *testing.T) {
@@ -15,7 +17,7 @@ func TestHealth(t *testing.T) {
 	}
 	assertNoNull(t, r.body)
 	doc := r.json(t)
-	assertKeys(t, "health", doc, "status", "version", "uptimeSeconds", "checks", "cache", "activity")
+	assertKeys(t, "health", doc, "status", "version", "uptimeSeconds", "checks", "cache", "activity", "upstream")
 	assertKeys(t, "activity", doc["activity"].(map[string]any), "recorded", "dropped", "written", "failed", "queued")
 	if doc["status"] != "ok" || doc["version"] != "test-version" {
 		t.Fatalf("health %s", r.body)
@@ -30,6 +32,16 @@ func TestHealth(t *testing.T) {
 		assertKeys(t, name, c, "status", "latencyMs", "error")
 		if c["status"] != "ok" || c["error"] != "" {
 			t.Fatalf("%s check %v", name, c)
+		}
+	}
+	// Always present, zeros without a remote store.
+	upstream := doc["upstream"].(map[string]any)
+	assertKeys(t, "upstream", upstream, "r1", "kv")
+	for _, service := range []string{"r1", "kv"} {
+		counts := upstream[service].(map[string]any)
+		assertKeys(t, service, counts, "calls", "errors", "retries")
+		if counts["calls"] != 0.0 || counts["errors"] != 0.0 || counts["retries"] != 0.0 {
+			t.Fatalf("upstream %s %v, want zeros", service, counts)
 		}
 	}
 	cache := doc["cache"].(map[string]any)
@@ -73,5 +85,57 @@ func TestProbes(t *testing.T) {
 	}
 	if r := h.get("/livez"); r.status != 200 {
 		t.Fatalf("livez must not depend on the database: %d", r.status)
+	}
+}
+
+type fixedUpstream ports.UpstreamStats
+
+func (u fixedUpstream) UpstreamStats() ports.UpstreamStats { return ports.UpstreamStats(u) }
+
+var someUpstream = fixedUpstream{
+	R1: ports.UpstreamCalls{Calls: 30, Errors: 2, Retries: 1},
+	KV: ports.UpstreamCalls{Calls: 12, Errors: 5, Retries: 4},
+}
+
+func TestHealthCountsUpstreamCalls(t *testing.T) {
+	h := newHarness(t, withUpstream(someUpstream))
+	doc := h.get("/api/health").json(t)
+	upstream := doc["upstream"].(map[string]any)
+	r1, kv := upstream["r1"].(map[string]any), upstream["kv"].(map[string]any)
+	if r1["calls"] != 30.0 || r1["errors"] != 2.0 || r1["retries"] != 1.0 ||
+		kv["calls"] != 12.0 || kv["errors"] != 5.0 || kv["retries"] != 4.0 {
+		t.Fatalf("upstream %v", upstream)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t, withUpstream(someUpstream))
+	h.get("/api/categories") // a miss, then a hit in the process
+	h.get("/api/categories")
+	r := h.get("/metrics")
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("status %d, Content-Type %q, Cache-Control %q", r.status, r.header.Get("Content-Type"), r.header.Get("Cache-Control"))
+	}
+	for _, line := range []string{
+		"# TYPE streamer_upstream_calls_total counter",
+		`streamer_upstream_calls_total{service="r1"} 30`,
+		`streamer_upstream_calls_total{service="kv"} 12`,
+		`streamer_upstream_errors_total{service="r1"} 2`,
+		`streamer_upstream_errors_total{service="kv"} 5`,
+		`streamer_upstream_retries_total{service="r1"} 1`,
+		`streamer_upstream_retries_total{service="kv"} 4`,
+		`streamer_cache_hits_total{tier="process"} 1`,
+		`streamer_cache_hits_total{tier="shared"} 0`,
+		"streamer_cache_misses_total 1",
+		"streamer_cache_errors_total 0",
+	} {
+		if !strings.Contains(string(r.body), line+"\n") {
+			t.Errorf("no line %q in:\n%s", line, r.body)
+		}
+	}
+	// Without remote stores the counters are there, at zero.
+	r = newHarness(t).get("/metrics")
+	if !strings.Contains(string(r.body), `streamer_upstream_calls_total{service="r1"} 0`+"\n") {
+		t.Fatalf("metrics without upstream:\n%s", r.body)
 	}
 }

@@ -113,6 +113,20 @@ func Fetch[T any](ctx context.Context, s *Store, key string, ttl time.Duration, 
 // revoke (sessions) use it, so a logout elsewhere is honoured within localTTL; such values are never
 // served stale.
 func FetchBounded[T any](ctx context.Context, s *Store, key string, ttl, localTTL time.Duration, fill func(context.Context) (T, error)) (T, error) {
+	return fetch(ctx, s, key, ttl, localTTL, true, fill)
+}
+
+// FetchLocal is Fetch without the shared tier, for values whose fill is one cheap read of the
+// store: a row by its key, a short range of an index. When the shared tier is remote (Workers KV
+// over the Cloudflare API), reading it costs the same one request as such a fill, so sharing the
+// value would only add requests: a read before every fill that misses, a write after it. Values
+// that are expensive to compute (search pages) use Fetch. Invalidation works the same: the key
+// carries its key space's generation.
+func FetchLocal[T any](ctx context.Context, s *Store, key string, ttl time.Duration, fill func(context.Context) (T, error)) (T, error) {
+	return fetch(ctx, s, key, ttl, ttl, false, fill)
+}
+
+func fetch[T any](ctx context.Context, s *Store, key string, ttl, localTTL time.Duration, shared bool, fill func(context.Context) (T, error)) (T, error) {
 	now := s.clock.Now()
 	revocable := localTTL < ttl
 	if e, ok := s.local.Get(key); ok {
@@ -126,26 +140,28 @@ func FetchBounded[T any](ctx context.Context, s *Store, key string, ttl, localTT
 				s.stats.hits.Add(1)
 				s.stats.localHits.Add(1)
 				s.stats.staleServed.Add(1)
-				refreshInBackground(ctx, s, key, ttl, localTTL, fill)
+				refreshInBackground(ctx, s, key, ttl, localTTL, shared, fill)
 				return v, nil
 			}
 		}
 	}
-	if v, freshUntil, ok := fromShared[T](ctx, s, key); ok && (!revocable || now.Before(freshUntil)) {
-		s.stats.hits.Add(1)
-		s.stats.sharedHits.Add(1)
-		s.remember(key, v, earliest(freshUntil, now.Add(localTTL)), ttl)
-		if !now.Before(freshUntil) {
-			s.stats.staleServed.Add(1)
-			refreshInBackground(ctx, s, key, ttl, localTTL, fill)
+	if shared {
+		if v, freshUntil, ok := fromShared[T](ctx, s, key); ok && (!revocable || now.Before(freshUntil)) {
+			s.stats.hits.Add(1)
+			s.stats.sharedHits.Add(1)
+			s.remember(key, v, earliest(freshUntil, now.Add(localTTL)), ttl)
+			if !now.Before(freshUntil) {
+				s.stats.staleServed.Add(1)
+				refreshInBackground(ctx, s, key, ttl, localTTL, shared, fill)
+			}
+			return v, nil
 		}
-		return v, nil
 	}
 	s.stats.misses.Add(1)
 	ch := s.flights.DoChan(key, func() (any, error) {
 		fillCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
 		defer cancel()
-		return fillAndStore(fillCtx, s, key, ttl, localTTL, fill)
+		return fillAndStore(fillCtx, s, key, ttl, localTTL, shared, fill)
 	})
 	select {
 	case res := <-ch:
@@ -160,7 +176,7 @@ func FetchBounded[T any](ctx context.Context, s *Store, key string, ttl, localTT
 	}
 }
 
-func fillAndStore[T any](ctx context.Context, s *Store, key string, ttl, localTTL time.Duration, fill func(context.Context) (T, error)) (T, error) {
+func fillAndStore[T any](ctx context.Context, s *Store, key string, ttl, localTTL time.Duration, shared bool, fill func(context.Context) (T, error)) (T, error) {
 	s.stats.fills.Add(1)
 	v, err := fill(ctx)
 	if err != nil {
@@ -169,13 +185,13 @@ func fillAndStore[T any](ctx context.Context, s *Store, key string, ttl, localTT
 	now := s.clock.Now()
 	freshUntil := now.Add(ttl)
 	s.remember(key, v, earliest(freshUntil, now.Add(localTTL)), ttl)
-	if s.shared != nil {
+	if shared && s.shared != nil {
 		s.toShared(ctx, key, v, freshUntil, ttl)
 	}
 	return v, nil
 }
 
-func refreshInBackground[T any](ctx context.Context, s *Store, key string, ttl, localTTL time.Duration, fill func(context.Context) (T, error)) {
+func refreshInBackground[T any](ctx context.Context, s *Store, key string, ttl, localTTL time.Duration, shared bool, fill func(context.Context) (T, error)) {
 	select {
 	case s.refreshes <- struct{}{}:
 	default:
@@ -187,7 +203,7 @@ func refreshInBackground[T any](ctx context.Context, s *Store, key string, ttl, 
 			refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
 			defer cancel()
 			s.stats.refreshes.Add(1)
-			return fillAndStore(refreshCtx, s, key, ttl, localTTL, fill)
+			return fillAndStore(refreshCtx, s, key, ttl, localTTL, shared, fill)
 		})
 		if err != nil {
 			s.log.Warn("cache refresh failed; the stale value stays", "space", keySpace(key), "err", err)

@@ -354,3 +354,43 @@ func TestCacheFailuresNeverLogTheKeysBody(t *testing.T) {
 		t.Fatalf("logs:\n%s", logs.String())
 	}
 }
+
+// FetchLocal never reads or writes the shared tier (the mock fails on any call), and otherwise
+// caches as Fetch does: one fill, then the process tier, stale served while one refresh runs, and a
+// new generation of the key space filled anew.
+func TestLocalValuesNeverTouchTheSharedTier(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	shared := mocks.NewMockCache(ctrl)
+	shared.EXPECT().Get(gomock.Any(), "gen:space").Return(nil, false, nil).AnyTimes()
+	shared.EXPECT().Set(gomock.Any(), "gen:space", gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
+	clock := newClock()
+	store := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	ctx := context.Background()
+	var filled atomic.Int32
+	fill := func(context.Context) (value, error) { return value{Count: int(filled.Add(1))}, nil }
+
+	key := store.Key(ctx, "space", "a")
+	for range 3 {
+		if got, err := caching.FetchLocal(ctx, store, key, time.Minute, fill); err != nil || got.Count != 1 {
+			t.Fatalf("fetch = %+v, %v", got, err)
+		}
+	}
+	clock.Advance(90 * time.Second) // stale: served, refreshed in the background
+	if got, _ := caching.FetchLocal(ctx, store, key, time.Minute, fill); got.Count != 1 {
+		t.Fatalf("stale fetch = %+v, want the stale value", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for filled.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if filled.Load() != 2 {
+		t.Fatalf("%d fills, want the refresh", filled.Load())
+	}
+	store.Invalidate(ctx, "space")
+	if got, _ := caching.FetchLocal(ctx, store, store.Key(ctx, "space", "a"), time.Minute, fill); got.Count != 3 {
+		t.Fatalf("after invalidation = %+v, want a new fill", got)
+	}
+	if st := store.Stats(); st.SharedHits != 0 || st.Misses != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+}

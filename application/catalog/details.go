@@ -14,7 +14,8 @@ func (s *Service) Details(ctx context.Context, idOrHash string) (domain.Torrent,
 		return domain.Torrent{}, err
 	}
 	key := s.cache.Key(ctx, KeySpace, "torrent", ref.String())
-	t, err := caching.Fetch(ctx, s.cache, key, s.ttl.Details, func(ctx context.Context) (domain.Torrent, error) {
+	// One row by its key: cheaper to read again than to share (see caching.FetchLocal).
+	t, err := caching.FetchLocal(ctx, s.cache, key, s.ttl.Details, func(ctx context.Context) (domain.Torrent, error) {
 		return s.torrents.Get(ctx, ref)
 	})
 	if err != nil {

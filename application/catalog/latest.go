@@ -25,7 +25,8 @@ func (s *Service) Latest(ctx context.Context, category string, limit int) ([]dom
 		}
 	}
 	key := s.cache.Key(ctx, KeySpace, "latest", category, strconv.Itoa(limit))
-	return caching.Fetch(ctx, s.cache, key, s.ttl.Latest, func(ctx context.Context) ([]domain.TorrentSummary, error) {
+	// One short range of an index: cheaper to read again than to share (see caching.FetchLocal).
+	return caching.FetchLocal(ctx, s.cache, key, s.ttl.Latest, func(ctx context.Context) ([]domain.TorrentSummary, error) {
 		return s.torrents.Latest(ctx, category, limit)
 	})
 }

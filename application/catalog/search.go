@@ -60,6 +60,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 		page = cur.Page
 	}
 	key := s.cache.Key(ctx, KeySpace, "search", fingerprint, pageKey(c))
+	// A search scans the full-text index and counts its matches: worth sharing between instances.
 	found, err := caching.Fetch(ctx, s.cache, key, s.ttl.Search, func(ctx context.Context) (domain.SearchPage, error) {
 		return s.torrents.Search(ctx, c.SearchCriteria)
 	})

@@ -44,11 +44,26 @@ type Report struct {
 	Stats    caching.Stats
 	// Activity counts what the activity recorder kept, wrote and dropped (zero without one).
 	Activity activity.Stats
+	// Upstream counts the requests made to Cloudflare per service (zero on the embedded default).
+	Upstream ports.UpstreamStats
+}
+
+// Counters are the report's counters alone, read without probing any store: what /metrics serves,
+// so a scrape costs no upstream request.
+type Counters struct {
+	Cache    caching.Stats
+	Activity activity.Stats
+	Upstream ports.UpstreamStats
 }
 
 // ActivityCounter is the activity recorder, as far as health is concerned.
 type ActivityCounter interface {
 	Stats() activity.Stats
+}
+
+// UpstreamCounter counts the requests the adapters make to remote services (cfapi.Upstream).
+type UpstreamCounter interface {
+	UpstreamStats() ports.UpstreamStats
 }
 
 // Service probes the stores.
@@ -60,6 +75,7 @@ type Service struct {
 	started  time.Time
 	log      *slog.Logger
 	activity ActivityCounter
+	upstream UpstreamCounter
 }
 
 // NewService returns the health use case; started is when the process started.
@@ -74,6 +90,25 @@ func (s *Service) WithActivity(a ActivityCounter) *Service {
 	return s
 }
 
+// WithUpstream makes the report count the requests made to remote services (Cloudflare's R1 and
+// KV), so the API budget shows in /api/health and /metrics.
+func (s *Service) WithUpstream(u UpstreamCounter) *Service {
+	s.upstream = u
+	return s
+}
+
+// Counters returns the counters without probing the stores.
+func (s *Service) Counters() Counters {
+	c := Counters{Cache: s.cache.Stats()}
+	if s.activity != nil {
+		c.Activity = s.activity.Stats()
+	}
+	if s.upstream != nil {
+		c.Upstream = s.upstream.UpstreamStats()
+	}
+	return c
+}
+
 // Check probes the database and the cache at once and reports both.
 func (s *Service) Check(ctx context.Context) Report {
 	var wg sync.WaitGroup
@@ -82,12 +117,10 @@ func (s *Service) Check(ctx context.Context) Report {
 	go func() { defer wg.Done(); db = s.probe(ctx, "database", s.database.Ping) }()
 	go func() { defer wg.Done(); cache = s.probe(ctx, "cache", s.cache.Ping) }()
 	wg.Wait()
+	counters := s.Counters()
 	r := Report{
 		Status: OK, Version: s.version, Uptime: s.clock.Now().Sub(s.started),
-		Database: db, Cache: cache, Stats: s.cache.Stats(),
-	}
-	if s.activity != nil {
-		r.Activity = s.activity.Stats()
+		Database: db, Cache: cache, Stats: counters.Cache, Activity: counters.Activity, Upstream: counters.Upstream,
 	}
 	switch {
 	case db.Status != OK:

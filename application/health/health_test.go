@@ -81,3 +81,26 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+type upstreamCounter ports.UpstreamStats
+
+func (u upstreamCounter) UpstreamStats() ports.UpstreamStats { return ports.UpstreamStats(u) }
+
+func TestTheReportCountsUpstreamCallsAndCountersProbeNothing(t *testing.T) {
+	probes := 0
+	db := pinger(func(context.Context) error { probes++; return nil })
+	cache := caching.NewStore(nil, ports.SystemClock{}, caching.Options{Logger: quiet})
+	svc := health.NewService(db, cache, ports.SystemClock{}, "dev", quiet)
+	if r := svc.Check(context.Background()); r.Upstream != (ports.UpstreamStats{}) {
+		t.Fatalf("upstream without a counter: %+v", r.Upstream)
+	}
+	want := ports.UpstreamStats{R1: ports.UpstreamCalls{Calls: 3, Errors: 1, Retries: 1}, KV: ports.UpstreamCalls{Calls: 7}}
+	svc.WithUpstream(upstreamCounter(want))
+	if r := svc.Check(context.Background()); r.Upstream != want {
+		t.Fatalf("report upstream %+v, want %+v", r.Upstream, want)
+	}
+	before := probes
+	if c := svc.Counters(); c.Upstream != want || probes != before {
+		t.Fatalf("counters %+v after %d probes, want %+v and no probe", c.Upstream, probes-before, want)
+	}
+}

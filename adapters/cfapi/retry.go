@@ -1,0 +1,176 @@
+package cfapi
+
+import (
+	"context"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cloudflare/cloudflare-go/v7/option"
+)
+
+// RetryPolicy bounds the re-sends of one request. A request is re-sent when no answer came, or the
+// answer was 429 or 5xx; never past the caller's deadline, never more than MaxAttempts times in all.
+//
+// A re-sent write may run twice if the first attempt committed and only its answer was lost (a 5xx
+// from a proxy, a connection cut mid-answer). The repositories' writes are idempotent upserts or
+// checked by a unique index, so a second run is harmless or a conflict; 429 is always safe (the
+// request was refused before it ran).
+type RetryPolicy struct {
+	// MaxAttempts is the most requests sent for one call, the first included (default 4).
+	MaxAttempts int
+	// BaseDelay is the wait before the first re-send; each later one doubles it, with jitter
+	// (default 100 ms).
+	BaseDelay time.Duration
+	// MaxDelay caps the computed backoff (default 2 s). A Retry-After from the API is honoured as
+	// given, up to MaxRetryAfter.
+	MaxDelay time.Duration
+	// MaxRetryAfter is the longest Retry-After waited for (default 30 s); a longer one ends the
+	// call at once with the error, which carries the Retry-After for the client.
+	MaxRetryAfter time.Duration
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 4
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = 100 * time.Millisecond
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = 2 * time.Second
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = 30 * time.Second
+	}
+	return p
+}
+
+// backoff is the wait before re-send number n (1 for the first re-send): exponential, capped, with
+// "equal jitter" (half fixed, half random) so that many callers failing at once spread out.
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.BaseDelay << min(n-1, 20)
+	if d <= 0 || d > p.MaxDelay {
+		d = p.MaxDelay
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// middleware counts and retries every request the client sends.
+type middleware struct {
+	up     *Upstream
+	policy RetryPolicy
+}
+
+// maxErrorBody bounds how much of an error answer is read for Cloudflare's error code and message.
+const maxErrorBody = 64 << 10
+
+func (m *middleware) handle(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	service := serviceOf(req.URL.Path)
+	c := m.up.of(service)
+	ctx := req.Context()
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			c.retries.Add(1)
+			req = req.Clone(ctx)
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				req.Body = body
+			}
+		}
+		c.calls.Add(1)
+		res, err := next(req)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			closeBody(res)
+			return nil, ctxErr // the caller gave up: not the service's failure
+		}
+		failed := failure(service, res, err)
+		if failed == nil {
+			if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
+				c.errors.Add(1) // answered, and passed on for the client's error, but a failure
+			}
+			return res, nil
+		}
+		c.errors.Add(1)
+		failed.Attempts = attempt
+		wait, ok := m.wait(ctx, attempt, failed)
+		rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+		if !ok || !rewindable {
+			return nil, failed
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// failure returns what went wrong when the request is worth re-sending (no answer, 429, 5xx), and
+// nil for any other answer, which goes back to the client as it is. The failed answer's body is
+// read (bounded) for Cloudflare's error, then closed.
+func failure(s Service, res *http.Response, err error) *Error {
+	if err != nil {
+		return &Error{Service: s, Message: describeTransport(err)}
+	}
+	if res.StatusCode != http.StatusTooManyRequests && res.StatusCode < 500 {
+		return nil
+	}
+	e := &Error{Service: s, Status: res.StatusCode, retryAfter: retryAfter(res.Header.Get("Retry-After"))}
+	body, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
+	closeBody(res)
+	e.Code, e.Message = apiErrors(body)
+	return e
+}
+
+// wait returns how long to wait before the next attempt, and false when there is to be none: the
+// attempts are used up, the API asked for a wait longer than MaxRetryAfter, or the wait would end
+// past the caller's deadline.
+func (m *middleware) wait(ctx context.Context, attempt int, failed *Error) (time.Duration, bool) {
+	if attempt >= m.policy.MaxAttempts {
+		return 0, false
+	}
+	wait := m.policy.backoff(attempt)
+	if failed.retryAfter > 0 {
+		if failed.retryAfter > m.policy.MaxRetryAfter {
+			return 0, false
+		}
+		wait = failed.retryAfter
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+		return 0, false
+	}
+	return wait, true
+}
+
+// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+func closeBody(res *http.Response) {
+	if res != nil && res.Body != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxErrorBody))
+		_ = res.Body.Close()
+	}
+}

@@ -1,0 +1,316 @@
+package r1
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync/atomic"
+
+	"github.com/cloudflare/cloudflare-go/v7"
+	"github.com/cloudflare/cloudflare-go/v7/d1"
+	"github.com/cloudflare/cloudflare-go/v7/option"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/torrent-streamer/streamer/adapters/cfapi"
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// ErrNoSuchDatabase means the account has no D1 database of the name or UUID given.
+var ErrNoSuchDatabase = errors.New("no such D1 database in the account")
+
+// maxD1Request bounds the body of one D1 request. A batch above it is sent as several requests, in
+// order, each its own transaction. The repositories' largest batch (an ingest chunk: at most 1 MiB
+// of torrent rows, see upsertChunkBytes, plus a few KB of SQL) stays under it, so every batch they
+// make today is one request and atomic; the bound is for what they might make tomorrow, and keeps
+// what one retry re-sends small. D1 itself takes up to 2 MB in one string or row, and the gateway
+// Worker 10 MiB in one request.
+const maxD1Request = 2 << 20
+
+// OpenD1 opens the D1 database named by database (its name or UUID) in the account, through client
+// (see cfapi.NewClient). The name is resolved to the UUID once, here: a missing database or a
+// refused token fails now, with an error that says so (ErrNoSuchDatabase, cfapi.ErrAuth), rather
+// than at the first request. The database is not migrated: call Migrate.
+func OpenD1(ctx context.Context, client *cloudflare.Client, accountID, database string) (*Database, error) {
+	if accountID == "" || database == "" {
+		return nil, errors.New("r1: the Cloudflare account id and the D1 database are required")
+	}
+	uuid, err := resolveD1(ctx, client, accountID, database)
+	if err != nil {
+		return nil, err
+	}
+	return New(&d1Engine{client: client, account: accountID, database: uuid}), nil
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// resolveD1 returns the UUID of the database: a UUID is checked with one GET, a name is looked up
+// in the account's list (GET /accounts/{id}/d1/database?name=, which matches by substring, so the
+// exact name is picked out of the answer).
+func resolveD1(ctx context.Context, client *cloudflare.Client, accountID, database string) (string, error) {
+	account := cloudflare.F(accountID)
+	if uuidPattern.MatchString(database) {
+		db, err := client.D1.Database.Get(ctx, database, d1.DatabaseGetParams{AccountID: account})
+		if err != nil {
+			return "", lookupError(database, err)
+		}
+		return db.UUID, nil
+	}
+	const perPage = 100
+	for page := 1; page <= 100; page++ {
+		list, err := client.D1.Database.List(ctx, d1.DatabaseListParams{
+			AccountID: account, Name: cloudflare.F(database),
+			Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage)),
+		})
+		if err != nil {
+			return "", lookupError(database, err)
+		}
+		for _, db := range list.Result {
+			if db.Name == database {
+				return db.UUID, nil
+			}
+		}
+		if len(list.Result) < perPage {
+			break
+		}
+	}
+	return "", fmt.Errorf("r1: %q: %w", database, ErrNoSuchDatabase)
+}
+
+func lookupError(database string, err error) error {
+	err = cfapi.Translate(cfapi.R1, err)
+	var api *cfapi.Error
+	if errors.As(err, &api) && api.Status == http.StatusNotFound {
+		return fmt.Errorf("r1: %q: %w", database, ErrNoSuchDatabase)
+	}
+	return fmt.Errorf("r1: look up the D1 database %q: %w", database, err)
+}
+
+// d1Engine runs statements on D1 through its REST API: POST /accounts/{id}/d1/database/{uuid}/query
+// with {sql, params} for a Query, {batch: [...]} for a Batch (D1 runs a batch as one transaction).
+// Parameters travel as strings, as the API types them (see paramText).
+type d1Engine struct {
+	client   *cloudflare.Client
+	account  string
+	database string // the UUID
+	closed   atomic.Bool
+}
+
+func (e *d1Engine) Query(ctx context.Context, s Statement) (Result, error) {
+	if e.closed.Load() {
+		return Result{}, errClosed
+	}
+	params, err := textParams(s.Params)
+	if err != nil {
+		return Result{}, err
+	}
+	body := d1.DatabaseQueryParamsBodyD1SingleQuery{Sql: cloudflare.F(s.SQL)}
+	if len(params) > 0 {
+		body.Params = cloudflare.F(params)
+	}
+	results, err := e.send(ctx, body, 1)
+	if err != nil {
+		return Result{}, err
+	}
+	return results[0], nil
+}
+
+func (e *d1Engine) Batch(ctx context.Context, statements []Statement) ([]Result, error) {
+	if e.closed.Load() {
+		return nil, errClosed
+	}
+	if len(statements) == 0 {
+		return nil, nil
+	}
+	entries := make([]d1.DatabaseQueryParamsBodyMultipleQueriesBatch, len(statements))
+	sizes := make([]int, len(statements))
+	for i, s := range statements {
+		params, err := textParams(s.Params)
+		if err != nil {
+			return nil, fmt.Errorf("statement %d: %w", i+1, err)
+		}
+		entries[i] = d1.DatabaseQueryParamsBodyMultipleQueriesBatch{Sql: cloudflare.F(s.SQL)}
+		if len(params) > 0 {
+			entries[i].Params = cloudflare.F(params)
+		}
+		sizes[i] = requestSize(s.SQL, params)
+	}
+	results := make([]Result, 0, len(statements))
+	for _, part := range splitBySize(sizes, maxD1Request) {
+		body := d1.DatabaseQueryParamsBodyMultipleQueries{Batch: cloudflare.F(entries[part[0]:part[1]])}
+		got, err := e.send(ctx, body, part[1]-part[0])
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, got...)
+	}
+	return results, nil
+}
+
+func (e *d1Engine) Close() error {
+	e.closed.Store(true)
+	return nil
+}
+
+func textParams(in []any) ([]string, error) {
+	out := make([]string, len(in))
+	for i, p := range in {
+		text, err := paramText(p)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %d: %w", i+1, err)
+		}
+		out[i] = text
+	}
+	return out, nil
+}
+
+// requestSize estimates what a statement adds to a request body: its text and parameters, and the
+// JSON around them (escapes inside the text are rare and not counted).
+func requestSize(sql string, params []string) int {
+	n := len(sql) + 32
+	for _, p := range params {
+		n += len(p) + 3
+	}
+	return n
+}
+
+// splitBySize cuts statements of the given sizes into runs [start, end) of at most limit bytes
+// each, in order; a statement above the limit goes alone.
+func splitBySize(sizes []int, limit int) [][2]int {
+	var parts [][2]int
+	start, total := 0, 0
+	for i, n := range sizes {
+		if i > start && total+n > limit {
+			parts = append(parts, [2]int{start, i})
+			start, total = i, 0
+		}
+		total += n
+	}
+	return append(parts, [2]int{start, len(sizes)})
+}
+
+// d1Answer is D1's envelope, read with json.Number so integers arrive exact.
+type d1Answer struct {
+	Success bool `json:"success"`
+	Errors  []struct {
+		Code    int64  `json:"code"`
+		Message string `json:"message"`
+	} `json:"errors"`
+	Result []struct {
+		Results []map[string]any `json:"results"`
+		Success bool             `json:"success"`
+		Meta    struct {
+			Changes   json.Number `json:"changes"`
+			LastRowID json.Number `json:"last_row_id"`
+		} `json:"meta"`
+	} `json:"result"`
+}
+
+// send makes one request and reads its want results.
+func (e *d1Engine) send(ctx context.Context, body d1.DatabaseQueryParamsBodyUnion, want int) ([]Result, error) {
+	var raw []byte
+	_, err := e.client.D1.Database.Query(ctx, e.database,
+		d1.DatabaseQueryParams{AccountID: cloudflare.F(e.account), Body: body},
+		option.WithResponseBodyInto(&raw))
+	if err != nil {
+		return nil, d1Error(ctx, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var answer d1Answer
+	if err := dec.Decode(&answer); err != nil {
+		return nil, fmt.Errorf("r1: unreadable D1 answer: %w: %w", err, domain.ErrUnavailable)
+	}
+	if !answer.Success {
+		msg := "D1 answered without success"
+		if len(answer.Errors) > 0 {
+			msg = answer.Errors[0].Message
+		}
+		return nil, d1StatementError(msg)
+	}
+	if len(answer.Result) != want {
+		return nil, fmt.Errorf("r1: D1 answered %d results for %d statements: %w", len(answer.Result), want, domain.ErrUnavailable)
+	}
+	out := make([]Result, want)
+	for i, r := range answer.Result {
+		rows := make([]Row, len(r.Results))
+		for j, values := range r.Results {
+			row := make(Row, len(values))
+			for col, v := range values {
+				row[col] = d1Value(v)
+			}
+			rows[j] = row
+		}
+		changes, _ := asInt64(r.Meta.Changes)
+		lastID, _ := asInt64(r.Meta.LastRowID)
+		out[i] = Result{Rows: rows, Changes: changes, LastRowID: lastID}
+	}
+	return out, nil
+}
+
+// d1Value makes a JSON value what the local engine gives: integers int64, other numbers float64.
+func d1Value(v any) any {
+	n, ok := v.(json.Number)
+	if !ok {
+		return v
+	}
+	if i, err := n.Int64(); err == nil {
+		return i
+	}
+	if f, err := n.Float64(); err == nil {
+		return f
+	}
+	return n.String()
+}
+
+// d1Error maps a failed request: a statement D1 refused (HTTP 400, code 7500, SQLite's text) is
+// read like the local engine's errors; anything else is cfapi's translation.
+func d1Error(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	err = cfapi.Translate(cfapi.R1, err)
+	var api *cfapi.Error
+	if errors.As(err, &api) && api.Status == http.StatusBadRequest && api.Code == d1QueryError {
+		return d1StatementError(api.Message)
+	}
+	return fmt.Errorf("r1: %w", err)
+}
+
+// d1QueryError is D1's error code for a statement that failed.
+const d1QueryError = 7500
+
+// d1StatementError reads D1's text for a failed statement ("UNIQUE constraint failed: users.email:
+// SQLITE_CONSTRAINT", "D1_ERROR: database is locked: SQLITE_BUSY") into the domain's words, as
+// localEngine.mapError does for the driver's.
+func d1StatementError(msg string) error {
+	msg = strings.TrimPrefix(strings.TrimPrefix(msg, "D1_ERROR: "), "D1_EXEC_ERROR: ")
+	text := msg
+	if i := strings.Index(text, ": SQLITE_"); i >= 0 {
+		text = text[:i] // SQLite's own words, without D1's code suffix
+	}
+	switch {
+	case strings.Contains(text, "UNIQUE constraint failed"):
+		return constraintConflict(sqlite3.SQLITE_CONSTRAINT_UNIQUE, text)
+	case strings.Contains(text, "FOREIGN KEY constraint failed"):
+		return constraintConflict(sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, text)
+	case strings.Contains(text, "constraint failed") || strings.Contains(msg, "SQLITE_CONSTRAINT"):
+		return constraintConflict(sqlite3.SQLITE_CONSTRAINT, text)
+	}
+	for _, transient := range []string{
+		"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_NOMEM", "SQLITE_INTERRUPT",
+		"database is locked", "Network connection lost", "overloaded", "reset because its code was updated",
+		"storage caused object to be reset", "timed out", "Internal error",
+	} {
+		if strings.Contains(msg, transient) {
+			return fmt.Errorf("r1: D1: %s: %w", msg, domain.ErrUnavailable)
+		}
+	}
+	// A logic error (bad SQL, a missing table, a limit exceeded) is a bug or an unmigrated
+	// database: its text only.
+	return fmt.Errorf("r1: D1: %s", msg)
+}

@@ -1,0 +1,80 @@
+package rest
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/torrent-streamer/streamer/application/health"
+)
+
+// metricsHandler serves the counters in Prometheus's text format. They are read from the health
+// use case at each scrape, without probing a store: a scrape costs no upstream request.
+func metricsHandler(svc *health.Service) fiber.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(countersCollector{health: svc})
+	serve := adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorHandling:       promhttp.ContinueOnError,
+		DisableCompression:  true,
+		MaxRequestsInFlight: 4,
+	}))
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return serve(c)
+	}
+}
+
+var (
+	upstreamCallsDesc = prometheus.NewDesc("streamer_upstream_calls_total",
+		"Requests sent to Cloudflare, re-sends included, by service (r1: D1, kv: Workers KV).", []string{"service"}, nil)
+	upstreamErrorsDesc = prometheus.NewDesc("streamer_upstream_errors_total",
+		"Requests to Cloudflare that failed (no answer, 401, 403, 429, 5xx), by service.", []string{"service"}, nil)
+	upstreamRetriesDesc = prometheus.NewDesc("streamer_upstream_retries_total",
+		"Requests to Cloudflare that were re-sends after a failure, by service.", []string{"service"}, nil)
+	cacheHitsDesc = prometheus.NewDesc("streamer_cache_hits_total",
+		"Reads answered by the cache, by tier (process: this instance's memory, shared: the shared cache).", []string{"tier"}, nil)
+	cacheMissesDesc = prometheus.NewDesc("streamer_cache_misses_total",
+		"Reads the cache could not answer (filled from the database).", nil, nil)
+	cacheStaleDesc = prometheus.NewDesc("streamer_cache_stale_served_total",
+		"Hits answered with a stale value while a refresh ran.", nil, nil)
+	cacheErrorsDesc = prometheus.NewDesc("streamer_cache_errors_total",
+		"Shared cache failures, each answered from the database instead.", nil, nil)
+)
+
+// countersCollector turns health's counters into Prometheus counters at each scrape.
+type countersCollector struct {
+	health *health.Service
+}
+
+func (countersCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{upstreamCallsDesc, upstreamErrorsDesc, upstreamRetriesDesc,
+		cacheHitsDesc, cacheMissesDesc, cacheStaleDesc, cacheErrorsDesc} {
+		ch <- d
+	}
+}
+
+func (c countersCollector) Collect(ch chan<- prometheus.Metric) {
+	k := c.health.Counters()
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	for _, s := range []struct {
+		name  string
+		calls uint64
+		errs  uint64
+		retry uint64
+	}{
+		{"r1", k.Upstream.R1.Calls, k.Upstream.R1.Errors, k.Upstream.R1.Retries},
+		{"kv", k.Upstream.KV.Calls, k.Upstream.KV.Errors, k.Upstream.KV.Retries},
+	} {
+		counter(upstreamCallsDesc, s.calls, s.name)
+		counter(upstreamErrorsDesc, s.errs, s.name)
+		counter(upstreamRetriesDesc, s.retry, s.name)
+	}
+	counter(cacheHitsDesc, k.Cache.LocalHits, "process")
+	counter(cacheHitsDesc, k.Cache.SharedHits, "shared")
+	counter(cacheMissesDesc, k.Cache.Misses)
+	counter(cacheStaleDesc, k.Cache.StaleServed)
+	counter(cacheErrorsDesc, k.Cache.Errors)
+}
