@@ -20,10 +20,12 @@ func (s *server) catalogRoutes(svc *catalog.Service) {
 		session = s.sessions.optional
 	}
 	// search and latest come before :id, which would otherwise take them as ids.
-	s.route(fiber.MethodGet, "/api/torrents/search", maxBody, handlers(session, h.search)...)
-	s.route(fiber.MethodGet, "/api/torrents/latest", maxBody, h.latest)
-	s.route(fiber.MethodGet, "/api/torrents/:id", maxBody, handlers(session, h.details)...)
-	s.route(fiber.MethodGet, "/api/categories", maxBody, h.categories)
+	// Anonymous answers are kept encoded for a second (responses.go); signed-in ones never are.
+	cached := s.responses.cached
+	s.route(fiber.MethodGet, "/api/torrents/search", maxBody, handlers(session, cached(h.search))...)
+	s.route(fiber.MethodGet, "/api/torrents/latest", maxBody, cached(h.latest))
+	s.route(fiber.MethodGet, "/api/torrents/:id", maxBody, handlers(session, cached(h.details))...)
+	s.route(fiber.MethodGet, "/api/categories", maxBody, cached(h.categories))
 }
 
 func (h *catalogHandlers) search(c *fiber.Ctx) error {

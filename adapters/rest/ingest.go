@@ -27,10 +27,11 @@ type ingestHandlers struct {
 	// whatever the length of the key presented, so timing tells nothing about the real one.
 	keyDigest [sha256.Size]byte
 	enabled   bool
+	responses *responseCache
 }
 
 func (s *server) ingestRoutes(svc *ingest.Service, apiKey string) {
-	h := &ingestHandlers{ingest: svc, enabled: apiKey != ""}
+	h := &ingestHandlers{ingest: svc, enabled: apiKey != "", responses: s.responses}
 	if h.enabled {
 		h.keyDigest = sha256.Sum256([]byte(apiKey))
 	}
@@ -184,6 +185,9 @@ func (h *ingestHandlers) ingestBatch(c *fiber.Ctx) error {
 			return err
 		}
 		report.Created, report.Updated, report.Failed = done.Created, done.Updated, report.Failed+done.Failed
+		if done.Created+done.Updated > 0 {
+			h.responses.purge() // the next read on this server shows what was just ingested
+		}
 		for k, r := range done.Results {
 			i := positions[k]
 			report.Results[i] = ingestResultDTO{Index: i, InfoHash: r.InfoHash, Status: string(r.Status)}

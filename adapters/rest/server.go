@@ -85,6 +85,8 @@ type server struct {
 	limits         RateLimits
 	// sessions is nil without the accounts use cases: the catalog then skips session lookups.
 	sessions *sessionAuth
+	// responses holds the encoded answers of anonymous catalog reads for a second.
+	responses *responseCache
 }
 
 // New builds the Fiber application with every route of the contract registered. The caller starts
@@ -105,6 +107,7 @@ func New(deps Deps, opts Options) *fiber.App {
 	s := &server{
 		log: deps.Logger, requestTimeout: opts.RequestTimeout, version: opts.Version,
 		clientIP: newClientIPResolver(opts.TrustedProxies, opts.ClientIPHeader), limits: opts.RateLimits,
+		responses: newResponseCache(),
 	}
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:   s.handleError,
