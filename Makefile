@@ -4,7 +4,7 @@ BIN     := bin/streamer
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/torrent-streamer/streamer/bootstrap.Version=$(VERSION)
 
-.PHONY: build run test test-short test-cloudflare budget vet fmt fuzz generate migrate clean
+.PHONY: build run test test-short test-cloudflare budget bench vet fmt fuzz generate migrate clean
 
 ## build: the static binary (pure Go, no cgo) at bin/streamer
 build:
@@ -25,6 +25,14 @@ test: vet
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'TestSearchTotalAtTheRealLimit' ./adapters/r1/
 
+
+## bench: the catalog at scale: a deterministic corpus of BENCH_N torrents (default 1,000,000) ingested
+## into a fresh local R1 in a temporary directory, then search, latest, details, HTTP and RSS measured;
+## prints one table and writes it to bench/results-<time>.md (and .json) and bench/latest.md. See
+## tests/bench for its flags (BENCH_KEEP=1 keeps the database, BENCH_DB reuses one).
+BENCH_N ?= 1000000
+bench:
+	BENCH_N=$(BENCH_N) $(GO) run ./tests/bench
 
 ## test-short: every test without the race detector, for a quick loop
 test-short:

@@ -32,3 +32,53 @@ func ftsQuery(terms []string) string {
 	b.WriteString(" *")
 	return b.String()
 }
+
+// ftsExpanded is ftsQuery with the last term's prefix written out as the words it begins: "a" AND
+// "b" AND ("bee" OR "beer"). FTS5 answers a prefix longer than its prefix index by merging the
+// complete lists of every word it begins before the first match comes out; an OR of those words
+// is walked lazily instead, so a search stops reading as soon as its page is full. The words come
+// from the index's own vocabulary (torrents_fts_vocab), so the two expressions match the same
+// torrents. With no word at all it returns "", as ftsQuery does without terms.
+func ftsExpanded(terms, words []string) string {
+	if len(terms) == 0 || len(words) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, term := range terms[:len(terms)-1] {
+		term = strings.ToValidUTF8(strings.ReplaceAll(term, "\x00", ""), "")
+		if strings.TrimSpace(term) == "" {
+			continue
+		}
+		b.WriteString(ftsString(term))
+		b.WriteString(" AND ")
+	}
+	b.WriteByte('(')
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString(ftsString(w))
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+func ftsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// expandable says whether the vocabulary can stand for a term as a prefix: the term is longer than
+// the prefix index (shorter ones are cheap as they are) and plain ASCII letters and digits, which
+// the tokenizer keeps as they are (lower case), so the vocabulary's words that begin with it are
+// exactly the words its prefix matches. Accented letters are folded by the tokenizer, and this
+// package does not repeat its folding.
+func expandable(term string) bool {
+	if len(term) <= prefixIndexLength {
+		return false
+	}
+	for i := 0; i < len(term); i++ {
+		c := term[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -96,7 +96,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	// synchronous=NORMAL is the usual WAL pairing: durable against crashes of the process, may lose
 	// the last commits on power loss, never corrupts.
 	writer, err := sql.Open("sqlite", path+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("r1: open %s: %w", path, err)
 	}

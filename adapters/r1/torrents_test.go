@@ -114,8 +114,14 @@ func TestUpsertChunks(t *testing.T) {
 		}
 		calls := db.Calls()
 		out := upsert(t, repo, torrents...)
-		if got := db.Calls() - calls; got != 4 {
-			t.Errorf("%d engine calls for %d torrents, want 4 batches", got, len(torrents))
+		// D1's chunks (the local engine standing for D1 chunks as it does); the local engine
+		// proper takes the call in one transaction.
+		want := int64(4)
+		if e := db.engine.(*localEngine); !e.opts.ParamsAsText {
+			want = 1
+		}
+		if got := db.Calls() - calls; got != want {
+			t.Errorf("%d engine calls for %d torrents, want %d batches", got, len(torrents), want)
 		}
 		for i, o := range out {
 			if o.InfoHash != torrents[i].InfoHash || !o.Created {

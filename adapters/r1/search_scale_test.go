@@ -1,0 +1,192 @@
+package r1
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// The shapes a search takes at scale (search.go) reached at a small scale by lowering the bounds:
+// every shape pages in the same total order by cursor, by offset and in one page.
+
+// walkAll returns a search's ids by cursor, by offset and in one page of 100.
+func walkAll(t *testing.T, repo *TorrentRepository, c func(limit int) domain.SearchCriteria) (byCursor, byOffset, onePage []int64) {
+	t.Helper()
+	ctx := context.Background()
+	all, err := repo.Search(ctx, c(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onePage = ids(all.Items)
+	var cursor *domain.Position
+	for pages := 0; ; pages++ {
+		if pages > 30 {
+			t.Fatal("the cursor never ends")
+		}
+		crit := c(4)
+		crit.Cursor = cursor
+		page, err := repo.Search(ctx, crit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byCursor = append(byCursor, ids(page.Items)...)
+		if page.Next == nil {
+			break
+		}
+		cursor = page.Next
+	}
+	for offset := 0; offset < len(onePage)+5; offset += 5 {
+		crit := c(5)
+		crit.Offset = offset
+		page, err := repo.Search(ctx, crit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byOffset = append(byOffset, ids(page.Items)...)
+	}
+	return byCursor, byOffset, onePage
+}
+
+// Relevance with more matches than it scores: the torrents with every word in their name, then the
+// others, newest first within each (oldest first ascending), with and without a filter, whether the
+// matches are few enough to count or not.
+func TestSearchRelevanceBeyondTheScored(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		repo := NewTorrentRepository(db)
+		torrents := pagingFixture(t, repo)
+		repo.relevanceScored = 7
+		for _, countLimit := range []int{10, 1000} {
+			repo.countLimit = countLimit
+			for _, category := range []string{"", "tv"} {
+				for _, order := range []domain.SortOrder{domain.Descending, domain.Ascending} {
+					name := fmt.Sprintf("count bound %d, category %q, %s", countLimit, category, order)
+					c := func(limit int) domain.SearchCriteria {
+						return criteria(t, "common", limit, func(c *domain.SearchCriteria) {
+							c.Sort, c.Order = domain.SortRelevance, order
+							if category != "" {
+								c.Categories = []string{category}
+							}
+						})
+					}
+					byCursor, byOffset, onePage := walkAll(t, repo, c)
+					if !slices.Equal(byCursor, onePage) || !slices.Equal(byOffset, onePage) {
+						t.Fatalf("%s:\n  one page %v\n  cursor   %v\n  offset   %v", name, onePage, byCursor, byOffset)
+					}
+					// Every torrent matches "common", in its name or only in its file path.
+					var inName, other []int64
+					for _, tor := range torrents {
+						if category != "" && tor.Category.Slug != category {
+							continue
+						}
+						if strings.Contains(strings.ToLower(tor.Name), "common") {
+							inName = append(inName, tor.ID)
+						} else {
+							other = append(other, tor.ID)
+						}
+					}
+					want := append(slices.Clone(other), inName...) // ascending: the lower tier first
+					slices.Sort(want[:len(other)])
+					slices.Sort(want[len(other):])
+					if order == domain.Descending {
+						slices.Reverse(want)
+					}
+					if !slices.Equal(onePage, want) {
+						t.Fatalf("%s:\n got %v\nwant %v (name hits %v)", name, onePage, want, inName)
+					}
+				}
+			}
+		}
+	})
+}
+
+// Sorted by a column with many matches: the index walk that checks each torrent against the
+// full-text index, and the walk over every match, give the same pages as the reference order.
+func TestSearchManyMatchesByColumnBothWays(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		torrents := pagingFixture(t, repo)
+		repo.countLimit = 10
+		for _, text := range []string{"com", "common"} {
+			for _, sort := range []domain.SortField{domain.SortDate, domain.SortSeeders, domain.SortLeechers, domain.SortSize, domain.SortName} {
+				for _, order := range []domain.SortOrder{domain.Ascending, domain.Descending} {
+					want := expectedOrder(torrents, sort, order)
+					for _, build := range []struct {
+						name string
+						page func(*searchQuery) Statement
+					}{
+						{"checked", (*searchQuery).checkedPage},
+						{"walked", func(q *searchQuery) Statement { return q.walkedPage(probed{n: len(torrents), top: 1}) }},
+					} {
+						name := fmt.Sprintf("%q %s %s %s", text, sort, order, build.name)
+						var got []int64
+						var cursor *domain.Position
+						for pages := 0; pages < 20; pages++ {
+							c := criteria(t, text, 7, func(c *domain.SearchCriteria) { c.Sort, c.Order, c.Cursor = sort, order, cursor })
+							q := newSearchQuery(c, ftsQuery(c.Terms), repo.countLimit)
+							page, err := repo.page(ctx, q, build.page(q))
+							if err != nil {
+								t.Fatalf("%s: %v", name, err)
+							}
+							got = append(got, ids(page.Items)...)
+							if page.Next == nil {
+								break
+							}
+							cursor = page.Next
+						}
+						if !slices.Equal(got, want) {
+							t.Fatalf("%s:\n got %v\nwant %v", name, got, want)
+						}
+					}
+					// And the search itself, whichever it chooses.
+					byCursor, byOffset, onePage := walkAll(t, repo, func(limit int) domain.SearchCriteria {
+						return criteria(t, text, limit, func(c *domain.SearchCriteria) { c.Sort, c.Order = sort, order })
+					})
+					if !slices.Equal(onePage, want) || !slices.Equal(byCursor, want) || !slices.Equal(byOffset, want) {
+						t.Fatalf("%q %s %s: one page %v, cursor %v, offset %v, want %v", text, sort, order, onePage, byCursor, byOffset, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+// Filtered totals above the bound: exact when the matches that pass are under the bound, the bound
+// flagged as an estimate when they are over it, whichever the sample said.
+func TestSearchFilteredTotalsWithManyMatches(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		torrents := pagingFixture(t, repo)
+		i64 := func(v int64) *int64 { return &v }
+		for _, countLimit := range []int{5, 10, 20} {
+			repo.countLimit = countLimit
+			for _, f := range []func(*domain.SearchCriteria){
+				func(c *domain.SearchCriteria) { c.Categories = []string{"tv"} },
+				func(c *domain.SearchCriteria) { c.MinSeeders = i64(3) },
+				func(c *domain.SearchCriteria) { c.MinSize, c.MaxSize = i64(100), i64(200) },
+			} {
+				c := criteria(t, "common", 5, f)
+				page, err := repo.Search(ctx, c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := 0
+				for _, tor := range torrents {
+					if (c.Categories == nil || tor.Category.Slug == "tv") && (c.MinSeeders == nil || tor.Seeders >= 3) &&
+						(c.MinSize == nil || tor.Size >= 100 && tor.Size <= 200) {
+						want++
+					}
+				}
+				if want <= countLimit && (page.Total != want || !page.TotalExact) ||
+					want > countLimit && (page.Total != countLimit || page.TotalExact) {
+					t.Fatalf("bound %d, %+v: total %d exact %v, want %d", countLimit, c, page.Total, page.TotalExact, want)
+				}
+			}
+		}
+	})
+}

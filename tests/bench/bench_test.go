@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary be the benchmark's server child too, as the built program is.
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(serveChild())
+	}
+	os.Exit(m.Run())
+}
+
+// The whole pipeline at a small N: every code path `make bench` takes, in a few seconds. It checks
+// that every row is there with sane numbers, never a timing target: those are for the real run.
+func TestPipelineAtSmallN(t *testing.T) {
+	out := t.TempDir()
+	cfg := defaultConfig()
+	cfg.N, cfg.OutDir, cfg.TempDir = 2000, out, t.TempDir()
+	cfg.Samples, cfg.LikeSamples, cfg.SweepQueries = 10, 2, 100
+	cfg.LoadDuration, cfg.Connections = 200*time.Millisecond, 4
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ingest.Created != cfg.N || res.Ingest.PerSecond() <= 0 {
+		t.Errorf("ingest: %+v", res.Ingest)
+	}
+	for _, kind := range searchKinds {
+		if l := res.SearchUncached[kind]; l.N == 0 || l.P50 <= 0 || l.P99 < l.P50 {
+			t.Errorf("search %s: %+v", kind, l)
+		}
+		if kind != kindDeep && res.SearchMatches[kind].Empty == res.SearchMatches[kind].Queries {
+			t.Errorf("search %s: no query found anything: %+v", kind, res.SearchMatches[kind])
+		}
+	}
+	for name, l := range map[string]Latency{
+		"mix": res.SearchUncachedMix, "latest": res.LatestUncached, "details": res.DetailsUncached,
+		"search cached": res.SearchCached, "latest cached": res.LatestCached, "details cached": res.DetailsCached,
+		"like": res.LikeScan, "like fts": res.LikeFTS,
+	} {
+		if l.N == 0 || l.P50 <= 0 || l.P99 < l.P50 {
+			t.Errorf("%s: %+v", name, l)
+		}
+	}
+	for name, tp := range map[string]Throughput{"details": res.HTTPDetails, "latest": res.HTTPLatest} {
+		if tp.Bytes < 100 || tp.App <= 0 || tp.Bare <= 0 {
+			t.Errorf("http %s: %+v", name, tp)
+		}
+	}
+	if res.ServerPeakRSS < 1<<20 || res.ServerPeakRSS > 4<<30 {
+		t.Errorf("server peak RSS %d bytes", res.ServerPeakRSS)
+	}
+
+	table := res.Markdown()
+	for _, want := range append([]string{"Ingest", "the mix above", "Latest, uncached", "Details, uncached",
+		"Search, cached", "Latest, cached", "Details, cached", "HTTP cached details", "HTTP cached latest",
+		"Peak RSS", "LIKE scan vs FTS"}, searchKinds...) {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table has no row %q:\n%s", want, table)
+		}
+	}
+	if rows := strings.Count(table, "\n| "); rows != len(res.rows())+1 {
+		t.Errorf("the table has %d lines, want %d rows and a header:\n%s", rows, len(res.rows()), table)
+	}
+	files, err := res.Write(out, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if info, err := os.Stat(f); err != nil || info.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "results-20260102-030405.md")); err != nil {
+		t.Error(err)
+	}
+	t.Logf("\n%s", table)
+}

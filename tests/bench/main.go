@@ -1,0 +1,78 @@
+// Command bench measures the catalog at scale on the embedded R1: it builds a deterministic corpus
+// (BENCH_N torrents, default 1,000,000), ingests it through the ingest use case into a fresh local
+// SQLite file, then measures search, latest and details uncached (the SQL runs) and cached (through
+// the catalog use case), HTTP requests/s of the real app beside a bare Fiber handler, the serving
+// process's peak RSS, and the same searches as a LIKE scan. It prints one Markdown table and writes
+// it to bench/results-<date>.md, bench/latest.md and bench/results-<date>.json.
+//
+//	go run ./tests/bench                 # make bench
+//	BENCH_N=100000 go run ./tests/bench  # a smaller corpus
+//
+// The database lives in a temporary directory and is removed afterwards (BENCH_KEEP=1 keeps it and
+// prints where; BENCH_DB=path reuses a database a kept run left, skipping the ingest).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(serveChild())
+	}
+	cfg := defaultConfig()
+	flag.IntVar(&cfg.N, "n", envInt("BENCH_N", cfg.N), "torrents in the corpus (env BENCH_N)")
+	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "corpus seed")
+	flag.StringVar(&cfg.OutDir, "out", envString("BENCH_OUT", cfg.OutDir), "where results go (env BENCH_OUT); empty: nowhere")
+	flag.StringVar(&cfg.ReuseDB, "db", os.Getenv("BENCH_DB"), "reuse this ingested database instead of building one (env BENCH_DB)")
+	flag.BoolVar(&cfg.KeepDB, "keep", os.Getenv("BENCH_KEEP") != "", "keep the database (env BENCH_KEEP)")
+	flag.IntVar(&cfg.Samples, "samples", envInt("BENCH_SAMPLES", cfg.Samples), "timed queries per kind")
+	flag.DurationVar(&cfg.LoadDuration, "load", cfg.LoadDuration, "HTTP load per target")
+	flag.IntVar(&cfg.Connections, "conns", cfg.Connections, "HTTP connections of the load generator")
+	flag.StringVar(&cfg.ProfileDir, "profile", os.Getenv("BENCH_PROFILE"), "write CPU profiles of the ingest and the uncached reads here (env BENCH_PROFILE)")
+	flag.BoolVar(&cfg.IngestOnly, "ingest-only", false, "stop after the ingest")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg.Progress = os.Stderr
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	table := res.Markdown()
+	fmt.Println(table)
+	if cfg.OutDir != "" {
+		files, err := res.Write(cfg.OutDir, time.Now())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintln(os.Stderr, "bench: wrote", files)
+	}
+}
+
+func envInt(name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		fmt.Fprintf(os.Stderr, "bench: %s=%q is not a number; using %d\n", name, v, def)
+	}
+	return def
+}
+
+func envString(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}

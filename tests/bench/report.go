@@ -1,0 +1,243 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Results are one run's numbers.
+type Results struct {
+	N             int       `json:"n"`
+	Seed          uint64    `json:"seed"`
+	Started       time.Time `json:"started"`
+	GoVersion     string    `json:"goVersion"`
+	GOOS          string    `json:"goos"`
+	GOARCH        string    `json:"goarch"`
+	CPUs          int       `json:"cpus"`
+	DatabaseBytes int64     `json:"databaseBytes"`
+
+	Ingest IngestResult `json:"ingest"`
+
+	SearchUncached    map[string]Latency     `json:"searchUncached"`
+	SearchMatches     map[string]MatchStats  `json:"searchMatches"`
+	SearchUncachedMix Latency                `json:"searchUncachedMix"`
+	Slowest           map[string][]SlowQuery `json:"slowestSearches"`
+	LatestUncached    Latency                `json:"latestUncached"`
+	DetailsUncached   Latency                `json:"detailsUncached"`
+	SearchCached      Latency                `json:"searchCached"`
+	LatestCached      Latency                `json:"latestCached"`
+	DetailsCached     Latency                `json:"detailsCached"`
+
+	HTTPDetails Throughput `json:"httpDetails"`
+	HTTPLatest  Throughput `json:"httpLatest"`
+
+	SweepRequests int           `json:"sweepRequests"`
+	SweepDuration time.Duration `json:"sweepNs"`
+	ServerPeakRSS int64         `json:"serverPeakRssBytes"`
+	ServerRSS     int64         `json:"serverRssBytes"`
+	BenchPeakRSS  int64         `json:"benchPeakRssBytes"`
+
+	LikeScan Latency `json:"likeScan"`
+	LikeFTS  Latency `json:"likeFts"`
+
+	Elapsed time.Duration `json:"elapsedNs"`
+}
+
+// IngestResult is the ingest of the corpus.
+type IngestResult struct {
+	Created  int           `json:"created"`
+	Updated  int           `json:"updated"`
+	Duration time.Duration `json:"durationNs"` // wall clock, generation overlapping on the other core
+	InIngest time.Duration `json:"inIngestNs"` // inside ingest.Service.Ingest
+}
+
+// PerSecond is torrents per second of wall clock.
+func (i IngestResult) PerSecond() float64 {
+	if i.Duration <= 0 {
+		return 0
+	}
+	return float64(i.Created+i.Updated) / i.Duration.Seconds()
+}
+
+// Throughput compares the app with the bare handler on one route.
+type Throughput struct {
+	Bytes int     `json:"bytes"`
+	App   float64 `json:"appRequestsPerSecond"`
+	Bare  float64 `json:"bareRequestsPerSecond"`
+}
+
+// Ratio is the app's share of the bare handler's requests/s.
+func (t Throughput) Ratio() float64 {
+	if t.Bare == 0 {
+		return 0
+	}
+	return t.App / t.Bare
+}
+
+// The issue's targets.
+const (
+	targetIngestPerSecond = 10_000
+	targetSearchP50       = 5 * time.Millisecond
+	targetSearchP99       = 50 * time.Millisecond
+	targetLookupP99       = 2 * time.Millisecond
+	targetHTTPRatio       = 0.60
+	targetRSS             = 300 << 20
+	targetLikeSpeedup     = 100
+)
+
+// row is one line of the table.
+type row struct{ measure, result, target, met string }
+
+// Rows are the table's lines, in order.
+func (r *Results) rows() []row {
+	var rows []row
+	add := func(measure, result, target, met string) { rows = append(rows, row{measure, result, target, met}) }
+	if r.Ingest.Duration > 0 {
+		add(fmt.Sprintf("Ingest through `ingest.Service`, batches of %d", ingestBatch),
+			fmt.Sprintf("%s torrents/s (%s in %s)", thousands(int64(r.Ingest.PerSecond())), thousands(int64(r.N)), r.Ingest.Duration.Round(100*time.Millisecond)),
+			"≥ 10,000/s", metMin(r.Ingest.PerSecond(), targetIngestPerSecond))
+	} else {
+		add("Ingest", "skipped: an ingested database was reused", "≥ 10,000/s", "n/a")
+	}
+	for _, kind := range searchKinds {
+		l := r.SearchUncached[kind]
+		m := r.SearchMatches[kind]
+		add(fmt.Sprintf("Search, uncached: %s (%d queries, median total %s, %d over 10,000)", kind, l.N, thousands(int64(m.Median)), m.Estimated),
+			latencyText(l), "", "")
+	}
+	add("**Search, uncached: the mix above**", latencyText(r.SearchUncachedMix), "p50 ≤ 5 ms, p99 ≤ 50 ms",
+		metAll(metMax(r.SearchUncachedMix.P50, targetSearchP50), metMax(r.SearchUncachedMix.P99, targetSearchP99)))
+	add("Latest, uncached (20, all or one category)", latencyText(r.LatestUncached), "p99 ≤ 2 ms", metMax(r.LatestUncached.P99, targetLookupP99))
+	add("Details, uncached (by id or info hash)", latencyText(r.DetailsUncached), "p99 ≤ 2 ms", metMax(r.DetailsUncached.P99, targetLookupP99))
+	add("Search, cached (`catalog.Service`, process cache)", latencyText(r.SearchCached), "", "")
+	add("Latest, cached", latencyText(r.LatestCached), "", "")
+	add("Details, cached", latencyText(r.DetailsCached), "", "")
+	for _, t := range []struct {
+		name string
+		tp   Throughput
+	}{{"details", r.HTTPDetails}, {"latest", r.HTTPLatest}} {
+		add(fmt.Sprintf("HTTP cached %s (%s-byte body) vs bare Fiber, same size", t.name, thousands(int64(t.tp.Bytes))),
+			fmt.Sprintf("%s vs %s req/s = %.0f%%", thousands(int64(t.tp.App)), thousands(int64(t.tp.Bare)), 100*t.tp.Ratio()),
+			"≥ 60% of bare", metMin(t.tp.Ratio(), targetHTTPRatio))
+	}
+	add(fmt.Sprintf("Peak RSS of the serving process (after the load and %s distinct requests)", thousands(int64(r.SweepRequests))),
+		fmt.Sprintf("%d MiB (%d MiB at the end)", r.ServerPeakRSS>>20, r.ServerRSS>>20), "≤ 300 MiB", metMax(r.ServerPeakRSS, int64(targetRSS)))
+	speedup := 0.0
+	if r.LikeFTS.P50 > 0 {
+		speedup = float64(r.LikeScan.P50) / float64(r.LikeFTS.P50)
+	}
+	add(fmt.Sprintf("LIKE scan vs FTS, the same %d searches, p50", r.LikeScan.N),
+		fmt.Sprintf("LIKE %s vs FTS %s = %s×", ms(r.LikeScan.P50), ms(r.LikeFTS.P50), thousands(int64(speedup))),
+		"FTS ≥ 100× faster", metMin(speedup, targetLikeSpeedup))
+	return rows
+}
+
+// Markdown is the results table with a line saying what was measured where.
+func (r *Results) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Corpus of %s torrents (seed %d, database %s MiB), %s, %s/%s, %d CPUs; run of %s on %s.\n\n",
+		thousands(int64(r.N)), r.Seed, thousands(r.DatabaseBytes>>20), r.GoVersion, r.GOOS, r.GOARCH, r.CPUs,
+		r.Elapsed.Round(time.Second), r.Started.Format("2006-01-02 15:04 MST"))
+	b.WriteString("| Measure | Result | Target | Met |\n|---|---|---|---|\n")
+	for _, row := range r.rows() {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", row.measure, row.result, row.target, row.met)
+	}
+	return b.String()
+}
+
+// SlowestText lists the slowest searches of each kind, for the progress output.
+func (r *Results) SlowestText() string {
+	var b strings.Builder
+	for _, kind := range searchKinds {
+		for _, q := range r.Slowest[kind] {
+			fmt.Fprintf(&b, "  %-18s %9s  total %6d exact %-5v  %s\n", kind, ms(q.Duration), q.Total, q.Exact, q.Query)
+		}
+	}
+	return b.String()
+}
+
+// Write puts the table and the raw numbers under dir: results-<time>.md and .json, and latest.md.
+func (r *Results) Write(dir string, now time.Time) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	stamp := now.UTC().Format("20060102-150405")
+	md := r.Markdown()
+	raw, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	files := []string{
+		filepath.Join(dir, "results-"+stamp+".md"),
+		filepath.Join(dir, "results-"+stamp+".json"),
+		filepath.Join(dir, "latest.md"),
+	}
+	for i, content := range [][]byte{[]byte(md), append(raw, '\n'), []byte(md)} {
+		if err := os.WriteFile(files[i], content, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+func latencyText(l Latency) string {
+	return fmt.Sprintf("p50 %s · p99 %s", ms(l.P50), ms(l.P99))
+}
+
+func ms(d time.Duration) string {
+	v := float64(d) / float64(time.Millisecond)
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f ms", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f ms", v)
+	case v >= 1:
+		return fmt.Sprintf("%.2f ms", v)
+	case v >= 0.1:
+		return fmt.Sprintf("%.3f ms", v)
+	}
+	return fmt.Sprintf("%.1f µs", v*1000)
+}
+
+func metMax[T ~int64](got, limit T) string {
+	if got <= limit {
+		return "yes"
+	}
+	return fmt.Sprintf("**no** (%.1f× the target)", float64(got)/float64(limit))
+}
+
+func metMin(got, limit float64) string {
+	if got >= limit {
+		return "yes"
+	}
+	return fmt.Sprintf("**no** (%.0f%% of the target)", 100*got/limit)
+}
+
+func metAll(parts ...string) string {
+	var missed []string
+	for _, p := range parts {
+		if p != "yes" {
+			missed = append(missed, p)
+		}
+	}
+	if len(missed) == 0 {
+		return "yes"
+	}
+	return strings.Join(missed, "; ")
+}
+
+// thousands writes n with comma separators.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

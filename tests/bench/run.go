@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/torrent-streamer/streamer/adapters/memory"
+	"github.com/torrent-streamer/streamer/adapters/metainfo"
+	"github.com/torrent-streamer/streamer/adapters/r1"
+	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/application/catalog"
+	"github.com/torrent-streamer/streamer/application/ingest"
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// Config is one run of the benchmark.
+type Config struct {
+	N       int    // torrents in the corpus
+	Seed    uint64 // corpus seed
+	OutDir  string // where the results go; "" for nowhere
+	TempDir string // where the database is made; "" for the system's
+	ReuseDB string // an ingested database to measure instead of building one
+	KeepDB  bool   // keep the database made
+
+	Samples      int           // timed queries per kind of search
+	LikeSamples  int           // searches repeated as a LIKE scan, per kind
+	LoadDuration time.Duration // HTTP load per target
+	Connections  int           // HTTP connections of the load generator
+	SweepQueries int           // distinct searches and details sent to the server before its RSS is read
+
+	IngestOnly bool   // stop after the ingest (tuning it)
+	ProfileDir string // where CPU profiles of the ingest and of the uncached reads go; "" for none
+
+	Progress io.Writer // progress lines; nil for none
+}
+
+func defaultConfig() Config {
+	return Config{
+		N: 1_000_000, Seed: 1, OutDir: "bench",
+		Samples: 200, LikeSamples: 5, LoadDuration: 5 * time.Second, Connections: 32, SweepQueries: 4000,
+	}
+}
+
+// ingestBatch is what one ingest call takes: the API's maximum.
+const ingestBatch = ingest.MaxBatch
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// Run builds (or reuses) the database and measures it.
+func Run(ctx context.Context, cfg Config) (*Results, error) {
+	if cfg.N < 1 {
+		return nil, errors.New("the corpus needs at least one torrent")
+	}
+	progress := func(format string, args ...any) {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, "bench: "+format+"\n", args...)
+		}
+	}
+	res := &Results{N: cfg.N, Seed: cfg.Seed, Started: time.Now().UTC(), GoVersion: runtime.Version(),
+		CPUs: runtime.NumCPU(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
+	corpus := NewCorpus(cfg.Seed)
+
+	path := cfg.ReuseDB
+	if path == "" {
+		dir, err := os.MkdirTemp(cfg.TempDir, "streamer-bench-")
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(dir, "catalog.db")
+		if cfg.KeepDB {
+			progress("the database stays at %s", path)
+		} else {
+			defer os.RemoveAll(dir)
+		}
+	}
+
+	db, err := r1.OpenFile(ctx, path, r1.LocalOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	repo := r1.NewTorrentRepository(db)
+	if cfg.ReuseDB == "" {
+		progress("ingesting %d torrents in batches of %d", cfg.N, ingestBatch)
+		stopProfile := startProfile(cfg.ProfileDir, "ingest")
+		res.Ingest, err = ingestCorpus(ctx, repo, corpus, cfg.N, progress)
+		stopProfile()
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		progress("ingested %d torrents in %s: %.0f torrents/s", cfg.N, res.Ingest.Duration.Round(time.Millisecond), res.Ingest.PerSecond())
+	}
+	if info, err := os.Stat(path); err == nil {
+		res.DatabaseBytes = info.Size()
+	}
+	if cfg.IngestOnly {
+		res.Elapsed = time.Since(res.Started)
+		return res, nil
+	}
+
+	qs := buildQueries(ctx, corpus, repo, cfg.N, cfg.Samples, cfg.Seed)
+	progress("uncached reads: %d searches of each kind, %d latest, %d details", cfg.Samples, cfg.Samples, cfg.Samples)
+	stopProfile := startProfile(cfg.ProfileDir, "uncached")
+	err = measureUncached(ctx, repo, qs, res)
+	stopProfile()
+	if err != nil {
+		return nil, fmt.Errorf("uncached: %w", err)
+	}
+	progress("the slowest uncached searches:\n%s", res.SlowestText())
+	progress("cached reads")
+	cache := caching.NewStore(memory.NewCache(memory.CacheOptions{}), ports.SystemClock{}, caching.Options{Logger: quiet})
+	svc := catalog.NewService(repo, r1.NewCategoryRepository(db), cache, catalog.DefaultTTLs(), nil)
+	if err := measureCached(ctx, svc, qs, res); err != nil {
+		return nil, fmt.Errorf("cached: %w", err)
+	}
+	progress("the same searches as a LIKE scan (%d of each kind)", cfg.LikeSamples)
+	if err := measureLike(ctx, path, repo, qs, cfg.LikeSamples, res); err != nil {
+		return nil, fmt.Errorf("like: %w", err)
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+
+	progress("HTTP: the app and a bare Fiber handler in a child process, %d connections, %s each", cfg.Connections, cfg.LoadDuration)
+	if err := measureHTTP(ctx, path, qs, cfg, res); err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
+	res.BenchPeakRSS = peakRSS(os.Getpid())
+	res.Elapsed = time.Since(res.Started)
+	return res, nil
+}
+
+// startProfile writes a CPU profile of what runs until the returned function is called to
+// dir/<name>.cpu.pprof (go tool pprof reads it).
+func startProfile(dir, name string) func() {
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, name+".cpu.pprof"))
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
+// ingestCorpus sends the corpus through the ingest use case (the same code POST /api/ingest
+// calls), one batch of 1000 at a time, while the next batches are generated on the other core.
+func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, corpus *Corpus, n int, progress func(string, ...any)) (IngestResult, error) {
+	cache := caching.NewStore(memory.NewCache(memory.CacheOptions{}), ports.SystemClock{}, caching.Options{Logger: quiet})
+	svc := ingest.NewService(repo, metainfo.NewDecoder(), cache, ports.SystemClock{}, quiet)
+	batches := make(chan []ingest.Item, 4)
+	genCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		for from := 0; from < n; from += ingestBatch {
+			select {
+			case batches <- corpus.Batch(from, min(ingestBatch, n-from)):
+			case <-genCtx.Done():
+				return
+			}
+		}
+	}()
+	var out IngestResult
+	start := time.Now()
+	lastReport := start
+	for batch := range batches {
+		t0 := time.Now()
+		report, err := svc.Ingest(ctx, batch)
+		out.InIngest += time.Since(t0)
+		if err != nil {
+			return out, err
+		}
+		if report.Failed > 0 {
+			for _, r := range report.Results {
+				if r.Status == ingest.Failed {
+					return out, fmt.Errorf("torrent %s failed: %+v", r.InfoHash, r.Problem)
+				}
+			}
+		}
+		out.Created += report.Created
+		out.Updated += report.Updated
+		if time.Since(lastReport) > 10*time.Second {
+			lastReport = time.Now()
+			done := out.Created + out.Updated
+			progress("  %d torrents, %.0f/s", done, float64(done)/time.Since(start).Seconds())
+		}
+	}
+	out.Duration = time.Since(start)
+	if out.Created+out.Updated != n {
+		return out, fmt.Errorf("ingested %d of %d torrents", out.Created+out.Updated, n)
+	}
+	return out, nil
+}
