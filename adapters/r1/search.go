@@ -196,7 +196,9 @@ func newSearchQuery(c domain.SearchCriteria, match string, countLimit int) *sear
 				q.terms = append(q.terms, strings.TrimSuffix(e, " *"))
 			}
 		}
-		q.terms = append(q.terms, ftsQuery([]string{last}))
+		if e := ftsQuery([]string{last}); e != "" {
+			q.terms = append(q.terms, e)
+		}
 	}
 	if q.sort == "" || (q.sort == domain.SortRelevance && match == "") {
 		q.sort = domain.SortDate
@@ -395,11 +397,13 @@ func (r *TorrentRepository) expandLastTerm(ctx context.Context, q *searchQuery) 
 			return rr.err
 		}
 	}
-	if len(words) > 0 && docs <= expandAbove {
+	if len(words) > 0 && docs <= r.expandAbove {
 		return nil
 	}
 	q.match, q.words, q.lastDocs = ftsExpanded(q.c.Terms, words), max(1, len(words)), docs
-	q.terms[len(q.terms)-1] = ftsExpanded(q.c.Terms[len(q.c.Terms)-1:], words)
+	if len(q.terms) > 0 {
+		q.terms[len(q.terms)-1] = ftsExpanded(q.c.Terms[len(q.c.Terms)-1:], words)
+	}
 	q.cheapCheck = true
 	return nil
 }

@@ -190,3 +190,69 @@ func TestSearchFilteredTotalsWithManyMatches(t *testing.T) {
 		}
 	})
 }
+
+// A long last word written out as the words it begins (as a common one is) finds what the prefix
+// finds, in the same order, in every shape of search.
+func TestSearchWrittenOutPrefixFindsTheSame(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		pagingFixture(t, repo)
+		upsert(t, repo,
+			newTorrent(t, 100, func(tor *domain.Torrent) { tor.Name = "Commonwealth Games" }),
+			newTorrent(t, 101, func(tor *domain.Torrent) { tor.Name = "Commons Licence" }),
+			newTorrent(t, 102, func(tor *domain.Torrent) { tor.Name = "Uncommon Valor" }),
+		)
+		i64 := func(v int64) *int64 { return &v }
+		for _, text := range []string{"commo", "alpha commo", "commonw", "commonx"} {
+			for _, sort := range []domain.SortField{domain.SortRelevance, domain.SortSeeders} {
+				for _, countLimit := range []int{5, 1000} {
+					for _, filter := range []func(*domain.SearchCriteria){nil, func(c *domain.SearchCriteria) { c.MinSeeders = i64(1) }} {
+						name := fmt.Sprintf("%q %s bound %d filtered %v", text, sort, countLimit, filter != nil)
+						run := func(expandAbove int64) ([]int64, domain.SearchPage) {
+							repo.countLimit, repo.expandAbove, repo.relevanceScored = countLimit, expandAbove, 7
+							c := func(limit int) domain.SearchCriteria {
+								return criteria(t, text, limit, func(c *domain.SearchCriteria) {
+									c.Sort = sort
+									if filter != nil {
+										filter(c)
+									}
+								})
+							}
+							all, err := repo.Search(ctx, c(100))
+							if err != nil {
+								t.Fatal(err)
+							}
+							var byCursor []int64
+							crit := c(10)
+							for range 10 {
+								page, err := repo.Search(ctx, crit)
+								if err != nil {
+									t.Fatal(err)
+								}
+								byCursor = append(byCursor, ids(page.Items)...)
+								if page.Next == nil {
+									break
+								}
+								crit.Cursor = page.Next
+							}
+							if !slices.Equal(byCursor, ids(all.Items)) {
+								t.Fatalf("%s (expand above %d): cursor %v, one page %v", name, expandAbove, byCursor, ids(all.Items))
+							}
+							first, err := repo.Search(ctx, c(3))
+							if err != nil {
+								t.Fatal(err)
+							}
+							return ids(all.Items), first
+						}
+						prefix, prefixPage := run(1 << 40)
+						written, writtenPage := run(0)
+						if !slices.Equal(prefix, written) || prefixPage.Total != writtenPage.Total || prefixPage.TotalExact != writtenPage.TotalExact {
+							t.Fatalf("%s:\n prefix  %v (total %d)\n written %v (total %d)", name, prefix, prefixPage.Total, written, writtenPage.Total)
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -21,13 +21,15 @@ type TorrentRepository struct {
 	// relevanceScored is how many matches relevance ranks by bm25 (see search.go); tests lower it
 	// to reach the tiers cheaply.
 	relevanceScored int
+	// expandAbove is expandAbove (see search.go); tests lower it to write every long last word out.
+	expandAbove int64
 }
 
 var _ ports.TorrentRepository = (*TorrentRepository)(nil)
 
 // NewTorrentRepository returns the torrents stored in db.
 func NewTorrentRepository(db *Database) *TorrentRepository {
-	return &TorrentRepository{db: db, countLimit: domain.SearchCountLimit, relevanceScored: relevanceScored}
+	return &TorrentRepository{db: db, countLimit: domain.SearchCountLimit, relevanceScored: relevanceScored, expandAbove: expandAbove}
 }
 
 // An upsert batch is bounded by count and by the bytes of its parameters, so one D1 request stays
@@ -59,7 +61,7 @@ func (r *TorrentRepository) chunkBounds() (torrents, bytes int) {
 }
 
 // upsertSQL stores a list of torrents, given as one JSON parameter (an array of rows, see
-// appendUpsertRow), keyed by info hash. The update replaces everything the ingest knows about the
+// newUpsertRow), keyed by info hash. The update replaces everything the ingest knows about the
 // torrent but keeps its id and created_at, and the v2 hash when the new version does not carry one (a
 // v1 hash names one info dictionary, so its v2 hash never changes). revision tells the caller whether
 // this statement created the row.
@@ -70,6 +72,7 @@ func (r *TorrentRepository) chunkBounds() (torrents, bytes int) {
 // and FTS5 writes its pending index to disk at every statement that opens a savepoint, which every
 // upsert does. Each row is made binary JSON once (MATERIALIZED), so its twelve fields are read
 // without parsing it twelve times. "WHERE true" is SQLite's way to end a SELECT before ON CONFLICT.
+// jsonb needs SQLite 3.45; D1 has it (tests/integration runs the catalog contract on workerd).
 const upsertSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
 INSERT INTO torrents
     (info_hash, info_hash_v2, name, name_key, size, category_id, seeders, leechers, uploaded_at, description, files,
