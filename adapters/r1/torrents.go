@@ -23,20 +23,24 @@ type TorrentRepository struct {
 	relevanceScored int
 	// expandAbove is expandAbove (see search.go); tests lower it to write every long last word out.
 	expandAbove int64
+	// chunkTorrents bounds the torrents of one D1 upsert batch (upsertChunkTorrents); tests lower it
+	// to see several batches without writing thousands of torrents.
+	chunkTorrents int
 }
 
 var _ ports.TorrentRepository = (*TorrentRepository)(nil)
 
 // NewTorrentRepository returns the torrents stored in db.
 func NewTorrentRepository(db *Database) *TorrentRepository {
-	return &TorrentRepository{db: db, countLimit: domain.SearchCountLimit, relevanceScored: relevanceScored, expandAbove: expandAbove}
+	return &TorrentRepository{db: db, countLimit: domain.SearchCountLimit, relevanceScored: relevanceScored, expandAbove: expandAbove, chunkTorrents: upsertChunkTorrents}
 }
 
 // An upsert batch is bounded by count and by the bytes of its parameters, so one D1 request stays
 // small and quick however large the torrents' file lists are; a torrent larger than the byte bound
-// goes alone.
+// goes alone. The upsert is one statement over a JSON list (one bound parameter), so the count bound
+// is only the largest ingest batch: a typical ingest of 1000 torrents is one D1 request.
 const (
-	upsertChunkTorrents = 50
+	upsertChunkTorrents = 1000
 	upsertChunkBytes    = 1 << 20
 )
 
@@ -57,7 +61,7 @@ func (r *TorrentRepository) chunkBounds() (torrents, bytes int) {
 	if e, ok := r.db.engine.(*localEngine); ok && !e.opts.ParamsAsText {
 		return localChunkTorrents, localChunkBytes
 	}
-	return upsertChunkTorrents, upsertChunkBytes
+	return r.chunkTorrents, upsertChunkBytes
 }
 
 // upsertSQL stores a list of torrents, given as one JSON parameter (an array of rows, see

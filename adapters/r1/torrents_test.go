@@ -106,8 +106,9 @@ func TestUpsertSameHashTwiceInOneCall(t *testing.T) {
 func TestUpsertChunks(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		repo := NewTorrentRepository(db)
+		repo.chunkTorrents = 50
 		var torrents []domain.Torrent
-		for i := range 3*upsertChunkTorrents + 7 {
+		for i := range 3*repo.chunkTorrents + 7 {
 			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
 				tor.Category = domain.CategoryRef{Slug: fmt.Sprint("cat-", i%120), Name: fmt.Sprint("Cat ", i%120)}
 			}))
