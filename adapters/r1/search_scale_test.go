@@ -112,7 +112,8 @@ func TestSearchManyMatchesByColumnBothWays(t *testing.T) {
 		torrents := pagingFixture(t, repo)
 		repo.countLimit = 10
 		for _, text := range []string{"com", "common"} {
-			for _, sort := range []domain.SortField{domain.SortDate, domain.SortSeeders, domain.SortLeechers, domain.SortSize, domain.SortName} {
+			// Seeders has long ties (the cursor's tie is walked apart), date is numeric, name text.
+			for _, sort := range []domain.SortField{domain.SortDate, domain.SortSeeders, domain.SortName} {
 				for _, order := range []domain.SortOrder{domain.Ascending, domain.Descending} {
 					want := expectedOrder(torrents, sort, order)
 					for _, build := range []struct {
