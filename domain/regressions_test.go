@@ -110,3 +110,23 @@ func TestAllFilePathsTogetherAreBoundedSoATorrentFitsOneD1Row(t *testing.T) {
 		t.Fatal("a control character in a path was accepted")
 	}
 }
+
+func TestNewAccountRules(t *testing.T) {
+	id := strings.Repeat("ab", 32)
+	u := domain.User{ID: "u1", Email: "a@example.com"}
+	if err := domain.CheckNewAccount(u, domain.Session{ID: id, UserID: "u1"}); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]domain.Session{
+		"another user's session": {ID: id, UserID: "u2"},
+		"a raw token as id":      {ID: "dGhpcyBpcyBhIHRva2Vu", UserID: "u1"},
+		"upper-case hex":         {ID: strings.ToUpper(id), UserID: "u1"},
+	} {
+		if err := domain.CheckNewAccount(u, s); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	if err := domain.CheckNewAccount(domain.User{}, domain.Session{ID: id}); err == nil || len(err.(*domain.ValidationError).Problems) != 2 {
+		t.Errorf("missing id and email: %v", err)
+	}
+}

@@ -112,6 +112,47 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// IsSessionID tells whether id has the shape of a session id: 64 lowercase hex digits, the keyed
+// hash of a token. Stores refuse anything else, so a raw token can never be stored by mistake.
+func IsSessionID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for i := range len(id) {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckSessionID is IsSessionID as a validation error, for stores.
+func CheckSessionID(id string) error {
+	if !IsSessionID(id) {
+		return Invalid("session", "id must be 64 lowercase hex digits (the keyed hash of the token)")
+	}
+	return nil
+}
+
+// CheckNewAccount is what every store checks before creating a user with its first session: the
+// user has an id and an email, and the session is the user's, with a well-formed id.
+func CheckNewAccount(u User, first Session) error {
+	var problems ValidationError
+	if u.ID == "" {
+		problems.Add("id", "is required")
+	}
+	if u.Email == "" {
+		problems.Add("email", "is required")
+	}
+	if first.UserID != u.ID {
+		problems.Add("session", "belongs to another user")
+	}
+	if !IsSessionID(first.ID) {
+		problems.Add("session", "id must be 64 lowercase hex digits (the keyed hash of the token)")
+	}
+	return problems.Err()
+}
+
 // Expired tells whether the session is over at now.
 func (s Session) Expired(now time.Time) bool { return !now.Before(s.ExpiresAt) }
 

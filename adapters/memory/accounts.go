@@ -73,20 +73,7 @@ func (r *UserRepository) Create(ctx context.Context, u domain.User, first domain
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var problems domain.ValidationError
-	if u.ID == "" {
-		problems.Add("id", "is required")
-	}
-	if u.Email == "" {
-		problems.Add("email", "is required")
-	}
-	if first.UserID != u.ID {
-		problems.Add("session", "belongs to another user")
-	}
-	if !isSessionID(first.ID) {
-		problems.Add("session", "id must be 64 lowercase hex digits (the keyed hash of the token)")
-	}
-	if err := problems.Err(); err != nil {
+	if err := domain.CheckNewAccount(u, first); err != nil {
 		return err
 	}
 	a := r.a
@@ -214,8 +201,8 @@ func (r *SessionRepository) Create(ctx context.Context, s domain.Session) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if !isSessionID(s.ID) {
-		return domain.Invalid("session", "id must be 64 lowercase hex digits (the keyed hash of the token)")
+	if err := domain.CheckSessionID(s.ID); err != nil {
+		return err
 	}
 	a := r.a
 	a.mu.Lock()
@@ -372,18 +359,4 @@ func (r *ActivityRepository) List(ctx context.Context, userID string, limit int,
 		out = append(out, all[i])
 	}
 	return out, nil
-}
-
-// isSessionID tells whether id has the shape of a session id: 64 lowercase hex digits, the keyed
-// hash of a token. Refusing other shapes means a raw token can never be stored by mistake.
-func isSessionID(id string) bool {
-	if len(id) != 64 {
-		return false
-	}
-	for i := range len(id) {
-		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }

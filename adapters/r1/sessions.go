@@ -30,8 +30,8 @@ RETURNING id`
 // Create stores a session of an existing user; domain.ErrNotFound when the user does not exist,
 // a *domain.ConflictError when the id is taken.
 func (r *SessionRepository) Create(ctx context.Context, s domain.Session) error {
-	if !isSessionID(s.ID) {
-		return domain.Invalid("session", "id must be 64 lowercase hex digits (the keyed hash of the token)")
+	if err := domain.CheckSessionID(s.ID); err != nil {
+		return err
 	}
 	results, err := r.db.batch(ctx, []Statement{{
 		SQL:    createSessionSQL,
@@ -48,7 +48,7 @@ func (r *SessionRepository) Create(ctx context.Context, s domain.Session) error 
 
 // Get returns a session, expired or not; domain.ErrNotFound when there is none.
 func (r *SessionRepository) Get(ctx context.Context, id string) (domain.Session, error) {
-	if !isSessionID(id) {
+	if !domain.IsSessionID(id) {
 		return domain.Session{}, domain.ErrNotFound
 	}
 	res, err := r.db.query(ctx, Statement{
@@ -73,7 +73,7 @@ func (r *SessionRepository) Get(ctx context.Context, id string) (domain.Session,
 
 // Extend moves a session's expiry; domain.ErrNotFound when there is no such session.
 func (r *SessionRepository) Extend(ctx context.Context, id string, expiresAt time.Time) error {
-	if !isSessionID(id) {
+	if !domain.IsSessionID(id) {
 		return domain.ErrNotFound
 	}
 	results, err := r.db.batch(ctx, []Statement{{
@@ -91,7 +91,7 @@ func (r *SessionRepository) Extend(ctx context.Context, id string, expiresAt tim
 
 // Delete removes a session; an unknown id is not an error.
 func (r *SessionRepository) Delete(ctx context.Context, id string) error {
-	if !isSessionID(id) {
+	if !domain.IsSessionID(id) {
 		return nil
 	}
 	_, err := r.db.batch(ctx, []Statement{{SQL: "DELETE FROM sessions WHERE id = ?", Params: []any{id}}})
@@ -109,18 +109,4 @@ func (r *SessionRepository) DeleteExpired(ctx context.Context, now time.Time) (i
 		return 0, err
 	}
 	return results[0].Changes, nil
-}
-
-// isSessionID tells whether id has the shape of a session id: 64 lowercase hex digits, as the
-// sessions table's check requires.
-func isSessionID(id string) bool {
-	if len(id) != 64 {
-		return false
-	}
-	for i := range len(id) {
-		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }

@@ -27,7 +27,7 @@ const userColumns = "id, email, name, image, password_hash, created_at, updated_
 // Create stores the user and its first session in one batch: both or neither. A taken email fails
 // the user's insert on the unique index, which rolls the batch back.
 func (r *UserRepository) Create(ctx context.Context, u domain.User, first domain.Session) error {
-	if err := checkNewUser(u, first); err != nil {
+	if err := domain.CheckNewAccount(u, first); err != nil {
 		return err
 	}
 	_, err := r.db.batch(ctx, []Statement{
@@ -42,24 +42,6 @@ func (r *UserRepository) Create(ctx context.Context, u domain.User, first domain
 		},
 	})
 	return userConflict(err)
-}
-
-// checkNewUser refuses, before anything is written, what the tables would refuse less clearly.
-func checkNewUser(u domain.User, first domain.Session) error {
-	var problems domain.ValidationError
-	if u.ID == "" {
-		problems.Add("id", "is required")
-	}
-	if u.Email == "" {
-		problems.Add("email", "is required")
-	}
-	if first.UserID != u.ID {
-		problems.Add("session", "belongs to another user")
-	}
-	if !isSessionID(first.ID) {
-		problems.Add("session", "id must be 64 lowercase hex digits (the keyed hash of the token)")
-	}
-	return problems.Err()
 }
 
 // userConflict names the email in a conflict from a write to users. The email is the only unique
