@@ -53,16 +53,8 @@ func cloudflareStores(ctx context.Context, cfg Config, log *slog.Logger) (stores
 	if err != nil {
 		return stores{}, err
 	}
-	st := stores{
-		torrents:   r1.NewTorrentRepository(db),
-		categories: r1.NewCategoryRepository(db),
-		users:      r1.NewUserRepository(db),
-		sessions:   r1.NewSessionRepository(db),
-		activities: r1.NewActivityRepository(db),
-		database:   db,
-		upstream:   up,
-		closers:    []func() error{db.Close},
-	}
+	st := r1Stores(db)
+	st.upstream = up
 	if cfg.KVNamespaceID == "" {
 		log.Info("KV_NAMESPACE_ID is not set: the cache is this process's only")
 		return st, nil

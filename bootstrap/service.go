@@ -116,6 +116,14 @@ func localStores(ctx context.Context, cfg Config) (stores, error) {
 		_ = db.Close()
 		return stores{}, fmt.Errorf("migrate the database %s: %w", cfg.DatabasePath(), err)
 	}
+	st := r1Stores(db)
+	st.cache = memory.NewCache(memory.CacheOptions{})
+	return st, nil
+}
+
+// r1Stores are the R1 repositories over db, whichever engine runs it (a local file, D1); the
+// caller adds the cache.
+func r1Stores(db *r1.Database) stores {
 	return stores{
 		torrents:   r1.NewTorrentRepository(db),
 		categories: r1.NewCategoryRepository(db),
@@ -123,9 +131,8 @@ func localStores(ctx context.Context, cfg Config) (stores, error) {
 		sessions:   r1.NewSessionRepository(db),
 		activities: r1.NewActivityRepository(db),
 		database:   db,
-		cache:      memory.NewCache(memory.CacheOptions{}),
 		closers:    []func() error{db.Close},
-	}, nil
+	}
 }
 
 // wire builds the use cases and the HTTP app over the stores, and starts the background workers

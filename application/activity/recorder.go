@@ -89,10 +89,7 @@ func (r *Recorder) Run(ctx context.Context) {
 	for {
 		select {
 		case a := <-r.queue:
-			batch = append(batch, a)
-			if len(batch) >= r.opts.BatchSize {
-				batch = r.write(batch)
-			}
+			batch = r.add(batch, a)
 		case <-ticker.C:
 			batch = r.write(batch)
 		case <-ctx.Done():
@@ -109,15 +106,21 @@ func (r *Recorder) drain(batch []domain.Activity) {
 	for {
 		select {
 		case a := <-r.queue:
-			batch = append(batch, a)
-			if len(batch) >= r.opts.BatchSize {
-				batch = r.write(batch)
-			}
+			batch = r.add(batch, a)
 		default:
 			r.write(batch)
 			return
 		}
 	}
+}
+
+// add appends a to the batch, writing the batch once it is full.
+func (r *Recorder) add(batch []domain.Activity, a domain.Activity) []domain.Activity {
+	batch = append(batch, a)
+	if len(batch) >= r.opts.BatchSize {
+		return r.write(batch)
+	}
+	return batch
 }
 
 func (r *Recorder) write(batch []domain.Activity) []domain.Activity {
