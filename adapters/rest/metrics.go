@@ -4,16 +4,21 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/torrent-streamer/streamer/application/health"
 )
 
 // metricsHandler serves the counters in Prometheus's text format. They are read from the health
-// use case at each scrape, without probing a store: a scrape costs no upstream request.
+// use case at each scrape, without probing a store: a scrape costs no upstream request. Beside them,
+// the Go runtime's (go_goroutines, go_memstats_*, GC pauses) and the process's (RSS, CPU, open file
+// descriptors) standard collectors, which an operator and the soak (tests/soak) watch.
 func metricsHandler(svc *health.Service) fiber.Handler {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(countersCollector{health: svc})
+	reg.MustRegister(countersCollector{health: svc},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	serve := adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorHandling:       promhttp.ContinueOnError,
 		DisableCompression:  true,

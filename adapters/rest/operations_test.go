@@ -128,6 +128,12 @@ func TestMetrics(t *testing.T) {
 		`streamer_cache_hits_total{tier="shared"} 0`,
 		"streamer_cache_misses_total 1",
 		"streamer_cache_errors_total 0",
+		// The Go runtime and process collectors.
+		"# TYPE go_goroutines gauge",
+		"# TYPE go_memstats_heap_alloc_bytes gauge",
+		"# TYPE go_gc_duration_seconds summary",
+		"# TYPE process_resident_memory_bytes gauge",
+		"# TYPE process_open_fds gauge",
 	} {
 		if !strings.Contains(string(r.body), line+"\n") {
 			t.Errorf("no line %q in:\n%s", line, r.body)
