@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cloudflare/cloudflare-go/v7"
-
 	"github.com/torrent-streamer/streamer/adapters/cfapi"
 	"github.com/torrent-streamer/streamer/adapters/kv"
 	"github.com/torrent-streamer/streamer/adapters/r1"
@@ -24,13 +22,13 @@ const KVWriteBehind = 50 * time.Millisecond
 
 // cloudflareClient is the API client of the configuration, and the counters of every request it
 // sends.
-func cloudflareClient(cfg Config) (*cloudflare.Client, *cfapi.Upstream) {
+func cloudflareClient(cfg Config) (*cfapi.Client, *cfapi.Upstream) {
 	up := &cfapi.Upstream{}
 	return cfapi.NewClient(cfapi.Config{BaseURL: cfg.CFAPIBaseURL, Token: cfg.R1APIToken}, up), up
 }
 
 // openD1 finds the configured D1 database and migrates it, or says in one line what is wrong.
-func openD1(ctx context.Context, cfg Config, client *cloudflare.Client) (*r1.Database, error) {
+func openD1(ctx context.Context, cfg Config, client *cfapi.Client) (*r1.Database, error) {
 	ctx, cancel := context.WithTimeout(ctx, StartupTimeout)
 	defer cancel()
 	db, err := r1.OpenD1(ctx, client, cfg.CFAccountID, cfg.R1Database)

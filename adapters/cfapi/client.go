@@ -5,7 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cloudflare/cloudflare-go/v7"
+	"github.com/cloudflare/cloudflare-go/v7/d1"
+	"github.com/cloudflare/cloudflare-go/v7/kv"
 	"github.com/cloudflare/cloudflare-go/v7/option"
 )
 
@@ -25,9 +26,19 @@ type Config struct {
 	HTTPClient *http.Client
 }
 
+// Client is the part of the Cloudflare API the adapters call: D1's databases and Workers KV's
+// namespaces. It is built from those service packages alone, not from the SDK's root package, which
+// imports every Cloudflare service (and would make the binary and a cold build several times larger).
+type Client struct {
+	D1 *d1.DatabaseService
+	KV *kv.NamespaceService
+}
+
 // NewClient returns the Cloudflare API client the adapters use. Its own retries are off: the
-// middleware retries instead, so every request sent is counted in up, retries included.
-func NewClient(cfg Config, up *Upstream) *cloudflare.Client {
+// middleware retries instead, so every request sent is counted in up, retries included. Nothing is
+// read from the environment (the SDK's root package would read CLOUDFLARE_API_KEY and friends): only
+// the token given here is sent.
+func NewClient(cfg Config, up *Upstream) *Client {
 	base := cfg.BaseURL
 	if base == "" {
 		base = DefaultBaseURL
@@ -40,18 +51,14 @@ func NewClient(cfg Config, up *Upstream) *cloudflare.Client {
 		httpClient = defaultHTTPClient()
 	}
 	m := &middleware{up: up, policy: cfg.Retry.withDefaults()}
-	return cloudflare.NewClient(
+	opts := []option.RequestOption{
 		option.WithBaseURL(base),
 		option.WithAPIToken(cfg.Token),
-		// NewClient also reads CLOUDFLARE_API_KEY and friends from the environment: only the token
-		// given here may be sent.
-		option.WithHeaderDel("X-Auth-Key"),
-		option.WithHeaderDel("X-Auth-Email"),
-		option.WithHeaderDel("X-Auth-User-Service-Key"),
 		option.WithHTTPClient(httpClient),
 		option.WithMaxRetries(0),
 		option.WithMiddleware(m.handle),
-	)
+	}
+	return &Client{D1: d1.NewDatabaseService(opts...), KV: kv.NewNamespaceService(opts...)}
 }
 
 // defaultHTTPClient keeps enough idle connections to the one API host for a busy server (the

@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudflare/cloudflare-go/v7/d1"
+	"github.com/cloudflare/cloudflare-go/v7/kv"
+	"github.com/cloudflare/cloudflare-go/v7/option"
+
 	"github.com/torrent-streamer/streamer/adapters/cfapi"
 	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
@@ -67,11 +71,29 @@ func newClient(t *testing.T, answers ...answer) (*script, func(ctx context.Conte
 		BaseURL: srv.URL + "/client/v4", Token: "t",
 		Retry: cfapi.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond},
 	}, up)
+	// call sends one request of the service the path names: a D1 query (account a, database db,
+	// body {"sql": "SELECT 1"}) or a KV read (account a, namespace n, key k).
 	call := func(ctx context.Context, path string) error {
-		var out map[string]any
-		return client.Post(ctx, path, map[string]string{"sql": "SELECT 1"}, &out)
+		if strings.Contains(path, "/storage/kv/") {
+			var params kv.NamespaceValueGetParams
+			params.AccountID.Value = "a"
+			_, err := client.KV.Values.Get(ctx, "n", "k", params)
+			return err
+		}
+		var params d1.DatabaseQueryParams
+		params.AccountID.Value = "a"
+		_, err := client.D1.Query(ctx, "db", params, option.WithRequestBody("application/json", []byte(`{"sql":"SELECT 1"}`)))
+		return err
 	}
 	return s, call, up
+}
+
+// getDatabase reads database db of account a (GET accounts/a/d1/database/db).
+func getDatabase(ctx context.Context, client *cfapi.Client) error {
+	var params d1.DatabaseGetParams
+	params.AccountID.Value = "a"
+	_, err := client.D1.Get(ctx, "db", params)
+	return err
 }
 
 func expectCounts(t *testing.T, got, want ports.UpstreamCalls) {
@@ -145,8 +167,7 @@ func TestNoAnswerIsUnavailableAndNamesNoHost(t *testing.T) {
 	up := &cfapi.Upstream{}
 	client := cfapi.NewClient(cfapi.Config{BaseURL: "http://" + addr + "/client/v4", Token: "t",
 		Retry: cfapi.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond}}, up)
-	var out map[string]any
-	err = cfapi.Translate(cfapi.R1, client.Get(context.Background(), "accounts/a/d1/database/db", nil, &out))
+	err = cfapi.Translate(cfapi.R1, getDatabase(context.Background(), client))
 	if !errors.Is(err, domain.ErrUnavailable) || strings.Contains(err.Error(), "127.0.0.1") ||
 		!strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("error %v, want unavailable, connection refused, no address", err)
@@ -191,8 +212,7 @@ func TestACancelledCallIsTheCallersAndNotRetried(t *testing.T) {
 	client := cfapi.NewClient(cfapi.Config{BaseURL: srv.URL, Token: "t"}, up)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	var out map[string]any
-	err := cfapi.Translate(cfapi.R1, client.Get(ctx, "accounts/a/d1/database/db", nil, &out))
+	err := cfapi.Translate(cfapi.R1, getDatabase(ctx, client))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error %v, want the context's", err)
 	}

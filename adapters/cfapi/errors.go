@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cloudflare/cloudflare-go/v7"
+	"github.com/cloudflare/cloudflare-go/v7/d1"
 
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -93,7 +93,7 @@ func Translate(s Service, err error) error {
 	if errors.As(err, &own) {
 		return own
 	}
-	var api *cloudflare.Error
+	var api *d1.Error // the SDK's one API error type: kv.Error is the same
 	if errors.As(err, &api) {
 		e := &Error{Service: s, Status: api.StatusCode, Attempts: 1}
 		if len(api.Errors) > 0 {

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/cloudflare/cloudflare-go/v7"
 	"github.com/cloudflare/cloudflare-go/v7/kv"
 	"github.com/cloudflare/cloudflare-go/v7/shared"
 
@@ -50,7 +49,7 @@ const pingKey = "health:ping"
 // instances see them after the flush, as they see any KV write only eventually. A Delete takes
 // queued writes of its keys back first, so a deleted key never comes back from the queue.
 type Cache struct {
-	client    *cloudflare.Client
+	client    *cfapi.Client
 	account   string
 	namespace string
 	behind    *writeBehind // nil: every Set is its own request
@@ -72,7 +71,7 @@ var (
 
 // New returns the cache on the namespace (its id) of the account, through client (see
 // cfapi.NewClient, which counts and retries the requests). Close it to write what is queued.
-func New(client *cloudflare.Client, accountID, namespaceID string, opts Options) *Cache {
+func New(client *cfapi.Client, accountID, namespaceID string, opts Options) *Cache {
 	c := &Cache{client: client, account: accountID, namespace: url.PathEscape(namespaceID)}
 	if opts.WriteBehind > 0 {
 		if opts.Logger == nil {
@@ -94,8 +93,9 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 			return value, true, nil
 		}
 	}
-	res, err := c.client.KV.Namespaces.Values.Get(ctx, c.namespace, url.PathEscape(key),
-		kv.NamespaceValueGetParams{AccountID: cloudflare.F(c.account)})
+	var params kv.NamespaceValueGetParams
+	params.AccountID.Value = c.account
+	res, err := c.client.KV.Values.Get(ctx, c.namespace, url.PathEscape(key), params)
 	if err != nil {
 		err = cfapi.Translate(cfapi.KV, err)
 		var api *cfapi.Error
@@ -127,14 +127,15 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	if c.behind != nil {
 		return c.behind.add(key, value, ttl)
 	}
-	params := kv.NamespaceValueUpdateParams{
-		AccountID: cloudflare.F(c.account),
-		Value:     cloudflare.F[kv.NamespaceValueUpdateParamsValueUnion](shared.UnionString(value)),
-	}
+	// The SDK's request fields are set in place: its helper that makes them lives in the root
+	// package, which this project does not import (see cfapi.Client).
+	var params kv.NamespaceValueUpdateParams
+	params.AccountID.Value = c.account
+	params.Value.Value, params.Value.Present = shared.UnionString(value), true
 	if ttl > 0 {
-		params.ExpirationTTL = cloudflare.F(expirationTTL(ttl))
+		params.ExpirationTTL.Value, params.ExpirationTTL.Present = expirationTTL(ttl), true
 	}
-	if _, err := c.client.KV.Namespaces.Values.Update(ctx, c.namespace, url.PathEscape(key), params); err != nil {
+	if _, err := c.client.KV.Values.Update(ctx, c.namespace, url.PathEscape(key), params); err != nil {
 		return fmt.Errorf("kv: set: %w", cfapi.Translate(cfapi.KV, err))
 	}
 	return nil
@@ -168,8 +169,9 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 func (c *Cache) delete(ctx context.Context, live []string) error {
 	switch len(live) {
 	case 1:
-		_, err := c.client.KV.Namespaces.Values.Delete(ctx, c.namespace, url.PathEscape(live[0]),
-			kv.NamespaceValueDeleteParams{AccountID: cloudflare.F(c.account)})
+		var params kv.NamespaceValueDeleteParams
+		params.AccountID.Value = c.account
+		_, err := c.client.KV.Values.Delete(ctx, c.namespace, url.PathEscape(live[0]), params)
 		if err != nil {
 			return fmt.Errorf("kv: delete: %w", cfapi.Translate(cfapi.KV, err))
 		}
@@ -177,8 +179,9 @@ func (c *Cache) delete(ctx context.Context, live []string) error {
 	}
 	for start := 0; start < len(live); start += maxBulkKeys {
 		chunk := live[start:min(start+maxBulkKeys, len(live))]
-		res, err := c.client.KV.Namespaces.BulkDelete(ctx, c.namespace,
-			kv.NamespaceBulkDeleteParams{AccountID: cloudflare.F(c.account), Body: chunk})
+		params := kv.NamespaceBulkDeleteParams{Body: chunk}
+		params.AccountID.Value = c.account
+		res, err := c.client.KV.BulkDelete(ctx, c.namespace, params)
 		if err != nil {
 			return fmt.Errorf("kv: bulk delete: %w", cfapi.Translate(cfapi.KV, err))
 		}

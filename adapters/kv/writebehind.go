@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cloudflare/cloudflare-go/v7"
 	"github.com/cloudflare/cloudflare-go/v7/kv"
 
 	"github.com/torrent-streamer/streamer/adapters/cfapi"
@@ -169,22 +168,25 @@ func (w *writeBehind) close() {
 func (c *Cache) bulkWrite(ctx context.Context, batch map[string]queuedWrite) error {
 	items := make([]kv.NamespaceBulkUpdateParamsBody, 0, len(batch))
 	for key, q := range batch {
-		item := kv.NamespaceBulkUpdateParamsBody{Key: cloudflare.F(key)}
+		var item kv.NamespaceBulkUpdateParamsBody
+		item.Key.Value, item.Key.Present = key, true
+		item.Value.Present = true
 		if utf8.Valid(q.value) {
-			item.Value = cloudflare.F(string(q.value))
+			item.Value.Value = string(q.value)
 		} else {
-			item.Value = cloudflare.F(base64.StdEncoding.EncodeToString(q.value))
-			item.Base64 = cloudflare.F(true)
+			item.Value.Value = base64.StdEncoding.EncodeToString(q.value)
+			item.Base64.Value, item.Base64.Present = true, true
 		}
 		if q.ttl > 0 {
-			item.ExpirationTTL = cloudflare.F(expirationTTL(q.ttl))
+			item.ExpirationTTL.Value, item.ExpirationTTL.Present = expirationTTL(q.ttl), true
 		}
 		items = append(items, item)
 	}
 	for start := 0; start < len(items); start += maxBulkKeys {
 		chunk := items[start:min(start+maxBulkKeys, len(items))]
-		res, err := c.client.KV.Namespaces.BulkUpdate(ctx, c.namespace,
-			kv.NamespaceBulkUpdateParams{AccountID: cloudflare.F(c.account), Body: chunk})
+		params := kv.NamespaceBulkUpdateParams{Body: chunk}
+		params.AccountID.Value = c.account
+		res, err := c.client.KV.BulkUpdate(ctx, c.namespace, params)
 		if err != nil {
 			return fmt.Errorf("kv: bulk write: %w", cfapi.Translate(cfapi.KV, err))
 		}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/cloudflare/cloudflare-go/v7"
 	"github.com/cloudflare/cloudflare-go/v7/d1"
 	"github.com/cloudflare/cloudflare-go/v7/option"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -35,7 +34,7 @@ const maxD1Request = 2 << 20
 // (see cfapi.NewClient). The name is resolved to the UUID once, here: a missing database or a
 // refused token fails now, with an error that says so (ErrNoSuchDatabase, cfapi.ErrAuth), rather
 // than at the first request. The database is not migrated: call Migrate.
-func OpenD1(ctx context.Context, client *cloudflare.Client, accountID, database string) (*Database, error) {
+func OpenD1(ctx context.Context, client *cfapi.Client, accountID, database string) (*Database, error) {
 	if accountID == "" || database == "" {
 		return nil, errors.New("r1: the Cloudflare account id and the D1 database are required")
 	}
@@ -51,10 +50,11 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 // resolveD1 returns the UUID of the database: a UUID is checked with one GET, a name is looked up
 // in the account's list (GET /accounts/{id}/d1/database?name=, which matches by substring, so the
 // exact name is picked out of the answer).
-func resolveD1(ctx context.Context, client *cloudflare.Client, accountID, database string) (string, error) {
-	account := cloudflare.F(accountID)
+func resolveD1(ctx context.Context, client *cfapi.Client, accountID, database string) (string, error) {
 	if uuidPattern.MatchString(database) {
-		db, err := client.D1.Database.Get(ctx, database, d1.DatabaseGetParams{AccountID: account})
+		var params d1.DatabaseGetParams
+		params.AccountID.Value = accountID
+		db, err := client.D1.Get(ctx, database, params)
 		if err != nil {
 			return "", lookupError(database, err)
 		}
@@ -62,10 +62,14 @@ func resolveD1(ctx context.Context, client *cloudflare.Client, accountID, databa
 	}
 	const perPage = 100
 	for page := 1; page <= 100; page++ {
-		list, err := client.D1.Database.List(ctx, d1.DatabaseListParams{
-			AccountID: account, Name: cloudflare.F(database),
-			Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage)),
-		})
+		// The SDK's request fields are set in place: its helper that makes them lives in the root
+		// package, which this project does not import (see cfapi.Client).
+		var params d1.DatabaseListParams
+		params.AccountID.Value = accountID
+		params.Name.Value, params.Name.Present = database, true
+		params.Page.Value, params.Page.Present = float64(page), true
+		params.PerPage.Value, params.PerPage.Present = perPage, true
+		list, err := client.D1.List(ctx, params)
 		if err != nil {
 			return "", lookupError(database, err)
 		}
@@ -94,7 +98,7 @@ func lookupError(database string, err error) error {
 // with {sql, params} for a Query, {batch: [...]} for a Batch (D1 runs a batch as one transaction).
 // Parameters travel as strings, as the API types them (see paramText).
 type d1Engine struct {
-	client   *cloudflare.Client
+	client   *cfapi.Client
 	account  string
 	database string // the UUID
 	closed   atomic.Bool
@@ -108,9 +112,9 @@ func (e *d1Engine) Query(ctx context.Context, s Statement) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	body := d1.DatabaseQueryParamsBodyD1SingleQuery{Sql: cloudflare.F(s.SQL)}
-	if len(params) > 0 {
-		body.Params = cloudflare.F(params)
+	body, err := encodeBody(d1Query{SQL: s.SQL, Params: params})
+	if err != nil {
+		return Result{}, err
 	}
 	results, err := e.send(ctx, body, 1)
 	if err != nil {
@@ -126,22 +130,22 @@ func (e *d1Engine) Batch(ctx context.Context, statements []Statement) ([]Result,
 	if len(statements) == 0 {
 		return nil, nil
 	}
-	entries := make([]d1.DatabaseQueryParamsBodyMultipleQueriesBatch, len(statements))
+	entries := make([]d1Query, len(statements))
 	sizes := make([]int, len(statements))
 	for i, s := range statements {
 		params, err := textParams(s.Params)
 		if err != nil {
 			return nil, fmt.Errorf("statement %d: %w", i+1, err)
 		}
-		entries[i] = d1.DatabaseQueryParamsBodyMultipleQueriesBatch{Sql: cloudflare.F(s.SQL)}
-		if len(params) > 0 {
-			entries[i].Params = cloudflare.F(params)
-		}
+		entries[i] = d1Query{SQL: s.SQL, Params: params}
 		sizes[i] = requestSize(s.SQL, params)
 	}
 	results := make([]Result, 0, len(statements))
 	for _, part := range splitBySize(sizes, maxD1Request) {
-		body := d1.DatabaseQueryParamsBodyMultipleQueries{Batch: cloudflare.F(entries[part[0]:part[1]])}
+		body, err := encodeBody(d1Batch{Batch: entries[part[0]:part[1]]})
+		if err != nil {
+			return nil, err
+		}
 		got, err := e.send(ctx, body, part[1]-part[0])
 		if err != nil {
 			return nil, err
@@ -193,6 +197,27 @@ func splitBySize(sizes []int, limit int) [][2]int {
 	return append(parts, [2]int{start, len(sizes)})
 }
 
+// d1Query is one statement of a request body: {sql, params}, alone or in a {batch: [...]}.
+type d1Query struct {
+	SQL    string   `json:"sql"`
+	Params []string `json:"params,omitempty"`
+}
+
+type d1Batch struct {
+	Batch []d1Query `json:"batch"`
+}
+
+// encodeBody is the JSON of a request body, with SQL's < > & left as they are.
+func encodeBody(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
 // d1Answer is D1's envelope, read with json.Number so integers arrive exact.
 type d1Answer struct {
 	Success bool `json:"success"`
@@ -210,12 +235,13 @@ type d1Answer struct {
 	} `json:"result"`
 }
 
-// send makes one request and reads its want results.
-func (e *d1Engine) send(ctx context.Context, body d1.DatabaseQueryParamsBodyUnion, want int) ([]Result, error) {
+// send makes one request with the JSON body and reads its want results.
+func (e *d1Engine) send(ctx context.Context, body []byte, want int) ([]Result, error) {
 	var raw []byte
-	_, err := e.client.D1.Database.Query(ctx, e.database,
-		d1.DatabaseQueryParams{AccountID: cloudflare.F(e.account), Body: body},
-		option.WithResponseBodyInto(&raw))
+	var params d1.DatabaseQueryParams
+	params.AccountID.Value = e.account
+	_, err := e.client.D1.Query(ctx, e.database, params,
+		option.WithRequestBody("application/json", body), option.WithResponseBodyInto(&raw))
 	if err != nil {
 		return nil, d1Error(ctx, err)
 	}

@@ -14,19 +14,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/torrent-streamer/streamer/tests/servicebin"
 )
 
-// build compiles the binary once per test run.
-func build(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "streamer")
-	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/streamer")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+func TestMain(m *testing.M) { os.Exit(servicebin.Run(m)) }
 
 type server struct {
 	cmd  *exec.Cmd
@@ -135,7 +127,7 @@ type page struct {
 }
 
 func TestTheBinaryOnTheEmbeddedDefault(t *testing.T) {
-	bin := build(t)
+	bin := servicebin.Path(t)
 	dir := t.TempDir()
 	key := "e2e-ingest-key-0123456789"
 	s, ready := start(t, bin, dir, "SAMPLE_DATA=true", "INGEST_API_KEY="+key)
@@ -269,7 +261,7 @@ func (s *server) authed(t *testing.T, method, path, token string) int {
 }
 
 func TestABadConfigurationStopsStartUpWithOneLinePerProblem(t *testing.T) {
-	bin := build(t)
+	bin := servicebin.Path(t)
 	cmd := exec.Command(bin, "serve")
 	cmd.Dir = t.TempDir()
 	cmd.Env = cleanEnv("PORT=eighty", "LOG_LEVEL=chatty")
@@ -285,7 +277,7 @@ func TestABadConfigurationStopsStartUpWithOneLinePerProblem(t *testing.T) {
 }
 
 func TestMigrateAppliesTheSchemaAndExits(t *testing.T) {
-	bin := build(t)
+	bin := servicebin.Path(t)
 	dir := t.TempDir()
 	for range 2 {
 		cmd := exec.Command(bin, "migrate")

@@ -6,9 +6,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"testing"
 
 	"github.com/cloudflare/cloudflare-go/v7/option"
+
+	"github.com/torrent-streamer/streamer/tests/servicebin"
 )
+
+// TestMain lets every test that runs the built binary share one build (servicebin).
+func TestMain(m *testing.M) { os.Exit(servicebin.Run(m)) }
 
 // cfOption makes a client call keep the answer's raw body.
 func cfOption(raw *[]byte) option.RequestOption { return option.WithResponseBodyInto(raw) }

@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/torrent-streamer/streamer/bootstrap"
+	"github.com/torrent-streamer/streamer/tests/servicebin"
 )
 
 // TestStartingOnCloudflare covers what start-up does in the Cloudflare mode: a database given by
@@ -85,17 +85,7 @@ func TestTheBinaryOnTheEmulator(t *testing.T) {
 		t.Skip("the same binary on real Cloudflare is what a deployment is")
 	}
 	tg := newTarget(t)
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "streamer")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/streamer")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := servicebin.Path(t)
 	env := func(extra ...string) []string {
 		var out []string
 		for _, kv := range os.Environ() {

@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -16,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudflare/cloudflare-go/v7"
 	"github.com/cloudflare/cloudflare-go/v7/d1"
+	"github.com/cloudflare/cloudflare-go/v7/option"
 	"github.com/ory/dockertest/v3"
 	"github.com/ory/dockertest/v3/docker"
 
@@ -96,7 +97,7 @@ func newTarget(t *testing.T, options ...func(*targetOptions)) *target {
 }
 
 // client returns a Cloudflare API client for the target and its counters.
-func (tg *target) client() (*cloudflare.Client, *cfapi.Upstream) {
+func (tg *target) client() (*cfapi.Client, *cfapi.Upstream) {
 	up := &cfapi.Upstream{}
 	return cfapi.NewClient(cfapi.Config{BaseURL: tg.baseURL, Token: tg.token}, up), up
 }
@@ -132,14 +133,24 @@ func (tg *target) reset(t testing.TB) {
 // dropEverything drops every table of the database but SQLite's and D1's own (_cf_*): virtual
 // tables first (their shadow tables go with them), then the others newest first, so a table that
 // refers to another goes before it.
-func dropEverything(ctx context.Context, client *cloudflare.Client, account, database string) error {
+func dropEverything(ctx context.Context, client *cfapi.Client, account, database string) error {
+	query := func(body any, raw *[]byte) error {
+		text, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		var params d1.DatabaseQueryParams
+		params.AccountID.Value = account
+		_, err = client.D1.Query(ctx, database, params, option.WithRequestBody("application/json", text), cfOption(raw))
+		return err
+	}
+	type statement struct {
+		SQL string `json:"sql"`
+	}
 	var raw []byte
-	_, err := client.D1.Database.Query(ctx, database, d1.DatabaseQueryParams{
-		AccountID: cloudflare.F(account),
-		Body: d1.DatabaseQueryParamsBodyD1SingleQuery{Sql: cloudflare.F(`SELECT name, sql FROM sqlite_master
+	err := query(statement{SQL: `SELECT name, sql FROM sqlite_master
 			WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name NOT LIKE '\_cf\_%' ESCAPE '\'
-			ORDER BY rowid DESC`)},
-	}, cfOption(&raw))
+			ORDER BY rowid DESC`}, &raw)
 	if err != nil {
 		return err
 	}
@@ -147,12 +158,11 @@ func dropEverything(ctx context.Context, client *cloudflare.Client, account, dat
 	if err != nil {
 		return err
 	}
-	var virtual, plain []d1.DatabaseQueryParamsBodyMultipleQueriesBatch
+	var virtual, plain []statement
 	for _, row := range rows {
 		name, _ := row["name"].(string)
 		sql, _ := row["sql"].(string)
-		drop := d1.DatabaseQueryParamsBodyMultipleQueriesBatch{
-			Sql: cloudflare.F(`DROP TABLE IF EXISTS "` + strings.ReplaceAll(name, `"`, `""`) + `"`)}
+		drop := statement{SQL: `DROP TABLE IF EXISTS "` + strings.ReplaceAll(name, `"`, `""`) + `"`}
 		if strings.HasPrefix(strings.ToUpper(sql), "CREATE VIRTUAL TABLE") {
 			virtual = append(virtual, drop)
 		} else {
@@ -163,11 +173,7 @@ func dropEverything(ctx context.Context, client *cloudflare.Client, account, dat
 	if len(drops) == 0 {
 		return nil
 	}
-	_, err = client.D1.Database.Query(ctx, database, d1.DatabaseQueryParams{
-		AccountID: cloudflare.F(account),
-		Body:      d1.DatabaseQueryParamsBodyMultipleQueries{Batch: cloudflare.F(drops)},
-	})
-	return err
+	return query(map[string]any{"batch": drops}, &raw)
 }
 
 // emulator is the gateway Worker under workerd in a container on the host network.

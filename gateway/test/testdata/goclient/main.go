@@ -1,4 +1,4 @@
-// Command goclient drives the gateway with the very client the service uses,
+// Command goclient drives the gateway with the very SDK the service uses (the service imports only its d1, kv, option and shared packages),
 // github.com/cloudflare/cloudflare-go/v7, to prove the gateway's answers parse
 // as that client expects. test/goclient.test.mjs runs it against an emulator:
 //
