@@ -15,6 +15,8 @@ var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrForbidden          = errors.New("forbidden")
 	ErrRateLimited        = errors.New("rate limited")
+	// ErrStale means a conditional write found the stored value changed since it was read.
+	ErrStale = errors.New("changed concurrently")
 	// ErrUnavailable means a backing store did not answer; the request may succeed later.
 	ErrUnavailable = errors.New("unavailable")
 )

@@ -33,6 +33,41 @@ type User struct {
 	UpdatedAt    time.Time
 }
 
+// UserChange is a change to a stored account, column by column: a nil field stays as stored, even
+// when another request changes it meanwhile, so two concurrent changes of different fields both
+// hold (a name change cannot restore the password a concurrent password change replaced).
+type UserChange struct {
+	Name, Image, Email, PasswordHash *string
+	// IfPasswordHash, when not empty, makes the change conditional: it applies only while the
+	// stored hash is still this one, the hash the current password was verified against. A change
+	// refused for it fails with ErrStale.
+	IfPasswordHash string
+	UpdatedAt      time.Time
+}
+
+// Changes tells whether the change names any field besides the time.
+func (c UserChange) Changes() bool {
+	return c.Name != nil || c.Image != nil || c.Email != nil || c.PasswordHash != nil
+}
+
+// Apply returns u with the change made, as a store that keeps u makes it.
+func (c UserChange) Apply(u User) User {
+	if c.Name != nil {
+		u.Name = *c.Name
+	}
+	if c.Image != nil {
+		u.Image = *c.Image
+	}
+	if c.Email != nil {
+		u.Email = *c.Email
+	}
+	if c.PasswordHash != nil {
+		u.PasswordHash = *c.PasswordHash
+	}
+	u.UpdatedAt = c.UpdatedAt
+	return u
+}
+
 // NormalizeEmail checks an address and returns its canonical form: trimmed and lowercase, so
 // uniqueness is case-insensitive.
 func NormalizeEmail(raw string) (string, error) {

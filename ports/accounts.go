@@ -14,9 +14,12 @@ type UserRepository interface {
 	Create(ctx context.Context, u domain.User, first domain.Session) error
 	ByID(ctx context.Context, id string) (domain.User, error)
 	ByEmail(ctx context.Context, email string) (domain.User, error)
-	// Update stores a changed profile (name, image, email, password hash). With endSessions, every
-	// session of the user but keepSession is deleted in the same atomic write, and their ids returned.
-	Update(ctx context.Context, u domain.User, endSessions bool, keepSession string) (ended []string, err error)
+	// Update applies a change to the user with that id column by column (what the change does not
+	// name stays as stored) and returns the user as stored after it. With endSessions, every session
+	// of the user but keepSession is deleted in the same atomic write, and their ids returned. A
+	// change whose IfPasswordHash no longer matches changes nothing and fails with domain.ErrStale;
+	// an unknown user is domain.ErrNotFound.
+	Update(ctx context.Context, id string, change domain.UserChange, endSessions bool, keepSession string) (updated domain.User, ended []string, err error)
 }
 
 // SessionRepository stores sessions by the keyed hash of their token.
@@ -40,11 +43,13 @@ type ActivityRepository interface {
 	List(ctx context.Context, userID string, limit int, beforeID int64) ([]domain.Activity, error)
 }
 
-// PasswordHasher turns passwords into PHC strings and checks them, in constant time.
+// PasswordHasher turns passwords into PHC strings and checks them, in constant time. Both are
+// expensive and run a bounded number at once: a call that waits for its turn gives up with the
+// context's error when ctx ends first.
 type PasswordHasher interface {
-	Hash(password string) (string, error)
+	Hash(ctx context.Context, password string) (string, error)
 	// Verify reports whether password matches encoded. A malformed encoded string is an error.
-	Verify(encoded, password string) (bool, error)
+	Verify(ctx context.Context, encoded, password string) (bool, error)
 }
 
 // TokenSource makes session tokens: unguessable, URL-safe.

@@ -1,6 +1,7 @@
 package argon2id
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -55,12 +56,15 @@ func New(params Params, concurrency int) (*Hasher, error) {
 
 // Hash returns the PHC string of password with a fresh random salt:
 // $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>, both base64 without padding.
-func (h *Hasher) Hash(password string) (string, error) {
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, h.params.SaltLength)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("argon2id: salt: %w", err)
 	}
-	key := h.derive(password, salt, h.params)
+	key, err := h.derive(ctx, password, salt, h.params)
+	if err != nil {
+		return "", err
+	}
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
 		h.params.Memory, h.params.Iterations, h.params.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -68,19 +72,32 @@ func (h *Hasher) Hash(password string) (string, error) {
 
 // Verify reports whether password matches the PHC string encoded, comparing in constant time with
 // the parameters the string names.
-func (h *Hasher) Verify(encoded, password string) (bool, error) {
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
 	p, salt, want, err := decode(encoded)
 	if err != nil {
 		return false, err
 	}
-	got := h.derive(password, salt, p)
+	got, err := h.derive(ctx, password, salt, p)
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-func (h *Hasher) derive(password string, salt []byte, p Params) []byte {
-	h.slots <- struct{}{}
+// derive waits for a slot (at most concurrency derivations run at once, each holding its memory)
+// unless ctx ends first: a client that gave up, or a request past its deadline, frees its place in
+// the queue instead of costing a derivation nobody will read.
+func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	defer func() { <-h.slots }()
-	return argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength), nil
 }
 
 var errMalformed = errors.New("argon2id: malformed PHC string")

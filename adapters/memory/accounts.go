@@ -152,42 +152,46 @@ func (r *UserRepository) ByEmail(ctx context.Context, email string) (domain.User
 	return r.a.users[id], nil
 }
 
-// Update stores the profile (name, image, email, password hash, updated_at) and, with endSessions,
-// deletes every other session of the user in the same step, returning their ids in order.
-func (r *UserRepository) Update(ctx context.Context, u domain.User, endSessions bool, keepSession string) ([]string, error) {
+// Update applies the change column by column and, with endSessions, deletes every other session of
+// the user in the same step, returning the stored user and the ended ids in order.
+func (r *UserRepository) Update(ctx context.Context, id string, change domain.UserChange, endSessions bool, keepSession string) (domain.User, []string, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return domain.User{}, nil, err
 	}
-	if u.Email == "" {
-		return nil, domain.Invalid("email", "is required")
+	if change.Email != nil && *change.Email == "" {
+		return domain.User{}, nil, domain.Invalid("email", "is required")
 	}
 	a := r.a
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	old, ok := a.users[u.ID]
+	old, ok := a.users[id]
 	if !ok {
-		return nil, domain.ErrNotFound
+		return domain.User{}, nil, domain.ErrNotFound
 	}
-	if owner, taken := a.userByEmail[u.Email]; taken && owner != u.ID {
-		return nil, &domain.ConflictError{Field: "email", Message: "is already registered"}
+	if change.IfPasswordHash != "" && change.IfPasswordHash != old.PasswordHash {
+		return domain.User{}, nil, domain.ErrStale
+	}
+	u := change.Apply(old)
+	if owner, taken := a.userByEmail[u.Email]; taken && owner != id {
+		return domain.User{}, nil, &domain.ConflictError{Field: "email", Message: "is already registered"}
 	}
 	delete(a.userByEmail, old.Email)
-	u.CreatedAt = old.CreatedAt // not part of a profile change
 	a.putUserLocked(u)
+	u = a.users[id]
 	if !endSessions {
-		return nil, nil
+		return u, nil, nil
 	}
 	var ended []string
-	for id := range a.userSessions[u.ID] {
-		if id != keepSession {
-			ended = append(ended, id)
+	for sid := range a.userSessions[id] {
+		if sid != keepSession {
+			ended = append(ended, sid)
 		}
 	}
-	for _, id := range ended {
-		a.deleteSessionLocked(id)
+	for _, sid := range ended {
+		a.deleteSessionLocked(sid)
 	}
 	slices.Sort(ended)
-	return ended, nil
+	return u, ended, nil
 }
 
 // SessionRepository is the store's sessions, implementing ports.SessionRepository.

@@ -182,16 +182,14 @@ func TestUpdateEndingSessionsIsOneAtomicBatch(t *testing.T) {
 		mustCreateUser(t, users, b)
 		rec.take()
 
-		taken := a
-		taken.Email = b.Email
-		if _, err := users.Update(ctx, taken, true, keep.ID); !errors.Is(err, domain.ErrConflict) {
+		if _, _, err := users.Update(ctx, a.ID, domain.UserChange{Email: &b.Email}, true, keep.ID); !errors.Is(err, domain.ErrConflict) {
 			t.Fatalf("Update to a taken email = %v", err)
 		}
 		if n := scalar(t, db, "SELECT count(*) FROM sessions WHERE user_id = ?", a.ID); n != 4 {
 			t.Fatalf("the refused Update left %d of a's 4 sessions", n)
 		}
-		a.PasswordHash = "$argon2id$new"
-		ended, err := users.Update(ctx, a, true, keep.ID)
+		hash := "$argon2id$new"
+		_, ended, err := users.Update(ctx, a.ID, domain.UserChange{PasswordHash: &hash}, true, keep.ID)
 		if err != nil || len(ended) != 3 {
 			t.Fatalf("Update = %v, %v; want 3 sessions ended", ended, err)
 		}
@@ -245,7 +243,7 @@ func TestAccountStatementsUseTheirIndexes(t *testing.T) {
 			return err
 		}), "sessions_expires_at"},
 		{"Update ending sessions", lastOf("Update", func() error {
-			_, err := users.Update(ctx, u, true, "")
+			_, _, err := users.Update(ctx, u.ID, domain.UserChange{PasswordHash: &u.PasswordHash}, true, "")
 			return err
 		}), "sessions_user_id"},
 		{"List", queried("List", func() error {

@@ -80,7 +80,11 @@ func (r *UserRepository) one(ctx context.Context, column, value string) (domain.
 	if len(res.Rows) == 0 {
 		return domain.User{}, domain.ErrNotFound
 	}
-	rr := rowReader{row: res.Rows[0]}
+	return readUser(res.Rows[0])
+}
+
+func readUser(row Row) (domain.User, error) {
+	rr := rowReader{row: row}
 	u := domain.User{
 		ID: rr.text("id"), Email: rr.text("email"), Name: rr.text("name"), Image: rr.text("image"),
 		PasswordHash: rr.text("password_hash"), CreatedAt: rr.time("created_at"), UpdatedAt: rr.time("updated_at"),
@@ -91,50 +95,91 @@ func (r *UserRepository) one(ctx context.Context, column, value string) (domain.
 	return u, nil
 }
 
-// Update stores the profile (name, image, email, password hash, updated_at) and, with endSessions,
-// deletes every other session of the user in the same batch. A taken email fails the update on the
-// unique index and rolls the deletes back with it.
-func (r *UserRepository) Update(ctx context.Context, u domain.User, endSessions bool, keepSession string) ([]string, error) {
-	if u.ID == "" {
-		return nil, domain.ErrNotFound
+// Update sets only the columns the change names (so a concurrent change of another column is never
+// written back over) and, with endSessions, deletes every other session of the user in the same
+// batch. A taken email fails the update on the unique index and rolls the deletes back with it. A
+// conditional change (IfPasswordHash) is one UPDATE ... WHERE password_hash = ?, and the deletes are
+// guarded by the hash the update leaves, so a refused change ends no session.
+func (r *UserRepository) Update(ctx context.Context, id string, change domain.UserChange, endSessions bool, keepSession string) (domain.User, []string, error) {
+	if id == "" {
+		return domain.User{}, nil, domain.ErrNotFound
 	}
-	if u.Email == "" {
-		return nil, domain.Invalid("email", "is required")
+	if change.Email != nil && *change.Email == "" {
+		return domain.User{}, nil, domain.Invalid("email", "is required")
+	}
+	set := []string{"updated_at = CAST(? AS INTEGER)"}
+	params := []any{change.UpdatedAt.Unix()}
+	for _, c := range []struct {
+		column string
+		value  *string
+	}{{"name", change.Name}, {"image", change.Image}, {"email", change.Email}, {"password_hash", change.PasswordHash}} {
+		if c.value != nil {
+			set = append(set, c.column+" = ?")
+			params = append(params, *c.value)
+		}
+	}
+	where := "id = ?"
+	params = append(params, validText(id))
+	if change.IfPasswordHash != "" {
+		where += " AND password_hash = ?"
+		params = append(params, change.IfPasswordHash)
 	}
 	statements := []Statement{{
-		SQL: `UPDATE users SET name = ?, image = ?, email = ?, password_hash = ?, updated_at = CAST(? AS INTEGER)
-WHERE id = ? RETURNING id`,
-		Params: []any{u.Name, u.Image, u.Email, u.PasswordHash, u.UpdatedAt.Unix(), validText(u.ID)},
+		SQL:    "UPDATE users SET " + strings.Join(set, ", ") + " WHERE " + where + " RETURNING " + userColumns,
+		Params: params,
 	}}
 	if endSessions {
-		// An empty keepSession matches no session (ids are 64 hex), so every session ends.
-		statements = append(statements, Statement{
+		// An empty keepSession matches no session (ids are 64 hex), so every session ends. The
+		// guard is the hash the update leaves stored: when the update changed nothing, it ends
+		// nothing either (a batch has no "if the last statement changed a row").
+		del := Statement{
 			SQL:    "DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id",
-			Params: []any{validText(u.ID), validText(keepSession)},
-		})
+			Params: []any{validText(id), validText(keepSession)},
+		}
+		guard := change.IfPasswordHash
+		if change.PasswordHash != nil {
+			guard = *change.PasswordHash
+		}
+		if guard != "" {
+			del.SQL = "DELETE FROM sessions WHERE user_id = ? AND id <> ? AND " +
+				"EXISTS (SELECT 1 FROM users WHERE id = ? AND password_hash = ?) RETURNING id"
+			del.Params = append(del.Params, validText(id), guard)
+		}
+		statements = append(statements, del)
 	}
 	results, err := r.db.batch(ctx, statements)
 	if err != nil {
-		return nil, userConflict(err)
+		return domain.User{}, nil, userConflict(err)
 	}
 	if len(results[0].Rows) == 0 {
-		// Nothing was updated, so nothing can have been deleted: an unknown user has no sessions.
-		return nil, domain.ErrNotFound
+		// Nothing was updated, so nothing was deleted. Say why: no such user, or a stale condition.
+		if change.IfPasswordHash != "" {
+			if _, err := r.ByID(ctx, id); err == nil {
+				return domain.User{}, nil, domain.ErrStale
+			} else if !errors.Is(err, domain.ErrNotFound) {
+				return domain.User{}, nil, err
+			}
+		}
+		return domain.User{}, nil, domain.ErrNotFound
+	}
+	u, err := readUser(results[0].Rows[0])
+	if err != nil {
+		return domain.User{}, nil, err
 	}
 	if !endSessions {
-		return nil, nil
+		return u, nil, nil
 	}
 	var ended []string
 	for _, row := range results[1].Rows {
 		rr := rowReader{row: row}
-		id := rr.text("id")
+		sid := rr.text("id")
 		if rr.err != nil {
-			return nil, rr.err
+			return domain.User{}, nil, rr.err
 		}
-		ended = append(ended, id)
+		ended = append(ended, sid)
 	}
 	slices.Sort(ended)
-	return ended, nil
+	return u, ended, nil
 }
 
 // validText makes a key from a caller sendable to D1: JSON cannot carry invalid UTF-8, and a key

@@ -21,32 +21,29 @@ type ProfileUpdate struct {
 // UpdateProfile applies a change. A new email or a new password needs the current password
 // (domain.ErrForbidden without it, or with a wrong one); an email another account has is a
 // conflict. A new password ends every other session of the user, in the same write.
+//
+// The store changes only the fields the request names, so two concurrent changes of different
+// fields both hold. A change of email or password is conditional on the password hash the current
+// password was verified against: if a concurrent password change replaced it, the current password
+// is checked again against the new hash (a few times at most, then a conflict).
 func (s *Service) UpdateProfile(ctx context.Context, p Principal, change ProfileUpdate) (domain.User, error) {
-	user, err := s.Users.ByID(ctx, p.User.ID)
-	if err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			return domain.User{}, domain.ErrUnauthenticated
-		}
-		return domain.User{}, err
-	}
 	var problems domain.ValidationError
-	var newEmail string
+	var stored domain.UserChange
 	if change.Name != nil {
 		name, err := domain.NormalizeUserName(*change.Name)
 		collect(&problems, err)
-		user.Name = name
+		stored.Name = &name
 	}
 	if change.Image != nil {
 		image, err := domain.NormalizeImage(*change.Image)
 		collect(&problems, err)
-		user.Image = image
+		stored.Image = &image
 	}
+	var email string
 	if change.Email != nil {
-		email, err := domain.NormalizeEmail(*change.Email)
+		normalized, err := domain.NormalizeEmail(*change.Email)
 		collect(&problems, err)
-		if email != user.Email {
-			newEmail = email
-		}
+		email = normalized
 	}
 	if change.NewPassword != nil {
 		collect(&problems, domain.CheckPassword("newPassword", *change.NewPassword))
@@ -54,42 +51,61 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, change Profile
 	if err := problems.Err(); err != nil {
 		return domain.User{}, err
 	}
-	if newEmail != "" || change.NewPassword != nil {
-		if err := s.checkCurrentPassword(user, change.CurrentPassword); err != nil {
-			return domain.User{}, err
-		}
-	}
-	if newEmail != "" {
-		user.Email = newEmail
-	}
 	if change.NewPassword != nil {
-		hash, err := s.Hasher.Hash(*change.NewPassword)
+		hash, err := s.Hasher.Hash(ctx, *change.NewPassword)
 		if err != nil {
 			return domain.User{}, err
 		}
-		user.PasswordHash = hash
+		stored.PasswordHash = &hash
 	}
-	user.UpdatedAt = s.Clock.Now().Truncate(time.Second)
-	ended, err := s.Users.Update(ctx, user, change.NewPassword != nil, p.SessionID)
-	if err != nil {
-		if errors.Is(err, domain.ErrConflict) {
-			return domain.User{}, &domain.ConflictError{Field: "email", Message: "is already registered"}
+	const attempts = 3
+	for range attempts {
+		user, err := s.Users.ByID(ctx, p.User.ID)
+		if err != nil {
+			if errors.Is(err, domain.ErrNotFound) {
+				return domain.User{}, domain.ErrUnauthenticated
+			}
+			return domain.User{}, err
 		}
-		return domain.User{}, err
+		attempt := stored
+		if change.Email != nil && email != user.Email {
+			attempt.Email = &email
+		}
+		if attempt.Email != nil || attempt.PasswordHash != nil {
+			if err := s.checkCurrentPassword(ctx, user, change.CurrentPassword); err != nil {
+				return domain.User{}, err
+			}
+			attempt.IfPasswordHash = user.PasswordHash
+		}
+		attempt.UpdatedAt = s.Clock.Now().Truncate(time.Second)
+		updated, ended, err := s.Users.Update(ctx, user.ID, attempt, attempt.PasswordHash != nil, p.SessionID)
+		if errors.Is(err, domain.ErrStale) {
+			continue // the password changed since it was verified: verify against the new one
+		}
+		if err != nil {
+			switch {
+			case errors.Is(err, domain.ErrNotFound):
+				return domain.User{}, domain.ErrUnauthenticated
+			case errors.Is(err, domain.ErrConflict):
+				return domain.User{}, &domain.ConflictError{Field: "email", Message: "is already registered"}
+			}
+			return domain.User{}, err
+		}
+		s.forgetSessions(ctx, ended...)
+		s.Cache.Forget(ctx, userKey(updated.ID))
+		if len(ended) > 0 {
+			s.Logger.Info("password changed; other sessions ended", "user", updated.ID, "ended", len(ended))
+		}
+		return updated, nil
 	}
-	s.forgetSessions(ctx, ended...)
-	s.Cache.Forget(ctx, userKey(user.ID))
-	if len(ended) > 0 {
-		s.Logger.Info("password changed; other sessions ended", "user", user.ID, "ended", len(ended))
-	}
-	return user, nil
+	return domain.User{}, &domain.ConflictError{Field: "currentPassword", Message: "the password was changed by another request meanwhile; try again"}
 }
 
-func (s *Service) checkCurrentPassword(user domain.User, password string) error {
+func (s *Service) checkCurrentPassword(ctx context.Context, user domain.User, password string) error {
 	if password == "" {
 		return domain.ErrForbidden
 	}
-	ok, err := s.Hasher.Verify(user.PasswordHash, password)
+	ok, err := s.Hasher.Verify(ctx, user.PasswordHash, password)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func NewService(deps Deps, secret []byte) (*Service, error) {
 	if len(secret) < 32 {
 		return nil, errors.New("accounts: the session secret must be at least 32 bytes")
 	}
-	dummy, err := deps.Hasher.Hash("an unknown email costs as much as a wrong password")
+	dummy, err := deps.Hasher.Hash(context.Background(), "an unknown email costs as much as a wrong password")
 	if err != nil {
 		return nil, fmt.Errorf("accounts: hash the dummy password: %w", err)
 	}

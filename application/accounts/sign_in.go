@@ -30,7 +30,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (Signed, e
 	if user.ID != "" {
 		hash = user.PasswordHash
 	}
-	ok, err := s.Hasher.Verify(hash, password)
+	ok, err := s.Hasher.Verify(ctx, hash, password)
 	if err != nil {
 		return Signed{}, err
 	}

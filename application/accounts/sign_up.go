@@ -29,7 +29,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (Signed, error)
 	if err := problems.Err(); err != nil {
 		return Signed{}, err
 	}
-	hash, err := s.Hasher.Hash(req.Password)
+	hash, err := s.Hasher.Hash(ctx, req.Password)
 	if err != nil {
 		return Signed{}, err
 	}

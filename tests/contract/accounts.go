@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -63,6 +64,9 @@ func RunUserRepository(t *testing.T, h AccountsHarness) {
 		{"UpdateEmailConflict", testUserUpdateEmailConflict},
 		{"UpdateEndsOtherSessions", testUserUpdateEndsOtherSessions},
 		{"UpdateUnknown", testUserUpdateUnknown},
+		{"UpdateChangesOnlyWhatItNames", testUserUpdateColumnWise},
+		{"UpdateIfPasswordHash", testUserUpdateConditional},
+		{"ConcurrentUpdatesOfDifferentFieldsAllHold", testUserConcurrentUpdates},
 	})
 }
 
@@ -150,6 +154,19 @@ func expectUser(t *testing.T, what string, got, want domain.User) {
 		!sameStoredTime(got.UpdatedAt, want.UpdatedAt) {
 		t.Errorf("%s:\n  got  %+v\n  want %+v", what, got, want)
 	}
+}
+
+// updateAll stores every profile field of u, as a change naming them all; it checks that the user
+// the store returns is the one it stored.
+func updateAll(ctx context.Context, r accountRepos, u domain.User, endSessions bool, keep string) ([]string, error) {
+	name, image, email, hash := u.Name, u.Image, u.Email, u.PasswordHash
+	change := domain.UserChange{Name: &name, Image: &image, Email: &email, PasswordHash: &hash, UpdatedAt: u.UpdatedAt}
+	got, ended, err := r.users.Update(ctx, u.ID, change, endSessions, keep)
+	if err == nil && (got.ID != u.ID || got.Name != u.Name || got.Email != u.Email || got.PasswordHash != u.PasswordHash ||
+		!sameStoredTime(got.UpdatedAt, u.UpdatedAt)) {
+		return ended, fmt.Errorf("Update returned %+v, want %+v", got, u)
+	}
+	return ended, err
 }
 
 func userByID(t *testing.T, r accountRepos, id string) domain.User {
@@ -333,7 +350,7 @@ func testUserUpdateProfile(t *testing.T, r accountRepos) {
 	changed.PasswordHash = "$argon2id$v=19$m=65536,t=1,p=2$bmV3$bmV3aGFzaA"
 	changed.UpdatedAt = accountsEpoch.Add(time.Hour)
 	changed.CreatedAt = accountsEpoch.Add(-time.Hour) // not part of a profile: the store keeps its own
-	ended, err := r.users.Update(t.Context(), changed, false, "")
+	ended, err := updateAll(t.Context(), r, changed, false, "")
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
@@ -356,13 +373,13 @@ func testUserUpdateProfile(t *testing.T, r accountRepos) {
 	createUser(t, r, other)
 	again := want
 	again.Name = "Carol Again"
-	if _, err := r.users.Update(t.Context(), again, false, ""); err != nil {
+	if _, err := updateAll(t.Context(), r, again, false, ""); err != nil {
 		t.Fatalf("Update keeping the email: %v", err)
 	}
 	expectUser(t, "ByID after the second Update", userByID(t, r, u.ID), again)
 	// Clearing the image stores the empty string.
 	again.Image = ""
-	if _, err := r.users.Update(t.Context(), again, false, ""); err != nil {
+	if _, err := updateAll(t.Context(), r, again, false, ""); err != nil {
 		t.Fatalf("Update clearing the image: %v", err)
 	}
 	expectUser(t, "ByID after clearing the image", userByID(t, r, u.ID), again)
@@ -380,7 +397,7 @@ func testUserUpdateEmailConflict(t *testing.T, r accountRepos) {
 	changed.Email = b.Email
 	changed.Name = "Dave Renamed"
 	changed.PasswordHash = "$argon2id$v=19$m=65536,t=1,p=2$eA$eA"
-	ended, err := r.users.Update(t.Context(), changed, true, aFirst.ID)
+	ended, err := updateAll(t.Context(), r, changed, true, aFirst.ID)
 	expectEmailConflict(t, "Update to a taken email", err)
 	if len(ended) != 0 {
 		t.Errorf("a refused Update returned ended sessions %v", ended)
@@ -414,7 +431,7 @@ func testUserUpdateEndsOtherSessions(t *testing.T, r accountRepos) {
 	changed := a
 	changed.PasswordHash = "$argon2id$v=19$m=65536,t=1,p=2$cGFzcw$cGFzczI"
 	changed.UpdatedAt = accountsEpoch.Add(time.Minute)
-	ended, err := r.users.Update(t.Context(), changed, true, keep.ID)
+	ended, err := updateAll(t.Context(), r, changed, true, keep.ID)
 	if err != nil {
 		t.Fatalf("Update ending sessions: %v", err)
 	}
@@ -440,19 +457,19 @@ func testUserUpdateEndsOtherSessions(t *testing.T, r accountRepos) {
 	expectUser(t, "ByID after the password change", userByID(t, r, a.ID), changed)
 
 	// Nothing to keep: the last one ends too. Then there is nothing left to end.
-	ended, err = r.users.Update(t.Context(), changed, true, "")
+	ended, err = updateAll(t.Context(), r, changed, true, "")
 	if err != nil || !slices.Equal(ended, []string{keep.ID}) {
 		t.Fatalf("Update ending every session = %v, %v; want [%s]", ended, err, keep.ID)
 	}
 	expectNoSession(t, r, keep.ID)
-	ended, err = r.users.Update(t.Context(), changed, true, keep.ID)
+	ended, err = updateAll(t.Context(), r, changed, true, keep.ID)
 	if err != nil || len(ended) != 0 {
 		t.Fatalf("Update with no session left = %v, %v; want none ended", ended, err)
 	}
 	// Keeping another user's session neither protects one's own sessions nor ends the other's.
 	aNew := accountSession(a.ID, "frank-new", accountsEpoch.Add(time.Hour))
 	createSession(t, r, aNew)
-	ended, err = r.users.Update(t.Context(), b, true, aNew.ID)
+	ended, err = updateAll(t.Context(), r, b, true, aNew.ID)
 	slices.Sort(ended)
 	wantB := []string{bSessions[0].ID, bSecond.ID}
 	slices.Sort(wantB)
@@ -467,13 +484,130 @@ func testUserUpdateUnknown(t *testing.T, r accountRepos) {
 	first := createUser(t, r, known)
 	ghost := accountUser("ghost")
 	for _, end := range []bool{false, true} {
-		ended, err := r.users.Update(t.Context(), ghost, end, "")
+		ended, err := updateAll(t.Context(), r, ghost, end, "")
 		if !errors.Is(err, domain.ErrNotFound) || len(ended) != 0 {
 			t.Errorf("Update(unknown user, endSessions=%v) = %v, %v; want domain.ErrNotFound", end, ended, err)
 		}
 	}
 	expectNoUser(t, r, ghost)
 	expectSession(t, r, first)
+}
+
+// A change names the fields it changes; the others stay as stored, even when the caller's copy of
+// the user is older than the store's. Before, Update wrote every column from the caller's copy, so a
+// name change read before a password change put the old password back.
+func testUserUpdateColumnWise(t *testing.T, r accountRepos) {
+	u := accountUser("ivy")
+	createUser(t, r, u)
+	newHash := "$argon2id$v=19$m=65536,t=1,p=2$aXZ5Mg$aXZ5Mmhhc2g"
+	passwordChange := domain.UserChange{PasswordHash: &newHash, UpdatedAt: accountsEpoch.Add(time.Minute)}
+	got, _, err := r.users.Update(t.Context(), u.ID, passwordChange, false, "")
+	if err != nil {
+		t.Fatalf("Update(password): %v", err)
+	}
+	want := u
+	want.PasswordHash, want.UpdatedAt = newHash, accountsEpoch.Add(time.Minute)
+	expectUser(t, "Update(password) returned", got, want)
+
+	name := "Ivy Renamed"
+	nameChange := domain.UserChange{Name: &name, UpdatedAt: accountsEpoch.Add(2 * time.Minute)}
+	got, _, err = r.users.Update(t.Context(), u.ID, nameChange, false, "")
+	if err != nil {
+		t.Fatalf("Update(name): %v", err)
+	}
+	want.Name, want.UpdatedAt = name, accountsEpoch.Add(2*time.Minute)
+	expectUser(t, "Update(name) returned", got, want)
+	expectUser(t, "ByID after a password change then a name change", userByID(t, r, u.ID), want)
+
+	// Only the time: nothing else moves.
+	got, _, err = r.users.Update(t.Context(), u.ID, domain.UserChange{UpdatedAt: accountsEpoch.Add(3 * time.Minute)}, false, "")
+	want.UpdatedAt = accountsEpoch.Add(3 * time.Minute)
+	if err != nil {
+		t.Fatalf("Update(nothing): %v", err)
+	}
+	expectUser(t, "Update(nothing) returned", got, want)
+}
+
+// A conditional change applies only while the stored hash is the one it names: a refused one
+// changes nothing and ends no session, and says so with domain.ErrStale.
+func testUserUpdateConditional(t *testing.T, r accountRepos) {
+	u := accountUser("jack")
+	first := createUser(t, r, u)
+	second := accountSession(u.ID, "jack-2", accountsEpoch.Add(time.Hour))
+	createSession(t, r, second)
+
+	hash1 := "$argon2id$v=19$m=65536,t=1,p=2$amFjazE$amFjazFoYXNo"
+	stale := domain.UserChange{PasswordHash: &hash1, IfPasswordHash: "$argon2id$not-the-stored-one", UpdatedAt: accountsEpoch.Add(time.Minute)}
+	if got, ended, err := r.users.Update(t.Context(), u.ID, stale, true, first.ID); !errors.Is(err, domain.ErrStale) || len(ended) != 0 {
+		t.Fatalf("Update with a stale IfPasswordHash = %+v, %v, %v; want domain.ErrStale and nothing ended", got, ended, err)
+	}
+	expectUser(t, "ByID after a refused conditional Update", userByID(t, r, u.ID), u)
+	expectSession(t, r, first)
+	expectSession(t, r, second)
+	email := "jack.new@example.com"
+	staleEmail := domain.UserChange{Email: &email, IfPasswordHash: hash1, UpdatedAt: accountsEpoch.Add(time.Minute)}
+	if _, _, err := r.users.Update(t.Context(), u.ID, staleEmail, false, ""); !errors.Is(err, domain.ErrStale) {
+		t.Fatalf("Update(email) with a stale IfPasswordHash = %v; want domain.ErrStale", err)
+	}
+	if _, err := r.users.ByEmail(t.Context(), email); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("a refused email change is visible: ByEmail = %v", err)
+	}
+
+	fresh := stale
+	fresh.IfPasswordHash = u.PasswordHash
+	got, ended, err := r.users.Update(t.Context(), u.ID, fresh, true, first.ID)
+	if err != nil || !slices.Equal(ended, []string{second.ID}) {
+		t.Fatalf("Update with the stored IfPasswordHash = %v, %v; want [%s] ended", ended, err, second.ID)
+	}
+	want := u
+	want.PasswordHash, want.UpdatedAt = hash1, accountsEpoch.Add(time.Minute)
+	expectUser(t, "conditional Update returned", got, want)
+	expectSession(t, r, first)
+
+	ghost := accountUser("jack-ghost")
+	if _, _, err := r.users.Update(t.Context(), ghost.ID, fresh, true, ""); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("conditional Update of an unknown user = %v; want domain.ErrNotFound", err)
+	}
+}
+
+// Many requests changing different fields of one user at once: each field ends as the last change
+// of it left it, whatever the interleaving.
+func testUserConcurrentUpdates(t *testing.T, r accountRepos) {
+	u := accountUser("kate")
+	createUser(t, r, u)
+	const rounds = 10
+	hashes := make([]string, rounds)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*rounds)
+	for i := range rounds {
+		hashes[i] = fmt.Sprintf("$argon2id$v=19$m=65536,t=1,p=2$a2F0ZQ$%02d", i)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("Kate %02d", i)
+			_, _, err := r.users.Update(t.Context(), u.ID, domain.UserChange{Name: &name, UpdatedAt: accountsEpoch}, false, "")
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, _, err := r.users.Update(t.Context(), u.ID, domain.UserChange{PasswordHash: &hashes[i], UpdatedAt: accountsEpoch}, false, "")
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent Update: %v", err)
+		}
+	}
+	got := userByID(t, r, u.ID)
+	if !slices.Contains(hashes, got.PasswordHash) || !strings.HasPrefix(got.Name, "Kate ") {
+		t.Fatalf("after concurrent name and password changes: %+v; a name change put back an old hash or the reverse", got)
+	}
+	if got.Email != u.Email {
+		t.Fatalf("the email moved: %q", got.Email)
+	}
 }
 
 func testSessionLifecycle(t *testing.T, r accountRepos) {

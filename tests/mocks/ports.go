@@ -711,18 +711,19 @@ func (c *MockUserRepositoryCreateCall) DoAndReturn(f func(context.Context, domai
 }
 
 // Update mocks base method.
-func (m *MockUserRepository) Update(ctx context.Context, u domain.User, endSessions bool, keepSession string) ([]string, error) {
+func (m *MockUserRepository) Update(ctx context.Context, id string, change domain.UserChange, endSessions bool, keepSession string) (domain.User, []string, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Update", ctx, u, endSessions, keepSession)
-	ret0, _ := ret[0].([]string)
-	ret1, _ := ret[1].(error)
-	return ret0, ret1
+	ret := m.ctrl.Call(m, "Update", ctx, id, change, endSessions, keepSession)
+	ret0, _ := ret[0].(domain.User)
+	ret1, _ := ret[1].([]string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
 }
 
 // Update indicates an expected call of Update.
-func (mr *MockUserRepositoryMockRecorder) Update(ctx, u, endSessions, keepSession any) *MockUserRepositoryUpdateCall {
+func (mr *MockUserRepositoryMockRecorder) Update(ctx, id, change, endSessions, keepSession any) *MockUserRepositoryUpdateCall {
 	mr.mock.ctrl.T.Helper()
-	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockUserRepository)(nil).Update), ctx, u, endSessions, keepSession)
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Update", reflect.TypeOf((*MockUserRepository)(nil).Update), ctx, id, change, endSessions, keepSession)
 	return &MockUserRepositoryUpdateCall{Call: call}
 }
 
@@ -732,19 +733,19 @@ type MockUserRepositoryUpdateCall struct {
 }
 
 // Return rewrite *gomock.Call.Return
-func (c *MockUserRepositoryUpdateCall) Return(ended []string, err error) *MockUserRepositoryUpdateCall {
-	c.Call = c.Call.Return(ended, err)
+func (c *MockUserRepositoryUpdateCall) Return(updated domain.User, ended []string, err error) *MockUserRepositoryUpdateCall {
+	c.Call = c.Call.Return(updated, ended, err)
 	return c
 }
 
 // Do rewrite *gomock.Call.Do
-func (c *MockUserRepositoryUpdateCall) Do(f func(context.Context, domain.User, bool, string) ([]string, error)) *MockUserRepositoryUpdateCall {
+func (c *MockUserRepositoryUpdateCall) Do(f func(context.Context, string, domain.UserChange, bool, string) (domain.User, []string, error)) *MockUserRepositoryUpdateCall {
 	c.Call = c.Call.Do(f)
 	return c
 }
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
-func (c *MockUserRepositoryUpdateCall) DoAndReturn(f func(context.Context, domain.User, bool, string) ([]string, error)) *MockUserRepositoryUpdateCall {
+func (c *MockUserRepositoryUpdateCall) DoAndReturn(f func(context.Context, string, domain.UserChange, bool, string) (domain.User, []string, error)) *MockUserRepositoryUpdateCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }
@@ -1091,18 +1092,18 @@ func (m *MockPasswordHasher) EXPECT() *MockPasswordHasherMockRecorder {
 }
 
 // Hash mocks base method.
-func (m *MockPasswordHasher) Hash(password string) (string, error) {
+func (m *MockPasswordHasher) Hash(ctx context.Context, password string) (string, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Hash", password)
+	ret := m.ctrl.Call(m, "Hash", ctx, password)
 	ret0, _ := ret[0].(string)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // Hash indicates an expected call of Hash.
-func (mr *MockPasswordHasherMockRecorder) Hash(password any) *MockPasswordHasherHashCall {
+func (mr *MockPasswordHasherMockRecorder) Hash(ctx, password any) *MockPasswordHasherHashCall {
 	mr.mock.ctrl.T.Helper()
-	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Hash", reflect.TypeOf((*MockPasswordHasher)(nil).Hash), password)
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Hash", reflect.TypeOf((*MockPasswordHasher)(nil).Hash), ctx, password)
 	return &MockPasswordHasherHashCall{Call: call}
 }
 
@@ -1118,30 +1119,30 @@ func (c *MockPasswordHasherHashCall) Return(arg0 string, arg1 error) *MockPasswo
 }
 
 // Do rewrite *gomock.Call.Do
-func (c *MockPasswordHasherHashCall) Do(f func(string) (string, error)) *MockPasswordHasherHashCall {
+func (c *MockPasswordHasherHashCall) Do(f func(context.Context, string) (string, error)) *MockPasswordHasherHashCall {
 	c.Call = c.Call.Do(f)
 	return c
 }
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
-func (c *MockPasswordHasherHashCall) DoAndReturn(f func(string) (string, error)) *MockPasswordHasherHashCall {
+func (c *MockPasswordHasherHashCall) DoAndReturn(f func(context.Context, string) (string, error)) *MockPasswordHasherHashCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }
 
 // Verify mocks base method.
-func (m *MockPasswordHasher) Verify(encoded, password string) (bool, error) {
+func (m *MockPasswordHasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Verify", encoded, password)
+	ret := m.ctrl.Call(m, "Verify", ctx, encoded, password)
 	ret0, _ := ret[0].(bool)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // Verify indicates an expected call of Verify.
-func (mr *MockPasswordHasherMockRecorder) Verify(encoded, password any) *MockPasswordHasherVerifyCall {
+func (mr *MockPasswordHasherMockRecorder) Verify(ctx, encoded, password any) *MockPasswordHasherVerifyCall {
 	mr.mock.ctrl.T.Helper()
-	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Verify", reflect.TypeOf((*MockPasswordHasher)(nil).Verify), encoded, password)
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Verify", reflect.TypeOf((*MockPasswordHasher)(nil).Verify), ctx, encoded, password)
 	return &MockPasswordHasherVerifyCall{Call: call}
 }
 
@@ -1157,13 +1158,13 @@ func (c *MockPasswordHasherVerifyCall) Return(arg0 bool, arg1 error) *MockPasswo
 }
 
 // Do rewrite *gomock.Call.Do
-func (c *MockPasswordHasherVerifyCall) Do(f func(string, string) (bool, error)) *MockPasswordHasherVerifyCall {
+func (c *MockPasswordHasherVerifyCall) Do(f func(context.Context, string, string) (bool, error)) *MockPasswordHasherVerifyCall {
 	c.Call = c.Call.Do(f)
 	return c
 }
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
-func (c *MockPasswordHasherVerifyCall) DoAndReturn(f func(string, string) (bool, error)) *MockPasswordHasherVerifyCall {
+func (c *MockPasswordHasherVerifyCall) DoAndReturn(f func(context.Context, string, string) (bool, error)) *MockPasswordHasherVerifyCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }
