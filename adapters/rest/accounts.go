@@ -18,8 +18,12 @@ type accountHandlers struct {
 	sessions *sessionAuth
 }
 
-// The sign-in body, decoded once before the per-email limit, which keys on it.
-const localsSignIn = "rest.signIn"
+// The sign-in body, decoded once before the per-email limit, which keys on it; the profile update's,
+// decoded once before the current-password limits, which count only the requests that carry one.
+const (
+	localsSignIn        = "rest.signIn"
+	localsProfileUpdate = "rest.profileUpdate"
+)
 
 func (s *server) accountRoutes(svc *accounts.Service, lister *activity.Lister) {
 	h := &accountHandlers{accounts: svc, activity: lister, sessions: s.sessions}
@@ -27,6 +31,14 @@ func (s *server) accountRoutes(svc *accounts.Service, lister *activity.Lister) {
 	signUpPerIP := rateLimiter(s.limits.SignUpPerIP, "sign-up/ip:", byIP)
 	signInPerIP := rateLimiter(s.limits.SignInPerIP, "sign-in/ip:", byIP)
 	signInPerEmail := rateLimiter(s.limits.SignInPerEmail, "sign-in/email:", signInEmailKey)
+	// A current password is a password guess like a sign-in: it is limited by the sign-in limits,
+	// per address and per account (counters of their own).
+	guessesCurrentPassword := func(c *fiber.Ctx) bool {
+		req, _ := c.Locals(localsProfileUpdate).(*profileUpdateRequest)
+		return req != nil && req.CurrentPassword != ""
+	}
+	passwordPerIP := rateLimiterWhen(s.limits.SignInPerIP, "password/ip:", byIP, guessesCurrentPassword)
+	passwordPerUser := rateLimiterWhen(s.limits.SignInPerEmail, "password/user:", principalUserID, guessesCurrentPassword)
 	deadline := withDeadline(s.requestTimeout)
 	requireSession := s.sessions.require
 
@@ -37,7 +49,8 @@ func (s *server) accountRoutes(svc *accounts.Service, lister *activity.Lister) {
 	s.route(fiber.MethodPost, "/api/auth/sign-in", maxBody,
 		handlers(noStore, signInPerIP, requireJSON, decodeSignIn, signInPerEmail, deadline, h.signIn)...)
 	s.route(fiber.MethodGet, "/api/auth/me", maxBody, noStore, requireSession, h.me)
-	s.route(fiber.MethodPut, "/api/auth/me", maxBody, noStore, requireSession, requireJSON, deadline, h.updateMe)
+	s.route(fiber.MethodPut, "/api/auth/me", maxBody,
+		handlers(noStore, requireSession, requireJSON, decodeProfileUpdate, passwordPerIP, passwordPerUser, deadline, h.updateMe)...)
 	s.route(fiber.MethodPost, "/api/auth/logout", maxBody, noStore, requireSession, deadline, h.logout)
 	if lister != nil {
 		s.route(fiber.MethodGet, "/api/auth/me/activity", maxBody, noStore, requireSession, h.listActivity)
@@ -206,17 +219,37 @@ func (h *accountHandlers) me(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, userResponse{User: userOf(p.User)})
 }
 
+// decodeProfileUpdate reads and checks the profile update, and keeps it for the current-password
+// limits and the handler.
+func decodeProfileUpdate(c *fiber.Ctx) error {
+	req := new(profileUpdateRequest)
+	if err := decodeBody(c.Request().Body(), req); err != nil {
+		return err
+	}
+	if err := check(req); err != nil {
+		return err
+	}
+	c.Locals(localsProfileUpdate, req)
+	return c.Next()
+}
+
+// principalUserID keys a limit by the signed-in user (requireSession has run).
+func principalUserID(c *fiber.Ctx) string {
+	p, err := principal(c)
+	if err != nil {
+		return ""
+	}
+	return p.User.ID
+}
+
 func (h *accountHandlers) updateMe(c *fiber.Ctx) error {
 	p, err := principal(c)
 	if err != nil {
 		return err
 	}
-	var req profileUpdateRequest
-	if err := decodeBody(c.Request().Body(), &req); err != nil {
-		return err
-	}
-	if err := check(&req); err != nil {
-		return err
+	req, _ := c.Locals(localsProfileUpdate).(*profileUpdateRequest)
+	if req == nil {
+		return errNoSignInBody // decodeProfileUpdate always runs first; a bug, answered safely
 	}
 	user, err := h.accounts.UpdateProfile(c.UserContext(), p, accounts.ProfileUpdate{
 		Name: req.Name, Image: req.Image, Email: req.Email,

@@ -76,10 +76,20 @@ func (e *rateLimitedError) RetryAfter() time.Duration { return e.retryAfter }
 // the limit too (prefix), so the limiters of one app never share counters. What a key holds is an
 // address, a normalized email or a hash: no secret is ever a key.
 func rateLimiter(limit RateLimit, prefix string, key func(*fiber.Ctx) string) fiber.Handler {
+	return rateLimiterWhen(limit, prefix, key, nil)
+}
+
+// rateLimiterWhen is rateLimiter counting only the requests applies accepts (nil: all of them).
+func rateLimiterWhen(limit RateLimit, prefix string, key func(*fiber.Ctx) string, applies func(*fiber.Ctx) bool) fiber.Handler {
 	if limit.Max < 0 {
 		return nil
 	}
+	var next func(*fiber.Ctx) bool
+	if applies != nil {
+		next = func(c *fiber.Ctx) bool { return !applies(c) }
+	}
 	return limiter.New(limiter.Config{
+		Next:       next,
 		Max:        limit.Max,
 		Expiration: limit.Window,
 		KeyGenerator: func(c *fiber.Ctx) string {
