@@ -67,6 +67,7 @@ fuzz:
 	$(GO) test ./domain/ -run '^$$' -fuzz '^FuzzParseInfoHash$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./domain/ -run '^$$' -fuzz '^FuzzParseMagnet$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./domain/ -run '^$$' -fuzz '^FuzzTokenize$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./domain/ -run '^$$' -fuzz '^FuzzParseRelease$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapters/r1/ -run '^$$' -fuzz '^FuzzFTSQuery$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapters/metainfo/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 

@@ -1,0 +1,537 @@
+package domain
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ReleaseParserVersion changes whenever ParseRelease would answer differently for some name, so
+// stores can tell which rows were parsed by an older parser and derive them again.
+const ReleaseParserVersion = 1
+
+// Bounds on what a release name can claim, so that a hostile name never grows a long list.
+const (
+	maxReleaseRange = 400 // the widest episode or season range kept (S01E001-E400)
+	minReleaseYear  = 1890
+	maxReleaseYear  = 2039 // a later number is a title ("Cyberpunk 2077", "Blade Runner 2049")
+)
+
+// Release is what a release name says about its content, in the terms the *arr apps search by and
+// people filter by. Zero values mean "the name does not say". Seasons and Episodes are ascending;
+// episodes without a season are absolute numbers (anime).
+type Release struct {
+	Title          string
+	Year           int
+	Seasons        []int
+	Episodes       []int
+	AirDate        string // daily shows: YYYY-MM-DD
+	Resolution     string // 360p, 480p, 540p, 576p, 720p, 1080p, 2160p, 4320p
+	Source         string // CAM, TS, DVD, HDTV, HDRip, WEBRip, WEB-DL, BluRay, Remux
+	Codec          string // H.264, H.265, AV1, XviD, DivX, VP9, MPEG-2
+	HDR            string // DV, HDR10+, HDR10, HDR, HLG; several joined by a space ("DV HDR10")
+	Audio          string // codec, Atmos, channels: "TrueHD Atmos 7.1", "DD+ 5.1", "FLAC"
+	Group          string
+	CompleteSeason bool
+}
+
+// IsZero tells whether the name said nothing but, perhaps, a title.
+func (r Release) IsZero() bool {
+	return r.Year == 0 && len(r.Seasons) == 0 && len(r.Episodes) == 0 && r.AirDate == "" &&
+		r.Resolution == "" && r.Source == "" && r.Codec == "" && r.HDR == "" && r.Audio == "" &&
+		r.Group == "" && !r.CompleteSeason
+}
+
+// HasSeason tells whether the release covers season n.
+func (r Release) HasSeason(n int) bool { return slices.Contains(r.Seasons, n) }
+
+// HasEpisode tells whether the release holds episode n (of its season, or absolute).
+func (r Release) HasEpisode(n int) bool { return slices.Contains(r.Episodes, n) }
+
+// The patterns. Each names a token of a release name; where a token starts, the title ends.
+var (
+	reExtension     = regexp.MustCompile(`(?i)\.(?:mkv|mp4|m4v|avi|wmv|mov|webm|mpg|flac|mp3|m4a|m4b|ogg|opus|wav|epub|mobi|azw3|pdf|cbr|cbz|iso|img|zip|rar|7z|exe|msi|dmg|deb|rpm|apk|appimage|srt|torrent)$`)
+	reLeadingTag    = regexp.MustCompile(`^\s*[\[【]([^\]】]{1,80})[\]】][\s_.\-]*`)
+	reTrailingGroup = regexp.MustCompile(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`)
+	reTrailingCRC   = regexp.MustCompile(`\s*\[[0-9A-Fa-f]{8}\]\s*$`)
+
+	reSxxEyy      = regexp.MustCompile(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`)
+	reEpisodeMore = regexp.MustCompile(`(?i)(-?)\s*E?(\d{1,4})`)
+	reNxNN        = regexp.MustCompile(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`)
+	reSeasonRange = regexp.MustCompile(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`)
+	reSeasonWord  = regexp.MustCompile(`(?i)\bSeasons?[ ._]?(\d{1,2})(?:\s?(?:-|to|~)\s?(\d{1,2}))?\b`)
+	reSeasonOrd   = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`)
+	reSeasonOnly  = regexp.MustCompile(`(?i)\bS(\d{1,2})\b`)
+	reEpisodeOnly = regexp.MustCompile(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`)
+	reAbsolute    = regexp.MustCompile(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`)
+	reAbsBatch    = regexp.MustCompile(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`)
+	reDaily       = regexp.MustCompile(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`)
+	reYear        = regexp.MustCompile(`(?:^|[\s.\-_\[(,])((?:18|19|20)\d{2})`)
+	reComplete    = regexp.MustCompile(`(?i)\b(?:complete|full[ ._]season)\b`)
+	reCompleteSer = regexp.MustCompile(`(?i)\bcomplete[ ._](?:series|seasons?)\b`)
+
+	reResolution = regexp.MustCompile(`(?i)\b(?:(?:BD|HD)?(360|480|540|576|720|1080|2160|4320)[pi]|(?:\d{3,4}x(360|480|540|576|720|1080|2160))p?|(4K|UHD))\b`)
+
+	reRemux  = regexp.MustCompile(`(?i)\b(?:BD)?REMUX\b`)
+	reBluRay = regexp.MustCompile(`(?i)\b(?:Blu-?Ray(?:[ .-]?Rip)?|BDRip|BRRip|BR-?Rip|BD25|BD50|BDMV|BD(?:\d{3,4}p)?)\b`)
+	reWebDL  = regexp.MustCompile(`(?i)\b(?:WEB-?DL(?:Mux)?|WEB)\b`)
+	reWebRip = regexp.MustCompile(`(?i)\bWEB-?Rip\b`)
+	reHDTV   = regexp.MustCompile(`(?i)\b(?:HDTV(?:Rip)?|PDTV|SDTV|TVRip|DSR|DTH)\b`)
+	reDVD    = regexp.MustCompile(`(?i)\b(?:DVD-?Rip|DVD[59R]?|DvDScr|DVD-?Scr)\b|\bDvd-Rip\b`)
+	reHDRip  = regexp.MustCompile(`(?i)\bHD-?Rip\b`)
+	reCam    = regexp.MustCompile(`\bCAM\b|(?i)\b(?:HDCAM|Cam-?Rip)\b`)
+	reTS     = regexp.MustCompile(`\b(?:TS|HDTS)\b|(?i)\b(?:TELESYNC|HD-TS)\b`)
+
+	reH264  = regexp.MustCompile(`(?i)\b(?:[xh]\.?264|AVC)\b`)
+	reH265  = regexp.MustCompile(`(?i)\b(?:[xh]\.?265|HEVC)\b`)
+	reAV1   = regexp.MustCompile(`(?i)\bAV1\b`)
+	reXviD  = regexp.MustCompile(`(?i)\bXviD\b`)
+	reDivX  = regexp.MustCompile(`(?i)\bDivX\b`)
+	reVP9   = regexp.MustCompile(`(?i)\bVP9\b`)
+	reMPEG2 = regexp.MustCompile(`(?i)\bMPEG-?2\b`)
+
+	reDV     = regexp.MustCompile(`(?i)\b(?:DV|DoVi|Dolby[ .]?Vision)\b`)
+	reHDR10P = regexp.MustCompile(`(?i)\bHDR10(?:\+|Plus\b|P\b)`)
+	reHDR10  = regexp.MustCompile(`(?i)\bHDR10\b`)
+	reHDR    = regexp.MustCompile(`(?i)\bHDR\b`)
+	reHLG    = regexp.MustCompile(`\bHLG\b`)
+
+	reAudio    = regexp.MustCompile(`(?i)\b(DTS-?HD[ .-]?MA|DTS-?HD|DTS[-:]?X|DTS|TrueHD|DDP|DD\+|E-?AC-?3|DD|AC-?3|Dolby[ .]Digital|AAC|FLAC|ALAC|MP3|OPUS|LPCM|PCM)(?:[ .]?([1-9])[ .]?([01])(?:ch)?)?(?:\b|[^A-Za-z0-9])`)
+	reAtmos    = regexp.MustCompile(`(?i)\bAtmos\b`)
+	reChannels = regexp.MustCompile(`(?:^|[^0-9])([2-9])\.([01])(?:ch)?(?:$|[^0-9.])`)
+
+	// Words that end a title without saying anything this type keeps.
+	reMarker = regexp.MustCompile(`(?i)\b(?:PROPER|REPACK|RERIP|iNTERNAL|EXTENDED|UNRATED|UNCUT|REMASTERED|DIRECTORS?[ .]CUT|THEATRICAL|LIMITED|DOCU|READNFO|MULTi|DUAL[ .-]AUDIO|DUBBED|SUBBED|HC|3D|10bit|8bit|NF|AMZN|DSNP|HMAX|ATVP|HULU)\b`)
+
+	reAnySep = regexp.MustCompile(`[\s_]+`)
+)
+
+var groupNotWords = map[string]bool{
+	"dl": true, "rip": true, "web": true, "x264": true, "x265": true, "h264": true, "h265": true,
+	"hevc": true, "avc": true, "aac": true, "ac3": true, "dts": true, "mp3": true, "flac": true,
+	"hdtv": true, "bluray": true, "webrip": true, "webdl": true, "xvid": true, "sub": true, "subs": true,
+	"eng": true, "ita": true, "hindi": true, "dvdrip": true, "remux": true, "hdr": true, "end": true,
+	"1080p": true, "720p": true, "2160p": true, "480p": true, "final": true,
+}
+
+// ParseRelease reads a release name ("Show.Name.S01E02.1080p.WEB-DL.DDP5.1.H.264-GROUP") into
+// what it says. It never fails: a name that says nothing gives a Release with its title only.
+func ParseRelease(name string) Release {
+	var r Release
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, " ")
+	}
+	if len(name) > MaxNameLength*4 {
+		name = name[:MaxNameLength*4]
+	}
+	s := strings.TrimSpace(name)
+	s = reExtension.ReplaceAllString(s, "")
+
+	// A leading [Group] (anime) or [site tag]: the group, unless it looks like a web address.
+	start := 0
+	for range 2 {
+		m := reLeadingTag.FindStringSubmatchIndex(s[start:])
+		if m == nil {
+			break
+		}
+		tag := strings.TrimSpace(s[start+m[2] : start+m[3]])
+		lower := strings.ToLower(tag)
+		if strings.Contains(lower, ".") || strings.Contains(lower, "www") || reResolution.MatchString(tag) {
+			start += m[1]
+			continue
+		}
+		if r.Group == "" {
+			r.Group = tag
+		}
+		start += m[1]
+		break
+	}
+	body := s[start:]
+	body = strings.TrimSpace(reTrailingCRC.ReplaceAllString(body, ""))
+	// Underscores separate words as dots and spaces do.
+	body = strings.ReplaceAll(body, "_", " ")
+
+	cut := len(body) // where the title ends
+	mark := func(i int) {
+		if i > 0 && i < cut {
+			cut = i
+		}
+	}
+	taken := make([]bool, len(body)) // spans that are a token already (the year must not come from them)
+	take := func(from, to int) {
+		for i := from; i < to && i < len(taken); i++ {
+			taken[i] = true
+		}
+	}
+
+	r.parseEpisodes(body, mark, take)
+	r.parseTechnical(body, mark, take)
+	r.parseYear(body, mark, taken)
+	if m := reMarker.FindStringIndex(body); m != nil {
+		mark(m[0])
+	}
+	if r.Group == "" && (r.Resolution != "" || r.Source != "" || r.Codec != "" || r.Audio != "" ||
+		len(r.Seasons) > 0 || len(r.Episodes) > 0) {
+		if m := reTrailingGroup.FindStringSubmatchIndex(body); m != nil {
+			group := body[m[2]:m[3]]
+			if !groupNotWords[strings.ToLower(group)] && !isDigits(group) && !reResolution.MatchString(group) {
+				r.Group = group
+				// The group ends the title too, when nothing else did.
+				mark(m[2] - 1)
+			}
+		}
+	}
+	r.Title = cleanTitle(body[:cut])
+	if r.Title == "" {
+		r.Title = cleanTitle(body)
+	}
+	if r.Title == "" {
+		r.Title = cleanTitle(strings.Trim(s, "[]【】 "))
+	}
+	if r.Title == "" {
+		r.Title = s
+	}
+	return r
+}
+
+// parseEpisodes finds seasons, episodes and air dates; it tells whether the name is an episode or
+// season of a show.
+func (r *Release) parseEpisodes(s string, mark func(int), take func(int, int)) bool {
+	if m := reDaily.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+		y, _ := strconv.Atoi(s[m[2]:m[3]])
+		mo, _ := strconv.Atoi(s[m[4]:m[5]])
+		d, _ := strconv.Atoi(s[m[6]:m[7]])
+		if mo >= 1 && mo <= 12 && d >= 1 && d <= 31 {
+			r.AirDate = s[m[2]:m[3]] + "-" + s[m[4]:m[5]] + "-" + s[m[6]:m[7]]
+			r.Year = y
+			mark(m[0])
+			take(m[0], m[1])
+		}
+	}
+	found := false
+	if m := reSxxEyy.FindStringSubmatchIndex(s); m != nil {
+		season, _ := strconv.Atoi(s[m[2]:m[3]])
+		first, _ := strconv.Atoi(s[m[4]:m[5]])
+		r.Seasons = []int{season}
+		r.Episodes = []int{first}
+		r.addMoreEpisodes(first, s[m[6]:m[7]])
+		mark(m[0])
+		take(m[0], m[1])
+		found = true
+	} else if m := reNxNN.FindStringSubmatchIndex(s); m != nil {
+		season, _ := strconv.Atoi(s[m[2]:m[3]])
+		first, _ := strconv.Atoi(s[m[4]:m[5]])
+		r.Seasons = []int{season}
+		r.Episodes = []int{first}
+		if m[6] >= 0 {
+			last, _ := strconv.Atoi(s[m[6]:m[7]])
+			r.Episodes = episodeRange(first, last)
+		}
+		mark(m[0])
+		take(m[0], m[1])
+		found = true
+	}
+	if !found {
+		switch {
+		case reSeasonRange.MatchString(s):
+			m := reSeasonRange.FindStringSubmatchIndex(s)
+			a, _ := strconv.Atoi(s[m[2]:m[3]])
+			b, _ := strconv.Atoi(s[m[4]:m[5]])
+			r.Seasons = episodeRange(a, b)
+			mark(m[0])
+			take(m[0], m[1])
+		case reSeasonOnly.MatchString(s):
+			m := reSeasonOnly.FindStringSubmatchIndex(s)
+			n, _ := strconv.Atoi(s[m[2]:m[3]])
+			r.Seasons = []int{n}
+			mark(m[0])
+			take(m[0], m[1])
+		}
+		if m := reSeasonWord.FindStringSubmatchIndex(s); m != nil {
+			a, _ := strconv.Atoi(s[m[2]:m[3]])
+			seasons := []int{a}
+			if m[4] >= 0 {
+				b, _ := strconv.Atoi(s[m[4]:m[5]])
+				seasons = episodeRange(a, b)
+			}
+			if len(r.Seasons) <= 1 && len(seasons) >= len(r.Seasons) {
+				r.Seasons = seasons
+			}
+			mark(m[0])
+			take(m[0], m[1])
+		} else if m := reSeasonOrd.FindStringSubmatchIndex(s); m != nil && len(r.Seasons) == 0 {
+			n, _ := strconv.Atoi(s[m[2]:m[3]])
+			r.Seasons = []int{n}
+			take(m[0], m[1])
+		}
+		if m := reEpisodeOnly.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+			first, _ := strconv.Atoi(s[m[2]:m[3]])
+			r.Episodes = []int{first}
+			if m[4] >= 0 {
+				last, _ := strconv.Atoi(s[m[4]:m[5]])
+				r.Episodes = episodeRange(first, last)
+			}
+			mark(m[0])
+			take(m[0], m[1])
+		} else if m := lastMatch(reAbsolute, s); m != nil && !r.isYearLike(s[m[2]:m[3]]) &&
+			(r.Group != "" || reResolution.MatchString(s)) {
+			first, _ := strconv.Atoi(s[m[2]:m[3]])
+			r.Episodes = []int{first}
+			if m[4] >= 0 {
+				last, _ := strconv.Atoi(s[m[4]:m[5]])
+				r.Episodes = episodeRange(first, last)
+			}
+			mark(m[0])
+			take(m[0], m[1])
+		} else if m := reAbsBatch.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+			first, _ := strconv.Atoi(s[m[2]:m[3]])
+			last, _ := strconv.Atoi(s[m[4]:m[5]])
+			if !r.isYearLike(s[m[2]:m[3]]) {
+				r.Episodes = episodeRange(first, last)
+				mark(m[0])
+				take(m[0], m[1])
+			}
+		}
+	}
+	if len(r.Seasons) > 0 && len(r.Episodes) == 0 {
+		r.CompleteSeason = true
+	}
+	if m := reComplete.FindStringIndex(s); m != nil && len(r.Episodes) == 0 &&
+		(len(r.Seasons) > 0 || reCompleteSer.MatchString(s)) {
+		mark(m[0])
+		r.CompleteSeason = true
+	}
+	return len(r.Seasons) > 0 || len(r.Episodes) > 0 || r.AirDate != ""
+}
+
+func (r *Release) isYearLike(digits string) bool {
+	n, _ := strconv.Atoi(digits)
+	return len(digits) == 4 && n >= minReleaseYear && n <= maxReleaseYear
+}
+
+// addMoreEpisodes reads what follows S01E01: "-E03" or "-03" (a range), "E02E03" (a list).
+func (r *Release) addMoreEpisodes(first int, rest string) {
+	last := first
+	for _, m := range reEpisodeMore.FindAllStringSubmatch(rest, maxReleaseRange) {
+		n, _ := strconv.Atoi(m[2])
+		if m[1] == "-" && n > last {
+			r.Episodes = append(r.Episodes, episodeRange(last+1, n)...)
+		} else if n > last {
+			r.Episodes = append(r.Episodes, n)
+		}
+		if n > last {
+			last = n
+		}
+	}
+	if len(r.Episodes) > maxReleaseRange {
+		r.Episodes = r.Episodes[:1]
+	}
+}
+
+// episodeRange lists a..b; a range that is backwards or too wide says only its first number.
+func episodeRange(a, b int) []int {
+	if b < a || b-a >= maxReleaseRange {
+		return []int{a}
+	}
+	out := make([]int, 0, b-a+1)
+	for i := a; i <= b; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+func lastMatch(re *regexp.Regexp, s string) []int {
+	all := re.FindAllStringSubmatchIndex(s, -1)
+	if len(all) == 0 {
+		return nil
+	}
+	return all[len(all)-1]
+}
+
+// parseTechnical finds resolution, source, codec, HDR and audio.
+func (r *Release) parseTechnical(s string, mark func(int), take func(int, int)) {
+	if m := reResolution.FindStringSubmatchIndex(s); m != nil {
+		switch {
+		case m[2] >= 0:
+			r.Resolution = s[m[2]:m[3]] + "p"
+		case m[4] >= 0:
+			r.Resolution = s[m[4]:m[5]] + "p"
+		default:
+			r.Resolution = "2160p"
+		}
+		mark(m[0])
+		take(m[0], m[1])
+	}
+	sources := []struct {
+		re   *regexp.Regexp
+		name string
+	}{
+		{reRemux, "Remux"}, {reBluRay, "BluRay"}, {reWebRip, "WEBRip"}, {reWebDL, "WEB-DL"},
+		{reHDTV, "HDTV"}, {reDVD, "DVD"}, {reHDRip, "HDRip"}, {reCam, "CAM"}, {reTS, "TS"},
+	}
+	for _, src := range sources {
+		if m := src.re.FindStringIndex(s); m != nil {
+			if r.Source == "" {
+				r.Source = src.name
+			}
+			mark(m[0])
+			take(m[0], m[1])
+		}
+	}
+	codecs := []struct {
+		re   *regexp.Regexp
+		name string
+	}{
+		{reH265, "H.265"}, {reH264, "H.264"}, {reAV1, "AV1"}, {reXviD, "XviD"}, {reDivX, "DivX"},
+		{reVP9, "VP9"}, {reMPEG2, "MPEG-2"},
+	}
+	for _, c := range codecs {
+		if m := c.re.FindStringIndex(s); m != nil {
+			if r.Codec == "" {
+				r.Codec = c.name
+			}
+			mark(m[0])
+			take(m[0], m[1])
+		}
+	}
+	var hdr []string
+	if m := reDV.FindStringIndex(s); m != nil && m[0] > 0 {
+		hdr = append(hdr, "DV")
+		mark(m[0])
+	}
+	switch {
+	case reHDR10P.MatchString(s):
+		hdr = append(hdr, "HDR10+")
+		mark(reHDR10P.FindStringIndex(s)[0])
+	case reHDR10.MatchString(s):
+		hdr = append(hdr, "HDR10")
+		mark(reHDR10.FindStringIndex(s)[0])
+	case reHDR.MatchString(s):
+		hdr = append(hdr, "HDR")
+		mark(reHDR.FindStringIndex(s)[0])
+	}
+	if m := reHLG.FindStringIndex(s); m != nil {
+		hdr = append(hdr, "HLG")
+		mark(m[0])
+	}
+	r.HDR = strings.Join(hdr, " ")
+
+	if m := reAudio.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+		parts := []string{audioName(s[m[2]:m[3]])}
+		if reAtmos.MatchString(s) && parts[0] != "" {
+			parts = append(parts, "Atmos")
+		}
+		switch {
+		case m[4] >= 0:
+			parts = append(parts, s[m[4]:m[5]]+"."+s[m[6]:m[7]])
+		default:
+			if c := reChannels.FindStringSubmatch(s[m[0]:]); c != nil {
+				parts = append(parts, c[1]+"."+c[2])
+			}
+		}
+		r.Audio = strings.Join(parts, " ")
+		mark(m[0])
+		take(m[0], m[1])
+	} else if m := reAtmos.FindStringIndex(s); m != nil && m[0] > 0 {
+		r.Audio = "Atmos"
+		mark(m[0])
+	}
+}
+
+func audioName(raw string) string {
+	u := strings.ToUpper(strings.NewReplacer(" ", "", ".", "", "-", "", ":", "").Replace(raw))
+	switch u {
+	case "DTSHDMA":
+		return "DTS-HD MA"
+	case "DTSHD":
+		return "DTS-HD"
+	case "DTSX":
+		return "DTS:X"
+	case "TRUEHD":
+		return "TrueHD"
+	case "DDP", "DD+", "EAC3":
+		return "DD+"
+	case "DD", "AC3", "DOLBYDIGITAL":
+		return "DD"
+	case "OPUS":
+		return "Opus"
+	}
+	return u
+}
+
+// parseYear takes the last year-like number that is not the very start of the name ("2001 A Space
+// Odyssey 1968", "1917 (2019)") and not part of another token.
+func (r *Release) parseYear(s string, mark func(int), taken []bool) {
+	if r.Year != 0 {
+		return
+	}
+	for _, m := range slices.Backward(reYear.FindAllStringSubmatchIndex(s, -1)) {
+		from, to := m[2], m[3]
+		if from == 0 || taken[from] || !yearEnds(s, to) {
+			continue
+		}
+		y, _ := strconv.Atoi(s[m[2]:m[3]])
+		if y < minReleaseYear || y > maxReleaseYear {
+			continue
+		}
+		r.Year = y
+		mark(m[0])
+		return
+	}
+}
+
+// cleanTitle turns the title's span of the name into words: dots between words become spaces (not
+// between digits: "22.04", "5.1"), brackets and separators at either end go.
+func cleanTitle(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '.' {
+			prevDigit := i > 0 && s[i-1] >= '0' && s[i-1] <= '9'
+			nextDigit := i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9'
+			// A dot between digits is a version or a number; where spaces separate the words,
+			// dots are the name's own ("Mr. Robot", "M.S. Dhoni").
+			if !(prevDigit && nextDigit) && !strings.Contains(s, " ") {
+				c = ' '
+			}
+		}
+		b.WriteByte(c)
+	}
+	t := reAnySep.ReplaceAllString(b.String(), " ")
+	t = strings.TrimLeft(t, " -–:;,.([{+~/|&")
+	t = strings.TrimRight(t, " -–:;,([{+~/|&")
+	if !strings.Contains(s, " ") {
+		t = strings.TrimRight(t, " .")
+	}
+	// A bracket left open by the cut ("Title (CamRip / 2014)") goes with what it held.
+	for _, open := range []string{" (", " [", " {"} {
+		if i := strings.LastIndex(t, open); i >= 0 && !strings.ContainsAny(t[i:], ")]}") {
+			t = strings.TrimRight(t[:i], " -–:")
+		}
+	}
+	return strings.TrimSpace(t)
+}
+
+// yearEnds tells whether a year-like number ending at to stands alone: not glued to more digits
+// or letters, and not the major of a version ("2024.1").
+func yearEnds(s string, to int) bool {
+	if to == len(s) {
+		return true
+	}
+	switch s[to] {
+	case ' ', '-', '_', ']', ')', '}', ',':
+		return true
+	case '.':
+		i := to + 1
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		digits := i - to - 1
+		versionEnd := i == len(s) || !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')
+		return digits == 0 || digits >= 3 || !versionEnd
+	}
+	return false
+}
