@@ -57,53 +57,53 @@ var (
 	reTrailingGroup = regexp.MustCompile(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`)
 	reTrailingCRC   = regexp.MustCompile(`\s*\[[0-9A-Fa-f]{8}\]\s*$`)
 
-	reSxxEyy      = regexp.MustCompile(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`)
+	reSxxEyy      = hinted(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`)
 	reEpisodeMore = regexp.MustCompile(`(?i)(-?)\s*E?(\d{1,4})`)
-	reNxNN        = regexp.MustCompile(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`)
-	reSeasonRange = regexp.MustCompile(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`)
-	reSeasonWord  = regexp.MustCompile(`(?i)\bSeasons?[ ._]?(\d{1,2})(?:\s?(?:-|to|~)\s?(\d{1,2}))?\b`)
-	reSeasonOrd   = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`)
-	reSeasonOnly  = regexp.MustCompile(`(?i)\bS(\d{1,2})\b`)
-	reEpisodeOnly = regexp.MustCompile(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`)
-	reAbsolute    = regexp.MustCompile(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`)
-	reAbsBatch    = regexp.MustCompile(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`)
-	reDaily       = regexp.MustCompile(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`)
-	reYear        = regexp.MustCompile(`(?:^|[\s.\-_\[(,])((?:18|19|20)\d{2})`)
-	reComplete    = regexp.MustCompile(`(?i)\b(?:complete|full[ ._]season)\b`)
-	reCompleteSer = regexp.MustCompile(`(?i)\bcomplete[ ._](?:series|seasons?)\b`)
+	reNxNN        = hinted(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`, "x")
+	reSeasonRange = hinted(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`)
+	reSeasonWord  = hinted(`(?i)\bSeasons?[ ._]?(\d{1,2})(?:\s?(?:-|to|~)\s?(\d{1,2}))?\b`, "season")
+	reSeasonOrd   = hinted(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`, "season")
+	reSeasonOnly  = hinted(`(?i)\bS(\d{1,2})\b`)
+	reEpisodeOnly = hinted(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`)
+	reAbsolute    = hinted(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`, " - ", " – ", " ~ ")
+	reAbsBatch    = hinted(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`)
+	reDaily       = hinted(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`)
+	reYear        = hinted(`(?:^|[\s.\-_\[(,])((?:18|19|20)\d{2})`)
+	reComplete    = hinted(`(?i)\b(?:complete|full[ ._]season)\b`, "complete", "full")
+	reCompleteSer = hinted(`(?i)\bcomplete[ ._](?:series|seasons?)\b`, "complete")
 
-	reResolution = regexp.MustCompile(`(?i)\b(?:(?:BD|HD)?(360|480|540|576|720|1080|2160|4320)[pi]|(?:\d{3,4}x(360|480|540|576|720|1080|2160))p?|(4K|UHD))\b`)
+	reResolution = hinted(`(?i)\b(?:(?:BD|HD)?(360|480|540|576|720|1080|2160|4320)[pi]|(?:\d{3,4}x(360|480|540|576|720|1080|2160))p?|(4K|UHD))\b`, "0p", "0i", "6p", "6i", "4k", "uhd", "x")
 
-	reRemux  = regexp.MustCompile(`(?i)\b(?:BD)?REMUX\b`)
-	reBluRay = regexp.MustCompile(`(?i)\b(?:Blu-?Ray(?:[ .-]?Rip)?|BDRip|BRRip|BR-?Rip|BD25|BD50|BDMV|BD(?:\d{3,4}p)?)\b`)
-	reWebDL  = regexp.MustCompile(`(?i)\b(?:WEB-?DL(?:Mux)?|WEB)\b`)
-	reWebRip = regexp.MustCompile(`(?i)\bWEB-?Rip\b`)
-	reHDTV   = regexp.MustCompile(`(?i)\b(?:HDTV(?:Rip)?|PDTV|SDTV|TVRip|DSR|DTH)\b`)
-	reDVD    = regexp.MustCompile(`(?i)\b(?:DVD-?Rip|DVD[59R]?|DvDScr|DVD-?Scr)\b|\bDvd-Rip\b`)
-	reHDRip  = regexp.MustCompile(`(?i)\bHD-?Rip\b`)
-	reCam    = regexp.MustCompile(`\bCAM\b|(?i)\b(?:HDCAM|Cam-?Rip)\b`)
-	reTS     = regexp.MustCompile(`\b(?:TS|HDTS)\b|(?i)\b(?:TELESYNC|HD-TS)\b`)
+	reRemux  = hinted(`(?i)\b(?:BD)?REMUX\b`, "remux")
+	reBluRay = hinted(`(?i)\b(?:Blu-?Ray(?:[ .-]?Rip)?|BDRip|BRRip|BR-?Rip|BD25|BD50|BDMV|BD(?:\d{3,4}p)?)\b`, "blu", "bd", "br")
+	reWebDL  = hinted(`(?i)\b(?:WEB-?DL(?:Mux)?|WEB)\b`, "web")
+	reWebRip = hinted(`(?i)\bWEB-?Rip\b`, "web")
+	reHDTV   = hinted(`(?i)\b(?:HDTV(?:Rip)?|PDTV|SDTV|TVRip|DSR|DTH)\b`, "tv", "dsr", "dth")
+	reDVD    = hinted(`(?i)\b(?:DVD-?Rip|DVD[59R]?|DvDScr|DVD-?Scr)\b|\bDvd-Rip\b`, "dvd")
+	reHDRip  = hinted(`(?i)\bHD-?Rip\b`, "rip")
+	reCam    = hinted(`\bCAM\b|(?i)\b(?:HDCAM|Cam-?Rip)\b`, "cam")
+	reTS     = hinted(`\b(?:TS|HDTS)\b|(?i)\b(?:TELESYNC|HD-TS)\b`, "ts", "telesync")
 
-	reH264  = regexp.MustCompile(`(?i)\b(?:[xh]\.?264|AVC)\b`)
-	reH265  = regexp.MustCompile(`(?i)\b(?:[xh]\.?265|HEVC)\b`)
-	reAV1   = regexp.MustCompile(`(?i)\bAV1\b`)
-	reXviD  = regexp.MustCompile(`(?i)\bXviD\b`)
-	reDivX  = regexp.MustCompile(`(?i)\bDivX\b`)
-	reVP9   = regexp.MustCompile(`(?i)\bVP9\b`)
-	reMPEG2 = regexp.MustCompile(`(?i)\bMPEG-?2\b`)
+	reH264  = hinted(`(?i)\b(?:[xh]\.?264|AVC)\b`, "264", "avc")
+	reH265  = hinted(`(?i)\b(?:[xh]\.?265|HEVC)\b`, "265", "hevc")
+	reAV1   = hinted(`(?i)\bAV1\b`, "av1")
+	reXviD  = hinted(`(?i)\bXviD\b`, "xvid")
+	reDivX  = hinted(`(?i)\bDivX\b`, "divx")
+	reVP9   = hinted(`(?i)\bVP9\b`, "vp9")
+	reMPEG2 = hinted(`(?i)\bMPEG-?2\b`, "mpeg")
 
-	reDV     = regexp.MustCompile(`(?i)\b(?:DV|DoVi|Dolby[ .]?Vision)\b`)
-	reHDR10P = regexp.MustCompile(`(?i)\bHDR10(?:\+|Plus\b|P\b)`)
-	reHDR10  = regexp.MustCompile(`(?i)\bHDR10\b`)
-	reHDR    = regexp.MustCompile(`(?i)\bHDR\b`)
-	reHLG    = regexp.MustCompile(`\bHLG\b`)
+	reDV     = hinted(`(?i)\b(?:DV|DoVi|Dolby[ .]?Vision)\b`, "dv", "dolby")
+	reHDR10P = hinted(`(?i)\bHDR10(?:\+|Plus\b|P\b)`, "hdr")
+	reHDR10  = hinted(`(?i)\bHDR10\b`, "hdr")
+	reHDR    = hinted(`(?i)\bHDR\b`, "hdr")
+	reHLG    = hinted(`\bHLG\b`, "hlg")
 
-	reAudio    = regexp.MustCompile(`(?i)\b(DTS-?HD[ .-]?MA|DTS-?HD|DTS[-:]?X|DTS|TrueHD|DDP|DD\+|E-?AC-?3|DD|AC-?3|Dolby[ .]Digital|AAC|FLAC|ALAC|MP3|OPUS|LPCM|PCM)(?:[ .]?([1-9])[ .]?([01])(?:ch)?)?(?:\b|[^A-Za-z0-9])`)
-	reAtmos    = regexp.MustCompile(`(?i)\bAtmos\b`)
+	reAudio    = hinted(`(?i)\b(DTS-?HD[ .-]?MA|DTS-?HD|DTS[-:]?X|DTS|TrueHD|DDP|DD\+|E-?AC-?3|DD|AC-?3|Dolby[ .]Digital|AAC|FLAC|ALAC|MP3|OPUS|LPCM|PCM)(?:[ .]?([1-9])[ .]?([01])(?:ch)?)?(?:\b|[^A-Za-z0-9])`, "dts", "truehd", "dd", "ac", "flac", "mp3", "opus", "pcm", "dolby")
+	reAtmos    = hinted(`(?i)\bAtmos\b`, "atmos")
 	reChannels = regexp.MustCompile(`(?:^|[^0-9])([2-9])\.([01])(?:ch)?(?:$|[^0-9.])`)
 
 	// Words that end a title without saying anything this type keeps.
-	reMarker = regexp.MustCompile(`(?i)\b(?:PROPER|REPACK|RERIP|iNTERNAL|EXTENDED|UNRATED|UNCUT|REMASTERED|DIRECTORS?[ .]CUT|THEATRICAL|LIMITED|DOCU|READNFO|MULTi|DUAL[ .-]AUDIO|DUBBED|SUBBED|HC|3D|10bit|8bit|NF|AMZN|DSNP|HMAX|ATVP|HULU)\b`)
+	reMarker = hinted(`(?i)\b(?:PROPER|REPACK|RERIP|iNTERNAL|EXTENDED|UNRATED|UNCUT|REMASTERED|DIRECTORS?[ .]CUT|THEATRICAL|LIMITED|DOCU|READNFO|MULTi|DUAL[ .-]AUDIO|DUBBED|SUBBED|HC|3D|10bit|8bit|NF|AMZN|DSNP|HMAX|ATVP|HULU)\b`, "proper", "repack", "rerip", "internal", "extended", "unrated", "uncut", "remastered", "cut", "theatrical", "limited", "docu", "readnfo", "multi", "dual", "dubbed", "subbed", "hc", "3d", "bit", "nf", "amzn", "dsnp", "hmax", "atvp", "hulu")
 
 	reAnySep = regexp.MustCompile(`[\s_]+`)
 )
@@ -127,7 +127,9 @@ func ParseRelease(name string) Release {
 		name = name[:MaxNameLength*4]
 	}
 	s := strings.TrimSpace(name)
-	s = reExtension.ReplaceAllString(s, "")
+	if i := strings.LastIndexByte(s, '.'); i >= 0 && len(s)-i <= 10 {
+		s = reExtension.ReplaceAllString(s, "")
+	}
 
 	// A leading [Group] (anime) or [site tag]: the group, unless it looks like a web address.
 	start := 0
@@ -138,7 +140,7 @@ func ParseRelease(name string) Release {
 		}
 		tag := strings.TrimSpace(s[start+m[2] : start+m[3]])
 		lower := strings.ToLower(tag)
-		if strings.Contains(lower, ".") || strings.Contains(lower, "www") || reResolution.MatchString(tag) {
+		if strings.Contains(lower, ".") || strings.Contains(lower, "www") || reResolution.re.MatchString(tag) {
 			start += m[1]
 			continue
 		}
@@ -149,7 +151,9 @@ func ParseRelease(name string) Release {
 		break
 	}
 	body := s[start:]
-	body = strings.TrimSpace(reTrailingCRC.ReplaceAllString(body, ""))
+	if strings.HasSuffix(body, "]") {
+		body = strings.TrimSpace(reTrailingCRC.ReplaceAllString(body, ""))
+	}
 	// Underscores separate words as dots and spaces do.
 	body = strings.ReplaceAll(body, "_", " ")
 
@@ -166,17 +170,18 @@ func ParseRelease(name string) Release {
 		}
 	}
 
-	r.parseEpisodes(body, mark, take)
-	r.parseTechnical(body, mark, take)
-	r.parseYear(body, mark, taken)
-	if m := reMarker.FindStringIndex(body); m != nil {
+	t := newText(body)
+	r.parseEpisodes(t, mark, take)
+	r.parseTechnical(t, mark, take)
+	r.parseYear(t, mark, taken)
+	if m := reMarker.FindStringIndex(t); m != nil {
 		mark(m[0])
 	}
 	if r.Group == "" && (r.Resolution != "" || r.Source != "" || r.Codec != "" || r.Audio != "" ||
 		len(r.Seasons) > 0 || len(r.Episodes) > 0) {
 		if m := reTrailingGroup.FindStringSubmatchIndex(body); m != nil {
 			group := body[m[2]:m[3]]
-			if !groupNotWords[strings.ToLower(group)] && !isDigits(group) && !reResolution.MatchString(group) {
+			if !groupNotWords[strings.ToLower(group)] && !isDigits(group) && !reResolution.re.MatchString(group) {
 				r.Group = group
 				// The group ends the title too, when nothing else did.
 				mark(m[2] - 1)
@@ -198,8 +203,9 @@ func ParseRelease(name string) Release {
 
 // parseEpisodes finds seasons, episodes and air dates; it tells whether the name is an episode or
 // season of a show.
-func (r *Release) parseEpisodes(s string, mark func(int), take func(int, int)) bool {
-	if m := reDaily.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+func (r *Release) parseEpisodes(t text, mark func(int), take func(int, int)) bool {
+	s := t.s
+	if m := reDaily.FindStringSubmatchIndex(t); m != nil && m[0] > 0 {
 		y, _ := strconv.Atoi(s[m[2]:m[3]])
 		mo, _ := strconv.Atoi(s[m[4]:m[5]])
 		d, _ := strconv.Atoi(s[m[6]:m[7]])
@@ -211,7 +217,7 @@ func (r *Release) parseEpisodes(s string, mark func(int), take func(int, int)) b
 		}
 	}
 	found := false
-	if m := reSxxEyy.FindStringSubmatchIndex(s); m != nil {
+	if m := reSxxEyy.FindStringSubmatchIndex(t); m != nil {
 		season, _ := strconv.Atoi(s[m[2]:m[3]])
 		first, _ := strconv.Atoi(s[m[4]:m[5]])
 		r.Seasons = []int{season}
@@ -220,7 +226,7 @@ func (r *Release) parseEpisodes(s string, mark func(int), take func(int, int)) b
 		mark(m[0])
 		take(m[0], m[1])
 		found = true
-	} else if m := reNxNN.FindStringSubmatchIndex(s); m != nil {
+	} else if m := reNxNN.FindStringSubmatchIndex(t); m != nil {
 		season, _ := strconv.Atoi(s[m[2]:m[3]])
 		first, _ := strconv.Atoi(s[m[4]:m[5]])
 		r.Seasons = []int{season}
@@ -235,21 +241,21 @@ func (r *Release) parseEpisodes(s string, mark func(int), take func(int, int)) b
 	}
 	if !found {
 		switch {
-		case reSeasonRange.MatchString(s):
-			m := reSeasonRange.FindStringSubmatchIndex(s)
+		case reSeasonRange.MatchString(t):
+			m := reSeasonRange.FindStringSubmatchIndex(t)
 			a, _ := strconv.Atoi(s[m[2]:m[3]])
 			b, _ := strconv.Atoi(s[m[4]:m[5]])
 			r.Seasons = episodeRange(a, b)
 			mark(m[0])
 			take(m[0], m[1])
-		case reSeasonOnly.MatchString(s):
-			m := reSeasonOnly.FindStringSubmatchIndex(s)
+		case reSeasonOnly.MatchString(t):
+			m := reSeasonOnly.FindStringSubmatchIndex(t)
 			n, _ := strconv.Atoi(s[m[2]:m[3]])
 			r.Seasons = []int{n}
 			mark(m[0])
 			take(m[0], m[1])
 		}
-		if m := reSeasonWord.FindStringSubmatchIndex(s); m != nil {
+		if m := reSeasonWord.FindStringSubmatchIndex(t); m != nil {
 			a, _ := strconv.Atoi(s[m[2]:m[3]])
 			seasons := []int{a}
 			if m[4] >= 0 {
@@ -261,12 +267,12 @@ func (r *Release) parseEpisodes(s string, mark func(int), take func(int, int)) b
 			}
 			mark(m[0])
 			take(m[0], m[1])
-		} else if m := reSeasonOrd.FindStringSubmatchIndex(s); m != nil && len(r.Seasons) == 0 {
+		} else if m := reSeasonOrd.FindStringSubmatchIndex(t); m != nil && len(r.Seasons) == 0 {
 			n, _ := strconv.Atoi(s[m[2]:m[3]])
 			r.Seasons = []int{n}
 			take(m[0], m[1])
 		}
-		if m := reEpisodeOnly.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+		if m := reEpisodeOnly.FindStringSubmatchIndex(t); m != nil && m[0] > 0 {
 			first, _ := strconv.Atoi(s[m[2]:m[3]])
 			r.Episodes = []int{first}
 			if m[4] >= 0 {
@@ -275,8 +281,8 @@ func (r *Release) parseEpisodes(s string, mark func(int), take func(int, int)) b
 			}
 			mark(m[0])
 			take(m[0], m[1])
-		} else if m := lastMatch(reAbsolute, s); m != nil && !r.isYearLike(s[m[2]:m[3]]) &&
-			(r.Group != "" || reResolution.MatchString(s)) {
+		} else if m := lastMatch(reAbsolute, t); m != nil && !r.isYearLike(s[m[2]:m[3]]) &&
+			(r.Group != "" || reResolution.MatchString(t)) {
 			first, _ := strconv.Atoi(s[m[2]:m[3]])
 			r.Episodes = []int{first}
 			if m[4] >= 0 {
@@ -285,7 +291,7 @@ func (r *Release) parseEpisodes(s string, mark func(int), take func(int, int)) b
 			}
 			mark(m[0])
 			take(m[0], m[1])
-		} else if m := reAbsBatch.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+		} else if m := reAbsBatch.FindStringSubmatchIndex(t); m != nil && m[0] > 0 {
 			first, _ := strconv.Atoi(s[m[2]:m[3]])
 			last, _ := strconv.Atoi(s[m[4]:m[5]])
 			if !r.isYearLike(s[m[2]:m[3]]) {
@@ -298,8 +304,8 @@ func (r *Release) parseEpisodes(s string, mark func(int), take func(int, int)) b
 	if len(r.Seasons) > 0 && len(r.Episodes) == 0 {
 		r.CompleteSeason = true
 	}
-	if m := reComplete.FindStringIndex(s); m != nil && len(r.Episodes) == 0 &&
-		(len(r.Seasons) > 0 || reCompleteSer.MatchString(s)) {
+	if m := reComplete.FindStringIndex(t); m != nil && len(r.Episodes) == 0 &&
+		(len(r.Seasons) > 0 || reCompleteSer.MatchString(t)) {
 		mark(m[0])
 		r.CompleteSeason = true
 	}
@@ -342,8 +348,8 @@ func episodeRange(a, b int) []int {
 	return out
 }
 
-func lastMatch(re *regexp.Regexp, s string) []int {
-	all := re.FindAllStringSubmatchIndex(s, -1)
+func lastMatch(re pattern, t text) []int {
+	all := re.FindAllStringSubmatchIndex(t, -1)
 	if len(all) == 0 {
 		return nil
 	}
@@ -351,8 +357,9 @@ func lastMatch(re *regexp.Regexp, s string) []int {
 }
 
 // parseTechnical finds resolution, source, codec, HDR and audio.
-func (r *Release) parseTechnical(s string, mark func(int), take func(int, int)) {
-	if m := reResolution.FindStringSubmatchIndex(s); m != nil {
+func (r *Release) parseTechnical(t text, mark func(int), take func(int, int)) {
+	s := t.s
+	if m := reResolution.FindStringSubmatchIndex(t); m != nil {
 		switch {
 		case m[2] >= 0:
 			r.Resolution = s[m[2]:m[3]] + "p"
@@ -365,14 +372,14 @@ func (r *Release) parseTechnical(s string, mark func(int), take func(int, int)) 
 		take(m[0], m[1])
 	}
 	sources := []struct {
-		re   *regexp.Regexp
+		re   pattern
 		name string
 	}{
 		{reRemux, "Remux"}, {reBluRay, "BluRay"}, {reWebRip, "WEBRip"}, {reWebDL, "WEB-DL"},
 		{reHDTV, "HDTV"}, {reDVD, "DVD"}, {reHDRip, "HDRip"}, {reCam, "CAM"}, {reTS, "TS"},
 	}
 	for _, src := range sources {
-		if m := src.re.FindStringIndex(s); m != nil {
+		if m := src.re.FindStringIndex(t); m != nil {
 			if r.Source == "" {
 				r.Source = src.name
 			}
@@ -381,14 +388,14 @@ func (r *Release) parseTechnical(s string, mark func(int), take func(int, int)) 
 		}
 	}
 	codecs := []struct {
-		re   *regexp.Regexp
+		re   pattern
 		name string
 	}{
 		{reH265, "H.265"}, {reH264, "H.264"}, {reAV1, "AV1"}, {reXviD, "XviD"}, {reDivX, "DivX"},
 		{reVP9, "VP9"}, {reMPEG2, "MPEG-2"},
 	}
 	for _, c := range codecs {
-		if m := c.re.FindStringIndex(s); m != nil {
+		if m := c.re.FindStringIndex(t); m != nil {
 			if r.Codec == "" {
 				r.Codec = c.name
 			}
@@ -397,30 +404,30 @@ func (r *Release) parseTechnical(s string, mark func(int), take func(int, int)) 
 		}
 	}
 	var hdr []string
-	if m := reDV.FindStringIndex(s); m != nil && m[0] > 0 {
+	if m := reDV.FindStringIndex(t); m != nil && m[0] > 0 {
 		hdr = append(hdr, "DV")
 		mark(m[0])
 	}
 	switch {
-	case reHDR10P.MatchString(s):
+	case reHDR10P.MatchString(t):
 		hdr = append(hdr, "HDR10+")
-		mark(reHDR10P.FindStringIndex(s)[0])
-	case reHDR10.MatchString(s):
+		mark(reHDR10P.FindStringIndex(t)[0])
+	case reHDR10.MatchString(t):
 		hdr = append(hdr, "HDR10")
-		mark(reHDR10.FindStringIndex(s)[0])
-	case reHDR.MatchString(s):
+		mark(reHDR10.FindStringIndex(t)[0])
+	case reHDR.MatchString(t):
 		hdr = append(hdr, "HDR")
-		mark(reHDR.FindStringIndex(s)[0])
+		mark(reHDR.FindStringIndex(t)[0])
 	}
-	if m := reHLG.FindStringIndex(s); m != nil {
+	if m := reHLG.FindStringIndex(t); m != nil {
 		hdr = append(hdr, "HLG")
 		mark(m[0])
 	}
 	r.HDR = strings.Join(hdr, " ")
 
-	if m := reAudio.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+	if m := reAudio.FindStringSubmatchIndex(t); m != nil && m[0] > 0 {
 		parts := []string{audioName(s[m[2]:m[3]])}
-		if reAtmos.MatchString(s) && parts[0] != "" {
+		if reAtmos.MatchString(t) && parts[0] != "" {
 			parts = append(parts, "Atmos")
 		}
 		switch {
@@ -434,14 +441,16 @@ func (r *Release) parseTechnical(s string, mark func(int), take func(int, int)) 
 		r.Audio = strings.Join(parts, " ")
 		mark(m[0])
 		take(m[0], m[1])
-	} else if m := reAtmos.FindStringIndex(s); m != nil && m[0] > 0 {
+	} else if m := reAtmos.FindStringIndex(t); m != nil && m[0] > 0 {
 		r.Audio = "Atmos"
 		mark(m[0])
 	}
 }
 
+var audioSeparators = strings.NewReplacer(" ", "", ".", "", "-", "", ":", "")
+
 func audioName(raw string) string {
-	u := strings.ToUpper(strings.NewReplacer(" ", "", ".", "", "-", "", ":", "").Replace(raw))
+	u := strings.ToUpper(audioSeparators.Replace(raw))
 	switch u {
 	case "DTSHDMA":
 		return "DTS-HD MA"
@@ -463,11 +472,12 @@ func audioName(raw string) string {
 
 // parseYear takes the last year-like number that is not the very start of the name ("2001 A Space
 // Odyssey 1968", "1917 (2019)") and not part of another token.
-func (r *Release) parseYear(s string, mark func(int), taken []bool) {
+func (r *Release) parseYear(t text, mark func(int), taken []bool) {
+	s := t.s
 	if r.Year != 0 {
 		return
 	}
-	for _, m := range slices.Backward(reYear.FindAllStringSubmatchIndex(s, -1)) {
+	for _, m := range slices.Backward(reYear.FindAllStringSubmatchIndex(t, -1)) {
 		from, to := m[2], m[3]
 		if from == 0 || taken[from] || !yearEnds(s, to) {
 			continue
@@ -534,4 +544,55 @@ func yearEnds(s string, to int) bool {
 		return digits == 0 || digits >= 3 || !versionEnd
 	}
 	return false
+}
+
+// text is a name and its lowercase form; the lowercase form lets a pattern skip a name that cannot
+// hold it with one substring test, which is far cheaper than running the expression.
+type text struct{ s, lower string }
+
+func newText(s string) text { return text{s: s, lower: strings.ToLower(s)} }
+
+// pattern is a regular expression with the lowercase substrings one of which any match contains.
+type pattern struct {
+	re    *regexp.Regexp
+	hints []string
+}
+
+func hinted(expr string, hints ...string) pattern {
+	return pattern{re: regexp.MustCompile(expr), hints: hints}
+}
+
+func (p pattern) possible(t text) bool {
+	if len(p.hints) == 0 {
+		return true
+	}
+	for _, h := range p.hints {
+		if strings.Contains(t.lower, h) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p pattern) MatchString(t text) bool { return p.possible(t) && p.re.MatchString(t.s) }
+
+func (p pattern) FindStringIndex(t text) []int {
+	if !p.possible(t) {
+		return nil
+	}
+	return p.re.FindStringIndex(t.s)
+}
+
+func (p pattern) FindStringSubmatchIndex(t text) []int {
+	if !p.possible(t) {
+		return nil
+	}
+	return p.re.FindStringSubmatchIndex(t.s)
+}
+
+func (p pattern) FindAllStringSubmatchIndex(t text, n int) [][]int {
+	if !p.possible(t) {
+		return nil
+	}
+	return p.re.FindAllStringSubmatchIndex(t.s, n)
 }
