@@ -155,6 +155,8 @@ func (e *d1Engine) Batch(ctx context.Context, statements []Statement) ([]Result,
 	return results, nil
 }
 
+func (e *d1Engine) Costs() Costs { return d1Costs }
+
 func (e *d1Engine) Close() error {
 	e.closed.Store(true)
 	return nil

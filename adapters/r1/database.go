@@ -25,6 +25,9 @@ func New(engine Engine) *Database {
 // Cloudflare API request each.
 func (db *Database) Calls() int64 { return db.calls.Load() }
 
+// costs are the engine's (see Costs).
+func (db *Database) costs() Costs { return db.engine.Costs() }
+
 // Close releases the engine.
 func (db *Database) Close() error { return db.engine.Close() }
 

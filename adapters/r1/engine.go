@@ -19,6 +19,8 @@ type Engine interface {
 	// inside one to decide what to write next. (The D1 engine sends a batch above maxD1Request as
 	// several requests, each atomic; the repositories' batches stay well under it.)
 	Batch(ctx context.Context, statements []Statement) ([]Result, error)
+	// Costs are what the engine's work costs, for the search planner (search_costs.go).
+	Costs() Costs
 	// Close releases the engine; later calls fail with domain.ErrUnavailable.
 	Close() error
 }

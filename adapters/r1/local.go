@@ -141,6 +141,8 @@ func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 	return e.shape(Result{Rows: read})
 }
 
+func (e *localEngine) Costs() Costs { return localCosts }
+
 func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Result, error) {
 	if e.closed.Load() {
 		return nil, errClosed

@@ -18,10 +18,10 @@ type TorrentRepository struct {
 	db *Database
 	// countLimit is where Search stops counting; tests lower it to reach the bound cheaply.
 	countLimit int
-	// relevanceScored is how many matches relevance ranks by bm25 (see search.go); tests lower it
+	// relevanceScored is how many matches relevance ranks by bm25 (see search_few.go); tests lower it
 	// to reach the tiers cheaply.
 	relevanceScored int
-	// expandAbove is expandAbove (see search.go); tests lower it to write every long last word out.
+	// expandAbove is expandAbove (see search_words.go); tests lower it to write every long last word out.
 	expandAbove int64
 	// chunkTorrents bounds the torrents of one D1 upsert batch (upsertChunkTorrents); tests lower it
 	// to see several batches without writing thousands of torrents.

@@ -1,0 +1,60 @@
+package r1
+
+// The cost model: what the planner weighs to choose a strategy, in the costs its engine reports.
+
+// Costs are what an engine's work costs, in microseconds, for the search planner to choose between
+// ways to the same page. Each engine reports its own (Engine.Costs).
+type Costs struct {
+	// Check is checking one torrent against the full-text index: a seek in each word's list.
+	Check float64
+	// Walk is one step of a walk over a word's matches: the rowid from the index, the filters from
+	// torrents_facets.
+	Walk float64
+	// PrefixMerge is what a prefix costs per torrent the words it begins hold, merged before the
+	// first match comes out; WordMerge what each word of a written-out OR costs per step.
+	PrefixMerge, WordMerge float64
+	// RoundTrip is what one more engine call costs beyond its work: nothing on the local file, a
+	// network request on D1.
+	RoundTrip float64
+}
+
+// localCosts are the local engine's, measured with tests/bench at 1,000,000 torrents.
+var localCosts = Costs{Check: 40, Walk: 0.5, PrefixMerge: 0.13, WordMerge: 0.3}
+
+// d1Costs are D1's: SQLite does the same work there (the local figures stand for it; D1's machines
+// are not measured here), and every statement sent on its own is an HTTPS request to Cloudflare,
+// tens of milliseconds from outside it.
+var d1Costs = Costs{Check: 40, Walk: 0.5, PrefixMerge: 0.13, WordMerge: 0.3, RoundTrip: 30_000}
+
+// checkIsCheaper says whether walking the sort key's index and checking each torrent against the
+// full-text index costs less than walking every match. The walk visits about window / (share of
+// the catalog the text and filters keep) torrents; checking one costs Check for each word the last
+// one stands for (a prefix within the prefix index is one list; a longer one written out is one
+// list per word), and a prefix neither way would merge lists on every check, so then the check is
+// never chosen.
+func (c Costs) checkIsCheaper(q *searchQuery, p probed) bool {
+	if !q.cheapCheck {
+		return false
+	}
+	matches := p.estimatedMatches()
+	share := matches * p.keptShare(q) / float64(max(p.top, 1))
+	checks := float64(q.window()) / max(share, 1e-9)
+	return checks*c.Check*float64(q.words) < matches*c.Walk
+}
+
+// wholeMatch is the expression to walk every one of about matches matches with: the prefix merges
+// the lists of the words it begins once, the written-out OR merges them at every step, so the
+// prefix is the cheaper for walking everything unless the words are far commoner than the search.
+func (c Costs) wholeMatch(q *searchQuery, matches float64) string {
+	if q.words == 1 || float64(q.lastDocs)*c.PrefixMerge <= matches*float64(q.words)*c.WordMerge {
+		return q.prefixed
+	}
+	return q.match
+}
+
+// expansionPays says whether writing a long last word out is worth the statement that asks the
+// vocabulary for its words: it saves at most a merge of the lists of every word it begins (bounded
+// by expandAbove's worth of torrents and more), which one more round trip to D1 costs more than.
+func (c Costs) expansionPays() bool {
+	return c.RoundTrip < float64(expandAbove)*c.PrefixMerge
+}

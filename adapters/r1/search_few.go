@@ -1,0 +1,57 @@
+package r1
+
+import (
+	"strings"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// The few-matches strategy: every match is known and they are few, so one statement scores them
+// (bm25, when ranked), filters, sorts, counts and pages them.
+
+// relevanceScale turns -bm25 into an integer key (millionths). Relevance is ordered and paged by that
+// integer rather than by the float: a cursor reaches D1 as text, and SQLite's text-to-REAL
+// conversion is not promised to give back the exact double, while an integer round-trips exactly.
+// Scores closer than a millionth tie, and the id breaks the tie.
+const relevanceScale = 1_000_000
+
+// relevanceSQL is the score of a full-text match: bm25 with a word in the name counting ten times
+// one in a file path, at least 1 (the score of the name tier below).
+const relevanceSQL = "max(1, CAST(round(-bm25(torrents_fts, 10.0, 1.0) * 1000000) AS INTEGER))"
+
+// relevanceScored bounds the work of relevance. bm25 costs two things: a pass over every match of
+// each word to weigh it (its IDF), and a few microseconds per match scored (it reads the match's
+// column sizes). For a word in a third of a million torrents that is tens of milliseconds before
+// the first row, whatever is scored. So relevance is bm25 over every match when there are at most
+// relevanceScored of them, which is most searches; above that it is the part of bm25 that decides
+// most of its order, the name's weight: first the torrents whose name holds every word (score 2),
+// then the others (score 1), newest first within each. That keeps the order total and stable
+// (score, then id) and is walked from the full-text index page by page like any other order.
+const relevanceScored = 1000
+
+// fewPage pages a text search whose matches are few: one statement scores them (by relevance),
+// filters, counts and pages them.
+func (q *searchQuery) fewPage(p probed) Statement {
+	var b strings.Builder
+	var params []any
+	score, key := "", "t."+q.column()
+	if q.sort == domain.SortRelevance {
+		score, key = ", "+relevanceSQL+" AS score", "m.score"
+	}
+	match := q.wholeMatch(float64(p.n))
+	if q.sort == domain.SortRelevance {
+		match = q.prefixed
+	}
+	b.WriteString("WITH m AS MATERIALIZED (SELECT rowid AS id" + score + " FROM torrents_fts WHERE torrents_fts MATCH ?), ")
+	params = append(params, match)
+	b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id WHERE " + q.where + ") ")
+	params = append(params, q.params...)
+	b.WriteString("SELECT " + summaryColumns + ", h.k AS sort_key, (SELECT count(*) FROM hits) AS total ")
+	b.WriteString("FROM hits h JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id WHERE 1")
+	cursor, cursorParams := q.afterCursor("h.k", "h.id")
+	b.WriteString(cursor)
+	params = append(params, cursorParams...)
+	tail, tailParams := q.pageTail("h.k", "h.id")
+	b.WriteString(tail)
+	return Statement{SQL: b.String(), Params: append(params, tailParams...)}
+}

@@ -1,0 +1,95 @@
+package r1
+
+import (
+	"context"
+	"strings"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// The probe: the first statement of a text search, which tells the planner how many torrents the
+// words match and how the filters treat them.
+
+// idfLimit is how many torrents each word of a search may match for bm25 to rank it: bm25 weighs a
+// word by a pass over all of its matches, which for a word in a quarter of the catalog takes longer
+// than the rest of the search. A search with a commoner word is ranked by the name tiers.
+const idfLimit = 20000
+
+// countSampleSize is how many of the newest matches stand for all of them when a filtered search
+// has more matches than the count bound.
+const countSampleSize = 1000
+
+// probed is what the probe learnt of a text search's matches.
+type probed struct {
+	n        int   // matches, counted up to the probe's window
+	complete bool  // n is every match: fewer than the window
+	low      int64 // the oldest id among them (the window-th newest match when there are more)
+	top      int64 // the highest id in the catalog
+	sampled  int   // of the countSampleSize newest matches, how many pass the filters
+	// commonestTerm is how many torrents the commonest word matches, counted up to idfLimit+1, for
+	// a ranked search of several words (bm25 weighs each); 0 otherwise.
+	commonestTerm int
+}
+
+// probe walks the newest matches of the text, ids only, as far as the count bound and the
+// relevance bound need; for a filtered search, how many of the newest pass the filters; for a
+// ranked search of several words, how common the commonest is.
+func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, error) {
+	window := max(q.countLimit, r.relevanceScored) + 1
+	var b strings.Builder
+	var params []any
+	b.WriteString("SELECT count(*) AS n, coalesce(min(id), 0) AS low, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
+	if q.filtered {
+		b.WriteString("(SELECT count(*) FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT CAST(? AS INTEGER)) s" +
+			" JOIN torrents t INDEXED BY torrents_facets ON t.id = s.id WHERE " + q.where + ") AS sampled, ")
+		params = append(append(params, q.match, countSampleSize), q.params...)
+	} else {
+		b.WriteString("0 AS sampled, ")
+	}
+	if q.sort == domain.SortRelevance && len(q.terms) > 1 {
+		b.WriteString("max(0")
+		for _, term := range q.terms {
+			b.WriteString(", (SELECT count(*) FROM (SELECT 1 FROM torrents_fts WHERE torrents_fts MATCH ? LIMIT CAST(? AS INTEGER)))")
+			params = append(params, term, idfLimit+1)
+		}
+		b.WriteString(") AS commonest ")
+	} else {
+		b.WriteString("0 AS commonest ")
+	}
+	b.WriteString("FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT CAST(? AS INTEGER))")
+	params = append(params, q.match, window)
+	res, err := r.db.query(ctx, Statement{SQL: b.String(), Params: params})
+	if err != nil {
+		return probed{}, err
+	}
+	rr := rowReader{row: firstRow(res)}
+	p := probed{n: int(rr.int("n")), low: rr.int("low"), top: rr.int("top"), sampled: int(rr.int("sampled")),
+		commonestTerm: int(rr.int("commonest"))}
+	p.complete = p.n < window
+	return p, rr.err
+}
+
+// estimatedMatches is how many torrents the text matches, from how densely the probe's newest
+// matches sit among the newest ids.
+func (p probed) estimatedMatches() float64 {
+	span := float64(p.top - p.low + 1)
+	if p.complete || span <= 0 || p.top <= 0 {
+		return float64(p.n)
+	}
+	return float64(p.n) * float64(p.top) / span
+}
+
+// rankable says whether bm25 can rank every match: at most scored of them, and no word so common
+// that weighing it would cost more than the search (idfLimit).
+func (p probed) rankable(scored int) bool {
+	return p.n <= scored && p.commonestTerm <= idfLimit
+}
+
+// keptShare is the share of the matches the filters keep, from the probe's sample (1 without
+// filters).
+func (p probed) keptShare(q *searchQuery) float64 {
+	if !q.filtered {
+		return 1
+	}
+	return (float64(p.sampled) + 0.5) / float64(min(p.n, countSampleSize))
+}

@@ -1,0 +1,198 @@
+package r1
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// A search as SQL pieces every strategy shares: its filters, its order, its cursor and its page window.
+
+// searchQuery is one search: its order, its filters as SQL over the alias t, and its full-text
+// expression.
+type searchQuery struct {
+	c          domain.SearchCriteria
+	sort       domain.SortField
+	desc       bool
+	limit      int
+	countLimit int
+	match      string // the FTS5 expression, "" for a listing
+	// prefixed is the expression with the last word as a prefix even when match writes it out: one
+	// phrase for bm25 (each word of an OR is a phrase it weighs and counts on its own), and the
+	// cheaper form for walking every match (see wholeMatch).
+	prefixed string
+	// words is how many words match has for the last one (1 when it is not written out), and
+	// lastDocs how many torrents those words hold between them (0 when not written out).
+	words    int
+	lastDocs int64
+	where    string // the filters over t, "1" for none
+	params   []any  // of where
+	filtered bool
+	// cheapCheck: checking one torrent against match reads one list of the index per word (the
+	// last word is within the prefix index, or written out by expandLastTerm).
+	cheapCheck bool
+	// costs are the engine's, for choosing the expression to walk every match with (wholeMatch).
+	costs Costs
+	// terms are the words of match one by one, each as an FTS5 expression (the last one as match
+	// has it), to weigh them before bm25 does.
+	terms []string
+}
+
+func newSearchQuery(c domain.SearchCriteria, match string, countLimit int) *searchQuery {
+	q := &searchQuery{c: c, sort: c.Sort, limit: pageSize(c.Limit), countLimit: countLimit, match: match, prefixed: match, words: 1, costs: localCosts}
+	if match != "" {
+		last := c.Terms[len(c.Terms)-1]
+		q.cheapCheck = len([]rune(last)) <= prefixIndexLength
+		for _, t := range c.Terms[:len(c.Terms)-1] {
+			if e := ftsQuery([]string{t}); e != "" {
+				q.terms = append(q.terms, strings.TrimSuffix(e, " *"))
+			}
+		}
+		if e := ftsQuery([]string{last}); e != "" {
+			q.terms = append(q.terms, e)
+		}
+	}
+	if q.sort == "" || (q.sort == domain.SortRelevance && match == "") {
+		q.sort = domain.SortDate
+	}
+	switch c.Order {
+	case domain.Ascending:
+	case domain.Descending:
+		q.desc = true
+	default:
+		q.desc = q.sort != domain.SortName
+	}
+	var conds []string
+	switch len(c.Categories) {
+	case 0:
+	case 1:
+		// An equality, unlike IN, lets the (category_id, uploaded_at) index give the date order too.
+		conds = append(conds, "t.category_id = (SELECT id FROM categories WHERE slug = ?)")
+		q.params = append(q.params, anySlug(c.Categories[0]))
+	default:
+		conds = append(conds, "t.category_id IN (SELECT id FROM categories WHERE slug IN ("+placeholders(len(c.Categories))+"))")
+		for _, slug := range c.Categories {
+			q.params = append(q.params, anySlug(slug))
+		}
+	}
+	intFilter := func(cond string, v *int64) {
+		if v != nil {
+			conds = append(conds, cond)
+			q.params = append(q.params, *v)
+		}
+	}
+	intFilter("t.size >= CAST(? AS INTEGER)", c.MinSize)
+	intFilter("t.size <= CAST(? AS INTEGER)", c.MaxSize)
+	intFilter("t.seeders >= CAST(? AS INTEGER)", c.MinSeeders)
+	if !c.After.IsZero() {
+		after := ceilUnix(c.After)
+		intFilter("t.uploaded_at >= CAST(? AS INTEGER)", &after)
+	}
+	if !c.Before.IsZero() {
+		before := ceilUnix(c.Before)
+		intFilter("t.uploaded_at < CAST(? AS INTEGER)", &before)
+	}
+	q.where = "1"
+	if len(conds) > 0 {
+		q.where = strings.Join(conds, " AND ")
+		q.filtered = true
+	}
+	return q
+}
+
+// ceilUnix is t in whole seconds, rounded up: uploaded_at is whole seconds, so ">= 10:00:00.5" and
+// ">= 10:00:01" select the same rows, and so do "< 10:00:00.5" and "< 10:00:01".
+func ceilUnix(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// column is the sort key's column of torrents. The name sort compares name_key (the lowercased name)
+// as bytes.
+func (q *searchQuery) column() string {
+	switch q.sort {
+	case domain.SortSeeders:
+		return "seeders"
+	case domain.SortLeechers:
+		return "leechers"
+	case domain.SortSize:
+		return "size"
+	case domain.SortName:
+		return "name_key"
+	}
+	return "uploaded_at"
+}
+
+// facets is how torrents are joined to full-text matches to filter and sort them: through the
+// covering index torrents_facets (id and the filter and sort columns, a few dozen bytes an entry,
+// read in id order) rather than the table's rows (a kilobyte each with their file lists). The name
+// sort needs name_key, which only the table has.
+func (q *searchQuery) facets() string {
+	if q.sort == domain.SortName {
+		return "torrents t"
+	}
+	return "torrents t INDEXED BY torrents_facets"
+}
+
+func (q *searchQuery) dirs() (dir, after string) {
+	if q.desc {
+		return "DESC", "<"
+	}
+	return "ASC", ">"
+}
+
+// cursorValue is the cursor's sort key as SQL and its parameter.
+func (q *searchQuery) cursorValue() (any, string) {
+	p := q.c.Cursor
+	switch q.sort {
+	case domain.SortName:
+		// Lowercased again: a cursor made elsewhere may carry the name as written.
+		return nameKey(p.Text), "?"
+	case domain.SortRelevance:
+		return int64(math.Round(p.Float * relevanceScale)), "CAST(? AS INTEGER)"
+	}
+	return p.Int, "CAST(? AS INTEGER)"
+}
+
+// afterCursor is the condition "(key, id) comes after the cursor" in the search's direction, or ""
+// without a cursor. The row value compares (key, id) as a whole; the plain comparison before it,
+// implied by it, makes sure SQLite starts an index scan at the cursor.
+func (q *searchQuery) afterCursor(key, id string) (string, []any) {
+	if q.c.Cursor == nil {
+		return "", nil
+	}
+	_, after := q.dirs()
+	value, cast := q.cursorValue()
+	return " AND " + key + " " + after + "= " + cast + " AND (" + key + ", " + id + ") " + after + " (" + cast + ", CAST(? AS INTEGER))",
+		[]any{value, value, q.c.Cursor.ID}
+}
+
+// window is how many rows of the order a page statement must produce: the page, one more to tell
+// whether a next page exists, and the rows an offset skips.
+func (q *searchQuery) window() int {
+	n := q.limit + 1
+	if q.c.Cursor == nil {
+		n += q.c.Offset
+	}
+	return n
+}
+
+// pageTail ends a page statement over rows aliased h (key k, id id): order, limit, offset.
+func (q *searchQuery) pageTail(key, id string) (string, []any) {
+	dir, _ := q.dirs()
+	tail := " ORDER BY " + key + " " + dir + ", " + id + " " + dir + " LIMIT CAST(? AS INTEGER)"
+	params := []any{q.limit + 1}
+	if q.c.Cursor == nil && q.c.Offset > 0 {
+		tail += " OFFSET CAST(? AS INTEGER)"
+		params = append(params, q.c.Offset)
+	}
+	return tail, params
+}
+
+// wholeMatch is the expression to walk every one of about matches matches with (see Costs.wholeMatch).
+func (q *searchQuery) wholeMatch(matches float64) string { return q.costs.wholeMatch(q, matches) }

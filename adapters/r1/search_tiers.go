@@ -1,0 +1,59 @@
+package r1
+
+import (
+	"strconv"
+	"strings"
+)
+
+// The name-tiers strategy: relevance over more matches than bm25 can afford (see relevanceScored).
+
+// The scores of the two tiers of relevance above relevanceScored matches.
+const (
+	nameTier  = 2
+	otherTier = 1
+)
+
+// tierPage pages a relevance search with more matches than relevanceScored (see there): the torrents
+// whose name holds every word, then the others, newest first within each, both walked from the
+// full-text index in id order as far as the page needs, the second only when the first falls short.
+func (q *searchQuery) tierPage() Statement {
+	dir, after := q.dirs()
+	tier := func(score int, match string) (string, []any) {
+		sql := "SELECT f.rowid AS id, " + itoa(score) + " AS k FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid" +
+			" WHERE f.torrents_fts MATCH ? AND " + q.where
+		params := append([]any{match}, q.params...)
+		if cur := q.c.Cursor; cur != nil {
+			value, _ := q.cursorValue()
+			switch k := value.(int64); {
+			case k == int64(score):
+				sql += " AND f.rowid " + after + " CAST(? AS INTEGER)"
+				params = append(params, cur.ID)
+			case (int64(score) > k) == q.desc:
+				sql += " AND 0" // the whole tier comes before the cursor
+			}
+		}
+		return sql, params
+	}
+	name, nameParams := tier(nameTier, "{name} : ("+q.match+")")
+	other, otherParams := tier(otherTier, "("+q.match+") NOT {name} : ("+q.match+")")
+	first, firstParams, second, secondParams := name, nameParams, other, otherParams
+	if !q.desc {
+		first, firstParams, second, secondParams = other, otherParams, name, nameParams
+	}
+	order := " ORDER BY f.rowid " + dir + " LIMIT "
+	// The second part's LIMIT is 0 when the first fills the window: SQLite reads a LIMIT before it
+	// starts the scan and skips the scan at 0, where a WHERE term would be tested on every row.
+	var b strings.Builder
+	b.WriteString("WITH first AS MATERIALIZED (" + first + order + "CAST(? AS INTEGER)), ")
+	params := append(append([]any{}, firstParams...), q.window())
+	b.WriteString("second AS MATERIALIZED (" + second + order +
+		"(SELECT CASE WHEN count(*) < CAST(? AS INTEGER) THEN CAST(? AS INTEGER) ELSE 0 END FROM first)), ")
+	params = append(append(append(params, secondParams...), q.window()), q.window())
+	b.WriteString("hits AS (SELECT id, k FROM first UNION ALL SELECT id, k FROM second) ")
+	b.WriteString("SELECT " + summaryColumns + ", h.k AS sort_key FROM hits h JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id")
+	tail, tailParams := q.pageTail("h.k", "h.id")
+	b.WriteString(tail)
+	return Statement{SQL: b.String(), Params: append(params, tailParams...)}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,66 @@
+package r1
+
+import "context"
+
+// The last word of a search: a prefix, written out as the words of the index it begins when that
+// pays (see expandLastTerm and ftsExpanded).
+
+// prefixIndexLength is the longest prefix the full-text index keeps its own entries for (see
+// migration 0003). The last word of a search is a prefix; one up to this length reads one list of
+// the index, a longer one merges the lists of every word it begins, which makes checking a single
+// torrent against it dear.
+const prefixIndexLength = 4
+
+// maxExpansion is how many words a long last word may begin and still be written out as an OR of
+// them (see ftsExpanded); past it the prefix stays a prefix.
+const maxExpansion = 16
+
+// expandAbove is how many torrents the words a long last word begins must hold between them for
+// writing it out to pay. A prefix costs a merge of all their lists up front (a tenth of a
+// microsecond a torrent), after which the walk is as cheap as one word's; an OR costs nothing up
+// front but merges its words' lists at every step of the walk, on every segment of the index. So
+// the OR wins when the lists are long and the walk short (a common word, a page of it), and the
+// prefix when the lists are short.
+const expandAbove = 50000
+
+// expandLastTerm writes a long last word out as the words of the index it begins (see ftsExpanded),
+// when there are at most maxExpansion of them and they are common enough (expandAbove); with none,
+// q.match becomes "".
+func (r *TorrentRepository) expandLastTerm(ctx context.Context, q *searchQuery) error {
+	last := q.c.Terms[len(q.c.Terms)-1]
+	if !expandable(last) || !q.costs.expansionPays() {
+		return nil
+	}
+	// Every word that begins with last sorts from last (included) to last with its final byte one
+	// higher (excluded): the terms are ASCII letters and digits.
+	upper := last[:len(last)-1] + string(last[len(last)-1]+1)
+	res, err := r.db.query(ctx, Statement{
+		SQL:    "SELECT term, doc FROM torrents_fts_vocab WHERE term >= ? AND term < ? LIMIT CAST(? AS INTEGER)",
+		Params: []any{last, upper, maxExpansion + 1},
+	})
+	if err != nil {
+		return err
+	}
+	if len(res.Rows) > maxExpansion {
+		return nil
+	}
+	words := make([]string, 0, len(res.Rows))
+	docs := int64(0)
+	for _, row := range res.Rows {
+		rr := rowReader{row: row}
+		words = append(words, rr.text("term"))
+		docs += rr.int("doc")
+		if rr.err != nil {
+			return rr.err
+		}
+	}
+	if len(words) > 0 && docs <= r.expandAbove {
+		return nil
+	}
+	q.match, q.words, q.lastDocs = ftsExpanded(q.c.Terms, words), max(1, len(words)), docs
+	if len(q.terms) > 0 {
+		q.terms[len(q.terms)-1] = ftsExpanded(q.c.Terms[len(q.c.Terms)-1:], words)
+	}
+	q.cheapCheck = true
+	return nil
+}
