@@ -13,6 +13,8 @@ import (
 
 	"github.com/caarlos0/env/v11"
 	"github.com/joho/godotenv"
+
+	"github.com/torrent-streamer/streamer/adapters/rest"
 )
 
 // Config is the service's configuration, read from the environment (API.md's table).
@@ -38,6 +40,10 @@ type Config struct {
 	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
 	// CookieSecure is "auto" (Secure unless plain HTTP to localhost) or "always".
 	CookieSecure string `env:"COOKIE_SECURE" envDefault:"auto"`
+
+	// Abuse limits (issue 8): connections held at once, overall and per client address.
+	MaxConnections          int `env:"MAX_CONNECTIONS"`
+	MaxConnectionsPerClient int `env:"MAX_CONNECTIONS_PER_CLIENT"`
 }
 
 // DefaultDatabasePath is where the embedded default keeps its SQLite file.
@@ -167,6 +173,12 @@ func (c Config) Validate() error {
 	}
 	if err := c.restOptions().Validate(); err != nil {
 		add("%v", err)
+	}
+	if c.MaxConnections < 0 {
+		add("MAX_CONNECTIONS=%d: must be a positive number (unset: %d, or what the open-file limit allows)", c.MaxConnections, rest.DefaultMaxConnections)
+	}
+	if c.MaxConnectionsPerClient < 0 {
+		add("MAX_CONNECTIONS_PER_CLIENT=%d: must be a positive number (unset: %d)", c.MaxConnectionsPerClient, rest.DefaultMaxConnectionsPerClient)
 	}
 	if c.IngestAPIKey != "" && len(c.IngestAPIKey) < 16 {
 		add("INGEST_API_KEY: must be at least 16 characters")

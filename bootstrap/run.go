@@ -35,6 +35,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (set ADDR or PORT to change it): %w", cfg.ListenAddr(), err)
 	}
+	ln = limitConnections(ln, cfg, log)
 	log.Info("serving the API", "addr", ln.Addr().String(), "mode", svc.Mode, "database", describeDatabase(cfg),
 		"ingest", cfg.IngestAPIKey != "", "version", Version)
 	return svc.Run(ctx, ln, log)
