@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/torrent-streamer/streamer/adapters/argon2id"
+	"github.com/torrent-streamer/streamer/adapters/betterauth"
 	"github.com/torrent-streamer/streamer/adapters/memory"
 	"github.com/torrent-streamer/streamer/adapters/metainfo"
 	"github.com/torrent-streamer/streamer/adapters/r1"
@@ -146,7 +147,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	}
 	cache := caching.NewStore(st.cache, clock, caching.Options{Logger: log})
 	acc, err := accounts.NewService(accounts.Deps{
-		Users: st.users, Sessions: st.sessions, Hasher: hasher, Tokens: randtoken.Source{},
+		Users: st.users, Sessions: st.sessions, Hasher: hasher, Legacy: betterauth.NewScrypt(0), Tokens: randtoken.Source{},
 		Cache: cache, Clock: clock, Logger: log,
 	}, secret)
 	if err != nil {
@@ -160,6 +161,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 		hlt.WithUpstream(st.upstream)
 	}
 	opts := cfg.restOptions()
+	opts.BetterAuthSecret = secret // the previous app's cookies were signed with the same secret
 	if err := opts.Validate(); err != nil {
 		return svc, err
 	}

@@ -56,3 +56,15 @@ type PasswordHasher interface {
 type TokenSource interface {
 	NewToken() (string, error)
 }
+
+// LegacyPasswords checks password hashes imported from the previous app, kept until their owner
+// next signs in and then replaced by the PasswordHasher's. They never leave the store.
+type LegacyPasswords interface {
+	// Adopt checks a hash as the previous app stored it and returns the form kept in the store; a
+	// malformed hash is an error.
+	Adopt(raw string) (string, error)
+	// Recognizes tells whether a stored hash is one Adopt made.
+	Recognizes(encoded string) bool
+	// Verify reports whether password matches encoded, in constant time.
+	Verify(ctx context.Context, encoded, password string) (bool, error)
+}

@@ -49,7 +49,7 @@ func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
 		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 			return next(c)
 		}
-		if token, _ := presentedToken(c); len(token) > 0 {
+		if _, carrier := presentedToken(c); carrier != noToken {
 			return next(c)
 		}
 		// Path and query as the client sent them: the same request in another parameter order is

@@ -50,6 +50,9 @@ type Options struct {
 	// unless the request is plain HTTP to localhost, 127.0.0.0/8 or ::1; SecureCookiesAlways
 	// always.
 	SecureCookies CookieSecurity
+	// BetterAuthSecret verifies the previous app's signed session cookie (better-auth.session_token),
+	// so browsers signed in there stay signed in; empty: that cookie is ignored.
+	BetterAuthSecret []byte
 	// TrustedProxies are the IPs or CIDR ranges of the reverse proxies in front of the server. Only
 	// from them are ClientIPHeader, X-Forwarded-Proto and X-Forwarded-Host believed. Empty (the
 	// default): no forwarding header is believed; the client is the TCP peer.
@@ -133,7 +136,7 @@ func New(deps Deps, opts Options) *fiber.App {
 
 	// The session lookup must exist before the catalog's routes, which use it when it does.
 	if deps.Accounts != nil {
-		s.sessions = newSessionAuth(deps.Accounts, s.log, opts.SecureCookies, opts.CORSOrigins)
+		s.sessions = newSessionAuth(deps.Accounts, s.log, opts.SecureCookies, opts.CORSOrigins, opts.BetterAuthSecret)
 	}
 	s.catalogRoutes(deps.Catalog)
 	s.ingestRoutes(deps.Ingest, opts.IngestAPIKey)

@@ -2,9 +2,13 @@ package rest
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -26,24 +30,85 @@ type sessionAuth struct {
 	log      *slog.Logger
 	secure   CookieSecurity
 	origins  originGuard
+	// cookieSecret verifies the previous app's signed cookie; empty: such cookies are ignored.
+	cookieSecret []byte
 }
 
-func newSessionAuth(svc *accounts.Service, log *slog.Logger, secure CookieSecurity, corsOrigins []string) *sessionAuth {
-	return &sessionAuth{accounts: svc, log: log, secure: secure, origins: newOriginGuard(corsOrigins)}
+func newSessionAuth(svc *accounts.Service, log *slog.Logger, secure CookieSecurity, corsOrigins []string, cookieSecret []byte) *sessionAuth {
+	return &sessionAuth{accounts: svc, log: log, secure: secure, origins: newOriginGuard(corsOrigins), cookieSecret: cookieSecret}
 }
 
-// presentedToken returns the session token of the request and whether it came in the cookie. A
-// bearer token wins over the cookie: a client that sends one means it. Nothing is allocated when
-// there is no token, so anonymous traffic pays nothing.
-func presentedToken(c *fiber.Ctx) (token []byte, byCookie bool) {
+// tokenCarrier says how a request carried its session token.
+type tokenCarrier int
+
+const (
+	noToken      tokenCarrier = iota
+	bearer                    // Authorization: Bearer
+	cookie                    // the service's own session cookie
+	signedCookie              // the previous app's signed cookie (Better Auth), not yet verified
+)
+
+// betterAuthCookies are the names Better Auth gives its signed session cookie (the __Secure- one
+// over HTTPS). Browsers that signed in to the previous app still send them.
+var betterAuthCookies = [...]string{"__Secure-better-auth.session_token", "better-auth.session_token"}
+
+// presentedToken returns the session token of the request and how it came. A bearer token wins
+// over a cookie: a client that sends one means it. Nothing is allocated when there is no token, so
+// anonymous traffic pays nothing.
+func presentedToken(c *fiber.Ctx) ([]byte, tokenCarrier) {
 	h := &c.Request().Header
 	if t := bearerToken(h.Peek(fiber.HeaderAuthorization)); len(t) > 0 {
-		return t, false
+		return t, bearer
 	}
 	if t := h.Cookie(sessionCookieName); len(t) > 0 {
-		return t, true
+		return t, cookie
 	}
-	return nil, false
+	for _, name := range betterAuthCookies {
+		if t := h.Cookie(name); len(t) > 0 {
+			return t, signedCookie
+		}
+	}
+	return nil, noToken
+}
+
+// token is presentedToken with the previous app's signed cookie verified and unwrapped: a cookie
+// whose signature does not match (or with no secret to check it) gives no token.
+func (a *sessionAuth) token(c *fiber.Ctx) (string, tokenCarrier) {
+	raw, carrier := presentedToken(c)
+	if carrier != signedCookie {
+		return string(raw), carrier
+	}
+	token, ok := verifySignedCookie(raw, a.cookieSecret)
+	if !ok {
+		return "", carrier
+	}
+	return token, carrier
+}
+
+// verifySignedCookie reads Better Auth's signed cookie value: URL-encoded "<token>.<signature>",
+// the signature being the standard base64 of HMAC-SHA256(secret, token).
+func verifySignedCookie(raw, secret []byte) (string, bool) {
+	if len(secret) == 0 || len(raw) > 2*accounts.MaxTokenLength {
+		return "", false
+	}
+	value, err := url.QueryUnescape(string(raw))
+	if err != nil {
+		return "", false
+	}
+	dot := strings.LastIndexByte(value, '.')
+	if dot <= 0 {
+		return "", false
+	}
+	got, err := base64.StdEncoding.DecodeString(value[dot+1:])
+	if err != nil {
+		return "", false
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(value[:dot]))
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return "", false
+	}
+	return value[:dot], true
 }
 
 // errNoSession is the 401 of a route that needs a session and got no token at all.
@@ -55,22 +120,24 @@ var errNoSession = &requestError{problem{
 // require lets the request through only with a valid session. A cookie-authenticated change must
 // also pass the origin check. A cookie the server no longer knows is cleared with the 401.
 func (a *sessionAuth) require(c *fiber.Ctx) error {
-	token, byCookie := presentedToken(c)
+	token, carrier := a.token(c)
 	if len(token) == 0 {
 		return errNoSession
 	}
+	byCookie := carrier == cookie || carrier == signedCookie
 	if byCookie && stateChanging(c.Method()) {
 		if err := a.origins.check(c); err != nil {
 			return err
 		}
 	}
-	p, err := a.accounts.Authenticate(c.UserContext(), string(token))
+	p, err := a.accounts.Authenticate(c.UserContext(), token)
 	if err != nil {
 		if byCookie && errors.Is(err, domain.ErrUnauthenticated) {
 			a.clearCookie(c)
 		}
 		return err
 	}
+	a.adoptSignedCookie(c, carrier, token)
 	c.SetUserContext(accounts.WithPrincipal(c.UserContext(), p))
 	return c.Next()
 }
@@ -79,13 +146,14 @@ func (a *sessionAuth) require(c *fiber.Ctx) error {
 // missing, unknown or expired token, or a session store that does not answer, means anonymous,
 // never an error, because the routes it guards serve everyone.
 func (a *sessionAuth) optional(c *fiber.Ctx) error {
-	token, _ := presentedToken(c)
+	token, carrier := a.token(c)
 	if len(token) == 0 {
 		return c.Next()
 	}
-	p, err := a.accounts.Authenticate(c.UserContext(), string(token))
+	p, err := a.accounts.Authenticate(c.UserContext(), token)
 	switch {
 	case err == nil:
+		a.adoptSignedCookie(c, carrier, token)
 		c.SetUserContext(accounts.WithPrincipal(c.UserContext(), p))
 	case !errors.Is(err, domain.ErrUnauthenticated):
 		// Debug: during a store outage this would be one line per signed-in request; the store's
@@ -94,6 +162,14 @@ func (a *sessionAuth) optional(c *fiber.Ctx) error {
 			slog.String("requestId", requestID(c)), slog.String("err", err.Error()))
 	}
 	return c.Next()
+}
+
+// adoptSignedCookie answers a request signed in with the previous app's cookie with the service's
+// own, so the browser moves over. The cookie may outlive the session; the session's end still ends it.
+func (a *sessionAuth) adoptSignedCookie(c *fiber.Ctx, carrier tokenCarrier, token string) {
+	if carrier == signedCookie {
+		a.setCookie(c, token, time.Now().Add(domain.SessionLifetime))
+	}
 }
 
 // principal returns the caller that require put in the context.

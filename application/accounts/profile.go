@@ -105,7 +105,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, user domain.User, pa
 	if password == "" {
 		return domain.ErrForbidden
 	}
-	ok, err := s.Hasher.Verify(ctx, user.PasswordHash, password)
+	ok, _, err := s.checkPassword(ctx, user, password)
 	if err != nil {
 		return err
 	}

@@ -29,10 +29,12 @@ type Deps struct {
 	Users    ports.UserRepository
 	Sessions ports.SessionRepository
 	Hasher   ports.PasswordHasher
-	Tokens   ports.TokenSource
-	Cache    *caching.Store
-	Clock    ports.Clock
-	Logger   *slog.Logger
+	// Legacy checks hashes imported from the previous app; nil when there are none to check.
+	Legacy ports.LegacyPasswords
+	Tokens ports.TokenSource
+	Cache  *caching.Store
+	Clock  ports.Clock
+	Logger *slog.Logger
 }
 
 // Service runs the account use cases.
@@ -42,6 +44,9 @@ type Service struct {
 	// dummyHash is verified against when the email is unknown, so an unknown email costs the same
 	// work as a wrong password and the two cannot be told apart by timing.
 	dummyHash string
+	// dummyLegacy is the same for the legacy scheme: with legacy hashes about, every failed sign-in
+	// costs one verification of each scheme, whichever kind of account (if any) it was for.
+	dummyLegacy string
 }
 
 // NewService returns the accounts use cases; secret keys the hashes of session tokens.
@@ -53,7 +58,18 @@ func NewService(deps Deps, secret []byte) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("accounts: hash the dummy password: %w", err)
 	}
-	return &Service{Deps: deps, secret: secret, dummyHash: dummy}, nil
+	svc := &Service{Deps: deps, secret: secret, dummyHash: dummy}
+	if deps.Legacy != nil {
+		var salt [16]byte
+		var key [64]byte
+		_, _ = rand.Read(salt[:])
+		_, _ = rand.Read(key[:])
+		svc.dummyLegacy, err = deps.Legacy.Adopt(hex.EncodeToString(salt[:]) + ":" + hex.EncodeToString(key[:]))
+		if err != nil {
+			return nil, fmt.Errorf("accounts: make the dummy legacy hash: %w", err)
+		}
+	}
+	return svc, nil
 }
 
 // Principal is an authenticated caller: the user and the session it came with.
