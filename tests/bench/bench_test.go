@@ -31,19 +31,27 @@ func TestPipelineAtSmallN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Ingest.Created != cfg.N || res.Ingest.PerSecond() <= 0 {
-		t.Errorf("ingest: %+v", res.Ingest)
+	if len(res.Corpora) != len(Shapes) {
+		t.Fatalf("%d corpora measured, want %d", len(res.Corpora), len(Shapes))
 	}
-	for _, kind := range searchKinds {
-		if l := res.SearchUncached[kind]; l.N == 0 || l.P50 <= 0 || l.P99 < l.P50 {
-			t.Errorf("search %s: %+v", kind, l)
+	for _, c := range res.Corpora {
+		if c.Ingest.Created != cfg.N || c.Ingest.PerSecond() <= 0 {
+			t.Errorf("%s ingest: %+v", c.Shape, c.Ingest)
 		}
-		if kind != kindDeep && res.SearchMatches[kind].Empty == res.SearchMatches[kind].Queries {
-			t.Errorf("search %s: no query found anything: %+v", kind, res.SearchMatches[kind])
+		for _, kind := range searchKinds {
+			if l := c.SearchUncached[kind]; l.N == 0 || l.P50 <= 0 || l.P99 < l.P50 {
+				t.Errorf("%s search %s: %+v", c.Shape, kind, l)
+			}
+			if kind != kindDeep && kind != kindKeepsFew && c.SearchMatches[kind].Empty == c.SearchMatches[kind].Queries {
+				t.Errorf("%s search %s: no query found anything: %+v", c.Shape, kind, c.SearchMatches[kind])
+			}
+		}
+		if l := c.SearchUncachedMix; l.N == 0 || l.P50 <= 0 || l.P99 < l.P50 {
+			t.Errorf("%s mix: %+v", c.Shape, l)
 		}
 	}
 	for name, l := range map[string]Latency{
-		"mix": res.SearchUncachedMix, "latest": res.LatestUncached, "details": res.DetailsUncached,
+		"latest": res.LatestUncached, "details": res.DetailsUncached,
 		"search cached": res.SearchCached, "latest cached": res.LatestCached, "details cached": res.DetailsCached,
 		"like": res.LikeScan, "like fts": res.LikeFTS,
 	} {

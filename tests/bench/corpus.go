@@ -25,11 +25,36 @@ import (
 // codecs, release groups), all eight default categories in uneven shares, 1 to 40 files whose paths
 // repeat the release name as their folder, sizes by kind of content, upload dates over 15 years with
 // more of them recent, and heavy-tailed seeders (most torrents have few, a few have thousands).
+//
+// Its Shape decides how common the words are: the searches the benchmark times are built from the
+// names, so each shape puts a different load on search.
 type Corpus struct {
 	seed  uint64
+	shape Shape
 	words []string
-	cdf   []float64 // cumulative Zipf weights over words
+	cdf   []float64 // cumulative weights over words
 }
+
+// Shape is how a corpus draws the words of its names.
+type Shape string
+
+const (
+	// ShapeZipf draws title words from a Zipf law over 30,000 words: a few are in a large share of
+	// the names, most are rare.
+	ShapeZipf Shape = "zipf"
+	// ShapeFlat draws them evenly from 100 common words: every word is in several percent of the
+	// names, none is rare.
+	ShapeFlat Shape = "flat"
+	// ShapeTags is the Zipf corpus with tags in every name (a resolution, a video codec, a source),
+	// so a few words are each in a third to a half of the names.
+	ShapeTags Shape = "tags"
+)
+
+// Shapes are every shape, in the table's order.
+var Shapes = []Shape{ShapeZipf, ShapeFlat, ShapeTags}
+
+// flatWords is how many words the flat corpus draws from.
+const flatWords = 100
 
 // The corpus's span of upload dates: 15 years, ending before any clock that runs the benchmark.
 var (
@@ -37,9 +62,25 @@ var (
 	corpusStart = corpusEnd.AddDate(-15, 0, 0)
 )
 
-// NewCorpus returns the corpus of a seed.
-func NewCorpus(seed uint64) *Corpus {
-	c := &Corpus{seed: seed, words: vocabulary()}
+// NewCorpus returns the Zipf corpus of a seed.
+func NewCorpus(seed uint64) *Corpus { return NewShapedCorpus(seed, ShapeZipf) }
+
+// NewShapedCorpus returns the corpus of a seed and a shape.
+func NewShapedCorpus(seed uint64, shape Shape) *Corpus {
+	if shape == ShapeFlat {
+		c := &Corpus{seed: seed, shape: shape}
+		for _, w := range vocabulary() {
+			if !functionWords[w] && len(c.words) < flatWords {
+				c.words = append(c.words, w)
+			}
+		}
+		c.cdf = make([]float64, len(c.words))
+		for i := range c.cdf {
+			c.cdf[i] = float64(i+1) / float64(len(c.words))
+		}
+		return c
+	}
+	c := &Corpus{seed: seed, shape: shape, words: vocabulary()}
 	// Zipf with s = 1.05 (rank shifted by one): the commonest word is in about a fifth of the names
 	// and in a third of the torrents with their file names, the median word in a few dozen of a million.
 	c.cdf = make([]float64, len(c.words))
@@ -152,7 +193,7 @@ func (g *gen) title() []string {
 	words := make([]string, n)
 	for i := range words {
 		rank := g.c.wordRank(g.r)
-		for n == 1 && rank < 20 {
+		for n == 1 && rank < 20 && g.c.shape != ShapeFlat {
 			rank = g.c.wordRank(g.r) // a one-word title is a word that says something, not "The"
 		}
 		words[i] = capitalize(g.c.words[rank])
@@ -206,6 +247,13 @@ func (g *gen) split(total int64, n int) []int64 {
 	sizes[0] = rest
 	return sizes
 }
+
+// The tags of the tags corpus, each in a share of the names its repeats give.
+var (
+	tagResolutions = []string{"1080p", "1080p", "720p", "2160p"}
+	tagCodecs      = []string{"x264", "x264", "x265", "HEVC"}
+	tagSources     = []string{"WEB", "WEB", "BluRay"}
+)
 
 var (
 	resolutions = []string{"1080p", "1080p", "1080p", "720p", "720p", "2160p", "480p"}
@@ -380,6 +428,9 @@ func (g *gen) other() release {
 // release spreads size over the paths; in a folder release the paths sit under the name, as a
 // client shows them.
 func (g *gen) release(name string, paths []string, size int64, folder bool) release {
+	if g.c.shape == ShapeTags {
+		name += " " + g.pick(tagResolutions) + " " + g.pick(tagCodecs) + " " + g.pick(tagSources)
+	}
 	sizes := g.split(size, len(paths))
 	files := make([]domain.File, len(paths))
 	for k, p := range paths {

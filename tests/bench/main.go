@@ -8,8 +8,9 @@
 //	go run ./tests/bench                 # make bench
 //	BENCH_N=100000 go run ./tests/bench  # a smaller corpus
 //
-// The database lives in a temporary directory and is removed afterwards (BENCH_KEEP=1 keeps it and
-// prints where; BENCH_DB=path reuses a database a kept run left, skipping the ingest).
+// It measures three corpora (BENCH_CORPORA, default zipf,flat,tags: see Shape), each in its own
+// database. The databases live in a temporary directory and are removed afterwards (BENCH_KEEP=1 keeps
+// them and prints where; BENCH_DB=dir reuses the databases a kept run left there, skipping the ingest).
 package main
 
 import (
@@ -18,7 +19,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -31,14 +34,21 @@ func main() {
 	flag.IntVar(&cfg.N, "n", envInt("BENCH_N", cfg.N), "torrents in the corpus (env BENCH_N)")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "corpus seed")
 	flag.StringVar(&cfg.OutDir, "out", envString("BENCH_OUT", cfg.OutDir), "where results go (env BENCH_OUT); empty: nowhere")
-	flag.StringVar(&cfg.ReuseDB, "db", os.Getenv("BENCH_DB"), "reuse this ingested database instead of building one (env BENCH_DB)")
-	flag.BoolVar(&cfg.KeepDB, "keep", os.Getenv("BENCH_KEEP") != "", "keep the database (env BENCH_KEEP)")
+	flag.StringVar(&cfg.ReuseDB, "db", os.Getenv("BENCH_DB"), "reuse the ingested databases (<shape>.db) of this directory instead of building them (env BENCH_DB)")
+	flag.BoolVar(&cfg.KeepDB, "keep", os.Getenv("BENCH_KEEP") != "", "keep the databases (env BENCH_KEEP)")
+	corpora := flag.String("corpora", envString("BENCH_CORPORA", joinShapes(Shapes)), "the corpora, comma-separated: zipf, flat, tags (env BENCH_CORPORA)")
 	flag.IntVar(&cfg.Samples, "samples", envInt("BENCH_SAMPLES", cfg.Samples), "timed queries per kind")
 	flag.DurationVar(&cfg.LoadDuration, "load", cfg.LoadDuration, "HTTP load per target")
 	flag.IntVar(&cfg.Connections, "conns", cfg.Connections, "HTTP connections of the load generator")
 	flag.StringVar(&cfg.ProfileDir, "profile", os.Getenv("BENCH_PROFILE"), "write CPU profiles of the ingest and the uncached reads here (env BENCH_PROFILE)")
 	flag.BoolVar(&cfg.IngestOnly, "ingest-only", false, "stop after the ingest")
 	flag.Parse()
+	shapes, err := parseShapes(*corpora)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	cfg.Shapes = shapes
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -75,4 +85,24 @@ func envString(name, def string) string {
 		return v
 	}
 	return def
+}
+
+func joinShapes(shapes []Shape) string {
+	names := make([]string, len(shapes))
+	for i, s := range shapes {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ",")
+}
+
+func parseShapes(list string) ([]Shape, error) {
+	var out []Shape
+	for _, name := range strings.Split(list, ",") {
+		shape := Shape(strings.TrimSpace(name))
+		if !slices.Contains(Shapes, shape) {
+			return nil, fmt.Errorf("BENCH_CORPORA: no corpus %q (there are %s)", name, joinShapes(Shapes))
+		}
+		out = append(out, shape)
+	}
+	return out, nil
 }

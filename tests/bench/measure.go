@@ -43,8 +43,8 @@ func timed(f func() error) (time.Duration, error) {
 	return time.Since(start), err
 }
 
-// measureUncached calls the repository directly: no cache in front, so every call runs its SQL.
-func measureUncached(ctx context.Context, repo ports.TorrentRepository, qs *queries, res *Results) error {
+// measureSearch calls the repository directly: no cache in front, so every search runs its SQL.
+func measureSearch(ctx context.Context, repo ports.TorrentRepository, qs *queries, res *CorpusResults) error {
 	// A short warm-up, untimed: the connections' statement caches and the first pages of the indexes.
 	for _, kind := range searchKinds {
 		for _, q := range qs.search[kind][:min(5, len(qs.search[kind]))] {
@@ -75,7 +75,11 @@ func measureUncached(ctx context.Context, repo ports.TorrentRepository, qs *quer
 		all = append(all, samples...)
 	}
 	res.SearchUncachedMix = latencyOf(all)
+	return nil
+}
 
+// measureLookups times latest and details on the repository directly, uncached.
+func measureLookups(ctx context.Context, repo ports.TorrentRepository, qs *queries, res *Results) error {
 	var samples []time.Duration
 	for _, slug := range qs.latest {
 		d, err := timed(func() error { _, err := repo.Latest(ctx, slug, 0); return err })
@@ -296,13 +300,17 @@ func likeSQL(c domain.SearchCriteria) (page, count string, params []any) {
 		conds = append(conds, "t.uploaded_at >= ?")
 		params = append(params, c.After.Unix())
 	}
+	if !c.Before.IsZero() {
+		conds = append(conds, "t.uploaded_at < ?")
+		params = append(params, c.Before.Unix())
+	}
 	where := "1"
 	if len(conds) > 0 {
 		where = strings.Join(conds, " AND ")
 	}
-	key := "t.uploaded_at"
-	if c.Sort == domain.SortSeeders {
-		key = "t.seeders"
+	key := map[domain.SortField]string{domain.SortSeeders: "t.seeders", domain.SortSize: "t.size", domain.SortName: "t.name_key"}[c.Sort]
+	if key == "" {
+		key = "t.uploaded_at"
 	}
 	page = "SELECT t.id, t.name, t.size, t.seeders, t.leechers, t.uploaded_at, t.trackers, c.slug FROM torrents t " +
 		"JOIN categories c ON c.id = t.category_id WHERE " + where + " ORDER BY " + key + " DESC, t.id DESC LIMIT 21"

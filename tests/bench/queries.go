@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,12 +19,18 @@ const (
 	kindOneWord  = "one word"
 	kindTwoWords = "two words"
 	kindPrefix   = "prefix"
-	kindFiltered = "filtered"
-	kindSeeders  = "sorted by seeders"
+	kindKeepsAll = "one word, a filter that keeps all"
+	kindFiltered = "one word, a filter that keeps some"
+	kindKeepsFew = "one word, a filter that keeps almost none"
+	kindSeeders  = "one word by seeders"
+	kindSize     = "one word by size"
+	kindName     = "one word by name"
+	kindDate     = "one word by date"
 	kindDeep     = "deep cursor page"
 )
 
-var searchKinds = []string{kindOneWord, kindTwoWords, kindPrefix, kindFiltered, kindSeeders, kindDeep}
+var searchKinds = []string{kindOneWord, kindTwoWords, kindPrefix, kindKeepsAll, kindFiltered, kindKeepsFew,
+	kindSeeders, kindSize, kindName, kindDate, kindDeep}
 
 // searchQuery is one search in the two forms the benchmark sends it: to the repository (uncached)
 // and to the catalog use case or the API (cached).
@@ -89,8 +96,14 @@ func buildQueries(ctx context.Context, corpus *Corpus, repo ports.TorrentReposit
 		qs.search[kind] = append(qs.search[kind], searchQuery{kind: kind, criteria: c, request: req, pagesBefore: pagesBefore})
 	}
 	categorySlugs := []string{"movies", "tv", "music", "games", "software", "anime", "books", "other"}
+	// tag is one of the tags every name of the tags corpus carries, as a user types it.
+	tags := slices.Concat(tagResolutions, tagCodecs, tagSources)
+	tag := func() string { return domain.Tokenize(tags[r.IntN(len(tags))])[0] }
 	for s := range samples {
 		word, rest, _ := titleWord()
+		if corpus.shape == ShapeTags && s%2 == 1 {
+			word = tag()
+		}
 		add(kindOneWord, catalog.SearchRequest{Text: word}, nil, 0)
 
 		word, rest, _ = titleWord()
@@ -124,8 +137,39 @@ func buildQueries(ctx context.Context, corpus *Corpus, repo ports.TorrentReposit
 		}
 		add(kindFiltered, req, nil, 0)
 
+		// Filters that keep every match, and filters that keep almost none (a handful of the
+		// catalog's torrents pass them).
 		word, _, _ = titleWord()
-		add(kindSeeders, catalog.SearchRequest{Text: word, Sort: "seeders"}, nil, 0)
+		req = catalog.SearchRequest{Text: word}
+		switch s % 3 {
+		case 0:
+			req.MinSize = ptr(int64(1))
+		case 1:
+			req.After = corpusStart
+		default:
+			req.Categories = categorySlugs
+		}
+		add(kindKeepsAll, req, nil, 0)
+		word, _, _ = titleWord()
+		req = catalog.SearchRequest{Text: word}
+		switch s % 3 {
+		case 0:
+			req.MinSeeders = ptr(int64(5000))
+		case 1:
+			req.Before = corpusStart.AddDate(0, 0, 20)
+		default:
+			req.Categories, req.MinSize = []string{"books"}, ptr(int64(150<<20))
+		}
+		add(kindKeepsFew, req, nil, 0)
+
+		for _, ks := range [][2]string{{kindSeeders, "seeders"}, {kindSize, "size"}, {kindName, "name"}, {kindDate, "date"}} {
+			kind, sort := ks[0], ks[1]
+			word, _, _ = titleWord()
+			if corpus.shape == ShapeTags && s%2 == 1 {
+				word = tag()
+			}
+			add(kind, catalog.SearchRequest{Text: word, Sort: sort}, nil, 0)
+		}
 
 		// Deep pages: a listing continued from any torrent (a cursor is a position, so depth costs
 		// nothing), or a text search continued after five pages.
@@ -217,6 +261,9 @@ func urlOf(req catalog.SearchRequest) string {
 	}
 	if !req.After.IsZero() {
 		v.Set("after", req.After.UTC().Format(time.RFC3339))
+	}
+	if !req.Before.IsZero() {
+		v.Set("before", req.Before.UTC().Format(time.RFC3339))
 	}
 	if req.Sort != "" {
 		v.Set("sort", req.Sort)

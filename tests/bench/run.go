@@ -23,12 +23,13 @@ import (
 
 // Config is one run of the benchmark.
 type Config struct {
-	N       int    // torrents in the corpus
-	Seed    uint64 // corpus seed
-	OutDir  string // where the results go; "" for nowhere
-	TempDir string // where the database is made; "" for the system's
-	ReuseDB string // an ingested database to measure instead of building one
-	KeepDB  bool   // keep the database made
+	N       int     // torrents in each corpus
+	Seed    uint64  // corpus seed
+	Shapes  []Shape // the corpora, each measured on its own database; the first also for the rest
+	OutDir  string  // where the results go; "" for nowhere
+	TempDir string  // where the databases are made; "" for the system's
+	ReuseDB string  // a directory of ingested databases (<shape>.db) to measure instead of building them
+	KeepDB  bool    // keep the databases made
 
 	Samples      int           // timed queries per kind of search
 	LikeSamples  int           // searches repeated as a LIKE scan, per kind
@@ -44,7 +45,7 @@ type Config struct {
 
 func defaultConfig() Config {
 	return Config{
-		N: 1_000_000, Seed: 1, OutDir: "bench",
+		N: 1_000_000, Seed: 1, Shapes: Shapes, OutDir: "bench",
 		Samples: 200, LikeSamples: 5, LoadDuration: 5 * time.Second, Connections: 32, SweepQueries: 4000,
 	}
 }
@@ -54,10 +55,14 @@ const ingestBatch = ingest.MaxBatch
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// Run builds (or reuses) the database and measures it.
+// Run builds (or reuses) a database for each corpus and measures it: ingest and search on every
+// corpus; latest, details, the cached reads, the LIKE baseline and HTTP on the first.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.N < 1 {
 		return nil, errors.New("the corpus needs at least one torrent")
+	}
+	if len(cfg.Shapes) == 0 {
+		return nil, errors.New("no corpus to measure")
 	}
 	progress := func(format string, args ...any) {
 		if cfg.Progress != nil {
@@ -66,79 +71,96 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	res := &Results{N: cfg.N, Seed: cfg.Seed, Started: time.Now().UTC(), GoVersion: runtime.Version(),
 		CPUs: runtime.NumCPU(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
-	corpus := NewCorpus(cfg.Seed)
-
-	path := cfg.ReuseDB
-	if path == "" {
-		dir, err := os.MkdirTemp(cfg.TempDir, "streamer-bench-")
-		if err != nil {
+	dir := cfg.ReuseDB
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp(cfg.TempDir, "streamer-bench-"); err != nil {
 			return nil, err
 		}
-		path = filepath.Join(dir, "catalog.db")
 		if cfg.KeepDB {
-			progress("the database stays at %s", path)
+			progress("the databases stay in %s (BENCH_DB=%s reuses them)", dir, dir)
 		} else {
 			defer os.RemoveAll(dir)
 		}
 	}
-
-	db, err := r1.OpenFile(ctx, path, r1.LocalOptions{})
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	repo := r1.NewTorrentRepository(db)
-	if cfg.ReuseDB == "" {
-		progress("ingesting %d torrents in batches of %d", cfg.N, ingestBatch)
-		stopProfile := startProfile(cfg.ProfileDir, "ingest")
-		res.Ingest, err = ingestCorpus(ctx, repo, corpus, cfg.N, progress)
-		stopProfile()
+	for i, shape := range cfg.Shapes {
+		cr, err := runCorpus(ctx, cfg, res, shape, filepath.Join(dir, string(shape)+".db"), i == 0, progress)
 		if err != nil {
-			return nil, fmt.Errorf("ingest: %w", err)
+			return nil, fmt.Errorf("%s corpus: %w", shape, err)
 		}
-		progress("ingested %d torrents in %s: %.0f torrents/s", cfg.N, res.Ingest.Duration.Round(time.Millisecond), res.Ingest.PerSecond())
-	}
-	if info, err := os.Stat(path); err == nil {
-		res.DatabaseBytes = info.Size()
-	}
-	if cfg.IngestOnly {
-		res.Elapsed = time.Since(res.Started)
-		return res, nil
-	}
-
-	qs := buildQueries(ctx, corpus, repo, cfg.N, cfg.Samples, cfg.Seed)
-	progress("uncached reads: %d searches of each kind, %d latest, %d details", cfg.Samples, cfg.Samples, cfg.Samples)
-	stopProfile := startProfile(cfg.ProfileDir, "uncached")
-	err = measureUncached(ctx, repo, qs, res)
-	stopProfile()
-	if err != nil {
-		return nil, fmt.Errorf("uncached: %w", err)
-	}
-	progress("the slowest uncached searches:\n%s", res.SlowestText())
-	progress("cached reads")
-	cache := caching.NewStore(memory.NewCache(memory.CacheOptions{}), ports.SystemClock{}, caching.Options{Logger: quiet})
-	svc := catalog.NewService(repo, r1.NewCategoryRepository(db), cache, catalog.DefaultTTLs(), nil)
-	if err := measureCached(ctx, svc, qs, res); err != nil {
-		return nil, fmt.Errorf("cached: %w", err)
-	}
-	progress("the same searches as a LIKE scan (%d of each kind)", cfg.LikeSamples)
-	if err := measureLike(ctx, path, repo, qs, cfg.LikeSamples, res); err != nil {
-		return nil, fmt.Errorf("like: %w", err)
-	}
-	if err := db.Close(); err != nil {
-		return nil, err
-	}
-
-	progress("HTTP: the app and a bare Fiber handler in a child process, %d connections, %s each", cfg.Connections, cfg.LoadDuration)
-	if err := measureHTTP(ctx, path, qs, cfg, res); err != nil {
-		return nil, fmt.Errorf("http: %w", err)
+		res.Corpora = append(res.Corpora, cr)
 	}
 	res.BenchPeakRSS = peakRSS(os.Getpid())
 	res.Elapsed = time.Since(res.Started)
 	return res, nil
+}
+
+// runCorpus ingests one corpus into path (unless reused) and measures it; first says to measure
+// everything else on it too.
+func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path string, first bool, progress func(string, ...any)) (CorpusResults, error) {
+	cr := CorpusResults{Shape: shape}
+	corpus := NewShapedCorpus(cfg.Seed, shape)
+	_, statErr := os.Stat(path)
+	reuse := cfg.ReuseDB != "" && statErr == nil
+	db, err := r1.OpenFile(ctx, path, r1.LocalOptions{})
+	if err != nil {
+		return cr, err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return cr, err
+	}
+	repo := r1.NewTorrentRepository(db)
+	if !reuse {
+		progress("%s corpus: ingesting %d torrents in batches of %d", shape, cfg.N, ingestBatch)
+		stopProfile := startProfile(cfg.ProfileDir, string(shape)+"-ingest")
+		cr.Ingest, err = ingestCorpus(ctx, repo, corpus, cfg.N, progress)
+		stopProfile()
+		if err != nil {
+			return cr, fmt.Errorf("ingest: %w", err)
+		}
+		progress("%s corpus: ingested %d torrents in %s: %.0f torrents/s", shape, cfg.N, cr.Ingest.Duration.Round(time.Millisecond), cr.Ingest.PerSecond())
+	}
+	if info, err := os.Stat(path); err == nil {
+		cr.DatabaseBytes = info.Size()
+	}
+	if cfg.IngestOnly {
+		return cr, nil
+	}
+	qs := buildQueries(ctx, corpus, repo, cfg.N, cfg.Samples, cfg.Seed)
+	progress("%s corpus: uncached searches, %d of each kind", shape, cfg.Samples)
+	stopProfile := startProfile(cfg.ProfileDir, string(shape)+"-search")
+	err = measureSearch(ctx, repo, qs, &cr)
+	stopProfile()
+	if err != nil {
+		return cr, fmt.Errorf("uncached: %w", err)
+	}
+	progress("%s corpus: the slowest uncached searches:\n%s", shape, cr.SlowestText())
+	if !first {
+		return cr, nil
+	}
+	progress("uncached latest and details")
+	if err := measureLookups(ctx, repo, qs, res); err != nil {
+		return cr, fmt.Errorf("uncached: %w", err)
+	}
+	progress("cached reads")
+	cache := caching.NewStore(memory.NewCache(memory.CacheOptions{}), ports.SystemClock{}, caching.Options{Logger: quiet})
+	svc := catalog.NewService(repo, r1.NewCategoryRepository(db), cache, catalog.DefaultTTLs(), nil)
+	if err := measureCached(ctx, svc, qs, res); err != nil {
+		return cr, fmt.Errorf("cached: %w", err)
+	}
+	progress("the same searches as a LIKE scan (%d of each kind)", cfg.LikeSamples)
+	if err := measureLike(ctx, path, repo, qs, cfg.LikeSamples, res); err != nil {
+		return cr, fmt.Errorf("like: %w", err)
+	}
+	if err := db.Close(); err != nil {
+		return cr, err
+	}
+	progress("HTTP: the app and a bare Fiber handler in a child process, %d connections, %s each", cfg.Connections, cfg.LoadDuration)
+	if err := measureHTTP(ctx, path, qs, cfg, res); err != nil {
+		return cr, fmt.Errorf("http: %w", err)
+	}
+	return cr, nil
 }
 
 // startProfile writes a CPU profile of what runs until the returned function is called to
