@@ -19,6 +19,7 @@ type Magnet struct {
 	Name       string     // dn
 	Size       int64      // xl; 0 when absent
 	Trackers   []string   // tr, in order, without duplicates
+	WebSeeds   []string   // ws (BEP 19), in order, without duplicates
 }
 
 // ParseMagnet reads a magnet URI. It needs at least one exact topic (xt) naming a v1 (btih) or v2
@@ -72,6 +73,15 @@ func ParseMagnet(raw string) (Magnet, error) {
 		seen[tr] = true
 		m.Trackers = append(m.Trackers, tr)
 	}
+	seenWS := make(map[string]bool)
+	for _, ws := range values["ws"] {
+		ws = strings.TrimSpace(ws)
+		if ws == "" || seenWS[ws] {
+			continue
+		}
+		seenWS[ws] = true
+		m.WebSeeds = append(m.WebSeeds, ws)
+	}
 	return m, nil
 }
 
@@ -101,8 +111,8 @@ func (m *Magnet) addTopic(topic string) error {
 	return nil
 }
 
-// String builds the URI: xt for each known hash, then dn, xl and one tr per tracker. Values are
-// query-escaped, so any name or tracker makes a valid URI.
+// String builds the URI: xt for each known hash, then dn, xl, one tr per tracker and one ws per web
+// seed. Values are query-escaped, so any name or tracker makes a valid URI.
 func (m Magnet) String() string {
 	var b strings.Builder
 	b.Grow(64 + len(m.Name) + 48*len(m.Trackers))
@@ -135,6 +145,12 @@ func (m Magnet) String() string {
 		b.WriteString(sep)
 		b.WriteString("tr=")
 		b.WriteString(url.QueryEscape(tr))
+		sep = "&"
+	}
+	for _, ws := range m.WebSeeds {
+		b.WriteString(sep)
+		b.WriteString("ws=")
+		b.WriteString(url.QueryEscape(ws))
 		sep = "&"
 	}
 	return b.String()

@@ -22,6 +22,8 @@ const (
 	MaxFilePathsTotal = 512 << 10
 	MaxTrackers       = 64
 	MaxTrackerLength  = 512
+	MaxWebSeeds       = 16
+	MaxWebSeedLength  = 1024
 	// MaxSize keeps sizes exact in JSON numbers (2^53).
 	MaxSize = 1 << 53
 	// MaxPeers bounds seeders and leechers; swarms are far smaller.
@@ -51,6 +53,9 @@ type Torrent struct {
 	Description string
 	Files       []File
 	Trackers    []string
+	WebSeeds    []string // BEP 19 HTTP seeds (url-list, ws=)
+	External    ExternalIDs
+	Release     Release // derived from Name by Normalize
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -67,6 +72,9 @@ type TorrentSummary struct {
 	Leechers   int64
 	UploadedAt time.Time
 	Trackers   []string
+	WebSeeds   []string
+	External   ExternalIDs
+	Release    Release
 }
 
 // Summary returns the list form of t.
@@ -74,13 +82,14 @@ func (t Torrent) Summary() TorrentSummary {
 	return TorrentSummary{
 		ID: t.ID, InfoHash: t.InfoHash, InfoHashV2: t.InfoHashV2, Name: t.Name, Size: t.Size,
 		Category: t.Category, Seeders: t.Seeders, Leechers: t.Leechers, UploadedAt: t.UploadedAt,
-		Trackers: t.Trackers,
+		Trackers: t.Trackers, WebSeeds: t.WebSeeds, External: t.External, Release: t.Release,
 	}
 }
 
 // Magnet builds the torrent's magnet URI.
 func (s TorrentSummary) Magnet() Magnet {
-	return Magnet{InfoHash: s.InfoHash, InfoHashV2: s.InfoHashV2, Name: s.Name, Size: s.Size, Trackers: s.Trackers}
+	return Magnet{InfoHash: s.InfoHash, InfoHashV2: s.InfoHashV2, Name: s.Name, Size: s.Size,
+		Trackers: s.Trackers, WebSeeds: s.WebSeeds}
 }
 
 // Normalize checks t against the catalog's rules and fills what can be derived: the size from the
@@ -117,6 +126,9 @@ func (t *Torrent) Normalize(now time.Time) error {
 	}
 	t.normalizeFiles(&problems)
 	t.normalizeTrackers(&problems)
+	t.normalizeWebSeeds(&problems)
+	t.External.normalize(&problems)
+	t.Release = ParseRelease(t.Name)
 	if t.Category.Slug == "" {
 		t.Category = CategoryRef{Slug: DefaultCategorySlug, Name: "Other"}
 	}
@@ -192,6 +204,48 @@ func (t *Torrent) normalizeTrackers(problems *ValidationError) {
 		kept = append(kept, tr)
 	}
 	t.Trackers = kept
+}
+
+func (t *Torrent) normalizeWebSeeds(problems *ValidationError) {
+	if len(t.WebSeeds) > MaxWebSeeds {
+		problems.Add("webSeeds", fmt.Sprintf("must list at most %d URLs", MaxWebSeeds))
+		return
+	}
+	seen := make(map[string]bool, len(t.WebSeeds))
+	kept := make([]string, 0, len(t.WebSeeds))
+	for i, ws := range t.WebSeeds {
+		ws = strings.TrimSpace(ws)
+		if err := CheckWebSeed(ws); err != nil {
+			problems.Add("webSeeds["+strconv.Itoa(i)+"]", err.Error())
+			continue
+		}
+		if seen[ws] {
+			continue
+		}
+		seen[ws] = true
+		kept = append(kept, ws)
+	}
+	t.WebSeeds = kept
+	if len(kept) == 0 {
+		t.WebSeeds = nil
+	}
+}
+
+// CheckWebSeed tells whether raw is a web seed the catalog keeps: an http or https URL with a host,
+// at most MaxWebSeedLength bytes.
+func CheckWebSeed(raw string) error {
+	if raw == "" || len(raw) > MaxWebSeedLength {
+		return fmt.Errorf("must be a URL of 1 to %d bytes", MaxWebSeedLength)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return errors.New("must be an absolute http or https URL")
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		return nil
+	}
+	return errors.New("must use http or https")
 }
 
 // CheckTracker tells whether raw is a tracker URL the catalog keeps: http, https, udp, ws or wss

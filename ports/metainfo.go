@@ -10,6 +10,7 @@ type Metainfo struct {
 	Files      []domain.File
 	Size       int64
 	Trackers   []string // announce, then the announce list, without duplicates
+	WebSeeds   []string // url-list (BEP 19), without duplicates
 }
 
 // MetainfoDecoder reads .torrent files (BEP 3, BEP 52).

@@ -49,6 +49,16 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 				// does not know it (a v1 magnet) must not erase it.
 				t.InfoHashV2 = old.t.InfoHashV2
 			}
+			// Likewise an external id, once known, stays until a source names another.
+			if t.External.IMDb == "" {
+				t.External.IMDb = old.t.External.IMDb
+			}
+			if t.External.TMDb == 0 {
+				t.External.TMDb = old.t.External.TMDb
+			}
+			if t.External.TVDb == 0 {
+				t.External.TVDb = old.t.External.TVDb
+			}
 			c.categories[old.t.Category.Slug].TorrentCount--
 			cat.TorrentCount++
 			*old = *newRecord(t)

@@ -134,7 +134,23 @@ func decode(raw []byte) (ports.Metainfo, error) {
 		}
 	}
 	m.Trackers = trackers(mi)
+	m.WebSeeds = webSeeds(mi)
 	return m, nil
+}
+
+// webSeeds lists the url-list (a string or a list of strings), in order, without duplicates.
+func webSeeds(mi *metainfo.MetaInfo) []string {
+	var out []string
+	seen := make(map[string]bool)
+	for _, u := range mi.UrlList {
+		u = strings.TrimSpace(validUTF8(u))
+		if u == "" || seen[u] {
+			continue
+		}
+		seen[u] = true
+		out = append(out, u)
+	}
+	return out
 }
 
 // checkFileCount refuses a torrent with too many files before the library allocates them.

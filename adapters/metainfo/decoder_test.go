@@ -413,3 +413,19 @@ func assertMetainfo(t *testing.T, got, want ports.Metainfo) {
 		t.Errorf("Trackers = %q, want %q", got.Trackers, want.Trackers)
 	}
 }
+
+// BEP 19: url-list is a string or a list of strings; both are read, in order, without duplicates.
+func TestDecodeWebSeeds(t *testing.T) {
+	one, _ := torrent(singleFileInfo(), kv{"url-list", "https://seed.example.org/ubuntu.iso"})
+	if got := decodeOK(t, one).WebSeeds; !slices.Equal(got, []string{"https://seed.example.org/ubuntu.iso"}) {
+		t.Errorf("a string url-list gives %v", got)
+	}
+	many, _ := torrent(multiFileInfo(), kv{"url-list", []string{"https://a.example/", " ", "http://b.example/", "https://a.example/"}})
+	if got := decodeOK(t, many).WebSeeds; !slices.Equal(got, []string{"https://a.example/", "http://b.example/"}) {
+		t.Errorf("a list url-list gives %v", got)
+	}
+	none, _ := torrent(multiFileInfo())
+	if got := decodeOK(t, none).WebSeeds; got != nil {
+		t.Errorf("no url-list gives %v", got)
+	}
+}

@@ -97,6 +97,9 @@ func (db *Database) Migrate(ctx context.Context) error {
 	if err := NewCategoryRepository(db).Ensure(ctx, domain.DefaultCategories()); err != nil {
 		return fmt.Errorf("r1: default categories: %w", err)
 	}
+	if err := db.deriveReleases(ctx); err != nil {
+		return fmt.Errorf("r1: read the release names of stored torrents: %w", err)
+	}
 	return nil
 }
 

@@ -80,9 +80,11 @@ func (r *TorrentRepository) chunkBounds() (torrents, bytes int) {
 const upsertSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
 INSERT INTO torrents
     (info_hash, info_hash_v2, name, name_key, size, category_id, seeders, leechers, uploaded_at, description, files,
-     trackers, created_at, updated_at)
+     trackers, web_seeds, imdb_id, tmdb_id, tvdb_id, release, release_year, release_season_min, release_season_max,
+     release_episode_min, release_episode_max, release_resolution, release_parser, created_at, updated_at)
 SELECT r ->> 0, NULLIF(r ->> 1, ''), r ->> 2, r ->> 3, r ->> 4, (SELECT id FROM categories WHERE slug = r ->> 5),
-       r ->> 6, r ->> 7, r ->> 8, r ->> 9, r ->> 10, r ->> 11, unixepoch(), unixepoch()
+       r ->> 6, r ->> 7, r ->> 8, r ->> 9, r ->> 10, r ->> 11, r ->> 12, r ->> 13, r ->> 14, r ->> 15, r ->> 16,
+       r ->> 17, r ->> 18, r ->> 19, r ->> 20, r ->> 21, r ->> 22, r ->> 23, unixepoch(), unixepoch()
 FROM rows WHERE true
 ON CONFLICT (info_hash) DO UPDATE SET
     info_hash_v2 = coalesce(excluded.info_hash_v2, torrents.info_hash_v2),
@@ -96,6 +98,18 @@ ON CONFLICT (info_hash) DO UPDATE SET
     description = excluded.description,
     files = excluded.files,
     trackers = excluded.trackers,
+    web_seeds = excluded.web_seeds,
+    imdb_id = coalesce(excluded.imdb_id, torrents.imdb_id),
+    tmdb_id = coalesce(excluded.tmdb_id, torrents.tmdb_id),
+    tvdb_id = coalesce(excluded.tvdb_id, torrents.tvdb_id),
+    release = excluded.release,
+    release_year = excluded.release_year,
+    release_season_min = excluded.release_season_min,
+    release_season_max = excluded.release_season_max,
+    release_episode_min = excluded.release_episode_min,
+    release_episode_max = excluded.release_episode_max,
+    release_resolution = excluded.release_resolution,
+    release_parser = excluded.release_parser,
     revision = torrents.revision + 1,
     updated_at = unixepoch()
 RETURNING id, revision, info_hash`
@@ -246,6 +260,28 @@ func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
 	if err != nil {
 		return upsertRow{}, &domain.FieldProblem{Field: "trackers", Message: err.Error()}
 	}
+	webSeeds := t.WebSeeds
+	if webSeeds == nil {
+		webSeeds = []string{}
+	}
+	webSeedsJSON, err := compactJSON(webSeeds)
+	if err != nil {
+		return upsertRow{}, &domain.FieldProblem{Field: "webSeeds", Message: err.Error()}
+	}
+	release, err := encodeRelease(t.Release)
+	if err != nil {
+		return upsertRow{}, &domain.FieldProblem{Field: "name", Message: err.Error()}
+	}
+	var imdb, tmdb, tvdb any
+	if t.External.IMDb != "" {
+		imdb = t.External.IMDb
+	}
+	if t.External.TMDb > 0 {
+		tmdb = t.External.TMDb
+	}
+	if t.External.TVDb > 0 {
+		tvdb = t.External.TVDb
+	}
 	v2 := ""
 	if !t.InfoHashV2.IsZero() {
 		v2 = t.InfoHashV2.String()
@@ -258,8 +294,12 @@ func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	b.WriteByte('[')
-	for i, v := range []any{row.hash, v2, t.Name, nameKey(t.Name), t.Size, category.Slug,
-		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, filesJSON, trackersJSON} {
+	values := []any{row.hash, v2, t.Name, nameKey(t.Name), t.Size, category.Slug,
+		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, filesJSON, trackersJSON, webSeedsJSON,
+		imdb, tmdb, tvdb, release}
+	values = append(values, releaseColumns(t.Release)...)
+	values = append(values, domain.ReleaseParserVersion)
+	for i, v := range values {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -294,7 +334,8 @@ func compactJSON(v any) (string, error) {
 const (
 	summaryColumns = `t.id AS id, t.info_hash AS info_hash, t.info_hash_v2 AS info_hash_v2, t.name AS name,
     t.size AS size, c.slug AS category_slug, c.name AS category_name, t.seeders AS seeders,
-    t.leechers AS leechers, t.uploaded_at AS uploaded_at, t.trackers AS trackers`
+    t.leechers AS leechers, t.uploaded_at AS uploaded_at, t.trackers AS trackers, t.web_seeds AS web_seeds,
+    t.imdb_id AS imdb_id, t.tmdb_id AS tmdb_id, t.tvdb_id AS tvdb_id, t.release AS release`
 	detailColumns = summaryColumns + `, t.description AS description, t.files AS files,
     t.created_at AS created_at, t.updated_at AS updated_at`
 )
@@ -386,6 +427,15 @@ func summaryOf(rr *rowReader) domain.TorrentSummary {
 	if err := decodeJSONList(rr.text("trackers"), &s.Trackers); err != nil {
 		rr.fail("trackers", err)
 	}
+	if err := decodeJSONList(rr.text("web_seeds"), &s.WebSeeds); err != nil {
+		rr.fail("web_seeds", err)
+	}
+	s.External = domain.ExternalIDs{IMDb: rr.text("imdb_id"), TMDb: rr.int("tmdb_id"), TVDb: rr.int("tvdb_id")}
+	if r, err := decodeRelease(rr.text("release")); err != nil {
+		rr.fail("release", err)
+	} else {
+		s.Release = r
+	}
 	return s
 }
 
@@ -395,8 +445,9 @@ func torrentOf(row Row) (domain.Torrent, error) {
 	t := domain.Torrent{
 		ID: s.ID, InfoHash: s.InfoHash, InfoHashV2: s.InfoHashV2, Name: s.Name, Size: s.Size,
 		Category: s.Category, Seeders: s.Seeders, Leechers: s.Leechers, UploadedAt: s.UploadedAt,
-		Trackers: s.Trackers, Description: rr.text("description"),
-		CreatedAt: rr.time("created_at"), UpdatedAt: rr.time("updated_at"),
+		Trackers: s.Trackers, WebSeeds: s.WebSeeds, External: s.External, Release: s.Release,
+		Description: rr.text("description"),
+		CreatedAt:   rr.time("created_at"), UpdatedAt: rr.time("updated_at"),
 	}
 	var files []fileJSON
 	if err := decodeJSONList(rr.text("files"), &files); err != nil {

@@ -45,7 +45,7 @@ func names(list []map[string]any) []string {
 
 func assertSummary(t *testing.T, s map[string]any) {
 	t.Helper()
-	assertKeys(t, "summary", s, "id", "infoHash", "name", "size", "category", "seeders", "leechers", "uploadedAt", "magnet")
+	assertKeys(t, "summary", s, "id", "infoHash", "name", "size", "category", "seeders", "leechers", "uploadedAt", "magnet", "release", "webSeeds")
 	if _, ok := s["id"].(float64); !ok {
 		t.Fatalf("id is not a number: %v", s["id"])
 	}
@@ -320,9 +320,9 @@ func TestDetails(t *testing.T) {
 		assertNoNull(t, r.body)
 		doc := r.json(t)
 		assertKeys(t, "torrent", doc, "id", "infoHash", "name", "size", "category", "seeders", "leechers",
-			"uploadedAt", "magnet", "description", "files", "fileCount", "trackers", "createdAt", "updatedAt")
+			"uploadedAt", "magnet", "release", "webSeeds", "description", "files", "fileCount", "trackers", "createdAt", "updatedAt")
 		summary := map[string]any{}
-		for _, k := range []string{"id", "infoHash", "name", "size", "category", "seeders", "leechers", "uploadedAt", "magnet"} {
+		for _, k := range []string{"id", "infoHash", "name", "size", "category", "seeders", "leechers", "uploadedAt", "magnet", "release", "webSeeds"} {
 			summary[k] = doc[k]
 		}
 		assertSummary(t, summary)
@@ -335,7 +335,7 @@ func TestDetails(t *testing.T) {
 		if f := files[0].(map[string]any); f["path"] != "With Description/a.bin" || f["size"] != 600.0 {
 			t.Fatalf("files %v", files)
 		}
-		assertKeys(t, "file", files[0].(map[string]any), "path", "size")
+		assertKeys(t, "file", files[0].(map[string]any), "path", "size", "mediaType", "playable")
 		if trackers := doc["trackers"].([]any); len(trackers) != 2 || trackers[1] != "https://t.example/announce?x=1&y=2" {
 			t.Fatalf("trackers %v", trackers)
 		}

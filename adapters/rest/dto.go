@@ -29,11 +29,35 @@ type torrentSummaryDTO struct {
 	Leechers   int64          `json:"leechers"`
 	UploadedAt string         `json:"uploadedAt"`
 	Magnet     string         `json:"magnet"`
+	Release    releaseDTO     `json:"release"`
+	IMDbID     string         `json:"imdbId,omitempty"`
+	TMDbID     int64          `json:"tmdbId,omitempty"`
+	TVDbID     int64          `json:"tvdbId,omitempty"`
+	WebSeeds   []string       `json:"webSeeds"`
+}
+
+// releaseDTO is what the name says; a part it does not say is left out.
+type releaseDTO struct {
+	Title          string `json:"title,omitempty"`
+	Year           int    `json:"year,omitempty"`
+	Season         *int   `json:"season,omitempty"`
+	Seasons        []int  `json:"seasons,omitempty"`
+	Episodes       []int  `json:"episodes,omitempty"`
+	AirDate        string `json:"airDate,omitempty"`
+	Resolution     string `json:"resolution,omitempty"`
+	Source         string `json:"source,omitempty"`
+	Codec          string `json:"codec,omitempty"`
+	HDR            string `json:"hdr,omitempty"`
+	Audio          string `json:"audio,omitempty"`
+	Group          string `json:"group,omitempty"`
+	CompleteSeason bool   `json:"completeSeason,omitempty"`
 }
 
 type fileDTO struct {
-	Path string `json:"path"`
-	Size int64  `json:"size"`
+	Path      string `json:"path"`
+	Size      int64  `json:"size"`
+	MediaType string `json:"mediaType"`
+	Playable  bool   `json:"playable"`
 }
 
 type torrentDTO struct {
@@ -41,6 +65,7 @@ type torrentDTO struct {
 	Description string    `json:"description"`
 	Files       []fileDTO `json:"files"`
 	FileCount   int       `json:"fileCount"`
+	MainFile    *int      `json:"mainFile,omitempty"`
 	Trackers    []string  `json:"trackers"`
 	CreatedAt   string    `json:"createdAt"`
 	UpdatedAt   string    `json:"updatedAt"`
@@ -81,8 +106,34 @@ func summaryOf(t domain.TorrentSummary) torrentSummaryDTO {
 		ID: t.ID, InfoHash: t.InfoHash.String(), Name: t.Name, Size: t.Size,
 		Category: categoryRefDTO{Slug: t.Category.Slug, Name: t.Category.Name},
 		Seeders:  t.Seeders, Leechers: t.Leechers, UploadedAt: timestamp(t.UploadedAt),
-		Magnet: t.Magnet().String(),
+		Magnet: t.Magnet().String(), Release: releaseOf(t.Release),
+		IMDbID: t.External.IMDb, TMDbID: t.External.TMDb, TVDbID: t.External.TVDb,
+		WebSeeds: nonNil(t.WebSeeds),
 	}
+}
+
+// releaseOf gives the first season as season, and the whole list as seasons only when a release
+// spans several (S01-S03).
+func releaseOf(r domain.Release) releaseDTO {
+	out := releaseDTO{
+		Title: r.Title, Year: r.Year, Episodes: r.Episodes, AirDate: r.AirDate, Resolution: r.Resolution,
+		Source: r.Source, Codec: r.Codec, HDR: r.HDR, Audio: r.Audio, Group: r.Group,
+		CompleteSeason: r.CompleteSeason,
+	}
+	if len(r.Seasons) > 0 {
+		out.Season = &r.Seasons[0]
+	}
+	if len(r.Seasons) > 1 {
+		out.Seasons = r.Seasons
+	}
+	return out
+}
+
+func nonNil(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
 }
 
 func summariesOf(list []domain.TorrentSummary) []torrentSummaryDTO {
@@ -96,7 +147,11 @@ func summariesOf(list []domain.TorrentSummary) []torrentSummaryDTO {
 func torrentOf(t domain.Torrent) torrentDTO {
 	files := make([]fileDTO, len(t.Files))
 	for i, f := range t.Files {
-		files[i] = fileDTO{Path: f.Path, Size: f.Size}
+		files[i] = fileDTO{Path: f.Path, Size: f.Size, MediaType: f.MediaType(), Playable: f.Playable()}
+	}
+	var mainFile *int
+	if i := t.MainFile(); i >= 0 {
+		mainFile = &i
 	}
 	trackers := t.Trackers
 	if trackers == nil {
@@ -107,6 +162,7 @@ func torrentOf(t domain.Torrent) torrentDTO {
 		Description:       t.Description,
 		Files:             files,
 		FileCount:         len(files),
+		MainFile:          mainFile,
 		Trackers:          trackers,
 		CreatedAt:         timestamp(t.CreatedAt),
 		UpdatedAt:         timestamp(t.UpdatedAt),

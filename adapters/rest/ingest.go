@@ -107,6 +107,10 @@ type ingestTorrentRequest struct {
 	Description string   `json:"description"`
 	Files       fileList `json:"files" validate:"max=10000,dive"`
 	Trackers    []string `json:"trackers"`
+	WebSeeds    []string `json:"webSeeds"`
+	IMDbID      string   `json:"imdbId"`
+	TMDbID      int64    `json:"tmdbId" validate:"gte=0"`
+	TVDbID      int64    `json:"tvdbId" validate:"gte=0"`
 }
 
 type fileRequest struct {
@@ -213,7 +217,8 @@ func decodeIngestItem(raw json.RawMessage) (ingest.Item, string, *domain.FieldPr
 	item := ingest.Item{
 		InfoHash: dto.InfoHash, Magnet: dto.Magnet, TorrentFile: dto.TorrentFile, Name: dto.Name,
 		Size: dto.Size, Category: dto.Category, Seeders: dto.Seeders, Leechers: dto.Leechers,
-		Description: dto.Description, Trackers: dto.Trackers,
+		Description: dto.Description, Trackers: dto.Trackers, WebSeeds: dto.WebSeeds,
+		External: domain.ExternalIDs{IMDb: dto.IMDbID, TMDb: dto.TMDbID, TVDb: dto.TVDbID},
 	}
 	if dto.UploadedAt != "" {
 		t, ok := parseTimestamp(dto.UploadedAt)

@@ -37,6 +37,8 @@ type Item struct {
 	Description string
 	Files       []domain.File
 	Trackers    []string
+	WebSeeds    []string
+	External    domain.ExternalIDs
 }
 
 // Status is what happened to one item.
@@ -139,6 +141,8 @@ func (s *Service) torrentOf(item Item, now time.Time) (domain.Torrent, error) {
 		UploadedAt: item.UploadedAt, Description: item.Description,
 		Files:    append([]domain.File(nil), item.Files...),
 		Trackers: append([]string(nil), item.Trackers...),
+		WebSeeds: append([]string(nil), item.WebSeeds...),
+		External: item.External,
 	}
 	if item.InfoHash == "" && item.Magnet == "" && item.TorrentFile == "" {
 		return t, domain.Invalid("infoHash", "one of infoHash, magnet or torrentFile is required")
@@ -190,6 +194,7 @@ func fillFromMagnet(t *domain.Torrent, raw string) error {
 		t.Size = m.Size
 	}
 	t.Trackers = appendUsableTrackers(t.Trackers, m.Trackers)
+	t.WebSeeds = appendUsableWebSeeds(t.WebSeeds, m.WebSeeds)
 	return nil
 }
 
@@ -228,7 +233,22 @@ func (s *Service) fillFromFile(t *domain.Torrent, encoded string) error {
 		}
 	}
 	t.Trackers = appendUsableTrackers(t.Trackers, meta.Trackers)
+	t.WebSeeds = appendUsableWebSeeds(t.WebSeeds, meta.WebSeeds)
 	return nil
+}
+
+// appendUsableWebSeeds adds the web seeds a magnet or a .torrent names, skipping the ones the
+// catalog would refuse (ftp, too long), as appendUsableTrackers does for trackers.
+func appendUsableWebSeeds(dst, found []string) []string {
+	for _, ws := range found {
+		if len(dst) >= domain.MaxWebSeeds {
+			break
+		}
+		if domain.CheckWebSeed(strings.TrimSpace(ws)) == nil {
+			dst = append(dst, ws)
+		}
+	}
+	return dst
 }
 
 // appendUsableTrackers adds the trackers a magnet or a .torrent names, skipping the ones the catalog

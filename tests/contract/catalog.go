@@ -46,9 +46,15 @@ func RunTorrentRepository(t *testing.T, h CatalogHarness) {
 }
 
 func testUpsertCreatesThenUpdates(t *testing.T, repo ports.TorrentRepository, categories ports.CategoryRepository) {
-	a := normalized(t, withFiles(torrent("a", "Alpha Release", "movies"), 3000, "alpha/alpha.mkv", "alpha/alpha.srt"))
+	a := withFiles(torrent("a", "Alpha.Release.2019.1080p.BluRay.x264-GRP", "movies"), 3000, "alpha/alpha.mkv", "alpha/alpha.srt")
 	a.Description = "first cut"
 	a.Trackers = []string{"udp://tracker.example.org:6969/announce"}
+	a.WebSeeds = []string{"https://seed.example.org/alpha/"}
+	a.External = domain.ExternalIDs{IMDb: "tt0133093", TMDb: 603}
+	a = normalized(t, a)
+	if a.Release.Year != 2019 || a.Release.Resolution != "1080p" {
+		t.Fatalf("the fixture's release reads %+v", a.Release)
+	}
 	b := normalized(t, torrent("b", "Bravo Album", "music"))
 	c := normalized(t, torrent("c", "Charlie Game", "games"))
 
@@ -64,7 +70,10 @@ func testUpsertCreatesThenUpdates(t *testing.T, repo ports.TorrentRepository, ca
 	expectCounts(t, categories, map[string]int64{"movies": 1, "music": 1, "games": 1})
 
 	// The same hash again, with everything changed but the hash.
-	a2 := withFiles(torrent("a", "Alpha Release (Director's Cut)", "tv"), 9000, "cut/alpha.mkv", "cut/extras/interview.mkv", "cut/alpha.en.srt")
+	a2 := withFiles(torrent("a", "Alpha Release (Director's Cut) S01E02-E03 720p", "tv"), 9000, "cut/alpha.mkv", "cut/extras/interview.mkv", "cut/alpha.en.srt")
+	// An update without an id keeps the ids known; one naming an id replaces it.
+	a2.External = domain.ExternalIDs{TVDb: 81189, TMDb: 1396}
+	a2.WebSeeds = []string{"https://seed.example.net/a/", "http://seed.example.org/a/"}
 	a2.InfoHashV2 = domain.InfoHashV2{0xab, 0xcd}
 	a2.Seeders, a2.Leechers = 42, 7
 	a2.Description = "second cut"
@@ -83,8 +92,12 @@ func testUpsertCreatesThenUpdates(t *testing.T, repo ports.TorrentRepository, ca
 	}
 	d.ID = out[1].ID
 	a2.ID = 1
+	a2.External.IMDb = a.External.IMDb // kept: the update did not name one
 	updated := get(t, repo, domain.TorrentRef{InfoHash: a.InfoHash})
 	expectTorrent(t, updated, a2)
+	if !slices.Equal(updated.Release.Episodes, []int{2, 3}) {
+		t.Errorf("the updated release reads episodes %v, want [2 3]", updated.Release.Episodes)
+	}
 	if !updated.CreatedAt.Equal(first.CreatedAt) {
 		t.Errorf("CreatedAt changed on update: %v, was %v", updated.CreatedAt, first.CreatedAt)
 	}

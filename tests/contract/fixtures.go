@@ -190,6 +190,15 @@ func expectTorrent(t *testing.T, got, want domain.Torrent) {
 	if !slices.Equal(got.Trackers, want.Trackers) {
 		diff("Trackers", got.Trackers, want.Trackers)
 	}
+	if !slices.Equal(got.WebSeeds, want.WebSeeds) {
+		diff("WebSeeds", got.WebSeeds, want.WebSeeds)
+	}
+	if got.External != want.External {
+		diff("External", got.External, want.External)
+	}
+	if !sameRelease(got.Release, want.Release) {
+		diff("Release", got.Release, want.Release)
+	}
 	if got.CreatedAt.IsZero() || got.UpdatedAt.IsZero() || got.UpdatedAt.Before(got.CreatedAt) {
 		diff("CreatedAt, UpdatedAt", [2]time.Time{got.CreatedAt, got.UpdatedAt}, "both set, UpdatedAt not before CreatedAt")
 	}
@@ -204,9 +213,18 @@ func expectSummary(t *testing.T, got domain.TorrentSummary, want domain.Torrent)
 	w := want.Summary()
 	if got.ID != w.ID || got.InfoHash != w.InfoHash || got.InfoHashV2 != w.InfoHashV2 || got.Name != w.Name ||
 		got.Size != w.Size || got.Category != w.Category || got.Seeders != w.Seeders || got.Leechers != w.Leechers ||
-		!got.UploadedAt.Equal(w.UploadedAt) || !slices.Equal(got.Trackers, w.Trackers) {
+		!got.UploadedAt.Equal(w.UploadedAt) || !slices.Equal(got.Trackers, w.Trackers) ||
+		!slices.Equal(got.WebSeeds, w.WebSeeds) || got.External != w.External || !sameRelease(got.Release, w.Release) {
 		t.Errorf("summary differs:\n  got  %+v\n  want %+v", got, w)
 	}
+}
+
+// sameRelease compares two readings of a name, an empty list equal to none.
+func sameRelease(a, b domain.Release) bool {
+	return slices.Equal(a.Seasons, b.Seasons) && slices.Equal(a.Episodes, b.Episodes) &&
+		a.Title == b.Title && a.Year == b.Year && a.AirDate == b.AirDate && a.Resolution == b.Resolution &&
+		a.Source == b.Source && a.Codec == b.Codec && a.HDR == b.HDR && a.Audio == b.Audio &&
+		a.Group == b.Group && a.CompleteSeason == b.CompleteSeason
 }
 
 func ids[T any](items []T, id func(T) int64) []int64 {

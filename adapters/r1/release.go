@@ -1,0 +1,132 @@
+package r1
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// releaseJSON is how the release column stores a domain.Release: short keys, empty parts left out.
+type releaseJSON struct {
+	Title          string `json:"t,omitempty"`
+	Year           int    `json:"y,omitempty"`
+	Seasons        []int  `json:"s,omitempty"`
+	Episodes       []int  `json:"e,omitempty"`
+	AirDate        string `json:"d,omitempty"`
+	Resolution     string `json:"r,omitempty"`
+	Source         string `json:"src,omitempty"`
+	Codec          string `json:"c,omitempty"`
+	HDR            string `json:"hdr,omitempty"`
+	Audio          string `json:"a,omitempty"`
+	Group          string `json:"g,omitempty"`
+	CompleteSeason bool   `json:"cs,omitempty"`
+}
+
+func encodeRelease(r domain.Release) (string, error) {
+	return compactJSON(releaseJSON(r))
+}
+
+func decodeRelease(raw string) (domain.Release, error) {
+	if raw == "" || raw == "{}" {
+		return domain.Release{}, nil
+	}
+	var r releaseJSON
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		return domain.Release{}, err
+	}
+	return domain.Release(r), nil
+}
+
+// releaseColumns are the filter columns of a release, in upsertSQL's order: year, season range,
+// episode range, resolution. A part the name does not say is NULL.
+func releaseColumns(r domain.Release) []any {
+	var out [6]any
+	if r.Year > 0 {
+		out[0] = r.Year
+	}
+	if n := len(r.Seasons); n > 0 {
+		out[1], out[2] = r.Seasons[0], r.Seasons[n-1]
+	}
+	if n := len(r.Episodes); n > 0 {
+		out[3], out[4] = r.Episodes[0], r.Episodes[n-1]
+	}
+	if r.Resolution != "" {
+		out[5] = r.Resolution
+	}
+	return out[:]
+}
+
+// deriveBatch bounds one round of deriveReleases: one read and one write of this many rows.
+const deriveBatch = 500
+
+// deriveReleasesSQL writes the readings of a list of rows, given as one JSON parameter (an array of
+// [id, release, year, season min, season max, episode min, episode max, resolution, parser]). It
+// touches neither name nor files, so the full-text triggers do not run.
+const deriveReleasesSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
+UPDATE torrents SET release = v.r ->> 1, release_year = v.r ->> 2, release_season_min = v.r ->> 3,
+    release_season_max = v.r ->> 4, release_episode_min = v.r ->> 5, release_episode_max = v.r ->> 6,
+    release_resolution = v.r ->> 7, release_parser = v.r ->> 8
+FROM rows AS v WHERE torrents.id = v.r ->> 0`
+
+// deriveReleases reads every row that an older parser (or none) read with the current one, in
+// batches by id, then records that all are current. A row upserted meanwhile is read by the upsert
+// itself. Interrupted, it starts again where rows are still stale.
+func (db *Database) deriveReleases(ctx context.Context) error {
+	res, err := db.query(ctx, Statement{SQL: "SELECT version FROM derived_versions WHERE name = 'release'"})
+	if err != nil {
+		return err
+	}
+	if len(res.Rows) > 0 {
+		rr := rowReader{row: res.Rows[0]}
+		if v := rr.int("version"); rr.err == nil && v >= domain.ReleaseParserVersion {
+			return nil
+		}
+	}
+	after := int64(0)
+	for {
+		res, err := db.query(ctx, Statement{
+			SQL: `SELECT id, name FROM torrents WHERE id > CAST(? AS INTEGER) AND release_parser < CAST(? AS INTEGER)
+                  ORDER BY id LIMIT CAST(? AS INTEGER)`,
+			Params: []any{after, domain.ReleaseParserVersion, deriveBatch},
+		})
+		if err != nil {
+			return err
+		}
+		if len(res.Rows) == 0 {
+			break
+		}
+		list := make([]any, 0, len(res.Rows))
+		for _, row := range res.Rows {
+			rr := rowReader{row: row}
+			id, name := rr.int("id"), rr.text("name")
+			if rr.err != nil {
+				return rr.err
+			}
+			r := domain.ParseRelease(name)
+			encoded, err := encodeRelease(r)
+			if err != nil {
+				return err
+			}
+			item := append([]any{id, encoded}, releaseColumns(r)...)
+			list = append(list, append(item, domain.ReleaseParserVersion))
+			after = id
+		}
+		param, err := compactJSON(list)
+		if err != nil {
+			return err
+		}
+		if _, err := db.batch(ctx, []Statement{{SQL: deriveReleasesSQL, Params: []any{param}}}); err != nil {
+			return err
+		}
+	}
+	_, err = db.batch(ctx, []Statement{{
+		SQL:    "INSERT INTO derived_versions (name, version) VALUES ('release', CAST(? AS INTEGER)) ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+		Params: []any{domain.ReleaseParserVersion},
+	}})
+	if err != nil {
+		return fmt.Errorf("r1: record the release derivation: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package rest_test
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// What a release name says, the external ids, the web seeds and the files' media types travel from
+// ingest to search and details.
+func TestReleaseIDsWebSeedsAndMediaTypes(t *testing.T) {
+	h := newHarness(t)
+	magnet := "magnet:?xt=urn:btih:" + strings.Repeat("ab", 20) + "&ws=" + url.QueryEscape("https://seed.example.org/m/")
+	r := h.ingest(`{"torrents":[{"magnet":"` + magnet + `","name":"The.Matrix.1999.1080p.BluRay.x264-SPARKS",
+		"imdbId":"0133093","tmdbId":603,"webSeeds":["http://seed.example.net/m/"],
+		"files":[{"path":"m/sample.mkv","size":5},{"path":"m/movie.mp4","size":100},{"path":"m/movie.srt","size":1}]},
+		{"infoHash":"` + strings.Repeat("cd", 20) + `","name":"x","imdbId":"nm12"},
+		{"infoHash":"` + strings.Repeat("ef", 20) + `","name":"y","webSeeds":["ftp://seed.example.org/"]}]}`)
+	if r.status != 200 {
+		t.Fatalf("ingest: %d %s", r.status, r.body)
+	}
+	report := r.json(t)
+	results := report["results"].([]any)
+	for i, field := range map[int]string{1: "imdbId", 2: "webSeeds[0]"} {
+		res := results[i].(map[string]any)
+		if res["status"] != "failed" || res["error"].(map[string]any)["field"] != field {
+			t.Errorf("item %d: %v, want failed on %s", i, res, field)
+		}
+	}
+	d := h.get("/api/torrents/" + strings.Repeat("ab", 20))
+	if d.status != 200 {
+		t.Fatalf("details: %d %s", d.status, d.body)
+	}
+	doc := d.json(t)
+	release := doc["release"].(map[string]any)
+	assertKeys(t, "release", release, "title", "year", "resolution", "source", "codec", "group")
+	if release["title"] != "The Matrix" || release["year"] != 1999.0 || release["resolution"] != "1080p" ||
+		release["source"] != "BluRay" || release["codec"] != "H.264" || release["group"] != "SPARKS" {
+		t.Errorf("release %v", release)
+	}
+	if doc["imdbId"] != "tt0133093" || doc["tmdbId"] != 603.0 || doc["tvdbId"] != nil {
+		t.Errorf("ids %v %v %v", doc["imdbId"], doc["tmdbId"], doc["tvdbId"])
+	}
+	seeds := doc["webSeeds"].([]any)
+	if len(seeds) != 2 || seeds[0] != "http://seed.example.net/m/" || seeds[1] != "https://seed.example.org/m/" {
+		t.Errorf("webSeeds %v", seeds)
+	}
+	if m := doc["magnet"].(string); !strings.Contains(m, "&ws="+url.QueryEscape("http://seed.example.net/m/")) ||
+		!strings.Contains(m, "&ws="+url.QueryEscape("https://seed.example.org/m/")) {
+		t.Errorf("magnet without its web seeds: %s", m)
+	}
+	var types []string
+	var playable []bool
+	for _, f := range doc["files"].([]any) {
+		file := f.(map[string]any)
+		types = append(types, file["mediaType"].(string))
+		playable = append(playable, file["playable"].(bool))
+	}
+	if !slices.Equal(types, []string{"video/x-matroska", "video/mp4", "application/x-subrip"}) ||
+		!slices.Equal(playable, []bool{false, true, false}) {
+		t.Errorf("files %v %v", types, playable)
+	}
+	if doc["mainFile"] != 1.0 {
+		t.Errorf("mainFile %v, want 1 (the playable one)", doc["mainFile"])
+	}
+	// The summary in search carries the same.
+	s := h.get("/api/torrents/search?q=matrix")
+	item := items(t, s.json(t))[0]
+	if item["imdbId"] != "tt0133093" || item["release"].(map[string]any)["year"] != 1999.0 {
+		t.Errorf("search item %v", item)
+	}
+	// A season pack says its seasons, and an episode its episodes.
+	h.ingest(`{"torrents":[{"infoHash":"` + strings.Repeat("12", 20) + `","name":"Show.S01-S03.1080p.WEB-DL"},
+		{"infoHash":"` + strings.Repeat("34", 20) + `","name":"Show.S04E01-E02.720p.HDTV","tvdbId":81189}]}`)
+	pack := h.get("/api/torrents/" + strings.Repeat("12", 20)).json(t)["release"].(map[string]any)
+	if pack["season"] != 1.0 || len(pack["seasons"].([]any)) != 3 || pack["completeSeason"] != true || pack["episodes"] != nil {
+		t.Errorf("pack %v", pack)
+	}
+	ep := h.get("/api/torrents/" + strings.Repeat("34", 20)).json(t)
+	if rel := ep["release"].(map[string]any); rel["season"] != 4.0 || len(rel["episodes"].([]any)) != 2 || rel["seasons"] != nil {
+		t.Errorf("episode %v", rel)
+	}
+	if ep["tvdbId"] != 81189.0 {
+		t.Errorf("tvdbId %v", ep["tvdbId"])
+	}
+}
