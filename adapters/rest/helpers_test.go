@@ -146,6 +146,7 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	}
 	deps.Catalog = catalog.NewService(torrents, mem.Categories(), store, catalog.DefaultTTLs(), recorder)
 	h.app = rest.New(deps, cfg.opts)
+	validateAnswers(t, h.app)
 	t.Cleanup(func() { _ = h.app.Shutdown() })
 	return h
 }

@@ -166,9 +166,8 @@ func TestStoreErrorsNeverLeak(t *testing.T) {
 		{fmt.Errorf("d1: SELECT * FROM torrents at db.internal: %w", domain.ErrUnavailable), 503, "unavailable"},
 		{fmt.Errorf("query: %w", context.DeadlineExceeded), 503, "unavailable"},
 		{errors.New("sqlite: INSERT failed: disk I/O error at /var/db.internal"), 500, "internal"},
-		{fmt.Errorf("wrapped: %w", domain.ErrForbidden), 403, "forbidden"},
-		{fmt.Errorf("wrapped: %w", domain.ErrRateLimited), 429, "rate_limited"},
-		{&domain.ConflictError{Field: "infoHash", Message: "is taken"}, 409, "conflict"},
+		// No store returns forbidden, rate-limited or conflict on a catalog read, and the document
+		// says so: problemOf's mapping of those is TestProblemOfDomainErrors's (errors_internal_test.go).
 	}
 	for _, c := range cases {
 		t.Run(c.code, func(t *testing.T) {
