@@ -1,5 +1,6 @@
 // Command streamer is the torrent streaming backend: `streamer serve` (the default) runs the REST
-// API, `streamer migrate` applies the database schema and exits.
+// API, `streamer migrate` applies the database schema and exits, `streamer healthcheck` asks a
+// running server's /livez (the container image's HEALTHCHECK).
 package main
 
 import (
@@ -8,15 +9,18 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The time zone database, inside the binary: the container image has no /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/torrent-streamer/streamer/bootstrap"
 )
 
-const usage = `usage: streamer [serve | migrate | version]
+const usage = `usage: streamer [serve | migrate | healthcheck | version]
 
-  serve     run the REST API (the default)
-  migrate   apply the database schema and default categories, then exit
-  version   print the version
+  serve        run the REST API (the default)
+  migrate      apply the database schema and default categories, then exit
+  healthcheck  exit 0 when the server this configuration starts answers GET /livez, else 1
+  version      print the version
 
 Configuration comes from the environment or a .env file: see README.md.
 `
@@ -31,7 +35,7 @@ func run(args []string) int {
 		command = args[0]
 	}
 	switch command {
-	case "serve", "migrate":
+	case "serve", "migrate", "healthcheck":
 	case "version", "-version", "--version":
 		fmt.Println(bootstrap.Version)
 		return 0
@@ -46,6 +50,13 @@ func run(args []string) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "streamer: configuration:\n%s\n", err)
 		return 2
+	}
+	if command == "healthcheck" {
+		if err := bootstrap.Healthcheck(context.Background(), cfg); err != nil {
+			fmt.Fprintf(os.Stderr, "streamer: healthcheck: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	log := bootstrap.NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
