@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -25,7 +24,7 @@ const (
 // User is an account. PasswordHash is a PHC string; it never leaves the service.
 type User struct {
 	ID           string
-	Email        string // normalized: trimmed and lowercase, unique
+	Email        string // normalized by NormalizeEmail, unique
 	Name         string
 	Image        string
 	PasswordHash string
@@ -66,41 +65,6 @@ func (c UserChange) Apply(u User) User {
 	}
 	u.UpdatedAt = c.UpdatedAt
 	return u
-}
-
-// NormalizeEmail checks an address and returns its canonical form: trimmed and lowercase, so
-// uniqueness is case-insensitive.
-func NormalizeEmail(raw string) (string, error) {
-	email := strings.ToLower(strings.TrimSpace(raw))
-	if email == "" {
-		return "", Invalid("email", "is required")
-	}
-	if len(email) > MaxEmailLength {
-		return "", Invalid("email", "must be at most 254 characters")
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || addr.Name != "" {
-		return "", Invalid("email", "must be a valid email address")
-	}
-	local, domainPart, ok := strings.Cut(email, "@")
-	if !ok || local == "" || !strings.Contains(domainPart, ".") || strings.HasSuffix(domainPart, ".") {
-		return "", Invalid("email", "must be a valid email address")
-	}
-	return email, nil
-}
-
-// CheckPassword enforces the length rules: 8 to 128 characters. Any character is allowed.
-func CheckPassword(field, password string) error {
-	n := utf8.RuneCountInString(password)
-	switch {
-	case !utf8.ValidString(password):
-		return Invalid(field, "must be valid UTF-8")
-	case n < MinPasswordLength:
-		return Invalid(field, "must be at least 8 characters")
-	case n > MaxPasswordLength:
-		return Invalid(field, "must be at most 128 characters")
-	}
-	return nil
 }
 
 // NormalizeUserName trims a display name and checks it: 1 to 100 printable characters.

@@ -179,11 +179,15 @@ func decodeSignIn(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// signInEmailKey counts attempts by email as the use case will read it: trimmed and lowercase.
+// signInEmailKey counts attempts by email as the use case will read it (domain.NormalizeEmail), so
+// the forms of one address share a count; one it refuses counts as typed, trimmed and lowercase.
 func signInEmailKey(c *fiber.Ctx) string {
 	req, _ := c.Locals(localsSignIn).(*signInRequest)
 	if req == nil {
 		return ""
+	}
+	if email, err := domain.NormalizeEmail(req.Email); err == nil {
+		return email
 	}
 	return strings.ToLower(strings.TrimSpace(req.Email))
 }

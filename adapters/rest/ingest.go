@@ -298,6 +298,9 @@ func decodeBody(body []byte, dto any) error {
 		return &requestError{problem{status: fiber.StatusBadRequest, code: codeInvalidJSON,
 			detail: "The body is empty: send a JSON object."}}
 	}
+	if err := checkUTF8(body); err != nil {
+		return err
+	}
 	err := json.Unmarshal(body, dto)
 	if err == nil {
 		return nil

@@ -45,14 +45,17 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, change Profile
 		collect(&problems, err)
 		email = normalized
 	}
+	var newPassword string
 	if change.NewPassword != nil {
-		collect(&problems, domain.CheckPassword("newPassword", *change.NewPassword))
+		prepared, err := domain.PreparePassword("newPassword", *change.NewPassword)
+		collect(&problems, err)
+		newPassword = prepared
 	}
 	if err := problems.Err(); err != nil {
 		return domain.User{}, err
 	}
 	if change.NewPassword != nil {
-		hash, err := s.Hasher.Hash(ctx, *change.NewPassword)
+		hash, err := s.Hasher.Hash(ctx, newPassword)
 		if err != nil {
 			return domain.User{}, err
 		}

@@ -76,7 +76,7 @@ func (s *Service) checkPassword(ctx context.Context, user domain.User, password 
 	if legacy {
 		ok, err = s.Legacy.Verify(ctx, hash, password)
 	} else {
-		ok, err = s.Hasher.Verify(ctx, hash, password)
+		ok, err = s.verifyPassword(ctx, hash, password)
 	}
 	if err != nil || (ok && hash != s.dummyHash) {
 		return ok && hash != s.dummyHash, legacy, err
@@ -94,7 +94,12 @@ func (s *Service) checkPassword(ctx context.Context, user domain.User, password 
 // upgradeHash replaces a legacy hash by the service's own once its password is known to be right.
 // A failure is logged (never with the hash) and the sign-in goes on: the next one tries again.
 func (s *Service) upgradeHash(ctx context.Context, user domain.User, password string) domain.User {
-	hash, err := s.Hasher.Hash(ctx, password)
+	prepared, err := domain.PreparePassword("password", password)
+	if err != nil {
+		s.Logger.Warn("a legacy password does not prepare (PRECIS OpaqueString); the legacy hash stays", "user", user.ID)
+		return user
+	}
+	hash, err := s.Hasher.Hash(ctx, prepared)
 	if err != nil {
 		s.Logger.Warn("could not rehash a legacy password", "user", user.ID, "err", err)
 		return user

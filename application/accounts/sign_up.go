@@ -23,13 +23,14 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (Signed, error)
 	var problems domain.ValidationError
 	email, err := domain.NormalizeEmail(req.Email)
 	collect(&problems, err)
-	collect(&problems, domain.CheckPassword("password", req.Password))
+	password, err := domain.PreparePassword("password", req.Password)
+	collect(&problems, err)
 	name, err := domain.NormalizeUserName(req.Name)
 	collect(&problems, err)
 	if err := problems.Err(); err != nil {
 		return Signed{}, err
 	}
-	hash, err := s.Hasher.Hash(ctx, req.Password)
+	hash, err := s.Hasher.Hash(ctx, password)
 	if err != nil {
 		return Signed{}, err
 	}

@@ -18,7 +18,9 @@ type Rule struct {
 
 // Rules are the design card's table.
 var Rules = []Rule{
-	{Layer: "domain", MayImport: nil, Libraries: []string{}},
+	// The domain may use pure Unicode data: identities are prepared with PRECIS (x/text, the Go
+	// project's own) and UTS #39's confusables table.
+	{Layer: "domain", MayImport: nil, Libraries: []string{"golang.org/x/text/", "github.com/mtibben/confusables"}},
 	{Layer: "ports", MayImport: []string{"domain"}, Libraries: []string{}},
 	// The core may use pure in-memory libraries (an LRU, singleflight), never an I/O client.
 	{Layer: "application", MayImport: []string{"domain", "ports", "application"},
