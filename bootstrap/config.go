@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 	"github.com/joho/godotenv"
@@ -44,6 +45,64 @@ type Config struct {
 	// Abuse limits (issue 8): connections held at once, overall and per client address.
 	MaxConnections          int `env:"MAX_CONNECTIONS"`
 	MaxConnectionsPerClient int `env:"MAX_CONNECTIONS_PER_CLIENT"`
+	// ClientIPHeader is where TRUSTED_PROXIES put the client's address (CF-Connecting-IP behind
+	// Cloudflare, X-Forwarded-For behind most others).
+	ClientIPHeader string `env:"CLIENT_IP_HEADER"`
+	// Rate limits, "count/window" or "off"; unset: rest.DefaultRateLimits.
+	RateLimitSignInPerIP    string `env:"RATE_LIMIT_SIGN_IN_PER_IP"`
+	RateLimitSignInPerEmail string `env:"RATE_LIMIT_SIGN_IN_PER_EMAIL"`
+	RateLimitSignUpPerIP    string `env:"RATE_LIMIT_SIGN_UP_PER_IP"`
+	RateLimitIngestPerKey   string `env:"RATE_LIMIT_INGEST_PER_KEY"`
+	// ShutdownTimeout is how long in-flight requests get after SIGTERM; at least the longest
+	// request's deadline.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT"`
+}
+
+// shutdownGrace is SHUTDOWN_TIMEOUT, or the default when it is not set.
+func (c Config) shutdownGrace() time.Duration {
+	if c.ShutdownTimeout == 0 {
+		return ShutdownTimeout
+	}
+	return c.ShutdownTimeout
+}
+
+// rateLimitSettings are the rate-limit variables, by name, with where each goes.
+func (c Config) rateLimitSettings() []rateLimitSetting {
+	return []rateLimitSetting{
+		{"RATE_LIMIT_SIGN_IN_PER_IP", c.RateLimitSignInPerIP, func(r *rest.RateLimits, l rest.RateLimit) { r.SignInPerIP = l }},
+		{"RATE_LIMIT_SIGN_IN_PER_EMAIL", c.RateLimitSignInPerEmail, func(r *rest.RateLimits, l rest.RateLimit) { r.SignInPerEmail = l }},
+		{"RATE_LIMIT_SIGN_UP_PER_IP", c.RateLimitSignUpPerIP, func(r *rest.RateLimits, l rest.RateLimit) { r.SignUpPerIP = l }},
+		{"RATE_LIMIT_INGEST_PER_KEY", c.RateLimitIngestPerKey, func(r *rest.RateLimits, l rest.RateLimit) { r.IngestPerKey = l }},
+	}
+}
+
+type rateLimitSetting struct {
+	name, value string
+	set         func(*rest.RateLimits, rest.RateLimit)
+}
+
+// rateLimits are the limits the environment sets; unset ones stay zero (the defaults).
+func (c Config) rateLimits() (rest.RateLimits, []string) {
+	var limits rest.RateLimits
+	var problems []string
+	for _, s := range c.rateLimitSettings() {
+		if s.value == "" {
+			continue
+		}
+		l, err := rest.ParseRateLimit(s.value)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%q: %v", s.name, s.value, err))
+			continue
+		}
+		s.set(&limits, l)
+	}
+	return limits, problems
+}
+
+// looksLikeD1Name tells a D1 database name or UUID from a local file path: a path has a directory
+// or an extension ("./data/streamer.db", "streamer.db"), a D1 name has neither ("streamer").
+func looksLikeD1Name(s string) bool {
+	return !strings.ContainsAny(s, `/\.`) && s != ":memory:"
 }
 
 // DefaultDatabasePath is where the embedded default keeps its SQLite file.
@@ -143,7 +202,7 @@ func (c Config) Validate() error {
 	}
 	if c.Addr != "" {
 		if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
-			add("ADDR=%q: must be host:port or :port", c.Addr)
+			add("ADDR=%q: must be host:port or :port, the port from 1 to 65535", c.Addr)
 		}
 	}
 	if c.Port != "" && !validPort(c.Port) {
@@ -160,6 +219,19 @@ func (c Config) Validate() error {
 			add("CF_API_BASE_URL=%q: must be an http(s) URL such as https://api.cloudflare.com/client/v4", c.CFAPIBaseURL)
 		}
 	}
+	if !c.Cloudflare() {
+		// Without credentials these would be silently ignored, or worse: R1_DATABASE=streamer would
+		// open a local file named "streamer".
+		if c.KVNamespaceID != "" {
+			add("KV_NAMESPACE_ID is set but CF_ACCOUNT_ID and R1_API_TOKEN are not: the shared cache is on Cloudflare; set them, or unset KV_NAMESPACE_ID")
+		}
+		if c.CFAPIBaseURL != "" {
+			add("CF_API_BASE_URL is set but CF_ACCOUNT_ID and R1_API_TOKEN are not: set them, or unset CF_API_BASE_URL")
+		}
+		if c.R1Database != "" && looksLikeD1Name(c.R1Database) {
+			add("R1_DATABASE=%q looks like a D1 database name but CF_ACCOUNT_ID and R1_API_TOKEN are not set: set them, or name a local file with a path or an extension (./data/streamer.db)", c.R1Database)
+		}
+	}
 	if c.Cloudflare() && c.R1Database == "" {
 		add("R1_DATABASE is not set: with Cloudflare credentials it names the D1 database (name or UUID)")
 	}
@@ -173,6 +245,19 @@ func (c Config) Validate() error {
 	}
 	if err := c.restOptions().Validate(); err != nil {
 		add("%v", err)
+	}
+	if c.ClientIPHeader != "" {
+		if len(c.TrustedProxies) == 0 {
+			add("CLIENT_IP_HEADER=%q is set but TRUSTED_PROXIES is not: the header is believed only from trusted proxies; name them (Cloudflare's ranges behind Cloudflare)", c.ClientIPHeader)
+		}
+		if !validHeaderName(c.ClientIPHeader) {
+			add("CLIENT_IP_HEADER=%q: must be a header name such as CF-Connecting-IP or X-Forwarded-For", c.ClientIPHeader)
+		}
+	}
+	_, limitProblems := c.rateLimits()
+	problems = append(problems, limitProblems...)
+	if longest := c.restOptions().LongestRequest(); c.shutdownGrace() < longest {
+		add("SHUTDOWN_TIMEOUT=%v: must be at least the longest request's deadline (%v), or SIGTERM would cut requests off", c.ShutdownTimeout, longest)
 	}
 	if c.MaxConnections < 0 {
 		add("MAX_CONNECTIONS=%d: must be a positive number (unset: %d, or what the open-file limit allows)", c.MaxConnections, rest.DefaultMaxConnections)
@@ -191,5 +276,14 @@ func (c Config) Validate() error {
 
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
-	return err == nil && n >= 0 && n <= 65535
+	return err == nil && n >= 1 && n <= 65535
+}
+
+func validHeaderName(h string) bool {
+	for _, r := range h {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return h != ""
 }

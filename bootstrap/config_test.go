@@ -3,6 +3,9 @@ package bootstrap
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/adapters/rest"
 )
 
 func TestAnEmptyConfigurationIsTheEmbeddedDefault(t *testing.T) {
@@ -59,5 +62,60 @@ func TestLoadConfigReadsTheEnvironmentAndTheSeedsSecretName(t *testing.T) {
 	t.Setenv("SAMPLE_DATA", "perhaps")
 	if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), "SAMPLE_DATA") {
 		t.Fatalf("a malformed boolean: %v", err)
+	}
+}
+
+// What the configuration cannot honour is refused at start, naming the variable. Before, each of
+// these started: KV_NAMESPACE_ID and CF_API_BASE_URL were ignored without credentials,
+// R1_DATABASE=streamer opened a local file named "streamer", PORT=0 listened on a random port, and
+// the 20 s shutdown grace cut off a 30 s ingest.
+func TestWhatCannotBeHonouredIsRefused(t *testing.T) {
+	base := Config{LogLevel: "info", LogFormat: "text"}
+	for _, c := range []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"KV without credentials", func(c *Config) { c.KVNamespaceID = "ns" }, "KV_NAMESPACE_ID"},
+		{"a gateway without credentials", func(c *Config) { c.CFAPIBaseURL = "http://127.0.0.1:8787/client/v4" }, "CF_API_BASE_URL"},
+		{"a D1 name without credentials", func(c *Config) { c.R1Database = "streamer" }, "R1_DATABASE"},
+		{"a D1 UUID without credentials", func(c *Config) { c.R1Database = "0f2c1a52-4b7e-4a55-9d5e-6f3c2b1a0e9d" }, "R1_DATABASE"},
+		{"port 0", func(c *Config) { c.Port = "0" }, "PORT"},
+		{"ADDR on port 0", func(c *Config) { c.Addr = "127.0.0.1:0" }, "ADDR"},
+		{"a grace shorter than a request", func(c *Config) { c.ShutdownTimeout = 20 * time.Second }, "SHUTDOWN_TIMEOUT"},
+		{"a client header without proxies", func(c *Config) { c.ClientIPHeader = "CF-Connecting-IP" }, "CLIENT_IP_HEADER"},
+		{"a malformed header name", func(c *Config) { c.ClientIPHeader = "X Real IP"; c.TrustedProxies = []string{"10.0.0.0/8"} }, "CLIENT_IP_HEADER"},
+		{"a malformed rate limit", func(c *Config) { c.RateLimitSignInPerIP = "20 a minute" }, "RATE_LIMIT_SIGN_IN_PER_IP"},
+		{"a rate limit window under a second", func(c *Config) { c.RateLimitIngestPerKey = "5/10ms" }, "RATE_LIMIT_INGEST_PER_KEY"},
+	} {
+		cfg := base
+		c.change(&cfg)
+		err := cfg.Validate()
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v; want one line starting with %s", c.name, err, c.want)
+		}
+	}
+	for _, ok := range []func(*Config){
+		func(c *Config) { c.R1Database = "./data/streamer.db" },
+		func(c *Config) { c.R1Database = "streamer.db" },
+		func(c *Config) { c.ShutdownTimeout = 30 * time.Second },
+		func(c *Config) { c.ClientIPHeader = "CF-Connecting-IP"; c.TrustedProxies = []string{"173.245.48.0/20"} },
+		func(c *Config) { c.RateLimitSignInPerIP = "100/1m"; c.RateLimitSignUpPerIP = "off" },
+	} {
+		cfg := base
+		ok(&cfg)
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%+v refused: %v", cfg, err)
+		}
+	}
+}
+
+func TestRateLimitsAndTheClientHeaderReachTheServer(t *testing.T) {
+	c := Config{LogLevel: "info", LogFormat: "text", ClientIPHeader: "CF-Connecting-IP", TrustedProxies: []string{"10.0.0.1"},
+		RateLimitSignInPerIP: "7/30s", RateLimitSignUpPerIP: "off"}
+	opts := c.restOptions()
+	if opts.ClientIPHeader != "CF-Connecting-IP" || opts.RateLimits.SignInPerIP != (rest.RateLimit{Max: 7, Window: 30 * time.Second}) ||
+		opts.RateLimits.SignUpPerIP.Max != -1 || opts.RateLimits.IngestPerKey != (rest.RateLimit{}) {
+		t.Fatalf("%+v", opts)
 	}
 }

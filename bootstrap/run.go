@@ -11,8 +11,9 @@ import (
 	"github.com/torrent-streamer/streamer/adapters/r1"
 )
 
-// ShutdownTimeout is how long in-flight requests get to finish after SIGTERM.
-const ShutdownTimeout = 20 * time.Second
+// ShutdownTimeout is how long in-flight requests get to finish after SIGTERM by default
+// (SHUTDOWN_TIMEOUT): more than the longest request's deadline (ingest, 30 s).
+const ShutdownTimeout = 35 * time.Second
 
 // Serve runs the API until ctx is done (a signal), then stops taking connections, lets in-flight
 // requests finish, and closes the stores.
@@ -36,13 +37,14 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s (set ADDR or PORT to change it): %w", cfg.ListenAddr(), err)
 	}
 	ln = limitConnections(ln, cfg, log)
+	svc.ShutdownTimeout = cfg.shutdownGrace()
 	log.Info("serving the API", "addr", ln.Addr().String(), "mode", svc.Mode, "database", describeDatabase(cfg),
 		"ingest", cfg.IngestAPIKey != "", "version", Version)
 	return svc.Run(ctx, ln, log)
 }
 
 // Run serves on ln until ctx is done, then stops taking connections and waits for in-flight
-// requests to finish (at most ShutdownTimeout).
+// requests to finish (at most s.ShutdownTimeout, default ShutdownTimeout).
 func (s *Service) Run(ctx context.Context, ln net.Listener, log *slog.Logger) error {
 	served := make(chan error, 1)
 	go func() { served <- s.App.Listener(ln) }()
@@ -51,8 +53,12 @@ func (s *Service) Run(ctx context.Context, ln net.Listener, log *slog.Logger) er
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing in-flight requests", "timeout", ShutdownTimeout)
-	if err := s.App.ShutdownWithTimeout(ShutdownTimeout); err != nil {
+	grace := s.ShutdownTimeout
+	if grace <= 0 {
+		grace = ShutdownTimeout
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", grace)
+	if err := s.App.ShutdownWithTimeout(grace); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {

@@ -43,6 +43,8 @@ type Service struct {
 	Activity *activity.Recorder
 	Cache    *caching.Store
 	Mode     string
+	// ShutdownTimeout bounds Run's graceful stop; 0: the package's ShutdownTimeout.
+	ShutdownTimeout time.Duration
 
 	closers []func() error
 	stop    context.CancelFunc
@@ -186,6 +188,10 @@ func (c Config) restOptions() rest.Options {
 		CORSOrigins:    c.CORSOrigins,
 		TrustedProxies: c.TrustedProxies,
 	}
+	if validHeaderName(c.ClientIPHeader) { // Validate names a malformed one by its variable
+		opts.ClientIPHeader = c.ClientIPHeader
+	}
+	opts.RateLimits, _ = c.rateLimits()
 	if c.CookieSecure == "always" {
 		opts.SecureCookies = rest.SecureCookiesAlways
 	}
