@@ -304,9 +304,19 @@ func isDigits(s string) bool {
 	return true
 }
 
-// UpsertOutcome says what storing one torrent did.
+// UpsertOutcome says what storing one torrent did. A blocked torrent (its info hash was taken
+// down) is not stored: Blocked is set and ID is 0.
 type UpsertOutcome struct {
 	InfoHash InfoHash
 	ID       int64
 	Created  bool
+	Blocked  bool
+}
+
+// TakedownOutcome says what taking one info hash down did: Removed when the catalog held a torrent
+// with it (ID is then that torrent's), and the hash is on the blocklist either way.
+type TakedownOutcome struct {
+	InfoHash InfoHash
+	ID       int64
+	Removed  bool
 }

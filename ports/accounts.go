@@ -20,6 +20,9 @@ type UserRepository interface {
 	// change whose IfPasswordHash no longer matches changes nothing and fails with domain.ErrStale;
 	// an unknown user is domain.ErrNotFound.
 	Update(ctx context.Context, id string, change domain.UserChange, endSessions bool, keepSession string) (updated domain.User, ended []string, err error)
+	// Delete removes the user with everything that is theirs (sessions, activities) in one atomic
+	// write, and returns the ids of the sessions it ended; domain.ErrNotFound for an unknown user.
+	Delete(ctx context.Context, id string) (ended []string, err error)
 }
 
 // SessionRepository stores sessions by the keyed hash of their token.

@@ -22,8 +22,16 @@ type TorrentRepository interface {
 	// Upsert stores normalized torrents keyed by info hash: new ones are created, known ones updated
 	// in place (never duplicated), and missing categories are created. It returns one outcome per
 	// torrent, in order. The whole call is atomic in chunks the store chooses; concurrent upserts
-	// of overlapping sets leave exactly one row per info hash.
+	// of overlapping sets leave exactly one row per info hash. A torrent whose info hash is on the
+	// blocklist is not stored: its outcome is Blocked.
 	Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error)
+	// TakeDown removes the torrents with these info hashes (their files, trackers, search entries
+	// and their share of the category counts with them) and puts every hash on the blocklist,
+	// whether the catalog held it or not, in one atomic write. One outcome per hash, in order; a
+	// hash given twice is removed once.
+	TakeDown(ctx context.Context, hashes []domain.InfoHash) ([]domain.TakedownOutcome, error)
+	// Unblock takes a hash off the blocklist and says whether it was on it.
+	Unblock(ctx context.Context, hash domain.InfoHash) (bool, error)
 }
 
 // CategoryRepository stores the categories.

@@ -194,6 +194,33 @@ func (r *UserRepository) Update(ctx context.Context, id string, change domain.Us
 	return u, ended, nil
 }
 
+// Delete removes the user, its sessions and its activities in one step, and returns the ids of
+// the sessions it ended, in order.
+func (r *UserRepository) Delete(ctx context.Context, id string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a := r.a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	u, ok := a.users[id]
+	if !ok {
+		return nil, domain.ErrNotFound
+	}
+	var ended []string
+	for sid := range a.userSessions[id] {
+		ended = append(ended, sid)
+	}
+	for _, sid := range ended {
+		a.deleteSessionLocked(sid)
+	}
+	delete(a.activities, id)
+	delete(a.userByEmail, u.Email)
+	delete(a.users, id)
+	slices.Sort(ended)
+	return ended, nil
+}
+
 // SessionRepository is the store's sessions, implementing ports.SessionRepository.
 type SessionRepository struct{ a *Accounts }
 

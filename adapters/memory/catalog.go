@@ -21,9 +21,10 @@ type Catalog struct {
 	clock ports.Clock
 
 	mu         sync.RWMutex
-	torrents   []*record // torrents[id-1]: ids are never reused, nothing is ever deleted
+	torrents   []*record // torrents[id-1]: ids are never reused; a taken-down torrent leaves nil
 	byHash     map[domain.InfoHash]*record
-	categories map[string]*domain.Category // by slug
+	blocked    map[domain.InfoHash]struct{} // the takedown blocklist
+	categories map[string]*domain.Category  // by slug
 	nextCatID  int64
 }
 
@@ -44,6 +45,7 @@ func NewCatalog(clock ports.Clock) *Catalog {
 	c := &Catalog{
 		clock:      clock,
 		byHash:     make(map[domain.InfoHash]*record),
+		blocked:    make(map[domain.InfoHash]struct{}),
 		categories: make(map[string]*domain.Category),
 	}
 	for _, ref := range domain.DefaultCategories() {

@@ -51,7 +51,7 @@ func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria)
 	}
 	var hits []hit
 	for _, rec := range cat.torrents {
-		if !passesFilters(rec, &c) {
+		if rec == nil || !passesFilters(rec, &c) {
 			continue
 		}
 		score, ok := relevance(rec, terms)

@@ -35,6 +35,10 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 	now := c.now()
 	outcomes := make([]domain.UpsertOutcome, 0, len(torrents))
 	for _, in := range torrents {
+		if _, blocked := c.blocked[in.InfoHash]; blocked {
+			outcomes = append(outcomes, domain.UpsertOutcome{InfoHash: in.InfoHash, Blocked: true})
+			continue
+		}
 		t := copyTorrent(in)
 		if t.Category.Slug == "" {
 			t.Category = domain.CategoryRef{Slug: domain.DefaultCategorySlug, Name: "Other"}
@@ -111,7 +115,7 @@ func (r *TorrentRepository) Latest(ctx context.Context, categorySlug string, lim
 	defer c.mu.RUnlock()
 	var found []*record
 	for _, rec := range c.torrents {
-		if categorySlug == "" || rec.t.Category.Slug == categorySlug {
+		if rec != nil && (categorySlug == "" || rec.t.Category.Slug == categorySlug) {
 			found = append(found, rec)
 		}
 	}
@@ -134,4 +138,46 @@ func (c *Catalog) summaryLocked(rec *record) domain.TorrentSummary {
 	s.Trackers = slices.Clone(s.Trackers)
 	s.Category = c.categoryRefLocked(s.Category.Slug)
 	return s
+}
+
+// TakeDown removes the torrents with these hashes and blocks every hash, in one step.
+func (r *TorrentRepository) TakeDown(ctx context.Context, hashes []domain.InfoHash) ([]domain.TakedownOutcome, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, h := range hashes {
+		if h.IsZero() {
+			return nil, domain.Invalid("infoHashes", "a v1 info hash is required")
+		}
+	}
+	c := r.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]domain.TakedownOutcome, len(hashes))
+	for i, h := range hashes {
+		out[i] = domain.TakedownOutcome{InfoHash: h}
+		c.blocked[h] = struct{}{}
+		rec, ok := c.byHash[h]
+		if !ok {
+			continue
+		}
+		out[i].ID, out[i].Removed = rec.t.ID, true
+		c.categories[rec.t.Category.Slug].TorrentCount--
+		c.torrents[rec.t.ID-1] = nil
+		delete(c.byHash, h)
+	}
+	return out, nil
+}
+
+// Unblock takes a hash off the blocklist.
+func (r *TorrentRepository) Unblock(ctx context.Context, hash domain.InfoHash) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	c := r.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.blocked[hash]
+	delete(c.blocked, hash)
+	return ok, nil
 }

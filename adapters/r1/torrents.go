@@ -75,7 +75,9 @@ func (r *TorrentRepository) chunkBounds() (torrents, bytes int) {
 // three triggers and the full-text insert they cascade into) costs more than running it for one row,
 // and FTS5 writes its pending index to disk at every statement that opens a savepoint, which every
 // upsert does. Each row is made binary JSON once (MATERIALIZED), so its twelve fields are read
-// without parsing it twelve times. "WHERE true" is SQLite's way to end a SELECT before ON CONFLICT.
+// without parsing it twelve times. The WHERE clause skips the hashes on the blocklist (see
+// migration 0009), which also ends the SELECT before ON CONFLICT as SQLite requires; a skipped row
+// returns nothing, which is how Upsert tells a blocked torrent.
 // jsonb needs SQLite 3.45; D1 has it (tests/integration runs the catalog contract on workerd).
 const upsertSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
 INSERT INTO torrents
@@ -85,7 +87,7 @@ INSERT INTO torrents
 SELECT r ->> 0, NULLIF(r ->> 1, ''), r ->> 2, r ->> 3, r ->> 4, (SELECT id FROM categories WHERE slug = r ->> 5),
        r ->> 6, r ->> 7, r ->> 8, r ->> 9, r ->> 10, r ->> 11, r ->> 12, r ->> 13, r ->> 14, r ->> 15, r ->> 16,
        r ->> 17, r ->> 18, r ->> 19, r ->> 20, r ->> 21, r ->> 22, r ->> 23, unixepoch(), unixepoch()
-FROM rows WHERE true
+FROM rows WHERE NOT EXISTS (SELECT 1 FROM blocked_torrents b WHERE b.info_hash = r ->> 0)
 ON CONFLICT (info_hash) DO UPDATE SET
     info_hash_v2 = coalesce(excluded.info_hash_v2, torrents.info_hash_v2),
     name = excluded.name,
@@ -124,7 +126,8 @@ type upsertRow struct {
 // Upsert stores normalized torrents keyed by info hash. Each chunk (see chunkBounds) is one
 // batch: the categories it names (INSERT OR IGNORE), then one upsert statement for the chunk's
 // torrents, in order. A statement never holds the same hash twice, so the same hash twice in one
-// call is created by one statement and updated by a later one. On an error, the outcomes of the
+// call is created by one statement and updated by a later one. A blocked hash is skipped by the
+// statement and reported Blocked. On an error, the outcomes of the
 // chunks already stored come back with it.
 func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error) {
 	rows := make([]upsertRow, len(torrents))
@@ -189,9 +192,10 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 				returned[hash] = domain.UpsertOutcome{ID: id, Created: revision == 1}
 			}
 			for _, row := range g {
+				// The statement skips blocked hashes only, and returns every other row it wrote.
 				o, ok := returned[row.hash]
 				if !ok {
-					return outcomes, fmt.Errorf("r1: the upsert returned no row for %s", row.torrent.InfoHash)
+					o = domain.UpsertOutcome{Blocked: true}
 				}
 				o.InfoHash = row.torrent.InfoHash
 				outcomes = append(outcomes, o)

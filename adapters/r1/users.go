@@ -182,6 +182,38 @@ func (r *UserRepository) Update(ctx context.Context, id string, change domain.Us
 	return u, ended, nil
 }
 
+// Delete removes the user with its activities and sessions in one batch, children first, so it
+// holds whether or not the engine enforces the foreign keys' cascades.
+func (r *UserRepository) Delete(ctx context.Context, id string) ([]string, error) {
+	if id == "" {
+		return nil, domain.ErrNotFound
+	}
+	key := validText(id)
+	results, err := r.db.batch(ctx, []Statement{
+		{SQL: "DELETE FROM activities WHERE user_id = ?", Params: []any{key}},
+		{SQL: "DELETE FROM sessions WHERE user_id = ? RETURNING id", Params: []any{key}},
+		{SQL: "DELETE FROM users WHERE id = ? RETURNING id", Params: []any{key}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(results[2].Rows) == 0 {
+		// No user, so nothing of theirs could be stored either.
+		return nil, domain.ErrNotFound
+	}
+	ended := make([]string, 0, len(results[1].Rows))
+	for _, row := range results[1].Rows {
+		rr := rowReader{row: row}
+		sid := rr.text("id")
+		if rr.err != nil {
+			return nil, rr.err
+		}
+		ended = append(ended, sid)
+	}
+	slices.Sort(ended)
+	return ended, nil
+}
+
 // validText makes a key from a caller sendable to D1: JSON cannot carry invalid UTF-8, and a key
 // holding it names nothing stored, which the replacement keeps true.
 func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

@@ -23,6 +23,7 @@ type accountHandlers struct {
 const (
 	localsSignIn        = "rest.signIn"
 	localsProfileUpdate = "rest.profileUpdate"
+	localsDeleteAccount = "rest.deleteAccount"
 )
 
 func (s *server) accountRoutes(svc *accounts.Service, lister *activity.Lister) {
@@ -33,8 +34,12 @@ func (s *server) accountRoutes(svc *accounts.Service, lister *activity.Lister) {
 	signInPerEmail := rateLimiter(s.limits.SignInPerEmail, "sign-in/email:", signInEmailKey)
 	// A current password is a password guess like a sign-in: it is limited by the sign-in limits,
 	// per address and per account (counters of their own).
+	// The counters are shared by the routes that take one (PUT and DELETE /api/auth/me).
 	guessesCurrentPassword := func(c *fiber.Ctx) bool {
-		req, _ := c.Locals(localsProfileUpdate).(*profileUpdateRequest)
+		if req, _ := c.Locals(localsProfileUpdate).(*profileUpdateRequest); req != nil {
+			return req.CurrentPassword != ""
+		}
+		req, _ := c.Locals(localsDeleteAccount).(*deleteAccountRequest)
 		return req != nil && req.CurrentPassword != ""
 	}
 	passwordPerIP := rateLimiterWhen(s.limits.SignInPerIP, "password/ip:", byIP, guessesCurrentPassword)
@@ -52,6 +57,8 @@ func (s *server) accountRoutes(svc *accounts.Service, lister *activity.Lister) {
 	s.route(fiber.MethodPut, "/api/auth/me", maxBody,
 		handlers(noStore, requireSession, requireJSON, decodeProfileUpdate, passwordPerIP, passwordPerUser, deadline, h.updateMe)...)
 	s.route(fiber.MethodPost, "/api/auth/logout", maxBody, noStore, requireSession, deadline, h.logout)
+	s.route(fiber.MethodDelete, "/api/auth/me", maxBody,
+		handlers(noStore, requireSession, requireJSON, decodeDeleteAccount, passwordPerIP, passwordPerUser, deadline, h.deleteMe)...)
 	if lister != nil {
 		s.route(fiber.MethodGet, "/api/auth/me/activity", maxBody, noStore, requireSession, h.listActivity)
 	}
@@ -87,6 +94,12 @@ type profileUpdateRequest struct {
 	Email           *string `json:"email" validate:"omitnil,max=254"`
 	CurrentPassword string  `json:"currentPassword" validate:"max=1024"`
 	NewPassword     *string `json:"newPassword" validate:"omitnil,min=8,max=128"`
+}
+
+// deleteAccountRequest confirms a deletion. A missing password is the use case's to refuse (403,
+// as a wrong one), so the tag bounds only its length.
+type deleteAccountRequest struct {
+	CurrentPassword string `json:"currentPassword" validate:"max=1024"`
 }
 
 // activityQuery is the query string of GET /api/auth/me/activity.
@@ -271,6 +284,37 @@ func (h *accountHandlers) logout(c *fiber.Ctx) error {
 		return err
 	}
 	if err := h.accounts.Logout(c.UserContext(), p); err != nil {
+		return err
+	}
+	h.sessions.clearCookie(c)
+	c.Status(fiber.StatusNoContent)
+	return nil
+}
+
+// decodeDeleteAccount reads and checks the deletion's body, and keeps it for the current-password
+// limits and the handler.
+func decodeDeleteAccount(c *fiber.Ctx) error {
+	req := new(deleteAccountRequest)
+	if err := decodeBody(c.Request().Body(), req); err != nil {
+		return err
+	}
+	if err := check(req); err != nil {
+		return err
+	}
+	c.Locals(localsDeleteAccount, req)
+	return c.Next()
+}
+
+func (h *accountHandlers) deleteMe(c *fiber.Ctx) error {
+	p, err := principal(c)
+	if err != nil {
+		return err
+	}
+	req, _ := c.Locals(localsDeleteAccount).(*deleteAccountRequest)
+	if req == nil {
+		return errNoSignInBody // decodeDeleteAccount always runs first; a bug, answered safely
+	}
+	if err := h.accounts.DeleteAccount(c.UserContext(), p, req.CurrentPassword); err != nil {
 		return err
 	}
 	h.sessions.clearCookie(c)

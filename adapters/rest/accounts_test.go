@@ -259,7 +259,7 @@ func TestMeNeedsAValidSession(t *testing.T) {
 		"basic scheme":   {"Authorization", "Basic dXNlcjpwYXNz"},
 		"long bearer":    bearer(strings.Repeat("x", 300)),
 	} {
-		for _, route := range [][2]string{{"GET", "/api/auth/me"}, {"PUT", "/api/auth/me"}, {"POST", "/api/auth/logout"}, {"GET", "/api/auth/me/activity"}} {
+		for _, route := range [][2]string{{"GET", "/api/auth/me"}, {"PUT", "/api/auth/me"}, {"DELETE", "/api/auth/me"}, {"POST", "/api/auth/logout"}, {"GET", "/api/auth/me/activity"}} {
 			r := h.call(route[0], route[1], "", headers...)
 			expectProblem(t, r, 401, "unauthenticated")
 			if r.header.Get("WWW-Authenticate") != "Bearer" {
@@ -273,9 +273,9 @@ func TestMeNeedsAValidSession(t *testing.T) {
 	if ck := sessionCookieOf(r); ck == nil || ck.Value != "" || !ck.Expires.Before(time.Now()) {
 		t.Fatalf("a stale cookie must be cleared: %q", rawSetCookie(r))
 	}
-	r = h.do(httptest.NewRequest(http.MethodDelete, "/api/auth/me", nil))
+	r = h.do(httptest.NewRequest(http.MethodPatch, "/api/auth/me", nil))
 	expectProblem(t, r, 405, "method_not_allowed")
-	if allow := r.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PUT") {
+	if allow := r.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PUT") || !strings.Contains(allow, "DELETE") {
 		t.Fatalf("Allow %q", allow)
 	}
 }

@@ -42,6 +42,7 @@ func (s *server) ingestRoutes(svc *ingest.Service, apiKey string) {
 	// Session auth never runs here: a bearer token on this route is the ingest key.
 	s.route(fiber.MethodPost, ingestPath, maxIngestBody,
 		handlers(h.requireKey, perKey, requireJSON, withDeadline(s.requestTimeout), h.ingestBatch)...)
+	s.takedownRoutes(h, perKey)
 }
 
 // errIngestDisabled has no Retry-After: ingest stays off until an operator sets the key.
@@ -146,11 +147,12 @@ func (l *fileList) UnmarshalJSON(raw []byte) error {
 }
 
 // ingestReportDTO is the IngestReport of the contract. A result's error is omitted unless its
-// status is failed.
+// status is failed or blocked.
 type ingestReportDTO struct {
 	Created int               `json:"created"`
 	Updated int               `json:"updated"`
 	Failed  int               `json:"failed"`
+	Blocked int               `json:"blocked"`
 	Results []ingestResultDTO `json:"results"`
 }
 
@@ -189,6 +191,7 @@ func (h *ingestHandlers) ingestBatch(c *fiber.Ctx) error {
 			return err
 		}
 		report.Created, report.Updated, report.Failed = done.Created, done.Updated, report.Failed+done.Failed
+		report.Blocked = done.Blocked
 		if done.Created+done.Updated > 0 {
 			h.responses.purge() // the next read on this server shows what was just ingested
 		}

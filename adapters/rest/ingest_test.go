@@ -108,8 +108,8 @@ func TestIngestRefusesBodiesThatAreNotJSON(t *testing.T) {
 }
 
 type reportJSON struct {
-	Created, Updated, Failed float64
-	Results                  []map[string]any
+	Created, Updated, Failed, Blocked float64
+	Results                           []map[string]any
 }
 
 func readReport(t *testing.T, r response) reportJSON {
@@ -119,8 +119,9 @@ func readReport(t *testing.T, r response) reportJSON {
 	}
 	assertNoNull(t, r.body)
 	doc := r.json(t)
-	assertKeys(t, "report", doc, "created", "updated", "failed", "results")
-	rep := reportJSON{Created: doc["created"].(float64), Updated: doc["updated"].(float64), Failed: doc["failed"].(float64)}
+	assertKeys(t, "report", doc, "created", "updated", "failed", "blocked", "results")
+	rep := reportJSON{Created: doc["created"].(float64), Updated: doc["updated"].(float64),
+		Failed: doc["failed"].(float64), Blocked: doc["blocked"].(float64)}
 	for _, x := range doc["results"].([]any) {
 		rep.Results = append(rep.Results, x.(map[string]any))
 	}

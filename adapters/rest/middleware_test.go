@@ -26,7 +26,7 @@ func TestUnknownRouteAndWrongMethod(t *testing.T) {
 	}
 	for _, c := range []struct{ method, path, allow string }{
 		{http.MethodPost, "/api/categories", "GET, HEAD"},
-		{http.MethodDelete, "/api/torrents/5", "GET"},
+		{http.MethodPatch, "/api/torrents/5", "GET, HEAD, DELETE"},
 		{http.MethodGet, "/api/ingest", "POST"},
 		{http.MethodPut, "/api/health", "GET"},
 		{"FOO", "/api/categories", "GET, HEAD"}, // a method Fiber does not know at all

@@ -151,3 +151,41 @@ func TestListPagesByCursor(t *testing.T) {
 		t.Errorf("limit 101: %v", err)
 	}
 }
+
+// A user who deletes their account while activities of theirs are queued loses those, and only
+// those: the other users' activities of the same batch are written. (Regression: the store refuses
+// a batch naming an unknown user whole, so one deletion lost everybody's batch.)
+func TestADeletedUsersQueuedActivitiesDoNotTakeOthersWithThem(t *testing.T) {
+	acc := memory.NewAccounts(nil)
+	ctx := context.Background()
+	var users []domain.User
+	for i, key := range []string{"a", "b"} {
+		u := domain.User{ID: strings.Repeat(key, 32), Email: key + "@example.com", Name: key, PasswordHash: "$x", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+		s := domain.Session{ID: strings.Repeat(string(rune('c'+i)), 64), UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+		if err := acc.Users().Create(ctx, u, s); err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	rec := activity.NewRecorder(acc.Activities(), ports.SystemClock{}, quiet, activity.Options{FlushEvery: time.Hour})
+	rec.RecordSearch(signedIn(users[0].ID), "first")
+	rec.RecordSearch(signedIn(users[1].ID), "second")
+	rec.RecordSearch(signedIn(users[0].ID), "third")
+	if _, err := acc.Users().Delete(ctx, users[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	go rec.Run(runCtx)
+	stop()
+	<-rec.Done()
+	page, err := activity.NewLister(acc.Activities()).List(ctx, accounts.Principal{User: users[1]}, 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].Query != "second" {
+		t.Fatalf("the other user's activities: %+v", page.Items)
+	}
+	if st := rec.Stats(); st.Written != 1 || st.Failed != 2 {
+		t.Fatalf("stats %+v, want 1 written and 2 failed", st)
+	}
+}

@@ -2,6 +2,7 @@ package activity
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -129,13 +130,41 @@ func (r *Recorder) write(batch []domain.Activity) []domain.Activity {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.opts.WriteLimit)
 	defer cancel()
-	if err := r.repo.Append(ctx, batch); err != nil {
-		r.failed.Add(uint64(len(batch)))
-		r.log.Warn("could not write activities; they are lost", "count", len(batch), "err", err)
-	} else {
+	err := r.repo.Append(ctx, batch)
+	if err == nil {
 		r.written.Add(uint64(len(batch)))
+		return batch[:0]
 	}
+	if errors.Is(err, domain.ErrConflict) {
+		// A user deleted their account while activities of theirs were queued: the store refuses
+		// the whole batch for them. Each user's activities go again on their own, so only the
+		// deleted user's are lost.
+		r.writeByUser(ctx, batch)
+		return batch[:0]
+	}
+	r.failed.Add(uint64(len(batch)))
+	r.log.Warn("could not write activities; they are lost", "count", len(batch), "err", err)
 	return batch[:0]
+}
+
+func (r *Recorder) writeByUser(ctx context.Context, batch []domain.Activity) {
+	byUser := make(map[string][]domain.Activity)
+	var order []string
+	for _, a := range batch {
+		if _, ok := byUser[a.UserID]; !ok {
+			order = append(order, a.UserID)
+		}
+		byUser[a.UserID] = append(byUser[a.UserID], a)
+	}
+	for _, id := range order {
+		list := byUser[id]
+		if err := r.repo.Append(ctx, list); err != nil {
+			r.failed.Add(uint64(len(list)))
+			r.log.Warn("could not write a user's activities; they are lost", "count", len(list), "err", err)
+			continue
+		}
+		r.written.Add(uint64(len(list)))
+	}
 }
 
 // Stats counts activities since start.

@@ -49,6 +49,8 @@ const (
 	Created Status = "created"
 	Updated Status = "updated"
 	Failed  Status = "failed"
+	// Blocked: the info hash was taken down (see TakeDown) and stays out until it is unblocked.
+	Blocked Status = "blocked"
 )
 
 // ItemResult reports one item, by its index in the batch.
@@ -64,8 +66,13 @@ type Report struct {
 	Created int
 	Updated int
 	Failed  int
+	Blocked int
 	Results []ItemResult
 }
+
+// blockedProblem tells the client why a valid item was not stored, and how to let it in again.
+var blockedProblem = domain.FieldProblem{Field: "infoHash",
+	Message: "was taken down and is blocked: unblock it (DELETE /api/torrents/takedown/{infoHash}) to ingest it again"}
 
 // Service ingests batches.
 type Service struct {
@@ -120,6 +127,13 @@ func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
 	}
 	for k, o := range outcomes {
 		r := &report.Results[validIndex[k]]
+		if o.Blocked {
+			r.Status = Blocked
+			p := blockedProblem
+			r.Problem = &p
+			report.Blocked++
+			continue
+		}
 		if o.Created {
 			r.Status = Created
 			report.Created++
@@ -129,7 +143,7 @@ func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
 		}
 	}
 	s.cache.Invalidate(ctx, catalog.KeySpace)
-	s.log.Info("ingested", "created", report.Created, "updated", report.Updated, "failed", report.Failed)
+	s.log.Info("ingested", "created", report.Created, "updated", report.Updated, "failed", report.Failed, "blocked", report.Blocked)
 	return report, nil
 }
 

@@ -67,6 +67,8 @@ func RunUserRepository(t *testing.T, h AccountsHarness) {
 		{"UpdateChangesOnlyWhatItNames", testUserUpdateColumnWise},
 		{"UpdateIfPasswordHash", testUserUpdateConditional},
 		{"ConcurrentUpdatesOfDifferentFieldsAllHold", testUserConcurrentUpdates},
+		{"Delete", testUserDelete},
+		{"DeleteUnknown", testUserDeleteUnknown},
 	})
 }
 

@@ -42,6 +42,10 @@ func RunTorrentRepository(t *testing.T, h CatalogHarness) {
 		run(t, "SearchFoldsDiacritics", testSearchFoldsDiacritics)
 		run(t, "NameSortFoldsUnicodeCase", testNameSortFoldsUnicodeCase)
 		run(t, "ConcurrentUpserts", testConcurrentUpserts)
+		run(t, "TakeDownRemovesAndBlocks", testTakeDownRemovesAndBlocks)
+		run(t, "TakeDownNothing", testTakeDownNothing)
+		run(t, "TakeDownMany", testTakeDownMany)
+		run(t, "TakeDownConcurrentWithUpserts", testTakeDownConcurrentWithUpserts)
 	})
 }
 

@@ -92,7 +92,7 @@ func upsert(t *testing.T, repo ports.TorrentRepository, torrents ...domain.Torre
 		if o.InfoHash != torrents[i].InfoHash {
 			t.Fatalf("outcome %d is for %s, want %s (outcomes must be in input order)", i, o.InfoHash, torrents[i].InfoHash)
 		}
-		if o.ID <= 0 {
+		if o.ID <= 0 && !o.Blocked {
 			t.Fatalf("outcome %d has id %d, want a positive id", i, o.ID)
 		}
 	}

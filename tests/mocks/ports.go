@@ -305,6 +305,84 @@ func (c_2 *MockTorrentRepositorySearchCall) DoAndReturn(f func(context.Context, 
 	return c_2
 }
 
+// TakeDown mocks base method.
+func (m *MockTorrentRepository) TakeDown(ctx context.Context, hashes []domain.InfoHash) ([]domain.TakedownOutcome, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "TakeDown", ctx, hashes)
+	ret0, _ := ret[0].([]domain.TakedownOutcome)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// TakeDown indicates an expected call of TakeDown.
+func (mr *MockTorrentRepositoryMockRecorder) TakeDown(ctx, hashes any) *MockTorrentRepositoryTakeDownCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TakeDown", reflect.TypeOf((*MockTorrentRepository)(nil).TakeDown), ctx, hashes)
+	return &MockTorrentRepositoryTakeDownCall{Call: call}
+}
+
+// MockTorrentRepositoryTakeDownCall wrap *gomock.Call
+type MockTorrentRepositoryTakeDownCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockTorrentRepositoryTakeDownCall) Return(arg0 []domain.TakedownOutcome, arg1 error) *MockTorrentRepositoryTakeDownCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockTorrentRepositoryTakeDownCall) Do(f func(context.Context, []domain.InfoHash) ([]domain.TakedownOutcome, error)) *MockTorrentRepositoryTakeDownCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockTorrentRepositoryTakeDownCall) DoAndReturn(f func(context.Context, []domain.InfoHash) ([]domain.TakedownOutcome, error)) *MockTorrentRepositoryTakeDownCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// Unblock mocks base method.
+func (m *MockTorrentRepository) Unblock(ctx context.Context, hash domain.InfoHash) (bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Unblock", ctx, hash)
+	ret0, _ := ret[0].(bool)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Unblock indicates an expected call of Unblock.
+func (mr *MockTorrentRepositoryMockRecorder) Unblock(ctx, hash any) *MockTorrentRepositoryUnblockCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Unblock", reflect.TypeOf((*MockTorrentRepository)(nil).Unblock), ctx, hash)
+	return &MockTorrentRepositoryUnblockCall{Call: call}
+}
+
+// MockTorrentRepositoryUnblockCall wrap *gomock.Call
+type MockTorrentRepositoryUnblockCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockTorrentRepositoryUnblockCall) Return(arg0 bool, arg1 error) *MockTorrentRepositoryUnblockCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockTorrentRepositoryUnblockCall) Do(f func(context.Context, domain.InfoHash) (bool, error)) *MockTorrentRepositoryUnblockCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockTorrentRepositoryUnblockCall) DoAndReturn(f func(context.Context, domain.InfoHash) (bool, error)) *MockTorrentRepositoryUnblockCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // Upsert mocks base method.
 func (m *MockTorrentRepository) Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error) {
 	m.ctrl.T.Helper()
@@ -706,6 +784,45 @@ func (c *MockUserRepositoryCreateCall) Do(f func(context.Context, domain.User, d
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockUserRepositoryCreateCall) DoAndReturn(f func(context.Context, domain.User, domain.Session) error) *MockUserRepositoryCreateCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// Delete mocks base method.
+func (m *MockUserRepository) Delete(ctx context.Context, id string) ([]string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delete", ctx, id)
+	ret0, _ := ret[0].([]string)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Delete indicates an expected call of Delete.
+func (mr *MockUserRepositoryMockRecorder) Delete(ctx, id any) *MockUserRepositoryDeleteCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockUserRepository)(nil).Delete), ctx, id)
+	return &MockUserRepositoryDeleteCall{Call: call}
+}
+
+// MockUserRepositoryDeleteCall wrap *gomock.Call
+type MockUserRepositoryDeleteCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockUserRepositoryDeleteCall) Return(ended []string, err error) *MockUserRepositoryDeleteCall {
+	c.Call = c.Call.Return(ended, err)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockUserRepositoryDeleteCall) Do(f func(context.Context, string) ([]string, error)) *MockUserRepositoryDeleteCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockUserRepositoryDeleteCall) DoAndReturn(f func(context.Context, string) ([]string, error)) *MockUserRepositoryDeleteCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }
