@@ -57,6 +57,7 @@ type stores struct {
 	categories ports.CategoryRepository
 	users      ports.UserRepository
 	sessions   ports.SessionRepository
+	apiKeys    ports.APIKeyRepository
 	activities ports.ActivityRepository
 	database   ports.Pinger
 	cache      ports.Cache // nil: the process tier only
@@ -98,7 +99,7 @@ func NewInMemory(cfg Config, log *slog.Logger) (*Service, error) {
 	cache := memory.NewCache(memory.CacheOptions{})
 	st := stores{
 		torrents: cat.Torrents(), categories: cat.Categories(),
-		users: acc.Users(), sessions: acc.Sessions(), activities: acc.Activities(),
+		users: acc.Users(), sessions: acc.Sessions(), activities: acc.Activities(), apiKeys: acc.APIKeys(),
 		database: cache, // an in-process store always answers
 		cache:    cache,
 	}
@@ -132,6 +133,7 @@ func r1Stores(db *r1.Database) stores {
 		categories: r1.NewCategoryRepository(db),
 		users:      r1.NewUserRepository(db),
 		sessions:   r1.NewSessionRepository(db),
+		apiKeys:    r1.NewAPIKeyRepository(db),
 		activities: r1.NewActivityRepository(db),
 		database:   db,
 		closers:    []func() error{db.Close},
@@ -149,7 +151,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	}
 	cache := caching.NewStore(st.cache, clock, caching.Options{Logger: log})
 	acc, err := accounts.NewService(accounts.Deps{
-		Users: st.users, Sessions: st.sessions, Hasher: hasher, Legacy: betterauth.NewScrypt(0), Tokens: randtoken.Source{},
+		Users: st.users, Sessions: st.sessions, APIKeys: st.apiKeys, Hasher: hasher, Legacy: betterauth.NewScrypt(0), Tokens: randtoken.Source{},
 		Cache: cache, Clock: clock, Logger: log,
 	}, secret)
 	if err != nil {

@@ -71,3 +71,19 @@ type LegacyPasswords interface {
 	// Verify reports whether password matches encoded, in constant time.
 	Verify(ctx context.Context, encoded, password string) (bool, error)
 }
+
+// APIKeyRepository stores personal API keys by the keyed hash of the key.
+type APIKeyRepository interface {
+	// Create stores a key of an existing user (domain.ErrNotFound when the user does not exist). It
+	// refuses with a *domain.ConflictError on "name" when the user already holds max keys.
+	Create(ctx context.Context, k domain.APIKey, max int) error
+	// ByHash returns the key with that hash; domain.ErrNotFound when there is none.
+	ByHash(ctx context.Context, hash string) (domain.APIKey, error)
+	// List returns a user's keys, oldest first (ties by id).
+	List(ctx context.Context, userID string) ([]domain.APIKey, error)
+	// Delete removes one key of a user and returns it; domain.ErrNotFound when that user has no key
+	// with that id (another user's key included).
+	Delete(ctx context.Context, userID, id string) (domain.APIKey, error)
+	// Touch records that the key was used at.
+	Touch(ctx context.Context, id string, at time.Time) error
+}

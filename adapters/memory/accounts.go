@@ -28,6 +28,7 @@ type Accounts struct {
 	userSessions   map[string]map[string]struct{} // user id -> its session ids
 	activities     map[string][]domain.Activity   // user id -> its activities, by id ascending
 	lastActivityID int64
+	apiKeys        map[string]domain.APIKey // by id
 }
 
 // NewAccounts returns an empty store. A nil clock means the wall clock; it stamps activities
@@ -43,8 +44,12 @@ func NewAccounts(clock ports.Clock) *Accounts {
 		sessions:     make(map[string]domain.Session),
 		userSessions: make(map[string]map[string]struct{}),
 		activities:   make(map[string][]domain.Activity),
+		apiKeys:      make(map[string]domain.APIKey),
 	}
 }
+
+// APIKeys returns the API key repository over the store.
+func (a *Accounts) APIKeys() *APIKeyRepository { return &APIKeyRepository{a: a} }
 
 // Users returns the user repository over the store.
 func (a *Accounts) Users() *UserRepository { return &UserRepository{a: a} }

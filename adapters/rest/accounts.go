@@ -62,6 +62,7 @@ func (s *server) accountRoutes(svc *accounts.Service, lister *activity.Lister) {
 	if lister != nil {
 		s.route(fiber.MethodGet, "/api/auth/me/activity", maxBody, noStore, requireSession, h.listActivity)
 	}
+	s.apiKeyRoutes(h, deadline)
 }
 
 // noStore keeps every account answer, tokens and personal details, out of every cache.

@@ -127,7 +127,7 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	if cfg.accounts {
 		h.accounts = memory.NewAccounts(clock)
 		svc, err := accounts.NewService(accounts.Deps{
-			Users: h.accounts.Users(), Sessions: h.accounts.Sessions(), Hasher: testHasher(),
+			Users: h.accounts.Users(), Sessions: h.accounts.Sessions(), APIKeys: h.accounts.APIKeys(), Hasher: testHasher(),
 			Tokens: randtoken.Source{}, Cache: store, Clock: clock, Logger: log,
 		}, authSecret)
 		if err != nil {

@@ -124,6 +124,9 @@ func (a *sessionAuth) require(c *fiber.Ctx) error {
 	if len(token) == 0 {
 		return errNoSession
 	}
+	if domain.IsAPIKey(token) {
+		return errKeyNotASession
+	}
 	byCookie := carrier == cookie || carrier == signedCookie
 	if byCookie && stateChanging(c.Method()) {
 		if err := a.origins.check(c); err != nil {
@@ -142,7 +145,8 @@ func (a *sessionAuth) require(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// optional resolves a session when the request carries a token and otherwise does nothing: a
+// optional resolves a session (or a personal API key sent as a bearer token) when the request
+// carries a token and otherwise does nothing: a
 // missing, unknown or expired token, or a session store that does not answer, means anonymous,
 // never an error, because the routes it guards serve everyone.
 func (a *sessionAuth) optional(c *fiber.Ctx) error {
@@ -150,7 +154,14 @@ func (a *sessionAuth) optional(c *fiber.Ctx) error {
 	if len(token) == 0 {
 		return c.Next()
 	}
-	p, err := a.accounts.Authenticate(c.UserContext(), token)
+	var p accounts.Principal
+	var err error
+	if carrier == bearer && domain.IsAPIKey(token) {
+		// A personal API key authenticates the read routes as its owner.
+		p, err = a.authenticateKey(c, token)
+	} else {
+		p, err = a.accounts.Authenticate(c.UserContext(), token)
+	}
 	switch {
 	case err == nil:
 		a.adoptSignedCookie(c, carrier, token)

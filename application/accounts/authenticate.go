@@ -13,7 +13,8 @@ import (
 // unknown, expired or ended session is domain.ErrUnauthenticated. Using a session pushes its expiry
 // out, at most once a day.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
-	if token == "" || len(token) > MaxTokenLength {
+	if token == "" || len(token) > MaxTokenLength || domain.IsAPIKey(token) {
+		// A personal API key is not a session (AuthenticateAPIKey reads those).
 		return Principal{}, domain.ErrUnauthenticated
 	}
 	id := s.sessionID(token)

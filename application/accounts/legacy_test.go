@@ -154,7 +154,7 @@ func TestALegacyPasswordIsTheCurrentPasswordOfAProfileChange(t *testing.T) {
 	}
 	// A user without a password (imported from OAuth) cannot pass any current password, and gets a
 	// 403, not a 500.
-	oauth := accounts.Principal{User: domain.User{ID: "ba-user-2"}}
+	oauth := accounts.Principal{User: domain.User{ID: "ba-user-2"}, SessionID: "a session of the imported user"}
 	if _, err := f.svc.UpdateProfile(ctx, oauth, accounts.ProfileUpdate{Email: &email, CurrentPassword: "anything at all"}); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("password-less user: %v", err)
 	}

@@ -27,6 +27,9 @@ type ProfileUpdate struct {
 // password was verified against: if a concurrent password change replaced it, the current password
 // is checked again against the new hash (a few times at most, then a conflict).
 func (s *Service) UpdateProfile(ctx context.Context, p Principal, change ProfileUpdate) (domain.User, error) {
+	if err := requireSession(p); err != nil {
+		return domain.User{}, err
+	}
 	var problems domain.ValidationError
 	var stored domain.UserChange
 	if change.Name != nil {

@@ -28,7 +28,9 @@ const (
 type Deps struct {
 	Users    ports.UserRepository
 	Sessions ports.SessionRepository
-	Hasher   ports.PasswordHasher
+	// APIKeys stores personal API keys; nil turns them off (the key use cases answer unavailable).
+	APIKeys ports.APIKeyRepository
+	Hasher  ports.PasswordHasher
 	// Legacy checks hashes imported from the previous app; nil when there are none to check.
 	Legacy ports.LegacyPasswords
 	Tokens ports.TokenSource
@@ -72,10 +74,12 @@ func NewService(deps Deps, secret []byte) (*Service, error) {
 	return svc, nil
 }
 
-// Principal is an authenticated caller: the user and the session it came with.
+// Principal is an authenticated caller: the user and the session it came with, or the personal API
+// key (then SessionID is empty, and no account change accepts it).
 type Principal struct {
 	User      domain.User
 	SessionID string
+	APIKeyID  string
 }
 
 // Signed is the answer to a sign-up or sign-in: the user, and the session token shown this once.

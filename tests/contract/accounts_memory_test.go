@@ -32,3 +32,14 @@ func TestMemoryActivityRepository(t *testing.T) {
 	t.Parallel()
 	contract.RunActivityRepository(t, memoryAccounts())
 }
+
+func TestMemoryAPIKeyRepository(t *testing.T) {
+	t.Parallel()
+	contract.RunAPIKeyRepository(t, contract.APIKeysHarness{
+		Name: "memory",
+		New: func(t *testing.T) (ports.UserRepository, ports.APIKeyRepository) {
+			a := memory.NewAccounts(nil)
+			return a.Users(), a.APIKeys()
+		},
+	})
+}

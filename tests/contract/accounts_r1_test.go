@@ -85,3 +85,32 @@ func TestR1UserRepository(t *testing.T) { r1AccountModes(t, contract.RunUserRepo
 func TestR1SessionRepository(t *testing.T) { r1AccountModes(t, contract.RunSessionRepository) }
 
 func TestR1ActivityRepository(t *testing.T) { r1AccountModes(t, contract.RunActivityRepository) }
+
+func TestR1APIKeyRepository(t *testing.T) {
+	t.Parallel()
+	for _, m := range []struct {
+		name string
+		opts r1.LocalOptions
+	}{
+		{"native", r1.LocalOptions{}},
+		{"d1-typed", r1.LocalOptions{ParamsAsText: true, JSONResults: true}},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			contract.RunAPIKeyRepository(t, contract.APIKeysHarness{
+				Name: "r1",
+				New: func(t *testing.T) (ports.UserRepository, ports.APIKeyRepository) {
+					db, err := r1.OpenFile(t.Context(), filepath.Join(t.TempDir(), "keys.db"), m.opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { db.Close() })
+					if err := db.Migrate(t.Context()); err != nil {
+						t.Fatal(err)
+					}
+					return r1.NewUserRepository(db), r1.NewAPIKeyRepository(db)
+				},
+			})
+		})
+	}
+}

@@ -60,6 +60,15 @@ func TestD1AccountsContract(t *testing.T) {
 	t.Run("users", func(t *testing.T) { contract.RunUserRepository(t, h) })
 	t.Run("sessions", func(t *testing.T) { contract.RunSessionRepository(t, h) })
 	t.Run("activities", func(t *testing.T) { contract.RunActivityRepository(t, h) })
+	t.Run("api-keys", func(t *testing.T) {
+		contract.RunAPIKeyRepository(t, contract.APIKeysHarness{
+			Name: h.Name,
+			New: func(t *testing.T) (ports.UserRepository, ports.APIKeyRepository) {
+				db := fresh(t)
+				return r1.NewUserRepository(db), r1.NewAPIKeyRepository(db)
+			},
+		})
+	})
 }
 
 // kvFeatures are how the target's KV differs from a strongly consistent cache. The emulator's KV
