@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -69,3 +70,17 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string        { return "conflict: " + e.Field + ": " + e.Message }
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// RejectedItems is the error of a batch write that refused some items before writing anything:
+// each problem is keyed by the item's index in the call. The caller may drop them and write the
+// rest. It matches ErrInvalid.
+type RejectedItems struct {
+	Problems map[int]FieldProblem
+}
+
+func (e *RejectedItems) Error() string {
+	return "invalid input: " + strconv.Itoa(len(e.Problems)) + " items refused"
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *RejectedItems) Is(target error) bool { return target == ErrInvalid }

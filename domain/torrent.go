@@ -141,6 +141,27 @@ func (t *Torrent) Normalize(now time.Time) error {
 	return problems.Err()
 }
 
+// unsafePath says why a file path cannot be handed to a client that writes files, as BitTorrent
+// clients refuse it: absolute (a leading / or \, or a drive letter), an empty segment ("a//b", a
+// trailing /), or a ".." segment, with either slash as the separator (Windows clients split on \).
+// "" when the path is safe.
+func unsafePath(path string) string {
+	if path[0] == '/' || path[0] == '\\' || (len(path) >= 2 && path[1] == ':' && unicode.IsLetter(rune(path[0]))) {
+		return "must be relative (no leading slash, backslash or drive letter)"
+	}
+	for _, segment := range strings.Split(path, "/") {
+		if segment == "" {
+			return "must not have empty segments"
+		}
+	}
+	for _, segment := range strings.FieldsFunc(path, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if segment == ".." {
+			return "must not have a .. segment"
+		}
+	}
+	return ""
+}
+
 func (t *Torrent) normalizeFiles(problems *ValidationError) {
 	if len(t.Files) > MaxFiles {
 		problems.Add("files", fmt.Sprintf("must list at most %d files", MaxFiles))
@@ -158,6 +179,10 @@ func (t *Torrent) normalizeFiles(problems *ValidationError) {
 			problems.Add(field+".path", fmt.Sprintf("must be at most %d bytes", MaxFilePathLength))
 		case !utf8.ValidString(path) || strings.IndexFunc(path, unicode.IsControl) >= 0:
 			problems.Add(field+".path", "must be valid UTF-8 without control characters")
+		default:
+			if msg := unsafePath(path); msg != "" {
+				problems.Add(field+".path", msg)
+			}
 		}
 		if pathBytes += len(path); pathBytes > MaxFilePathsTotal {
 			problems.Add("files", "paths add up to more than 512 KiB")

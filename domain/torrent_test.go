@@ -220,3 +220,27 @@ func TestParseTorrentRef(t *testing.T) {
 		}
 	}
 }
+
+// Paths are handed to clients that write files: ones that would escape the download directory or
+// name nothing are refused, as BitTorrent clients refuse them. Before, "../../etc/passwd" was stored.
+func TestUnsafeFilePathsAreRefused(t *testing.T) {
+	for _, path := range []string{
+		"../../etc/passwd", "a/../../b", "..", "a/..", `..\..\windows\system32`, `a\..\b`,
+		"/etc/passwd", `\\server\share`, `\x`, "C:/Windows", `c:\x`,
+		"a//b", "a/", "a/b/",
+		"a\x00b", "a\nb", "a\u0085b",
+	} {
+		tor := domain.Torrent{InfoHash: mustHash(t, "dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c"), Name: "x", Files: []domain.File{{Path: path, Size: 1}}}
+		err := tor.Normalize(time.Now())
+		var v *domain.ValidationError
+		if !errors.As(err, &v) || v.Problems[0].Field != "files[0].path" {
+			t.Errorf("path %q: %v; want a problem on files[0].path", path, err)
+		}
+	}
+	for _, path := range []string{"a/b/c.mkv", "a..b/c", "...", ".hidden/x", `back\slash "quoted"`, "日本語/ファイル.txt", "a/./b"} {
+		tor := domain.Torrent{InfoHash: mustHash(t, "dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c"), Name: "x", Files: []domain.File{{Path: path, Size: 1}}}
+		if err := tor.Normalize(time.Now()); err != nil {
+			t.Errorf("path %q refused: %v", path, err)
+		}
+	}
+}

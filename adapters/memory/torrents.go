@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strconv"
 
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -18,16 +17,20 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	rejected := map[int]domain.FieldProblem{}
 	for i, t := range torrents {
-		field := "torrents[" + strconv.Itoa(i) + "]."
 		if t.InfoHash.IsZero() {
-			return nil, domain.Invalid(field+"infoHash", "a v1 info hash is required")
+			rejected[i] = domain.FieldProblem{Field: "infoHash", Message: "a v1 info hash is required"}
+			continue
 		}
 		if t.Category.Slug != "" {
 			if err := checkSlug(t.Category.Slug); err != "" {
-				return nil, domain.Invalid(field+"category", err)
+				rejected[i] = domain.FieldProblem{Field: "category", Message: err}
 			}
 		}
+	}
+	if len(rejected) > 0 {
+		return nil, &domain.RejectedItems{Problems: rejected}
 	}
 	c := r.c
 	c.mu.Lock()

@@ -22,11 +22,11 @@ import (
 // ErrNoSuchDatabase means the account has no D1 database of the name or UUID given.
 var ErrNoSuchDatabase = errors.New("no such D1 database in the account")
 
-// maxD1Request bounds the body of one D1 request. A batch above it is sent as several requests, in
-// order, each its own transaction. The repositories' largest batch (an ingest chunk: at most 1 MiB
-// of torrent rows, see upsertChunkBytes, plus a few KB of SQL) stays under it, so every batch they
-// make today is one request and atomic; the bound is for what they might make tomorrow, and keeps
-// what one retry re-sends small. D1 itself takes up to 2 MB in one string or row, and the gateway
+// maxD1Request bounds the body of one D1 request. A batch above it is an error (errBatchTooLarge):
+// a batch is one transaction, which several requests would not be. The repositories' largest batch
+// (an ingest chunk: at most 1 MiB of torrent rows as they travel, escapes included, see
+// upsertChunkBytes, plus a few KB of SQL) stays under it; the bound also keeps what one retry
+// re-sends small. D1 itself takes up to 2 MB in one string or row, and the gateway
 // Worker 10 MiB in one request.
 const maxD1Request = 2 << 20
 
@@ -131,29 +131,28 @@ func (e *d1Engine) Batch(ctx context.Context, statements []Statement) ([]Result,
 		return nil, nil
 	}
 	entries := make([]d1Query, len(statements))
-	sizes := make([]int, len(statements))
 	for i, s := range statements {
 		params, err := textParams(s.Params)
 		if err != nil {
 			return nil, fmt.Errorf("statement %d: %w", i+1, err)
 		}
 		entries[i] = d1Query{SQL: s.SQL, Params: params}
-		sizes[i] = requestSize(s.SQL, params)
 	}
-	results := make([]Result, 0, len(statements))
-	for _, part := range splitBySize(sizes, maxD1Request) {
-		body, err := encodeBody(d1Batch{Batch: entries[part[0]:part[1]]})
-		if err != nil {
-			return nil, err
-		}
-		got, err := e.send(ctx, body, part[1]-part[0])
-		if err != nil {
-			return nil, err
-		}
-		results = append(results, got...)
+	body, err := encodeBody(d1Batch{Batch: entries})
+	if err != nil {
+		return nil, err
 	}
-	return results, nil
+	// A batch is one transaction only as one request: one that does not fit is refused whole,
+	// never cut into requests that would each commit on their own.
+	if len(body) > maxD1Request {
+		return nil, fmt.Errorf("%w: a batch of %d statements is %d bytes, over the %d of one D1 request, so it cannot be one transaction",
+			errBatchTooLarge, len(statements), len(body), maxD1Request)
+	}
+	return e.send(ctx, body, len(statements))
 }
+
+// errBatchTooLarge is a batch the repositories should have bounded: a bug, never split.
+var errBatchTooLarge = errors.New("r1: batch too large")
 
 func (e *d1Engine) Costs() Costs { return d1Costs }
 
@@ -172,31 +171,6 @@ func textParams(in []any) ([]string, error) {
 		out[i] = text
 	}
 	return out, nil
-}
-
-// requestSize estimates what a statement adds to a request body: its text and parameters, and the
-// JSON around them (escapes inside the text are rare and not counted).
-func requestSize(sql string, params []string) int {
-	n := len(sql) + 32
-	for _, p := range params {
-		n += len(p) + 3
-	}
-	return n
-}
-
-// splitBySize cuts statements of the given sizes into runs [start, end) of at most limit bytes
-// each, in order; a statement above the limit goes alone.
-func splitBySize(sizes []int, limit int) [][2]int {
-	var parts [][2]int
-	start, total := 0, 0
-	for i, n := range sizes {
-		if i > start && total+n > limit {
-			parts = append(parts, [2]int{start, i})
-			start, total = i, 0
-		}
-		total += n
-	}
-	return append(parts, [2]int{start, len(sizes)})
 }
 
 // d1Query is one statement of a request body: {sql, params}, alone or in a {batch: [...]}.

@@ -228,8 +228,9 @@ func TestD1StatementErrorTexts(t *testing.T) {
 	}
 }
 
-// A batch larger than one request carries is sent as several, in order.
-func TestLargeD1BatchesAreSplitInOrder(t *testing.T) {
+// A batch larger than one request is refused whole, never cut into requests that would each
+// commit on their own. Before, this batch was sent as three requests, three transactions.
+func TestD1BatchesOverOneRequestAreRefusedNotSplit(t *testing.T) {
 	fake, base := newFakeD1(t)
 	db, _, err := openFake(t, base, "good-token", "streamer")
 	if err != nil {
@@ -242,25 +243,23 @@ func TestLargeD1BatchesAreSplitInOrder(t *testing.T) {
 	before := fake.requests.Load()
 	big := strings.Repeat("b", 90_000)
 	var batch []Statement
-	for range 50 { // ~4.5 MB: three requests of at most 2 MiB
+	for range 50 { // ~4.5 MB
 		batch = append(batch, Statement{SQL: "INSERT INTO blobs (body) VALUES (?) RETURNING id", Params: []any{big}})
 	}
-	results, err := db.batch(ctx, batch)
-	if err != nil {
-		t.Fatal(err)
+	if _, err := db.batch(ctx, batch); !errors.Is(err, errBatchTooLarge) {
+		t.Fatalf("a 4.5 MB batch = %v; want errBatchTooLarge", err)
 	}
-	if sent := fake.requests.Load() - before; sent != 3 {
-		t.Fatalf("%d requests for a 4.5 MB batch, want 3", sent)
+	if sent := fake.requests.Load() - before; sent != 0 {
+		t.Fatalf("%d requests sent for a refused batch", sent)
 	}
-	for i, r := range results {
-		if id, _ := asInt64(firstRow(r)["id"]); id != int64(i+1) {
-			t.Fatalf("result %d has id %v: out of order", i, firstRow(r)["id"])
-		}
+	// Escapes count: 1.2 MB of backslashes is 2.4 MB sent.
+	escaped := []Statement{{SQL: "INSERT INTO blobs (body) VALUES (?)", Params: []any{strings.Repeat("\\", 1_200_000)}}}
+	if _, err := db.batch(ctx, escaped); !errors.Is(err, errBatchTooLarge) {
+		t.Fatalf("a batch over the limit once escaped = %v; want errBatchTooLarge", err)
 	}
-	if got := splitBySize([]int{5, 5, 5}, 10); len(got) != 2 || got[0] != [2]int{0, 2} || got[1] != [2]int{2, 3} {
-		t.Fatalf("splitBySize = %v", got)
-	}
-	if got := splitBySize([]int{50, 1}, 10); len(got) != 2 || got[0] != [2]int{0, 1} {
-		t.Fatalf("a statement over the limit goes alone: %v", got)
+	// Under the limit: one request.
+	results, err := db.batch(ctx, batch[:20])
+	if err != nil || len(results) != 20 || fake.requests.Load()-before != 1 {
+		t.Fatalf("a 1.8 MB batch: %d results, %v, %d requests", len(results), err, fake.requests.Load()-before)
 	}
 }

@@ -16,8 +16,8 @@ type Engine interface {
 	Query(ctx context.Context, s Statement) (Result, error)
 	// Batch runs the statements in order as one transaction: all of them or none. D1 has no
 	// interactive transactions, so every write that must be atomic is a batch, and nothing reads
-	// inside one to decide what to write next. (The D1 engine sends a batch above maxD1Request as
-	// several requests, each atomic; the repositories' batches stay well under it.)
+	// inside one to decide what to write next. (The D1 engine refuses a batch above maxD1Request, which
+	// could not be one request; the repositories' batches stay well under it.)
 	Batch(ctx context.Context, statements []Statement) ([]Result, error)
 	// Costs are what the engine's work costs, for the search planner (search_costs.go).
 	Costs() Costs

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -120,6 +119,7 @@ type upsertRow struct {
 	torrent  domain.Torrent
 	hash     string
 	json     []byte // the row of upsertSQL's parameter
+	wire     int    // its size in a D1 request, where it travels as a JSON string (escaped again)
 	category domain.CategoryRef
 }
 
@@ -131,25 +131,26 @@ type upsertRow struct {
 // chunks already stored come back with it.
 func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error) {
 	rows := make([]upsertRow, len(torrents))
-	var problems domain.ValidationError
+	rejected := map[int]domain.FieldProblem{}
 	for i, t := range torrents {
 		row, err := newUpsertRow(t)
 		if err != nil {
-			problems.Add("torrents["+strconv.Itoa(i)+"]."+err.Field, err.Message)
+			rejected[i] = *err
 			continue
 		}
 		rows[i] = row
 	}
-	// Refused before anything is written, so a bad torrent never leaves half a call stored.
-	if err := problems.Err(); err != nil {
-		return nil, err
+	// Refused before anything is written, so a bad torrent never leaves half a call stored; the
+	// caller learns which, by their index in the call, and may store the others.
+	if len(rejected) > 0 {
+		return nil, &domain.RejectedItems{Problems: rejected}
 	}
 	outcomes := make([]domain.UpsertOutcome, 0, len(rows))
 	chunkTorrents, chunkBytes := r.chunkBounds()
 	for start := 0; start < len(rows); {
 		end, size := start, 0
-		for end < len(rows) && end-start < chunkTorrents && (end == start || size+len(rows[end].json) <= chunkBytes) {
-			size += len(rows[end].json)
+		for end < len(rows) && end-start < chunkTorrents && (end == start || size+rows[end].wire <= chunkBytes) {
+			size += rows[end].wire
 			end++
 		}
 		chunk := rows[start:end]
@@ -314,13 +315,33 @@ func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
 	}
 	b.WriteByte(']')
 	row.json = b.Bytes()
+	row.wire = jsonStringLen(row.json)
 	// The row is one parameter, and D1 takes a string of at most 2 MB: the same bound as its row.
-	if size := len(row.json) + len(t.Name) + 200; size > maxRowBytes {
+	// Sent, it is a JSON string in the request, whose escapes can double it (a path full of \ and
+	// "): it must fit one request with the statement, or its batch could not be one transaction.
+	if size := len(row.json) + len(t.Name) + 200; size > maxRowBytes || row.wire+len(upsertSQL)+4096 > maxD1Request {
 		return upsertRow{}, &domain.FieldProblem{Field: "files", Message: fmt.Sprintf(
-			"the torrent takes %d bytes with its file list and description, over the store's %d per torrent",
-			size, maxRowBytes)}
+			"the torrent takes %d bytes with its file list and description (%d escaped), over the store's %d per torrent",
+			size, row.wire, maxRowBytes)}
 	}
 	return row, nil
+}
+
+// jsonStringLen is the length of s encoded as a JSON string (quotes included), as encoding/json
+// writes it without HTML escaping (U+2028 and U+2029 become \u2028 and \u2029: 3 bytes more).
+func jsonStringLen(s []byte) int {
+	n := 2 + 3*(bytes.Count(s, []byte("\u2028"))+bytes.Count(s, []byte("\u2029")))
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
+			n += 2
+		case c < 0x20:
+			n += 6
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // compactJSON encodes without HTML escaping: the text is stored, not embedded in a page.

@@ -149,8 +149,8 @@ func TestUpsertRefusesWhatD1CannotStore(t *testing.T) {
 			huge.Files = append(huge.Files, domain.File{Path: fmt.Sprintf("%01000d", i), Size: 1})
 		}
 		_, err := repo.Upsert(context.Background(), []domain.Torrent{newTorrent(t, 1), huge})
-		var invalid *domain.ValidationError
-		if !errors.As(err, &invalid) || invalid.Problems[0].Field != "torrents[1].files" {
+		var rejected *domain.RejectedItems
+		if !errors.As(err, &rejected) || len(rejected.Problems) != 1 || rejected.Problems[1].Field != "files" {
 			t.Fatalf("huge torrent: %v", err)
 		}
 		if n := scalar(t, db, "SELECT count(*) FROM torrents"); n != 0 {
@@ -169,6 +169,36 @@ func TestUpsertRefusesWhatD1CannotStore(t *testing.T) {
 		if err != nil || len(got.Files) != 500 {
 			t.Fatalf("big torrent: %d files, %v", len(got.Files), err)
 		}
+	})
+}
+
+// A torrent the domain accepts whose paths are full of \ and ": its JSON, nested in the row and
+// then sent as a JSON string, grows past a D1 row and request. Before, it failed the whole call
+// with a validation error naming the wrong index (and could make a batch over one request, which
+// D1 split into transactions). Now it is refused alone, by its index in the call.
+func TestATorrentWhoseEscapesOutgrowARowIsRefusedAlone(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		repo := NewTorrentRepository(db)
+		escaped := newTorrent(t, 2, func(tor *domain.Torrent) {
+			tor.Files = tor.Files[:0]
+			segment := strings.Repeat(`\"`, 500) // 1000 bytes, every one escaped
+			for i := range 500 {
+				tor.Files = append(tor.Files, domain.File{Path: fmt.Sprintf("%04d", i) + segment[4:], Size: 1})
+			}
+			tor.Size = 0
+		})
+		if err := escaped.Normalize(time.Now()); err != nil {
+			t.Fatalf("the domain refuses the torrent, so the test shows nothing: %v", err)
+		}
+		_, err := repo.Upsert(context.Background(), []domain.Torrent{newTorrent(t, 1), escaped, newTorrent(t, 3)})
+		var rejected *domain.RejectedItems
+		if !errors.As(err, &rejected) || len(rejected.Problems) != 1 || rejected.Problems[1].Field != "files" {
+			t.Fatalf("Upsert = %v; want item 1 refused alone", err)
+		}
+		if n := scalar(t, db, "SELECT count(*) FROM torrents"); n != 0 {
+			t.Fatal("a refused call stored part of its torrents")
+		}
+		upsert(t, repo, newTorrent(t, 1), newTorrent(t, 3))
 	})
 }
 

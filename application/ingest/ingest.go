@@ -119,6 +119,29 @@ func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
 		return report, nil
 	}
 	outcomes, err := s.torrents.Upsert(ctx, valid)
+	// The store may refuse items the domain accepted (a row it cannot hold): those fail alone,
+	// under their index in the request, and the others are stored. Each round drops at least one.
+	for rejected := (*domain.RejectedItems)(nil); errors.As(err, &rejected); {
+		kept, keptIndex := valid[:0:0], validIndex[:0:0]
+		for k := range valid {
+			p, refused := rejected.Problems[k]
+			if !refused {
+				kept, keptIndex = append(kept, valid[k]), append(keptIndex, validIndex[k])
+				continue
+			}
+			r := &report.Results[validIndex[k]]
+			r.Status, r.Problem = Failed, &domain.FieldProblem{Field: p.Field, Message: p.Message}
+			report.Failed++
+		}
+		if len(kept) == len(valid) {
+			break // the store named no item of this call: a bug, reported as an error below
+		}
+		valid, validIndex = kept, keptIndex
+		if len(valid) == 0 {
+			return report, nil
+		}
+		outcomes, err = s.torrents.Upsert(ctx, valid)
+	}
 	if err != nil {
 		return Report{}, err
 	}
