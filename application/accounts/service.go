@@ -96,6 +96,10 @@ func (s *Service) sessionID(token string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
+// SessionIDOf is the id a session with token is stored by: an import of the previous app's
+// sessions stores them under it, so their tokens keep working.
+func (s *Service) SessionIDOf(token string) string { return s.sessionID(token) }
+
 func (s *Service) newSession(userID string, now time.Time) (string, domain.Session, error) {
 	token, err := s.Tokens.NewToken()
 	if err != nil {

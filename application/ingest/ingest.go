@@ -321,3 +321,26 @@ func firstProblem(err error) *domain.FieldProblem {
 	}
 	return &domain.FieldProblem{Field: "", Message: "could not be read"}
 }
+
+// Check reports what Ingest would do with items without storing anything: each item is Failed with
+// its problem, or Created (whether it would create or update is the store's to say). An import's dry
+// run uses it.
+func (s *Service) Check(items []Item) Report {
+	now := s.clock.Now()
+	report := Report{Results: make([]ItemResult, len(items))}
+	for i, item := range items {
+		t, err := s.torrentOf(item, now)
+		report.Results[i] = ItemResult{Index: i, Status: Created}
+		if !t.InfoHash.IsZero() {
+			report.Results[i].InfoHash = t.InfoHash.String()
+		}
+		if err != nil {
+			report.Results[i].Status = Failed
+			report.Results[i].Problem = firstProblem(err)
+			report.Failed++
+			continue
+		}
+		report.Created++
+	}
+	return report
+}

@@ -1,0 +1,287 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+//go:embed presets
+var presetFiles embed.FS
+
+// Presets are the mappings shipped in the binary.
+var Presets = []string{"better-auth", "bitmagnet"}
+
+// Columns are what each kind's query must return (KeyColumn first); the optional ones may be left out.
+var (
+	KeyColumn = "key"
+	required  = map[ports.ImportKind][]string{
+		ports.ImportUsers:    {"email"},
+		ports.ImportSessions: {"token", "user_email", "expires_at"},
+		ports.ImportTorrents: {"info_hash", "name"},
+	}
+	optional = map[ports.ImportKind][]string{
+		ports.ImportUsers:    {"name", "image", "password_hash", "created_at", "updated_at"},
+		ports.ImportSessions: {"created_at"},
+		ports.ImportTorrents: {"size", "category", "seeders", "leechers", "uploaded_at", "description", "file_paths", "file_sizes", "trackers"},
+	}
+)
+
+// Source is ports.ImportSource over a PostgreSQL database.
+type Source struct {
+	conn    *pgx.Conn
+	name    string
+	queries map[ports.ImportKind]*query
+}
+
+var _ ports.ImportSource = (*Source)(nil)
+
+// query is one kind's mapping, checked against the database: its columns and its key's type.
+type query struct {
+	sql     string
+	keyType string
+	columns map[string]int
+}
+
+// Open connects to the database at dsn and loads the mappings: the presets named (in order), then
+// the files of mapDir (users.sql, sessions.sql, torrents.sql), which replace a preset's of the same
+// kind. Each mapping is checked against the database before anything is read.
+func Open(ctx context.Context, dsn string, presets []string, mapDir string) (*Source, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	s := &Source{conn: conn, queries: map[ports.ImportKind]*query{}}
+	texts := map[ports.ImportKind]string{}
+	for _, p := range presets {
+		if err := s.loadPreset(ctx, p, texts); err != nil {
+			conn.Close(ctx)
+			return nil, err
+		}
+	}
+	if mapDir != "" {
+		if err := loadDir(mapDir, texts); err != nil {
+			conn.Close(ctx)
+			return nil, err
+		}
+	}
+	if len(texts) == 0 {
+		conn.Close(ctx)
+		return nil, errors.New("nothing to import: name a --preset (" + strings.Join(Presets, ", ") + ") or a --map directory")
+	}
+	digest := sha256.New()
+	for _, kind := range ports.ImportKinds {
+		text, ok := texts[kind]
+		if !ok {
+			continue
+		}
+		q, err := s.check(ctx, kind, text)
+		if err != nil {
+			conn.Close(ctx)
+			return nil, err
+		}
+		s.queries[kind] = q
+		fmt.Fprintf(digest, "%s\n%s\n", kind, text)
+	}
+	cfg := conn.Config()
+	// The mappings are part of the name: a changed mapping does not resume from another's keys.
+	s.name = fmt.Sprintf("postgres://%s:%d/%s#%s", cfg.Host, cfg.Port, url.PathEscape(cfg.Database), hex.EncodeToString(digest.Sum(nil))[:12])
+	return s, nil
+}
+
+func (s *Source) loadPreset(ctx context.Context, name string, into map[ports.ImportKind]string) error {
+	dir := "presets/" + name
+	switch name {
+	case "better-auth":
+		style, err := s.betterAuthStyle(ctx)
+		if err != nil {
+			return err
+		}
+		dir += "/" + style
+	case "bitmagnet":
+	default:
+		return fmt.Errorf("--preset %q: no such preset (there are: %s)", name, strings.Join(Presets, ", "))
+	}
+	entries, err := fs.ReadDir(presetFiles, dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		raw, err := presetFiles.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			return err
+		}
+		into[ports.ImportKind(strings.TrimSuffix(e.Name(), ".sql"))] = string(raw)
+	}
+	return nil
+}
+
+// betterAuthStyle tells how Better Auth's Drizzle schema names columns here: "snake" (the
+// generator's default) or "camel", from the user table's columns.
+func (s *Source) betterAuthStyle(ctx context.Context) (string, error) {
+	var snake, camel bool
+	err := s.conn.QueryRow(ctx, `SELECT
+    EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'user' AND column_name = 'created_at'),
+    EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'user' AND column_name = 'createdAt')`).Scan(&snake, &camel)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("--preset better-auth: read the schema: %w", err)
+	case snake:
+		return "snake", nil
+	case camel:
+		return "camel", nil
+	}
+	return "", errors.New(`--preset better-auth: no Better Auth "user" table (with created_at or createdAt) in the current schema`)
+}
+
+func loadDir(dir string, into map[ports.ImportKind]string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("--map: %w", err)
+	}
+	for _, e := range entries {
+		kind := ports.ImportKind(strings.TrimSuffix(e.Name(), ".sql"))
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		if !slices.Contains(ports.ImportKinds, kind) {
+			return fmt.Errorf("--map: %s: no such kind (the files are users.sql, sessions.sql, torrents.sql)", e.Name())
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return fmt.Errorf("--map: %w", err)
+		}
+		into[kind] = string(raw)
+	}
+	return nil
+}
+
+// check runs a mapping for no rows, to learn its columns and its key's type; a missing column is
+// an error naming it.
+func (s *Source) check(ctx context.Context, kind ports.ImportKind, text string) (*query, error) {
+	text = strings.TrimRight(strings.TrimSpace(text), ";")
+	rows, err := s.conn.Query(ctx, "SELECT * FROM ("+text+") m LIMIT 0")
+	if err != nil {
+		return nil, fmt.Errorf("%s mapping: %w", kind, err)
+	}
+	fields := rows.FieldDescriptions()
+	rows.Close()
+	q := &query{sql: text, columns: map[string]int{}}
+	var keyOID uint32
+	for i, f := range fields {
+		q.columns[f.Name] = i
+		if f.Name == KeyColumn {
+			keyOID = f.DataTypeOID
+		}
+	}
+	for _, col := range append([]string{KeyColumn}, required[kind]...) {
+		if _, ok := q.columns[col]; !ok {
+			return nil, fmt.Errorf("%s mapping: it returns no %q column (it must return %s; it may return %s)",
+				kind, col, strings.Join(append([]string{KeyColumn}, required[kind]...), ", "), strings.Join(optional[kind], ", "))
+		}
+	}
+	if err := s.conn.QueryRow(ctx, "SELECT format_type($1::oid, NULL)", keyOID).Scan(&q.keyType); err != nil {
+		return nil, fmt.Errorf("%s mapping: the key's type: %w", kind, err)
+	}
+	return q, nil
+}
+
+// Name implements ports.ImportSource.
+func (s *Source) Name() string { return s.name }
+
+// Kinds implements ports.ImportSource.
+func (s *Source) Kinds() []ports.ImportKind {
+	var kinds []ports.ImportKind
+	for _, k := range ports.ImportKinds {
+		if _, ok := s.queries[k]; ok {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
+
+// Estimate is the planner's row estimate (pg_class.reltuples underneath): it costs nothing however
+// large the table, where count(*) would read it all.
+func (s *Source) Estimate(ctx context.Context, kind ports.ImportKind) (int64, error) {
+	q, ok := s.queries[kind]
+	if !ok {
+		return 0, nil
+	}
+	var plan []byte
+	if err := s.conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) SELECT * FROM ("+q.sql+") m").Scan(&plan); err != nil {
+		return -1, nil
+	}
+	var doc []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if json.Unmarshal(plan, &doc) != nil || len(doc) == 0 {
+		return -1, nil
+	}
+	return int64(doc[0].Plan.Rows), nil
+}
+
+// Read implements ports.ImportSource: one query in key order, its rows decoded as they arrive.
+func (s *Source) Read(ctx context.Context, kind ports.ImportKind, after string, each func(ports.SourceRecord) error) error {
+	q, ok := s.queries[kind]
+	if !ok {
+		return nil
+	}
+	// The key goes out as text and comes back through the key's own type, so any ordered type
+	// (text, uuid, bigint, bytea) resumes with an index range on it.
+	sql := `SELECT m.*, m.key::text AS "__key" FROM (` + q.sql + `) m`
+	var args []any
+	if after != "" {
+		sql += ` WHERE m.key > CAST($1::text AS ` + q.keyType + `)`
+		args = append(args, after)
+	}
+	sql += " ORDER BY m.key"
+	rows, err := s.conn.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	keyAt := len(rows.FieldDescriptions()) - 1
+	for rows.Next() {
+		values, err := rows.Values()
+		if err != nil {
+			return err
+		}
+		r := row{values: values, columns: q.columns}
+		key, _ := values[keyAt].(string)
+		rec := ports.SourceRecord{Key: key}
+		switch kind {
+		case ports.ImportUsers:
+			rec.User = r.user()
+		case ports.ImportSessions:
+			rec.Session = r.session()
+		case ports.ImportTorrents:
+			rec.Torrent = r.torrent()
+		}
+		if r.problem != "" {
+			rec.User, rec.Session, rec.Torrent, rec.Problem = nil, nil, nil, r.problem
+		}
+		if err := each(rec); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Close implements ports.ImportSource.
+func (s *Source) Close() error { return s.conn.Close(context.Background()) }

@@ -1,0 +1,231 @@
+package r1
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// ImportStore is ports.AccountImportStore, ports.ImportCheckpoints and ports.CatalogExport on R1:
+// what `streamer import` and `streamer export` need besides the repositories the service uses.
+type ImportStore struct {
+	db       *Database
+	torrents *TorrentRepository
+}
+
+var (
+	_ ports.AccountImportStore = (*ImportStore)(nil)
+	_ ports.ImportCheckpoints  = (*ImportStore)(nil)
+	_ ports.CatalogExport      = (*ImportStore)(nil)
+)
+
+// NewImportStore returns the import's view of db.
+func NewImportStore(db *Database) *ImportStore {
+	return &ImportStore{db: db, torrents: NewTorrentRepository(db)}
+}
+
+// Each import write is one statement over a JSON list (one bound parameter, as the torrents'
+// upsert), preceded in the same batch by a read of which keys exist already: the batch is atomic,
+// so that read tells created from updated exactly.
+const (
+	existingUsersSQL = `SELECT email FROM users WHERE email IN (SELECT value ->> 'email' FROM json_each(?))`
+	upsertUsersSQL   = `INSERT INTO users (id, email, name, image, password_hash, created_at, updated_at)
+SELECT value ->> 'id', value ->> 'email', value ->> 'name', value ->> 'image', value ->> 'hash',
+       value ->> 'created', value ->> 'updated'
+FROM json_each(?) WHERE true
+ON CONFLICT (email) DO UPDATE SET
+    name = excluded.name,
+    image = excluded.image,
+    password_hash = CASE WHEN users.password_hash = '' THEN excluded.password_hash ELSE users.password_hash END,
+    updated_at = max(users.updated_at, excluded.updated_at)
+ON CONFLICT DO NOTHING
+RETURNING email`
+	existingSessionsSQL = `SELECT id FROM sessions WHERE id IN (SELECT value ->> 'id' FROM json_each(?))`
+	upsertSessionsSQL   = `INSERT INTO sessions (id, user_id, created_at, expires_at)
+SELECT s.value ->> 'id', u.id, s.value ->> 'created', s.value ->> 'expires'
+FROM json_each(?) s JOIN users u ON u.email = s.value ->> 'email' WHERE true
+ON CONFLICT (id) DO UPDATE SET expires_at = max(sessions.expires_at, excluded.expires_at)
+RETURNING id`
+)
+
+type userJSON struct {
+	ID      string `json:"id"`
+	Email   string `json:"email"`
+	Name    string `json:"name"`
+	Image   string `json:"image"`
+	Hash    string `json:"hash"`
+	Created int64  `json:"created"`
+	Updated int64  `json:"updated"`
+}
+
+// UpsertUsers implements ports.AccountImportStore.
+func (s *ImportStore) UpsertUsers(ctx context.Context, users []domain.User) ([]ports.ImportOutcome, error) {
+	if len(users) == 0 {
+		return nil, nil
+	}
+	rows := make([]userJSON, len(users))
+	for i, u := range users {
+		if u.ID == "" || u.Email == "" {
+			return nil, domain.Invalid("users", "every user needs an id and an email")
+		}
+		rows[i] = userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Image: u.Image, Hash: u.PasswordHash,
+			Created: u.CreatedAt.Unix(), Updated: u.UpdatedAt.Unix()}
+	}
+	list, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	results, err := s.db.batch(ctx, []Statement{
+		{SQL: existingUsersSQL, Params: []any{string(list)}},
+		{SQL: upsertUsersSQL, Params: []any{string(list)}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	existing, err := column(results[0], "email")
+	if err != nil {
+		return nil, err
+	}
+	stored, err := column(results[1], "email")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ports.ImportOutcome, len(users))
+	for i, u := range users {
+		if !stored[u.Email] { // its id is another email's here: the email changed in the source
+			out[i].Missing = true
+			continue
+		}
+		out[i].Created = !existing[u.Email]
+		existing[u.Email] = true // the same email twice: the second is an update
+	}
+	return out, nil
+}
+
+type sessionJSON struct {
+	ID      string `json:"id"`
+	Email   string `json:"email"`
+	Created int64  `json:"created"`
+	Expires int64  `json:"expires"`
+}
+
+// UpsertSessions implements ports.AccountImportStore.
+func (s *ImportStore) UpsertSessions(ctx context.Context, sessions []ports.ImportedSession) ([]ports.ImportOutcome, error) {
+	if len(sessions) == 0 {
+		return nil, nil
+	}
+	rows := make([]sessionJSON, len(sessions))
+	for i, x := range sessions {
+		if err := domain.CheckSessionID(x.ID); err != nil {
+			return nil, err
+		}
+		rows[i] = sessionJSON{ID: x.ID, Email: x.UserEmail, Created: x.CreatedAt.Unix(), Expires: x.ExpiresAt.Unix()}
+	}
+	list, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	results, err := s.db.batch(ctx, []Statement{
+		{SQL: existingSessionsSQL, Params: []any{string(list)}},
+		{SQL: upsertSessionsSQL, Params: []any{string(list)}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	existing, err := column(results[0], "id")
+	if err != nil {
+		return nil, err
+	}
+	stored, err := column(results[1], "id")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ports.ImportOutcome, len(sessions))
+	for i, x := range sessions {
+		switch {
+		case !stored[x.ID]:
+			out[i].Missing = true
+		default:
+			out[i].Created = !existing[x.ID]
+			existing[x.ID] = true
+		}
+	}
+	return out, nil
+}
+
+func column(res Result, name string) (map[string]bool, error) {
+	set := make(map[string]bool, len(res.Rows))
+	for _, row := range res.Rows {
+		rr := rowReader{row: row}
+		v := rr.text(name)
+		if rr.err != nil {
+			return nil, rr.err
+		}
+		set[v] = true
+	}
+	return set, nil
+}
+
+// Load implements ports.ImportCheckpoints.
+func (s *ImportStore) Load(ctx context.Context, source string) (map[ports.ImportKind]string, error) {
+	res, err := s.db.query(ctx, Statement{
+		SQL: "SELECT kind, last_key FROM import_checkpoints WHERE source = ?", Params: []any{validText(source)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[ports.ImportKind]string, len(res.Rows))
+	for _, row := range res.Rows {
+		rr := rowReader{row: row}
+		kind, key := rr.text("kind"), rr.text("last_key")
+		if rr.err != nil {
+			return nil, rr.err
+		}
+		out[ports.ImportKind(kind)] = key
+	}
+	return out, nil
+}
+
+// Save implements ports.ImportCheckpoints.
+func (s *ImportStore) Save(ctx context.Context, source string, kind ports.ImportKind, lastKey string) error {
+	_, err := s.db.batch(ctx, []Statement{{
+		SQL: `INSERT INTO import_checkpoints (source, kind, last_key, updated_at) VALUES (?, ?, ?, CAST(? AS INTEGER))
+ON CONFLICT (source, kind) DO UPDATE SET last_key = excluded.last_key, updated_at = excluded.updated_at`,
+		Params: []any{validText(source), string(kind), validText(lastKey), time.Now().Unix()},
+	}})
+	return err
+}
+
+// Clear implements ports.ImportCheckpoints.
+func (s *ImportStore) Clear(ctx context.Context, source string) error {
+	_, err := s.db.batch(ctx, []Statement{{SQL: "DELETE FROM import_checkpoints WHERE source = ?", Params: []any{validText(source)}}})
+	return err
+}
+
+// Page implements ports.CatalogExport.
+func (s *ImportStore) Page(ctx context.Context, afterID int64, limit int) ([]domain.Torrent, error) {
+	if limit <= 0 || limit > 1000 {
+		return nil, fmt.Errorf("r1: export page of %d torrents", limit)
+	}
+	res, err := s.db.query(ctx, Statement{
+		SQL: "SELECT " + detailColumns + " FROM torrents t JOIN categories c ON c.id = t.category_id " +
+			"WHERE t.id > CAST(? AS INTEGER) ORDER BY t.id LIMIT CAST(? AS INTEGER)",
+		Params: []any{afterID, int64(limit)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Torrent, 0, len(res.Rows))
+	for _, row := range res.Rows {
+		t, err := torrentOf(row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}

@@ -1,0 +1,367 @@
+package migration
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/application/catalog"
+	"github.com/torrent-streamer/streamer/application/ingest"
+	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// Batch sizes: torrents as ingest takes them (its store cuts a batch at 1 MiB on D1), accounts as
+// one JSON list a statement.
+const (
+	TorrentBatch = ingest.MaxBatch
+	UserBatch    = 500
+	SessionBatch = 1000
+	// CheckpointEvery is how often the position is written: a resumed run reads again at most what
+	// was stored in the last few seconds (the upserts make that harmless), and a checkpoint costs
+	// one write, which on D1 is one request.
+	CheckpointEvery = 5 * time.Second
+)
+
+// Progress watches an import: a bar per kind on a terminal, a line every few seconds in a log.
+type Progress interface {
+	Begin(kind ports.ImportKind, total int64)
+	Advance(kind ports.ImportKind, n int)
+	End(kind ports.ImportKind)
+}
+
+// Deps are what an import writes through: the stores and the ingest rules the service uses.
+type Deps struct {
+	Accounts    ports.AccountImportStore
+	Checkpoints ports.ImportCheckpoints
+	// Ingest checks and stores torrents exactly as POST /api/ingest does. Its cache should be the
+	// process's only: the import invalidates the shared cache once, at the end.
+	Ingest *ingest.Service
+	Legacy ports.LegacyPasswords
+	// SessionID is the keyed hash a session is stored by (accounts.Service.SessionIDOf).
+	SessionID func(token string) string
+	Cache     *caching.Store
+	Clock     ports.Clock
+	Logger    *slog.Logger
+}
+
+// Importer runs imports.
+type Importer struct {
+	Deps
+}
+
+// NewImporter returns the import use case.
+func NewImporter(deps Deps) *Importer { return &Importer{Deps: deps} }
+
+// Options shape one run.
+type Options struct {
+	// DryRun reads and checks everything and writes nothing (no checkpoint either).
+	DryRun   bool
+	Progress Progress
+}
+
+// Run imports every kind the source has, in order, resuming after the checkpoints an interrupted
+// run left. A bad record is skipped and reported; a store that fails stops the run (its checkpoint
+// lets the next run go on from there). A finished run clears its checkpoints, so the next one
+// reads everything again and, every write being an upsert, creates nothing new.
+func (im *Importer) Run(ctx context.Context, src ports.ImportSource, opts Options) (Report, error) {
+	start := time.Now()
+	report := Report{Source: src.Name(), DryRun: opts.DryRun}
+	resume := map[ports.ImportKind]string{}
+	if !opts.DryRun {
+		var err error
+		if resume, err = im.Checkpoints.Load(ctx, src.Name()); err != nil {
+			return report, fmt.Errorf("read the import's checkpoints: %w", err)
+		}
+	}
+	wroteTorrents := false
+	for _, kind := range src.Kinds() {
+		k := &kindRun{im: im, src: src, kind: kind, opts: opts, report: KindReport{Kind: kind, ResumedAfter: resume[kind]}}
+		err := k.run(ctx)
+		k.report.Took = time.Since(k.started)
+		report.Kinds = append(report.Kinds, k.report)
+		wroteTorrents = wroteTorrents || (kind == ports.ImportTorrents && k.report.Created+k.report.Updated > 0)
+		if err != nil {
+			report.Took = time.Since(start)
+			if wroteTorrents {
+				im.Cache.Invalidate(context.WithoutCancel(ctx), catalog.KeySpace)
+			}
+			return report, err
+		}
+	}
+	if !opts.DryRun {
+		if err := im.Checkpoints.Clear(ctx, src.Name()); err != nil {
+			return report, fmt.Errorf("clear the import's checkpoints: %w", err)
+		}
+		if wroteTorrents {
+			im.Cache.Invalidate(ctx, catalog.KeySpace)
+		}
+	}
+	report.Took = time.Since(start)
+	return report, nil
+}
+
+// kindRun imports one kind: it reads records, gathers a batch, writes it, and checkpoints.
+type kindRun struct {
+	im      *Importer
+	src     ports.ImportSource
+	kind    ports.ImportKind
+	opts    Options
+	report  KindReport
+	started time.Time
+
+	keys           []string
+	users          []domain.User
+	sessions       []ports.ImportedSession
+	torrents       []ingest.Item
+	lastKey        string
+	lastCheckpoint time.Time
+}
+
+func (k *kindRun) run(ctx context.Context) error {
+	k.started, k.lastCheckpoint = time.Now(), time.Now()
+	total, err := k.src.Estimate(ctx, k.kind)
+	if err != nil {
+		return fmt.Errorf("%s: count the records: %w", k.kind, err)
+	}
+	if k.opts.Progress != nil {
+		k.opts.Progress.Begin(k.kind, total)
+		defer k.opts.Progress.End(k.kind)
+	}
+	err = k.src.Read(ctx, k.kind, k.report.ResumedAfter, func(r ports.SourceRecord) error {
+		k.report.Read++
+		if k.opts.Progress != nil {
+			k.opts.Progress.Advance(k.kind, 1)
+		}
+		if r.Problem != "" {
+			k.report.skip(r.Key, r.Problem)
+			k.lastKey = r.Key
+			return nil
+		}
+		k.add(r)
+		if k.full() {
+			return k.flush(ctx)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: read the source: %w", k.kind, err)
+	}
+	return k.flush(ctx)
+}
+
+func (k *kindRun) full() bool {
+	switch k.kind {
+	case ports.ImportUsers:
+		return len(k.users) >= UserBatch
+	case ports.ImportSessions:
+		return len(k.sessions) >= SessionBatch
+	}
+	return len(k.torrents) >= TorrentBatch
+}
+
+// add checks a record and queues it for the next batch, or reports it skipped.
+func (k *kindRun) add(r ports.SourceRecord) {
+	k.lastKey = r.Key
+	var problem string
+	switch {
+	case r.User != nil && k.kind == ports.ImportUsers:
+		var u domain.User
+		if u, problem = k.userOf(r.Key, *r.User); problem == "" {
+			k.users = append(k.users, u)
+		}
+	case r.Session != nil && k.kind == ports.ImportSessions:
+		var s ports.ImportedSession
+		if s, problem = k.sessionOf(*r.Session); problem == "" {
+			k.sessions = append(k.sessions, s)
+		}
+	case r.Torrent != nil && k.kind == ports.ImportTorrents:
+		t := r.Torrent
+		k.torrents = append(k.torrents, ingest.Item{
+			InfoHash: t.InfoHash, Magnet: t.Magnet, Name: t.Name, Size: t.Size, Category: t.Category, Seeders: t.Seeders,
+			Leechers: t.Leechers, UploadedAt: t.UploadedAt, Description: t.Description, Files: t.Files, Trackers: t.Trackers,
+		})
+	default:
+		problem = "the source gave no " + string(k.kind) + " record"
+	}
+	if problem != "" {
+		k.report.skip(r.Key, problem)
+		return
+	}
+	k.keys = append(k.keys, r.Key)
+}
+
+// userOf applies the account rules to an imported user. Its id is derived from the source's key,
+// so every run (and a resumed one) gives a new user the same id.
+func (k *kindRun) userOf(key string, in ports.SourceUser) (domain.User, string) {
+	email, err := domain.NormalizeEmail(in.Email)
+	if err != nil {
+		return domain.User{}, problemText(err)
+	}
+	name, err := domain.NormalizeUserName(in.Name)
+	if err != nil { // the previous app allowed an empty name; the address's local part stands in
+		name, _, _ = strings.Cut(email, "@")
+	}
+	image, err := domain.NormalizeImage(in.Image)
+	if err != nil {
+		image = ""
+	}
+	u := domain.User{ID: importedUserID(key), Email: email, Name: name, Image: image,
+		CreatedAt: in.CreatedAt.UTC().Truncate(time.Second), UpdatedAt: in.UpdatedAt.UTC().Truncate(time.Second)}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = k.im.Clock.Now().UTC().Truncate(time.Second)
+	}
+	if u.UpdatedAt.Before(u.CreatedAt) {
+		u.UpdatedAt = u.CreatedAt
+	}
+	if in.PasswordHash == "" {
+		k.report.WithoutPassword++
+		if len(k.report.NoPassword) < MaxReasons {
+			k.report.NoPassword = append(k.report.NoPassword, email)
+		}
+		return u, ""
+	}
+	hash, err := k.im.Legacy.Adopt(in.PasswordHash)
+	if err != nil {
+		return domain.User{}, "passwordHash: is not a Better Auth scrypt hash (<32 hex salt>:<128 hex key>)"
+	}
+	u.PasswordHash = hash
+	return u, ""
+}
+
+func importedUserID(key string) string {
+	sum := sha256.Sum256([]byte("streamer import user " + key))
+	return hex.EncodeToString(sum[:16])
+}
+
+func (k *kindRun) sessionOf(in ports.SourceSession) (ports.ImportedSession, string) {
+	if in.Token == "" {
+		return ports.ImportedSession{}, "token: is empty"
+	}
+	email, err := domain.NormalizeEmail(in.UserEmail)
+	if err != nil {
+		return ports.ImportedSession{}, "user " + problemText(err)
+	}
+	now := k.im.Clock.Now()
+	if !in.ExpiresAt.After(now) {
+		return ports.ImportedSession{}, "expiresAt: the session has expired"
+	}
+	created := in.CreatedAt.UTC().Truncate(time.Second)
+	if created.IsZero() {
+		created = now.UTC().Truncate(time.Second)
+	}
+	return ports.ImportedSession{
+		ID: k.im.SessionID(in.Token), UserEmail: email, CreatedAt: created, ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Second),
+	}, ""
+}
+
+// flush writes the queued batch (or, in a dry run, only checks it) and checkpoints now and then.
+func (k *kindRun) flush(ctx context.Context) error {
+	var err error
+	switch k.kind {
+	case ports.ImportUsers:
+		err = k.flushUsers(ctx)
+	case ports.ImportSessions:
+		err = k.flushSessions(ctx)
+	case ports.ImportTorrents:
+		err = k.flushTorrents(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	k.keys, k.users, k.sessions, k.torrents = k.keys[:0], k.users[:0], k.sessions[:0], k.torrents[:0]
+	if k.opts.DryRun || k.lastKey == "" || time.Since(k.lastCheckpoint) < CheckpointEvery {
+		return nil
+	}
+	k.lastCheckpoint = time.Now()
+	return k.im.Checkpoints.Save(ctx, k.src.Name(), k.kind, k.lastKey)
+}
+
+func (k *kindRun) count(outcomes []ports.ImportOutcome, missing string) {
+	for i, o := range outcomes {
+		switch {
+		case o.Missing:
+			k.report.skip(k.keys[i], missing)
+		case o.Created:
+			k.report.Created++
+		default:
+			k.report.Updated++
+		}
+	}
+}
+
+func (k *kindRun) flushUsers(ctx context.Context) error {
+	if len(k.users) == 0 {
+		return nil
+	}
+	if k.opts.DryRun {
+		k.report.Created += int64(len(k.users))
+		return nil
+	}
+	outcomes, err := k.im.Accounts.UpsertUsers(ctx, k.users)
+	if err != nil {
+		return fmt.Errorf("users: store a batch: %w", err)
+	}
+	k.count(outcomes, "id: belongs to another email here (the email changed in the source since an earlier import)")
+	return nil
+}
+
+func (k *kindRun) flushSessions(ctx context.Context) error {
+	if len(k.sessions) == 0 {
+		return nil
+	}
+	if k.opts.DryRun {
+		k.report.Created += int64(len(k.sessions))
+		return nil
+	}
+	outcomes, err := k.im.Accounts.UpsertSessions(ctx, k.sessions)
+	if err != nil {
+		return fmt.Errorf("sessions: store a batch: %w", err)
+	}
+	k.count(outcomes, "userEmail: no such user here (the user was skipped or is not in the source)")
+	return nil
+}
+
+func (k *kindRun) flushTorrents(ctx context.Context) error {
+	if len(k.torrents) == 0 {
+		return nil
+	}
+	var rep ingest.Report
+	if k.opts.DryRun {
+		rep = k.im.Ingest.Check(k.torrents)
+	} else {
+		var err error
+		if rep, err = k.im.Ingest.Ingest(ctx, k.torrents); err != nil {
+			return fmt.Errorf("torrents: store a batch: %w", err)
+		}
+	}
+	for _, r := range rep.Results {
+		switch r.Status {
+		case ingest.Created:
+			k.report.Created++
+		case ingest.Updated:
+			k.report.Updated++
+		default:
+			reason := string(r.Status)
+			if r.Problem != nil {
+				reason = strings.TrimPrefix(r.Problem.Field+": "+r.Problem.Message, ": ")
+			}
+			k.report.skip(k.keys[r.Index], reason)
+		}
+	}
+	return nil
+}
+
+func problemText(err error) string {
+	var v *domain.ValidationError
+	if errors.As(err, &v) && len(v.Problems) > 0 {
+		return v.Problems[0].Field + ": " + v.Problems[0].Message
+	}
+	return err.Error()
+}

@@ -1,0 +1,50 @@
+package migration
+
+import (
+	"time"
+
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// MaxReasons bounds the skipped records a report names per kind: the first ones, enough to see
+// what is wrong without a report as large as the source.
+const MaxReasons = 20
+
+// Skip names a record that was not imported, and why.
+type Skip struct {
+	Key    string
+	Reason string
+}
+
+// KindReport is what happened to one kind of record.
+type KindReport struct {
+	Kind    ports.ImportKind
+	Read    int64
+	Created int64
+	Updated int64
+	Skipped int64
+	// Reasons are the first MaxReasons skips.
+	Reasons []Skip
+	// WithoutPassword counts the users imported with no password (they signed in with OAuth only);
+	// NoPassword names the first MaxReasons of them.
+	WithoutPassword int64
+	NoPassword      []string
+	// ResumedAfter is the key a resumed run read on from; empty for a run from the start.
+	ResumedAfter string
+	Took         time.Duration
+}
+
+// Report is the outcome of an import.
+type Report struct {
+	Source string
+	DryRun bool
+	Kinds  []KindReport
+	Took   time.Duration
+}
+
+func (k *KindReport) skip(key, reason string) {
+	k.Skipped++
+	if len(k.Reasons) < MaxReasons {
+		k.Reasons = append(k.Reasons, Skip{Key: key, Reason: reason})
+	}
+}
