@@ -43,6 +43,10 @@ type ImportOptions struct {
 	Out, Progress io.Writer
 	// Terminal says Progress is a person's terminal: bars rather than lines.
 	Terminal bool
+	// CheckpointEvery overrides how often the position is saved (tests: every batch).
+	CheckpointEvery time.Duration
+	// Interrupt, for tests, wraps the source: it may fail a read half way, as a lost connection does.
+	Interrupt func(ports.ImportSource) ports.ImportSource
 }
 
 // target is the database an import or export writes to or reads from, as the configuration names it.
@@ -91,6 +95,9 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 		return migration.Report{}, err
 	}
 	defer src.Close()
+	if opts.Interrupt != nil {
+		src = opts.Interrupt(src)
+	}
 	tgt, err := openTarget(ctx, cfg, log)
 	if err != nil {
 		return migration.Report{}, err
@@ -126,7 +133,7 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 		Legacy: legacy, SessionID: acc.SessionIDOf, Cache: cache, Clock: clock, Logger: log,
 	})
 	progress := newProgress(opts.Progress, opts.Terminal)
-	report, runErr := im.Run(ctx, src, migration.Options{DryRun: opts.DryRun, Progress: progress})
+	report, runErr := im.Run(ctx, src, migration.Options{DryRun: opts.DryRun, Progress: progress, CheckpointEvery: opts.CheckpointEvery})
 	progress.close()
 	var calls int64 = -1
 	if tgt.upstream != nil {

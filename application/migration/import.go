@@ -64,6 +64,8 @@ type Options struct {
 	// DryRun reads and checks everything and writes nothing (no checkpoint either).
 	DryRun   bool
 	Progress Progress
+	// CheckpointEvery overrides the package's CheckpointEvery (tests checkpoint every batch).
+	CheckpointEvery time.Duration
 }
 
 // Run imports every kind the source has, in order, resuming after the checkpoints an interrupted
@@ -276,7 +278,11 @@ func (k *kindRun) flush(ctx context.Context) error {
 		return err
 	}
 	k.keys, k.users, k.sessions, k.torrents = k.keys[:0], k.users[:0], k.sessions[:0], k.torrents[:0]
-	if k.opts.DryRun || k.lastKey == "" || time.Since(k.lastCheckpoint) < CheckpointEvery {
+	every := CheckpointEvery
+	if k.opts.CheckpointEvery > 0 {
+		every = k.opts.CheckpointEvery
+	}
+	if k.opts.DryRun || k.lastKey == "" || time.Since(k.lastCheckpoint) < every {
 		return nil
 	}
 	k.lastCheckpoint = time.Now()

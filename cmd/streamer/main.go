@@ -15,10 +15,12 @@ import (
 	"github.com/torrent-streamer/streamer/bootstrap"
 )
 
-const usage = `usage: streamer [serve | migrate | healthcheck | version]
+const usage = `usage: streamer [serve | migrate | import | export | healthcheck | version]
 
   serve        run the REST API (the default)
   migrate      apply the database schema and default categories, then exit
+  import       import users, sessions and the catalog from PostgreSQL or NDJSON (streamer import -h)
+  export       write the catalog to stdout as NDJSON, one torrent a line in ingest's shape
   healthcheck  exit 0 when the server this configuration starts answers GET /livez, else 1
   version      print the version
 
@@ -35,7 +37,7 @@ func run(args []string) int {
 		command = args[0]
 	}
 	switch command {
-	case "serve", "migrate", "healthcheck":
+	case "serve", "migrate", "healthcheck", "import", "export":
 	case "version", "-version", "--version":
 		fmt.Println(bootstrap.Version)
 		return 0
@@ -61,6 +63,12 @@ func run(args []string) int {
 	log := bootstrap.NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	switch command {
+	case "import":
+		return runImport(ctx, cfg, log, args[1:])
+	case "export":
+		return runExport(ctx, cfg, log, args[1:])
+	}
 	if command == "migrate" {
 		err = bootstrap.Migrate(ctx, cfg, log)
 	} else {
