@@ -220,6 +220,11 @@ func (r *UserRepository) Delete(ctx context.Context, id string) ([]string, error
 		a.deleteSessionLocked(sid)
 	}
 	delete(a.activities, id)
+	for kid, k := range a.apiKeys {
+		if k.UserID == id {
+			delete(a.apiKeys, kid)
+		}
+	}
 	delete(a.userByEmail, u.Email)
 	delete(a.users, id)
 	slices.Sort(ended)

@@ -182,7 +182,7 @@ func (r *UserRepository) Update(ctx context.Context, id string, change domain.Us
 	return u, ended, nil
 }
 
-// Delete removes the user with its activities and sessions in one batch, children first, so it
+// Delete removes the user with its activities, sessions and API keys in one batch, children first, so it
 // holds whether or not the engine enforces the foreign keys' cascades.
 func (r *UserRepository) Delete(ctx context.Context, id string) ([]string, error) {
 	if id == "" {
@@ -192,12 +192,13 @@ func (r *UserRepository) Delete(ctx context.Context, id string) ([]string, error
 	results, err := r.db.batch(ctx, []Statement{
 		{SQL: "DELETE FROM activities WHERE user_id = ?", Params: []any{key}},
 		{SQL: "DELETE FROM sessions WHERE user_id = ? RETURNING id", Params: []any{key}},
+		{SQL: "DELETE FROM api_keys WHERE user_id = ?", Params: []any{key}},
 		{SQL: "DELETE FROM users WHERE id = ? RETURNING id", Params: []any{key}},
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(results[2].Rows) == 0 {
+	if len(results[3].Rows) == 0 {
 		// No user, so nothing of theirs could be stored either.
 		return nil, domain.ErrNotFound
 	}

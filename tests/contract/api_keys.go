@@ -31,7 +31,7 @@ func apiKey(id, userID, name string, created time.Time) domain.APIKey {
 
 // RunAPIKeyRepository runs the ports.APIKeyRepository contract against h.
 func RunAPIKeyRepository(t *testing.T, h APIKeysHarness) {
-	setup := func(t *testing.T) (ports.APIKeyRepository, domain.User, domain.User) {
+	setup := func(t *testing.T) (ports.APIKeyRepository, domain.User, domain.User, ports.UserRepository) {
 		users, keys := h.New(t)
 		a, b := accountUser("keyholder"), accountUser("other")
 		for _, u := range []domain.User{a, b} {
@@ -39,12 +39,12 @@ func RunAPIKeyRepository(t *testing.T, h APIKeysHarness) {
 				t.Fatalf("create user: %v", err)
 			}
 		}
-		return keys, a, b
+		return keys, a, b, users
 	}
 	t.Run(h.Name, func(t *testing.T) {
 		t.Run("CreateListGetDelete", func(t *testing.T) {
 			t.Parallel()
-			keys, a, b := setup(t)
+			keys, a, b, users := setup(t)
 			k1 := apiKey("k1", a.ID, "Sonarr", accountsEpoch.Add(1700*time.Millisecond))
 			k2 := apiKey("k2", a.ID, "Radarr", accountsEpoch.Add(5*time.Second))
 			k3 := apiKey("k3", b.ID, "Prowlarr", accountsEpoch)
@@ -94,17 +94,24 @@ func RunAPIKeyRepository(t *testing.T, h APIKeysHarness) {
 			if _, err := keys.ByHash(t.Context(), k3.Hash); err != nil {
 				t.Errorf("the other user's key went: %v", err)
 			}
+			// A deleted user's keys go with it.
+			if _, err := users.Delete(t.Context(), a.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := keys.ByHash(t.Context(), k2.Hash); !errors.Is(err, domain.ErrNotFound) {
+				t.Errorf("a deleted user's key is still found: %v", err)
+			}
 		})
 		t.Run("UnknownUser", func(t *testing.T) {
 			t.Parallel()
-			keys, _, _ := setup(t)
+			keys, _, _, _ := setup(t)
 			if err := keys.Create(t.Context(), apiKey("x", "no-such-user", "x", accountsEpoch), 25); !errors.Is(err, domain.ErrNotFound) {
 				t.Errorf("Create for an unknown user = %v", err)
 			}
 		})
 		t.Run("AtMostMax", func(t *testing.T) {
 			t.Parallel()
-			keys, a, _ := setup(t)
+			keys, a, _, _ := setup(t)
 			const max = 3
 			var wg sync.WaitGroup
 			errs := make([]error, 8)
