@@ -118,6 +118,67 @@ func TestTheServiceOnCloudflareAnswersAsTheEmbeddedDefault(t *testing.T) {
 		t.Fatalf("seeders after the update: %v", seeders)
 	}
 
+	// Takedown: gone at once through every cache tier (the process tier, and KV on Cloudflare), and
+	// blocked for ingest until it is unblocked. Every read is warm in the caches first.
+	const sintelHash, preventive = "08ada5a7a6183aae1e09d831df6748d566095a10", "3333333333333333333333333333333333333333"
+	both("details before the takedown", 200, get("/api/torrents/"+sintelHash))
+	both("latest before the takedown", 200, get("/api/torrents/latest?limit=50"))
+	both("categories before the takedown", 200, get("/api/categories"))
+	takedown := both("takedown", 200, func(*flowClient) (string, string, any) {
+		return http.MethodPost, "/api/torrents/takedown", map[string]any{"infoHashes": []string{sintelHash, preventive, "nope"}}
+	})
+	if takedown["removed"] != 1.0 || takedown["blocked"] != 1.0 || takedown["failed"] != 1.0 {
+		t.Fatalf("takedown report %v", takedown)
+	}
+	if found := both("search after the takedown", 200, get("/api/torrents/search?q=sintel")); len(found["items"].([]any)) != 0 {
+		t.Fatalf("search finds a taken-down torrent: %v", found)
+	}
+	both("details after the takedown", 404, get("/api/torrents/"+sintelHash))
+	for _, it := range both("latest after the takedown", 200, get("/api/torrents/latest?limit=50"))["items"].([]any) {
+		if it.(map[string]any)["infoHash"] == sintelHash {
+			t.Fatal("latest lists a taken-down torrent")
+		}
+	}
+	both("categories after the takedown", 200, get("/api/categories"))
+	blocked := both("ingest of blocked hashes", 200, func(*flowClient) (string, string, any) { return http.MethodPost, "/api/ingest", update })
+	if blocked["blocked"] != 1.0 || blocked["results"].([]any)[0].(map[string]any)["status"] != "blocked" {
+		t.Fatalf("ingest of a blocked hash: %v", blocked)
+	}
+	both("unblock", 204, func(*flowClient) (string, string, any) {
+		return http.MethodDelete, "/api/torrents/takedown/" + sintelHash, nil
+	})
+	both("unblock again", 404, func(*flowClient) (string, string, any) {
+		return http.MethodDelete, "/api/torrents/takedown/" + sintelHash, nil
+	})
+	if back := both("ingest after the unblock", 200, func(*flowClient) (string, string, any) { return http.MethodPost, "/api/ingest", update }); back["created"] != 1.0 {
+		t.Fatalf("ingest after the unblock: %v", back)
+	}
+	both("details after the return", 200, get("/api/torrents/"+sintelHash))
+	both("take one down by id", 204, func(*flowClient) (string, string, any) {
+		return http.MethodDelete, fmt.Sprintf("/api/torrents/%d", int64(bunny["id"].(float64))), nil
+	})
+	both("take it down again", 404, func(*flowClient) (string, string, any) {
+		return http.MethodDelete, "/api/torrents/" + bunny["infoHash"].(string), nil
+	})
+	both("categories after both takedowns", 200, get("/api/categories"))
+
+	// Account deletion: the password is required, and every token of the user is refused at once.
+	both("sign-in before the deletion", 200, func(c *flowClient) (string, string, any) {
+		return http.MethodPost, "/api/auth/sign-in", map[string]string{"email": "ada@example.com", "password": "correct horse battery"}
+	})
+	both("a search to leave an activity", 200, get("/api/torrents/search?q=bunny"))
+	both("deletion with a wrong password", 403, func(c *flowClient) (string, string, any) {
+		return http.MethodDelete, "/api/auth/me", map[string]string{"currentPassword": "wrong password"}
+	})
+	both("deletion", 204, func(c *flowClient) (string, string, any) {
+		return http.MethodDelete, "/api/auth/me", map[string]string{"currentPassword": "correct horse battery"}
+	})
+	both("me after the deletion", 401, func(c *flowClient) (string, string, any) { return http.MethodGet, "/api/auth/me", nil })
+	both("sign-in after the deletion", 401, func(c *flowClient) (string, string, any) {
+		return http.MethodPost, "/api/auth/sign-in", map[string]string{"email": "ada@example.com", "password": "correct horse battery"}
+	})
+	both("the email is free again", 201, func(c *flowClient) (string, string, any) { return http.MethodPost, "/api/auth/sign-up", signUp })
+
 	// Health: the stores answer, and the Cloudflare mode counted its calls.
 	health := cf.svc.get(t, "/api/health").json(t)
 	upstream := health["upstream"].(map[string]any)
@@ -147,7 +208,8 @@ func (c *flowClient) do(t *testing.T, method, path string, body any) answer {
 	if c.token != "" {
 		header = []string{"Authorization", "Bearer " + c.token}
 	}
-	if method == http.MethodPost && path == "/api/ingest" {
+	if (method == http.MethodPost && path == "/api/ingest") || strings.HasPrefix(path, "/api/torrents/takedown") ||
+		(method == http.MethodDelete && strings.HasPrefix(path, "/api/torrents/")) {
 		header = append(header, "X-API-Key", testIngestKey)
 	}
 	a := c.svc.call(t, method, path, body, header...)
