@@ -44,11 +44,16 @@ func (r Release) IsZero() bool {
 		r.Group == "" && !r.CompleteSeason
 }
 
-// HasSeason tells whether the release covers season n.
-func (r Release) HasSeason(n int) bool { return slices.Contains(r.Seasons, n) }
+// HasSeason tells whether the release covers season n: n lies between its first and last season
+// (a store keeps a span, so a list with gaps is taken as its span everywhere).
+func (r Release) HasSeason(n int) bool { return inSpan(r.Seasons, n) }
 
-// HasEpisode tells whether the release holds episode n (of its season, or absolute).
-func (r Release) HasEpisode(n int) bool { return slices.Contains(r.Episodes, n) }
+// HasEpisode tells whether the release holds episode n (of its season, or absolute), as a span.
+func (r Release) HasEpisode(n int) bool { return inSpan(r.Episodes, n) }
+
+func inSpan(list []int, n int) bool {
+	return len(list) > 0 && list[0] <= n && n <= list[len(list)-1]
+}
 
 // The patterns. Each names a token of a release name; where a token starts, the title ends.
 var (

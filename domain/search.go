@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -72,11 +73,19 @@ type SearchCriteria struct {
 	MinSeeders *int64
 	After      time.Time // uploadedAt >= After
 	Before     time.Time // uploadedAt < Before
-	Sort       SortField
-	Order      SortOrder
-	Limit      int
-	Offset     int       // page-based paging
-	Cursor     *Position // keyset paging; excludes Offset
+	// Release filters: what the name says (see Release). A torrent matches Season when its release
+	// covers that season, Episode when it holds that episode, Resolutions when its resolution is
+	// one of them.
+	Season      *int
+	Episode     *int
+	Year        *int
+	Resolutions []string
+	External    ExternalIDs // each known id must match
+	Sort        SortField
+	Order       SortOrder
+	Limit       int
+	Offset      int       // page-based paging
+	Cursor      *Position // keyset paging; excludes Offset
 }
 
 // Position is where a page ended in a given order: the sort key of the last item and its id. Only
@@ -126,6 +135,25 @@ func (c *SearchCriteria) Normalize() error {
 	if !c.After.IsZero() && !c.Before.IsZero() && !c.After.Before(c.Before) {
 		problems.Add("before", "must be later than after")
 	}
+	if c.Season != nil && (*c.Season < 0 || *c.Season > 9999) {
+		problems.Add("season", "must be between 0 and 9999")
+	}
+	if c.Episode != nil && (*c.Episode < 0 || *c.Episode > 99999) {
+		problems.Add("episode", "must be between 0 and 99999")
+	}
+	if c.Year != nil && (*c.Year < minReleaseYear || *c.Year > maxReleaseYear) {
+		problems.Add("year", "must be a year between 1890 and 2039")
+	}
+	if len(c.Resolutions) > 8 {
+		problems.Add("resolution", "must name at most 8 resolutions")
+	}
+	for _, r := range c.Resolutions {
+		if !IsResolution(r) {
+			problems.Add("resolution", "must be one of 360p, 480p, 540p, 576p, 720p, 1080p, 2160p, 4320p")
+			break
+		}
+	}
+	c.External.normalize(&problems)
 	if c.Sort == "" || (c.Sort == SortRelevance && len(c.Terms) == 0) {
 		// Relevance needs words to rank by; without them the newest come first.
 		c.Sort = SortDate
@@ -152,6 +180,39 @@ func (c *SearchCriteria) Normalize() error {
 		problems.Add("cursor", "cannot be combined with page")
 	}
 	return problems.Err()
+}
+
+// Resolutions are the resolutions a release name can say, lowest first.
+var Resolutions = []string{"360p", "480p", "540p", "576p", "720p", "1080p", "2160p", "4320p"}
+
+// IsResolution tells whether s is one of Resolutions.
+func IsResolution(s string) bool { return slices.Contains(Resolutions, s) }
+
+// MatchesRelease tells whether the release filters of c keep a torrent (the other filters are the
+// stores'): the in-memory store uses it, and R1's SQL says the same.
+func (c SearchCriteria) MatchesRelease(r Release, ids ExternalIDs) bool {
+	if c.Season != nil && !r.HasSeason(*c.Season) {
+		return false
+	}
+	if c.Episode != nil && !r.HasEpisode(*c.Episode) {
+		return false
+	}
+	if c.Year != nil && r.Year != *c.Year {
+		return false
+	}
+	if len(c.Resolutions) > 0 && !slices.Contains(c.Resolutions, r.Resolution) {
+		return false
+	}
+	if c.External.IMDb != "" && ids.IMDb != c.External.IMDb {
+		return false
+	}
+	if c.External.TMDb != 0 && ids.TMDb != c.External.TMDb {
+		return false
+	}
+	if c.External.TVDb != 0 && ids.TVDb != c.External.TVDb {
+		return false
+	}
+	return true
 }
 
 // Tokenize splits free text into search terms: lowercase runs of letters and digits. Everything

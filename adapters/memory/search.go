@@ -105,7 +105,8 @@ func passesFilters(rec *record, c *domain.SearchCriteria) bool {
 		c.MaxSize != nil && t.Size > *c.MaxSize,
 		c.MinSeeders != nil && t.Seeders < *c.MinSeeders,
 		!c.After.IsZero() && t.UploadedAt.Before(c.After),
-		!c.Before.IsZero() && !t.UploadedAt.Before(c.Before):
+		!c.Before.IsZero() && !t.UploadedAt.Before(c.Before),
+		!c.MatchesRelease(t.Release, t.External):
 		return false
 	}
 	return true

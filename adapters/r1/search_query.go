@@ -94,6 +94,7 @@ func newSearchQuery(c domain.SearchCriteria, match string, countLimit int) *sear
 		before := ceilUnix(c.Before)
 		intFilter("t.uploaded_at < CAST(? AS INTEGER)", &before)
 	}
+	conds = q.releaseFilters(conds)
 	q.where = "1"
 	if len(conds) > 0 {
 		q.where = strings.Join(conds, " AND ")
@@ -196,3 +197,40 @@ func (q *searchQuery) pageTail(key, id string) (string, []any) {
 
 // wholeMatch is the expression to walk every one of about matches matches with (see Costs.wholeMatch).
 func (q *searchQuery) wholeMatch(matches float64) string { return q.costs.wholeMatch(q, matches) }
+
+// releaseFilters add what the release name and the external ids must say (migration 0006's
+// columns; a span of seasons or episodes covers every number in it, as domain.Release.HasSeason).
+func (q *searchQuery) releaseFilters(conds []string) []string {
+	c := q.c
+	span := func(min, max string, v *int) {
+		if v != nil {
+			conds = append(conds, "t."+min+" <= CAST(? AS INTEGER) AND t."+max+" >= CAST(? AS INTEGER)")
+			q.params = append(q.params, *v, *v)
+		}
+	}
+	span("release_season_min", "release_season_max", c.Season)
+	span("release_episode_min", "release_episode_max", c.Episode)
+	if c.Year != nil {
+		conds = append(conds, "t.release_year = CAST(? AS INTEGER)")
+		q.params = append(q.params, *c.Year)
+	}
+	if len(c.Resolutions) > 0 {
+		conds = append(conds, "t.release_resolution IN ("+placeholders(len(c.Resolutions))+")")
+		for _, r := range c.Resolutions {
+			q.params = append(q.params, r)
+		}
+	}
+	if c.External.IMDb != "" {
+		conds = append(conds, "t.imdb_id = ?")
+		q.params = append(q.params, c.External.IMDb)
+	}
+	if c.External.TMDb > 0 {
+		conds = append(conds, "t.tmdb_id = CAST(? AS INTEGER)")
+		q.params = append(q.params, c.External.TMDb)
+	}
+	if c.External.TVDb > 0 {
+		conds = append(conds, "t.tvdb_id = CAST(? AS INTEGER)")
+		q.params = append(q.params, c.External.TVDb)
+	}
+	return conds
+}

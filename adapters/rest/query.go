@@ -32,6 +32,14 @@ type searchQuery struct {
 	Limit      int       `query:"limit" validate:"min=1,max=100"`
 	Page       *int      `query:"page" validate:"omitempty,min=1"`
 	Cursor     string    `query:"cursor" validate:"max=2048"`
+	// Release filters: what the release name says, and the external ids.
+	Season      *int     `query:"season"`
+	Episode     *int     `query:"episode"`
+	Year        *int     `query:"year"`
+	Resolutions []string `query:"resolution"`
+	IMDbID      string   `query:"imdbId"`
+	TMDbID      int64    `query:"tmdbId"`
+	TVDbID      int64    `query:"tvdbId"`
 }
 
 // latestQuery is the query string of GET /api/torrents/latest.
@@ -124,6 +132,12 @@ const (
 	bitPage
 	bitCursor
 	bitCategory
+	bitSeason
+	bitEpisode
+	bitYear
+	bitIMDb
+	bitTMDb
+	bitTVDb
 )
 
 // maxPageNumber keeps (page-1)*limit far from overflow; the use case refuses pages past
@@ -188,9 +202,49 @@ func parseSearchQuery(args *fasthttp.Args) (searchQuery, error) {
 			if r.once(bitCursor, "cursor") {
 				q.Cursor = string(value)
 			}
+		default:
+			r.releaseFilter(&q, string(key), value)
 		}
 	})
 	return q, r.finish(check(&q))
+}
+
+// releaseFilter reads the search's release and external-id filters; other keys are ignored.
+func (r *queryReader) releaseFilter(q *searchQuery, key string, value []byte) {
+	small := func(bit uint32, name string, max int64, into **int) {
+		if r.once(bit, name) {
+			if n, ok := r.uint(name, value, max, msgCount); ok {
+				v := int(n)
+				*into = &v
+			}
+		}
+	}
+	switch key {
+	case "season":
+		small(bitSeason, "season", 9999, &q.Season)
+	case "episode":
+		small(bitEpisode, "episode", 99999, &q.Episode)
+	case "year":
+		small(bitYear, "year", 9999, &q.Year)
+	case "resolution":
+		for _, part := range strings.Split(string(value), ",") {
+			if part = strings.ToLower(strings.TrimSpace(part)); part != "" {
+				q.Resolutions = append(q.Resolutions, part)
+			}
+		}
+	case "imdbId":
+		if r.once(bitIMDb, "imdbId") {
+			q.IMDbID = string(value)
+		}
+	case "tmdbId":
+		if r.once(bitTMDb, "tmdbId") {
+			q.TMDbID, _ = r.uint("tmdbId", value, domain.MaxExternalID, "must be a positive TMDb id")
+		}
+	case "tvdbId":
+		if r.once(bitTVDb, "tvdbId") {
+			q.TVDbID, _ = r.uint("tvdbId", value, domain.MaxExternalID, "must be a positive TVDb id")
+		}
+	}
 }
 
 // request is the use case's view of the query. The categories go as given: the use case splits
@@ -203,6 +257,8 @@ func (q *searchQuery) request() catalog.SearchRequest {
 	if q.Page != nil {
 		req.Page = *q.Page
 	}
+	req.Season, req.Episode, req.Year, req.Resolutions = q.Season, q.Episode, q.Year, q.Resolutions
+	req.External = domain.ExternalIDs{IMDb: q.IMDbID, TMDb: q.TMDbID, TVDb: q.TVDbID}
 	return req
 }
 

@@ -85,3 +85,42 @@ func TestReleaseIDsWebSeedsAndMediaTypes(t *testing.T) {
 		t.Errorf("tvdbId %v", ep["tvdbId"])
 	}
 }
+
+func TestSearchReleaseFilters(t *testing.T) {
+	h := newHarness(t)
+	h.ingest(`{"torrents":[
+		{"infoHash":"` + strings.Repeat("a1", 20) + `","name":"Show.S01E01.720p.HDTV","category":"tv","tvdbId":81189},
+		{"infoHash":"` + strings.Repeat("a2", 20) + `","name":"Show.S01E02.1080p.WEB-DL","category":"tv","tvdbId":81189},
+		{"infoHash":"` + strings.Repeat("a3", 20) + `","name":"Show.S02.2160p.WEB-DL","category":"tv","tvdbId":81189},
+		{"infoHash":"` + strings.Repeat("a4", 20) + `","name":"Film.2019.1080p.BluRay","category":"movies","imdbId":"tt0000042","tmdbId":7}]}`)
+	for query, want := range map[string][]string{
+		"season=1":                        {"Show.S01E02.1080p.WEB-DL", "Show.S01E01.720p.HDTV"},
+		"season=1&episode=2":              {"Show.S01E02.1080p.WEB-DL"},
+		"season=2":                        {"Show.S02.2160p.WEB-DL"},
+		"year=2019":                       {"Film.2019.1080p.BluRay"},
+		"resolution=1080p":                {"Show.S01E02.1080p.WEB-DL", "Film.2019.1080p.BluRay"},
+		"resolution=720p,2160p":           {"Show.S02.2160p.WEB-DL", "Show.S01E01.720p.HDTV"},
+		"imdbId=42":                       {"Film.2019.1080p.BluRay"},
+		"tmdbId=7":                        {"Film.2019.1080p.BluRay"},
+		"tvdbId=81189&season=1&episode=1": {"Show.S01E01.720p.HDTV"},
+		"q=show&season=2":                 {"Show.S02.2160p.WEB-DL"},
+		"tvdbId=1":                        nil,
+	} {
+		r := h.get("/api/torrents/search?sort=name&order=desc&" + query)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", query, r.status, r.body)
+		}
+		if got := names(items(t, r.json(t))); !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", query, got, want)
+		}
+	}
+	for query, field := range map[string]string{
+		"season=x": "season", "episode=-1": "episode", "year=1066": "year", "resolution=999p": "resolution",
+		"imdbId=nm0000001": "imdbId", "tmdbId=abc": "tmdbId", "tvdbId=0x1": "tvdbId", "season=1&season=2": "season",
+	} {
+		errs := expectProblem(t, h.get("/api/torrents/search?"+query), 400, "validation_failed")
+		if fields := fieldsOf(errs); len(fields) == 0 || fields[0] != field {
+			t.Errorf("%s: errors name %v, want %s", query, fields, field)
+		}
+	}
+}

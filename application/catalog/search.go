@@ -29,6 +29,14 @@ type SearchRequest struct {
 	Limit      int
 	Page       int
 	Cursor     string
+	// Offset skips that many matches (Torznab's paging), instead of Page.
+	Offset int
+	// Release filters (see domain.SearchCriteria).
+	Season      *int
+	Episode     *int
+	Year        *int
+	Resolutions []string
+	External    domain.ExternalIDs
 }
 
 // SearchResult is one page of a search.
@@ -85,6 +93,11 @@ func criteriaOf(req SearchRequest) (criteria, int, error) {
 	c := domain.SearchCriteria{
 		Text: req.Text, MinSize: req.MinSize, MaxSize: req.MaxSize, MinSeeders: req.MinSeeders,
 		After: req.After, Before: req.Before, Limit: req.Limit,
+		Season: req.Season, Episode: req.Episode, Year: req.Year, External: req.External,
+	}
+	if len(req.Resolutions) > 0 {
+		c.Resolutions = slices.Sorted(slices.Values(req.Resolutions))
+		c.Resolutions = slices.Compact(c.Resolutions)
 	}
 	c.Categories = normalizeSlugs(req.Categories)
 	if req.Sort != "" {
@@ -121,6 +134,12 @@ func criteriaOf(req SearchRequest) (criteria, int, error) {
 	}
 	if limit >= 1 && limit <= domain.MaxPageSize {
 		c.Offset = (page - 1) * limit
+	}
+	if req.Offset != 0 {
+		if req.Page > 0 || req.Cursor != "" {
+			return criteria{}, 0, domain.Invalid("offset", "cannot be combined with page or cursor")
+		}
+		c.Offset = req.Offset
 	}
 	if err := c.Normalize(); err != nil {
 		return criteria{}, 0, err
@@ -163,6 +182,14 @@ func (c criteria) fingerprint() string {
 			b.WriteString(strconv.FormatInt(t.Unix(), 10))
 		}
 	}
+	for _, p := range []*int{c.Season, c.Episode, c.Year} {
+		b.WriteByte('|')
+		if p != nil {
+			b.WriteString(strconv.Itoa(*p))
+		}
+	}
+	b.WriteString("|" + strings.Join(c.Resolutions, ",") + "|" + c.External.IMDb + "|" +
+		strconv.FormatInt(c.External.TMDb, 10) + "|" + strconv.FormatInt(c.External.TVDb, 10))
 	b.WriteByte('|')
 	b.WriteString(string(c.Sort) + " " + string(c.Order) + " " + strconv.Itoa(c.Limit))
 	sum := sha256.Sum256([]byte(b.String()))

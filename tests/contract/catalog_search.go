@@ -54,6 +54,11 @@ var searchFixture = []struct {
 	{"Glass Half", "anime", []string{"glass-half.mkv"}},
 	{"Hero", "anime", []string{"hero.mkv"}},
 	{"Charge", "movies", []string{"charge.mkv"}},
+	// Release names the filters on season, episode, year, resolution and ids read.
+	{"Blender.Shorts.S02E03-E04.720p.WEB-DL.x264-GRP", "tv", []string{"shorts.s02e03.mkv", "shorts.s02e04.mkv"}},
+	{"Blender Shorts S02 2160p WEBRip", "tv", []string{"season2/e01.mkv"}},
+	{"Blender Shorts S03E01 720p HDTV", "tv", []string{"s03e01.mkv"}},
+	{"Open.Movie.2019.2160p.BluRay.x265-GRP", "movies", []string{"open.movie.mkv"}},
 }
 
 // loadSearchFixture stores the fixture and returns it as stored, ids included. The numbers are
@@ -66,6 +71,12 @@ func loadSearchFixture(t *testing.T, repo ports.TorrentRepository) []domain.Torr
 		tr.Seeders = int64((i * 37) % 5 * 10)
 		tr.Leechers = int64((i * 11) % 7)
 		tr.UploadedAt = epoch.Add(time.Duration((i*13)%9) * 24 * time.Hour)
+		switch f.name {
+		case "Sintel":
+			tr.External = domain.ExternalIDs{IMDb: "tt1727587", TMDb: 45745}
+		case "Blender Shorts S02 2160p WEBRip", "Blender Shorts S03E01 720p HDTV":
+			tr.External = domain.ExternalIDs{TVDb: 4242}
+		}
 		all = append(all, normalized(t, tr))
 	}
 	out := upsert(t, repo, all...)
@@ -298,6 +309,17 @@ func testSearch(t *testing.T, repo ports.TorrentRepository, _ ports.CategoryRepo
 			{what: "after and before", c: domain.SearchCriteria{After: epoch.Add(24 * time.Hour), Before: edge.UploadedAt.Add(time.Second)}, mustHave: &edge},
 			{what: "text and category", c: domain.SearchCriteria{Text: "ubuntu", Categories: []string{"software", "music"}}},
 			{what: "text and minSeeders", c: domain.SearchCriteria{Text: "pioneer", MinSeeders: ptr(10)}},
+			{what: "season", c: domain.SearchCriteria{Season: intPtr(2)}},
+			{what: "season and episode", c: domain.SearchCriteria{Season: intPtr(2), Episode: intPtr(4)}},
+			{what: "episode", c: domain.SearchCriteria{Episode: intPtr(1)}},
+			{what: "year", c: domain.SearchCriteria{Year: intPtr(2019)}},
+			{what: "resolution", c: domain.SearchCriteria{Resolutions: []string{"2160p"}}},
+			{what: "resolutions", c: domain.SearchCriteria{Resolutions: []string{"720p", "2160p"}}},
+			{what: "imdb", c: domain.SearchCriteria{External: domain.ExternalIDs{IMDb: "tt1727587"}}},
+			{what: "tmdb", c: domain.SearchCriteria{External: domain.ExternalIDs{TMDb: 45745}}},
+			{what: "tvdb and season", c: domain.SearchCriteria{External: domain.ExternalIDs{TVDb: 4242}, Season: intPtr(3)}},
+			{what: "text and season", c: domain.SearchCriteria{Text: "blender shorts", Season: intPtr(2)}},
+			{what: "text and resolution", c: domain.SearchCriteria{Text: "blender", Resolutions: []string{"720p"}}},
 			{what: "everything", c: domain.SearchCriteria{Categories: []string{"movies", "anime"}, MinSize: ptr(2 << 30),
 				MaxSize: ptr(3 << 30), MinSeeders: ptr(10), After: epoch.Add(24 * time.Hour), Before: epoch.Add(8 * 24 * time.Hour)}},
 		} {
@@ -550,3 +572,5 @@ func testNameSortFoldsUnicodeCase(t *testing.T, repo ports.TorrentRepository, _ 
 		expectIDs(t, fmt.Sprintf("name %s by offset", order), walk(t, repo, c, false), want)
 	}
 }
+
+func intPtr(n int) *int { return &n }

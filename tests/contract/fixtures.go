@@ -302,7 +302,8 @@ func refMatches(tr domain.Torrent, c domain.SearchCriteria) bool {
 		c.MaxSize != nil && tr.Size > *c.MaxSize,
 		c.MinSeeders != nil && tr.Seeders < *c.MinSeeders,
 		!c.After.IsZero() && tr.UploadedAt.Before(c.After),
-		!c.Before.IsZero() && !tr.UploadedAt.Before(c.Before):
+		!c.Before.IsZero() && !tr.UploadedAt.Before(c.Before),
+		!c.MatchesRelease(tr.Release, tr.External):
 		return false
 	}
 	return true
