@@ -56,6 +56,8 @@ type Config struct {
 	// ShutdownTimeout is how long in-flight requests get after SIGTERM; at least the longest
 	// request's deadline.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT"`
+	// ActivityRetention is how long activities are kept (0: activity.DefaultRetention, 180 days).
+	ActivityRetention time.Duration `env:"ACTIVITY_RETENTION"`
 }
 
 // shutdownGrace is SHUTDOWN_TIMEOUT, or the default when it is not set.
@@ -258,6 +260,9 @@ func (c Config) Validate() error {
 	problems = append(problems, limitProblems...)
 	if longest := c.restOptions().LongestRequest(); c.shutdownGrace() < longest {
 		add("SHUTDOWN_TIMEOUT=%v: must be at least the longest request's deadline (%v), or SIGTERM would cut requests off", c.ShutdownTimeout, longest)
+	}
+	if c.ActivityRetention != 0 && c.ActivityRetention < 24*time.Hour {
+		add("ACTIVITY_RETENTION=%v: must be at least 24h (default 4320h, 180 days)", c.ActivityRetention)
 	}
 	if c.MaxConnections < 0 {
 		add("MAX_CONNECTIONS=%d: must be a positive number (unset: %d, or what the open-file limit allows)", c.MaxConnections, rest.DefaultMaxConnections)

@@ -177,9 +177,11 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	ctx, stop := context.WithCancel(context.Background())
 	svc.App, svc.Catalog, svc.Ingest, svc.Health = app, cat, ing, hlt
 	svc.Accounts, svc.Activity, svc.Cache, svc.stop = acc, recorder, cache, stop
-	svc.workers.Add(2)
+	retention := activity.NewRetention(st.activities, clock, log, cfg.ActivityRetention)
+	svc.workers.Add(3)
 	go func() { defer svc.workers.Done(); recorder.Run(ctx) }()
 	go func() { defer svc.workers.Done(); acc.RunSweeper(ctx, SweepInterval) }()
+	go func() { defer svc.workers.Done(); retention.Run(ctx, SweepInterval) }()
 	return svc, nil
 }
 

@@ -18,6 +18,7 @@ const (
 	SessionLifetime     = 7 * 24 * time.Hour
 	SessionRenewAfter   = 24 * time.Hour // a session is extended at most once a day, on use
 	MaxActivityPage     = 100
+	MaxActivityKey      = 64
 	DefaultActivityPage = 20
 )
 
@@ -179,4 +180,7 @@ type Activity struct {
 	InfoHash  InfoHash
 	Query     string
 	CreatedAt time.Time
+	// Key is chosen by whoever records the activity (random, at most 64 bytes) so that a write
+	// re-sent after its answer was lost stores it once; empty: no such guarantee.
+	Key string
 }

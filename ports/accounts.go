@@ -39,8 +39,11 @@ type SessionRepository interface {
 
 // ActivityRepository stores what signed-in users did.
 type ActivityRepository interface {
-	// Append stores activities in one write; their IDs are assigned by the store.
+	// Append stores activities in one write; their IDs are assigned by the store. An activity whose
+	// Key is already stored is skipped, so a write re-sent after a lost answer stores each once.
 	Append(ctx context.Context, activities []domain.Activity) error
+	// DeleteBefore deletes the activities recorded before t (the retention period) and says how many.
+	DeleteBefore(ctx context.Context, t time.Time) (int64, error)
 	// List returns up to limit activities of a user, newest first (by id), older than beforeID
 	// when it is above zero.
 	List(ctx context.Context, userID string, limit int, beforeID int64) ([]domain.Activity, error)

@@ -15,9 +15,10 @@ import (
 // answer was 429 or 5xx; never past the caller's deadline, never more than MaxAttempts times in all.
 //
 // A re-sent write may run twice if the first attempt committed and only its answer was lost (a 5xx
-// from a proxy, a connection cut mid-answer). The repositories' writes are idempotent upserts or
-// checked by a unique index, so a second run is harmless or a conflict; 429 is always safe (the
-// request was refused before it ran).
+// from a proxy, a connection cut mid-answer). Every write of the repositories ends as if sent once:
+// idempotent (upserts, deletes, column updates), keyed by an id the caller chose (activities), or
+// recognising its own row in a conflict (sign-up, sessions, a conditional password change); see
+// the README's Cloudflare section. 429 is always safe (the request was refused before it ran).
 type RetryPolicy struct {
 	// MaxAttempts is the most requests sent for one call, the first included (default 4).
 	MaxAttempts int

@@ -27,6 +27,7 @@ type Accounts struct {
 	sessions       map[string]domain.Session      // by id
 	userSessions   map[string]map[string]struct{} // user id -> its session ids
 	activities     map[string][]domain.Activity   // user id -> its activities, by id ascending
+	activityKeys   map[string]struct{}            // the keys of the stored activities
 	lastActivityID int64
 	apiKeys        map[string]domain.APIKey // by id
 }
@@ -44,6 +45,7 @@ func NewAccounts(clock ports.Clock) *Accounts {
 		sessions:     make(map[string]domain.Session),
 		userSessions: make(map[string]map[string]struct{}),
 		activities:   make(map[string][]domain.Activity),
+		activityKeys: make(map[string]struct{}),
 		apiKeys:      make(map[string]domain.APIKey),
 	}
 }
@@ -84,7 +86,10 @@ func (r *UserRepository) Create(ctx context.Context, u domain.User, first domain
 	a := r.a
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, taken := a.users[u.ID]; taken {
+	if old, taken := a.users[u.ID]; taken {
+		if s, ok := a.sessions[first.ID]; ok && old.Email == u.Email && old.PasswordHash == u.PasswordHash && s.UserID == u.ID {
+			return nil // this very account, created by an earlier send of this call
+		}
 		return &domain.ConflictError{Field: "id", Message: "already exists"}
 	}
 	if _, taken := a.userByEmail[u.Email]; taken {
@@ -173,7 +178,9 @@ func (r *UserRepository) Update(ctx context.Context, id string, change domain.Us
 	if !ok {
 		return domain.User{}, nil, domain.ErrNotFound
 	}
-	if change.IfPasswordHash != "" && change.IfPasswordHash != old.PasswordHash {
+	if change.IfPasswordHash != "" && change.IfPasswordHash != old.PasswordHash &&
+		(change.PasswordHash == nil || *change.PasswordHash != old.PasswordHash) {
+		// (A stored hash equal to the new one is this very change, made by an earlier send.)
 		return domain.User{}, nil, domain.ErrStale
 	}
 	u := change.Apply(old)
@@ -219,6 +226,9 @@ func (r *UserRepository) Delete(ctx context.Context, id string) ([]string, error
 	for _, sid := range ended {
 		a.deleteSessionLocked(sid)
 	}
+	for _, act := range a.activities[id] {
+		delete(a.activityKeys, act.Key)
+	}
 	delete(a.activities, id)
 	for kid, k := range a.apiKeys {
 		if k.UserID == id {
@@ -251,7 +261,10 @@ func (r *SessionRepository) Create(ctx context.Context, s domain.Session) error 
 	if _, ok := a.users[s.UserID]; !ok {
 		return domain.ErrNotFound
 	}
-	if _, taken := a.sessions[s.ID]; taken {
+	if old, taken := a.sessions[s.ID]; taken {
+		if old.UserID == s.UserID && old.ExpiresAt.Equal(storedTime(s.ExpiresAt)) {
+			return nil // this very session, created by an earlier send of this call
+		}
 		return &domain.ConflictError{Field: "id", Message: "already exists"}
 	}
 	a.putSessionLocked(s)
@@ -346,6 +359,8 @@ func (r *ActivityRepository) Append(ctx context.Context, activities []domain.Act
 			problems.Add(field+"type", "must be view or search")
 		case act.TorrentID < 0:
 			problems.Add(field+"torrentId", "must not be negative")
+		case len(act.Key) > domain.MaxActivityKey:
+			problems.Add(field+"key", "must be at most 64 bytes")
 		}
 	}
 	if err := problems.Err(); err != nil {
@@ -361,6 +376,12 @@ func (r *ActivityRepository) Append(ctx context.Context, activities []domain.Act
 	}
 	now := storedTime(a.clock.Now())
 	for _, act := range activities {
+		if act.Key != "" {
+			if _, seen := a.activityKeys[act.Key]; seen {
+				continue
+			}
+			a.activityKeys[act.Key] = struct{}{}
+		}
 		a.lastActivityID++
 		act.ID = a.lastActivityID
 		act.Query = strings.ToValidUTF8(act.Query, "\uFFFD")
@@ -372,6 +393,34 @@ func (r *ActivityRepository) Append(ctx context.Context, activities []domain.Act
 		a.activities[act.UserID] = append(a.activities[act.UserID], act)
 	}
 	return nil
+}
+
+// DeleteBefore deletes the activities recorded before t.
+func (r *ActivityRepository) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	a := r.a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var n int64
+	for user, list := range a.activities {
+		kept := list[:0]
+		for _, act := range list {
+			if act.CreatedAt.Before(storedTime(t)) {
+				delete(a.activityKeys, act.Key)
+				n++
+				continue
+			}
+			kept = append(kept, act)
+		}
+		if len(kept) == 0 {
+			delete(a.activities, user)
+		} else {
+			a.activities[user] = kept
+		}
+	}
+	return n, nil
 }
 
 // List returns up to limit activities of the user, newest first, below beforeID when it is above

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
@@ -22,14 +24,17 @@ func NewActivityRepository(db *Database) *ActivityRepository {
 	return &ActivityRepository{db: db}
 }
 
-// An activity row binds six parameters; a statement takes as many rows as D1's 100 allow.
+// An activity row binds seven parameters; a statement takes as many rows as D1's 100 allow.
 const (
-	activityParams        = 6
+	activityParams        = 7
 	activitiesPerInsert   = maxParams / activityParams
-	activityInsertColumns = "INSERT INTO activities (user_id, type, torrent_id, info_hash, query, created_at) VALUES "
-	// activityValues keeps NULL out of the parameters (D1 cannot send it): no torrent is 0 and no
-	// hash is "", stored as NULL; a zero time is "", stamped with the store's clock.
-	activityValues = "(?, ?, NULLIF(CAST(? AS INTEGER), 0), NULLIF(?, ''), ?, coalesce(CAST(NULLIF(?, '') AS INTEGER), unixepoch()))"
+	activityInsertColumns = "INSERT INTO activities (user_id, type, torrent_id, info_hash, query, created_at, client_key) VALUES "
+	// activityValues keeps NULL out of the parameters (D1 cannot send it): no torrent is 0, no
+	// hash and no key is "", stored as NULL; a zero time is "", stamped with the store's clock.
+	activityValues = "(?, ?, NULLIF(CAST(? AS INTEGER), 0), NULLIF(?, ''), ?, coalesce(CAST(NULLIF(?, '') AS INTEGER), unixepoch()), NULLIF(?, ''))"
+	// activityOnConflict skips a row already stored under its key: the same batch sent again
+	// after its answer was lost writes nothing twice.
+	activityOnConflict = " ON CONFLICT (client_key) DO NOTHING"
 	// maxActivityList bounds one List, whatever the caller asks.
 	maxActivityList = 1000
 )
@@ -56,10 +61,10 @@ func (r *ActivityRepository) Append(ctx context.Context, activities []domain.Act
 			if !a.CreatedAt.IsZero() {
 				created = a.CreatedAt.Unix()
 			}
-			params = append(params, a.UserID, string(a.Type), a.TorrentID, hash, validText(a.Query), created)
+			params = append(params, a.UserID, string(a.Type), a.TorrentID, hash, validText(a.Query), created, a.Key)
 		}
 		statements = append(statements, Statement{
-			SQL:    activityInsertColumns + strings.TrimSuffix(strings.Repeat(activityValues+", ", len(chunk)), ", "),
+			SQL:    activityInsertColumns + strings.TrimSuffix(strings.Repeat(activityValues+", ", len(chunk)), ", ") + activityOnConflict,
 			Params: params,
 		})
 	}
@@ -87,8 +92,21 @@ func activityProblem(a domain.Activity) *domain.FieldProblem {
 		return &domain.FieldProblem{Field: "type", Message: "must be view or search"}
 	case a.TorrentID < 0:
 		return &domain.FieldProblem{Field: "torrentId", Message: "must not be negative"}
+	case len(a.Key) > domain.MaxActivityKey || !utf8.ValidString(a.Key):
+		return &domain.FieldProblem{Field: "key", Message: "must be at most 64 bytes of UTF-8"}
 	}
 	return nil
+}
+
+// DeleteBefore deletes the activities recorded before t: a range of the created_at index.
+func (r *ActivityRepository) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
+	results, err := r.db.batch(ctx, []Statement{{
+		SQL: "DELETE FROM activities WHERE created_at < CAST(? AS INTEGER)", Params: []any{t.Unix()},
+	}})
+	if err != nil {
+		return 0, err
+	}
+	return results[0].Changes, nil
 }
 
 // List returns up to limit activities of the user, newest first, below beforeID when it is above

@@ -26,6 +26,9 @@ type fakeD1 struct {
 	engine   *localEngine
 	requests atomic.Int64
 	bodies   atomic.Int64 // bytes of the query requests
+	// dropAnswers is how many of the next queries run and commit, then lose their answer: the
+	// connection is cut before a byte of it is sent.
+	dropAnswers atomic.Int64
 }
 
 func newFakeD1(t *testing.T) (*fakeD1, string) {
@@ -96,6 +99,13 @@ func (f *fakeD1) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		results, err := f.engine.Batch(r.Context(), statements)
+		if n := f.dropAnswers.Load(); n > 0 && f.dropAnswers.CompareAndSwap(n, n-1) {
+			conn, _, hijackErr := http.NewResponseController(w).Hijack()
+			if hijackErr == nil {
+				_ = conn.Close()
+			}
+			return
+		}
 		if err != nil {
 			// D1's text for a failed statement: SQLite's message and its code.
 			msg := err.Error()

@@ -41,7 +41,22 @@ func (r *UserRepository) Create(ctx context.Context, u domain.User, first domain
 			Params: []any{first.ID, first.UserID, first.CreatedAt.Unix(), first.ExpiresAt.Unix()},
 		},
 	})
+	if errors.Is(err, domain.ErrConflict) && r.createdBefore(ctx, u, first) {
+		return nil
+	}
 	return userConflict(err)
+}
+
+// createdBefore tells whether the account and session a Create refused as taken are its own: the
+// Cloudflare API client re-sends a write whose answer was lost, and the first send may have
+// committed. The ids are random and the hash salted, so no other call writes the same row.
+func (r *UserRepository) createdBefore(ctx context.Context, u domain.User, first domain.Session) bool {
+	res, err := r.db.query(ctx, Statement{
+		SQL: `SELECT 1 AS own FROM users JOIN sessions ON sessions.user_id = users.id
+WHERE users.id = ? AND users.email = ? AND users.password_hash = ? AND sessions.id = ?`,
+		Params: []any{validText(u.ID), validText(u.Email), validText(u.PasswordHash), validText(first.ID)},
+	})
+	return err == nil && len(res.Rows) == 1
 }
 
 // userConflict names the email in a conflict from a write to users. The email is the only unique
@@ -151,19 +166,23 @@ func (r *UserRepository) Update(ctx context.Context, id string, change domain.Us
 	if err != nil {
 		return domain.User{}, nil, userConflict(err)
 	}
+	var u domain.User
 	if len(results[0].Rows) == 0 {
-		// Nothing was updated, so nothing was deleted. Say why: no such user, or a stale condition.
-		if change.IfPasswordHash != "" {
-			if _, err := r.ByID(ctx, id); err == nil {
-				return domain.User{}, nil, domain.ErrStale
-			} else if !errors.Is(err, domain.ErrNotFound) {
-				return domain.User{}, nil, err
-			}
+		// Nothing was updated. Say why: no such user, or a stale condition; unless the stored hash
+		// is this change's own (salted, so no other call makes it): an earlier send of this very
+		// call committed and its answer was lost. Its session guard then held, as it does now.
+		if change.IfPasswordHash == "" {
+			return domain.User{}, nil, domain.ErrNotFound
 		}
-		return domain.User{}, nil, domain.ErrNotFound
-	}
-	u, err := readUser(results[0].Rows[0])
-	if err != nil {
+		stored, err := r.ByID(ctx, id)
+		switch {
+		case err != nil:
+			return domain.User{}, nil, err
+		case change.PasswordHash == nil || stored.PasswordHash != *change.PasswordHash:
+			return domain.User{}, nil, domain.ErrStale
+		}
+		u = stored
+	} else if u, err = readUser(results[0].Rows[0]); err != nil {
 		return domain.User{}, nil, err
 	}
 	if !endSessions {

@@ -2,6 +2,8 @@ package activity
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"sync/atomic"
@@ -31,8 +33,9 @@ type Recorder struct {
 	queue chan domain.Activity
 	done  chan struct{}
 
-	recorded, dropped, written, failed atomic.Uint64
-	lastDropLog                        atomic.Int64
+	recorded, dropped, written, failed, retries atomic.Uint64
+	pending                                     atomic.Int64 // in the batch being written
+	lastDropLog, lastRetryLog                   atomic.Int64
 }
 
 // NewRecorder returns a recorder; call Run to start writing.
@@ -69,6 +72,7 @@ func (r *Recorder) RecordSearch(ctx context.Context, query string) {
 
 func (r *Recorder) record(a domain.Activity) {
 	a.CreatedAt = r.clock.Now()
+	a.Key = newKey()
 	select {
 	case r.queue <- a:
 		r.recorded.Add(1)
@@ -81,19 +85,52 @@ func (r *Recorder) record(a domain.Activity) {
 	}
 }
 
-// Run writes batches until ctx is done, then writes what is still buffered and returns.
+// Run writes batches until ctx is done, then writes what is still buffered and returns. A write
+// that fails for a reason that may pass (the store does not answer) is tried again with backoff,
+// 100 ms doubling to 30 s, while new activities wait in the buffer; every activity carries a key,
+// so a write re-sent after its answer was lost stores nothing twice. A write the store refuses
+// (a bad row, a user deleted meanwhile) is cut in halves until the refused rows stand alone, so
+// only they are lost, and counted.
 func (r *Recorder) Run(ctx context.Context) {
 	defer close(r.done)
 	ticker := time.NewTicker(r.opts.FlushEvery)
 	defer ticker.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	var backoff time.Duration
 	batch := make([]domain.Activity, 0, r.opts.BatchSize)
+	flush := func() {
+		var err error
+		batch, err = r.write(ctx, batch)
+		if err == nil {
+			backoff = 0
+			return
+		}
+		backoff = min(max(2*backoff, 100*time.Millisecond), 30*time.Second)
+		r.retries.Add(1)
+		r.warnRetry(len(batch), backoff, err)
+		retry.Reset(backoff)
+	}
 	for {
+		in := r.queue
+		if len(batch) >= r.opts.BatchSize {
+			in = nil // the batch waits for its write: new activities wait in the buffer
+		}
 		select {
-		case a := <-r.queue:
-			batch = r.add(batch, a)
+		case a := <-in:
+			batch = append(batch, a)
+			r.pending.Store(int64(len(batch)))
+			if len(batch) >= r.opts.BatchSize && backoff == 0 {
+				flush()
+			}
 		case <-ticker.C:
-			batch = r.write(batch)
+			if backoff == 0 {
+				flush()
+			}
+		case <-retry.C:
+			flush()
 		case <-ctx.Done():
+			retry.Stop()
 			r.drain(batch)
 			return
 		}
@@ -103,78 +140,117 @@ func (r *Recorder) Run(ctx context.Context) {
 // Done is closed when Run has written everything and returned.
 func (r *Recorder) Done() <-chan struct{} { return r.done }
 
+// drain writes what is buffered at shutdown: a few tries, within WriteLimit in all; what still
+// cannot be written is counted as failed and logged.
 func (r *Recorder) drain(batch []domain.Activity) {
+	deadline := time.Now().Add(r.opts.WriteLimit)
+	wait := 50 * time.Millisecond
 	for {
-		select {
-		case a := <-r.queue:
-			batch = r.add(batch, a)
-		default:
-			r.write(batch)
+		for len(batch) < r.opts.BatchSize {
+			a, ok := r.next()
+			if !ok {
+				break
+			}
+			batch = append(batch, a)
+		}
+		if len(batch) == 0 {
+			r.pending.Store(0)
 			return
 		}
+		rest, err := r.write(context.Background(), batch)
+		if err != nil {
+			if time.Now().Add(wait).After(deadline) {
+				lost := len(rest) + len(r.queue)
+				for len(r.queue) > 0 {
+					<-r.queue
+				}
+				r.failed.Add(uint64(lost))
+				r.pending.Store(0)
+				r.log.Warn("could not write activities at shutdown; they are lost", "count", lost, "err", err)
+				return
+			}
+			time.Sleep(wait)
+			wait *= 2
+		}
+		batch = rest
 	}
 }
 
-// add appends a to the batch, writing the batch once it is full.
-func (r *Recorder) add(batch []domain.Activity, a domain.Activity) []domain.Activity {
-	batch = append(batch, a)
-	if len(batch) >= r.opts.BatchSize {
-		return r.write(batch)
+func (r *Recorder) next() (domain.Activity, bool) {
+	select {
+	case a := <-r.queue:
+		return a, true
+	default:
+		return domain.Activity{}, false
 	}
-	return batch
 }
 
-func (r *Recorder) write(batch []domain.Activity) []domain.Activity {
+// write writes batch, isolating the rows the store refuses, and returns what is left to write (all
+// of it, or the part after a write that failed and may be tried again) with that failure.
+func (r *Recorder) write(ctx context.Context, batch []domain.Activity) ([]domain.Activity, error) {
 	if len(batch) == 0 {
-		return batch
+		return batch, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), r.opts.WriteLimit)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.WriteLimit)
 	defer cancel()
+	rest, err := r.appendIsolating(ctx, batch)
+	kept := append(batch[:0], rest...)
+	r.pending.Store(int64(len(kept)))
+	return kept, err
+}
+
+// appendIsolating appends batch; when the store refuses it, each half goes on its own, down to the
+// single rows it refuses, which are dropped and counted. A failure that may pass stops it and
+// returns what is not written yet.
+func (r *Recorder) appendIsolating(ctx context.Context, batch []domain.Activity) ([]domain.Activity, error) {
 	err := r.repo.Append(ctx, batch)
-	if err == nil {
+	switch {
+	case err == nil:
 		r.written.Add(uint64(len(batch)))
-		return batch[:0]
+		return nil, nil
+	case !refused(err):
+		return batch, err
+	case len(batch) == 1:
+		r.failed.Add(1)
+		r.log.Warn("the store refuses an activity; it is dropped", "type", batch[0].Type, "err", err)
+		return nil, nil
 	}
-	if errors.Is(err, domain.ErrConflict) {
-		// A user deleted their account while activities of theirs were queued: the store refuses
-		// the whole batch for them. Each user's activities go again on their own, so only the
-		// deleted user's are lost.
-		r.writeByUser(ctx, batch)
-		return batch[:0]
+	mid := len(batch) / 2
+	if rest, err := r.appendIsolating(ctx, batch[:mid]); err != nil {
+		return append(rest, batch[mid:]...), err
 	}
-	r.failed.Add(uint64(len(batch)))
-	r.log.Warn("could not write activities; they are lost", "count", len(batch), "err", err)
-	return batch[:0]
+	return r.appendIsolating(ctx, batch[mid:])
 }
 
-func (r *Recorder) writeByUser(ctx context.Context, batch []domain.Activity) {
-	byUser := make(map[string][]domain.Activity)
-	var order []string
-	for _, a := range batch {
-		if _, ok := byUser[a.UserID]; !ok {
-			order = append(order, a.UserID)
-		}
-		byUser[a.UserID] = append(byUser[a.UserID], a)
-	}
-	for _, id := range order {
-		list := byUser[id]
-		if err := r.repo.Append(ctx, list); err != nil {
-			r.failed.Add(uint64(len(list)))
-			r.log.Warn("could not write a user's activities; they are lost", "count", len(list), "err", err)
-			continue
-		}
-		r.written.Add(uint64(len(list)))
+// refused tells a write the store will never take (the rows are at fault) from one that may pass.
+func refused(err error) bool {
+	return errors.Is(err, domain.ErrInvalid) || errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound)
+}
+
+func (r *Recorder) warnRetry(n int, wait time.Duration, err error) {
+	now := time.Now().Unix()
+	if last := r.lastRetryLog.Load(); now-last >= 60 && r.lastRetryLog.CompareAndSwap(last, now) {
+		r.log.Warn("could not write activities; retrying", "count", n, "retry_in", wait, "err", err)
 	}
 }
 
-// Stats counts activities since start.
+// Stats counts activities since start. Every recorded activity is written, failed (refused by the
+// store, or not written at shutdown) or queued (in the buffer or the batch being written):
+// Recorded = Written + Failed + Queued between writes. Retries counts the writes tried again.
 type Stats struct {
-	Recorded, Dropped, Written, Failed uint64
-	Queued                             int
+	Recorded, Dropped, Written, Failed, Retries uint64
+	Queued                                      int
 }
 
 // Stats returns the counters.
 func (r *Recorder) Stats() Stats {
 	return Stats{Recorded: r.recorded.Load(), Dropped: r.dropped.Load(), Written: r.written.Load(),
-		Failed: r.failed.Load(), Queued: len(r.queue)}
+		Failed: r.failed.Load(), Retries: r.retries.Load(), Queued: len(r.queue) + int(r.pending.Load())}
+}
+
+// newKey is an activity's key: 16 random bytes, hex.
+func newKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24)
+	return hex.EncodeToString(b[:])
 }

@@ -67,6 +67,7 @@ func RunUserRepository(t *testing.T, h AccountsHarness) {
 		{"UpdateChangesOnlyWhatItNames", testUserUpdateColumnWise},
 		{"UpdateIfPasswordHash", testUserUpdateConditional},
 		{"ConcurrentUpdatesOfDifferentFieldsAllHold", testUserConcurrentUpdates},
+		{"WritesSentTwiceEndAsIfSentOnce", testUserWritesSentTwice},
 		{"Delete", testUserDelete},
 		{"DeleteUnknown", testUserDeleteUnknown},
 	})
@@ -93,6 +94,8 @@ func RunActivityRepository(t *testing.T, h AccountsHarness) {
 		{"UsersAreIsolated", testActivityIsolation},
 		{"AppendIsAllOrNothing", testActivityAllOrNothing},
 		{"ConcurrentAppends", testActivityConcurrentAppends},
+		{"AKeyIsStoredOnce", testActivityKeyStoredOnce},
+		{"DeleteBefore", testActivityDeleteBefore},
 	})
 }
 
@@ -1094,4 +1097,96 @@ func testActivityConcurrentAppends(t *testing.T, r accountRepos) {
 			lastN[w] = n
 		}
 	}
+}
+
+// A batch sent again (its answer lost) stores nothing twice: activities carry keys.
+func testActivityKeyStoredOnce(t *testing.T, r accountRepos) {
+	u := accountUser("keyed")
+	createUser(t, r, u)
+	batch := []domain.Activity{
+		{UserID: u.ID, Type: domain.ActivitySearch, Query: "one", CreatedAt: accountsEpoch, Key: "key-1"},
+		{UserID: u.ID, Type: domain.ActivitySearch, Query: "two", CreatedAt: accountsEpoch, Key: "key-2"},
+		{UserID: u.ID, Type: domain.ActivitySearch, Query: "unkeyed", CreatedAt: accountsEpoch},
+	}
+	for range 2 {
+		if err := r.activities.Append(t.Context(), batch); err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+	}
+	got, err := r.activities.List(t.Context(), u.ID, 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, a := range got {
+		count[a.Query]++
+	}
+	if count["one"] != 1 || count["two"] != 1 || count["unkeyed"] != 2 {
+		t.Fatalf("after the same batch twice: %v; want the keyed ones once", count)
+	}
+	long := batch[0]
+	long.Key = strings.Repeat("k", 65)
+	if err := r.activities.Append(t.Context(), []domain.Activity{long}); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("a key over 64 bytes: %v", err)
+	}
+}
+
+func testActivityDeleteBefore(t *testing.T, r accountRepos) {
+	u := accountUser("aged")
+	createUser(t, r, u)
+	var batch []domain.Activity
+	for i := range 5 {
+		batch = append(batch, domain.Activity{UserID: u.ID, Type: domain.ActivitySearch, Query: fmt.Sprint(i),
+			CreatedAt: accountsEpoch.Add(time.Duration(i) * time.Hour)})
+	}
+	if err := r.activities.Append(t.Context(), batch); err != nil {
+		t.Fatal(err)
+	}
+	n, err := r.activities.DeleteBefore(t.Context(), accountsEpoch.Add(2*time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteBefore = %d, %v; want 2", n, err)
+	}
+	got, err := r.activities.List(t.Context(), u.ID, 100, 0)
+	if err != nil || len(got) != 3 || got[len(got)-1].Query != "2" {
+		t.Fatalf("left %+v, %v", got, err)
+	}
+}
+
+// The same write sent twice (its first answer lost) ends as if sent once: the store recognises its
+// own rows. Another account's email, or another user's session id, is still a conflict.
+func testUserWritesSentTwice(t *testing.T, r accountRepos) {
+	u := accountUser("twice")
+	first := firstSession(u)
+	for i := range 2 {
+		if err := r.users.Create(t.Context(), u, first); err != nil {
+			t.Fatalf("Create, send %d: %v", i+1, err)
+		}
+	}
+	twin := accountUser("twice-twin")
+	twin.Email = u.Email
+	if err := r.users.Create(t.Context(), twin, firstSession(twin)); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("another account with the email: %v", err)
+	}
+	s := accountSession(u.ID, "twice-2", accountsEpoch.Add(time.Hour))
+	for i := range 2 {
+		if err := r.sessions.Create(t.Context(), s); err != nil {
+			t.Fatalf("Sessions.Create, send %d: %v", i+1, err)
+		}
+	}
+	o := accountUser("twice-other")
+	createUser(t, r, o)
+	stolen := s
+	stolen.UserID = o.ID
+	if err := r.sessions.Create(t.Context(), stolen); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("another user's session id: %v", err)
+	}
+	hash := "$argon2id$v=19$m=65536,t=1,p=2$dHdpY2U$dHdpY2U"
+	change := domain.UserChange{PasswordHash: &hash, IfPasswordHash: u.PasswordHash, UpdatedAt: accountsEpoch.Add(time.Minute)}
+	for i := range 2 {
+		if _, _, err := r.users.Update(t.Context(), u.ID, change, true, first.ID); err != nil {
+			t.Fatalf("conditional password change, send %d: %v", i+1, err)
+		}
+	}
+	expectNoSession(t, r, s.ID)
+	expectSession(t, r, first)
 }

@@ -1145,6 +1145,45 @@ func (c *MockActivityRepositoryAppendCall) DoAndReturn(f func(context.Context, [
 	return c
 }
 
+// DeleteBefore mocks base method.
+func (m *MockActivityRepository) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteBefore", ctx, t)
+	ret0, _ := ret[0].(int64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// DeleteBefore indicates an expected call of DeleteBefore.
+func (mr *MockActivityRepositoryMockRecorder) DeleteBefore(ctx, t any) *MockActivityRepositoryDeleteBeforeCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteBefore", reflect.TypeOf((*MockActivityRepository)(nil).DeleteBefore), ctx, t)
+	return &MockActivityRepositoryDeleteBeforeCall{Call: call}
+}
+
+// MockActivityRepositoryDeleteBeforeCall wrap *gomock.Call
+type MockActivityRepositoryDeleteBeforeCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockActivityRepositoryDeleteBeforeCall) Return(arg0 int64, arg1 error) *MockActivityRepositoryDeleteBeforeCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockActivityRepositoryDeleteBeforeCall) Do(f func(context.Context, time.Time) (int64, error)) *MockActivityRepositoryDeleteBeforeCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockActivityRepositoryDeleteBeforeCall) DoAndReturn(f func(context.Context, time.Time) (int64, error)) *MockActivityRepositoryDeleteBeforeCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // List mocks base method.
 func (m *MockActivityRepository) List(ctx context.Context, userID string, limit int, beforeID int64) ([]domain.Activity, error) {
 	m.ctrl.T.Helper()
