@@ -93,3 +93,10 @@ emulator:
 ## emulator-image: the emulator as the container image streamer-gateway:dev, from local files only
 emulator-image:
 	gateway/image/build.sh
+
+## image: the service's container image streamer:$(VERSION) (and streamer:latest), FROM scratch and
+## from local files only (deploy/image/build.sh): the static binary, CA certificates, a non-root
+## user, /data as the volume of the embedded default, a HEALTHCHECK running `streamer healthcheck`
+.PHONY: image
+image:
+	VERSION='$(VERSION)' deploy/image/build.sh
