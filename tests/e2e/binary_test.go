@@ -15,16 +15,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/torrent-streamer/streamer/tests/apispec"
 	"github.com/torrent-streamer/streamer/tests/servicebin"
 )
 
-func TestMain(m *testing.M) { os.Exit(servicebin.Run(m)) }
-
-type server struct {
-	cmd  *exec.Cmd
-	base string
-	logs *bytes.Buffer
+func TestMain(m *testing.M) {
+	code := servicebin.Run(m)
+	fmt.Fprintln(os.Stderr, apispec.Counts().Summary())
+	for _, err := range contract.errs { // answers outside embeddedDefault, which checks its own
+		fmt.Fprintf(os.Stderr, "FAIL: contract: %v\n", err)
+		code = 1
+	}
+	os.Exit(code)
 }
+
+// server is one running service: the binary, or the image in a container.
+type server struct {
+	base string
+	// stop sends SIGTERM and fails the test unless the service exits 0 within 30 s.
+	stop func(t *testing.T)
+	// logs is what the service has written so far (stdout and stderr).
+	logs func() string
+}
+
+// launcher starts the service on the embedded default with env added, each time on the same data
+// (a directory, or a volume), and returns it ready, with the time from start to ready.
+type launcher func(t *testing.T, env ...string) (*server, time.Duration)
 
 // cleanEnv is the test's environment without anything that would choose another mode.
 func cleanEnv(extra ...string) []string {
@@ -51,54 +67,63 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func start(t *testing.T, bin, dir string, env ...string) (*server, time.Duration) {
-	t.Helper()
-	addr := freeAddr(t)
-	s := &server{base: "http://" + addr, logs: &bytes.Buffer{}}
-	s.cmd = exec.Command(bin, "serve")
-	s.cmd.Dir = dir
-	s.cmd.Env = cleanEnv(append([]string{"ADDR=" + addr, "LOG_FORMAT=json"}, env...)...)
-	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-	began := time.Now()
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if s.cmd.ProcessState == nil {
-			_ = s.cmd.Process.Kill()
-			_ = s.cmd.Wait()
+// binary runs bin in dir (the database is dir/data/streamer.db).
+func binary(bin, dir string) launcher {
+	return func(t *testing.T, env ...string) (*server, time.Duration) {
+		t.Helper()
+		addr := freeAddr(t)
+		logs := &bytes.Buffer{}
+		cmd := exec.Command(bin, "serve")
+		cmd.Dir = dir
+		cmd.Env = cleanEnv(append([]string{"ADDR=" + addr, "LOG_FORMAT=json"}, env...)...)
+		cmd.Stdout, cmd.Stderr = logs, logs
+		s := &server{base: "http://" + addr, logs: logs.String}
+		s.stop = func(t *testing.T) {
+			t.Helper()
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("exit after SIGTERM: %v; logs:\n%s", err, logs)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("no exit within 30 s of SIGTERM")
+			}
 		}
-	})
+		began := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			}
+		})
+		return s, waitUntilReady(t, s, began)
+	}
+}
+
+// waitUntilReady polls /readyz until it answers 200.
+func waitUntilReady(t *testing.T, s *server, began time.Time) time.Duration {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(s.base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return s, time.Since(began)
+				return time.Since(began)
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("not ready within 30 s; logs:\n%s", s.logs)
-	return nil, 0
-}
-
-func (s *server) stop(t *testing.T) {
-	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v; logs:\n%s", err, s.logs)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no exit within 30 s of SIGTERM")
-	}
+	t.Fatalf("not ready within 30 s; logs:\n%s", s.logs())
+	return 0
 }
 
 func (s *server) getJSON(t *testing.T, path string, into any) int {
@@ -127,10 +152,15 @@ type page struct {
 }
 
 func TestTheBinaryOnTheEmbeddedDefault(t *testing.T) {
-	bin := servicebin.Path(t)
-	dir := t.TempDir()
+	embeddedDefault(t, binary(servicebin.Path(t), t.TempDir()))
+}
+
+// embeddedDefault is the user's path through the service on a fresh database: search, details,
+// ingest, sign-up, a clean stop, and a restart that keeps everything.
+func embeddedDefault(t *testing.T, start launcher) {
+	t.Cleanup(func() { contract.check(t) })
 	key := "e2e-ingest-key-0123456789"
-	s, ready := start(t, bin, dir, "SAMPLE_DATA=true", "INGEST_API_KEY="+key)
+	s, ready := start(t, "SAMPLE_DATA=true", "INGEST_API_KEY="+key)
 	t.Logf("cold start to ready (fresh database, sample catalog loaded): %v", ready)
 
 	var found page
@@ -173,12 +203,12 @@ func TestTheBinaryOnTheEmbeddedDefault(t *testing.T) {
 	}
 
 	s.stop(t)
-	if !strings.Contains(s.logs.String(), `"msg":"stopped"`) {
-		t.Fatalf("no clean stop in the logs:\n%s", s.logs)
+	if !strings.Contains(s.logs(), `"msg":"stopped"`) {
+		t.Fatalf("no clean stop in the logs:\n%s", s.logs())
 	}
 
 	// Restart on the same file: everything is still there, and the sample is not loaded twice.
-	s2, warm := start(t, bin, dir, "SAMPLE_DATA=true")
+	s2, warm := start(t, "SAMPLE_DATA=true")
 	t.Logf("warm start to ready: %v", warm)
 	var all page
 	if s2.getJSON(t, "/api/torrents/search", &all); all.Total != 6 {
