@@ -24,6 +24,7 @@ test: vet
 	@docker info >/dev/null 2>&1 || echo "!!! No Docker engine answers: the integration tests (tests/integration) will be SKIPPED (CI=true fails them). bash .ci/run sets Docker up." >&2
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'TestSearchTotalAtTheRealLimit' ./adapters/r1/
+	$(GO) test -count=1 -run 'TestPipelineAtSmallN' ./tests/bench/
 
 
 ## bench: the catalog at scale: a deterministic corpus of BENCH_N torrents (default 1,000,000) ingested

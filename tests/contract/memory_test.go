@@ -60,7 +60,10 @@ func TestMemoryCacheAsEventuallyConsistent(t *testing.T) {
 				inner: memory.NewCache(memory.CacheOptions{Clock: clock}), clock: clock,
 				lag: 30 * time.Millisecond, minTTL: time.Minute, writeInterval: 20 * time.Millisecond,
 				lastWrite: make(map[string]time.Time),
+				pending:   make(chan lagged, 4096),
 			}
+			go c.apply()
+			t.Cleanup(func() { close(c.pending) })
 			return contract.CacheFixture{Cache: c, Advance: clock.Advance}
 		},
 		Features: contract.CacheFeatures{
@@ -82,6 +85,27 @@ type laggingCache struct {
 
 	mu        sync.Mutex
 	lastWrite map[string]time.Time
+
+	// pending holds the writes not yet visible, in the order they were made: one goroutine applies
+	// them when their lag has passed, so a Set and a later Delete of one key become visible in that
+	// order however late the machine runs (separate timers could fire the other way round).
+	pending chan lagged
+}
+
+type lagged struct {
+	due   time.Time
+	apply func()
+}
+
+func (c *laggingCache) apply() {
+	for w := range c.pending {
+		time.Sleep(time.Until(w.due))
+		w.apply()
+	}
+}
+
+func (c *laggingCache) later(apply func()) {
+	c.pending <- lagged{due: time.Now().Add(c.lag), apply: apply}
 }
 
 func (c *laggingCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
@@ -94,7 +118,7 @@ func (c *laggingCache) Set(ctx context.Context, key string, value []byte, ttl ti
 	}
 	value = bytes.Clone(value)
 	ttl, setAt := max(ttl, c.minTTL), c.clock.Now()
-	time.AfterFunc(c.lag, func() {
+	c.later(func() {
 		// The TTL runs from the write, not from when it became visible.
 		_ = c.inner.Set(context.Background(), key, value, ttl-c.clock.Now().Sub(setAt))
 	})
@@ -107,7 +131,7 @@ func (c *laggingCache) Delete(ctx context.Context, keys ...string) error {
 			return err
 		}
 	}
-	time.AfterFunc(c.lag, func() { _ = c.inner.Delete(context.Background(), keys...) })
+	c.later(func() { _ = c.inner.Delete(context.Background(), keys...) })
 	return nil
 }
 
