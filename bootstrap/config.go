@@ -58,6 +58,8 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT"`
 	// ActivityRetention is how long activities are kept (0: activity.DefaultRetention, 180 days).
 	ActivityRetention time.Duration `env:"ACTIVITY_RETENTION"`
+	// CacheMaxMiB bounds the process tier of the cache, in MiB of weighed values.
+	CacheMaxMiB int `env:"CACHE_MAX_MIB" envDefault:"64"`
 }
 
 // shutdownGrace is SHUTDOWN_TIMEOUT, or the default when it is not set.
@@ -272,6 +274,9 @@ func (c Config) Validate() error {
 	}
 	if c.IngestAPIKey != "" && len(c.IngestAPIKey) < 16 {
 		add("INGEST_API_KEY: must be at least 16 characters")
+	}
+	if c.CacheMaxMiB < 0 || c.CacheMaxMiB > 1<<16 {
+		add("CACHE_MAX_MIB=%d: must be from 1 to 65536 (MiB)", c.CacheMaxMiB)
 	}
 	if len(problems) == 0 {
 		return nil

@@ -149,7 +149,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	if err != nil {
 		return svc, err
 	}
-	cache := caching.NewStore(st.cache, clock, caching.Options{Logger: log})
+	cache := caching.NewStore(st.cache, clock, caching.Options{Logger: log, LocalBytes: int64(cfg.CacheMaxMiB) << 20})
 	acc, err := accounts.NewService(accounts.Deps{
 		Users: st.users, Sessions: st.sessions, APIKeys: st.apiKeys, Hasher: hasher, Legacy: betterauth.NewScrypt(0), Tokens: randtoken.Source{},
 		Cache: cache, Clock: clock, Logger: log,
@@ -158,7 +158,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 		return svc, err
 	}
 	recorder := activity.NewRecorder(st.activities, clock, log, activity.Options{})
-	cat := catalog.NewService(st.torrents, st.categories, cache, catalog.DefaultTTLs(), recorder)
+	cat := catalog.NewService(st.torrents, st.categories, cache, catalog.CursorKey(secret), recorder)
 	ing := ingest.NewService(st.torrents, metainfo.NewDecoder(), cache, clock, log)
 	hlt := health.NewService(st.database, cache, clock, Version, log).WithActivity(recorder)
 	if st.upstream != nil {
@@ -178,7 +178,8 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	svc.App, svc.Catalog, svc.Ingest, svc.Health = app, cat, ing, hlt
 	svc.Accounts, svc.Activity, svc.Cache, svc.stop = acc, recorder, cache, stop
 	retention := activity.NewRetention(st.activities, clock, log, cfg.ActivityRetention)
-	svc.workers.Add(3)
+	svc.workers.Add(4)
+	go func() { defer svc.workers.Done(); cache.Run(ctx) }()
 	go func() { defer svc.workers.Done(); recorder.Run(ctx) }()
 	go func() { defer svc.workers.Done(); acc.RunSweeper(ctx, SweepInterval) }()
 	go func() { defer svc.workers.Done(); retention.Run(ctx, SweepInterval) }()

@@ -48,11 +48,20 @@ func (h InfoHash) String() string { return hex.EncodeToString(h[:]) }
 // IsZero reports whether the hash is unset.
 func (h InfoHash) IsZero() bool { return h == InfoHash{} }
 
-// MarshalText writes the canonical form.
-func (h InfoHash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+// MarshalText writes the canonical form, and nothing for an unset hash.
+func (h InfoHash) MarshalText() ([]byte, error) {
+	if h.IsZero() {
+		return []byte{}, nil
+	}
+	return []byte(h.String()), nil
+}
 
-// UnmarshalText accepts every form ParseInfoHash does.
+// UnmarshalText accepts every form ParseInfoHash does, and nothing for an unset hash.
 func (h *InfoHash) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*h = InfoHash{}
+		return nil
+	}
 	parsed, err := ParseInfoHash(string(b))
 	if err != nil {
 		return err
@@ -92,11 +101,21 @@ func (h InfoHashV2) Multihash() string { return multihashSHA256 + h.String() }
 // IsZero reports whether the hash is unset.
 func (h InfoHashV2) IsZero() bool { return h == InfoHashV2{} }
 
-// MarshalText writes 64 lowercase hex characters.
-func (h InfoHashV2) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+// MarshalText writes 64 lowercase hex characters, and nothing for an unset hash (a torrent
+// without v2 metadata): 64 zeros would be a hash that parsing refuses.
+func (h InfoHashV2) MarshalText() ([]byte, error) {
+	if h.IsZero() {
+		return []byte{}, nil
+	}
+	return []byte(h.String()), nil
+}
 
-// UnmarshalText accepts every form ParseInfoHashV2 does.
+// UnmarshalText accepts every form ParseInfoHashV2 does, and nothing for an unset hash.
 func (h *InfoHashV2) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*h = InfoHashV2{}
+		return nil
+	}
 	parsed, err := ParseInfoHashV2(string(b))
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -117,9 +118,14 @@ func (c *SearchCriteria) Normalize() error {
 		problems.Add("q", "must be at most 200 characters")
 	}
 	c.Terms = Tokenize(c.Text)
+	// uploadedAt is whole seconds, so ">= 10:00:00.5" selects what ">= 10:00:01" does: rounded up
+	// here, once, the filters mean one thing to every store and to the cache's key.
+	c.After, c.Before = ceilSecond(c.After), ceilSecond(c.Before)
 	if len(c.Categories) > MaxCategoryFilter {
 		problems.Add("category", "must name at most 16 categories")
 	}
+	c.Categories = slices.Compact(slices.Sorted(slices.Values(c.Categories)))
+	c.Resolutions = slices.Compact(slices.Sorted(slices.Values(c.Resolutions)))
 	if c.MinSize != nil && *c.MinSize < 0 {
 		problems.Add("minSize", "must not be negative")
 	}
@@ -213,6 +219,43 @@ func (c SearchCriteria) MatchesRelease(r Release, ids ExternalIDs) bool {
 		return false
 	}
 	return true
+}
+
+// MatchesNothing reports whether the text names nothing: not empty, but without a single term
+// (only punctuation, say). Such a search answers an empty page; it is not the plain listing.
+func (c SearchCriteria) MatchesNothing() bool {
+	return len(c.Terms) == 0 && strings.TrimSpace(c.Text) != ""
+}
+
+// QueryKey is the canonical text of a normalized search apart from its page: two searches with
+// the same QueryKey select the same torrents in the same order. It is every field of the criteria
+// (so a field added later cannot be left out) but the text as typed, which the stores read only
+// through Terms and MatchesNothing.
+func (c SearchCriteria) QueryKey() string {
+	c.Offset, c.Cursor = 0, nil
+	return c.Key()
+}
+
+// Key is the canonical text of a normalized search with its page: its QueryKey, and the offset or
+// the cursor's position.
+func (c SearchCriteria) Key() string {
+	nothing := c.MatchesNothing()
+	c.Text = ""
+	raw, err := json.Marshal(struct {
+		SearchCriteria
+		Nothing bool
+	}{c, nothing})
+	if err != nil {
+		panic("domain: a search criteria that JSON cannot encode: " + err.Error())
+	}
+	return string(raw)
+}
+
+func ceilSecond(t time.Time) time.Time {
+	if t.IsZero() || t.Nanosecond() == 0 {
+		return t
+	}
+	return t.Truncate(time.Second).Add(time.Second)
 }
 
 // Tokenize splits free text into search terms: lowercase runs of letters and digits. Everything

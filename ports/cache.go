@@ -19,3 +19,9 @@ type Cache interface {
 	// Delete removes the keys; unknown keys are not an error.
 	Delete(ctx context.Context, keys ...string) error
 }
+
+// ImmediateSetter is a Cache whose Set may wait in a queue (written behind, in bulk) and that can
+// also write one value at once, reporting whether it landed: for writes that must not be lost.
+type ImmediateSetter interface {
+	SetNow(ctx context.Context, key string, value []byte, ttl time.Duration) error
+}

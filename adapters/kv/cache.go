@@ -65,8 +65,9 @@ type Options struct {
 }
 
 var (
-	_ ports.Cache  = (*Cache)(nil)
-	_ ports.Pinger = (*Cache)(nil)
+	_ ports.Cache           = (*Cache)(nil)
+	_ ports.Pinger          = (*Cache)(nil)
+	_ ports.ImmediateSetter = (*Cache)(nil)
 )
 
 // New returns the cache on the namespace (its id) of the account, through client (see
@@ -127,6 +128,23 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	if c.behind != nil {
 		return c.behind.add(key, value, ttl)
 	}
+	return c.set(ctx, key, value, ttl)
+}
+
+// SetNow writes one value at once, past the write-behind queue, and reports whether it landed: one
+// request. A queued write of the same key is dropped first, so it cannot land after this one.
+func (c *Cache) SetNow(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if key == "" {
+		return errors.New("kv: set: the key is empty")
+	}
+	if c.behind != nil {
+		unlock := c.behind.hold([]string{key})
+		defer unlock()
+	}
+	return c.set(ctx, key, value, ttl)
+}
+
+func (c *Cache) set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	// The SDK's request fields are set in place: its helper that makes them lives in the root
 	// package, which this project does not import (see cfapi.Client).
 	var params kv.NamespaceValueUpdateParams

@@ -26,7 +26,7 @@ func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria)
 	if err := ctx.Err(); err != nil {
 		return domain.SearchPage{}, err
 	}
-	if strings.TrimSpace(c.Text) != "" && len(c.Terms) == 0 {
+	if c.MatchesNothing() {
 		// Text made only of separators names nothing; it must not list the whole catalog.
 		return domain.SearchPage{Items: []domain.TorrentSummary{}, TotalExact: true}, nil
 	}

@@ -2,7 +2,6 @@ package r1
 
 import (
 	"context"
-	"strings"
 
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -39,7 +38,7 @@ const (
 // terms, the filtered catalog otherwise.
 func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria) (domain.SearchPage, error) {
 	match := ftsQuery(c.Terms)
-	if match == "" && strings.TrimSpace(c.Text) != "" {
+	if c.MatchesNothing() {
 		// The text had no word in it (only punctuation, say): nothing can match it, and listing the
 		// whole catalog would answer a question nobody asked.
 		return emptyPage(), nil

@@ -144,7 +144,7 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 			deps.Activity = activity.NewLister(h.accounts.Activities())
 		}
 	}
-	deps.Catalog = catalog.NewService(torrents, mem.Categories(), store, catalog.DefaultTTLs(), recorder)
+	deps.Catalog = catalog.NewService(torrents, mem.Categories(), store, nil, recorder)
 	h.app = rest.New(deps, cfg.opts)
 	validateAnswers(t, h.app)
 	t.Cleanup(func() { _ = h.app.Shutdown() })

@@ -45,6 +45,12 @@ var (
 		"Hits answered with a stale value while a refresh ran.", nil, nil)
 	cacheErrorsDesc = prometheus.NewDesc("streamer_cache_errors_total",
 		"Shared cache failures, each answered from the database instead.", nil, nil)
+	cacheBytesDesc = prometheus.NewDesc("streamer_cache_process_bytes",
+		"The weight of the values held in this process's cache tier, in bytes.", nil, nil)
+	cacheMaxBytesDesc = prometheus.NewDesc("streamer_cache_process_max_bytes",
+		"The bound of streamer_cache_process_bytes (CACHE_MAX_MIB).", nil, nil)
+	cacheEntriesDesc = prometheus.NewDesc("streamer_cache_process_entries",
+		"The values held in this process's cache tier.", nil, nil)
 )
 
 // countersCollector turns health's counters into Prometheus counters at each scrape.
@@ -54,7 +60,7 @@ type countersCollector struct {
 
 func (countersCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{upstreamCallsDesc, upstreamErrorsDesc, upstreamRetriesDesc,
-		cacheHitsDesc, cacheMissesDesc, cacheStaleDesc, cacheErrorsDesc} {
+		cacheHitsDesc, cacheMissesDesc, cacheStaleDesc, cacheErrorsDesc, cacheBytesDesc, cacheMaxBytesDesc, cacheEntriesDesc} {
 		ch <- d
 	}
 }
@@ -82,4 +88,8 @@ func (c countersCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(cacheMissesDesc, k.Cache.Misses)
 	counter(cacheStaleDesc, k.Cache.StaleServed)
 	counter(cacheErrorsDesc, k.Cache.Errors)
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	gauge(cacheBytesDesc, float64(k.Cache.LocalBytes))
+	gauge(cacheMaxBytesDesc, float64(k.Cache.LocalMaxBytes))
+	gauge(cacheEntriesDesc, float64(k.Cache.LocalSize))
 }

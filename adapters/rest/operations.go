@@ -81,6 +81,9 @@ type cacheStatsDTO struct {
 	Refreshes   uint64  `json:"refreshes"`
 	Errors      uint64  `json:"errors"`
 	LocalSize   int     `json:"localSize"`
+	LocalBytes  int64   `json:"localBytes"`
+	LocalMax    int64   `json:"localMaxBytes"`
+	Pending     int     `json:"pendingInvalidations"`
 }
 
 // report answers 200 while the database answers, degraded cache included (the service still
@@ -98,7 +101,8 @@ func (h *operationsHandlers) report(c *fiber.Ctx) error {
 		Cache: cacheStatsDTO{
 			Hits: st.Hits, Misses: st.Misses, HitRate: round(st.HitRate, 4), StaleServed: st.StaleServed,
 			LocalHits: st.LocalHits, SharedHits: st.SharedHits, Fills: st.Fills, Refreshes: st.Refreshes,
-			Errors: st.Errors, LocalSize: st.LocalSize,
+			Errors: st.Errors, LocalSize: st.LocalSize, LocalBytes: st.LocalBytes, LocalMax: st.LocalMaxBytes,
+			Pending: st.PendingInvalidations,
 		},
 		Activity: activityStatsDTO{
 			Recorded: r.Activity.Recorded, Dropped: r.Activity.Dropped, Written: r.Activity.Written,

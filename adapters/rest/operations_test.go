@@ -45,7 +45,7 @@ func TestHealth(t *testing.T) {
 		}
 	}
 	cache := doc["cache"].(map[string]any)
-	assertKeys(t, "cache", cache, "hits", "misses", "hitRate", "staleServed", "localHits", "sharedHits", "fills", "refreshes", "errors", "localSize")
+	assertKeys(t, "cache", cache, "hits", "misses", "hitRate", "staleServed", "localHits", "sharedHits", "fills", "refreshes", "errors", "localSize", "localBytes", "localMaxBytes", "pendingInvalidations")
 	if cache["hits"].(float64) < 1 || cache["misses"].(float64) < 1 {
 		t.Fatalf("cache counters %v", cache)
 	}
@@ -77,6 +77,7 @@ func TestProbes(t *testing.T) {
 			t.Fatalf("%s: %d %q %q", path, r.status, r.body, r.header.Get("Content-Type"))
 		}
 	}
+	h = newHarness(t) // the probe above is reused for health.ProbeCacheTTL
 	h.database.down.Store(true)
 	r := h.get("/readyz")
 	expectProblem(t, r, 503, "unavailable")
@@ -134,6 +135,8 @@ func TestMetrics(t *testing.T) {
 		"# TYPE go_gc_duration_seconds summary",
 		"# TYPE process_resident_memory_bytes gauge",
 		"# TYPE process_open_fds gauge",
+		"streamer_cache_process_max_bytes 6.7108864e+07",
+		"streamer_cache_process_entries 1",
 	} {
 		if !strings.Contains(string(r.body), line+"\n") {
 			t.Errorf("no line %q in:\n%s", line, r.body)

@@ -29,8 +29,6 @@ func (s *Service) apiKeyHash(key string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-func apiKeyCacheKey(hash string) string { return "apikey:" + hash }
-
 // CreateAPIKey makes a named key for the caller, who must hold a session: a key never makes keys.
 func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string) (NewKey, error) {
 	if err := requireSession(p); err != nil {
@@ -71,7 +69,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, p Principal) ([]domain.APIKey
 }
 
 // RevokeAPIKey deletes one of the caller's keys; the key is refused from the next request on this
-// instance, and on others within the process tier's bound (SessionLocalCacheTTL), as a logout.
+// instance, and on others within caching.APIKeys.Fresh (15 s), as a logout (see caching.Store.Revoke).
 // Another user's key is domain.ErrNotFound, as an unknown one.
 func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id string) error {
 	if err := requireSession(p); err != nil {
@@ -84,7 +82,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id string) erro
 	if err != nil {
 		return err
 	}
-	s.Cache.Forget(ctx, apiKeyCacheKey(k.Hash))
+	s.Cache.Revoke(caching.APIKeys, k.Hash)
 	return nil
 }
 
@@ -96,7 +94,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (Principal
 		return Principal{}, domain.ErrUnauthenticated
 	}
 	hash := s.apiKeyHash(key)
-	k, err := caching.FetchBounded(ctx, s.Cache, apiKeyCacheKey(hash), SessionCacheTTL, SessionLocalCacheTTL,
+	k, err := caching.Read(ctx, s.Cache, caching.APIKeys, hash,
 		func(ctx context.Context) (domain.APIKey, error) { return s.APIKeys.ByHash(ctx, hash) })
 	if errors.Is(err, domain.ErrNotFound) {
 		return Principal{}, domain.ErrUnauthenticated
@@ -104,7 +102,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (Principal
 	if err != nil {
 		return Principal{}, err
 	}
-	user, err := caching.FetchBounded(ctx, s.Cache, userKey(k.UserID), SessionCacheTTL, SessionLocalCacheTTL,
+	user, err := caching.Read(ctx, s.Cache, caching.Users, k.UserID,
 		func(ctx context.Context) (domain.User, error) {
 			u, err := s.Users.ByID(ctx, k.UserID)
 			u.PasswordHash = ""
@@ -121,7 +119,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (Principal
 		if err := s.APIKeys.Touch(ctx, k.ID, now.UTC().Truncate(1e9)); err != nil {
 			s.Logger.Warn("could not record an API key's use", "err", err)
 		} else {
-			s.Cache.Forget(ctx, apiKeyCacheKey(hash))
+			s.Cache.Revoke(caching.APIKeys, hash) // its new last use is read again
 		}
 	}
 	return Principal{User: user, APIKeyID: k.ID}, nil

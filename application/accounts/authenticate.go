@@ -18,7 +18,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		return Principal{}, domain.ErrUnauthenticated
 	}
 	id := s.sessionID(token)
-	session, err := caching.FetchBounded(ctx, s.Cache, sessionKey(id), SessionCacheTTL, SessionLocalCacheTTL,
+	session, err := caching.Read(ctx, s.Cache, caching.Sessions, id,
 		func(ctx context.Context) (domain.Session, error) { return s.Sessions.Get(ctx, id) })
 	if errors.Is(err, domain.ErrNotFound) {
 		return Principal{}, domain.ErrUnauthenticated
@@ -28,16 +28,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	}
 	now := s.Clock.Now()
 	if session.Expired(now) {
-		s.forgetSessions(ctx, id)
+		s.Cache.Revoke(caching.Sessions, id)
 		return Principal{}, domain.ErrUnauthenticated
 	}
 	if session.DueForRenewal(now) {
 		s.renew(ctx, session, now)
 	}
-	user, err := caching.FetchBounded(ctx, s.Cache, userKey(session.UserID), SessionCacheTTL, SessionLocalCacheTTL,
+	user, err := caching.Read(ctx, s.Cache, caching.Users, session.UserID,
 		func(ctx context.Context) (domain.User, error) {
 			u, err := s.Users.ByID(ctx, session.UserID)
-			u.PasswordHash = "" // the cache (Workers KV in production) never holds a password hash
+			u.PasswordHash = "" // a principal never carries it, and the cache never holds it
 			return u, err
 		})
 	if errors.Is(err, domain.ErrNotFound) {
@@ -56,5 +56,5 @@ func (s *Service) renew(ctx context.Context, session domain.Session, now time.Ti
 		s.Logger.Warn("could not extend a session; it stays valid until its old expiry", "err", err)
 		return
 	}
-	s.forgetSessions(ctx, session.ID)
+	s.Cache.Revoke(caching.Sessions, session.ID) // its new expiry is read again
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/domain"
 )
 
@@ -12,7 +13,7 @@ import (
 // profile change checks it (domain.ErrForbidden without it or with a wrong one). The ended
 // sessions and the user leave the cache at once, so on this instance the very next request with
 // any of the user's tokens is refused, as after a logout; other instances refuse them within
-// SessionLocalCacheTTL.
+// caching.Sessions.Fresh (15 s).
 func (s *Service) DeleteAccount(ctx context.Context, p Principal, currentPassword string) error {
 	user, err := s.Users.ByID(ctx, p.User.ID)
 	if err != nil {
@@ -33,8 +34,8 @@ func (s *Service) DeleteAccount(ctx context.Context, p Principal, currentPasswor
 		return err
 	}
 	// The caller's own session is forgotten even if the store did not list it (it had expired).
-	s.forgetSessions(ctx, append(ended, p.SessionID)...)
-	s.Cache.Forget(ctx, userKey(user.ID))
+	s.Cache.Revoke(caching.Sessions, append(ended, p.SessionID)...)
+	s.Cache.Revoke(caching.Users, user.ID)
 	s.Logger.Info("account deleted", "user", user.ID, "sessionsEnded", len(ended))
 	return nil
 }

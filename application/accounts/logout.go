@@ -1,9 +1,15 @@
 package accounts
 
-import "context"
+import (
+	"context"
 
-// Logout ends the caller's session: removed from the store and the cache, so the very next request
-// with its token is refused.
+	"github.com/torrent-streamer/streamer/application/caching"
+)
+
+// Logout ends the caller's session. The store records the end first; only then is the cached copy
+// revoked, so a failure to record it is the caller's error (the client learns the session lives
+// on) and a success means the token is refused here at once and on every instance within
+// caching.Sessions.Fresh.
 func (s *Service) Logout(ctx context.Context, p Principal) error {
 	if err := requireSession(p); err != nil {
 		return err
@@ -11,6 +17,6 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	if err := s.Sessions.Delete(ctx, p.SessionID); err != nil {
 		return err
 	}
-	s.forgetSessions(ctx, p.SessionID)
+	s.Cache.Revoke(caching.Sessions, p.SessionID)
 	return nil
 }

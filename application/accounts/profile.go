@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/domain"
 )
 
@@ -20,7 +21,7 @@ type ProfileUpdate struct {
 
 // UpdateProfile applies a change. A new email or a new password needs the current password
 // (domain.ErrForbidden without it, or with a wrong one); an email another account has is a
-// conflict. A new password ends every other session of the user, in the same write.
+// conflict. A new password or email ends every other session of the user, in the same write.
 //
 // The store changes only the fields the request names, so two concurrent changes of different
 // fields both hold. A change of email or password is conditional on the password hash the current
@@ -84,7 +85,8 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, change Profile
 			attempt.IfPasswordHash = user.PasswordHash
 		}
 		attempt.UpdatedAt = s.Clock.Now().Truncate(time.Second)
-		updated, ended, err := s.Users.Update(ctx, user.ID, attempt, attempt.PasswordHash != nil, p.SessionID)
+		// A new password or a new email is a change of credentials: every other session ends with it.
+		updated, ended, err := s.Users.Update(ctx, user.ID, attempt, attempt.PasswordHash != nil || attempt.Email != nil, p.SessionID)
 		if errors.Is(err, domain.ErrStale) {
 			continue // the password changed since it was verified: verify against the new one
 		}
@@ -97,10 +99,10 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, change Profile
 			}
 			return domain.User{}, err
 		}
-		s.forgetSessions(ctx, ended...)
-		s.Cache.Forget(ctx, userKey(updated.ID))
+		s.Cache.Revoke(caching.Sessions, ended...)
+		s.Cache.Revoke(caching.Users, updated.ID)
 		if len(ended) > 0 {
-			s.Logger.Info("password changed; other sessions ended", "user", updated.ID, "ended", len(ended))
+			s.Logger.Info("credentials changed; other sessions ended", "user", updated.ID, "ended", len(ended))
 		}
 		return updated, nil
 	}

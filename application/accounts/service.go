@@ -16,13 +16,8 @@ import (
 	"github.com/torrent-streamer/streamer/ports"
 )
 
-// Cache lifetimes: the seed's hour for sessions in the shared cache, and a short trust in the
-// process tier so a logout on another instance is honoured quickly.
-const (
-	SessionCacheTTL      = time.Hour
-	SessionLocalCacheTTL = 15 * time.Second
-	MaxTokenLength       = 256
-)
+// MaxTokenLength bounds what is hashed as a token.
+const MaxTokenLength = 256
 
 // Deps are the ports the accounts use cases need.
 type Deps struct {
@@ -110,22 +105,10 @@ func (s *Service) newSession(userID string, now time.Time) (string, domain.Sessi
 	}, nil
 }
 
-func sessionKey(id string) string { return "session:" + id }
-func userKey(id string) string    { return "user:" + id }
-
 func newUserID() (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(b[:]), nil
-}
-
-// forgetSessions drops sessions from the cache after the store has ended them.
-func (s *Service) forgetSessions(ctx context.Context, ids ...string) {
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = sessionKey(id)
-	}
-	s.Cache.Forget(ctx, keys...)
 }

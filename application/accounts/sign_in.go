@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/domain"
 )
 
@@ -112,7 +113,7 @@ func (s *Service) upgradeHash(ctx context.Context, user domain.User, password st
 		s.Logger.Warn("could not store the upgraded password hash; the legacy one stays", "user", user.ID, "err", err)
 		return user
 	}
-	s.Cache.Forget(ctx, userKey(user.ID))
+	s.Cache.Revoke(caching.Users, user.ID)
 	s.Logger.Info("legacy password hash replaced by argon2id", "user", user.ID)
 	return upgraded
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,6 +67,62 @@ func (m *mapCache) Delete(_ context.Context, keys ...string) error {
 	return nil
 }
 
+func (m *mapCache) keys() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var keys []string
+	for k := range m.data {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// Spaces of the tests, declared as the policy declares its own.
+var (
+	sharedSpace = caching.Space{Name: "pages", Version: 1, Fresh: time.Minute, Stale: time.Minute, Shared: true}
+	localSpace  = caching.Space{Name: "rows", Version: 1, Fresh: time.Minute, Stale: time.Minute}
+	listsGen    = caching.Generation{Name: "lists", Coalesce: 5 * time.Second, Refresh: 10 * time.Second}
+	listSpace   = caching.Space{Name: "list", Version: 1, Fresh: time.Minute, Stale: time.Minute, Shared: true, Generation: &listsGen}
+	revocable   = caching.Space{Name: "session", Version: 1, Fresh: 15 * time.Second, Revocable: true}
+)
+
+// The declared policy, line by line: what each space promises.
+func TestPolicyTable(t *testing.T) {
+	names := map[string]bool{}
+	for _, sp := range caching.Spaces() {
+		t.Run(sp.Name, func(t *testing.T) {
+			if sp.Name == "" || names[sp.Name] || sp.Name == "gen" {
+				t.Fatalf("space name %q is empty or taken", sp.Name)
+			}
+			names[sp.Name] = true
+			if sp.Version < 1 || sp.Fresh <= 0 || sp.Stale < 0 {
+				t.Fatalf("version %d, fresh %v, stale %v", sp.Version, sp.Fresh, sp.Stale)
+			}
+			if sp.Revocable && (sp.Shared || sp.Stale != 0) {
+				t.Fatal("a revocable space is held in the process only and never served stale")
+			}
+			if sp.Generation == nil && sp.Stale != 0 {
+				t.Fatal("a space without a generation is only forgotten on this instance: it must not be served stale, or other instances are behind for longer than Fresh")
+			}
+			if sp.Generation != nil && sp.Generation.Refresh <= 0 {
+				t.Fatal("a generation needs a refresh period")
+			}
+		})
+	}
+	bounds := map[string]time.Duration{"torrent": time.Minute, "session": 15 * time.Second, "user": 15 * time.Second}
+	for _, sp := range caching.Spaces() {
+		if b, ok := bounds[sp.Name]; ok && sp.Fresh > b {
+			t.Errorf("%s: fresh %v is past the stated bound %v", sp.Name, sp.Fresh, b)
+		}
+	}
+	if g := caching.ListsGeneration; g.Coalesce+g.Refresh > 15*time.Second {
+		t.Errorf("lists: %v coalesced + %v refresh is past the stated 15 s", g.Coalesce, g.Refresh)
+	}
+	if caching.Users.Shared || caching.Sessions.Shared {
+		t.Error("users and sessions never go to the shared tier (it would hold what a revocation must end)")
+	}
+}
+
 func TestMissAsksTheSharedTierBeforeFillingAndThenStoresThere(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	shared := mocks.NewMockCache(ctrl)
@@ -73,24 +131,65 @@ func TestMissAsksTheSharedTierBeforeFillingAndThenStoresThere(t *testing.T) {
 
 	filled := 0
 	fill := func(context.Context) (value, error) { filled++; return value{Name: "x", Count: 1}, nil }
-
+	var key string
 	gomock.InOrder(
-		shared.EXPECT().Get(gomock.Any(), "k").Return(nil, false, nil),
-		shared.EXPECT().Set(gomock.Any(), "k", gomock.Any(), 2*time.Minute).Return(nil),
+		shared.EXPECT().Get(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, k string) ([]byte, bool, error) {
+			key = k
+			return nil, false, nil
+		}),
+		shared.EXPECT().Set(gomock.Any(), gomock.Any(), gomock.Any(), 2*time.Minute).DoAndReturn(func(_ context.Context, k string, _ []byte, _ time.Duration) error {
+			if k != key {
+				t.Errorf("set %q after get %q", k, key)
+			}
+			return nil
+		}),
 	)
-	got, err := caching.Fetch(ctx, store, "k", time.Minute, fill)
+	got, err := caching.Read(ctx, store, sharedSpace, "k", fill)
 	if err != nil || got != (value{Name: "x", Count: 1}) || filled != 1 {
-		t.Fatalf("first fetch = %+v, %v, filled %d", got, err, filled)
+		t.Fatalf("first read = %+v, %v, filled %d", got, err, filled)
+	}
+	if !strings.HasPrefix(key, "pages:v1.") || !strings.HasSuffix(key, ":-:k") {
+		t.Fatalf("key %q: want the space, its version and shape, no generation, the body", key)
 	}
 	// The second read is served by the process tier: no call to the shared tier (the mock would fail
 	// on an unexpected one) and no fill.
-	got, err = caching.Fetch(ctx, store, "k", time.Minute, fill)
+	got, err = caching.Read(ctx, store, sharedSpace, "k", fill)
 	if err != nil || got.Count != 1 || filled != 1 {
-		t.Fatalf("second fetch = %+v, %v, filled %d", got, err, filled)
+		t.Fatalf("second read = %+v, %v, filled %d", got, err, filled)
 	}
 	st := store.Stats()
 	if st.Hits != 1 || st.Misses != 1 || st.LocalHits != 1 || st.HitRate != 0.5 {
 		t.Fatalf("stats = %+v", st)
+	}
+}
+
+// A value's Go shape is in its key: a build whose type differs reads and writes other keys, so a
+// rolling deploy never decodes an old shape into zero fields.
+func TestTheValuesShapeVersionsItsKey(t *testing.T) {
+	type v1 struct{ Name string }
+	type v2 struct {
+		Name  string
+		Count int
+	}
+	shared := newMapCache()
+	ctx := context.Background()
+	old := caching.NewStore(shared, newClock(), caching.Options{Logger: quiet})
+	if _, err := caching.Read(ctx, old, sharedSpace, "k", func(context.Context) (v1, error) { return v1{Name: "old"}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	fresh := caching.NewStore(shared, newClock(), caching.Options{Logger: quiet})
+	got, err := caching.Read(ctx, fresh, sharedSpace, "k", func(context.Context) (v2, error) { return v2{Name: "new", Count: 2}, nil })
+	if err != nil || got.Count != 2 {
+		t.Fatalf("the new shape read %+v, %v: it must not decode the old one", got, err)
+	}
+	if n := len(shared.keys()); n != 2 {
+		t.Fatalf("%d keys, want one per shape", n)
+	}
+	bumped := sharedSpace
+	bumped.Version++
+	got, _ = caching.Read(ctx, fresh, bumped, "k", func(context.Context) (v2, error) { return v2{Count: 3}, nil })
+	if got.Count != 3 {
+		t.Fatal("a new version must not read the old version's value")
 	}
 }
 
@@ -99,13 +198,13 @@ func TestSharedHitIsNotFilled(t *testing.T) {
 	shared := newMapCache()
 	ctx := context.Background()
 	writer := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
-	if _, err := caching.Fetch(ctx, writer, "k", time.Minute, func(context.Context) (value, error) {
+	if _, err := caching.Read(ctx, writer, sharedSpace, "k", func(context.Context) (value, error) {
 		return value{Name: "from writer", Count: 7}, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	reader := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
-	got, err := caching.Fetch(ctx, reader, "k", time.Minute, func(context.Context) (value, error) {
+	got, err := caching.Read(ctx, reader, sharedSpace, "k", func(context.Context) (value, error) {
 		t.Fatal("a value in the shared tier must not be filled again")
 		return value{}, nil
 	})
@@ -117,13 +216,21 @@ func TestSharedHitIsNotFilled(t *testing.T) {
 	}
 }
 
-func TestOneFillPerKeyUnderConcurrency(t *testing.T) {
+func TestProcessSpacesNeverTouchTheSharedTier(t *testing.T) {
 	ctrl := gomock.NewController(t)
-	shared := mocks.NewMockCache(ctrl)
-	shared.EXPECT().Get(gomock.Any(), "hot").Return(nil, false, nil).AnyTimes()
-	shared.EXPECT().Set(gomock.Any(), "hot", gomock.Any(), gomock.Any()).Return(nil).Times(1)
+	shared := mocks.NewMockCache(ctrl) // fails on any call
 	store := caching.NewStore(shared, newClock(), caching.Options{Logger: quiet})
+	n := 0
+	for range 3 {
+		v, err := caching.Read(context.Background(), store, localSpace, "k", func(context.Context) (value, error) { n++; return value{Count: n}, nil })
+		if err != nil || v.Count != 1 {
+			t.Fatalf("%+v %v", v, err)
+		}
+	}
+}
 
+func TestOneFillPerKeyUnderConcurrency(t *testing.T) {
+	store := caching.NewStore(newMapCache(), newClock(), caching.Options{Logger: quiet})
 	var fills atomic.Int32
 	release := make(chan struct{})
 	fill := func(context.Context) (value, error) {
@@ -134,24 +241,18 @@ func TestOneFillPerKeyUnderConcurrency(t *testing.T) {
 	const callers = 50
 	var wg sync.WaitGroup
 	errs := make(chan error, callers)
-	started := make(chan struct{}, callers)
 	for range callers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			started <- struct{}{}
-			v, err := caching.Fetch(context.Background(), store, "hot", time.Minute, fill)
+			v, err := caching.Read(context.Background(), store, sharedSpace, "hot", fill)
 			if err == nil && v.Name != "hot" {
 				err = errors.New("wrong value " + v.Name)
 			}
 			errs <- err
 		}()
 	}
-	for range callers {
-		<-started
-	}
-	time.Sleep(20 * time.Millisecond) // let the callers reach the in-flight fill
-	close(release)
+	close(release) // whoever comes after the fill finds the value in the process tier
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -177,35 +278,24 @@ func TestStaleValueIsServedWhileOneRefreshRuns(t *testing.T) {
 		}
 		return value{Count: int(n)}, nil
 	}
-	if v, _ := caching.Fetch(ctx, store, "k", time.Minute, fill); v.Count != 1 {
+	if v, _ := caching.Read(ctx, store, localSpace, "k", fill); v.Count != 1 {
 		t.Fatalf("first = %d", v.Count)
 	}
 	clock.Advance(90 * time.Second) // past fresh, within stale
-	v, err := caching.Fetch(ctx, store, "k", time.Minute, fill)
+	v, err := caching.Read(ctx, store, localSpace, "k", fill)
 	if err != nil || v.Count != 1 {
 		t.Fatalf("stale read = %+v, %v; want the old value at once", v, err)
 	}
-	select {
-	case <-refreshed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no background refresh")
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		v, _ = caching.Fetch(ctx, store, "k", time.Minute, fill)
-		if v.Count == 2 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	if v.Count != 2 {
-		t.Fatalf("after refresh = %d, want 2", v.Count)
+	<-refreshed
+	for v.Count != 2 { // the refresh stores its value right after its fill returns
+		v, _ = caching.Read(ctx, store, localSpace, "k", fill)
+		runtime.Gosched()
 	}
 	if st := store.Stats(); st.StaleServed < 1 || st.Refreshes != 1 {
 		t.Fatalf("stats = %+v", st)
 	}
 	clock.Advance(3 * time.Minute) // past stale: a plain miss
-	if v, _ = caching.Fetch(ctx, store, "k", time.Minute, fill); v.Count != 3 {
+	if v, _ = caching.Read(ctx, store, localSpace, "k", fill); v.Count != 3 {
 		t.Fatalf("after expiry = %d, want a new fill", v.Count)
 	}
 }
@@ -216,7 +306,7 @@ func TestSharedTierErrorsFallBackToTheFill(t *testing.T) {
 	shared.EXPECT().Get(gomock.Any(), gomock.Any()).Return(nil, false, errors.New("kv down")).AnyTimes()
 	shared.EXPECT().Set(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).Return(errors.New("kv down")).AnyTimes()
 	store := caching.NewStore(shared, newClock(), caching.Options{Logger: quiet})
-	v, err := caching.Fetch(context.Background(), store, "k", time.Minute, func(context.Context) (value, error) {
+	v, err := caching.Read(context.Background(), store, sharedSpace, "k", func(context.Context) (value, error) {
 		return value{Name: "db"}, nil
 	})
 	if err != nil || v.Name != "db" {
@@ -233,7 +323,7 @@ func TestFillErrorsAreNotCached(t *testing.T) {
 	calls := 0
 	fill := func(context.Context) (value, error) { calls++; return value{}, boom }
 	for range 2 {
-		if _, err := caching.Fetch(context.Background(), store, "k", time.Minute, fill); !errors.Is(err, boom) {
+		if _, err := caching.Read(context.Background(), store, localSpace, "k", fill); !errors.Is(err, boom) {
 			t.Fatalf("err = %v", err)
 		}
 	}
@@ -242,100 +332,65 @@ func TestFillErrorsAreNotCached(t *testing.T) {
 	}
 }
 
-func TestInvalidateStartsANewKeySpace(t *testing.T) {
-	clock := newClock()
-	shared := newMapCache()
-	ctx := context.Background()
-	a := caching.NewStore(shared, clock, caching.Options{Logger: quiet, GenerationRefresh: 10 * time.Second})
-	b := caching.NewStore(shared, clock, caching.Options{Logger: quiet, GenerationRefresh: 10 * time.Second})
-	before := a.Key(ctx, "catalog", "latest")
-	if b.Key(ctx, "catalog", "latest") != before {
-		t.Fatal("two instances must agree on a key before any invalidation")
-	}
-	a.Invalidate(ctx, "catalog")
-	after := a.Key(ctx, "catalog", "latest")
-	if after == before {
-		t.Fatal("invalidate did not change the key on the same instance")
-	}
-	if a.Key(ctx, "other", "x") != b.Key(ctx, "other", "x") {
-		t.Fatal("another key space must not move")
-	}
-	clock.Advance(11 * time.Second)
-	if got := b.Key(ctx, "catalog", "latest"); got != after {
-		t.Fatalf("other instance key = %q, want %q after the refresh interval", got, after)
+func TestTheCacheTurnsOffWithOneSwitch(t *testing.T) {
+	store := caching.NewStore(newMapCache(), newClock(), caching.Options{Logger: quiet, Off: true})
+	for _, sp := range append(caching.Spaces(), sharedSpace, localSpace) {
+		calls := 0
+		for range 2 {
+			_, _ = caching.Read(context.Background(), store, sp, "k", func(context.Context) (value, error) { calls++; return value{}, nil })
+		}
+		if calls != 2 {
+			t.Errorf("%s: %d fills for 2 reads with the cache off", sp.Name, calls)
+		}
 	}
 }
 
 func TestLongKeysAreHashedToFitKV(t *testing.T) {
-	store := caching.NewStore(nil, newClock(), caching.Options{Logger: quiet})
-	long := string(make([]byte, 600))
-	k := store.Key(context.Background(), "catalog", "search", long)
-	if len(k) > 512 {
-		t.Fatalf("key of %d bytes", len(k))
-	}
-	if k == store.Key(context.Background(), "catalog", "search", long+"x") {
-		t.Fatal("different parts must give different keys")
-	}
-}
-
-func TestForgetDropsBothTiers(t *testing.T) {
 	shared := newMapCache()
 	store := caching.NewStore(shared, newClock(), caching.Options{Logger: quiet})
-	ctx := context.Background()
-	n := 0
-	fill := func(context.Context) (value, error) { n++; return value{Count: n}, nil }
-	_, _ = caching.Fetch(ctx, store, "s", time.Hour, fill)
-	store.Forget(ctx, "s")
-	if _, ok, _ := shared.Get(ctx, "s"); ok {
-		t.Fatal("shared tier still holds the key")
+	long := strings.Repeat("x", 600)
+	for _, body := range []string{long, long + "y"} {
+		_, _ = caching.Read(context.Background(), store, sharedSpace, body, func(context.Context) (value, error) { return value{}, nil })
 	}
-	if v, _ := caching.Fetch(ctx, store, "s", time.Hour, fill); v.Count != 2 {
-		t.Fatalf("got %d, want a new fill", v.Count)
+	keys := shared.keys()
+	if len(keys) != 2 {
+		t.Fatalf("keys %q: different bodies must give different keys", keys)
+	}
+	for _, k := range keys {
+		if len(k) > 512 {
+			t.Fatalf("key of %d bytes", len(k))
+		}
 	}
 }
 
 func TestCallerCancellationDoesNotFailOtherWaiters(t *testing.T) {
 	store := caching.NewStore(nil, newClock(), caching.Options{Logger: quiet})
+	entered := make(chan struct{})
 	release := make(chan struct{})
 	fill := func(ctx context.Context) (value, error) {
+		close(entered)
 		<-release
 		return value{Name: "ok"}, ctx.Err()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	first := make(chan error, 1)
-	go func() { _, err := caching.Fetch(ctx, store, "k", time.Minute, fill); first <- err }()
-	time.Sleep(10 * time.Millisecond)
-	second := make(chan value, 1)
-	go func() { v, _ := caching.Fetch(context.Background(), store, "k", time.Minute, fill); second <- v }()
-	time.Sleep(10 * time.Millisecond)
+	go func() { _, err := caching.Read(ctx, store, localSpace, "k", fill); first <- err }()
+	<-entered
 	cancel()
 	if err := <-first; !errors.Is(err, context.Canceled) {
 		t.Fatalf("canceled caller got %v", err)
 	}
 	close(release)
-	if v := <-second; v.Name != "ok" {
-		t.Fatalf("other waiter got %+v", v)
-	}
-}
-
-func TestBoundedValuesAreRereadFromTheSharedTierAndNeverServedStale(t *testing.T) {
-	clock := newClock()
-	shared := newMapCache()
-	ctx := context.Background()
-	a := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
-	b := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
-	n := 0
-	fill := func(context.Context) (value, error) { n++; return value{Count: n}, nil }
-	if v, _ := caching.FetchBounded(ctx, a, "session:x", time.Hour, 30*time.Second, fill); v.Count != 1 {
-		t.Fatalf("fill = %d", v.Count)
-	}
-	if v, _ := caching.FetchBounded(ctx, b, "session:x", time.Hour, 30*time.Second, fill); v.Count != 1 {
-		t.Fatalf("b read = %d, want the shared value", v.Count)
-	}
-	a.Forget(ctx, "session:x") // revoked on instance a
-	clock.Advance(31 * time.Second)
-	if v, _ := caching.FetchBounded(ctx, b, "session:x", time.Hour, 30*time.Second, fill); v.Count != 2 {
-		t.Fatalf("b after revocation = %d, want a new fill (the store decides)", v.Count)
+	// The fill went on without its caller and kept its value.
+	for {
+		v, err := caching.Read(context.Background(), store, localSpace, "k", func(context.Context) (value, error) { return value{Name: "second fill"}, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Name == "ok" {
+			return
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -344,53 +399,33 @@ func TestCacheFailuresNeverLogTheKeysBody(t *testing.T) {
 	shared := mocks.NewMockCache(ctrl)
 	shared.EXPECT().Get(gomock.Any(), gomock.Any()).Return(nil, false, errors.New("kv down")).AnyTimes()
 	shared.EXPECT().Set(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).Return(errors.New("kv down")).AnyTimes()
-	shared.EXPECT().Delete(gomock.Any(), gomock.Any()).Return(errors.New("kv down")).AnyTimes()
 	var logs strings.Builder
 	store := caching.NewStore(shared, newClock(), caching.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	secret := "session:4f1c0ffee4f1c0ffee"
-	_, _ = caching.Fetch(context.Background(), store, secret, time.Minute, func(context.Context) (value, error) { return value{}, nil })
-	store.Forget(context.Background(), secret)
-	if strings.Contains(logs.String(), "4f1c0ffee") || !strings.Contains(logs.String(), "space=session") {
+	secret := "4f1c0ffee4f1c0ffee"
+	_, _ = caching.Read(context.Background(), store, sharedSpace, secret, func(context.Context) (value, error) { return value{}, nil })
+	if strings.Contains(logs.String(), "4f1c0ffee") || !strings.Contains(logs.String(), "space=pages") {
 		t.Fatalf("logs:\n%s", logs.String())
 	}
 }
 
-// FetchLocal never reads or writes the shared tier (the mock fails on any call), and otherwise
-// caches as Fetch does: one fill, then the process tier, stale served while one refresh runs, and a
-// new generation of the key space filled anew.
-func TestLocalValuesNeverTouchTheSharedTier(t *testing.T) {
-	ctrl := gomock.NewController(t)
-	shared := mocks.NewMockCache(ctrl)
-	shared.EXPECT().Get(gomock.Any(), "gen:space").Return(nil, false, nil).AnyTimes()
-	shared.EXPECT().Set(gomock.Any(), "gen:space", gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
-	clock := newClock()
-	store := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
-	ctx := context.Background()
-	var filled atomic.Int32
-	fill := func(context.Context) (value, error) { return value{Count: int(filled.Add(1))}, nil }
-
-	key := store.Key(ctx, "space", "a")
-	for range 3 {
-		if got, err := caching.FetchLocal(ctx, store, key, time.Minute, fill); err != nil || got.Count != 1 {
-			t.Fatalf("fetch = %+v, %v", got, err)
-		}
+// The process tier is bounded by the weight of its values, not their number.
+func TestTheProcessTierIsBoundedInBytes(t *testing.T) {
+	const bound = 1 << 20
+	store := caching.NewStore(nil, newClock(), caching.Options{Logger: quiet, LocalBytes: bound})
+	big := strings.Repeat("x", 10<<10)
+	for i := range 1000 {
+		_, _ = caching.Read(context.Background(), store, localSpace, strconv.Itoa(i), func(context.Context) (value, error) { return value{Name: big}, nil })
 	}
-	clock.Advance(90 * time.Second) // stale: served, refreshed in the background
-	if got, _ := caching.FetchLocal(ctx, store, key, time.Minute, fill); got.Count != 1 {
-		t.Fatalf("stale fetch = %+v, want the stale value", got)
+	st := store.Stats()
+	if st.LocalBytes > bound || st.LocalMaxBytes != bound || st.LocalSize == 0 || st.LocalSize > bound/(10<<10) {
+		t.Fatalf("%d values weighing %d bytes, bound %d", st.LocalSize, st.LocalBytes, st.LocalMaxBytes)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for filled.Load() < 2 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if filled.Load() != 2 {
-		t.Fatalf("%d fills, want the refresh", filled.Load())
-	}
-	store.Invalidate(ctx, "space")
-	if got, _ := caching.FetchLocal(ctx, store, store.Key(ctx, "space", "a"), time.Minute, fill); got.Count != 3 {
-		t.Fatalf("after invalidation = %+v, want a new fill", got)
-	}
-	if st := store.Stats(); st.SharedHits != 0 || st.Misses != 2 {
-		t.Fatalf("stats %+v", st)
+	// The most recent value is there, the oldest gone.
+	n := 0
+	fill := func(context.Context) (value, error) { n++; return value{}, nil }
+	_, _ = caching.Read(context.Background(), store, localSpace, "999", fill)
+	_, _ = caching.Read(context.Background(), store, localSpace, "0", fill)
+	if n != 1 {
+		t.Fatalf("%d fills: want the newest kept and the oldest evicted", n)
 	}
 }

@@ -3,10 +3,12 @@ package catalog_test
 import (
 	"context"
 	"crypto/sha1"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,7 +66,7 @@ func newFixture(t *testing.T, n int) fixture {
 	repo := &countingRepo{TorrentRepository: cat.Torrents()}
 	cache := caching.NewStore(memory.NewCache(memory.CacheOptions{}), ports.SystemClock{}, caching.Options{Logger: quiet})
 	rec := &recorder{}
-	svc := catalog.NewService(repo, cat.Categories(), cache, catalog.DefaultTTLs(), rec)
+	svc := catalog.NewService(repo, cat.Categories(), cache, nil, rec)
 	var batch []domain.Torrent
 	for i := range n {
 		batch = append(batch, torrent(t, i, fmt.Sprintf("Open Movie %02d 1080p", i)))
@@ -180,7 +182,7 @@ func TestReadsAreCachedAndIngestInvalidatesThemOnThisInstance(t *testing.T) {
 	if _, err := f.repo.Upsert(ctx, []domain.Torrent{torrent(t, 99, "Brand New Movie")}); err != nil {
 		t.Fatal(err)
 	}
-	f.cache.Invalidate(ctx, catalog.KeySpace)
+	f.cache.Invalidate(ctx, caching.ListsGeneration)
 	res, err := f.svc.Search(ctx, catalog.SearchRequest{Text: "brand"})
 	if err != nil || len(res.Items) != 1 {
 		t.Fatalf("search right after ingest: %+v, %v", res.Items, err)
@@ -243,6 +245,43 @@ func TestBadSearchParametersNameTheirField(t *testing.T) {
 		var v *domain.ValidationError
 		if !errors.As(err, &v) || v.Problems[0].Field != field {
 			t.Errorf("%s: %v", field, err)
+		}
+	}
+}
+
+// Cursors are signed with a key derived from the service's secret: an altered or forged cursor is
+// a validation error (a 400), and every instance with the same secret accepts the others'.
+func TestCursorsAreSigned(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	key := catalog.CursorKey([]byte("0123456789abcdef0123456789abcdef"))
+	signer := catalog.NewService(f.repo, memory.NewCatalog(ports.SystemClock{}).Categories(), f.cache, key, nil)
+	res, err := signer.Search(ctx, catalog.SearchRequest{Text: "movie", Limit: 3})
+	if err != nil || res.NextCursor == "" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	peer := catalog.NewService(f.repo, memory.NewCatalog(ports.SystemClock{}).Categories(), f.cache, key, nil)
+	if _, err := peer.Search(ctx, catalog.SearchRequest{Text: "movie", Limit: 3, Cursor: res.NextCursor}); err != nil {
+		t.Fatalf("an instance with the same secret: %v", err)
+	}
+	payload, mac, _ := strings.Cut(res.NextCursor, ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(payload)
+	forgedPayload := base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(raw), `"n":2`, `"n":9`, 1)))
+	other := catalog.NewService(f.repo, memory.NewCatalog(ports.SystemClock{}).Categories(), f.cache, catalog.CursorKey([]byte("another secret, another key.....")), nil)
+	for name, c := range map[string]struct {
+		svc    *catalog.Service
+		cursor string
+	}{
+		"altered position": {signer, forgedPayload + "." + mac},
+		"no mac":           {signer, payload},
+		"empty mac":        {signer, payload + "."},
+		"another secret":   {other, res.NextCursor},
+		"unsigned json":    {signer, base64.RawURLEncoding.EncodeToString(raw)},
+	} {
+		_, err := c.svc.Search(ctx, catalog.SearchRequest{Text: "movie", Limit: 3, Cursor: c.cursor})
+		var v *domain.ValidationError
+		if !errors.As(err, &v) || v.Problems[0].Field != "cursor" {
+			t.Errorf("%s: err = %v, want a validation error on cursor", name, err)
 		}
 	}
 }

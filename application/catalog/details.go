@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 
-	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/domain"
 )
 
@@ -13,11 +12,7 @@ func (s *Service) Details(ctx context.Context, idOrHash string) (domain.Torrent,
 	if err != nil {
 		return domain.Torrent{}, err
 	}
-	key := s.cache.Key(ctx, KeySpace, "torrent", ref.String())
-	// One row by its key: cheaper to read again than to share (see caching.FetchLocal).
-	t, err := caching.FetchLocal(ctx, s.cache, key, s.ttl.Details, func(ctx context.Context) (domain.Torrent, error) {
-		return s.torrents.Get(ctx, ref)
-	})
+	t, err := s.torrents.Get(ctx, ref)
 	if err != nil {
 		return domain.Torrent{}, err
 	}

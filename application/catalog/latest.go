@@ -2,10 +2,8 @@ package catalog
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
-	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/domain"
 )
 
@@ -24,9 +22,5 @@ func (s *Service) Latest(ctx context.Context, category string, limit int) ([]dom
 			return nil, err
 		}
 	}
-	key := s.cache.Key(ctx, KeySpace, "latest", category, strconv.Itoa(limit))
-	// One short range of an index: cheaper to read again than to share (see caching.FetchLocal).
-	return caching.FetchLocal(ctx, s.cache, key, s.ttl.Latest, func(ctx context.Context) ([]domain.TorrentSummary, error) {
-		return s.torrents.Latest(ctx, category, limit)
-	})
+	return s.torrents.Latest(ctx, category, limit)
 }

@@ -4,13 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/domain"
 )
 
@@ -60,18 +56,14 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	}
 	fingerprint := c.fingerprint()
 	if req.Cursor != "" {
-		cur, err := decodeCursor(req.Cursor, fingerprint)
+		cur, err := s.cursors.decode(req.Cursor, fingerprint)
 		if err != nil {
 			return SearchResult{}, err
 		}
 		c.Cursor = &cur.Position
 		page = cur.Page
 	}
-	key := s.cache.Key(ctx, KeySpace, "search", fingerprint, pageKey(c))
-	// A search scans the full-text index and counts its matches: worth sharing between instances.
-	found, err := caching.Fetch(ctx, s.cache, key, s.ttl.Search, func(ctx context.Context) (domain.SearchPage, error) {
-		return s.torrents.Search(ctx, c.SearchCriteria)
-	})
+	found, err := s.torrents.Search(ctx, c.SearchCriteria)
 	if err != nil {
 		return SearchResult{}, err
 	}
@@ -80,7 +72,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	}
 	result := SearchResult{Items: found.Items, Total: found.Total, TotalExact: found.TotalExact, Page: page, Limit: c.Limit}
 	if found.Next != nil {
-		result.NextCursor = encodeCursor(cursor{Fingerprint: fingerprint, Page: page + 1, Position: *found.Next})
+		result.NextCursor = s.cursors.encode(cursor{Fingerprint: fingerprint, Page: page + 1, Position: *found.Next})
 	}
 	return result, nil
 }
@@ -95,10 +87,7 @@ func criteriaOf(req SearchRequest) (criteria, int, error) {
 		After: req.After, Before: req.Before, Limit: req.Limit,
 		Season: req.Season, Episode: req.Episode, Year: req.Year, External: req.External,
 	}
-	if len(req.Resolutions) > 0 {
-		c.Resolutions = slices.Sorted(slices.Values(req.Resolutions))
-		c.Resolutions = slices.Compact(c.Resolutions)
-	}
+	c.Resolutions = req.Resolutions
 	c.Categories = normalizeSlugs(req.Categories)
 	if req.Sort != "" {
 		f, ok := domain.ParseSortField(req.Sort)
@@ -164,44 +153,8 @@ func normalizeSlugs(in []string) []string {
 }
 
 // fingerprint identifies the search apart from its page: a cursor is only valid for the search that
-// made it, and the cache keys every page under it.
+// made it.
 func (c criteria) fingerprint() string {
-	var b strings.Builder
-	b.WriteString(strings.Join(c.Terms, " "))
-	b.WriteByte('|')
-	b.WriteString(strings.Join(slices.Sorted(slices.Values(c.Categories)), ","))
-	for _, p := range []*int64{c.MinSize, c.MaxSize, c.MinSeeders} {
-		b.WriteByte('|')
-		if p != nil {
-			b.WriteString(strconv.FormatInt(*p, 10))
-		}
-	}
-	for _, t := range []time.Time{c.After, c.Before} {
-		b.WriteByte('|')
-		if !t.IsZero() {
-			b.WriteString(strconv.FormatInt(t.Unix(), 10))
-		}
-	}
-	for _, p := range []*int{c.Season, c.Episode, c.Year} {
-		b.WriteByte('|')
-		if p != nil {
-			b.WriteString(strconv.Itoa(*p))
-		}
-	}
-	b.WriteString("|" + strings.Join(c.Resolutions, ",") + "|" + c.External.IMDb + "|" +
-		strconv.FormatInt(c.External.TMDb, 10) + "|" + strconv.FormatInt(c.External.TVDb, 10))
-	b.WriteByte('|')
-	b.WriteString(string(c.Sort) + " " + string(c.Order) + " " + strconv.Itoa(c.Limit))
-	sum := sha256.Sum256([]byte(b.String()))
+	sum := sha256.Sum256([]byte(c.QueryKey()))
 	return hex.EncodeToString(sum[:12])
-}
-
-func pageKey(c criteria) string {
-	if c.Cursor == nil {
-		return "o" + strconv.Itoa(c.Offset)
-	}
-	p := c.Cursor
-	raw, _ := json.Marshal(p)
-	sum := sha256.Sum256(raw)
-	return "c" + hex.EncodeToString(sum[:12])
 }

@@ -2,29 +2,11 @@ package catalog
 
 import (
 	"context"
-	"time"
 
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
 )
-
-// KeySpace is the cache key space of everything the catalog caches. Ingest invalidates it.
-const KeySpace = "catalog"
-
-// TTLs are how long each kind of answer stays fresh (the seed's values by default). A value is then
-// served stale for as long again while it is refreshed.
-type TTLs struct {
-	Search     time.Duration
-	Latest     time.Duration
-	Details    time.Duration
-	Categories time.Duration
-}
-
-// DefaultTTLs are the seed's: search and latest 5 minutes, details and categories 24 hours.
-func DefaultTTLs() TTLs {
-	return TTLs{Search: 5 * time.Minute, Latest: 5 * time.Minute, Details: 24 * time.Hour, Categories: 24 * time.Hour}
-}
 
 // ActivityRecorder learns what signed-in users look at. The catalog calls it after answering; it
 // must not block.
@@ -33,18 +15,23 @@ type ActivityRecorder interface {
 	RecordView(ctx context.Context, t domain.TorrentSummary)
 }
 
-// Service answers the catalog's queries.
+// Service answers the catalog's queries, reading the stores through the caching policy.
 type Service struct {
 	torrents   ports.TorrentRepository
 	categories ports.CategoryRepository
-	cache      *caching.Store
-	ttl        TTLs
+	cursors    cursorSigner
 	activity   ActivityRecorder
 }
 
-// NewService returns the catalog over its stores and cache. activity may be nil.
-func NewService(torrents ports.TorrentRepository, categories ports.CategoryRepository, cache *caching.Store, ttl TTLs, activity ActivityRecorder) *Service {
-	return &Service{torrents: torrents, categories: categories, cache: cache, ttl: ttl, activity: activity}
+// NewService returns the catalog over its stores, read through cache. cursorKey signs the cursors
+// (see CursorKey); activity may be nil.
+func NewService(torrents ports.TorrentRepository, categories ports.CategoryRepository, cache *caching.Store, cursorKey []byte, activity ActivityRecorder) *Service {
+	return &Service{
+		torrents:   caching.Torrents(torrents, cache),
+		categories: caching.Categories(categories, cache),
+		cursors:    newCursorSigner(cursorKey),
+		activity:   activity,
+	}
 }
 
 // knownCategories returns the slugs of every category, through the cache.

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/ports"
@@ -25,6 +27,11 @@ const (
 
 // ProbeTimeout bounds each probe, so /api/health answers even when a store hangs.
 const ProbeTimeout = 2 * time.Second
+
+// ProbeCacheTTL is how long the stores' probes are reused: however many requests /api/health and
+// /readyz get, the stores are probed once per ProbeCacheTTL, by one request at a time (on
+// Cloudflare, at most 2 upstream calls per probe: 8 a minute).
+const ProbeCacheTTL = 15 * time.Second
 
 // Check is the result of probing one store. Error is a sentence safe to show a client: it never
 // carries a host name or a driver's message.
@@ -76,6 +83,18 @@ type Service struct {
 	log      *slog.Logger
 	activity ActivityCounter
 	upstream UpstreamCounter
+
+	probes singleflight.Group
+	lastMu sync.Mutex
+	last   probed
+}
+
+// probed is the outcome of probing both stores, and when.
+type probed struct {
+	at          time.Time
+	database    Check
+	databaseErr error
+	cache       Check
 }
 
 // NewService returns the health use case; started is when the process started.
@@ -109,14 +128,46 @@ func (s *Service) Counters() Counters {
 	return c
 }
 
-// Check probes the database and the cache at once and reports both.
+// probed returns the last probes of the stores when younger than ProbeCacheTTL, or probes both
+// at once, one caller at a time: the others wait for its answer.
+func (s *Service) probed(ctx context.Context) probed {
+	s.lastMu.Lock()
+	last := s.last
+	s.lastMu.Unlock()
+	if !last.at.IsZero() && s.clock.Now().Sub(last.at) < ProbeCacheTTL {
+		return last
+	}
+	v, _, _ := s.probes.Do("probe", func() (any, error) {
+		ctx := context.WithoutCancel(ctx) // the answer is everyone's, not its first caller's
+		var p probed
+		cache := make(chan Check, 1)
+		go func() {
+			defer func() {
+				if r := recover(); r != nil { // a panic here would end the process, not the request
+					s.log.Error("health probe panicked", "store", "cache", "panic", r)
+					cache <- Check{Status: Down, Error: "cache does not answer"}
+				}
+			}()
+			c, _ := s.probe(ctx, "cache", s.cache.Ping)
+			cache <- c
+		}()
+		// The database's probe runs on the caller's goroutine, where a panic reaches the request's
+		// recovery (singleflight passes it to the callers waiting too).
+		p.database, p.databaseErr = s.probe(ctx, "database", s.database.Ping)
+		p.cache = <-cache
+		p.at = s.clock.Now()
+		s.lastMu.Lock()
+		s.last = p
+		s.lastMu.Unlock()
+		return p, nil
+	})
+	return v.(probed)
+}
+
+// Check reports the stores' probes (see ProbeCacheTTL) and the counters as they are now.
 func (s *Service) Check(ctx context.Context) Report {
-	var wg sync.WaitGroup
-	var db, cache Check
-	wg.Add(2)
-	go func() { defer wg.Done(); db = s.probe(ctx, "database", s.database.Ping) }()
-	go func() { defer wg.Done(); cache = s.probe(ctx, "cache", s.cache.Ping) }()
-	wg.Wait()
+	p := s.probed(ctx)
+	db, cache := p.database, p.cache
 	counters := s.Counters()
 	r := Report{
 		Status: OK, Version: s.version, Uptime: s.clock.Now().Sub(s.started),
@@ -131,14 +182,12 @@ func (s *Service) Check(ctx context.Context) Report {
 	return r
 }
 
-// Ready returns nil when the database answers and is migrated.
+// Ready returns nil when the database answers and is migrated (probed as Check says).
 func (s *Service) Ready(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
-	defer cancel()
-	return s.database.Ping(ctx)
+	return s.probed(ctx).databaseErr
 }
 
-func (s *Service) probe(ctx context.Context, name string, ping func(context.Context) error) Check {
+func (s *Service) probe(ctx context.Context, name string, ping func(context.Context) error) (Check, error) {
 	ctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
 	defer cancel()
 	start := time.Now()
@@ -152,5 +201,5 @@ func (s *Service) probe(ctx context.Context, name string, ping func(context.Cont
 			c.Error = name + " did not answer within " + ProbeTimeout.String()
 		}
 	}
-	return c
+	return c, err
 }

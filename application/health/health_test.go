@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,5 +104,63 @@ func TestTheReportCountsUpstreamCallsAndCountersProbeNothing(t *testing.T) {
 	before := probes
 	if c := svc.Counters(); c.Upstream != want || probes != before {
 		t.Fatalf("counters %+v after %d probes, want %+v and no probe", c.Upstream, probes-before, want)
+	}
+}
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// However many probes arrive, at once or one after another, the stores are probed once per
+// ProbeCacheTTL: concurrent callers wait for the one probe under way, later ones reuse its answer.
+func TestProbesAreSharedAndCachedForTheProbeTTL(t *testing.T) {
+	var probes atomic.Int32
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	db := pinger(func(context.Context) error {
+		if probes.Add(1) == 1 {
+			entered <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	clk := &fakeClock{now: time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)}
+	svc := health.NewService(db, caching.NewStore(nil, clk, caching.Options{Logger: quiet}), clk, "dev", quiet)
+	first := make(chan health.Report, 1)
+	go func() { first <- svc.Check(context.Background()) }()
+	<-entered // the first probe is under way and holds
+	const callers = 100
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				_ = svc.Check(context.Background())
+			} else {
+				_ = svc.Ready(context.Background())
+			}
+		}()
+	}
+	close(release)
+	wg.Wait()
+	if r := <-first; r.Status != health.OK {
+		t.Fatalf("status %s", r.Status)
+	}
+	for range 1000 {
+		_ = svc.Check(context.Background())
+		_ = svc.Ready(context.Background())
+	}
+	if n := probes.Load(); n != 1 {
+		t.Fatalf("%d probes of the database for 2,101 requests within %v, want 1", n, health.ProbeCacheTTL)
+	}
+	clk.Advance(health.ProbeCacheTTL)
+	_ = svc.Ready(context.Background())
+	if n := probes.Load(); n != 2 {
+		t.Fatalf("%d probes after the TTL, want 2", n)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/torrent-streamer/streamer/application/caching"
-	"github.com/torrent-streamer/streamer/application/catalog"
 	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
 )
@@ -78,18 +77,18 @@ var blockedProblem = domain.FieldProblem{Field: "infoHash",
 type Service struct {
 	torrents ports.TorrentRepository
 	decoder  ports.MetainfoDecoder
-	cache    *caching.Store
 	clock    ports.Clock
 	log      *slog.Logger
 }
 
 // NewService returns the ingest use case.
 func NewService(torrents ports.TorrentRepository, decoder ports.MetainfoDecoder, cache *caching.Store, clock ports.Clock, log *slog.Logger) *Service {
-	return &Service{torrents: torrents, decoder: decoder, cache: cache, clock: clock, log: log}
+	// Through the cache, an upsert invalidates what it changed (see caching.Torrents).
+	return &Service{torrents: caching.Torrents(torrents, cache), decoder: decoder, clock: clock, log: log}
 }
 
-// Ingest checks every item, upserts the valid ones in one call to the store, and invalidates the
-// catalog's cache so the next search or latest on this instance shows them. An invalid item fails
+// Ingest checks every item, upserts the valid ones in one call to the store (which invalidates
+// what they change in the cache: see caching.Torrents). An invalid item fails
 // alone; a store failure fails the call (nothing of the report would be true), and as the upsert is
 // idempotent the client can send the batch again.
 func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
@@ -165,7 +164,6 @@ func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
 			report.Updated++
 		}
 	}
-	s.cache.Invalidate(ctx, catalog.KeySpace)
 	s.log.Info("ingested", "created", report.Created, "updated", report.Updated, "failed", report.Failed, "blocked", report.Blocked)
 	return report, nil
 }

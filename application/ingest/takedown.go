@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/torrent-streamer/streamer/application/catalog"
 	"github.com/torrent-streamer/streamer/domain"
 )
 
@@ -43,9 +42,9 @@ type TakedownReport struct {
 
 // TakeDown removes the torrents with these info hashes from the catalog and blocks every hash, so
 // ingest and import refuse it until Unblock. A hash that cannot be read fails alone; the others are
-// taken down in one atomic write. The catalog's cached answers are invalidated when a torrent went,
-// so search, latest, details and the category counts on this instance stop showing it at once, and
-// on others within the cache's generation refresh.
+// taken down in one atomic write. The catalog's cached answers are invalidated when a torrent went
+// (see caching.Torrents), so search, latest, details and the category counts on this instance stop
+// showing it at once, and on others within the policy's bounds.
 func (s *Service) TakeDown(ctx context.Context, infoHashes []string) (TakedownReport, error) {
 	if len(infoHashes) == 0 || len(infoHashes) > MaxTakedown {
 		return TakedownReport{}, domain.Invalid("infoHashes", fmt.Sprintf("must hold 1 to %d info hashes", MaxTakedown))
@@ -96,7 +95,6 @@ func (s *Service) TakeDown(ctx context.Context, infoHashes []string) (TakedownRe
 			report.Blocked++
 		}
 	}
-	s.forget(ctx, outcomes)
 	s.log.Info("taken down", "removed", report.Removed, "blocked", report.Blocked, "failed", report.Failed)
 	return report, nil
 }
@@ -121,19 +119,6 @@ func (s *Service) TakeDownOne(ctx context.Context, idOrHash string) (domain.Torr
 		// Taken down by a concurrent request between the read and the write: blocked all the same.
 		return domain.Torrent{}, domain.ErrNotFound
 	}
-	s.forget(ctx, outcomes)
 	s.log.Info("taken down", "removed", 1, "id", t.ID, "infoHash", t.InfoHash.String())
 	return t, nil
-}
-
-// forget invalidates the catalog's cached answers when a torrent left the catalog. One key space
-// holds them all (search, latest, details by id and by hash, categories), so a new generation of
-// it drops every answer that could still show the torrent.
-func (s *Service) forget(ctx context.Context, outcomes []domain.TakedownOutcome) {
-	for _, o := range outcomes {
-		if o.Removed {
-			s.cache.Invalidate(ctx, catalog.KeySpace)
-			return
-		}
-	}
 }

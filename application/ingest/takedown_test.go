@@ -23,7 +23,7 @@ func withCatalog(t *testing.T) (*ingest.Service, *catalog.Service) {
 	cat := memory.NewCatalog(fixedClock{now})
 	cache := caching.NewStore(memory.NewCache(memory.CacheOptions{}), fixedClock{now}, caching.Options{Logger: quiet})
 	return ingest.NewService(cat.Torrents(), nil, cache, fixedClock{now}, quiet),
-		catalog.NewService(cat.Torrents(), cat.Categories(), cache, catalog.DefaultTTLs(), nil)
+		catalog.NewService(cat.Torrents(), cat.Categories(), cache, nil, nil)
 }
 
 func latestHashes(t *testing.T, c *catalog.Service) []string {

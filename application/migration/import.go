@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/torrent-streamer/streamer/application/caching"
-	"github.com/torrent-streamer/streamer/application/catalog"
 	"github.com/torrent-streamer/streamer/application/ingest"
 	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
@@ -92,7 +91,7 @@ func (im *Importer) Run(ctx context.Context, src ports.ImportSource, opts Option
 		if err != nil {
 			report.Took = time.Since(start)
 			if wroteTorrents {
-				im.Cache.Invalidate(context.WithoutCancel(ctx), catalog.KeySpace)
+				im.Cache.InvalidateNow(context.WithoutCancel(ctx), caching.ListsGeneration)
 			}
 			return report, err
 		}
@@ -102,7 +101,7 @@ func (im *Importer) Run(ctx context.Context, src ports.ImportSource, opts Option
 			return report, fmt.Errorf("clear the import's checkpoints: %w", err)
 		}
 		if wroteTorrents {
-			im.Cache.Invalidate(ctx, catalog.KeySpace)
+			im.Cache.InvalidateNow(ctx, caching.ListsGeneration)
 		}
 	}
 	report.Took = time.Since(start)

@@ -145,7 +145,7 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 	}
 	progress("cached reads")
 	cache := caching.NewStore(memory.NewCache(memory.CacheOptions{}), ports.SystemClock{}, caching.Options{Logger: quiet})
-	svc := catalog.NewService(repo, r1.NewCategoryRepository(db), cache, catalog.DefaultTTLs(), nil)
+	svc := catalog.NewService(repo, r1.NewCategoryRepository(db), cache, nil, nil)
 	if err := measureCached(ctx, svc, qs, res); err != nil {
 		return cr, fmt.Errorf("cached: %w", err)
 	}

@@ -1,0 +1,205 @@
+package caching
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// generationState is one generation on this instance. Its value is a Unix time in nanoseconds, so
+// the bumps of every instance order together.
+type generationState struct {
+	decl     Generation
+	mu       sync.Mutex
+	value    int64
+	lastBump time.Time
+	// pending: a bump was asked within Coalesce of the last one; it is applied once that passed.
+	pending bool
+	// unsent: this value is newer than what the shared tier was last told, and is written again
+	// until it lands. A bump is never dropped while the process lives.
+	unsent    bool
+	checkedAt time.Time
+	checking  bool
+}
+
+func (s *Store) generationOf(gen Generation) *generationState {
+	s.gensMu.Lock()
+	defer s.gensMu.Unlock()
+	g, ok := s.gens[gen.Name]
+	if !ok {
+		g = &generationState{decl: gen}
+		s.gens[gen.Name] = g
+	}
+	return g
+}
+
+// bumpLocked moves the generation on; with a shared tier, the new value is unsent until written.
+func (g *generationState) bumpLocked(now time.Time, shared bool) {
+	next := now.UnixNano()
+	if next <= g.value {
+		next = g.value + 1
+	}
+	g.value, g.lastBump, g.pending, g.unsent = next, now, false, shared
+}
+
+// generation is the current value of gen as a key segment ("-" for none). It applies a coalesced
+// bump that is due, and once per gen.Refresh syncs with the shared tier: adopts a newer value
+// another instance wrote, or writes this one's again if it has not landed.
+func (s *Store) generation(ctx context.Context, gen *Generation) string {
+	if gen == nil {
+		return "-"
+	}
+	g := s.generationOf(*gen)
+	now := s.clock.Now()
+	g.mu.Lock()
+	if g.pending && !now.Before(g.lastBump.Add(gen.Coalesce)) {
+		g.bumpLocked(now, s.shared != nil)
+	}
+	sync := s.shared != nil && !g.checking && (g.checkedAt.IsZero() || now.Sub(g.checkedAt) >= gen.Refresh)
+	if sync {
+		g.checking, g.checkedAt = true, now
+	}
+	g.mu.Unlock()
+	if sync {
+		s.syncGeneration(ctx, gen.Name, g)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return strconv.FormatInt(g.value, 36)
+}
+
+// Invalidate bumps gen: every value keyed by it becomes unreachable on this instance at once (or,
+// within gen.Coalesce of the last bump, when that has passed), and on the others within
+// gen.Refresh of the shared tier learning it. The new value is written to the shared tier at once,
+// not through a write-behind queue; if that fails it is kept and written again until it lands
+// (Stats.PendingInvalidations counts such bumps).
+func (s *Store) Invalidate(ctx context.Context, gen Generation) {
+	s.invalidate(ctx, gen, false)
+}
+
+// InvalidateNow is Invalidate without coalescing, for changes that must not wait (a takedown).
+func (s *Store) InvalidateNow(ctx context.Context, gen Generation) {
+	s.invalidate(ctx, gen, true)
+}
+
+func (s *Store) invalidate(ctx context.Context, gen Generation, now bool) {
+	if s.opts.Off {
+		return
+	}
+	g := s.generationOf(gen)
+	at := s.clock.Now()
+	g.mu.Lock()
+	bumped := false
+	if now || g.lastBump.IsZero() || !at.Before(g.lastBump.Add(gen.Coalesce)) {
+		g.bumpLocked(at, s.shared != nil)
+		bumped = true
+	} else {
+		g.pending = true
+	}
+	send := bumped && s.shared != nil && !g.checking
+	if send {
+		g.checking = true
+	}
+	g.mu.Unlock()
+	if send {
+		s.syncGeneration(ctx, gen.Name, g)
+	}
+}
+
+// syncGeneration reads the shared tier's value of a generation and adopts it when newer, or
+// writes this instance's when it has not landed yet. g.checking is set by the caller.
+func (s *Store) syncGeneration(ctx context.Context, name string, g *generationState) {
+	defer func() {
+		g.mu.Lock()
+		g.checking = false
+		g.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
+	defer cancel()
+	k := generationKey(name)
+	raw, ok, err := s.shared.Get(ctx, k)
+	if err != nil {
+		s.cacheError("get", k, err)
+		return
+	}
+	var shared int64
+	if ok {
+		shared, _ = strconv.ParseInt(string(raw), 10, 64)
+	}
+	g.mu.Lock()
+	if shared >= g.value {
+		g.value, g.unsent = shared, false
+	} else {
+		g.unsent = true
+	}
+	value, unsent := g.value, g.unsent
+	g.mu.Unlock()
+	if !unsent {
+		return
+	}
+	if err := setNow(ctx, s.shared, k, []byte(strconv.FormatInt(value, 10)), generationTTL); err != nil {
+		s.cacheError("set", k, err)
+		return
+	}
+	g.mu.Lock()
+	if g.value == value {
+		g.unsent = false
+	}
+	g.mu.Unlock()
+}
+
+// setNow writes past a write-behind queue when the shared tier has one.
+func setNow(ctx context.Context, c ports.Cache, key string, value []byte, ttl time.Duration) error {
+	if now, ok := c.(ports.ImmediateSetter); ok {
+		return now.SetNow(ctx, key, value, ttl)
+	}
+	return c.Set(ctx, key, value, ttl)
+}
+
+// Flush applies the coalesced bumps that are due and writes again the bumps the shared tier has
+// not taken yet. Run calls it every second; a test may call it after moving its clock.
+func (s *Store) Flush(ctx context.Context) {
+	s.gensMu.Lock()
+	decls := make([]Generation, 0, len(s.gens))
+	for _, g := range s.gens {
+		decls = append(decls, g.decl)
+	}
+	s.gensMu.Unlock()
+	for _, gen := range decls {
+		s.generation(ctx, &gen)
+	}
+}
+
+// Run flushes every second until ctx ends, then once more.
+func (s *Store) Run(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.Flush(context.Background())
+			return
+		case <-t.C:
+			s.Flush(ctx)
+		}
+	}
+}
+
+func (s *Store) pendingInvalidations() int {
+	s.gensMu.Lock()
+	defer s.gensMu.Unlock()
+	n := 0
+	for _, g := range s.gens {
+		g.mu.Lock()
+		if g.pending || g.unsent {
+			n++
+		}
+		g.mu.Unlock()
+	}
+	return n
+}
+
+func generationKey(name string) string { return "gen:" + name }

@@ -1,0 +1,166 @@
+package caching_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/application/caching"
+)
+
+// flakyCache is a shared tier whose writes fail while down, and that records which writes went
+// past its write-behind queue (SetNow) and which joined it (Set).
+type flakyCache struct {
+	*mapCache
+	mu     sync.Mutex
+	down   bool
+	queued []string
+	now    []string
+}
+
+func (f *flakyCache) setDown(d bool) { f.mu.Lock(); f.down = d; f.mu.Unlock() }
+
+func (f *flakyCache) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	f.mu.Lock()
+	f.queued = append(f.queued, key)
+	f.mu.Unlock()
+	return f.mapCache.Set(ctx, key, v, ttl)
+}
+
+func (f *flakyCache) SetNow(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	f.mu.Lock()
+	down := f.down
+	f.now = append(f.now, key)
+	f.mu.Unlock()
+	if down {
+		return errors.New("kv down")
+	}
+	return f.mapCache.Set(ctx, key, v, ttl)
+}
+
+func counting(n *int) func(context.Context) (value, error) {
+	return func(context.Context) (value, error) { *n++; return value{Count: *n}, nil }
+}
+
+// An invalidation shows at once on the instance that made it and on another within the
+// generation's Refresh; its write goes past any write-behind queue.
+func TestAnInvalidationReachesEveryInstanceWithinItsRefresh(t *testing.T) {
+	clock := newClock()
+	shared := &flakyCache{mapCache: newMapCache()}
+	ctx := context.Background()
+	a := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	b := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	fills := 0
+	_, _ = caching.Read(ctx, a, listSpace, "k", counting(&fills))
+	_, _ = caching.Read(ctx, b, listSpace, "k", counting(&fills)) // a shared hit
+	if fills != 1 {
+		t.Fatalf("%d fills before any invalidation", fills)
+	}
+	a.Invalidate(ctx, listsGen)
+	if v, _ := caching.Read(ctx, a, listSpace, "k", counting(&fills)); v.Count != 2 {
+		t.Fatalf("a after its own invalidation read %d", v.Count)
+	}
+	clock.Advance(listsGen.Refresh - time.Second)
+	if v, _ := caching.Read(ctx, b, listSpace, "k", counting(&fills)); v.Count != 1 {
+		t.Fatalf("b within the refresh read %d (its old generation)", v.Count)
+	}
+	clock.Advance(time.Second)
+	if v, _ := caching.Read(ctx, b, listSpace, "k", counting(&fills)); v.Count != 2 {
+		t.Fatalf("b after the refresh read %d, want the value a filled in the new generation", v.Count)
+	}
+	for _, k := range shared.queued {
+		if k == "gen:lists" {
+			t.Fatal("a generation went through the write-behind queue")
+		}
+	}
+	if len(shared.now) == 0 {
+		t.Fatal("the generation was never written at once")
+	}
+}
+
+// Invalidations within Coalesce of the last are gathered into one, applied when it has passed
+// (by a read, or by Flush, which Run calls every second).
+func TestInvalidationsCoalesce(t *testing.T) {
+	clock := newClock()
+	store := caching.NewStore(nil, clock, caching.Options{Logger: quiet})
+	ctx := context.Background()
+	fills := 0
+	store.Invalidate(ctx, listsGen) // the first after a quiet spell applies at once
+	_, _ = caching.Read(ctx, store, listSpace, "k", counting(&fills))
+	for range 4 { // a steady crawler
+		clock.Advance(time.Second)
+		store.Invalidate(ctx, listsGen)
+		if v, _ := caching.Read(ctx, store, listSpace, "k", counting(&fills)); v.Count != 1 {
+			t.Fatalf("an invalidation within %v of the last applied at once (%d)", listsGen.Coalesce, v.Count)
+		}
+	}
+	if st := store.Stats(); st.PendingInvalidations != 1 {
+		t.Fatalf("pending %d, want the gathered one", st.PendingInvalidations)
+	}
+	clock.Advance(time.Second) // 5 s after the applied bump
+	store.Flush(ctx)
+	if v, _ := caching.Read(ctx, store, listSpace, "k", counting(&fills)); v.Count != 2 {
+		t.Fatalf("the gathered invalidation was not applied after %v (%d)", listsGen.Coalesce, v.Count)
+	}
+	if st := store.Stats(); st.PendingInvalidations != 0 {
+		t.Fatalf("pending %d after it applied", st.PendingInvalidations)
+	}
+}
+
+// A generation the shared tier refuses is kept and written again until it lands; meanwhile the
+// health report counts it.
+func TestAFailedInvalidationIsKeptAndRetried(t *testing.T) {
+	clock := newClock()
+	shared := &flakyCache{mapCache: newMapCache()}
+	ctx := context.Background()
+	a := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	b := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	fills := 0
+	_, _ = caching.Read(ctx, b, listSpace, "k", counting(&fills))
+	shared.setDown(true)
+	a.Invalidate(ctx, listsGen)
+	if st := a.Stats(); st.PendingInvalidations != 1 || st.Errors == 0 {
+		t.Fatalf("after a failed write: %+v", st)
+	}
+	clock.Advance(listsGen.Refresh)
+	a.Flush(ctx) // still down: kept
+	if a.Stats().PendingInvalidations != 1 {
+		t.Fatal("a failed invalidation was dropped")
+	}
+	shared.setDown(false)
+	clock.Advance(listsGen.Refresh)
+	a.Flush(ctx)
+	if st := a.Stats(); st.PendingInvalidations != 0 {
+		t.Fatalf("after KV came back: %+v", st)
+	}
+	if v, _ := caching.Read(ctx, b, listSpace, "k", counting(&fills)); v.Count != 2 {
+		t.Fatalf("b read %d: the invalidation never reached it", v.Count)
+	}
+}
+
+// Forget drops one value of a space, not its neighbours.
+func TestForgetIsNarrow(t *testing.T) {
+	store := caching.NewStore(nil, newClock(), caching.Options{Logger: quiet})
+	ctx := context.Background()
+	fills := 0
+	for _, k := range []string{"1", "2"} {
+		_, _ = caching.Read(ctx, store, caching.TorrentDetails, k, counting(&fills))
+	}
+	store.Forget(caching.TorrentDetails, "1")
+	_, _ = caching.Read(ctx, store, caching.TorrentDetails, "1", counting(&fills))
+	_, _ = caching.Read(ctx, store, caching.TorrentDetails, "2", counting(&fills))
+	if fills != 3 {
+		t.Fatalf("%d fills, want 3: the forgotten one again, its neighbour from the cache", fills)
+	}
+}
+
+func TestRevokeRefusesSpacesThePolicyDoesNotDeclareRevocable(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic")
+		}
+	}()
+	caching.NewStore(nil, newClock(), caching.Options{}).Revoke(caching.SearchPages, "x")
+}

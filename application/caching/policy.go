@@ -1,0 +1,85 @@
+package caching
+
+import "time"
+
+// The caching policy: every key space the service caches, in one table. Read it as
+//
+//	space       fresh   stale   tiers            invalidated by                        entry weighed by
+//	search      5 min   5 min   process, shared  the lists generation (coalesced 5 s)  its encoded size
+//	latest      5 min   5 min   process          the lists generation (coalesced 5 s)  its encoded size
+//	categories  24 h    24 h    process          the lists generation (coalesced 5 s)  its encoded size
+//	torrent     60 s    none    process          its own key, by an ingest that touched it
+//	session     15 s    none    process          revocation (Store.Revoke)
+//	user        15 s    none    process          revocation (Store.Revoke)
+//	apikey      15 s    none    process          revocation (Store.Revoke)
+//	gen         30 d    none    shared           written at once, retried until it lands
+//
+// Why each line is what it is:
+//   - Only search pages go to the shared tier. Over the Cloudflare API a KV read costs the same one
+//     request as reading a row or a short index range from R1, so sharing a value that one query
+//     fills only adds requests (a read before every fill that misses, a write after). A search
+//     page scans the full-text index and counts its matches: worth sharing.
+//   - Values that another instance may change without telling this one are trusted for their
+//     fresh time only and never served stale: that time is the bound on how long another instance
+//     can be behind (a torrent 60 s, a session, a user or an API key 15 s). A revocation on this instance takes
+//     effect at once (see Store.Revoke).
+//   - Lists (search pages, latest, categories) change with every ingest. Their generation is bumped
+//     at most once per ListsGeneration.Coalesce: the first ingest after a quiet spell shows at
+//     once, a steady crawler's are gathered, so the hit rate survives it.
+//
+// A global "cache off" is one switch: Options.Off makes every read call its fill.
+var (
+	SearchPages = Space{Name: "search", Version: 1, Fresh: 5 * time.Minute, Stale: 5 * time.Minute,
+		Shared: true, Generation: &ListsGeneration}
+	LatestLists = Space{Name: "latest", Version: 1, Fresh: 5 * time.Minute, Stale: 5 * time.Minute,
+		Generation: &ListsGeneration}
+	CategoryList = Space{Name: "categories", Version: 1, Fresh: 24 * time.Hour, Stale: 24 * time.Hour,
+		Generation: &ListsGeneration}
+	TorrentDetails = Space{Name: "torrent", Version: 1, Fresh: 60 * time.Second}
+	Sessions       = Space{Name: "session", Version: 1, Fresh: 15 * time.Second, Revocable: true}
+	Users          = Space{Name: "user", Version: 1, Fresh: 15 * time.Second, Revocable: true}
+	APIKeys        = Space{Name: "apikey", Version: 1, Fresh: 15 * time.Second, Revocable: true}
+)
+
+// ListsGeneration is the generation of every list of the catalog: an ingest bumps it.
+var ListsGeneration = Generation{Name: "lists", Coalesce: 5 * time.Second, Refresh: 10 * time.Second}
+
+// Spaces is the policy's table, for tests and documentation.
+func Spaces() []Space {
+	return []Space{SearchPages, LatestLists, CategoryList, TorrentDetails, Sessions, Users, APIKeys}
+}
+
+// Space is one key space of the policy.
+type Space struct {
+	// Name is the first segment of every key of the space.
+	Name string
+	// Version is bumped when what a value means changes; a change of its Go shape (fields, types)
+	// changes the key by itself (see shapeOf), so a rolling deploy never decodes an old shape.
+	Version int
+	// Fresh is how long a value is served as is.
+	Fresh time.Duration
+	// Stale is how long after Fresh a value is still served, at once, while one refresh runs.
+	Stale time.Duration
+	// Shared puts the value in the shared tier (Workers KV) too, behind the process tier.
+	Shared bool
+	// Generation, when set, is part of every key: bumping it makes every value unreachable.
+	Generation *Generation
+	// Revocable spaces are guarded so a Revoke is never undone by a fill that read the store before
+	// it (see Store.Revoke). They are never served stale and never kept in the shared tier.
+	Revocable bool
+}
+
+// Generation is a counter in the keys of the spaces that share it; bumping it invalidates them all
+// at once without scanning keys (KV cannot scan).
+type Generation struct {
+	Name string
+	// Coalesce is the least time between two bumps on one instance; a bump asked sooner is applied
+	// when it has passed (0: every bump at once).
+	Coalesce time.Duration
+	// Refresh is how often an instance re-reads the generation from the shared tier, so a bump on
+	// another instance is seen within it.
+	Refresh time.Duration
+}
+
+// generationTTL is how long the shared tier keeps a generation: far longer than any value it keys.
+const generationTTL = 30 * 24 * time.Hour
