@@ -15,9 +15,11 @@ type generationState struct {
 	decl     Generation
 	mu       sync.Mutex
 	value    int64
-	lastBump time.Time
-	// pending: a bump was asked within Coalesce of the last one; it is applied once that passed.
+	// pending: a bump was asked past the rate (see Generation.Coalesce); applied when one is due.
 	pending bool
+	// tokens and refilledAt are the bump rate's bucket.
+	tokens     float64
+	refilledAt time.Time
 	// unsent: this value is newer than what the shared tier was last told, and is written again
 	// until it lands. A bump is never dropped while the process lives.
 	unsent    bool
@@ -30,10 +32,28 @@ func (s *Store) generationOf(gen Generation) *generationState {
 	defer s.gensMu.Unlock()
 	g, ok := s.gens[gen.Name]
 	if !ok {
-		g = &generationState{decl: gen}
+		g = &generationState{decl: gen, tokens: float64(max(gen.Burst, 1))}
 		s.gens[gen.Name] = g
 	}
 	return g
+}
+
+// allowLocked takes a bump from the rate's bucket, if one is due.
+func (g *generationState) allowLocked(now time.Time) bool {
+	if g.decl.Coalesce <= 0 {
+		return true
+	}
+	if !g.refilledAt.IsZero() && now.After(g.refilledAt) {
+		g.tokens = min(float64(max(g.decl.Burst, 1)), g.tokens+float64(now.Sub(g.refilledAt))/float64(g.decl.Coalesce))
+	}
+	if g.refilledAt.IsZero() || now.After(g.refilledAt) {
+		g.refilledAt = now
+	}
+	if g.tokens >= 1 {
+		g.tokens--
+		return true
+	}
+	return false
 }
 
 // bumpLocked moves the generation on; with a shared tier, the new value is unsent until written.
@@ -42,7 +62,7 @@ func (g *generationState) bumpLocked(now time.Time, shared bool) {
 	if next <= g.value {
 		next = g.value + 1
 	}
-	g.value, g.lastBump, g.pending, g.unsent = next, now, false, shared
+	g.value, g.pending, g.unsent = next, false, shared
 }
 
 // generation is the current value of gen as a key segment ("-" for none). It applies a coalesced
@@ -55,7 +75,7 @@ func (s *Store) generation(ctx context.Context, gen *Generation) string {
 	g := s.generationOf(*gen)
 	now := s.clock.Now()
 	g.mu.Lock()
-	if g.pending && !now.Before(g.lastBump.Add(gen.Coalesce)) {
+	if g.pending && g.allowLocked(now) {
 		g.bumpLocked(now, s.shared != nil)
 	}
 	sync := s.shared != nil && !g.checking && (g.checkedAt.IsZero() || now.Sub(g.checkedAt) >= gen.Refresh)
@@ -93,7 +113,7 @@ func (s *Store) invalidate(ctx context.Context, gen Generation, now bool) {
 	at := s.clock.Now()
 	g.mu.Lock()
 	bumped := false
-	if now || g.lastBump.IsZero() || !at.Before(g.lastBump.Add(gen.Coalesce)) {
+	if now || g.allowLocked(at) {
 		g.bumpLocked(at, s.shared != nil)
 		bumped = true
 	} else {

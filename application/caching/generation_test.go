@@ -80,32 +80,47 @@ func TestAnInvalidationReachesEveryInstanceWithinItsRefresh(t *testing.T) {
 	}
 }
 
-// Invalidations within Coalesce of the last are gathered into one, applied when it has passed
-// (by a read, or by Flush, which Run calls every second).
+// A few invalidations in a row apply at once (Burst); past them, one per Coalesce, each gathering
+// those asked meanwhile, applied by a read or by Flush (which Run calls every second).
 func TestInvalidationsCoalesce(t *testing.T) {
 	clock := newClock()
 	store := caching.NewStore(nil, clock, caching.Options{Logger: quiet})
 	ctx := context.Background()
 	fills := 0
-	store.Invalidate(ctx, listsGen) // the first after a quiet spell applies at once
-	_, _ = caching.Read(ctx, store, listSpace, "k", counting(&fills))
-	for range 4 { // a steady crawler
-		clock.Advance(time.Second)
+	listsGen := caching.Generation{Name: "bursty", Coalesce: 5 * time.Second, Burst: 2, Refresh: 10 * time.Second}
+	space := caching.Space{Name: "bursty", Version: 1, Fresh: time.Hour, Generation: &listsGen}
+	read := func() int { v, _ := caching.Read(ctx, store, space, "k", counting(&fills)); return v.Count }
+	read()
+	for i := range listsGen.Burst {
 		store.Invalidate(ctx, listsGen)
-		if v, _ := caching.Read(ctx, store, listSpace, "k", counting(&fills)); v.Count != 1 {
-			t.Fatalf("an invalidation within %v of the last applied at once (%d)", listsGen.Coalesce, v.Count)
+		if got := read(); got != i+2 {
+			t.Fatalf("invalidation %d of the burst did not apply at once (%d)", i+1, got)
 		}
+	}
+	store.Invalidate(ctx, listsGen)
+	if got := read(); got != listsGen.Burst+1 {
+		t.Fatalf("an invalidation past the burst applied at once (%d)", got)
 	}
 	if st := store.Stats(); st.PendingInvalidations != 1 {
 		t.Fatalf("pending %d, want the gathered one", st.PendingInvalidations)
 	}
-	clock.Advance(time.Second) // 5 s after the applied bump
+	clock.Advance(listsGen.Coalesce)
 	store.Flush(ctx)
-	if v, _ := caching.Read(ctx, store, listSpace, "k", counting(&fills)); v.Count != 2 {
-		t.Fatalf("the gathered invalidation was not applied after %v (%d)", listsGen.Coalesce, v.Count)
-	}
 	if st := store.Stats(); st.PendingInvalidations != 0 {
-		t.Fatalf("pending %d after it applied", st.PendingInvalidations)
+		t.Fatalf("pending %d after %v", st.PendingInvalidations, listsGen.Coalesce)
+	}
+	if got := read(); got != listsGen.Burst+2 {
+		t.Fatalf("the gathered invalidation was not applied after %v (%d)", listsGen.Coalesce, got)
+	}
+	// A steady writer, one invalidation a second for a minute: one applied per Coalesce.
+	before := fills
+	for range 60 {
+		clock.Advance(time.Second)
+		store.Invalidate(ctx, listsGen)
+		read()
+	}
+	if applied, want := fills-before, int(time.Minute/listsGen.Coalesce); applied < want-1 || applied > want+1 {
+		t.Fatalf("%d invalidations applied in a minute of one a second, want about %d", applied, want)
 	}
 }
 

@@ -5,9 +5,9 @@ import "time"
 // The caching policy: every key space the service caches, in one table. Read it as
 //
 //	space       fresh   stale   tiers            invalidated by                        entry weighed by
-//	search      5 min   5 min   process, shared  the lists generation (coalesced 5 s)  its encoded size
-//	latest      5 min   5 min   process          the lists generation (coalesced 5 s)  its encoded size
-//	categories  24 h    24 h    process          the lists generation (coalesced 5 s)  its encoded size
+//	search      5 min   5 min   process, shared  the lists generation (4, then 1 per 5 s)  its encoded size
+//	latest      5 min   5 min   process          the lists generation (4, then 1 per 5 s)  its encoded size
+//	categories  24 h    24 h    process          the lists generation (4, then 1 per 5 s)  its encoded size
 //	torrent     60 s    none    process          its own key, by an ingest that touched it
 //	session     15 s    none    process          revocation (Store.Revoke)
 //	user        15 s    none    process          revocation (Store.Revoke)
@@ -24,8 +24,8 @@ import "time"
 //     can be behind (a torrent 60 s, a session, a user or an API key 15 s). A revocation on this instance takes
 //     effect at once (see Store.Revoke).
 //   - Lists (search pages, latest, categories) change with every ingest. Their generation is bumped
-//     at most once per ListsGeneration.Coalesce: the first ingest after a quiet spell shows at
-//     once, a steady crawler's are gathered, so the hit rate survives it.
+//     at most once per ListsGeneration.Coalesce once a burst of 4 is spent: a few ingests in a row
+//     show at once, a steady crawler's are gathered, so the hit rate survives it.
 //
 // A global "cache off" is one switch: Options.Off makes every read call its fill.
 var (
@@ -42,7 +42,7 @@ var (
 )
 
 // ListsGeneration is the generation of every list of the catalog: an ingest bumps it.
-var ListsGeneration = Generation{Name: "lists", Coalesce: 5 * time.Second, Refresh: 10 * time.Second}
+var ListsGeneration = Generation{Name: "lists", Coalesce: 5 * time.Second, Burst: 4, Refresh: 10 * time.Second}
 
 // Spaces is the policy's table, for tests and documentation.
 func Spaces() []Space {
@@ -73,9 +73,12 @@ type Space struct {
 // at once without scanning keys (KV cannot scan).
 type Generation struct {
 	Name string
-	// Coalesce is the least time between two bumps on one instance; a bump asked sooner is applied
-	// when it has passed (0: every bump at once).
+	// Coalesce and Burst rate the bumps on one instance: Burst of them at once, then one per
+	// Coalesce; a bump asked past that is applied when the next is due, together with every other
+	// asked meanwhile (Coalesce 0: every bump at once). A few writes in a row show at once; a steady
+	// writer's are gathered.
 	Coalesce time.Duration
+	Burst    int
 	// Refresh is how often an instance re-reads the generation from the shared tier, so a bump on
 	// another instance is seen within it.
 	Refresh time.Duration
