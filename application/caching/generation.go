@@ -12,9 +12,9 @@ import (
 // generationState is one generation on this instance. Its value is a Unix time in nanoseconds, so
 // the bumps of every instance order together.
 type generationState struct {
-	decl     Generation
-	mu       sync.Mutex
-	value    int64
+	decl  Generation
+	mu    sync.Mutex
+	value int64
 	// pending: a bump was asked past the rate (see Generation.Coalesce); applied when one is due.
 	pending bool
 	// tokens and refilledAt are the bump rate's bucket.
