@@ -123,6 +123,11 @@ func (e *d1Engine) Query(ctx context.Context, s Statement) (Result, error) {
 	return results[0], nil
 }
 
+// QueryBatch is a batch: D1 runs it as one transaction, which a read does not need but does not mind.
+func (e *d1Engine) QueryBatch(ctx context.Context, statements []Statement) ([]Result, error) {
+	return e.Batch(ctx, statements)
+}
+
 func (e *d1Engine) Batch(ctx context.Context, statements []Statement) ([]Result, error) {
 	if e.closed.Load() {
 		return nil, errClosed

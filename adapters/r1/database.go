@@ -61,6 +61,21 @@ func (db *Database) query(ctx context.Context, s Statement) (Result, error) {
 	return db.engine.Query(ctx, s)
 }
 
+// queryAll runs read-only statements in one engine call (one request on D1).
+func (db *Database) queryAll(ctx context.Context, statements []Statement) ([]Result, error) {
+	for _, s := range statements {
+		if err := checkStatement(s); err != nil {
+			return nil, err
+		}
+	}
+	db.calls.Add(1)
+	results, err := db.engine.QueryBatch(ctx, statements)
+	if err == nil && len(results) != len(statements) {
+		return nil, fmt.Errorf("r1: the engine answered %d results for %d statements", len(results), len(statements))
+	}
+	return results, err
+}
+
 func (db *Database) batch(ctx context.Context, statements []Statement) ([]Result, error) {
 	for _, s := range statements {
 		if err := checkStatement(s); err != nil {

@@ -14,6 +14,10 @@ type Engine interface {
 	// Query runs one read-only statement. Writes go through Batch, so the local engine can serve reads
 	// from a pool while one connection writes.
 	Query(ctx context.Context, s Statement) (Result, error)
+	// QueryBatch runs read-only statements in order in one call: one request on D1, which is what
+	// it is for (each call there is a round trip to Cloudflare); the local engine runs them one
+	// after the other. Nothing is promised about the statements seeing one snapshot.
+	QueryBatch(ctx context.Context, statements []Statement) ([]Result, error)
 	// Batch runs the statements in order as one transaction: all of them or none. D1 has no
 	// interactive transactions, so every write that must be atomic is a batch, and nothing reads
 	// inside one to decide what to write next. (The D1 engine refuses a batch above maxD1Request, which

@@ -141,7 +141,26 @@ func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 	return e.shape(Result{Rows: read})
 }
 
-func (e *localEngine) Costs() Costs { return localCosts }
+func (e *localEngine) QueryBatch(ctx context.Context, statements []Statement) ([]Result, error) {
+	results := make([]Result, len(statements))
+	for i, s := range statements {
+		res, err := e.Query(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		results[i] = res
+	}
+	return results, nil
+}
+
+// Costs are the local file's; in ParamsAsText mode, which stands for D1 in the tests, D1's, so the
+// search planner takes the paths it takes on D1 (one call for a page and its count).
+func (e *localEngine) Costs() Costs {
+	if e.opts.ParamsAsText {
+		return d1Costs
+	}
+	return localCosts
+}
 
 func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Result, error) {
 	if e.closed.Load() {

@@ -17,7 +17,11 @@ import (
 //     returning its page statement: few matches (search_few.go), the relevance name tiers
 //     (search_tiers.go), the sort key's index walked with a check of each torrent
 //     (search_checked.go), or every match walked (search_walked.go).
-//  4. The total (search_total.go), when the page did not carry it.
+//  4. The total (search_total.go), when neither the probe nor the page settled it: a count, sent in
+//     the same engine call as the page where a call costs a round trip (D1).
+//
+// So a text search is two engine calls (one more when a long last word is written out, which only
+// the local file does), and on D1 two requests to Cloudflare.
 //
 // A listing (no text) is one statement over the sort key's index (search_list.go). Every order is
 // total: the sort key, then the id, in the same direction. Cursors are keyset positions, so a deep
@@ -61,11 +65,7 @@ func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria)
 	if p.n == 0 {
 		return emptyPage(), nil
 	}
-	page, err := r.page(ctx, q, r.pageStatement(q, p))
-	if err != nil {
-		return domain.SearchPage{}, err
-	}
-	return r.withTotal(ctx, q, p, page)
+	return r.pageAndTotal(ctx, q, p, r.pageStatement(q, p))
 }
 
 // plan chooses the strategy from what the probe found.

@@ -15,6 +15,11 @@ func (r *TorrentRepository) page(ctx context.Context, q *searchQuery, s Statemen
 	if err != nil {
 		return domain.SearchPage{}, err
 	}
+	return q.readPage(res)
+}
+
+// readPage reads a page statement's rows (see page).
+func (q *searchQuery) readPage(res Result) (domain.SearchPage, error) {
 	page := domain.SearchPage{Items: make([]domain.TorrentSummary, 0, min(len(res.Rows), q.limit)), Total: -1}
 	var last Row
 	for i, row := range res.Rows {

@@ -356,3 +356,43 @@ SELECT printf('%040x', i), 'bulk item ' || i, 'bulk item ' || i, i, (SELECT id F
 		t.Fatalf("other: %d", counts["other"])
 	}
 }
+
+// On D1 every engine call is a request to Cloudflare: a text search is at most two (the probe, then
+// the page with its count), whatever it needs counted; details and latest are one. The d1-typed
+// mode plans as D1 does (its engine reports D1's costs).
+func TestSearchIsTwoCallsOnD1(t *testing.T) {
+	db := openMigrated(t, LocalOptions{ParamsAsText: true, JSONResults: true})
+	ctx := context.Background()
+	repo := NewTorrentRepository(db)
+	pagingFixture(t, repo)
+	seeders := int64(3)
+	for _, countLimit := range []int{5, 10, 1000} {
+		repo.countLimit = countLimit
+		for _, c := range []domain.SearchCriteria{
+			criteria(t, "common", 5),
+			criteria(t, "commonest", 5), // a long last word, never written out on D1
+			criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.Categories = []string{"tv"} }),
+			criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.MinSeeders = &seeders }),
+			criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.MinSeeders, c.Offset = &seeders, 50 }),
+			criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.MinSeeders, c.Sort = &seeders, domain.SortSeeders }),
+		} {
+			before := db.Calls()
+			if _, err := repo.Search(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			if calls := db.Calls() - before; calls > 2 {
+				t.Errorf("bound %d, %+v: %d engine calls, want at most 2", countLimit, c, calls)
+			}
+		}
+	}
+	before := db.Calls()
+	if _, err := repo.Get(ctx, domain.TorrentRef{ID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.Latest(ctx, "tv", 20); err != nil {
+		t.Fatal(err)
+	}
+	if calls := db.Calls() - before; calls != 2 {
+		t.Errorf("details and latest took %d engine calls, want 1 each", calls)
+	}
+}

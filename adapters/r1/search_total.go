@@ -8,15 +8,85 @@ import (
 
 // The total of a text search: exact up to the count bound, the bound flagged as a lower bound above it.
 
-// count counts the matches that pass the filters, up to one past the bound.
-func (r *TorrentRepository) count(ctx context.Context, q *searchQuery, matches float64) (int, error) {
-	res, err := r.db.query(ctx, q.countStatement(matches))
-	if err != nil {
-		return 0, err
+// countNeed is when a text search's total needs a count statement of its own.
+type countNeed int
+
+const (
+	countNever         countNeed = iota // the probe settles the total
+	countUnlessCarried                  // the page statement's rows may carry it; past the end they do not
+	countAlways
+)
+
+// countNeed says when the total needs counting. Without filters the probe settles it: every match
+// it counted, or the bound. With filters and more matches than the bound, the probe's sample of the
+// newest matches estimates how many pass them, and a count, which may walk every match, runs only
+// when the estimate is under twice the bound: so a total under the bound is always exact, and the
+// common case (a common word and a filter that keeps many of its matches) costs nothing more.
+func (q *searchQuery) countNeed(p probed) countNeed {
+	switch {
+	case !q.filtered:
+		return countNever
+	case p.n <= q.countLimit:
+		return countUnlessCarried
+	case p.keptShare(q)*p.estimatedMatches() >= 2*float64(q.countLimit):
+		return countNever
 	}
-	rr := rowReader{row: firstRow(res)}
-	total := int(rr.int("total"))
-	return total, rr.err
+	return countAlways
+}
+
+// pageAndTotal runs the page statement and, when the total needs it, the count: in one engine call
+// where a call costs a round trip (D1), one after the other where it costs nothing (the local
+// file), so that there the count runs only when the page did not carry the total.
+func (r *TorrentRepository) pageAndTotal(ctx context.Context, q *searchQuery, p probed, s Statement) (domain.SearchPage, error) {
+	need := q.countNeed(p)
+	counted := -1
+	var page domain.SearchPage
+	if need != countNever && q.costs.RoundTrip > 0 {
+		results, err := r.db.queryAll(ctx, []Statement{s, q.countStatement(p.estimatedMatches())})
+		if err != nil {
+			return domain.SearchPage{}, err
+		}
+		if page, err = q.readPage(results[0]); err != nil {
+			return domain.SearchPage{}, err
+		}
+		if counted, err = readCount(results[1]); err != nil {
+			return domain.SearchPage{}, err
+		}
+	} else {
+		var err error
+		if page, err = r.page(ctx, q, s); err != nil {
+			return domain.SearchPage{}, err
+		}
+		if need == countAlways || need == countUnlessCarried && page.Total < 0 {
+			res, err := r.db.query(ctx, q.countStatement(p.estimatedMatches()))
+			if err != nil {
+				return domain.SearchPage{}, err
+			}
+			if counted, err = readCount(res); err != nil {
+				return domain.SearchPage{}, err
+			}
+		}
+	}
+	page.Total, page.TotalExact = q.total(p, page.Total, counted)
+	return page, nil
+}
+
+// total is the search's total from what was counted: the probe's, the page's (-1 when its rows
+// did not carry it) and the count statement's (-1 when it did not run).
+func (q *searchQuery) total(p probed, carried, counted int) (int, bool) {
+	switch {
+	case !q.filtered && p.n > q.countLimit:
+		return q.countLimit, false
+	case !q.filtered:
+		return p.n, true
+	case p.n > q.countLimit && counted < 0:
+		return q.countLimit, false // the sample says far more than the bound pass
+	case p.n > q.countLimit:
+		return min(counted, q.countLimit), counted <= q.countLimit
+	case carried >= 0:
+		return carried, true
+	}
+	return counted, true
 }
 
 // countStatement counts the matches that pass the filters, up to one past the bound.
@@ -28,44 +98,8 @@ func (q *searchQuery) countStatement(matches float64) Statement {
 	}
 }
 
-// countMany is the total of a search whose text has more than countLimit matches. Without filters
-// it is the bound. With filters, the probe's sample of the newest matches estimates how many pass
-// them; a count, which may walk every match, runs only when the estimate is under twice the bound,
-// so a total under the bound is always exact and the common case (a common word and a filter that
-// keeps many of its matches) costs nothing more.
-func (r *TorrentRepository) countMany(ctx context.Context, q *searchQuery, p probed) (int, bool, error) {
-	if !q.filtered {
-		return q.countLimit, false, nil
-	}
-	sampled := min(p.n, countSampleSize)
-	if float64(p.sampled)/float64(sampled)*p.estimatedMatches() >= 2*float64(q.countLimit) {
-		return q.countLimit, false, nil
-	}
-	total, err := r.count(ctx, q, p.estimatedMatches())
-	if err != nil {
-		return 0, false, err
-	}
-	return min(total, q.countLimit), total <= q.countLimit, nil
-}
-
-// withTotal gives the page its total: from the probe when it counted every match and nothing
-// filters them, from the page's rows when they carried it, otherwise counted (countMany).
-func (r *TorrentRepository) withTotal(ctx context.Context, q *searchQuery, p probed, page domain.SearchPage) (domain.SearchPage, error) {
-	var err error
-	switch {
-	case p.n > q.countLimit:
-		page.Total, page.TotalExact, err = r.countMany(ctx, q, p)
-	case !q.filtered:
-		page.Total, page.TotalExact = p.n, true
-	case page.Total < 0:
-		// A page without a row to carry the count (past the end), or a statement without one.
-		page.Total, err = r.count(ctx, q, float64(p.n))
-		page.TotalExact = true
-	default:
-		page.TotalExact = true
-	}
-	if err != nil {
-		return domain.SearchPage{}, err
-	}
-	return page, nil
+func readCount(res Result) (int, error) {
+	rr := rowReader{row: firstRow(res)}
+	total := int(rr.int("total"))
+	return total, rr.err
 }
