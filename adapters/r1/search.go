@@ -32,9 +32,10 @@ import (
 type strategy int
 
 const (
-	fewMatches       strategy = iota // every match scored, filtered and sorted in one statement
+	fewMatches       strategy = iota // every match (at most relevanceScored) scored, filtered, sorted in one statement
 	nameTiers                        // relevance above relevanceScored: name matches, then the rest
 	checkedIndex                     // the sort key's index walked, each torrent checked against the text
+	matchSetIndex                    // the sort key's index walked, each torrent looked up in the set of matches
 	everyMatchWalked                 // every match walked, the best page kept
 )
 
@@ -75,12 +76,10 @@ func (r *TorrentRepository) plan(q *searchQuery, p probed) strategy {
 		return fewMatches
 	case q.sort == domain.SortRelevance:
 		return nameTiers
-	case p.n <= q.countLimit:
+	case p.n <= r.relevanceScored:
 		return fewMatches
-	case r.db.costs().checkIsCheaper(q, p):
-		return checkedIndex
 	default:
-		return everyMatchWalked
+		return q.costs.cheapestWalk(q, p)
 	}
 }
 
@@ -93,6 +92,8 @@ func (r *TorrentRepository) pageStatement(q *searchQuery, p probed) Statement {
 		return q.tierPage()
 	case checkedIndex:
 		return q.checkedPage()
+	case matchSetIndex:
+		return q.matchSetPage(p)
 	default:
 		return q.walkedPage(p)
 	}

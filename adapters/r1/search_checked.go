@@ -1,12 +1,21 @@
 package r1
 
-// The checked-walk strategy: the sort key's index walked in order, each torrent checked against the
-// full-text index, until the page is full. Listings walk the same way without the check.
+// The checked-walk strategies: the sort key's index walked in order, each torrent checked against
+// the text, until the page is full: against the full-text index itself (checkedPage), or against
+// the set of every match, made once (matchSetPage). Listings walk the same way without a check.
 
 // checkedPage walks the sort key's index in order, filters each torrent, and checks it against the
 // full-text index; it stops when the page is full.
 func (q *searchQuery) checkedPage() Statement {
 	return q.indexWalk(" AND EXISTS (SELECT 1 FROM torrents_fts f WHERE f.rowid = t.id AND f.torrents_fts MATCH ?)", []any{q.match}, "", nil)
+}
+
+// matchSetPage walks the sort key's index in order, filters each torrent, and looks it up in the set
+// of every match of the text, which SQLite makes once before the walk (an IN over a subquery);
+// it stops when the page is full. The unary + keeps the set a check: SQLite would otherwise walk
+// the set and sort what it found.
+func (q *searchQuery) matchSetPage(p probed) Statement {
+	return q.indexWalk(" AND +t.id IN (SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ?)", []any{q.wholeMatch(p.estimatedMatches())}, "", nil)
 }
 
 // indexWalk is a page statement that walks the sort key's index in order from the cursor, keeping

@@ -7,9 +7,12 @@ package r1
 type Costs struct {
 	// Check is checking one torrent against the full-text index: a seek in each word's list.
 	Check float64
-	// Walk is one step of a walk over a word's matches: the rowid from the index, the filters from
-	// torrents_facets.
+	// Walk is one step of a walk over a word's matches: the rowid from the index, the filters and
+	// the sort key from torrents_facets, the sorter keeping the page's best.
 	Walk float64
+	// SetBuild is what each match adds to the set of every match (a walk step and an insertion),
+	// SetProbe one look-up in it.
+	SetBuild, SetProbe float64
 	// PrefixMerge is what a prefix costs per torrent the words it begins hold, merged before the
 	// first match comes out; WordMerge what each word of a written-out OR costs per step.
 	PrefixMerge, WordMerge float64
@@ -19,27 +22,32 @@ type Costs struct {
 }
 
 // localCosts are the local engine's, measured with tests/bench at 1,000,000 torrents.
-var localCosts = Costs{Check: 40, Walk: 0.5, PrefixMerge: 0.13, WordMerge: 0.3}
+var localCosts = Costs{Check: 150, Walk: 1.4, SetBuild: 0.6, SetProbe: 0.5, PrefixMerge: 0.13, WordMerge: 0.3}
 
 // d1Costs are D1's: SQLite does the same work there (the local figures stand for it; D1's machines
 // are not measured here), and every statement sent on its own is an HTTPS request to Cloudflare,
 // tens of milliseconds from outside it.
-var d1Costs = Costs{Check: 40, Walk: 0.5, PrefixMerge: 0.13, WordMerge: 0.3, RoundTrip: 30_000}
+var d1Costs = Costs{Check: 150, Walk: 1.4, SetBuild: 0.6, SetProbe: 0.5, PrefixMerge: 0.13, WordMerge: 0.3, RoundTrip: 30_000}
 
-// checkIsCheaper says whether walking the sort key's index and checking each torrent against the
-// full-text index costs less than walking every match. The walk visits about window / (share of
-// the catalog the text and filters keep) torrents; checking one costs Check for each word the last
-// one stands for (a prefix within the prefix index is one list; a longer one written out is one
-// list per word), and a prefix neither way would merge lists on every check, so then the check is
-// never chosen.
-func (c Costs) checkIsCheaper(q *searchQuery, p probed) bool {
-	if !q.cheapCheck {
-		return false
-	}
+// cheapestWalk chooses how to page a text search by a column with more matches than fewMatches
+// takes, by what each way costs. The sort key's index walk visits about window / (the share of the
+// catalog the text and filters keep) torrents; checking one against the full-text index costs
+// Check for each word the last one stands for (a prefix within the prefix index is one list, a
+// longer one written out one list per word; a prefix neither way would merge lists on every check,
+// so then that check is never chosen), looking it up in the set of every match costs SetProbe once
+// the set is made (SetBuild a match). Walking every match costs Walk a match.
+func (c Costs) cheapestWalk(q *searchQuery, p probed) strategy {
 	matches := p.estimatedMatches()
 	share := matches * p.keptShare(q) / float64(max(p.top, 1))
-	checks := float64(q.window()) / max(share, 1e-9)
-	return checks*c.Check*float64(q.words) < matches*c.Walk
+	visits := float64(q.window()) / max(share, 1e-9)
+	best, cost := everyMatchWalked, matches*c.Walk
+	if set := matches*c.SetBuild + visits*c.SetProbe; set < cost {
+		best, cost = matchSetIndex, set
+	}
+	if check := visits * c.Check * float64(q.words); q.cheapCheck && check < cost {
+		best = checkedIndex
+	}
+	return best
 }
 
 // wholeMatch is the expression to walk every one of about matches matches with: the prefix merges

@@ -44,9 +44,13 @@ func (q *searchQuery) fewPage(p probed) Statement {
 	}
 	b.WriteString("WITH m AS MATERIALIZED (SELECT rowid AS id" + score + " FROM torrents_fts WHERE torrents_fts MATCH ?), ")
 	params = append(params, match)
-	b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id WHERE " + q.where + ") ")
+	b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id WHERE " + q.joinWhere + ") ")
 	params = append(params, q.params...)
-	b.WriteString("SELECT " + summaryColumns + ", h.k AS sort_key, (SELECT count(*) FROM hits) AS total ")
+	total := "" // without filters, the probe counted every match
+	if q.filtered {
+		total = ", (SELECT count(*) FROM hits) AS total"
+	}
+	b.WriteString("SELECT " + summaryColumns + ", h.k AS sort_key" + total + " ")
 	b.WriteString("FROM hits h JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id WHERE 1")
 	cursor, cursorParams := q.afterCursor("h.k", "h.id")
 	b.WriteString(cursor)

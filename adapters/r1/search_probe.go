@@ -41,7 +41,7 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 	b.WriteString("SELECT count(*) AS n, coalesce(min(id), 0) AS low, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
 	if q.filtered {
 		b.WriteString("(SELECT count(*) FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT CAST(? AS INTEGER)) s" +
-			" JOIN torrents t INDEXED BY torrents_facets ON t.id = s.id WHERE " + q.where + ") AS sampled, ")
+			" JOIN torrents t INDEXED BY torrents_facets ON t.id = s.id WHERE " + q.joinWhere + ") AS sampled, ")
 		params = append(append(params, q.match, countSampleSize), q.params...)
 	} else {
 		b.WriteString("0 AS sampled, ")

@@ -28,8 +28,12 @@ type searchQuery struct {
 	words    int
 	lastDocs int64
 	where    string // the filters over t, "1" for none
-	params   []any  // of where
-	filtered bool
+	// joinWhere is where for a statement that reaches t by id (a full-text match joined to
+	// torrents_facets): the category is tested on the row found, not sought, or a list of
+	// categories would seek the index once per category for every match.
+	joinWhere string
+	params    []any // of where
+	filtered  bool
 	// cheapCheck: checking one torrent against match reads one list of the index per word (the
 	// last word is within the prefix index, or written out by expandLastTerm).
 	cheapCheck bool
@@ -95,9 +99,10 @@ func newSearchQuery(c domain.SearchCriteria, match string, countLimit int) *sear
 		intFilter("t.uploaded_at < CAST(? AS INTEGER)", &before)
 	}
 	conds = q.releaseFilters(conds)
-	q.where = "1"
+	q.where, q.joinWhere = "1", "1"
 	if len(conds) > 0 {
 		q.where = strings.Join(conds, " AND ")
+		q.joinWhere = strings.ReplaceAll(q.where, "t.category_id ", "+t.category_id ")
 		q.filtered = true
 	}
 	return q

@@ -121,6 +121,7 @@ func TestSearchManyMatchesByColumnBothWays(t *testing.T) {
 						page func(*searchQuery) Statement
 					}{
 						{"checked", (*searchQuery).checkedPage},
+						{"match set", func(q *searchQuery) Statement { return q.matchSetPage(probed{n: len(torrents), top: 1}) }},
 						{"walked", func(q *searchQuery) Statement { return q.walkedPage(probed{n: len(torrents), top: 1}) }},
 					} {
 						name := fmt.Sprintf("%q %s %s %s", text, sort, order, build.name)

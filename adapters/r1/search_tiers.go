@@ -20,7 +20,7 @@ func (q *searchQuery) tierPage() Statement {
 	dir, after := q.dirs()
 	tier := func(score int, match string) (string, []any) {
 		sql := "SELECT f.rowid AS id, " + itoa(score) + " AS k FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid" +
-			" WHERE f.torrents_fts MATCH ? AND " + q.where
+			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere
 		params := append([]any{match}, q.params...)
 		if cur := q.c.Cursor; cur != nil {
 			value, _ := q.cursorValue()

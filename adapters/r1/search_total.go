@@ -93,7 +93,7 @@ func (q *searchQuery) total(p probed, carried, counted int) (int, bool) {
 func (q *searchQuery) countStatement(matches float64) Statement {
 	return Statement{
 		SQL: "SELECT count(*) AS total FROM (SELECT 1 FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid" +
-			" WHERE f.torrents_fts MATCH ? AND " + q.where + " LIMIT CAST(? AS INTEGER))",
+			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + " LIMIT CAST(? AS INTEGER))",
 		Params: append(append([]any{q.wholeMatch(matches)}, q.params...), q.countLimit+1),
 	}
 }

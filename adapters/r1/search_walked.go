@@ -11,7 +11,7 @@ func (q *searchQuery) walkedPage(p probed) Statement {
 	key := "t." + q.column()
 	var b strings.Builder
 	b.WriteString("WITH hits AS MATERIALIZED (SELECT f.rowid AS id, " + key + " AS k FROM torrents_fts f JOIN " + q.facets() +
-		" ON t.id = f.rowid WHERE f.torrents_fts MATCH ? AND " + q.where)
+		" ON t.id = f.rowid WHERE f.torrents_fts MATCH ? AND " + q.joinWhere)
 	params := append([]any{q.wholeMatch(p.estimatedMatches())}, q.params...)
 	cursor, cursorParams := q.afterCursor(key, "f.rowid")
 	b.WriteString(cursor)

@@ -7,6 +7,7 @@
 //
 //	go run ./tests/bench                 # make bench
 //	BENCH_N=100000 go run ./tests/bench  # a smaller corpus
+//	BENCH_CLOCK=cpu go run ./tests/bench # reads timed by their CPU time, on a machine shared with other work
 //
 // It measures three corpora (BENCH_CORPORA, default zipf,flat,tags: see Shape), each in its own
 // database. The databases live in a temporary directory and are removed afterwards (BENCH_KEEP=1 keeps
@@ -42,6 +43,7 @@ func main() {
 	flag.IntVar(&cfg.Connections, "conns", cfg.Connections, "HTTP connections of the load generator")
 	flag.StringVar(&cfg.ProfileDir, "profile", os.Getenv("BENCH_PROFILE"), "write CPU profiles of the ingest and the uncached reads here (env BENCH_PROFILE)")
 	flag.BoolVar(&cfg.IngestOnly, "ingest-only", false, "stop after the ingest")
+	flag.BoolVar(&cfg.SearchesOnly, "searches-only", false, "measure the ingest and the searches only")
 	flag.Parse()
 	shapes, err := parseShapes(*corpora)
 	if err != nil {

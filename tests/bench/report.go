@@ -174,6 +174,11 @@ func (r *Results) Markdown() string {
 		header = append(header, string(c.Shape)+" corpus")
 		rule = append(rule, "---")
 	}
+	clock := "wall-clock"
+	if cpuClock {
+		clock = "the searching thread's CPU time (BENCH_CLOCK=cpu), not wall-clock,"
+	}
+	fmt.Fprintf(&b, "Reads timed by %s. ", clock)
 	fmt.Fprintf(&b, "Corpora of %s torrents each (seed %d): %s; %s, %s/%s, %d CPUs; run of %s on %s. "+
 		"Latest, details, cached reads, HTTP, RSS and LIKE on the %s.\n\n",
 		thousands(int64(r.N)), r.Seed, strings.Join(corpora, ", "), r.GoVersion, r.GOOS, r.GOARCH, r.CPUs,

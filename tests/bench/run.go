@@ -37,8 +37,9 @@ type Config struct {
 	Connections  int           // HTTP connections of the load generator
 	SweepQueries int           // distinct searches and details sent to the server before its RSS is read
 
-	IngestOnly bool   // stop after the ingest (tuning it)
-	ProfileDir string // where CPU profiles of the ingest and of the uncached reads go; "" for none
+	IngestOnly   bool   // stop after the ingest (tuning it)
+	SearchesOnly bool   // measure the ingest and the searches only (tuning search)
+	ProfileDir   string // where CPU profiles of the ingest and of the uncached reads go; "" for none
 
 	Progress io.Writer // progress lines; nil for none
 }
@@ -136,7 +137,7 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 		return cr, fmt.Errorf("uncached: %w", err)
 	}
 	progress("%s corpus: the slowest uncached searches:\n%s", shape, cr.SlowestText())
-	if !first {
+	if !first || cfg.SearchesOnly {
 		return cr, nil
 	}
 	progress("uncached latest and details")
