@@ -34,6 +34,7 @@ type strategy int
 const (
 	fewMatches       strategy = iota // every match (at most relevanceScored) scored, filtered, sorted in one statement
 	nameTiers                        // relevance above relevanceScored: name matches, then the rest
+	keptTiers                        // the same order when the filters keep almost none of the matches
 	checkedIndex                     // the sort key's index walked, each torrent checked against the text
 	matchSetIndex                    // the sort key's index walked, each torrent looked up in the set of matches
 	everyMatchWalked                 // every match walked, the best page kept
@@ -66,7 +67,8 @@ func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria)
 	if p.n == 0 {
 		return emptyPage(), nil
 	}
-	return r.pageAndTotal(ctx, q, p, r.pageStatement(q, p))
+	plan := r.plan(q, p)
+	return r.pageAndTotal(ctx, q, p, plan, q.pageStatement(plan, p))
 }
 
 // plan chooses the strategy from what the probe found.
@@ -74,6 +76,8 @@ func (r *TorrentRepository) plan(q *searchQuery, p probed) strategy {
 	switch {
 	case q.sort == domain.SortRelevance && p.rankable(r.relevanceScored):
 		return fewMatches
+	case q.sort == domain.SortRelevance && q.filtered && p.sampled < keptFewAbove:
+		return keptTiers
 	case q.sort == domain.SortRelevance:
 		return nameTiers
 	case p.n <= r.relevanceScored:
@@ -83,13 +87,15 @@ func (r *TorrentRepository) plan(q *searchQuery, p probed) strategy {
 	}
 }
 
-// pageStatement is the page statement of the planned strategy.
-func (r *TorrentRepository) pageStatement(q *searchQuery, p probed) Statement {
-	switch r.plan(q, p) {
+// pageStatement is the page statement of the strategy.
+func (q *searchQuery) pageStatement(s strategy, p probed) Statement {
+	switch s {
 	case fewMatches:
 		return q.fewPage(p)
 	case nameTiers:
 		return q.tierPage()
+	case keptTiers:
+		return q.keptTierPage(p)
 	case checkedIndex:
 		return q.checkedPage()
 	case matchSetIndex:
@@ -98,6 +104,10 @@ func (r *TorrentRepository) pageStatement(q *searchQuery, p probed) Statement {
 		return q.walkedPage(p)
 	}
 }
+
+// countsEveryMatch says whether the strategy's page carries the count of every match that passes
+// the filters (when the search has filters).
+func (s strategy) countsEveryMatch() bool { return s == fewMatches || s == keptTiers }
 
 func emptyPage() domain.SearchPage {
 	return domain.SearchPage{Items: []domain.TorrentSummary{}, TotalExact: true}

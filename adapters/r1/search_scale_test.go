@@ -61,15 +61,25 @@ func TestSearchRelevanceBeyondTheScored(t *testing.T) {
 		repo.relevanceScored = 7
 		for _, countLimit := range []int{10, 1000} {
 			repo.countLimit = countLimit
-			for _, category := range []string{"", "tv"} {
+			bigFiles := int64(400)
+			// No filter, a category, and filters that keep almost none (3 torrents: keptTierPage).
+			for _, filter := range []struct {
+				name  string
+				apply func(*domain.SearchCriteria)
+				keep  func(domain.Torrent) bool
+			}{
+				{"none", func(*domain.SearchCriteria) {}, func(domain.Torrent) bool { return true }},
+				{"tv", func(c *domain.SearchCriteria) { c.Categories = []string{"tv"} },
+					func(tor domain.Torrent) bool { return tor.Category.Slug == "tv" }},
+				{"tv and 400 bytes", func(c *domain.SearchCriteria) { c.Categories, c.MinSize = []string{"tv"}, &bigFiles },
+					func(tor domain.Torrent) bool { return tor.Category.Slug == "tv" && tor.Files[0].Size >= bigFiles }},
+			} {
 				for _, order := range []domain.SortOrder{domain.Descending, domain.Ascending} {
-					name := fmt.Sprintf("count bound %d, category %q, %s", countLimit, category, order)
+					name := fmt.Sprintf("count bound %d, filter %s, %s", countLimit, filter.name, order)
 					c := func(limit int) domain.SearchCriteria {
 						return criteria(t, "common", limit, func(c *domain.SearchCriteria) {
 							c.Sort, c.Order = domain.SortRelevance, order
-							if category != "" {
-								c.Categories = []string{category}
-							}
+							filter.apply(c)
 						})
 					}
 					byCursor, byOffset, onePage := walkAll(t, repo, c)
@@ -79,7 +89,7 @@ func TestSearchRelevanceBeyondTheScored(t *testing.T) {
 					// Every torrent matches "common", in its name or only in its file path.
 					var inName, other []int64
 					for _, tor := range torrents {
-						if category != "" && tor.Category.Slug != category {
+						if !filter.keep(tor) {
 							continue
 						}
 						if strings.Contains(strings.ToLower(tor.Name), "common") {
@@ -96,6 +106,13 @@ func TestSearchRelevanceBeyondTheScored(t *testing.T) {
 					}
 					if !slices.Equal(onePage, want) {
 						t.Fatalf("%s:\n got %v\nwant %v (name hits %v)", name, onePage, want, inName)
+					}
+					page, err := repo.Search(context.Background(), c(5))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if wantTotal := min(len(want), countLimit); page.Total != wantTotal || page.TotalExact != (len(want) <= countLimit) {
+						t.Fatalf("%s: total %d exact %v, want %d of %d", name, page.Total, page.TotalExact, wantTotal, len(want))
 					}
 				}
 			}

@@ -57,3 +57,29 @@ func (q *searchQuery) tierPage() Statement {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// keptFewAbove is how few of the probe's sample of the newest matches may pass the filters for a
+// relevance search to be paged by keptTierPage: the filters keep so few of the matches that the
+// tiers would walk every match (twice) to fill a page, and a count would walk them again.
+const keptFewAbove = 5
+
+// keptTierPage pages a relevance search whose filters keep almost none of its many matches, in the
+// tiers' order (see tierPage): one walk over every match keeps those that pass, each of the few
+// kept is then checked for the words in its name, and the kept are counted.
+func (q *searchQuery) keptTierPage(p probed) Statement {
+	var b strings.Builder
+	b.WriteString("WITH hits AS MATERIALIZED (SELECT f.rowid AS id FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets" +
+		" ON t.id = f.rowid WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + "), ")
+	params := append([]any{q.wholeMatch(p.estimatedMatches())}, q.params...)
+	b.WriteString("tiered AS MATERIALIZED (SELECT h.id AS id, CASE WHEN EXISTS (SELECT 1 FROM torrents_fts n WHERE n.rowid = h.id AND n.torrents_fts MATCH ?)" +
+		" THEN " + itoa(nameTier) + " ELSE " + itoa(otherTier) + " END AS k FROM hits h) ")
+	params = append(params, "{name} : ("+q.match+")")
+	b.WriteString("SELECT " + summaryColumns + ", h.k AS sort_key, (SELECT count(*) FROM hits) AS total " +
+		"FROM tiered h JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id WHERE 1")
+	cursor, cursorParams := q.afterCursor("h.k", "h.id")
+	b.WriteString(cursor)
+	params = append(params, cursorParams...)
+	tail, tailParams := q.pageTail("h.k", "h.id")
+	b.WriteString(tail)
+	return Statement{SQL: b.String(), Params: append(params, tailParams...)}
+}

@@ -22,11 +22,11 @@ const (
 // newest matches estimates how many pass them, and a count, which may walk every match, runs only
 // when the estimate is under twice the bound: so a total under the bound is always exact, and the
 // common case (a common word and a filter that keeps many of its matches) costs nothing more.
-func (q *searchQuery) countNeed(p probed) countNeed {
+func (q *searchQuery) countNeed(p probed, s strategy) countNeed {
 	switch {
 	case !q.filtered:
 		return countNever
-	case p.n <= q.countLimit:
+	case p.n <= q.countLimit, s.countsEveryMatch():
 		return countUnlessCarried
 	case p.keptShare(q)*p.estimatedMatches() >= 2*float64(q.countLimit):
 		return countNever
@@ -37,8 +37,8 @@ func (q *searchQuery) countNeed(p probed) countNeed {
 // pageAndTotal runs the page statement and, when the total needs it, the count: in one engine call
 // where a call costs a round trip (D1), one after the other where it costs nothing (the local
 // file), so that there the count runs only when the page did not carry the total.
-func (r *TorrentRepository) pageAndTotal(ctx context.Context, q *searchQuery, p probed, s Statement) (domain.SearchPage, error) {
-	need := q.countNeed(p)
+func (r *TorrentRepository) pageAndTotal(ctx context.Context, q *searchQuery, p probed, plan strategy, s Statement) (domain.SearchPage, error) {
+	need := q.countNeed(p, plan)
 	counted := -1
 	var page domain.SearchPage
 	if need != countNever && q.costs.RoundTrip > 0 {
@@ -72,21 +72,20 @@ func (r *TorrentRepository) pageAndTotal(ctx context.Context, q *searchQuery, p 
 }
 
 // total is the search's total from what was counted: the probe's, the page's (-1 when its rows
-// did not carry it) and the count statement's (-1 when it did not run).
+// did not carry it: a page that carries it counted every match that passes) and the count
+// statement's (-1 when it did not run).
 func (q *searchQuery) total(p probed, carried, counted int) (int, bool) {
 	switch {
 	case !q.filtered && p.n > q.countLimit:
 		return q.countLimit, false
 	case !q.filtered:
 		return p.n, true
+	case carried >= 0:
+		return min(carried, q.countLimit), carried <= q.countLimit
 	case p.n > q.countLimit && counted < 0:
 		return q.countLimit, false // the sample says far more than the bound pass
-	case p.n > q.countLimit:
-		return min(counted, q.countLimit), counted <= q.countLimit
-	case carried >= 0:
-		return carried, true
 	}
-	return counted, true
+	return min(counted, q.countLimit), counted <= q.countLimit
 }
 
 // countStatement counts the matches that pass the filters, up to one past the bound.
