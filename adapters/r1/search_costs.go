@@ -13,21 +13,18 @@ type Costs struct {
 	// SetBuild is what each match adds to the set of every match (a walk step and an insertion),
 	// SetProbe one look-up in it.
 	SetBuild, SetProbe float64
-	// PrefixMerge is what a prefix costs per torrent the words it begins hold, merged before the
-	// first match comes out; WordMerge what each word of a written-out OR costs per step.
-	PrefixMerge, WordMerge float64
 	// RoundTrip is what one more engine call costs beyond its work: nothing on the local file, a
 	// network request on D1.
 	RoundTrip float64
 }
 
 // localCosts are the local engine's, measured with tests/bench at 1,000,000 torrents.
-var localCosts = Costs{Check: 150, Walk: 1.4, SetBuild: 0.6, SetProbe: 0.5, PrefixMerge: 0.13, WordMerge: 0.3}
+var localCosts = Costs{Check: 150, Walk: 1.4, SetBuild: 0.6, SetProbe: 0.5}
 
 // d1Costs are D1's: SQLite does the same work there (the local figures stand for it; D1's machines
 // are not measured here), and every statement sent on its own is an HTTPS request to Cloudflare,
 // tens of milliseconds from outside it.
-var d1Costs = Costs{Check: 150, Walk: 1.4, SetBuild: 0.6, SetProbe: 0.5, PrefixMerge: 0.13, WordMerge: 0.3, RoundTrip: 30_000}
+var d1Costs = Costs{Check: 150, Walk: 1.4, SetBuild: 0.6, SetProbe: 0.5, RoundTrip: 30_000}
 
 // cheapestWalk chooses how to page a text search by a column with more matches than fewMatches
 // takes, by what each way costs. The sort key's index walk visits about window / (the share of the
@@ -50,19 +47,7 @@ func (c Costs) cheapestWalk(q *searchQuery, p probed) strategy {
 	return best
 }
 
-// wholeMatch is the expression to walk every one of about matches matches with: the prefix merges
-// the lists of the words it begins once, the written-out OR merges them at every step, so the
-// prefix is the cheaper for walking everything unless the words are far commoner than the search.
-func (c Costs) wholeMatch(q *searchQuery, matches float64) string {
-	if q.words == 1 || float64(q.lastDocs)*c.PrefixMerge <= matches*float64(q.words)*c.WordMerge {
-		return q.prefixed
-	}
-	return q.match
-}
-
 // expansionPays says whether writing a long last word out is worth the statement that asks the
-// vocabulary for its words: it saves at most a merge of the lists of every word it begins (bounded
-// by expandAbove's worth of torrents and more), which one more round trip to D1 costs more than.
-func (c Costs) expansionPays() bool {
-	return c.RoundTrip < float64(expandAbove)*c.PrefixMerge
-}
+// vocabulary for its words: it saves at most a merge of the lists of the words it begins (a few
+// milliseconds for common words), which one more round trip to D1 costs more than.
+func (c Costs) expansionPays() bool { return c.RoundTrip < 5000 }

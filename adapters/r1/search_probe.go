@@ -13,7 +13,7 @@ import (
 // idfLimit is how many torrents each word of a search may match for bm25 to rank it: bm25 weighs a
 // word by a pass over all of its matches, which for a word in a quarter of the catalog takes longer
 // than the rest of the search. A search with a commoner word is ranked by the name tiers.
-const idfLimit = 20000
+const idfLimit = 5000
 
 // countSampleSize is how many of the newest matches stand for all of them when a filtered search
 // has more matches than the count bound.
@@ -47,12 +47,14 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 		b.WriteString("0 AS sampled, ")
 	}
 	if q.sort == domain.SortRelevance && len(q.terms) > 1 {
-		b.WriteString("max(0")
+		// Only when bm25 may rank the matches (few enough of them): CASE runs the counts only then.
+		b.WriteString("CASE WHEN count(*) <= CAST(? AS INTEGER) THEN max(0")
+		params = append(params, r.relevanceScored)
 		for _, term := range q.terms {
 			b.WriteString(", (SELECT count(*) FROM (SELECT 1 FROM torrents_fts WHERE torrents_fts MATCH ? LIMIT CAST(? AS INTEGER)))")
 			params = append(params, term, idfLimit+1)
 		}
-		b.WriteString(") AS commonest ")
+		b.WriteString(") ELSE 0 END AS commonest ")
 	} else {
 		b.WriteString("0 AS commonest ")
 	}

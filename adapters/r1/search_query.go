@@ -23,11 +23,9 @@ type searchQuery struct {
 	// phrase for bm25 (each word of an OR is a phrase it weighs and counts on its own), and the
 	// cheaper form for walking every match (see wholeMatch).
 	prefixed string
-	// words is how many words match has for the last one (1 when it is not written out), and
-	// lastDocs how many torrents those words hold between them (0 when not written out).
-	words    int
-	lastDocs int64
-	where    string // the filters over t, "1" for none
+	// words is how many words match has for the last one (1 when it is not written out).
+	words int
+	where string // the filters over t, "1" for none
 	// joinWhere is where for a statement that reaches t by id (a full-text match joined to
 	// torrents_facets): the category is tested on the row found, not sought, or a list of
 	// categories would seek the index once per category for every match.
@@ -37,7 +35,7 @@ type searchQuery struct {
 	// cheapCheck: checking one torrent against match reads one list of the index per word (the
 	// last word is within the prefix index, or written out by expandLastTerm).
 	cheapCheck bool
-	// costs are the engine's, for choosing the expression to walk every match with (wholeMatch).
+	// costs are the engine's (search_costs.go).
 	costs Costs
 	// terms are the words of match one by one, each as an FTS5 expression (the last one as match
 	// has it), to weigh them before bm25 does.
@@ -200,8 +198,9 @@ func (q *searchQuery) pageTail(key, id string) (string, []any) {
 	return tail, params
 }
 
-// wholeMatch is the expression to walk every one of about matches matches with (see Costs.wholeMatch).
-func (q *searchQuery) wholeMatch(matches float64) string { return q.costs.wholeMatch(q, matches) }
+// wholeMatch is the expression to walk every one of about matches matches with: the prefix, which
+// merges the lists of the words it begins once, where the written-out OR merges them at every step.
+func (q *searchQuery) wholeMatch(float64) string { return q.prefixed }
 
 // releaseFilters add what the release name and the external ids must say (migration 0006's
 // columns; a span of seasons or episodes covers every number in it, as domain.Release.HasSeason).

@@ -228,8 +228,8 @@ func TestSearchWrittenOutPrefixFindsTheSame(t *testing.T) {
 				for _, countLimit := range []int{5, 1000} {
 					for _, filter := range []func(*domain.SearchCriteria){nil, func(c *domain.SearchCriteria) { c.MinSeeders = i64(1) }} {
 						name := fmt.Sprintf("%q %s bound %d filtered %v", text, sort, countLimit, filter != nil)
-						run := func(expandAbove int64) ([]int64, domain.SearchPage) {
-							repo.countLimit, repo.expandAbove, repo.relevanceScored = countLimit, expandAbove, 7
+						run := func(expand bool) ([]int64, domain.SearchPage) {
+							repo.countLimit, repo.expandLast, repo.relevanceScored = countLimit, expand, 7
 							c := func(limit int) domain.SearchCriteria {
 								return criteria(t, text, limit, func(c *domain.SearchCriteria) {
 									c.Sort = sort
@@ -256,7 +256,7 @@ func TestSearchWrittenOutPrefixFindsTheSame(t *testing.T) {
 								crit.Cursor = page.Next
 							}
 							if !slices.Equal(byCursor, ids(all.Items)) {
-								t.Fatalf("%s (expand above %d): cursor %v, one page %v", name, expandAbove, byCursor, ids(all.Items))
+								t.Fatalf("%s (written out %v): cursor %v, one page %v", name, expand, byCursor, ids(all.Items))
 							}
 							first, err := repo.Search(ctx, c(3))
 							if err != nil {
@@ -264,8 +264,8 @@ func TestSearchWrittenOutPrefixFindsTheSame(t *testing.T) {
 							}
 							return ids(all.Items), first
 						}
-						prefix, prefixPage := run(1 << 40)
-						written, writtenPage := run(0)
+						prefix, prefixPage := run(false)
+						written, writtenPage := run(true)
 						if !slices.Equal(prefix, written) || prefixPage.Total != writtenPage.Total || prefixPage.TotalExact != writtenPage.TotalExact {
 							t.Fatalf("%s:\n prefix  %v (total %d)\n written %v (total %d)", name, prefix, prefixPage.Total, written, writtenPage.Total)
 						}

@@ -12,30 +12,27 @@ import "context"
 const prefixIndexLength = 4
 
 // maxExpansion is how many words a long last word may begin and still be written out as an OR of
-// them (see ftsExpanded); past it the prefix stays a prefix.
-const maxExpansion = 16
-
-// expandAbove is how many torrents the words a long last word begins must hold between them for
-// writing it out to pay. A prefix costs a merge of all their lists up front (a tenth of a
-// microsecond a torrent), after which the walk is as cheap as one word's; an OR costs nothing up
-// front but merges its words' lists at every step of the walk, on every segment of the index. So
-// the OR wins when the lists are long and the walk short (a common word, a page of it), and the
-// prefix when the lists are short.
-const expandAbove = 50000
+// them (see ftsExpanded); past it the prefix stays a prefix. A prefix costs a merge of all their
+// lists up front (a tenth of a microsecond a torrent they hold), after which the walk is as cheap
+// as one word's; an OR costs nothing up front but merges its words' lists at every step of the
+// walk, a few tenths of a microsecond a word. A few words written out cost a walk little more than
+// one word, and make checking one torrent against them one list each.
+const maxExpansion = 6
 
 // expandLastTerm writes a long last word out as the words of the index it begins (see ftsExpanded),
-// when there are at most maxExpansion of them and they are common enough (expandAbove); with none,
-// q.match becomes "".
+// when there are at most maxExpansion of them; with none, q.match becomes "". It asks the
+// vocabulary for the words only: their torrent counts would cost a pass over each word's list (a
+// few milliseconds for a common word), more than writing out saves.
 func (r *TorrentRepository) expandLastTerm(ctx context.Context, q *searchQuery) error {
 	last := q.c.Terms[len(q.c.Terms)-1]
-	if !expandable(last) || !q.costs.expansionPays() {
+	if !r.expandLast || !expandable(last) || !q.costs.expansionPays() {
 		return nil
 	}
 	// Every word that begins with last sorts from last (included) to last with its final byte one
 	// higher (excluded): the terms are ASCII letters and digits.
 	upper := last[:len(last)-1] + string(last[len(last)-1]+1)
 	res, err := r.db.query(ctx, Statement{
-		SQL:    "SELECT term, doc FROM torrents_fts_vocab WHERE term >= ? AND term < ? LIMIT CAST(? AS INTEGER)",
+		SQL:    "SELECT term FROM torrents_fts_vocab WHERE term >= ? AND term < ? LIMIT CAST(? AS INTEGER)",
 		Params: []any{last, upper, maxExpansion + 1},
 	})
 	if err != nil {
@@ -45,19 +42,14 @@ func (r *TorrentRepository) expandLastTerm(ctx context.Context, q *searchQuery) 
 		return nil
 	}
 	words := make([]string, 0, len(res.Rows))
-	docs := int64(0)
 	for _, row := range res.Rows {
 		rr := rowReader{row: row}
 		words = append(words, rr.text("term"))
-		docs += rr.int("doc")
 		if rr.err != nil {
 			return rr.err
 		}
 	}
-	if len(words) > 0 && docs <= r.expandAbove {
-		return nil
-	}
-	q.match, q.words, q.lastDocs = ftsExpanded(q.c.Terms, words), max(1, len(words)), docs
+	q.match, q.words = ftsExpanded(q.c.Terms, words), max(1, len(words))
 	if len(q.terms) > 0 {
 		q.terms[len(q.terms)-1] = ftsExpanded(q.c.Terms[len(q.c.Terms)-1:], words)
 	}

@@ -20,8 +20,8 @@ type TorrentRepository struct {
 	// relevanceScored is how many matches relevance ranks by bm25 (see search_few.go); tests lower it
 	// to reach the tiers cheaply.
 	relevanceScored int
-	// expandAbove is expandAbove (see search_words.go); tests lower it to write every long last word out.
-	expandAbove int64
+	// expandLast writes a long last word out (see search_words.go); tests turn it off to compare.
+	expandLast bool
 	// chunkTorrents bounds the torrents of one D1 upsert batch (upsertChunkTorrents); tests lower it
 	// to see several batches without writing thousands of torrents.
 	chunkTorrents int
@@ -31,7 +31,7 @@ var _ ports.TorrentRepository = (*TorrentRepository)(nil)
 
 // NewTorrentRepository returns the torrents stored in db.
 func NewTorrentRepository(db *Database) *TorrentRepository {
-	return &TorrentRepository{db: db, countLimit: domain.SearchCountLimit, relevanceScored: relevanceScored, expandAbove: expandAbove, chunkTorrents: upsertChunkTorrents}
+	return &TorrentRepository{db: db, countLimit: domain.SearchCountLimit, relevanceScored: relevanceScored, expandLast: true, chunkTorrents: upsertChunkTorrents}
 }
 
 // An upsert batch is bounded by count and by the bytes of its parameters, so one D1 request stays
