@@ -13,7 +13,7 @@
 //   - CORS preflights (OPTIONS with Access-Control-Request-Method) belong to the CORS protocol, not to
 //     the API: they are counted as skipped, not validated;
 //   - XML bodies (application/xml, application/rss+xml, text/xml) must be well-formed and are
-//     validated as the string the document's schema describes.
+//     validated as the string the document's schema describes; an HTML body is a string.
 package apispec
 
 import (
@@ -234,6 +234,7 @@ func init() {
 	for _, ct := range []string{"application/xml", "application/rss+xml", "text/xml"} {
 		openapi3filter.RegisterBodyDecoder(ct, xmlBodyDecoder)
 	}
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 }
 
 // xmlBodyDecoder accepts a well-formed XML document and hands it on as a string.
