@@ -49,12 +49,28 @@ type ImportOptions struct {
 	Interrupt func(ports.ImportSource) ports.ImportSource
 }
 
+// On D1 the import fills each request up to a little under R1's 1 MiB bound (its size estimate
+// errs high), and checkpoints every 30 s: a resumed run reads at most that again.
+const (
+	D1ImportBatchBytes = 1<<20 - 32<<10
+	D1CheckpointEvery  = 30 * time.Second
+)
+
 // target is the database an import or export writes to or reads from, as the configuration names it.
 type target struct {
 	db       *r1.Database
 	upstream *cfapi.Upstream // nil on the local file
 	shared   ports.Cache     // Workers KV, nil without it
 	close    func()
+}
+
+// calls counts the requests sent to Cloudflare so far.
+func (t target) calls() int64 {
+	if t.upstream == nil {
+		return 0
+	}
+	st := t.upstream.UpstreamStats()
+	return int64(st.R1.Calls + st.KV.Calls)
 }
 
 func openTarget(ctx context.Context, cfg Config, log *slog.Logger) (target, error) {
@@ -133,12 +149,25 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 		Legacy: legacy, SessionID: acc.SessionIDOf, Cache: cache, Clock: clock, Logger: log,
 	})
 	progress := newProgress(opts.Progress, opts.Terminal)
-	report, runErr := im.Run(ctx, src, migration.Options{DryRun: opts.DryRun, Progress: progress, CheckpointEvery: opts.CheckpointEvery})
+	callsBefore := tgt.calls()
+	run := migration.Options{DryRun: opts.DryRun, Progress: progress, CheckpointEvery: opts.CheckpointEvery}
+	if tgt.upstream != nil {
+		// On D1 a batch that fits one request (1 MiB) is one call, and a checkpoint is one call too.
+		run.BatchBytes = D1ImportBatchBytes
+		if run.CheckpointEvery == 0 {
+			run.CheckpointEvery = D1CheckpointEvery
+		}
+	}
+	report, runErr := im.Run(ctx, src, run)
 	progress.close()
+	// The cache's invalidation is written behind: write it now, so it is counted (closing twice is fine).
+	if c, ok := tgt.shared.(io.Closer); ok {
+		_ = c.Close()
+	}
 	var calls int64 = -1
 	if tgt.upstream != nil {
-		st := tgt.upstream.UpstreamStats()
-		calls = int64(st.R1.Calls + st.KV.Calls)
+		calls = tgt.calls() - callsBefore
+		report.UpstreamCalls = calls
 	}
 	printReport(opts.Out, report, calls)
 	if opts.ReportFile != "" {

@@ -63,8 +63,12 @@ type Options struct {
 	// DryRun reads and checks everything and writes nothing (no checkpoint either).
 	DryRun   bool
 	Progress Progress
-	// CheckpointEvery overrides the package's CheckpointEvery (tests checkpoint every batch).
+	// CheckpointEvery overrides the package's CheckpointEvery (tests checkpoint every batch; on D1,
+	// where a checkpoint is a request, it is longer).
 	CheckpointEvery time.Duration
+	// BatchBytes, when above zero, also ends a batch of torrents when their stored form would pass
+	// it: on D1 a request holds at most 1 MiB, and a batch that fits is one request instead of two.
+	BatchBytes int
 }
 
 // Run imports every kind the source has, in order, resuming after the checkpoints an interrupted
@@ -121,6 +125,7 @@ type kindRun struct {
 	users          []domain.User
 	sessions       []ports.ImportedSession
 	torrents       []ingest.Item
+	torrentBytes   int
 	lastKey        string
 	lastCheckpoint time.Time
 }
@@ -145,7 +150,9 @@ func (k *kindRun) run(ctx context.Context) error {
 			k.lastKey = r.Key
 			return nil
 		}
-		k.add(r)
+		if err := k.add(ctx, r); err != nil {
+			return err
+		}
 		if k.full() {
 			return k.flush(ctx)
 		}
@@ -164,11 +171,35 @@ func (k *kindRun) full() bool {
 	case ports.ImportSessions:
 		return len(k.sessions) >= SessionBatch
 	}
-	return len(k.torrents) >= TorrentBatch
+	return len(k.torrents) >= TorrentBatch || (k.opts.BatchBytes > 0 && k.torrentBytes >= k.opts.BatchBytes)
 }
 
-// add checks a record and queues it for the next batch, or reports it skipped.
-func (k *kindRun) add(r ports.SourceRecord) {
+// storedSize is about how many bytes a torrent takes in the store's write on D1 (R1 sends it as a
+// JSON row, itself a JSON string in the request, whose file and tracker lists are JSON strings
+// inside it; the name goes twice, with what is parsed from it); it errs high, by about a tenth.
+func storedSize(t *ports.SourceTorrent) int {
+	n := 320 + 3*len(t.Name) + 2*len(t.Description) + len(t.Magnet)
+	for _, f := range t.Files {
+		n += len(f.Path) + 56
+	}
+	for _, tr := range t.Trackers {
+		n += len(tr) + 8
+	}
+	return n
+}
+
+// add checks a record and queues it for the next batch (writing the batch first when the record
+// would not fit in it), or reports it skipped.
+func (k *kindRun) add(ctx context.Context, r ports.SourceRecord) error {
+	size := 0
+	if r.Torrent != nil {
+		size = storedSize(r.Torrent)
+		if k.opts.BatchBytes > 0 && len(k.torrents) > 0 && k.torrentBytes+size > k.opts.BatchBytes {
+			if err := k.flush(ctx); err != nil { // before lastKey moves: the checkpoint names written records only
+				return err
+			}
+		}
+	}
 	k.lastKey = r.Key
 	var problem string
 	switch {
@@ -184,6 +215,7 @@ func (k *kindRun) add(r ports.SourceRecord) {
 		}
 	case r.Torrent != nil && k.kind == ports.ImportTorrents:
 		t := r.Torrent
+		k.torrentBytes += size
 		k.torrents = append(k.torrents, ingest.Item{
 			InfoHash: t.InfoHash, Magnet: t.Magnet, Name: t.Name, Size: t.Size, Category: t.Category, Seeders: t.Seeders,
 			Leechers: t.Leechers, UploadedAt: t.UploadedAt, Description: t.Description, Files: t.Files, Trackers: t.Trackers,
@@ -193,9 +225,10 @@ func (k *kindRun) add(r ports.SourceRecord) {
 	}
 	if problem != "" {
 		k.report.skip(r.Key, problem)
-		return
+		return nil
 	}
 	k.keys = append(k.keys, r.Key)
+	return nil
 }
 
 // userOf applies the account rules to an imported user. Its id is derived from the source's key,
@@ -276,7 +309,7 @@ func (k *kindRun) flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	k.keys, k.users, k.sessions, k.torrents = k.keys[:0], k.users[:0], k.sessions[:0], k.torrents[:0]
+	k.keys, k.users, k.sessions, k.torrents, k.torrentBytes = k.keys[:0], k.users[:0], k.sessions[:0], k.torrents[:0], 0
 	every := CheckpointEvery
 	if k.opts.CheckpointEvery > 0 {
 		every = k.opts.CheckpointEvery

@@ -40,6 +40,9 @@ type Report struct {
 	DryRun bool
 	Kinds  []KindReport
 	Took   time.Duration
+	// UpstreamCalls counts the requests to Cloudflare the run made (after opening the database);
+	// zero on the local file.
+	UpstreamCalls int64
 }
 
 func (k *KindReport) skip(key, reason string) {

@@ -22,6 +22,8 @@ import (
 	"github.com/torrent-streamer/streamer/tests/pgtest"
 )
 
+const secret = "a-better-auth-secret-of-32-bytes-or-more"
+
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // sources is one PostgreSQL server with the three seeded databases.
@@ -35,9 +37,9 @@ func seed(t *testing.T, torrents int) sources {
 	s := sources{
 		snake: pg.CreateDatabase(t, "ba_snake"), camel: pg.CreateDatabase(t, "ba_camel"), bitmagnet: pg.CreateDatabase(t, "bitmagnet"),
 	}
-	pgtest.Exec(t, s.snake, betterAuthSchema(false)+betterAuthRows("snake", false))
-	pgtest.Exec(t, s.camel, betterAuthSchema(true)+betterAuthRows("camel", true))
-	pgtest.Exec(t, s.bitmagnet, bitmagnetSchema+bitmagnetRows(torrents))
+	pgtest.Exec(t, s.snake, pgtest.BetterAuthSchema(false)+pgtest.BetterAuthRows("snake", false))
+	pgtest.Exec(t, s.camel, pgtest.BetterAuthSchema(true)+pgtest.BetterAuthRows("camel", true))
+	pgtest.Exec(t, s.bitmagnet, pgtest.BitmagnetSchema+pgtest.BitmagnetRows(torrents))
 	return s
 }
 
@@ -227,11 +229,11 @@ func checkService(t *testing.T, cfg bootstrap.Config) {
 		if status, body, _ := call(http.MethodGet, "/api/auth/me", "", "Authorization", "Bearer "+token); status != http.StatusOK || !strings.Contains(body, prefix+".ada@example.com") {
 			t.Fatalf("%s bearer: %d %s", prefix, status, body)
 		}
-		status, _, header := call(http.MethodGet, "/api/auth/me", "", "Cookie", "__Secure-better-auth.session_token="+signedCookie(token, secret))
+		status, _, header := call(http.MethodGet, "/api/auth/me", "", "Cookie", "__Secure-better-auth.session_token="+pgtest.SignedCookie(token, secret))
 		if status != http.StatusOK || !strings.Contains(strings.Join(header.Values("Set-Cookie"), ";"), "session_token="+token) {
 			t.Fatalf("%s signed cookie: %d, set-cookie %v", prefix, status, header.Values("Set-Cookie"))
 		}
-		if status, _, _ := call(http.MethodGet, "/api/auth/me", "", "Cookie", "better-auth.session_token="+signedCookie(token, secret+"x")); status != http.StatusUnauthorized {
+		if status, _, _ := call(http.MethodGet, "/api/auth/me", "", "Cookie", "better-auth.session_token="+pgtest.SignedCookie(token, secret+"x")); status != http.StatusUnauthorized {
 			t.Fatalf("%s cookie with a bad signature: %d", prefix, status)
 		}
 		if status, _, _ := call(http.MethodGet, "/api/auth/me", "", "Authorization", "Bearer "+prefix+"-old-token-0123456789abcdef"); status != http.StatusUnauthorized {

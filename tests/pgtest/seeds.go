@@ -1,4 +1,4 @@
-package migration_test
+package pgtest
 
 import (
 	"crypto/hmac"
@@ -9,14 +9,12 @@ import (
 	"strings"
 )
 
-// betterAuthHash is Better Auth's stored hash of "correcthorsebatterystaple".
-const betterAuthHash = "000102030405060708090a0b0c0d0e0f:93e156489eaa28684386cfd7355eed068748076664a0b2b501a7e4ea2cc8f0e776a5ac229d6f160f48841a5eaa605ee2531c4f50ce952f6df5cd2b580cf3f36c"
+// BetterAuthHash is Better Auth's stored hash of "correcthorsebatterystaple".
+const BetterAuthHash = "000102030405060708090a0b0c0d0e0f:93e156489eaa28684386cfd7355eed068748076664a0b2b501a7e4ea2cc8f0e776a5ac229d6f160f48841a5eaa605ee2531c4f50ce952f6df5cd2b580cf3f36c"
 
-const secret = "a-better-auth-secret-of-32-bytes-or-more"
-
-// betterAuthSchema is the Drizzle generator's output for Better Auth's user, session and account
+// BetterAuthSchema is the Drizzle generator's output for Better Auth's user, session and account
 // tables, in snake_case (camel false) or camelCase column names.
-func betterAuthSchema(camel bool) string {
+func BetterAuthSchema(camel bool) string {
 	c := func(snake string) string {
 		if !camel {
 			return `"` + snake + `"`
@@ -42,10 +40,10 @@ CREATE TABLE account (id text PRIMARY KEY, %s text NOT NULL, %s text NOT NULL, %
 		c("access_token_expires_at"), c("refresh_token_expires_at"), c("created_at"), c("updated_at"))
 }
 
-// betterAuthRows seeds users (prefix keeps the two databases' emails apart): one with a password,
+// BetterAuthRows seeds users (prefix keeps the two databases' emails apart): one with a password,
 // one OAuth-only, one with an invalid email, one with a malformed hash; sessions: a live one of the
 // password user, an expired one, one of the invalid user.
-func betterAuthRows(prefix string, camel bool) string {
+func BetterAuthRows(prefix string, camel bool) string {
 	col := func(snake, camelName string) string {
 		if camel {
 			return `"` + camelName + `"`
@@ -68,12 +66,12 @@ INSERT INTO session (id, token, %[4]s, %[7]s, %[8]s) VALUES
   ('%[1]s-s2', '%[1]s-old-token-0123456789abcdef', '%[1]s-1', now() - interval '1 day', now() - interval '8 days'),
   ('%[1]s-s3', '%[1]s-orphan-token-0123456789abc', '%[1]s-3', now() + interval '7 days', now());
 `, prefix, col("account_id", "accountId"), col("provider_id", "providerId"), col("user_id", "userId"),
-		col("updated_at", "updatedAt"), betterAuthHash, col("expires_at", "expiresAt"), col("created_at", "createdAt"))
+		col("updated_at", "updatedAt"), BetterAuthHash, col("expires_at", "expiresAt"), col("created_at", "createdAt"))
 }
 
-// bitmagnetSchema is the part of bitmagnet's schema (its migrations 00001, 00002 and 00016) the
+// BitmagnetSchema is the part of bitmagnet's schema (its migrations 00001, 00002 and 00016) the
 // preset reads, with its real names and types.
-const bitmagnetSchema = `
+const BitmagnetSchema = `
 CREATE TYPE "FilesStatus" AS ENUM ('no_info', 'single', 'multi', 'over_threshold');
 CREATE TABLE torrent_sources (key text PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
 INSERT INTO torrent_sources VALUES ('dht', 'DHT', now(), now());
@@ -94,10 +92,10 @@ CREATE TABLE torrent_contents (
   title text NOT NULL, search_string text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
 `
 
-// bitmagnetRows makes n good torrents (i from 1), every fifth with three files, the others single
+// BitmagnetRows makes n good torrents (i from 1), every fifth with three files, the others single
 // files, with content types cycling through bitmagnet's, plus the bad ones: no name, files that
 // do not sum to the size, an info hash of the wrong length.
-func bitmagnetRows(n int) string {
+func BitmagnetRows(n int) string {
 	return fmt.Sprintf(`
 INSERT INTO torrents (info_hash, name, size, private, files_status, created_at, updated_at)
 SELECT decode(lpad(to_hex(i), 40, '0'), 'hex'), 'Torrent number ' || i || CASE WHEN i %% 5 = 0 THEN ' Pack' ELSE '.mkv' END,
@@ -125,9 +123,34 @@ INSERT INTO torrent_files (info_hash, index, path, size, created_at, updated_at)
 `, n)
 }
 
-// signedCookie is Better Auth's cookie value for token.
-func signedCookie(token, key string) string {
+// SignedCookie is Better Auth's cookie value for token.
+func SignedCookie(token, key string) string {
 	mac := hmac.New(sha256.New, []byte(key))
 	mac.Write([]byte(token))
 	return url.QueryEscape(token + "." + base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+}
+
+// BitmagnetBulk makes n torrents of files files each (all good), with a source and a content type
+// each, entirely inside PostgreSQL (generate_series), for measurements at scale.
+func BitmagnetBulk(n, files int) string {
+	return fmt.Sprintf(`
+INSERT INTO torrents (info_hash, name, size, private, files_status, files_count, created_at, updated_at)
+SELECT decode(md5(i::text) || lpad(to_hex(i), 8, '0'), 'hex'),
+       'Bulk.Release.' || i || '.S0' || (1 + i %% 9) || '.1080p.WEB-DL.x264-GROUP' || (i %% 97),
+       %[2]d::bigint * (1048576 + i), false, 'multi', %[2]d, now() - interval '1 day', now()
+FROM generate_series(1, %[1]d) i;
+INSERT INTO torrent_files (info_hash, index, path, size, created_at, updated_at)
+SELECT decode(md5(i::text) || lpad(to_hex(i), 8, '0'), 'hex'), f,
+       'Bulk.Release.' || i || '/Episode.' || lpad(f::text, 2, '0') || '.1080p.mkv', 1048576 + i, now(), now()
+FROM generate_series(1, %[1]d) i, generate_series(0, %[2]d - 1) f;
+INSERT INTO torrents_torrent_sources (source, info_hash, seeders, leechers, published_at, created_at, updated_at)
+SELECT 'dht', decode(md5(i::text) || lpad(to_hex(i), 8, '0'), 'hex'), i %% 500, i %% 70,
+       timestamptz '2020-01-01' + i * interval '1 minute', now(), now()
+FROM generate_series(1, %[1]d) i;
+INSERT INTO torrent_contents (info_hash, content_type, title, search_string, created_at, updated_at)
+SELECT decode(md5(i::text) || lpad(to_hex(i), 8, '0'), 'hex'),
+       (ARRAY['movie', 'tv_show', 'music', 'audiobook', 'ebook', 'comic', 'game', 'software', 'xxx'])[1 + i %% 9], 't', 't', now(), now()
+FROM generate_series(1, %[1]d) i;
+ANALYZE;
+`, n, files)
 }
