@@ -53,6 +53,9 @@ type Config struct {
 	RateLimitSignInPerEmail string `env:"RATE_LIMIT_SIGN_IN_PER_EMAIL"`
 	RateLimitSignUpPerIP    string `env:"RATE_LIMIT_SIGN_UP_PER_IP"`
 	RateLimitIngestPerKey   string `env:"RATE_LIMIT_INGEST_PER_KEY"`
+	RateLimitCatalogMisses  string `env:"RATE_LIMIT_CATALOG_MISSES_PER_IP"`
+	// SearchBudget bounds one search in the store (0: catalog.DefaultSearchBudget, 5 s).
+	SearchBudget time.Duration `env:"SEARCH_BUDGET"`
 	// ShutdownTimeout is how long in-flight requests get after SIGTERM; at least the longest
 	// request's deadline.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT"`
@@ -77,6 +80,7 @@ func (c Config) rateLimitSettings() []rateLimitSetting {
 		{"RATE_LIMIT_SIGN_IN_PER_EMAIL", c.RateLimitSignInPerEmail, func(r *rest.RateLimits, l rest.RateLimit) { r.SignInPerEmail = l }},
 		{"RATE_LIMIT_SIGN_UP_PER_IP", c.RateLimitSignUpPerIP, func(r *rest.RateLimits, l rest.RateLimit) { r.SignUpPerIP = l }},
 		{"RATE_LIMIT_INGEST_PER_KEY", c.RateLimitIngestPerKey, func(r *rest.RateLimits, l rest.RateLimit) { r.IngestPerKey = l }},
+		{"RATE_LIMIT_CATALOG_MISSES_PER_IP", c.RateLimitCatalogMisses, func(r *rest.RateLimits, l rest.RateLimit) { r.CatalogMissesPerIP = l }},
 	}
 }
 
@@ -262,6 +266,9 @@ func (c Config) Validate() error {
 	problems = append(problems, limitProblems...)
 	if longest := c.restOptions().LongestRequest(); c.shutdownGrace() < longest {
 		add("SHUTDOWN_TIMEOUT=%v: must be at least the longest request's deadline (%v), or SIGTERM would cut requests off", c.ShutdownTimeout, longest)
+	}
+	if c.SearchBudget != 0 && (c.SearchBudget < 100*time.Millisecond || c.SearchBudget > 25*time.Second) {
+		add("SEARCH_BUDGET=%v: must be from 100ms to 25s (D1 stops a query at 30 s)", c.SearchBudget)
 	}
 	if c.ActivityRetention != 0 && c.ActivityRetention < 24*time.Hour {
 		add("ACTIVITY_RETENTION=%v: must be at least 24h (default 4320h, 180 days)", c.ActivityRetention)

@@ -158,7 +158,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 		return svc, err
 	}
 	recorder := activity.NewRecorder(st.activities, clock, log, activity.Options{})
-	cat := catalog.NewService(st.torrents, st.categories, cache, catalog.CursorKey(secret), recorder)
+	cat := catalog.NewService(catalog.Bounded(st.torrents, cfg.SearchBudget), st.categories, cache, catalog.CursorKey(secret), recorder)
 	ing := ingest.NewService(st.torrents, metainfo.NewDecoder(), cache, clock, log)
 	hlt := health.NewService(st.database, cache, clock, Version, log).WithActivity(recorder)
 	if st.upstream != nil {

@@ -16,6 +16,9 @@ var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrForbidden          = errors.New("forbidden")
 	ErrRateLimited        = errors.New("rate limited")
+	// ErrOverBudget means a query would cost more than its bound (time or work): narrower input
+	// may pass.
+	ErrOverBudget = errors.New("over its cost budget")
 	// ErrStale means a conditional write found the stored value changed since it was read.
 	ErrStale = errors.New("changed concurrently")
 	// ErrUnavailable means a backing store did not answer; the request may succeed later.

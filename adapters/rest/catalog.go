@@ -21,10 +21,12 @@ func (s *server) catalogRoutes(svc *catalog.Service) {
 	}
 	// search and latest come before :id, which would otherwise take them as ids.
 	// Anonymous answers are kept encoded for a second (responses.go); signed-in ones never are.
+	// Anonymous reads that reach the store are limited per client address (misslimit.go).
 	cached := s.responses.cached
-	s.route(fiber.MethodGet, "/api/torrents/search", maxBody, handlers(session, cached(h.search))...)
-	s.route(fiber.MethodGet, "/api/torrents/latest", maxBody, cached(h.latest))
-	s.route(fiber.MethodGet, "/api/torrents/:id", maxBody, handlers(session, cached(h.details))...)
+	misses := s.guardMisses(newMissLimiter(s.limits.CatalogMissesPerIP))
+	s.route(fiber.MethodGet, "/api/torrents/search", maxBody, handlers(session, misses, cached(h.search))...)
+	s.route(fiber.MethodGet, "/api/torrents/latest", maxBody, handlers(misses, cached(h.latest))...)
+	s.route(fiber.MethodGet, "/api/torrents/:id", maxBody, handlers(session, misses, cached(h.details))...)
 	s.route(fiber.MethodGet, "/api/categories", maxBody, cached(h.categories))
 }
 

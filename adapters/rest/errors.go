@@ -95,6 +95,10 @@ func problemOf(err error) problem {
 	case errors.Is(err, domain.ErrRateLimited):
 		return problem{status: fiber.StatusTooManyRequests, code: codeRateLimited,
 			detail: "Too many requests: wait before trying again.", retryAfter: retryAfterOf(err, retryAfterRateLimited)}
+	case errors.Is(err, domain.ErrOverBudget):
+		return problem{status: fiber.StatusServiceUnavailable, code: codeUnavailable,
+			detail:     "The search needed more than its time budget: narrow it (more words, a category, a time filter) or try again later.",
+			retryAfter: retryAfterUnavailable}
 	case errors.Is(err, domain.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return problem{status: fiber.StatusServiceUnavailable, code: codeUnavailable,
 			detail: "A backing store is not answering; try again shortly.", retryAfter: retryAfterOf(err, retryAfterUnavailable)}

@@ -34,14 +34,19 @@ type RateLimits struct {
 	// IngestPerKey bounds ingest batches per API key, counted by a hash of the key (the key
 	// itself is never kept). Default 60 per minute (up to 60,000 torrents a minute).
 	IngestPerKey RateLimit
+	// CatalogMissesPerIP bounds the anonymous catalog reads (search, latest, details) that miss
+	// every cache and reach the store, per client address: a token bucket, Max deep, refilled at
+	// Max per Window. Reads a cache answers are free. Default 120 per minute.
+	CatalogMissesPerIP RateLimit
 }
 
 // DefaultRateLimits are the limits an unset RateLimits field takes.
 var DefaultRateLimits = RateLimits{
-	SignInPerIP:    RateLimit{Max: 20, Window: time.Minute},
-	SignInPerEmail: RateLimit{Max: 5, Window: time.Minute},
-	SignUpPerIP:    RateLimit{Max: 20, Window: time.Hour},
-	IngestPerKey:   RateLimit{Max: 60, Window: time.Minute},
+	SignInPerIP:        RateLimit{Max: 20, Window: time.Minute},
+	SignInPerEmail:     RateLimit{Max: 5, Window: time.Minute},
+	SignUpPerIP:        RateLimit{Max: 20, Window: time.Hour},
+	IngestPerKey:       RateLimit{Max: 60, Window: time.Minute},
+	CatalogMissesPerIP: RateLimit{Max: 120, Window: time.Minute},
 }
 
 func (l RateLimit) withDefault(d RateLimit) RateLimit {
@@ -57,10 +62,11 @@ func (l RateLimit) withDefault(d RateLimit) RateLimit {
 func (r RateLimits) withDefaults() RateLimits {
 	d := DefaultRateLimits
 	return RateLimits{
-		SignInPerIP:    r.SignInPerIP.withDefault(d.SignInPerIP),
-		SignInPerEmail: r.SignInPerEmail.withDefault(d.SignInPerEmail),
-		SignUpPerIP:    r.SignUpPerIP.withDefault(d.SignUpPerIP),
-		IngestPerKey:   r.IngestPerKey.withDefault(d.IngestPerKey),
+		SignInPerIP:        r.SignInPerIP.withDefault(d.SignInPerIP),
+		SignInPerEmail:     r.SignInPerEmail.withDefault(d.SignInPerEmail),
+		SignUpPerIP:        r.SignUpPerIP.withDefault(d.SignUpPerIP),
+		IngestPerKey:       r.IngestPerKey.withDefault(d.IngestPerKey),
+		CatalogMissesPerIP: r.CatalogMissesPerIP.withDefault(d.CatalogMissesPerIP),
 	}
 }
 

@@ -38,7 +38,8 @@ func serveChild() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := bootstrap.Config{R1Database: os.Getenv(childDBEnv), LogLevel: "warn", LogFormat: "text"}
+	// The load generator is many clients from one address: the per-address miss limit is off.
+	cfg := bootstrap.Config{R1Database: os.Getenv(childDBEnv), LogLevel: "warn", LogFormat: "text", RateLimitCatalogMisses: "off"}
 	svc, err := bootstrap.New(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench child:", err)

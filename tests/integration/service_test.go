@@ -30,6 +30,8 @@ func (tg *target) config() bootstrap.Config {
 		CFAPIBaseURL: tg.baseURL, CFAccountID: tg.account, R1APIToken: tg.token,
 		R1Database: tg.database, KVNamespaceID: tg.namespace,
 		AuthSecret: testAuthSecret, IngestAPIKey: testIngestKey, LogLevel: "warn", LogFormat: "text",
+		// The workloads here are many clients played from one address: not limited per address.
+		RateLimitCatalogMisses: "off",
 	}
 }
 
@@ -38,6 +40,7 @@ func localConfig(t *testing.T) bootstrap.Config {
 	return bootstrap.Config{
 		R1Database: filepath.Join(t.TempDir(), "streamer.db"),
 		AuthSecret: testAuthSecret, IngestAPIKey: testIngestKey, LogLevel: "warn", LogFormat: "text",
+		RateLimitCatalogMisses: "off", // as config: many clients played from one address
 	}
 }
 
