@@ -101,3 +101,16 @@ emulator-image:
 .PHONY: image
 image:
 	VERSION='$(VERSION)' deploy/image/build.sh
+
+## client: the TypeScript types of the whole API (clients/typescript/src/api.d.ts), generated from
+## adapters/rest/openapi.json by openapi-typescript, then compiled with tsc with the example that uses them
+.PHONY: client client-check
+client:
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run --silent generate && npm run --silent check
+
+## client-check: fails when the committed types differ from what the document generates, or do not compile (CI)
+client-check:
+	@cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && \
+	tmp=$$(mktemp -d) && npx openapi-typescript ../../adapters/rest/openapi.json --output $$tmp/api.d.ts >/dev/null && \
+	if ! diff -u src/api.d.ts $$tmp/api.d.ts; then rm -rf $$tmp; echo "clients/typescript/src/api.d.ts is out of date: run make client and commit it" >&2; exit 1; fi; \
+	rm -rf $$tmp && npm run --silent check && echo "client-check: the TypeScript types are up to date and compile"
