@@ -17,6 +17,7 @@ import (
 	"github.com/torrent-streamer/streamer/adapters/r1"
 	"github.com/torrent-streamer/streamer/adapters/randtoken"
 	"github.com/torrent-streamer/streamer/adapters/rest"
+	"github.com/torrent-streamer/streamer/adapters/torznab"
 	"github.com/torrent-streamer/streamer/application/accounts"
 	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/caching"
@@ -172,6 +173,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	app := rest.New(rest.Deps{
 		Catalog: cat, Ingest: ing, Health: hlt, Accounts: acc,
 		Activity: activity.NewLister(st.activities), Logger: log,
+		Torznab: torznab.New(cat, acc, torznab.Options{Logger: log}),
 	}, opts)
 
 	ctx, stop := context.WithCancel(context.Background())

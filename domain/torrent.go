@@ -75,6 +75,7 @@ type TorrentSummary struct {
 	WebSeeds   []string
 	External   ExternalIDs
 	Release    Release
+	FileCount  int
 }
 
 // Summary returns the list form of t.
@@ -83,6 +84,7 @@ func (t Torrent) Summary() TorrentSummary {
 		ID: t.ID, InfoHash: t.InfoHash, InfoHashV2: t.InfoHashV2, Name: t.Name, Size: t.Size,
 		Category: t.Category, Seeders: t.Seeders, Leechers: t.Leechers, UploadedAt: t.UploadedAt,
 		Trackers: t.Trackers, WebSeeds: t.WebSeeds, External: t.External, Release: t.Release,
+		FileCount: len(t.Files),
 	}
 }
 

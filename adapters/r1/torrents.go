@@ -360,7 +360,8 @@ const (
 	summaryColumns = `t.id AS id, t.info_hash AS info_hash, t.info_hash_v2 AS info_hash_v2, t.name AS name,
     t.size AS size, c.slug AS category_slug, c.name AS category_name, t.seeders AS seeders,
     t.leechers AS leechers, t.uploaded_at AS uploaded_at, t.trackers AS trackers, t.web_seeds AS web_seeds,
-    t.imdb_id AS imdb_id, t.tmdb_id AS tmdb_id, t.tvdb_id AS tvdb_id, t.release AS release`
+    t.imdb_id AS imdb_id, t.tmdb_id AS tmdb_id, t.tvdb_id AS tvdb_id, t.release AS release,
+    t.file_count AS file_count`
 	detailColumns = summaryColumns + `, t.description AS description, t.files AS files,
     t.created_at AS created_at, t.updated_at AS updated_at`
 )
@@ -456,6 +457,7 @@ func summaryOf(rr *rowReader) domain.TorrentSummary {
 		rr.fail("web_seeds", err)
 	}
 	s.External = domain.ExternalIDs{IMDb: rr.text("imdb_id"), TMDb: rr.int("tmdb_id"), TVDb: rr.int("tvdb_id")}
+	s.FileCount = int(rr.int("file_count"))
 	if r, err := decodeRelease(rr.text("release")); err != nil {
 		rr.fail("release", err)
 	} else {

@@ -26,6 +26,7 @@ import (
 	"github.com/torrent-streamer/streamer/adapters/memory"
 	"github.com/torrent-streamer/streamer/adapters/randtoken"
 	"github.com/torrent-streamer/streamer/adapters/rest"
+	"github.com/torrent-streamer/streamer/adapters/torznab"
 	"github.com/torrent-streamer/streamer/application/accounts"
 	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/caching"
@@ -145,6 +146,7 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 		}
 	}
 	deps.Catalog = catalog.NewService(torrents, mem.Categories(), store, nil, recorder)
+	deps.Torznab = torznab.New(deps.Catalog, deps.Accounts, torznab.Options{Logger: log})
 	h.app = rest.New(deps, cfg.opts)
 	validateAnswers(t, h.app)
 	t.Cleanup(func() { _ = h.app.Shutdown() })

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"github.com/torrent-streamer/streamer/adapters/torznab"
 	"github.com/torrent-streamer/streamer/application/accounts"
 	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/catalog"
@@ -24,7 +25,9 @@ type Deps struct {
 	Health   *health.Service
 	Accounts *accounts.Service
 	Activity *activity.Lister
-	Logger   *slog.Logger
+	// Torznab is the indexer the *arr apps search (GET /torznab/api); nil leaves the route out.
+	Torznab *torznab.Indexer
+	Logger  *slog.Logger
 }
 
 // Options tune the server. The zero value of each field is a sane default.
@@ -142,6 +145,9 @@ func New(deps Deps, opts Options) *fiber.App {
 	s.ingestRoutes(deps.Ingest, opts.IngestAPIKey)
 	if deps.Accounts != nil {
 		s.accountRoutes(deps.Accounts, deps.Activity)
+	}
+	if deps.Torznab != nil {
+		s.route(fiber.MethodGet, torznab.Path, maxBody, deps.Torznab.Handlers(s.clientIP.of)...)
 	}
 	s.operationsRoutes(deps.Health, openAPIFor(deps.Accounts != nil, deps.Accounts != nil && deps.Activity != nil))
 	s.app.Server().Handler = s.refuseUnknownMethods(s.app.Server().Handler)

@@ -26,6 +26,8 @@ var Rules = []Rule{
 	{Layer: "application", MayImport: []string{"domain", "ports", "application"},
 		Libraries: []string{"github.com/hashicorp/golang-lru/", "golang.org/x/sync/"}},
 	{Layer: "adapters/rest", MayImport: []string{"domain", "ports", "application", "adapters/"}},
+	// Torznab is a driving adapter as REST is: it calls the catalog's and the accounts' use cases.
+	{Layer: "adapters/torznab", MayImport: []string{"domain", "ports", "application", "adapters/"}},
 	{Layer: "adapters", MayImport: []string{"domain", "ports", "adapters/"}},
 	{Layer: "bootstrap", MayImport: []string{"domain", "ports", "application", "adapters", "bootstrap"}},
 	{Layer: "cmd", MayImport: []string{"bootstrap"}},

@@ -214,7 +214,8 @@ func expectSummary(t *testing.T, got domain.TorrentSummary, want domain.Torrent)
 	if got.ID != w.ID || got.InfoHash != w.InfoHash || got.InfoHashV2 != w.InfoHashV2 || got.Name != w.Name ||
 		got.Size != w.Size || got.Category != w.Category || got.Seeders != w.Seeders || got.Leechers != w.Leechers ||
 		!got.UploadedAt.Equal(w.UploadedAt) || !slices.Equal(got.Trackers, w.Trackers) ||
-		!slices.Equal(got.WebSeeds, w.WebSeeds) || got.External != w.External || !sameRelease(got.Release, w.Release) {
+		!slices.Equal(got.WebSeeds, w.WebSeeds) || got.External != w.External || !sameRelease(got.Release, w.Release) ||
+		got.FileCount != w.FileCount {
 		t.Errorf("summary differs:\n  got  %+v\n  want %+v", got, w)
 	}
 }
