@@ -466,6 +466,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/torznab/api": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Torznab indexer for Sonarr, Radarr, Lidarr, Readarr and Prowlarr
+         * @description Torznab 1.3 (Newznab's API with torrent attributes). Add the service to an app as a generic Torznab indexer with the URL `<base>/torznab` (the apps append `/api`) and a personal API key. Answers are XML (`application/xml`): `t=caps` the capabilities, the search functions an RSS 2.0 feed whose items carry `torznab:attr` elements, and errors `<error code="..." description="..."/>` with code 100 (wrong, revoked or missing key), 200 (missing parameter), 201 (incorrect parameter), 202 (no such function), 203 (function not available) or 900 (rate limited: HTTP 429 with Retry-After; or the catalog unavailable: HTTP 503 with Retry-After). Other errors come with HTTP 200, as the apps expect. Categories: movies 2000 (2030 SD, 2040 HD, 2045 UHD by the name's resolution), TV 5000 (5030, 5040, 5045; anime 5070), audio 3000, PC 4000 (games 4050), books 7000, other 8000, and 100000 + the store's id for a category created by ingest. With no words and no id, a search lists the newest torrents of the asked categories.
+         */
+        get: operations["torznab"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1212,6 +1232,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -1246,6 +1267,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -1279,6 +1301,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2093,6 +2116,89 @@ export interface operations {
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
+        };
+    };
+    torznab: {
+        parameters: {
+            query: {
+                t: "caps" | "search" | "tvsearch" | "movie" | "music" | "book";
+                /** @description A personal API key (POST /api/auth/api-keys); required by every function but caps. */
+                apikey?: string;
+                /** @description Words, as `q` of the REST search. */
+                q?: string;
+                /** @description Category ids separated by commas; a parent matches its children. */
+                cat?: string;
+                /** @description Items per answer, capped at 100 (the caps' max). */
+                limit?: number;
+                /** @description Items to skip. */
+                offset?: number;
+                /** @description tvsearch: the season the release name must cover (matched on the parsed name, not its text); with a year and ep=MM/DD, a daily show's air date. */
+                season?: string;
+                /** @description tvsearch: the episode the release name must hold. */
+                ep?: string;
+                /** @description tvsearch, movie: with or without `tt`. */
+                imdbid?: string;
+                /** @description tvsearch, movie. */
+                tmdbid?: number;
+                /** @description tvsearch. */
+                tvdbid?: number;
+                /** @description movie, music. */
+                year?: number;
+                /** @description music: added to the words. */
+                artist?: string;
+                /** @description music: added to the words. */
+                album?: string;
+                /** @description book: added to the words. */
+                author?: string;
+                /** @description book: added to the words. */
+                title?: string;
+                /** @description Accepted; every attribute is always sent. */
+                extended?: string;
+                /** @description Attribute names separated by commas: only those (and category) are sent. */
+                attrs?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The capabilities, a feed, or an error document (codes 100 to 203). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Error 900: rate limited, with Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Error 900: a bug, logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Error 900: the catalog is unavailable, with Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
         };
     };
 }
