@@ -59,6 +59,8 @@ type Config struct {
 	// ShutdownTimeout is how long in-flight requests get after SIGTERM; at least the longest
 	// request's deadline.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT"`
+	// MetricsAddr, when set, serves /metrics there only (host:port), not on the public address.
+	MetricsAddr string `env:"METRICS_ADDR"`
 	// ActivityRetention is how long activities are kept (0: activity.DefaultRetention, 180 days).
 	ActivityRetention time.Duration `env:"ACTIVITY_RETENTION"`
 	// CacheMaxMiB bounds the process tier of the cache, in MiB of weighed values.
@@ -266,6 +268,13 @@ func (c Config) Validate() error {
 	problems = append(problems, limitProblems...)
 	if longest := c.restOptions().LongestRequest(); c.shutdownGrace() < longest {
 		add("SHUTDOWN_TIMEOUT=%v: must be at least the longest request's deadline (%v), or SIGTERM would cut requests off", c.ShutdownTimeout, longest)
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !validPort(port) {
+			add("METRICS_ADDR=%q: must be host:port or :port, the port from 1 to 65535 (127.0.0.1:9090)", c.MetricsAddr)
+		} else if c.MetricsAddr == c.ListenAddr() {
+			add("METRICS_ADDR=%q: must differ from the API's address", c.MetricsAddr)
+		}
 	}
 	if c.SearchBudget != 0 && (c.SearchBudget < 100*time.Millisecond || c.SearchBudget > 25*time.Second) {
 		add("SEARCH_BUDGET=%v: must be from 100ms to 25s (D1 stops a query at 30 s)", c.SearchBudget)

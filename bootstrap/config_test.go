@@ -87,6 +87,10 @@ func TestWhatCannotBeHonouredIsRefused(t *testing.T) {
 		{"a malformed header name", func(c *Config) { c.ClientIPHeader = "X Real IP"; c.TrustedProxies = []string{"10.0.0.0/8"} }, "CLIENT_IP_HEADER"},
 		{"a malformed rate limit", func(c *Config) { c.RateLimitSignInPerIP = "20 a minute" }, "RATE_LIMIT_SIGN_IN_PER_IP"},
 		{"a rate limit window under a second", func(c *Config) { c.RateLimitIngestPerKey = "5/10ms" }, "RATE_LIMIT_INGEST_PER_KEY"},
+		{"metrics on no port", func(c *Config) { c.MetricsAddr = "localhost" }, "METRICS_ADDR"},
+		{"metrics on the API's address", func(c *Config) { c.MetricsAddr = ":8080" }, "METRICS_ADDR"},
+		{"a search budget past D1's", func(c *Config) { c.SearchBudget = time.Minute }, "SEARCH_BUDGET"},
+		{"a retention under a day", func(c *Config) { c.ActivityRetention = time.Hour }, "ACTIVITY_RETENTION"},
 	} {
 		cfg := base
 		c.change(&cfg)

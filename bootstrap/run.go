@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
+
+	"github.com/torrent-streamer/streamer/adapters/rest"
 
 	"github.com/torrent-streamer/streamer/adapters/r1"
 )
@@ -38,9 +41,39 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	ln = limitConnections(ln, cfg, log)
 	svc.ShutdownTimeout = cfg.shutdownGrace()
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, svc, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	log.Info("serving the API", "addr", ln.Addr().String(), "mode", svc.Mode, "database", describeDatabase(cfg),
 		"ingest", cfg.IngestAPIKey != "", "version", Version)
 	return svc.Run(ctx, ln, log)
+}
+
+// serveMetrics serves /metrics alone on addr (METRICS_ADDR) until stop is called.
+func serveMetrics(addr string, svc *Service, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (METRICS_ADDR): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", rest.MetricsHandler(svc.Health))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 8 << 10}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("serving metrics failed", "err", err)
+		}
+	}()
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 // Run serves on ln until ctx is done, then stops taking connections and waits for in-flight

@@ -199,6 +199,7 @@ func (c Config) restOptions() rest.Options {
 		opts.ClientIPHeader = c.ClientIPHeader
 	}
 	opts.RateLimits, _ = c.rateLimits()
+	opts.MetricsElsewhere = c.MetricsAddr != ""
 	if c.CookieSecure == "always" {
 		opts.SecureCookies = rest.SecureCookiesAlways
 	}

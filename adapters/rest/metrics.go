@@ -1,6 +1,8 @@
 package rest
 
 import (
+	"net/http"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,19 +17,29 @@ import (
 // the Go runtime's (go_goroutines, go_memstats_*, GC pauses) and the process's (RSS, CPU, open file
 // descriptors) standard collectors, which an operator and the soak (tests/soak) watch.
 func metricsHandler(svc *health.Service) fiber.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(countersCollector{health: svc},
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	serve := adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		ErrorHandling:       promhttp.ContinueOnError,
-		DisableCompression:  true,
-		MaxRequestsInFlight: 4,
-	}))
+	serve := adaptor.HTTPHandler(MetricsHandler(svc))
 	return func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return serve(c)
 	}
+}
+
+// MetricsHandler is /metrics as a net/http handler, for serving it on an address of its own
+// (METRICS_ADDR) so it need not be public; see Options.MetricsElsewhere.
+func MetricsHandler(svc *health.Service) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(countersCollector{health: svc},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorHandling:       promhttp.ContinueOnError,
+		DisableCompression:  true,
+		MaxRequestsInFlight: 4,
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
 }
 
 var (

@@ -25,7 +25,9 @@ func (s *server) operationsRoutes(svc *health.Service, openAPI []byte) {
 	s.route(fiber.MethodGet, "/livez", maxBody, h.livez)
 	s.route(fiber.MethodGet, "/readyz", maxBody, h.readyz)
 	s.route(fiber.MethodGet, "/api/openapi.json", maxBody, serveOpenAPI(openAPI))
-	s.route(fiber.MethodGet, "/metrics", maxBody, metricsHandler(svc))
+	if !s.metricsElsewhere {
+		s.route(fiber.MethodGet, "/metrics", maxBody, metricsHandler(svc))
+	}
 	s.docsRoutes()
 }
 

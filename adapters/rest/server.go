@@ -66,6 +66,9 @@ type Options struct {
 	ClientIPHeader string
 	// RateLimits bound the routes that attract abuse; zero fields take the defaults.
 	RateLimits RateLimits
+	// MetricsElsewhere leaves /metrics off this app: it is served on an address of its own
+	// (MetricsHandler, METRICS_ADDR), so it need not be public.
+	MetricsElsewhere bool
 	// HSTSMaxAge is the Strict-Transport-Security max-age sent on HTTPS answers (default one
 	// year; negative: no header). Plain HTTP answers never carry it.
 	HSTSMaxAge time.Duration
@@ -90,7 +93,8 @@ type server struct {
 	clientIP       clientIPResolver
 	limits         RateLimits
 	// sessions is nil without the accounts use cases: the catalog then skips session lookups.
-	sessions *sessionAuth
+	sessions         *sessionAuth
+	metricsElsewhere bool
 	// responses holds the encoded answers of anonymous catalog reads for a second.
 	responses *responseCache
 }
@@ -113,7 +117,8 @@ func New(deps Deps, opts Options) *fiber.App {
 	s := &server{
 		log: deps.Logger, requestTimeout: opts.RequestTimeout, version: opts.Version,
 		clientIP: newClientIPResolver(opts.TrustedProxies, opts.ClientIPHeader), limits: opts.RateLimits,
-		responses: newResponseCache(),
+		metricsElsewhere: opts.MetricsElsewhere,
+		responses:        newResponseCache(),
 	}
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:   s.handleError,
