@@ -114,3 +114,15 @@ client-check:
 	tmp=$$(mktemp -d) && npx openapi-typescript ../../adapters/rest/openapi.json --output $$tmp/api.d.ts >/dev/null && \
 	if ! diff -u src/api.d.ts $$tmp/api.d.ts; then rm -rf $$tmp; echo "clients/typescript/src/api.d.ts is out of date: run make client and commit it" >&2; exit 1; fi; \
 	rm -rf $$tmp && npm run --silent check && echo "client-check: the TypeScript types are up to date and compile"
+
+## stack: the production shape on a laptop in one command: the gateway emulator and the service in
+## Cloudflare mode against it, with the sample catalog (deploy/compose.yaml; API on 127.0.0.1:8080).
+## Builds both images from local files first. Needs docker-compose (Debian: apt-get install docker-compose)
+## or the docker compose plugin. stack-down stops it and removes its volume.
+COMPOSE ?= $(shell if docker compose version >/dev/null 2>&1; then echo docker compose; else echo docker-compose; fi)
+.PHONY: stack stack-down
+stack: image emulator-image
+	$(COMPOSE) -f deploy/compose.yaml -p streamer-stack up
+
+stack-down:
+	$(COMPOSE) -f deploy/compose.yaml -p streamer-stack down --volumes
