@@ -70,7 +70,7 @@ INSERT INTO session (id, token, %[4]s, %[7]s, %[8]s) VALUES
 }
 
 // BitmagnetSchema is the part of bitmagnet's schema (its migrations 00001, 00002 and 00016) the
-// preset reads, with its real names and types.
+// preset reads, with its real names, types and the indexes the preset's lookups by info hash use.
 const BitmagnetSchema = `
 CREATE TYPE "FilesStatus" AS ENUM ('no_info', 'single', 'multi', 'over_threshold');
 CREATE TABLE torrent_sources (key text PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
@@ -89,7 +89,9 @@ CREATE TABLE torrent_files (
 CREATE TABLE torrent_contents (
   id text PRIMARY KEY GENERATED ALWAYS AS (encode(info_hash, 'hex') || ':' || coalesce(content_type, '?') || ':' || coalesce(content_source, '?') || ':' || coalesce(content_id, '?')) STORED,
   info_hash bytea NOT NULL REFERENCES torrents ON DELETE CASCADE, content_type text, content_source text, content_id text,
-  title text NOT NULL, search_string text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+  title text NOT NULL, search_string text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
+  UNIQUE (info_hash, content_type, content_source, content_id));
+CREATE INDEX ON torrents_torrent_sources (info_hash);
 `
 
 // BitmagnetRows makes n good torrents (i from 1), every fifth with three files, the others single
