@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/torrent-streamer/streamer/adapters/r1"
+	"github.com/torrent-streamer/streamer/application/health"
 	"github.com/torrent-streamer/streamer/domain"
 )
 
 // TestAnOutageOfCloudflare stops the emulator under a running service: health reports the database
-// down with 503, reads the process cache holds still answer, what needs the database answers 503
+// down with 503 (within the probes' reuse, health.ProbeCacheTTL), reads the process cache holds still answer, what needs the database answers 503
 // (never 500, never a host name); the emulator then comes back on the same state, the service
 // recovers by itself, and everything written before the outage is there.
 func TestAnOutageOfCloudflare(t *testing.T) {
@@ -47,7 +48,12 @@ func TestAnOutageOfCloudflare(t *testing.T) {
 
 	tg.emu.stop(t)
 
+	// The probes are reused for health.ProbeCacheTTL: the outage shows within it.
 	h := svc.get(t, "/api/health")
+	for deadline := time.Now().Add(health.ProbeCacheTTL + 10*time.Second); h.status == 200 && time.Now().Before(deadline); {
+		time.Sleep(250 * time.Millisecond)
+		h = svc.get(t, "/api/health")
+	}
 	doc := h.json(t)
 	checks := doc["checks"].(map[string]any)
 	if h.status != 503 || h.header.Get("Retry-After") == "" || doc["status"] != "down" ||
@@ -87,7 +93,7 @@ func TestAnOutageOfCloudflare(t *testing.T) {
 
 	tg.emu.restart(t)
 
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(20*time.Second + health.ProbeCacheTTL)
 	for {
 		h := svc.get(t, "/api/health")
 		if h.status == 200 && h.json(t)["status"] == "ok" {
