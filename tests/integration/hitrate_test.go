@@ -1,0 +1,127 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/application/caching"
+)
+
+// hitRatePhase is how long each phase of TestZipfHitRateUnderIngest reads.
+const hitRatePhase = 20 * time.Second
+
+// The Zipf read workload of TestUpstreamBudget keeps at least half its cache hit rate while a
+// crawler ingests 1,000 new torrents every second into the same instance (the worst place for it:
+// every ingest invalidates this instance's lists). Each phase reads for hitRatePhase on a fresh
+// instance, with the same requests; the hit rate is the caching policy's (hits / reads).
+func TestZipfHitRateUnderIngest(t *testing.T) {
+	tg := newTarget(t)
+	corpus := newBudgetCorpus()
+	cfg := tg.config()
+	cfg.RateLimitIngestPerKey = "off"
+	seed := startService(t, cfg)
+	if a := seed.call(t, http.MethodPost, "/api/ingest", corpus.ingestBody(), "X-API-Key", testIngestKey); a.status != 200 {
+		t.Fatalf("ingest: %d %.300s", a.status, a.body)
+	}
+	seed.stop()
+
+	phase := func(crawl bool) (rate float64, reads uint64, ingests int) {
+		svc := startService(t, cfg)
+		defer svc.stop()
+		account := map[string]string{"email": fmt.Sprintf("reader-%v@example.com", crawl), "password": "correct horse battery", "name": "Reader"}
+		signed := svc.call(t, http.MethodPost, "/api/auth/sign-up", account)
+		if signed.status != 201 {
+			t.Fatalf("sign-up: %d %s", signed.status, signed.body)
+		}
+		bearer := "Bearer " + signed.json(t)["session"].(map[string]any)["token"].(string)
+		ctx, cancel := context.WithTimeout(context.Background(), hitRatePhase)
+		defer cancel()
+		var wg sync.WaitGroup
+		if crawl {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tick := time.NewTicker(time.Second)
+				defer tick.Stop()
+				for batch := 0; ; batch++ {
+					select {
+					case <-ctx.Done():
+						return
+					case <-tick.C:
+					}
+					if a := svc.call(t, http.MethodPost, "/api/ingest", crawlBatch(batch), "X-API-Key", testIngestKey); a.status != 200 {
+						t.Errorf("crawler ingest: %d %.300s", a.status, a.body)
+						return
+					}
+					ingests++
+				}
+			}()
+		}
+		before := svc.Cache.Stats()
+		rng := rand.New(rand.NewPCG(20261128, 1))
+		popular := rng.Perm(budgetTorrents)
+		pick := map[string]*rand.Zipf{
+			"details": rand.NewZipf(rng, workloadSkew, 1, budgetTorrents-1),
+			"search":  rand.NewZipf(rng, workloadSkew, 1, workloadQueries-1),
+			"latest":  rand.NewZipf(rng, workloadSkew, 1, uint64(len(corpus.categories))),
+		}
+		for ctx.Err() == nil {
+			path := "/api/categories"
+			x := rng.Float64()
+			for _, m := range workloadMix {
+				if x < m.share {
+					switch m.kind {
+					case "details":
+						path = fmt.Sprintf("/api/torrents/%d", popular[pick["details"].Uint64()]+1)
+					case "search":
+						path = "/api/torrents/search?q=" + url.QueryEscape(corpus.queries[pick["search"].Uint64()])
+					case "latest":
+						path = "/api/torrents/latest"
+						if n := pick["latest"].Uint64(); n > 0 {
+							path += "?category=" + corpus.categories[n-1]
+						}
+					}
+					break
+				}
+				x -= m.share
+			}
+			// Signed in, so the REST answer cache (anonymous reads only) steps aside and every read
+			// reaches the caching policy.
+			if a := svc.get(t, path, "Authorization", bearer); a.status != 200 {
+				t.Fatalf("GET %s: %d %s", path, a.status, a.body)
+			}
+		}
+		wg.Wait()
+		after := svc.Cache.Stats()
+		hits, misses := after.Hits-before.Hits, after.Misses-before.Misses
+		return float64(hits) / float64(hits+misses), hits + misses, ingests
+	}
+	quiet, quietReads, _ := phase(false)
+	busy, busyReads, ingests := phase(true)
+	t.Logf("Zipf hit rate without ingests: %.3f (%d reads in %v); with 1,000 torrents ingested every second (%d ingests, lists invalidated at most %d at once then one per %v): %.3f (%d reads) = %.0f%% of it (target >= 50%%)",
+		quiet, quietReads, hitRatePhase, ingests, caching.ListsGeneration.Burst, caching.ListsGeneration.Coalesce, busy, busyReads, 100*busy/quiet)
+	if ingests < int(hitRatePhase/time.Second)/2 {
+		t.Errorf("only %d ingests in %v: the crawler did not keep its pace", ingests, hitRatePhase)
+	}
+	if busy < quiet/2 {
+		t.Errorf("hit rate under ingest %.3f, below half of %.3f", busy, quiet)
+	}
+}
+
+// crawlBatch is 1,000 torrents no one ingested before: a crawler's discoveries.
+func crawlBatch(batch int) map[string]any {
+	items := make([]any, 1000)
+	for i := range items {
+		items[i] = map[string]any{
+			"infoHash": fmt.Sprintf("%08x%032x", 0xc0ffee00+batch, i), "name": fmt.Sprintf("crawled %d %d", batch, i),
+			"category": "other", "size": 1 << 20, "seeders": i, "leechers": 1,
+		}
+	}
+	return map[string]any{"torrents": items}
+}
