@@ -241,3 +241,29 @@ func TestWriteBehindSendsOneBulkRequestAndReadsItsOwnWrites(t *testing.T) {
 		t.Fatal("Set after Close succeeded")
 	}
 }
+
+// SetNow writes at once, past the write-behind queue, in one request of its own, and a queued
+// write of the same key never lands after it.
+func TestSetNowWritesPastTheQueue(t *testing.T) {
+	f, _, open := newFakeKV(t)
+	c := open(kv.Options{WriteBehind: time.Hour}) // the queue would hold writes for an hour
+	ctx := context.Background()
+	if err := c.Set(ctx, "gen:lists", []byte("1"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetNow(ctx, "gen:lists", []byte("2"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := f.value("gen:lists"); !ok || string(v) != "2" {
+		t.Fatalf("after SetNow the namespace holds %q, %v", v, ok)
+	}
+	if got := f.asked(); len(got) != 1 || !strings.HasPrefix(got[0], "PUT") {
+		t.Fatalf("requests %v, want one write", got)
+	}
+	if err := c.Close(); err != nil { // sends what is queued: nothing of gen:lists
+		t.Fatal(err)
+	}
+	if v, _ := f.value("gen:lists"); string(v) != "2" {
+		t.Fatalf("the queued older write landed after SetNow: %q", v)
+	}
+}
