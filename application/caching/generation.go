@@ -121,7 +121,7 @@ func (s *Store) invalidate(ctx context.Context, gen Generation, now bool) {
 	}
 	send := bumped && s.shared != nil && !g.checking
 	if send {
-		g.checking = true
+		g.checking, g.checkedAt = true, at // this sync reads the shared value too
 	}
 	g.mu.Unlock()
 	if send {
