@@ -54,6 +54,7 @@ type Config struct {
 	RateLimitSignUpPerIP    string `env:"RATE_LIMIT_SIGN_UP_PER_IP"`
 	RateLimitIngestPerKey   string `env:"RATE_LIMIT_INGEST_PER_KEY"`
 	RateLimitCatalogMisses  string `env:"RATE_LIMIT_CATALOG_MISSES_PER_IP"`
+	RateLimitTorznab        string `env:"RATE_LIMIT_TORZNAB_PER_IP"`
 	// SearchBudget bounds one search in the store (0: catalog.DefaultSearchBudget, 5 s).
 	SearchBudget time.Duration `env:"SEARCH_BUDGET"`
 	// ShutdownTimeout is how long in-flight requests get after SIGTERM; at least the longest
@@ -83,6 +84,7 @@ func (c Config) rateLimitSettings() []rateLimitSetting {
 		{"RATE_LIMIT_SIGN_UP_PER_IP", c.RateLimitSignUpPerIP, func(r *rest.RateLimits, l rest.RateLimit) { r.SignUpPerIP = l }},
 		{"RATE_LIMIT_INGEST_PER_KEY", c.RateLimitIngestPerKey, func(r *rest.RateLimits, l rest.RateLimit) { r.IngestPerKey = l }},
 		{"RATE_LIMIT_CATALOG_MISSES_PER_IP", c.RateLimitCatalogMisses, func(r *rest.RateLimits, l rest.RateLimit) { r.CatalogMissesPerIP = l }},
+		{"RATE_LIMIT_TORZNAB_PER_IP", c.RateLimitTorznab, func(r *rest.RateLimits, l rest.RateLimit) { r.TorznabPerIP = l }},
 	}
 }
 

@@ -38,6 +38,10 @@ type RateLimits struct {
 	// every cache and reach the store, per client address: a token bucket, Max deep, refilled at
 	// Max per Window. Reads a cache answers are free. Default 120 per minute.
 	CatalogMissesPerIP RateLimit
+	// TorznabPerIP bounds /torznab/api requests per client address; past it the answer is
+	// Torznab's error 900 with Retry-After. Default 120 per minute: an app's search of a whole
+	// season is a few dozen requests.
+	TorznabPerIP RateLimit
 }
 
 // DefaultRateLimits are the limits an unset RateLimits field takes.
@@ -47,6 +51,7 @@ var DefaultRateLimits = RateLimits{
 	SignUpPerIP:        RateLimit{Max: 20, Window: time.Hour},
 	IngestPerKey:       RateLimit{Max: 60, Window: time.Minute},
 	CatalogMissesPerIP: RateLimit{Max: 120, Window: time.Minute},
+	TorznabPerIP:       RateLimit{Max: 120, Window: time.Minute},
 }
 
 func (l RateLimit) withDefault(d RateLimit) RateLimit {
@@ -67,6 +72,7 @@ func (r RateLimits) withDefaults() RateLimits {
 		SignUpPerIP:        r.SignUpPerIP.withDefault(d.SignUpPerIP),
 		IngestPerKey:       r.IngestPerKey.withDefault(d.IngestPerKey),
 		CatalogMissesPerIP: r.CatalogMissesPerIP.withDefault(d.CatalogMissesPerIP),
+		TorznabPerIP:       r.TorznabPerIP.withDefault(d.TorznabPerIP),
 	}
 }
 

@@ -26,6 +26,8 @@ const (
 type responseCache struct {
 	mu      sync.Mutex
 	entries *lru.Cache[string, cachedResponse]
+	// alsoPurge are other caches of encoded answers (Torznab's), emptied with this one.
+	alsoPurge []func()
 }
 
 type cachedResponse struct {
@@ -95,6 +97,10 @@ func (r *responseCache) put(key string, resp cachedResponse) {
 // purge forgets every answer: the catalog just changed.
 func (r *responseCache) purge() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.entries.Purge()
+	also := r.alsoPurge
+	r.mu.Unlock()
+	for _, f := range also {
+		f()
+	}
 }

@@ -152,7 +152,8 @@ func New(deps Deps, opts Options) *fiber.App {
 		s.accountRoutes(deps.Accounts, deps.Activity)
 	}
 	if deps.Torznab != nil {
-		s.route(fiber.MethodGet, torznab.Path, maxBody, deps.Torznab.Handlers(s.clientIP.of)...)
+		s.responses.alsoPurge = append(s.responses.alsoPurge, deps.Torznab.Purge)
+		s.route(fiber.MethodGet, torznab.Path, maxBody, deps.Torznab.Handlers(s.clientIP.of, s.limits.TorznabPerIP.Max, s.limits.TorznabPerIP.Window)...)
 	}
 	s.operationsRoutes(deps.Health, openAPIFor(deps.Accounts != nil, deps.Accounts != nil && deps.Activity != nil))
 	s.app.Server().Handler = s.refuseUnknownMethods(s.app.Server().Handler)

@@ -41,11 +41,8 @@ const enclosureType = "application/x-bittorrent;x-scheme-handler/magnet"
 
 // Options tune the indexer. The zero value of each field is a sane default.
 type Options struct {
-	// PerMinute bounds the requests of one client address (default 120: an app's search of a whole
-	// season is a few dozen); past it the answer is error 900 with Retry-After.
-	PerMinute int
-	Title     string
-	Logger    *slog.Logger
+	Title  string
+	Logger *slog.Logger
 }
 
 // Indexer serves /torznab/api.
@@ -53,36 +50,35 @@ type Indexer struct {
 	catalog  *catalog.Service
 	accounts *accounts.Service
 	opts     Options
+	answers  *answerCache
 }
 
 // New returns the indexer over the catalog's use cases; accounts authenticates its API keys (nil:
 // every search answers error 100, as no key can be valid).
 func New(cat *catalog.Service, acc *accounts.Service, opts Options) *Indexer {
-	if opts.PerMinute == 0 {
-		opts.PerMinute = 120
-	}
 	if opts.Title == "" {
 		opts.Title = "streamer"
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Indexer{catalog: cat, accounts: acc, opts: opts}
+	return &Indexer{catalog: cat, accounts: acc, opts: opts, answers: newAnswerCache()}
 }
 
-// Handlers are the route's chain: the rate limit per client (clientKey names the client: the
-// server's view of the address, proxies considered), then the indexer.
-func (ix *Indexer) Handlers(clientKey func(*fiber.Ctx) string) []fiber.Handler {
+// Handlers are the route's chain: at most max requests per window for one client (clientKey names
+// it: the server's view of the address, proxies considered; max < 0 turns the limit off), past which
+// the answer is error 900 with Retry-After; then the indexer.
+func (ix *Indexer) Handlers(clientKey func(*fiber.Ctx) string, max int, window time.Duration) []fiber.Handler {
 	var chain []fiber.Handler
-	if ix.opts.PerMinute > 0 {
+	if max > 0 {
 		chain = append(chain, limiter.New(limiter.Config{
-			Max:               ix.opts.PerMinute,
-			Expiration:        time.Minute,
+			Max:               max,
+			Expiration:        window,
 			KeyGenerator:      func(c *fiber.Ctx) string { return "torznab:" + clientKey(c) },
 			LimiterMiddleware: limiter.SlidingWindow{},
 			LimitReached: func(c *fiber.Ctx) error {
 				return writeError(c, http.StatusTooManyRequests, codeUnavailable,
-					"Too many requests: the limit is "+strconv.Itoa(ix.opts.PerMinute)+" a minute; retry after the time Retry-After gives.")
+					"Too many requests: the limit is "+strconv.Itoa(max)+" per "+window.String()+"; retry after the time Retry-After gives.")
 			},
 		}))
 	}

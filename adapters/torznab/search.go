@@ -1,6 +1,7 @@
 package torznab
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +21,14 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 		return err
 	}
 	args := c.Context().QueryArgs()
+	key := answerKey(args) + "|" + c.BaseURL()
+	now := time.Now()
+	if body, ok := ix.answers.get(key, now); ok {
+		c.Status(http.StatusOK)
+		c.Response().Header.SetContentType(ContentType)
+		c.Response().SetBody(body)
+		return nil
+	}
 	cats, err := ix.categories(c.UserContext())
 	if err != nil {
 		return err
@@ -48,7 +57,14 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 			doc.Channel.Items = append(doc.Channel.Items, itemOf(t, base, cats, attrs))
 		}
 	}
-	return writeXML(c, http.StatusOK, doc)
+	var b bytes.Buffer
+	b.Grow(1024 + 1500*len(doc.Channel.Items))
+	writeFeed(&b, &doc)
+	ix.answers.put(key, b.Bytes(), now)
+	c.Status(http.StatusOK)
+	c.Response().Header.SetContentType(ContentType)
+	c.Response().SetBody(b.Bytes())
+	return nil
 }
 
 // searchRequest reads the parameters of a search function into the catalog's request. empty is set

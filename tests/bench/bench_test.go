@@ -58,6 +58,9 @@ func TestPipelineAtSmallN(t *testing.T) {
 		"latest": res.LatestUncached, "details": res.DetailsUncached,
 		"search cached": res.SearchCached, "latest cached": res.LatestCached, "details cached": res.DetailsCached,
 		"like": res.LikeScan, "like fts": res.LikeFTS,
+		"rest uncached": res.SearchHTTP.RESTUncached, "torznab uncached": res.SearchHTTP.TorznabUncached,
+		"rest cached": res.SearchHTTP.RESTCached, "torznab cached": res.SearchHTTP.TorznabCached,
+		"torznab rss": res.SearchHTTP.TorznabRSS,
 	} {
 		if l.N == 0 || l.P50 <= 0 || l.P99 < l.P50 {
 			t.Errorf("%s: %+v", name, l)
@@ -75,7 +78,7 @@ func TestPipelineAtSmallN(t *testing.T) {
 	table := res.Markdown()
 	for _, want := range append([]string{"Ingest", "the mix above", "Latest, uncached", "Details, uncached",
 		"Search, cached", "Latest, cached", "Details, cached", "HTTP cached details", "HTTP cached latest",
-		"Peak RSS", "LIKE scan vs FTS"}, searchKinds...) {
+		"Peak RSS", "LIKE scan vs FTS", "Torznab (XML) vs REST (JSON)"}, searchKinds...) {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table has no row %q:\n%s", want, table)
 		}

@@ -39,7 +39,7 @@ func serveChild() int {
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// The load generator is many clients from one address: the per-address miss limit is off.
-	cfg := bootstrap.Config{R1Database: os.Getenv(childDBEnv), LogLevel: "warn", LogFormat: "text", RateLimitCatalogMisses: "off"}
+	cfg := bootstrap.Config{R1Database: os.Getenv(childDBEnv), LogLevel: "warn", LogFormat: "text", RateLimitCatalogMisses: "off", RateLimitTorznab: "off"}
 	svc, err := bootstrap.New(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench child:", err)
@@ -227,6 +227,16 @@ func measureHTTP(ctx context.Context, path string, qs *queries, cfg Config, res 
 	}
 	for _, slug := range append([]string{""}, "movies", "tv", "music", "games", "software", "anime", "books", "other") {
 		urls = append(urls, "/api/torrents/latest?limit=100&category="+slug)
+	}
+	// The same searches through REST and Torznab (before the sweep fills the caches with them).
+	var texts []string
+	for _, q := range qs.search[kindOneWord] {
+		if q.pagesBefore == 0 && len(texts) < cfg.SweepQueries {
+			texts = append(texts, q.request.Text)
+		}
+	}
+	if res.SearchHTTP, err = measureSearchOverHTTP(ctx, client, "http://"+c.app, texts); err != nil {
+		return fmt.Errorf("search over HTTP: %w", err)
 	}
 	start := time.Now()
 	if err := sweep(ctx, client, "http://"+c.app, urls, 4); err != nil {

@@ -31,6 +31,8 @@ type Results struct {
 
 	HTTPDetails Throughput `json:"httpDetails"`
 	HTTPLatest  Throughput `json:"httpLatest"`
+	// SearchHTTP is the same searches through REST and Torznab.
+	SearchHTTP SearchOverHTTP `json:"searchHttp"`
 
 	SweepRequests int           `json:"sweepRequests"`
 	SweepDuration time.Duration `json:"sweepNs"`
@@ -153,6 +155,21 @@ func (r *Results) rows() []row {
 			fmt.Sprintf("%s vs %s req/s = %.0f%%", thousands(int64(t.tp.App)), thousands(int64(t.tp.Bare)), 100*t.tp.Ratio()),
 			"≥ 60% of bare", metMin(t.tp.Ratio(), targetHTTPRatio))
 	}
+	if h := r.SearchHTTP; h.Queries > 0 {
+		for _, row := range []struct {
+			name          string
+			rest, torznab Latency
+		}{
+			{"uncached", h.RESTUncached, h.TorznabUncached},
+			{"cached", h.RESTCached, h.TorznabCached},
+			{"no words (RSS), cached", h.RESTListing, h.TorznabRSS},
+		} {
+			ratio := ratio(row.torznab, row.rest)
+			add(fmt.Sprintf("HTTP search %s, Torznab (XML) vs REST (JSON), %d searches, up to 100 items", row.name, row.rest.N),
+				fmt.Sprintf("Torznab %s · REST %s = %.2f× at p50", latencyText(row.torznab), latencyText(row.rest), ratio),
+				"within 10% of REST", metMax(ratio, 1.10))
+		}
+	}
 	add(fmt.Sprintf("Peak RSS of the serving process (after the load and %s distinct requests)", thousands(int64(r.SweepRequests))),
 		fmt.Sprintf("%d MiB (%d MiB at the end)", r.ServerPeakRSS>>20, r.ServerRSS>>20), "≤ 300 MiB", metMax(r.ServerPeakRSS, int64(targetRSS)))
 	speedup := 0.0
@@ -248,7 +265,7 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1f µs", v*1000)
 }
 
-func metMax[T ~int64](got, limit T) string {
+func metMax[T ~int64 | ~float64](got, limit T) string {
 	if got <= limit {
 		return "yes"
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -252,9 +253,9 @@ func TestErrors(t *testing.T) {
 // Error 900: past the rate limit, with Retry-After.
 func TestRateLimit(t *testing.T) {
 	eachEngine(t, func(t *testing.T, f *fixture) {
-		ix := torznab.New(f.svc.Catalog, f.svc.Accounts, torznab.Options{PerMinute: 3})
+		ix := torznab.New(f.svc.Catalog, f.svc.Accounts, torznab.Options{})
 		app := fiber.New()
-		app.Get(torznab.Path, ix.Handlers(func(*fiber.Ctx) string { return "one client" })...)
+		app.Get(torznab.Path, ix.Handlers(func(*fiber.Ctx) string { return "one client" }, 3, time.Minute)...)
 		f.app = app
 		for range 3 {
 			if status, _, body := f.get("t=search"); status != 200 || strings.Contains(string(body), "<error") {

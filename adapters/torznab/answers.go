@@ -1,0 +1,78 @@
+package torznab
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// The encoded answers of searches, kept for a second: the apps' RSS syncs and a burst of the same
+// search from several apps are answered without encoding the feed again. The key is the function
+// and its parameters without the API key, so the key is checked before every answer and a revoked
+// key is refused at once; an answer does not depend on whose key asked. An ingest or a takedown on
+// this server empties it (Purge), as it empties REST's.
+const (
+	answerEntries = 512
+	answerTTL     = time.Second
+)
+
+type answerCache struct {
+	mu      sync.Mutex
+	entries *lru.Cache[string, cachedAnswer]
+}
+
+type cachedAnswer struct {
+	body    []byte
+	expires time.Time
+}
+
+func newAnswerCache() *answerCache {
+	entries, err := lru.New[string, cachedAnswer](answerEntries)
+	if err != nil {
+		panic(err) // only a non-positive size fails
+	}
+	return &answerCache{entries: entries}
+}
+
+// answerKey is the request's parameters but apikey, in order of name, so two apps asking the
+// same search in another order share an answer.
+func answerKey(args *fasthttp.Args) string {
+	var parts []string
+	args.VisitAll(func(k, v []byte) {
+		if string(k) != "apikey" {
+			parts = append(parts, string(k)+"="+string(v))
+		}
+	})
+	slices.Sort(parts)
+	return strings.Join(parts, "&")
+}
+
+func (a *answerCache) get(key string, now time.Time) ([]byte, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, ok := a.entries.Get(key)
+	if !ok || now.After(e.expires) {
+		return nil, false
+	}
+	return e.body, true
+}
+
+func (a *answerCache) put(key string, body []byte, now time.Time) {
+	if len(key) > 2048 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.entries.Add(key, cachedAnswer{body: body, expires: now.Add(answerTTL)})
+}
+
+// Purge forgets every kept answer.
+func (ix *Indexer) Purge() {
+	ix.answers.mu.Lock()
+	defer ix.answers.mu.Unlock()
+	ix.answers.entries.Purge()
+}

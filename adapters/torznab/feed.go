@@ -1,0 +1,73 @@
+package torznab
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strconv"
+)
+
+// writeFeed writes the RSS document by hand: encoding/xml reflects over every field of every item,
+// which made a page of 100 items cost milliseconds; this costs a few microseconds an item. The
+// text is escaped with encoding/xml's own escaper.
+func writeFeed(b *bytes.Buffer, doc *rssDoc) {
+	ch := &doc.Channel
+	b.WriteString(xml.Header)
+	b.WriteString(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:torznab="` + torznabNS + `"><channel>`)
+	b.WriteString(`<atom:link href="`)
+	escape(b, ch.AtomLink.Href)
+	b.WriteString(`" rel="self" type="application/rss+xml"></atom:link><title>`)
+	escape(b, ch.Title)
+	b.WriteString(`</title><description>`)
+	escape(b, ch.Description)
+	b.WriteString(`</description><link>`)
+	escape(b, ch.Link)
+	b.WriteString(`</link><torznab:response offset="`)
+	b.WriteString(strconv.Itoa(ch.Response.Offset))
+	b.WriteString(`" total="`)
+	b.WriteString(strconv.Itoa(ch.Response.Total))
+	b.WriteString(`"></torznab:response>`)
+	for i := range ch.Items {
+		writeItem(b, &ch.Items[i])
+	}
+	b.WriteString(`</channel></rss>`)
+}
+
+func writeItem(b *bytes.Buffer, it *rssItem) {
+	b.WriteString(`<item><title>`)
+	escape(b, it.Title)
+	b.WriteString(`</title><guid isPermaLink="false">`)
+	escape(b, it.GUID.Value)
+	b.WriteString(`</guid><link>`)
+	escape(b, it.Link)
+	b.WriteString(`</link><comments>`)
+	escape(b, it.Comments)
+	b.WriteString(`</comments><pubDate>`)
+	b.WriteString(it.PubDate)
+	b.WriteString(`</pubDate><size>`)
+	b.WriteString(strconv.FormatInt(it.Size, 10))
+	b.WriteString(`</size>`)
+	for _, c := range it.Category {
+		b.WriteString(`<category>`)
+		b.WriteString(strconv.Itoa(c))
+		b.WriteString(`</category>`)
+	}
+	b.WriteString(`<enclosure url="`)
+	escape(b, it.Enclosure.URL)
+	b.WriteString(`" length="`)
+	b.WriteString(strconv.FormatInt(it.Enclosure.Length, 10))
+	b.WriteString(`" type="`)
+	escape(b, it.Enclosure.Type)
+	b.WriteString(`"></enclosure>`)
+	for _, a := range it.Attrs {
+		b.WriteString(`<torznab:attr name="`)
+		b.WriteString(a.Name) // the server's own names
+		b.WriteString(`" value="`)
+		escape(b, a.Value)
+		b.WriteString(`"></torznab:attr>`)
+	}
+	b.WriteString(`</item>`)
+}
+
+func escape(b *bytes.Buffer, s string) {
+	_ = xml.EscapeText(b, []byte(s))
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// SearchOverHTTP compares the same searches through REST (JSON) and Torznab (XML), each request
+// timed from the client on 127.0.0.1. Uncached: each search's first time through either route
+// (REST asks limit=100, Torznab limit=99, so neither answers from the other's cache entry). Cached:
+// the same searches again, now from the process cache, so what differs is the encoding.
+type SearchOverHTTP struct {
+	RESTUncached    Latency `json:"restUncached"`
+	TorznabUncached Latency `json:"torznabUncached"`
+	RESTCached      Latency `json:"restCached"`
+	TorznabCached   Latency `json:"torznabCached"`
+	// RSS is Torznab without words (the apps' RSS sync), cached, beside REST's listing.
+	RESTListing  Latency `json:"restListing"`
+	TorznabRSS   Latency `json:"torznabRss"`
+	Queries      int     `json:"queries"`
+	TorznabBytes int     `json:"torznabBytes"`
+	RESTBytes    int     `json:"restBytes"`
+}
+
+// Ratio is Torznab's p50 over REST's.
+func ratio(torznab, rest Latency) float64 {
+	if rest.P50 <= 0 {
+		return 0
+	}
+	return float64(torznab.P50) / float64(rest.P50)
+}
+
+// apiKey signs a user up on the child and makes a personal API key for Torznab.
+func apiKey(client *fasthttp.Client, base string) (string, error) {
+	post := func(path, body, bearer string) ([]byte, error) {
+		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		defer fasthttp.ReleaseRequest(req)
+		defer fasthttp.ReleaseResponse(resp)
+		req.SetRequestURI(base + path)
+		req.Header.SetMethod(fasthttp.MethodPost)
+		req.Header.SetContentType("application/json")
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		req.SetBodyString(body)
+		if err := client.DoTimeout(req, resp, 30*time.Second); err != nil {
+			return nil, err
+		}
+		if resp.StatusCode() != fasthttp.StatusCreated {
+			return nil, fmt.Errorf("POST %s: %d %s", path, resp.StatusCode(), resp.Body())
+		}
+		return append([]byte(nil), resp.Body()...), nil
+	}
+	body, err := post("/api/auth/sign-up", `{"email":"bench@example.com","password":"benchmark password","name":"Bench"}`, "")
+	if err != nil {
+		return "", err
+	}
+	token := jsonField(body, `"token":"`)
+	body, err = post("/api/auth/api-keys", `{"name":"bench"}`, token)
+	if err != nil {
+		return "", err
+	}
+	return jsonField(body, `"key":"`), nil
+}
+
+// jsonField reads a string value after its key (the answers are the service's own, flat enough).
+func jsonField(body []byte, key string) string {
+	s := string(body)
+	for i := 0; i+len(key) <= len(s); i++ {
+		if s[i:i+len(key)] == key {
+			rest := s[i+len(key):]
+			for j := 0; j < len(rest); j++ {
+				if rest[j] == '"' {
+					return rest[:j]
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func timedGet(client *fasthttp.Client, u string) (time.Duration, int, error) {
+	start := time.Now()
+	body, err := get(client, u)
+	return time.Since(start), len(body), err
+}
+
+// measureSearchOverHTTP runs texts through both routes, interleaved (the order alternating), so
+// drift on the machine touches both alike.
+func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base string, texts []string) (SearchOverHTTP, error) {
+	var out SearchOverHTTP
+	key, err := apiKey(client, base)
+	if err != nil {
+		return out, err
+	}
+	restURL := func(text string, limit int) string {
+		return base + "/api/torrents/search?limit=" + strconv.Itoa(limit) + "&q=" + url.QueryEscape(text)
+	}
+	torznabURL := func(text string, limit int) string {
+		u := base + "/torznab/api?t=search&apikey=" + url.QueryEscape(key) + "&limit=" + strconv.Itoa(limit)
+		if text != "" {
+			u += "&q=" + url.QueryEscape(text)
+		}
+		return u
+	}
+	var restCold, tzCold, restWarm, tzWarm []time.Duration
+	round := func(restLimit, tzLimit int, rest, tz *[]time.Duration) error {
+		for i, text := range texts {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			urls := [2]string{restURL(text, restLimit), torznabURL(text, tzLimit)}
+			into := [2]*[]time.Duration{rest, tz}
+			order := [2]int{0, 1}
+			if i%2 == 1 {
+				order = [2]int{1, 0}
+			}
+			for _, k := range order {
+				d, n, err := timedGet(client, urls[k])
+				if err != nil {
+					return err
+				}
+				*into[k] = append(*into[k], d)
+				if k == 0 {
+					out.RESTBytes = max(out.RESTBytes, n)
+				} else {
+					out.TorznabBytes = max(out.TorznabBytes, n)
+				}
+			}
+		}
+		return nil
+	}
+	if err := round(100, 99, &restCold, &tzCold); err != nil {
+		return out, err
+	}
+	// Cached: the same limit on both, each route warmed by the round before (REST's entries at
+	// 100 and Torznab's at 99 are both in the process cache; these rounds ask those).
+	if err := round(100, 99, &restWarm, &tzWarm); err != nil {
+		return out, err
+	}
+	var restList, rss []time.Duration
+	for range 200 {
+		for _, k := range []int{0, 1} {
+			u := base + "/api/torrents/search?limit=100"
+			into := &restList
+			if k == 1 {
+				u, into = torznabURL("", 100), &rss
+			}
+			d, _, err := timedGet(client, u)
+			if err != nil {
+				return out, err
+			}
+			*into = append(*into, d)
+		}
+	}
+	out.Queries = len(texts)
+	out.RESTUncached, out.TorznabUncached = latencyOf(restCold), latencyOf(tzCold)
+	out.RESTCached, out.TorznabCached = latencyOf(restWarm), latencyOf(tzWarm)
+	out.RESTListing, out.TorznabRSS = latencyOf(restList), latencyOf(rss)
+	return out, nil
+}
