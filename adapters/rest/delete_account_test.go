@@ -26,6 +26,15 @@ func TestDeleteAccount(t *testing.T) {
 	}
 	h.waitActivity(a.token, 1)
 	h.waitActivity(other.token, 1)
+	// An API key of the account, used twice so it is cached (the first use records the use, which
+	// drops the cached key).
+	_, key := h.createKey(a.token, "Sonarr")
+	for _, q := range []string{"bunny", "planet"} {
+		if r := h.call(http.MethodGet, "/api/torrents/search?q="+q, "", bearer(key)...); r.status != 200 {
+			t.Fatalf("search with the key: %d", r.status)
+		}
+	}
+	h.waitActivity(a.token, 3)
 	if h.me(bearer(a.token)...) != 200 || h.me(cookie(second)...) != 200 {
 		t.Fatal("the sessions do not work before the deletion")
 	}
@@ -69,6 +78,14 @@ func TestDeleteAccount(t *testing.T) {
 		expectProblem(t, h.call(http.MethodGet, "/api/auth/me/activity", "", bearer(tok)...), 401, "unauthenticated")
 		expectProblem(t, h.call(http.MethodPost, "/api/auth/logout", "", bearer(tok)...), 401, "unauthenticated")
 		expectProblem(t, h.call(http.MethodDelete, "/api/auth/me", req, bearer(tok)...), 401, "unauthenticated")
+	}
+	// The API key no longer authenticates: the catalog serves it anonymously, recording nothing.
+	before := h.recorder.Stats().Recorded
+	if r := h.call(http.MethodGet, "/api/torrents/search?q=sintel", "", bearer(key)...); r.status != 200 {
+		t.Fatalf("search with the deleted account's key: %d", r.status)
+	}
+	if got := h.recorder.Stats().Recorded; got != before {
+		t.Fatal("an API key of the deleted account still authenticates")
 	}
 	// The user and its activities are gone from the store; the other user keeps theirs.
 	if _, err := h.accounts.Users().ByID(context.Background(), a.id); err == nil {
