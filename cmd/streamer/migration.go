@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +31,9 @@ func runImport(ctx context.Context, cfg bootstrap.Config, log *slog.Logger, args
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "read and check everything, write nothing")
 	fs.StringVar(&opts.ReportFile, "report", "", "also write the report to this file as JSON")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {
