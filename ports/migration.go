@@ -47,6 +47,8 @@ type SourceTorrent struct {
 	Description string
 	Files       []domain.File
 	Trackers    []string
+	WebSeeds    []string
+	External    domain.ExternalIDs
 }
 
 // SourceRecord is one record read from a source: Key orders the kind's records (a resumed import

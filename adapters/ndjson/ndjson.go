@@ -31,6 +31,10 @@ type item struct {
 	Description string     `json:"description,omitempty"`
 	Files       []fileItem `json:"files,omitempty"`
 	Trackers    []string   `json:"trackers,omitempty"`
+	WebSeeds    []string   `json:"webSeeds,omitempty"`
+	IMDbID      string     `json:"imdbId,omitempty"`
+	TMDbID      int64      `json:"tmdbId,omitempty"`
+	TVDbID      int64      `json:"tvdbId,omitempty"`
 }
 
 type fileItem struct {
@@ -58,6 +62,7 @@ func (w *Writer) Write(t domain.Torrent) error {
 	it := item{
 		InfoHash: t.InfoHash.String(), Name: t.Name, Size: t.Size, Category: t.Category.Name,
 		Seeders: t.Seeders, Leechers: t.Leechers, Description: t.Description, Trackers: t.Trackers,
+		WebSeeds: t.WebSeeds, IMDbID: t.External.IMDb, TMDbID: t.External.TMDb, TVDbID: t.External.TVDb,
 	}
 	if !t.UploadedAt.IsZero() {
 		it.UploadedAt = t.UploadedAt.UTC().Format(time.RFC3339)
@@ -175,7 +180,8 @@ func recordOf(key, line string) ports.SourceRecord {
 	}
 	t := &ports.SourceTorrent{
 		InfoHash: it.InfoHash, Magnet: it.Magnet, Name: it.Name, Size: it.Size, Category: it.Category, Seeders: it.Seeders,
-		Leechers: it.Leechers, Description: it.Description, Trackers: it.Trackers,
+		Leechers: it.Leechers, Description: it.Description, Trackers: it.Trackers, WebSeeds: it.WebSeeds,
+		External: domain.ExternalIDs{IMDb: it.IMDbID, TMDb: it.TMDbID, TVDb: it.TVDbID},
 	}
 	if it.UploadedAt != "" {
 		at, err := time.Parse(time.RFC3339, it.UploadedAt)

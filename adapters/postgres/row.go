@@ -157,7 +157,8 @@ func (r *row) torrent() *ports.SourceTorrent {
 	t := &ports.SourceTorrent{
 		InfoHash: r.text("info_hash"), Name: r.text("name"), Size: r.int("size"), Category: r.text("category"),
 		Seeders: r.int("seeders"), Leechers: r.int("leechers"), UploadedAt: r.time("uploaded_at"),
-		Description: r.text("description"), Trackers: r.texts("trackers"),
+		Description: r.text("description"), Trackers: r.texts("trackers"), WebSeeds: r.texts("web_seeds"),
+		External: domain.ExternalIDs{IMDb: r.text("imdb_id"), TMDb: r.int("tmdb_id"), TVDb: r.int("tvdb_id")},
 	}
 	paths, sizes := r.texts("file_paths"), r.ints("file_sizes")
 	if len(paths) != len(sizes) {

@@ -37,7 +37,7 @@ var (
 	optional = map[ports.ImportKind][]string{
 		ports.ImportUsers:    {"name", "image", "password_hash", "created_at", "updated_at"},
 		ports.ImportSessions: {"created_at"},
-		ports.ImportTorrents: {"size", "category", "seeders", "leechers", "uploaded_at", "description", "file_paths", "file_sizes", "trackers"},
+		ports.ImportTorrents: {"size", "category", "seeders", "leechers", "uploaded_at", "description", "file_paths", "file_sizes", "trackers", "web_seeds", "imdb_id", "tmdb_id", "tvdb_id"},
 	}
 )
 

@@ -219,6 +219,7 @@ func (k *kindRun) add(ctx context.Context, r ports.SourceRecord) error {
 		k.torrents = append(k.torrents, ingest.Item{
 			InfoHash: t.InfoHash, Magnet: t.Magnet, Name: t.Name, Size: t.Size, Category: t.Category, Seeders: t.Seeders,
 			Leechers: t.Leechers, UploadedAt: t.UploadedAt, Description: t.Description, Files: t.Files, Trackers: t.Trackers,
+			WebSeeds: t.WebSeeds, External: t.External,
 		})
 	default:
 		problem = "the source gave no " + string(k.kind) + " record"

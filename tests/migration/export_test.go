@@ -18,12 +18,13 @@ import (
 const appCatalog = `
 CREATE TABLE torrents (id serial PRIMARY KEY, info_hash text NOT NULL UNIQUE, name text NOT NULL, size bigint NOT NULL,
   category text, seeders integer NOT NULL DEFAULT 0, leechers integer NOT NULL DEFAULT 0,
-  created_at timestamp NOT NULL DEFAULT now(), trackers text[]);
+  created_at timestamp NOT NULL DEFAULT now(), trackers text[], imdb text, mirrors text[]);
 CREATE TABLE torrent_files (torrent_id integer NOT NULL REFERENCES torrents, path text NOT NULL, size bigint NOT NULL);
-INSERT INTO torrents (info_hash, name, size, category, seeders, leechers, created_at, trackers)
+INSERT INTO torrents (info_hash, name, size, category, seeders, leechers, created_at, trackers, imdb, mirrors)
 SELECT 'b' || lpad(to_hex(i), 39, '0'), 'Catalog entry ' || i, 300, (ARRAY['Movies', 'TV', 'Anime', 'Documentaries'])[1 + i % 4], i, i % 3,
        timestamp '2023-05-01' + i * interval '1 hour',
-       ARRAY['udp://tracker.example.org:1337/announce', 'https://t' || i % 5 || '.example.net/announce']
+       ARRAY['udp://tracker.example.org:1337/announce', 'https://t' || i % 5 || '.example.net/announce'],
+       'tt' || lpad((1000000 + i)::text, 7, '0'), ARRAY['https://mirror.example.org/' || i || '/']
 FROM generate_series(1, 250) i;
 INSERT INTO torrent_files (torrent_id, path, size) SELECT id, 'Entry ' || id || '/part' || p || '.bin', 100 FROM torrents, generate_series(1, 3) p;
 `
@@ -46,7 +47,9 @@ func TestAMappingImportsAndTheExportRoundTrips(t *testing.T) {
 		t.Fatal("the README's worked example and this test's mapping must be the same text")
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "torrents.sql"), []byte(mapping), 0o644); err != nil {
+	// The example, with the optional columns a catalog may also have: an IMDb id and web seeds.
+	extended := strings.Replace(mapping, "t.trackers,", "t.trackers, t.imdb AS imdb_id, t.mirrors AS web_seeds,", 1)
+	if err := os.WriteFile(filepath.Join(dir, "torrents.sql"), []byte(extended), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	first := config(t)
@@ -60,7 +63,8 @@ func TestAMappingImportsAndTheExportRoundTrips(t *testing.T) {
 	if err != nil || n != 250 {
 		t.Fatalf("export: %d, %v", n, err)
 	}
-	if lines := strings.Count(out.String(), "\n"); lines != 250 || !strings.Contains(out.String(), `"trackers":["udp://tracker.example.org:1337/announce"`) {
+	if lines := strings.Count(out.String(), "\n"); lines != 250 || !strings.Contains(out.String(), `"trackers":["udp://tracker.example.org:1337/announce"`) ||
+		!strings.Contains(out.String(), `"imdbId":"tt1000007"`) || !strings.Contains(out.String(), `"webSeeds":["https://mirror.example.org/7/"]`) {
 		t.Fatalf("export: %d lines; first: %.300s", lines, out.String())
 	}
 	file := filepath.Join(t.TempDir(), "catalog.ndjson")

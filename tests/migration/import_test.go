@@ -81,7 +81,7 @@ func dump(t *testing.T, path string) string {
 	for _, q := range []string{
 		"SELECT id, email, name, image, password_hash, created_at, updated_at FROM users ORDER BY id",
 		"SELECT id, user_id, created_at, expires_at FROM sessions ORDER BY id",
-		"SELECT id, info_hash, coalesce(info_hash_v2, ''), name, size, category_id, seeders, leechers, uploaded_at, description, files, trackers FROM torrents ORDER BY id",
+		"SELECT id, info_hash, coalesce(info_hash_v2, ''), name, size, category_id, seeders, leechers, uploaded_at, description, files, trackers, web_seeds, coalesce(imdb_id, ''), coalesce(tmdb_id, 0), coalesce(tvdb_id, 0) FROM torrents ORDER BY id",
 		"SELECT id, slug, name FROM categories ORDER BY id",
 		"SELECT count(*) FROM import_checkpoints",
 	} {
