@@ -282,6 +282,9 @@ func (s *Store) Revoke(sp Space, bodies ...string) {
 // changed (the details of a torrent an ingest touched). Other instances keep theirs for sp.Fresh
 // at most, which is why such spaces are fresh briefly and never stale.
 func (s *Store) Forget(sp Space, bodies ...string) {
+	if sp.Generation != nil {
+		panic("caching: Forget of the space " + sp.Name + ", which a generation keys: Invalidate the generation")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.forgetLocked(sp, bodies)
