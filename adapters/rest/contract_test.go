@@ -6,14 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"slices"
-	"sync"
 	"testing"
-
-	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 
 	"github.com/torrent-streamer/streamer/tests/apispec"
 )
@@ -29,51 +24,6 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	os.Exit(code)
-}
-
-// validateAnswers wraps the app's handler: every answer it gives, through app.Test or a real
-// connection, is validated against the OpenAPI document the same app serves, and a mismatch fails
-// the test that caused it.
-func validateAnswers(t *testing.T, app *fiber.App) {
-	next := app.Server().Handler
-	validator := sync.OnceValues(func() (*apispec.Validator, error) {
-		var rctx fasthttp.RequestCtx
-		rctx.Request.Header.SetMethod(http.MethodGet)
-		rctx.Request.SetRequestURI("/api/openapi.json")
-		next(&rctx)
-		if rctx.Response.StatusCode() != http.StatusOK {
-			return nil, fmt.Errorf("GET /api/openapi.json answered %d", rctx.Response.StatusCode())
-		}
-		return apispec.For(append([]byte(nil), rctx.Response.Body()...))
-	})
-	app.Server().Handler = func(rctx *fasthttp.RequestCtx) {
-		next(rctx)
-		v, err := validator()
-		if err != nil {
-			t.Errorf("contract: %v", err)
-			return
-		}
-		if err := v.Check(requestOf(rctx), rctx.Response.StatusCode(), headerOf(&rctx.Response.Header), rctx.Response.Body()); err != nil {
-			t.Errorf("contract: %v", err)
-		}
-	}
-}
-
-func requestOf(rctx *fasthttp.RequestCtx) *http.Request {
-	u, err := url.ParseRequestURI(string(rctx.Request.URI().RequestURI()))
-	if err != nil {
-		u = &url.URL{Path: string(rctx.Path())}
-	}
-	u.Scheme, u.Host = "http", string(rctx.Host())
-	req := &http.Request{Method: string(rctx.Method()), URL: u, Header: http.Header{}, Host: u.Host, Body: http.NoBody}
-	rctx.Request.Header.VisitAll(func(k, v []byte) { req.Header.Add(string(k), string(v)) })
-	return req
-}
-
-func headerOf(h *fasthttp.ResponseHeader) http.Header {
-	out := http.Header{}
-	h.VisitAll(func(k, v []byte) { out.Add(string(k), string(v)) })
-	return out
 }
 
 // The validation sees drift: against a document that lacks one field the handlers send, or one

@@ -21,6 +21,7 @@ import (
 	"github.com/torrent-streamer/streamer/application/ingest"
 	"github.com/torrent-streamer/streamer/bootstrap"
 	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/tests/apispec"
 )
 
 // The documents as the apps read them (Sonarr's and Prowlarr's capability readers, Sonarr's
@@ -130,6 +131,7 @@ func newFixture(t *testing.T, engine string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = svc.Close() })
+	apispec.Hook(t, svc.App) // every answer is held to the served OpenAPI document
 	f := &fixture{t: t, app: svc.App, svc: svc}
 	now := time.Now().UTC().Add(-time.Hour)
 	items := []ingest.Item{
