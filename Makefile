@@ -25,6 +25,7 @@ test: vet
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'TestSearchTotalAtTheRealLimit' ./adapters/r1/
 	$(GO) test -count=1 -run 'TestPipelineAtSmallN' ./tests/bench/
+	$(GO) test -count=1 -run 'TestLocalTierWeighsWhatTheHeapHolds' ./application/caching/
 
 
 ## bench: the catalog at scale: a deterministic corpus of BENCH_N torrents (default 1,000,000) ingested

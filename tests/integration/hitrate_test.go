@@ -14,7 +14,7 @@ import (
 )
 
 // hitRatePhase is how long each phase of TestZipfHitRateUnderIngest reads.
-const hitRatePhase = 20 * time.Second
+const hitRatePhase = 12 * time.Second
 
 // The Zipf read workload of TestUpstreamBudget keeps at least half its cache hit rate while a
 // crawler ingests 1,000 new torrents every second into the same instance (the worst place for it:
