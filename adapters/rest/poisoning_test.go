@@ -80,3 +80,34 @@ func TestTimeFiltersRoundAsTheStoreDoes(t *testing.T) {
 		t.Fatalf("after 00:00:00 %s, after 00:00:00.5 %s, after 00:00:01 %s", at, half, one)
 	}
 }
+
+// A cursor is signed: one altered by a client, or made up, is a 400 problem naming the field, and
+// the genuine one still opens the next page.
+func TestAForgedCursorIsA400(t *testing.T) {
+	h := newHarness(t)
+	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	h.seed(torrent(1, "Sintel", "movies", t0), torrent(2, "Big Buck Bunny", "movies", t0.Add(time.Hour)),
+		torrent(3, "Elephants Dream", "movies", t0.Add(2*time.Hour)))
+	doc := h.get("/api/torrents/search?limit=1").json(t)
+	next, _ := doc["nextCursor"].(string)
+	payload, mac, ok := strings.Cut(next, ".")
+	if !ok {
+		t.Fatalf("nextCursor %q has no signature", next)
+	}
+	flip := []byte(payload)
+	flip[len(flip)/2] ^= 1
+	for name, cursor := range map[string]string{
+		"altered":   string(flip) + "." + mac,
+		"unsigned":  payload,
+		"made up":   "eyJmIjoiMDAwIiwibiI6MiwicCI6eyJJbnQiOjAsIklEIjoxfX0.AAAAAAAAAAAAAAAAAAAAAA",
+		"other mac": payload + "." + strings.Repeat("A", len(mac)),
+	} {
+		errs := expectProblem(t, h.get("/api/torrents/search?limit=1&cursor="+url.QueryEscape(cursor)), 400, "validation_failed")
+		if f := fieldsOf(errs); len(f) != 1 || f[0] != "cursor" {
+			t.Fatalf("%s cursor: problems on %v", name, f)
+		}
+	}
+	if r := h.get("/api/torrents/search?limit=1&cursor=" + url.QueryEscape(next)); r.status != 200 {
+		t.Fatalf("the genuine cursor: %d %s", r.status, r.body)
+	}
+}
