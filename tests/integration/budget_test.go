@@ -63,37 +63,11 @@ func TestUpstreamBudget(t *testing.T) {
 	// 2. The Zipf workload on a freshly started instance: nothing cached in the process, nothing
 	// in KV but the catalog's generation.
 	reader := startService(t, tg.config())
-	rng := rand.New(rand.NewPCG(20261126, 1))
-	popular := rng.Perm(budgetTorrents) // popularity rank -> torrent id - 1
-	pick := map[string]*rand.Zipf{
-		"details": rand.NewZipf(rng, workloadSkew, 1, budgetTorrents-1),
-		"search":  rand.NewZipf(rng, workloadSkew, 1, workloadQueries-1),
-		"latest":  rand.NewZipf(rng, workloadSkew, 1, uint64(len(corpus.categories))),
-	}
+	next := corpus.workload(rand.New(rand.NewPCG(20261126, 1)))
 	requested := make(map[string]bool)
 	began := time.Now()
 	for range workloadRequests {
-		path := "/api/categories"
-		x := rng.Float64()
-		kind := workloadMix[len(workloadMix)-1].kind
-		for _, m := range workloadMix {
-			if x < m.share {
-				kind = m.kind
-				break
-			}
-			x -= m.share
-		}
-		switch kind {
-		case "details":
-			path = fmt.Sprintf("/api/torrents/%d", popular[pick["details"].Uint64()]+1)
-		case "search":
-			path = "/api/torrents/search?q=" + url.QueryEscape(corpus.queries[pick["search"].Uint64()])
-		case "latest":
-			path = "/api/torrents/latest"
-			if n := pick["latest"].Uint64(); n > 0 {
-				path += "?category=" + corpus.categories[n-1]
-			}
-		}
+		path := next()
 		requested[path] = true
 		if a := reader.get(t, path); a.status != 200 {
 			t.Fatalf("GET %s: %d %s", path, a.status, a.body)
@@ -253,6 +227,39 @@ func newBudgetCorpus() *budgetCorpus {
 		c.queries = append(c.queries, budgetWords[i])
 	}
 	return c
+}
+
+// workload returns the requests of the Zipf read workload, one path per call.
+func (c *budgetCorpus) workload(rng *rand.Rand) func() string {
+	popular := rng.Perm(budgetTorrents) // popularity rank -> torrent id - 1
+	pick := map[string]*rand.Zipf{
+		"details": rand.NewZipf(rng, workloadSkew, 1, budgetTorrents-1),
+		"search":  rand.NewZipf(rng, workloadSkew, 1, workloadQueries-1),
+		"latest":  rand.NewZipf(rng, workloadSkew, 1, uint64(len(c.categories))),
+	}
+	return func() string {
+		x := rng.Float64()
+		kind := workloadMix[len(workloadMix)-1].kind
+		for _, m := range workloadMix {
+			if x < m.share {
+				kind = m.kind
+				break
+			}
+			x -= m.share
+		}
+		switch kind {
+		case "details":
+			return fmt.Sprintf("/api/torrents/%d", popular[pick["details"].Uint64()]+1)
+		case "search":
+			return "/api/torrents/search?q=" + url.QueryEscape(c.queries[pick["search"].Uint64()])
+		case "latest":
+			if n := pick["latest"].Uint64(); n > 0 {
+				return "/api/torrents/latest?category=" + c.categories[n-1]
+			}
+			return "/api/torrents/latest"
+		}
+		return "/api/categories"
+	}
 }
 
 func (c *budgetCorpus) ingestBody() map[string]any {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -64,33 +63,9 @@ func TestZipfHitRateUnderIngest(t *testing.T) {
 			}()
 		}
 		before := svc.Cache.Stats()
-		rng := rand.New(rand.NewPCG(20261128, 1))
-		popular := rng.Perm(budgetTorrents)
-		pick := map[string]*rand.Zipf{
-			"details": rand.NewZipf(rng, workloadSkew, 1, budgetTorrents-1),
-			"search":  rand.NewZipf(rng, workloadSkew, 1, workloadQueries-1),
-			"latest":  rand.NewZipf(rng, workloadSkew, 1, uint64(len(corpus.categories))),
-		}
+		next := corpus.workload(rand.New(rand.NewPCG(20261128, 1)))
 		for ctx.Err() == nil {
-			path := "/api/categories"
-			x := rng.Float64()
-			for _, m := range workloadMix {
-				if x < m.share {
-					switch m.kind {
-					case "details":
-						path = fmt.Sprintf("/api/torrents/%d", popular[pick["details"].Uint64()]+1)
-					case "search":
-						path = "/api/torrents/search?q=" + url.QueryEscape(corpus.queries[pick["search"].Uint64()])
-					case "latest":
-						path = "/api/torrents/latest"
-						if n := pick["latest"].Uint64(); n > 0 {
-							path += "?category=" + corpus.categories[n-1]
-						}
-					}
-					break
-				}
-				x -= m.share
-			}
+			path := next()
 			// Signed in, so the REST answer cache (anonymous reads only) steps aside and every read
 			// reaches the caching policy.
 			if a := svc.get(t, path, "Authorization", bearer); a.status != 200 {
