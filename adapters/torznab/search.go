@@ -213,6 +213,7 @@ func itemOf(t domain.TorrentSummary, base string, cats *categoryMap, only map[st
 		Size:      t.Size,
 		Category:  ids,
 		Enclosure: rssEnclosure{URL: magnet, Length: t.Size, Type: enclosureType},
+		Attrs:     make([]torznabAttr, 0, 24),
 	}
 	add := func(name, value string) {
 		if only == nil || only[name] || name == "category" {

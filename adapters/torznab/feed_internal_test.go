@@ -1,0 +1,43 @@
+package torznab
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+func BenchmarkFeed100(b *testing.B) {
+	cats := newCategoryMap(nil)
+	items := make([]domain.TorrentSummary, 100)
+	for i := range items {
+		items[i] = domain.TorrentSummary{ID: int64(i + 1), Name: fmt.Sprintf("Some.Show.S01E%02d.1080p.WEB-DL.x264-GRP", i),
+			Size: 1 << 30, Category: domain.CategoryRef{Slug: "tv"}, Seeders: 10, Leechers: 2, UploadedAt: time.Now(),
+			Trackers: []string{"udp://tracker.example.org:1337/announce", "https://tracker.example.net/announce"},
+			Release:  domain.ParseRelease(fmt.Sprintf("Some.Show.S01E%02d.1080p.WEB-DL.x264-GRP", i)), FileCount: 3}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		doc := rssDoc{}
+		for _, t := range items {
+			doc.Channel.Items = append(doc.Channel.Items, itemOf(t, "http://127.0.0.1:8080", cats, nil))
+		}
+		var buf bytes.Buffer
+		writeFeed(&buf, &doc)
+	}
+}
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain": "plain", `a&b<c>d"e'f`: "a&amp;b&lt;c&gt;d&#34;e&#39;f", "tab\tnl\ncr\r": "tab&#x9;nl&#xA;cr&#xD;",
+		"bell\x07": "bell\uFFFD", "Été ★": "Été ★", "": "",
+	} {
+		var b bytes.Buffer
+		escape(&b, in)
+		if b.String() != want {
+			t.Errorf("escape(%q) = %q, want %q", in, b.String(), want)
+		}
+	}
+}
