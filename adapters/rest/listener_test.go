@@ -137,6 +137,7 @@ func TestConnectionFloodsAreShedNotFatal(t *testing.T) {
 	// or one of the five below would be over the overall limit on a slow machine.
 	waitOpen(t, ln, 3)
 	// Overall: five more clients fill the server to 8; the next connection, from anyone, is shed.
+	waitOpen(t, ln, 3) // the server has seen the other client's connection close
 	var others []net.Conn
 	for i := range 5 {
 		others = append(others, dialFrom(t, "127.0.0."+string(rune('3'+i)), addr))
