@@ -108,6 +108,7 @@ image:
 .PHONY: client client-check
 client:
 	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run --silent generate && npm run --silent check
+	sha256sum adapters/rest/openapi.json | cut -d' ' -f1 > clients/typescript/src/openapi.sha256
 
 ## client-check: fails when the committed types differ from what the document generates, or do not compile (CI)
 client-check:
