@@ -1,0 +1,75 @@
+package catalog_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/application/catalog"
+	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// countingStore counts the reads that reach it; Search waits for its context when slow.
+type countingStore struct {
+	ports.TorrentRepository
+	reads int
+	slow  bool
+}
+
+func (s *countingStore) Search(ctx context.Context, c domain.SearchCriteria) (domain.SearchPage, error) {
+	s.reads++
+	if s.slow {
+		<-ctx.Done()
+		return domain.SearchPage{}, ctx.Err()
+	}
+	return domain.SearchPage{}, nil
+}
+
+func (s *countingStore) Latest(ctx context.Context, slug string, limit int) ([]domain.TorrentSummary, error) {
+	s.reads++
+	return nil, nil
+}
+
+func (s *countingStore) Get(ctx context.Context, ref domain.TorrentRef) (domain.Torrent, error) {
+	s.reads++
+	return domain.Torrent{}, nil
+}
+
+// Every store read asks the guard in its context first, and a refusal never reaches the store; a
+// context without a guard (a signed-in request, a background refresh) is not limited.
+func TestBoundedAsksTheMissGuardBeforeEveryStoreRead(t *testing.T) {
+	store := &countingStore{}
+	repo := catalog.Bounded(store, 0)
+	refuse := errors.New("over the miss limit")
+	guarded := catalog.WithMissGuard(context.Background(), func() error { return refuse })
+	if _, err := repo.Search(guarded, domain.SearchCriteria{}); !errors.Is(err, refuse) {
+		t.Fatalf("Search: %v", err)
+	}
+	if _, err := repo.Latest(guarded, "", 10); !errors.Is(err, refuse) {
+		t.Fatalf("Latest: %v", err)
+	}
+	if _, err := repo.Get(guarded, domain.TorrentRef{ID: 1}); !errors.Is(err, refuse) {
+		t.Fatalf("Get: %v", err)
+	}
+	if store.reads != 0 {
+		t.Fatalf("%d refused reads reached the store", store.reads)
+	}
+	if _, err := repo.Search(context.Background(), domain.SearchCriteria{}); err != nil || store.reads != 1 {
+		t.Fatalf("an unguarded read: %v, %d reads", err, store.reads)
+	}
+}
+
+// A search over its budget is domain.ErrOverBudget; a caller that gave up is its own error.
+func TestBoundedSearchesHaveABudget(t *testing.T) {
+	repo := catalog.Bounded(&countingStore{slow: true}, 20*time.Millisecond)
+	if _, err := repo.Search(context.Background(), domain.SearchCriteria{}); !errors.Is(err, domain.ErrOverBudget) {
+		t.Fatalf("a search over its budget: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := repo.Search(ctx, domain.SearchCriteria{}); errors.Is(err, domain.ErrOverBudget) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled caller: %v", err)
+	}
+}
