@@ -121,15 +121,31 @@ type kindRun struct {
 	report  KindReport
 	started time.Time
 
-	keys           []string
-	users          []domain.User
-	sessions       []ports.ImportedSession
-	torrents       []ingest.Item
-	torrentBytes   int
-	lastKey        string
+	// What the reader gathers for the next batch (see batch).
+	batch
+	torrentBytes int
+
+	// The writer's own: the batches it is handed, what it counted, when it last checkpointed.
+	queue          chan batch
+	written        KindReport
 	lastCheckpoint time.Time
 }
 
+// batch is a batch of records ready to write, and the key up to which every record of the kind
+// is in it, in an earlier batch, or skipped: the checkpoint once it is written.
+type batch struct {
+	keys     []string
+	users    []domain.User
+	sessions []ports.ImportedSession
+	torrents []ingest.Item
+	lastKey  string
+}
+
+func (b batch) empty() bool { return len(b.users)+len(b.sessions)+len(b.torrents) == 0 }
+
+// run reads the kind and writes it in batches. Reading and writing overlap: a writer goroutine
+// stores one batch while the reader decodes and checks the next (at most two batches wait), so the
+// source is not the bottleneck of an import any more than the network is of an ingest.
 func (k *kindRun) run(ctx context.Context) error {
 	k.started, k.lastCheckpoint = time.Now(), time.Now()
 	total, err := k.src.Estimate(ctx, k.kind)
@@ -140,6 +156,12 @@ func (k *kindRun) run(ctx context.Context) error {
 		k.opts.Progress.Begin(k.kind, total)
 		defer k.opts.Progress.End(k.kind)
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	k.queue = make(chan batch, 1)
+	done := make(chan error, 1)
+	go func() { done <- k.write(ctx, cancel) }()
+
 	err = k.src.Read(ctx, k.kind, k.report.ResumedAfter, func(r ports.SourceRecord) error {
 		k.report.Read++
 		if k.opts.Progress != nil {
@@ -158,10 +180,60 @@ func (k *kindRun) run(ctx context.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
+	if err == nil {
+		err = k.flush(ctx)
+	}
+	close(k.queue)
+	werr := <-done
+	k.merge()
+	switch {
+	case werr != nil:
+		return werr // the writer's error is why the reader stopped
+	case err != nil:
 		return fmt.Errorf("%s: read the source: %w", k.kind, err)
 	}
-	return k.flush(ctx)
+	return nil
+}
+
+// write stores the batches the reader hands over, in order, checkpointing now and then. On a
+// failure it stops the reader (cancel) and drains what is left unwritten.
+func (k *kindRun) write(ctx context.Context, cancel context.CancelCauseFunc) error {
+	var failed error
+	for b := range k.queue {
+		if failed != nil {
+			continue
+		}
+		if err := k.store(ctx, b); err != nil {
+			failed = err
+			cancel(err)
+			continue
+		}
+		every := CheckpointEvery
+		if k.opts.CheckpointEvery > 0 {
+			every = k.opts.CheckpointEvery
+		}
+		if k.opts.DryRun || b.lastKey == "" || time.Since(k.lastCheckpoint) < every {
+			continue
+		}
+		k.lastCheckpoint = time.Now()
+		if err := k.im.Checkpoints.Save(ctx, k.src.Name(), k.kind, b.lastKey); err != nil {
+			failed = fmt.Errorf("%s: save the checkpoint: %w", k.kind, err)
+			cancel(failed)
+		}
+	}
+	return failed
+}
+
+// merge adds what the writer counted to what the reader did, once both are done.
+func (k *kindRun) merge() {
+	k.report.Created += k.written.Created
+	k.report.Updated += k.written.Updated
+	k.report.Skipped += k.written.Skipped
+	for _, r := range k.written.Reasons {
+		if len(k.report.Reasons) < MaxReasons {
+			k.report.Reasons = append(k.report.Reasons, r)
+		}
+	}
 }
 
 func (k *kindRun) full() bool {
@@ -296,102 +368,97 @@ func (k *kindRun) sessionOf(in ports.SourceSession) (ports.ImportedSession, stri
 	}, ""
 }
 
-// flush writes the queued batch (or, in a dry run, only checks it) and checkpoints now and then.
+// flush hands the gathered batch to the writer (waiting while it is busy with two), and starts a
+// new one.
 func (k *kindRun) flush(ctx context.Context) error {
-	var err error
-	switch k.kind {
-	case ports.ImportUsers:
-		err = k.flushUsers(ctx)
-	case ports.ImportSessions:
-		err = k.flushSessions(ctx)
-	case ports.ImportTorrents:
-		err = k.flushTorrents(ctx)
-	}
-	if err != nil {
-		return err
-	}
-	k.keys, k.users, k.sessions, k.torrents, k.torrentBytes = k.keys[:0], k.users[:0], k.sessions[:0], k.torrents[:0], 0
-	every := CheckpointEvery
-	if k.opts.CheckpointEvery > 0 {
-		every = k.opts.CheckpointEvery
-	}
-	if k.opts.DryRun || k.lastKey == "" || time.Since(k.lastCheckpoint) < every {
+	b := k.batch
+	k.batch, k.torrentBytes = batch{lastKey: k.lastKey}, 0
+	if b.empty() && b.lastKey == "" {
 		return nil
 	}
-	k.lastCheckpoint = time.Now()
-	return k.im.Checkpoints.Save(ctx, k.src.Name(), k.kind, k.lastKey)
+	select {
+	case k.queue <- b:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
-func (k *kindRun) count(outcomes []ports.ImportOutcome, missing string) {
+// store writes one batch (in a dry run, only checks it).
+func (k *kindRun) store(ctx context.Context, b batch) error {
+	if b.empty() {
+		return nil
+	}
+	switch k.kind {
+	case ports.ImportUsers:
+		return k.storeUsers(ctx, b)
+	case ports.ImportSessions:
+		return k.storeSessions(ctx, b)
+	}
+	return k.storeTorrents(ctx, b)
+}
+
+func (k *kindRun) count(keys []string, outcomes []ports.ImportOutcome, missing string) {
 	for i, o := range outcomes {
 		switch {
 		case o.Missing:
-			k.report.skip(k.keys[i], missing)
+			k.written.skip(keys[i], missing)
 		case o.Created:
-			k.report.Created++
+			k.written.Created++
 		default:
-			k.report.Updated++
+			k.written.Updated++
 		}
 	}
 }
 
-func (k *kindRun) flushUsers(ctx context.Context) error {
-	if len(k.users) == 0 {
-		return nil
-	}
+func (k *kindRun) storeUsers(ctx context.Context, b batch) error {
 	if k.opts.DryRun {
-		k.report.Created += int64(len(k.users))
+		k.written.Created += int64(len(b.users))
 		return nil
 	}
-	outcomes, err := k.im.Accounts.UpsertUsers(ctx, k.users)
+	outcomes, err := k.im.Accounts.UpsertUsers(ctx, b.users)
 	if err != nil {
 		return fmt.Errorf("users: store a batch: %w", err)
 	}
-	k.count(outcomes, "id: belongs to another email here (the email changed in the source since an earlier import)")
+	k.count(b.keys, outcomes, "id: belongs to another email here (the email changed in the source since an earlier import)")
 	return nil
 }
 
-func (k *kindRun) flushSessions(ctx context.Context) error {
-	if len(k.sessions) == 0 {
-		return nil
-	}
+func (k *kindRun) storeSessions(ctx context.Context, b batch) error {
 	if k.opts.DryRun {
-		k.report.Created += int64(len(k.sessions))
+		k.written.Created += int64(len(b.sessions))
 		return nil
 	}
-	outcomes, err := k.im.Accounts.UpsertSessions(ctx, k.sessions)
+	outcomes, err := k.im.Accounts.UpsertSessions(ctx, b.sessions)
 	if err != nil {
 		return fmt.Errorf("sessions: store a batch: %w", err)
 	}
-	k.count(outcomes, "userEmail: no such user here (the user was skipped or is not in the source)")
+	k.count(b.keys, outcomes, "userEmail: no such user here (the user was skipped or is not in the source)")
 	return nil
 }
 
-func (k *kindRun) flushTorrents(ctx context.Context) error {
-	if len(k.torrents) == 0 {
-		return nil
-	}
+func (k *kindRun) storeTorrents(ctx context.Context, b batch) error {
 	var rep ingest.Report
 	if k.opts.DryRun {
-		rep = k.im.Ingest.Check(k.torrents)
+		rep = k.im.Ingest.Check(b.torrents)
 	} else {
 		var err error
-		if rep, err = k.im.Ingest.Ingest(ctx, k.torrents); err != nil {
+		if rep, err = k.im.Ingest.Ingest(ctx, b.torrents); err != nil {
 			return fmt.Errorf("torrents: store a batch: %w", err)
 		}
 	}
 	for _, r := range rep.Results {
 		switch r.Status {
 		case ingest.Created:
-			k.report.Created++
+			k.written.Created++
 		case ingest.Updated:
-			k.report.Updated++
+			k.written.Updated++
 		default:
 			reason := string(r.Status)
 			if r.Problem != nil {
 				reason = strings.TrimPrefix(r.Problem.Field+": "+r.Problem.Message, ": ")
 			}
-			k.report.skip(k.keys[r.Index], reason)
+			k.written.skip(b.keys[r.Index], reason)
 		}
 	}
 	return nil
