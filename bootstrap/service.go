@@ -111,7 +111,7 @@ func NewInMemory(cfg Config, log *slog.Logger) (*Service, error) {
 	return wire(cfg, st, secret, "memory", log)
 }
 
-// localStores is the embedded default: R1's SQL on a local SQLite file, the cache in process.
+// localStores is the embedded default: R1's SQL on a local SQLite file, the cache in process only.
 func localStores(ctx context.Context, cfg Config) (stores, error) {
 	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{})
 	if err != nil {
@@ -121,9 +121,9 @@ func localStores(ctx context.Context, cfg Config) (stores, error) {
 		_ = db.Close()
 		return stores{}, fmt.Errorf("migrate the database %s: %w", cfg.DatabasePath(), err)
 	}
-	st := r1Stores(db)
-	st.cache = memory.NewCache(memory.CacheOptions{})
-	return st, nil
+	// No shared tier: a second in-process copy of what the process tier holds (encoded) would only
+	// double the cache's memory. The process tier, bounded by CACHE_MAX_MIB, is the cache.
+	return r1Stores(db), nil
 }
 
 // r1Stores are the R1 repositories over db, whichever engine runs it (a local file, D1); the
