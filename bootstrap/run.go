@@ -40,6 +40,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s (set ADDR or PORT to change it): %w", cfg.ListenAddr(), err)
 	}
 	ln = limitConnections(ln, cfg, log)
+	svc.listener.Store(&ln)
 	svc.ShutdownTimeout = cfg.shutdownGrace()
 	if cfg.MetricsAddr != "" {
 		stop, err := serveMetrics(cfg.MetricsAddr, svc, log)
@@ -60,7 +61,7 @@ func serveMetrics(addr string, svc *Service, log *slog.Logger) (stop func(), err
 		return nil, fmt.Errorf("listen on %s (METRICS_ADDR): %w", addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", rest.MetricsHandler(svc.Health))
+	mux.Handle("GET /metrics", rest.MetricsHandler(svc.Health, svc.connectionStats))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 8 << 10}
 	go func() {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -46,6 +48,8 @@ type Service struct {
 	Mode     string
 	// ShutdownTimeout bounds Run's graceful stop; 0: the package's ShutdownTimeout.
 	ShutdownTimeout time.Duration
+	// listener is the connection-limited listener Serve made, for /metrics.
+	listener atomic.Pointer[net.Listener]
 
 	closers []func() error
 	stop    context.CancelFunc
@@ -166,6 +170,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 		hlt.WithUpstream(st.upstream)
 	}
 	opts := cfg.restOptions()
+	opts.Connections = svc.connectionStats
 	opts.BetterAuthSecret = secret // the previous app's cookies were signed with the same secret
 	if err := opts.Validate(); err != nil {
 		return svc, err
@@ -218,4 +223,12 @@ func (s *Service) Close() error {
 		errs = append(errs, s.closers[i]())
 	}
 	return errors.Join(errs...)
+}
+
+// connectionStats are the counters of the listener Serve made (zeros before it, or under Run alone).
+func (s *Service) connectionStats() rest.ConnStats {
+	if ln := s.listener.Load(); ln != nil {
+		return rest.Stats(*ln)
+	}
+	return rest.ConnStats{}
 }

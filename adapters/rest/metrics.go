@@ -16,8 +16,8 @@ import (
 // use case at each scrape, without probing a store: a scrape costs no upstream request. Beside them,
 // the Go runtime's (go_goroutines, go_memstats_*, GC pauses) and the process's (RSS, CPU, open file
 // descriptors) standard collectors, which an operator and the soak (tests/soak) watch.
-func metricsHandler(svc *health.Service) fiber.Handler {
-	serve := adaptor.HTTPHandler(MetricsHandler(svc))
+func metricsHandler(svc *health.Service, conns func() ConnStats) fiber.Handler {
+	serve := adaptor.HTTPHandler(MetricsHandler(svc, conns))
 	return func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return serve(c)
@@ -25,12 +25,16 @@ func metricsHandler(svc *health.Service) fiber.Handler {
 }
 
 // MetricsHandler is /metrics as a net/http handler, for serving it on an address of its own
-// (METRICS_ADDR) so it need not be public; see Options.MetricsElsewhere.
-func MetricsHandler(svc *health.Service) http.Handler {
+// (METRICS_ADDR) so it need not be public; see Options.MetricsElsewhere. conns, when not nil, adds
+// the connection limiter's counters (LimitListener, Stats).
+func MetricsHandler(svc *health.Service, conns func() ConnStats) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(countersCollector{health: svc},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if conns != nil {
+		reg.MustRegister(connCollector{stats: conns})
+	}
 	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorHandling:       promhttp.ContinueOnError,
 		DisableCompression:  true,
@@ -104,4 +108,29 @@ func (c countersCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(cacheBytesDesc, float64(k.Cache.LocalBytes))
 	gauge(cacheMaxBytesDesc, float64(k.Cache.LocalMaxBytes))
 	gauge(cacheEntriesDesc, float64(k.Cache.LocalSize))
+}
+
+var (
+	connOpenDesc = prometheus.NewDesc("streamer_connections_open",
+		"Client connections held now (at most MAX_CONNECTIONS).", nil, nil)
+	connShedDesc = prometheus.NewDesc("streamer_connections_shed_total",
+		"Client connections refused with a quick 503 for MAX_CONNECTIONS or MAX_CONNECTIONS_PER_CLIENT.", nil, nil)
+	connAcceptErrorsDesc = prometheus.NewDesc("streamer_accept_errors_total",
+		"Accepts that failed (out of descriptors, a connection reset early) and were retried.", nil, nil)
+)
+
+// connCollector reads the connection limiter's counters at each scrape.
+type connCollector struct{ stats func() ConnStats }
+
+func (connCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- connOpenDesc
+	ch <- connShedDesc
+	ch <- connAcceptErrorsDesc
+}
+
+func (c connCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	ch <- prometheus.MustNewConstMetric(connOpenDesc, prometheus.GaugeValue, float64(s.Open))
+	ch <- prometheus.MustNewConstMetric(connShedDesc, prometheus.CounterValue, float64(s.Shed))
+	ch <- prometheus.MustNewConstMetric(connAcceptErrorsDesc, prometheus.CounterValue, float64(s.AcceptErrors))
 }

@@ -26,7 +26,7 @@ func (s *server) operationsRoutes(svc *health.Service, openAPI []byte) {
 	s.route(fiber.MethodGet, "/readyz", maxBody, h.readyz)
 	s.route(fiber.MethodGet, "/api/openapi.json", maxBody, serveOpenAPI(openAPI))
 	if !s.metricsElsewhere {
-		s.route(fiber.MethodGet, "/metrics", maxBody, metricsHandler(svc))
+		s.route(fiber.MethodGet, "/metrics", maxBody, metricsHandler(svc, s.connections))
 	}
 	s.docsRoutes()
 }

@@ -66,6 +66,9 @@ type Options struct {
 	ClientIPHeader string
 	// RateLimits bound the routes that attract abuse; zero fields take the defaults.
 	RateLimits RateLimits
+	// Connections, when set, reports the connection limiter's counters (Stats of the listener made
+	// by LimitListener) in /metrics.
+	Connections func() ConnStats
 	// MetricsElsewhere leaves /metrics off this app: it is served on an address of its own
 	// (MetricsHandler, METRICS_ADDR), so it need not be public.
 	MetricsElsewhere bool
@@ -95,6 +98,7 @@ type server struct {
 	// sessions is nil without the accounts use cases: the catalog then skips session lookups.
 	sessions         *sessionAuth
 	metricsElsewhere bool
+	connections      func() ConnStats
 	// responses holds the encoded answers of anonymous catalog reads for a second.
 	responses *responseCache
 }
@@ -117,8 +121,8 @@ func New(deps Deps, opts Options) *fiber.App {
 	s := &server{
 		log: deps.Logger, requestTimeout: opts.RequestTimeout, version: opts.Version,
 		clientIP: newClientIPResolver(opts.TrustedProxies, opts.ClientIPHeader), limits: opts.RateLimits,
-		metricsElsewhere: opts.MetricsElsewhere,
-		responses:        newResponseCache(),
+		metricsElsewhere: opts.MetricsElsewhere, connections: opts.Connections,
+		responses: newResponseCache(),
 	}
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:   s.handleError,

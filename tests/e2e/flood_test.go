@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -91,6 +92,16 @@ func TestAConnectionFloodDoesNotEndTheProcess(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	alive("after the flood")
+	// The sheds are counted where an operator sees them.
+	res, err := http.Get(s.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !regexp.MustCompile(`(?m)^streamer_connections_shed_total [1-9]`).Match(metrics) {
+		t.Fatalf("/metrics does not count the shed connections:\n%s", metrics)
+	}
 	if strings.Contains(s.logs.String(), "serve failed") {
 		t.Fatalf("the service logged a serve failure:\n%s", s.logs)
 	}
