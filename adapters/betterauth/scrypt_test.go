@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/torrent-streamer/streamer/adapters/argon2id"
 	"github.com/torrent-streamer/streamer/adapters/betterauth"
 )
 
@@ -59,4 +60,25 @@ func TestMalformedHashesAreRefused(t *testing.T) {
 	if _, err := s.Verify(context.Background(), "$better-auth-scrypt$00:11", "x"); err == nil {
 		t.Error("Verify must refuse a malformed stored hash")
 	}
+}
+
+// BenchmarkVerify sets Better Auth's scrypt beside the service's argon2id (OWASP's parameters):
+// what a legacy verification costs against a normal one, the reason a failed sign-in verifies once
+// with each.
+func BenchmarkVerify(b *testing.B) {
+	ctx := context.Background()
+	s := betterauth.NewScrypt(1)
+	stored, _ := s.Adopt(vector)
+	a, _ := argon2id.New(argon2id.OWASP, 1)
+	phc, _ := a.Hash(ctx, "correcthorsebatterystaple")
+	b.Run("better-auth-scrypt", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = s.Verify(ctx, stored, "wrong password")
+		}
+	})
+	b.Run("argon2id", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = a.Verify(ctx, phc, "wrong password")
+		}
+	})
 }
