@@ -340,6 +340,12 @@ type UpsertOutcome struct {
 	Blocked  bool
 }
 
+// BlockedHash is an info hash on the takedown blocklist, and since when.
+type BlockedHash struct {
+	InfoHash  InfoHash
+	BlockedAt time.Time
+}
+
 // TakedownOutcome says what taking one info hash down did: Removed when the catalog held a torrent
 // with it (ID is then that torrent's), and the hash is on the blocklist either way.
 type TakedownOutcome struct {

@@ -32,6 +32,9 @@ type TorrentRepository interface {
 	TakeDown(ctx context.Context, hashes []domain.InfoHash) ([]domain.TakedownOutcome, error)
 	// Unblock takes a hash off the blocklist and says whether it was on it.
 	Unblock(ctx context.Context, hash domain.InfoHash) (bool, error)
+	// Blocked lists up to limit hashes of the blocklist in ascending order, those above after when
+	// it is not zero.
+	Blocked(ctx context.Context, after domain.InfoHash, limit int) ([]domain.BlockedHash, error)
 }
 
 // CategoryRepository stores the categories.

@@ -23,7 +23,7 @@ type Catalog struct {
 	mu         sync.RWMutex
 	torrents   []*record // torrents[id-1]: ids are never reused; a taken-down torrent leaves nil
 	byHash     map[domain.InfoHash]*record
-	blocked    map[domain.InfoHash]struct{} // the takedown blocklist
+	blocked    map[domain.InfoHash]time.Time // the takedown blocklist, with when
 	categories map[string]*domain.Category  // by slug
 	nextCatID  int64
 }
@@ -45,7 +45,7 @@ func NewCatalog(clock ports.Clock) *Catalog {
 	c := &Catalog{
 		clock:      clock,
 		byHash:     make(map[domain.InfoHash]*record),
-		blocked:    make(map[domain.InfoHash]struct{}),
+		blocked:    make(map[domain.InfoHash]time.Time),
 		categories: make(map[string]*domain.Category),
 	}
 	for _, ref := range domain.DefaultCategories() {

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"slices"
@@ -157,9 +158,12 @@ func (r *TorrentRepository) TakeDown(ctx context.Context, hashes []domain.InfoHa
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]domain.TakedownOutcome, len(hashes))
+	now := storedTime(c.now()) // whole seconds, as R1 keeps it
 	for i, h := range hashes {
 		out[i] = domain.TakedownOutcome{InfoHash: h}
-		c.blocked[h] = struct{}{}
+		if _, ok := c.blocked[h]; !ok {
+			c.blocked[h] = now
+		}
 		rec, ok := c.byHash[h]
 		if !ok {
 			continue
@@ -183,4 +187,22 @@ func (r *TorrentRepository) Unblock(ctx context.Context, hash domain.InfoHash) (
 	_, ok := c.blocked[hash]
 	delete(c.blocked, hash)
 	return ok, nil
+}
+
+// Blocked lists the blocklist by hash, a page at a time.
+func (r *TorrentRepository) Blocked(ctx context.Context, after domain.InfoHash, limit int) ([]domain.BlockedHash, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := r.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]domain.BlockedHash, 0)
+	for h, at := range c.blocked {
+		if after.IsZero() || bytes.Compare(h[:], after[:]) > 0 {
+			out = append(out, domain.BlockedHash{InfoHash: h, BlockedAt: at})
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.BlockedHash) int { return bytes.Compare(a.InfoHash[:], b.InfoHash[:]) })
+	return out[:min(pageSize(limit), len(out))], nil
 }

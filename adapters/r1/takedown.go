@@ -3,6 +3,7 @@ package r1
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -18,6 +19,8 @@ RETURNING id, info_hash`
 SELECT value, unixepoch() FROM json_each(?) WHERE true
 ON CONFLICT (info_hash) DO NOTHING`
 	unblockSQL = `DELETE FROM blocked_torrents WHERE info_hash = ? RETURNING info_hash`
+	blockedSQL = `SELECT info_hash, blocked_at FROM blocked_torrents WHERE info_hash > ?
+ORDER BY info_hash LIMIT CAST(? AS INTEGER)`
 )
 
 // TakeDown deletes the torrents with these hashes and blocks every hash, in one batch: a
@@ -76,4 +79,30 @@ func (r *TorrentRepository) Unblock(ctx context.Context, hash domain.InfoHash) (
 		return false, err
 	}
 	return len(res[0].Rows) > 0, nil
+}
+
+// Blocked lists the blocklist by hash, a page at a time; the primary key orders it.
+func (r *TorrentRepository) Blocked(ctx context.Context, after domain.InfoHash, limit int) ([]domain.BlockedHash, error) {
+	from := ""
+	if !after.IsZero() {
+		from = after.String()
+	}
+	res, err := r.db.query(ctx, Statement{SQL: blockedSQL, Params: []any{from, pageSize(limit)}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.BlockedHash, 0, len(res.Rows))
+	for _, row := range res.Rows {
+		rr := rowReader{row: row}
+		raw, at := rr.text("info_hash"), rr.time("blocked_at")
+		if rr.err != nil {
+			return nil, rr.err
+		}
+		h, err := domain.ParseInfoHash(raw)
+		if err != nil {
+			return nil, fmt.Errorf("r1: a stored blocked hash is malformed: %w", err)
+		}
+		out = append(out, domain.BlockedHash{InfoHash: h, BlockedAt: at})
+	}
+	return out, nil
 }

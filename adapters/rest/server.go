@@ -150,8 +150,9 @@ func New(deps Deps, opts Options) *fiber.App {
 	if deps.Accounts != nil {
 		s.sessions = newSessionAuth(deps.Accounts, s.log, opts.SecureCookies, opts.CORSOrigins, opts.BetterAuthSecret)
 	}
-	s.catalogRoutes(deps.Catalog)
+	// Ingest's routes first: GET /api/torrents/takedown must come before the catalog's :id.
 	s.ingestRoutes(deps.Ingest, opts.IngestAPIKey)
+	s.catalogRoutes(deps.Catalog)
 	if deps.Accounts != nil {
 		s.accountRoutes(deps.Accounts, deps.Activity)
 	}

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // takedownRoutes serve the takedown of torrents and the blocklist, behind the ingest key and its
@@ -13,6 +14,9 @@ func (s *server) takedownRoutes(h *ingestHandlers, perKey fiber.Handler) {
 		handlers(h.requireKey, perKey, requireJSON, deadline, h.takeDown)...)
 	s.route(fiber.MethodDelete, "/api/torrents/takedown/:infoHash", maxBody,
 		handlers(h.requireKey, perKey, deadline, h.unblock)...)
+	// Before GET /api/torrents/:id, which would take "takedown" for an id (server.New registers the
+	// ingest routes before the catalog's).
+	s.route(fiber.MethodGet, "/api/torrents/takedown", maxBody, handlers(noStore, h.requireKey, perKey, deadline, h.listBlocked)...)
 }
 
 // takedownRequest is the body of POST /api/torrents/takedown. Each hash is read on its own, so a
@@ -79,4 +83,56 @@ func (h *ingestHandlers) unblock(c *fiber.Ctx) error {
 	}
 	c.Status(fiber.StatusNoContent)
 	return nil
+}
+
+// blockedPageDTO is a page of the blocklist.
+type blockedPageDTO struct {
+	Items []blockedDTO `json:"items"`
+	Next  string       `json:"next"`
+}
+
+type blockedDTO struct {
+	InfoHash  string `json:"infoHash"`
+	BlockedAt string `json:"blockedAt"`
+}
+
+func (h *ingestHandlers) listBlocked(c *fiber.Ctx) error {
+	limit, after, err := parseBlockedQuery(c.Context().QueryArgs())
+	if err != nil {
+		return err
+	}
+	page, err := h.ingest.ListBlocked(c.UserContext(), after, limit)
+	if err != nil {
+		return err
+	}
+	out := blockedPageDTO{Items: make([]blockedDTO, len(page.Items)), Next: page.Next}
+	for i, b := range page.Items {
+		out.Items[i] = blockedDTO{InfoHash: b.InfoHash.String(), BlockedAt: timestamp(b.BlockedAt)}
+	}
+	return writeJSON(c, fiber.StatusOK, out)
+}
+
+// parseBlockedQuery reads limit and after; the use case judges their values.
+func parseBlockedQuery(args *fasthttp.Args) (limit int, after string, err error) {
+	var r queryReader
+	args.VisitAll(func(key, value []byte) {
+		if len(value) == 0 {
+			return
+		}
+		switch string(key) {
+		case "limit":
+			if r.once(bitLimit, "limit") {
+				if n, ok := r.uint("limit", value, maxPageNumber, msgLimit); ok && n == 0 {
+					r.problems.Add("limit", msgLimit)
+				} else {
+					limit = int(n)
+				}
+			}
+		case "after":
+			if r.once(bitAfter, "after") {
+				after = string(value)
+			}
+		}
+	})
+	return limit, after, r.finish(nil)
 }

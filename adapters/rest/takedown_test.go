@@ -313,3 +313,51 @@ func TestTakedownAllHashesFailing(t *testing.T) {
 		}
 	}
 }
+
+// The blocklist can be read back, a page at a time, with the ingest key only.
+func TestTakedownBlocklistListing(t *testing.T) {
+	h := newHarness(t)
+	h.ingest(ingestBody(hexHash(7)))
+	expectProblem(t, h.get("/api/torrents/takedown"), http.StatusUnauthorized, "unauthenticated")
+	r := h.call(http.MethodGet, "/api/torrents/takedown", "", withKey()...)
+	if r.status != http.StatusOK || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("empty list: %d %v %s", r.status, r.header, r.body)
+	}
+	assertNoNull(t, r.body)
+	if doc := r.json(t); len(doc["items"].([]any)) != 0 || doc["next"] != "" {
+		t.Fatalf("empty list: %s", r.body)
+	}
+	h.takedown(`{"infoHashes":["` + hexHash(3) + `","` + hexHash(1) + `","` + hexHash(2) + `"]}`)
+	r = h.call(http.MethodGet, "/api/torrents/takedown?limit=2", "", withKey()...)
+	doc := r.json(t)
+	assertKeys(t, "blocklist page", doc, "items", "next")
+	items := doc["items"].([]any)
+	if len(items) != 2 || doc["next"] != hexHash(2) {
+		t.Fatalf("first page: %s", r.body)
+	}
+	for i, it := range items {
+		m := it.(map[string]any)
+		assertKeys(t, "blocked hash", m, "infoHash", "blockedAt")
+		assertTimestamp(t, "blockedAt", m["blockedAt"])
+		if m["infoHash"] != hexHash(i+1) {
+			t.Fatalf("item %d: %v", i, m)
+		}
+	}
+	doc = h.call(http.MethodGet, "/api/torrents/takedown?limit=2&after="+strings.ToUpper(hexHash(2)), "", withKey()...).json(t)
+	if items := doc["items"].([]any); len(items) != 1 || items[0].(map[string]any)["infoHash"] != hexHash(3) || doc["next"] != "" {
+		t.Fatalf("last page: %v", doc)
+	}
+	for query, field := range map[string]string{
+		"limit=0": "limit", "limit=101": "limit", "limit=x": "limit", "after=xyz": "after", "limit=1&limit=2": "limit",
+	} {
+		errs := expectProblem(t, h.call(http.MethodGet, "/api/torrents/takedown?"+query, "", withKey()...), http.StatusBadRequest, "validation_failed")
+		if f := fieldsOf(errs); len(f) != 1 || f[0] != field {
+			t.Fatalf("%s names %v", query, f)
+		}
+	}
+	// The catalog's details route still answers beside it.
+	if r := h.get("/api/torrents/" + hexHash(7)); r.status != http.StatusOK {
+		t.Fatalf("details: %d", r.status)
+	}
+	expectProblem(t, h.get("/api/torrents/takedowns"), http.StatusBadRequest, "validation_failed")
+}

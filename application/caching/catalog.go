@@ -79,6 +79,11 @@ func (t cachedTorrents) Unblock(ctx context.Context, hash domain.InfoHash) (bool
 	return t.repo.Unblock(ctx, hash)
 }
 
+// Blocked is read from the store: an operator's listing, never cached.
+func (t cachedTorrents) Blocked(ctx context.Context, after domain.InfoHash, limit int) ([]domain.BlockedHash, error) {
+	return t.repo.Blocked(ctx, after, limit)
+}
+
 // Categories returns repo read through the cache; Ensure bumps the lists' generation.
 func Categories(repo ports.CategoryRepository, s *Store) ports.CategoryRepository {
 	return cachedCategories{repo: repo, s: s}

@@ -192,3 +192,34 @@ func TestTakeDownStoreFailure(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestListBlockedPages(t *testing.T) {
+	svc, _ := withCatalog(t)
+	ctx := context.Background()
+	var hashes []string
+	for _, c := range "321" {
+		hashes = append(hashes, strings.Repeat(string(c), 40))
+	}
+	if _, err := svc.TakeDown(ctx, hashes); err != nil {
+		t.Fatal(err)
+	}
+	page, err := svc.ListBlocked(ctx, "", 2)
+	if err != nil || len(page.Items) != 2 || page.Items[0].InfoHash.String() != strings.Repeat("1", 40) || page.Next != strings.Repeat("2", 40) {
+		t.Fatalf("first page: %+v %v", page, err)
+	}
+	page, err = svc.ListBlocked(ctx, page.Next, 2)
+	if err != nil || len(page.Items) != 1 || page.Items[0].InfoHash.String() != strings.Repeat("3", 40) || page.Next != "" {
+		t.Fatalf("last page: %+v %v", page, err)
+	}
+	if page, err := svc.ListBlocked(ctx, "", 0); err != nil || len(page.Items) != 3 || page.Next != "" {
+		t.Fatalf("default page: %+v %v", page, err)
+	}
+	for _, c := range []struct {
+		after string
+		limit int
+	}{{"nope", 10}, {"", -1}, {"", 101}} {
+		if _, err := svc.ListBlocked(ctx, c.after, c.limit); !errors.Is(err, domain.ErrInvalid) {
+			t.Fatalf("%+v: %v", c, err)
+		}
+	}
+}

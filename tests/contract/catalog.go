@@ -46,6 +46,7 @@ func RunTorrentRepository(t *testing.T, h CatalogHarness) {
 		run(t, "TakeDownNothing", testTakeDownNothing)
 		run(t, "TakeDownMany", testTakeDownMany)
 		run(t, "TakeDownConcurrentWithUpserts", testTakeDownConcurrentWithUpserts)
+		run(t, "BlockedList", testBlockedList)
 	})
 }
 

@@ -210,3 +210,65 @@ func testTakeDownConcurrentWithUpserts(t *testing.T, repo ports.TorrentRepositor
 	}
 	expectCounts(t, categories, counts)
 }
+
+// Blocked lists the blocklist in hash order, a page at a time, with when each was blocked; a hash
+// blocked twice keeps its first time, and an unblocked one leaves the list.
+func testBlockedList(t *testing.T, repo ports.TorrentRepository, _ ports.CategoryRepository) {
+	if list, err := repo.Blocked(t.Context(), domain.InfoHash{}, 10); err != nil || len(list) != 0 {
+		t.Fatalf("Blocked of an empty blocklist = %v, %v", list, err)
+	}
+	var hashes []domain.InfoHash
+	for i := range 25 {
+		hashes = append(hashes, hashOf(fmt.Sprintf("blocked-%02d", i)))
+	}
+	if _, err := repo.TakeDown(t.Context(), hashes); err != nil {
+		t.Fatal(err)
+	}
+	first, err := repo.Blocked(t.Context(), domain.InfoHash{}, 100)
+	if err != nil || len(first) != 25 {
+		t.Fatalf("Blocked = %d, %v; want 25", len(first), err)
+	}
+	for i, b := range first {
+		if b.BlockedAt.IsZero() || (i > 0 && first[i-1].InfoHash.String() >= b.InfoHash.String()) {
+			t.Fatalf("Blocked item %d = %+v: want a time, in ascending hash order", i, b)
+		}
+	}
+	// Paging after the last hash of each page walks the same list.
+	var walked []domain.BlockedHash
+	var after domain.InfoHash
+	for {
+		page, err := repo.Blocked(t.Context(), after, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		walked = append(walked, page...)
+		if len(page) < 10 {
+			break
+		}
+		after = page[len(page)-1].InfoHash
+	}
+	if fmt.Sprint(walked) != fmt.Sprint(first) {
+		t.Fatalf("paging walked %d hashes, not the list of %d", len(walked), len(first))
+	}
+	// Taken down again: its time stays; unblocked: it leaves the list.
+	if _, err := repo.TakeDown(t.Context(), hashes[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.Unblock(t.Context(), hashes[1]); err != nil {
+		t.Fatal(err)
+	}
+	again, err := repo.Blocked(t.Context(), domain.InfoHash{}, 100)
+	if err != nil || len(again) != 24 {
+		t.Fatalf("Blocked after an unblock = %d, %v; want 24", len(again), err)
+	}
+	for _, b := range again {
+		if b.InfoHash == hashes[1] {
+			t.Fatal("an unblocked hash is still listed")
+		}
+		for _, f := range first {
+			if f.InfoHash == b.InfoHash && !f.BlockedAt.Equal(b.BlockedAt) {
+				t.Fatalf("blocking %s again moved its time from %v to %v", b.InfoHash, f.BlockedAt, b.BlockedAt)
+			}
+		}
+	}
+}

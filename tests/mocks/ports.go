@@ -188,6 +188,45 @@ func (m *MockTorrentRepository) EXPECT() *MockTorrentRepositoryMockRecorder {
 	return m.recorder
 }
 
+// Blocked mocks base method.
+func (m *MockTorrentRepository) Blocked(ctx context.Context, after domain.InfoHash, limit int) ([]domain.BlockedHash, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Blocked", ctx, after, limit)
+	ret0, _ := ret[0].([]domain.BlockedHash)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Blocked indicates an expected call of Blocked.
+func (mr *MockTorrentRepositoryMockRecorder) Blocked(ctx, after, limit any) *MockTorrentRepositoryBlockedCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Blocked", reflect.TypeOf((*MockTorrentRepository)(nil).Blocked), ctx, after, limit)
+	return &MockTorrentRepositoryBlockedCall{Call: call}
+}
+
+// MockTorrentRepositoryBlockedCall wrap *gomock.Call
+type MockTorrentRepositoryBlockedCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockTorrentRepositoryBlockedCall) Return(arg0 []domain.BlockedHash, arg1 error) *MockTorrentRepositoryBlockedCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockTorrentRepositoryBlockedCall) Do(f func(context.Context, domain.InfoHash, int) ([]domain.BlockedHash, error)) *MockTorrentRepositoryBlockedCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockTorrentRepositoryBlockedCall) DoAndReturn(f func(context.Context, domain.InfoHash, int) ([]domain.BlockedHash, error)) *MockTorrentRepositoryBlockedCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // Get mocks base method.
 func (m *MockTorrentRepository) Get(ctx context.Context, ref domain.TorrentRef) (domain.Torrent, error) {
 	m.ctrl.T.Helper()
