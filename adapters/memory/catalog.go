@@ -24,7 +24,7 @@ type Catalog struct {
 	torrents   []*record // torrents[id-1]: ids are never reused; a taken-down torrent leaves nil
 	byHash     map[domain.InfoHash]*record
 	blocked    map[domain.InfoHash]time.Time // the takedown blocklist, with when
-	categories map[string]*domain.Category  // by slug
+	categories map[string]*domain.Category   // by slug
 	nextCatID  int64
 }
 
