@@ -133,7 +133,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The takedown blocklist
+         * @description The info hashes on the blocklist, in ascending hash order, with when each was first blocked: a page of `limit`, and `next`, the hash to pass as `after` for the following page (`""` on the last one). Needs the ingest key and counts against its rate limit.
+         */
+        get: operations["listBlocked"];
         put?: never;
         /**
          * Take torrents down by info hash
@@ -721,6 +725,19 @@ export interface components {
             id?: number;
             /** @description Why the hash failed; present only when `status` is `failed`. */
             error?: components["schemas"]["FieldError"];
+        };
+        BlockedPage: {
+            items: components["schemas"]["BlockedHash"][];
+            /** @description The `after` of the next page; `""` on the last one. */
+            next: string;
+        };
+        BlockedHash: {
+            infoHash: string;
+            /**
+             * Format: date-time
+             * @description When a takedown first blocked it.
+             */
+            blockedAt: string;
         };
         Check: {
             /** @enum {string} */
@@ -1438,6 +1455,53 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             /** @description Ingest is disabled (no `INGEST_API_KEY`; no `Retry-After`), or the database does not answer (with `Retry-After`). */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBlocked: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: components["parameters"]["limit"];
+                /** @description List the hashes after this one (40 hex or 32 base32): the `next` of the previous page. */
+                after?: string;
+            };
+            header?: {
+                /** @description A client id for the request, echoed in the response and written to the server's logs. Ignored (a new one is made) unless it is 1 to 128 characters of `A-Z a-z 0-9 . _ : -`. */
+                "X-Request-ID"?: components["parameters"]["X-Request-ID"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the blocklist. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Cache-Control": components["headers"]["Cache-Control-No-Store"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockedPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Takedown is disabled (no `INGEST_API_KEY`; no `Retry-After`), or the database does not answer (with `Retry-After`). */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
