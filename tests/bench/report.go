@@ -162,6 +162,7 @@ func (r *Results) rows() []row {
 		}{
 			{"uncached", h.RESTUncached, h.TorznabUncached},
 			{"cached", h.RESTCached, h.TorznabCached},
+			{"cached, REST with the same key as Bearer", h.RESTKeyCached, h.TorznabCached},
 			{"no words (RSS), cached", h.RESTListing, h.TorznabRSS},
 		} {
 			ratio := ratio(row.torznab, row.rest)

@@ -19,6 +19,9 @@ type SearchOverHTTP struct {
 	TorznabUncached Latency `json:"torznabUncached"`
 	RESTCached      Latency `json:"restCached"`
 	TorznabCached   Latency `json:"torznabCached"`
+	// RESTKeyCached is REST asked with the same API key as a bearer token: authenticated as Torznab
+	// is, so REST's shared encoded answers for anonymous reads do not apply.
+	RESTKeyCached Latency `json:"restKeyCached"`
 	// RSS is Torznab without words (the apps' RSS sync), cached, beside REST's listing.
 	RESTListing  Latency `json:"restListing"`
 	TorznabRSS   Latency `json:"torznabRss"`
@@ -90,6 +93,24 @@ func timedGet(client *fasthttp.Client, u string) (time.Duration, int, error) {
 	return time.Since(start), len(body), err
 }
 
+// timedGetBearer is timedGet with Authorization: Bearer.
+func timedGetBearer(client *fasthttp.Client, u, token string) (time.Duration, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(u)
+	req.Header.Set("Authorization", "Bearer "+token)
+	start := time.Now()
+	if err := client.DoTimeout(req, resp, 30*time.Second); err != nil {
+		return 0, err
+	}
+	d := time.Since(start)
+	if resp.StatusCode() != fasthttp.StatusOK {
+		return 0, fmt.Errorf("GET %s: status %d", u, resp.StatusCode())
+	}
+	return d, nil
+}
+
 // measureSearchOverHTTP runs texts through both routes, interleaved (the order alternating), so
 // drift on the machine touches both alike.
 func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base string, texts []string) (SearchOverHTTP, error) {
@@ -143,6 +164,15 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base st
 	if err := round(100, 99, &restWarm, &tzWarm); err != nil {
 		return out, err
 	}
+	var restKey []time.Duration
+	for _, text := range texts {
+		d, err := timedGetBearer(client, restURL(text, 100), key)
+		if err != nil {
+			return out, err
+		}
+		restKey = append(restKey, d)
+	}
+	out.RESTKeyCached = latencyOf(restKey)
 	var restList, rss []time.Duration
 	for range 200 {
 		for _, k := range []int{0, 1} {
