@@ -64,6 +64,9 @@ type Config struct {
 	MetricsAddr string `env:"METRICS_ADDR"`
 	// ActivityRetention is how long activities are kept (0: activity.DefaultRetention, 180 days).
 	ActivityRetention time.Duration `env:"ACTIVITY_RETENTION"`
+	// CacheEnabled=false turns off every cache tier (process, Workers KV) and the HTTP response
+	// cache: every read reaches the database, to measure it from outside. Unset (nil): on.
+	CacheEnabled *bool `env:"CACHE_ENABLED"`
 	// CacheMaxMiB bounds the process tier of the cache, in MiB of weighed values.
 	CacheMaxMiB int `env:"CACHE_MAX_MIB" envDefault:"64"`
 }
@@ -119,6 +122,9 @@ func looksLikeD1Name(s string) bool {
 
 // DefaultDatabasePath is where the embedded default keeps its SQLite file.
 const DefaultDatabasePath = "./data/streamer.db"
+
+// CacheOff says whether CACHE_ENABLED=false turned every cache off.
+func (c Config) CacheOff() bool { return c.CacheEnabled != nil && !*c.CacheEnabled }
 
 // Cloudflare reports whether the configuration names a Cloudflare account.
 func (c Config) Cloudflare() bool { return c.CFAccountID != "" || c.R1APIToken != "" }

@@ -123,3 +123,22 @@ func TestRateLimitsAndTheClientHeaderReachTheServer(t *testing.T) {
 		t.Fatalf("%+v", opts)
 	}
 }
+
+func TestCacheEnabledFalseTurnsTheCacheOff(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if c, err := LoadConfig(); err != nil || c.CacheOff() {
+		t.Fatalf("unset: off %v, %v", c.CacheOff(), err)
+	}
+	t.Setenv("CACHE_ENABLED", "false")
+	if c, err := LoadConfig(); err != nil || !c.CacheOff() || c.restOptions().NoResponseCache != true {
+		t.Fatalf("CACHE_ENABLED=false: off %v, %v", c.CacheOff(), err)
+	}
+	t.Setenv("CACHE_ENABLED", "true")
+	if c, err := LoadConfig(); err != nil || c.CacheOff() {
+		t.Fatalf("CACHE_ENABLED=true: off %v, %v", c.CacheOff(), err)
+	}
+	t.Setenv("CACHE_ENABLED", "perhaps")
+	if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), "CACHE_ENABLED") {
+		t.Fatalf("a malformed boolean: %v", err)
+	}
+}

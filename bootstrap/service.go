@@ -154,7 +154,10 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	if err != nil {
 		return svc, err
 	}
-	cache := caching.NewStore(st.cache, clock, caching.Options{Logger: log, LocalBytes: int64(cfg.CacheMaxMiB) << 20})
+	cache := caching.NewStore(st.cache, clock, caching.Options{Logger: log, LocalBytes: int64(cfg.CacheMaxMiB) << 20, Off: cfg.CacheOff()})
+	if cfg.CacheOff() {
+		log.Warn("CACHE_ENABLED=false: every cache tier and the HTTP response cache are off; every read reaches the database")
+	}
 	acc, err := accounts.NewService(accounts.Deps{
 		Users: st.users, Sessions: st.sessions, APIKeys: st.apiKeys, Hasher: hasher, Legacy: betterauth.NewScrypt(0), Tokens: randtoken.Source{},
 		Cache: cache, Clock: clock, Logger: log,
@@ -195,10 +198,11 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 
 func (c Config) restOptions() rest.Options {
 	opts := rest.Options{
-		IngestAPIKey:   c.IngestAPIKey,
-		Version:        Version,
-		CORSOrigins:    c.CORSOrigins,
-		TrustedProxies: c.TrustedProxies,
+		NoResponseCache: c.CacheOff(),
+		IngestAPIKey:    c.IngestAPIKey,
+		Version:         Version,
+		CORSOrigins:     c.CORSOrigins,
+		TrustedProxies:  c.TrustedProxies,
 	}
 	if validHeaderName(c.ClientIPHeader) { // Validate names a malformed one by its variable
 		opts.ClientIPHeader = c.ClientIPHeader

@@ -62,6 +62,12 @@ type harnessConfig struct {
 	accounts bool
 	activity bool
 	upstream health.UpstreamCounter
+	cacheOff bool
+}
+
+// withCacheOff is CACHE_ENABLED=false: the caching store off, and the response cache with it.
+func withCacheOff() harnessOption {
+	return func(c *harnessConfig) { c.cacheOff, c.opts.NoResponseCache = true, true }
 }
 
 // withAccounts wires the real accounts and activity use cases (argon2id, random tokens, the
@@ -114,7 +120,7 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	if cfg.torrents != nil {
 		torrents = cfg.torrents(torrents)
 	}
-	store := caching.NewStore(memory.NewCache(memory.CacheOptions{}), clock, caching.Options{Logger: log})
+	store := caching.NewStore(memory.NewCache(memory.CacheOptions{}), clock, caching.Options{Logger: log, Off: cfg.cacheOff})
 	db := &switchPinger{}
 	h := &harness{t: t, catalog: mem, torrents: torrents, database: db, logs: logs}
 	deps := rest.Deps{

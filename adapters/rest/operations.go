@@ -74,6 +74,7 @@ type checkDTO struct {
 }
 
 type cacheStatsDTO struct {
+	Enabled     bool    `json:"enabled"`
 	Hits        uint64  `json:"hits"`
 	Misses      uint64  `json:"misses"`
 	HitRate     float64 `json:"hitRate"`
@@ -102,7 +103,7 @@ func (h *operationsHandlers) report(c *fiber.Ctx) error {
 		Status: string(r.Status), Version: version, UptimeSeconds: int64(r.Uptime / time.Second),
 		Checks: healthChecksDTO{Database: checkOf(r.Database), Cache: checkOf(r.Cache)},
 		Cache: cacheStatsDTO{
-			Hits: st.Hits, Misses: st.Misses, HitRate: round(st.HitRate, 4), StaleServed: st.StaleServed,
+			Enabled: st.Enabled, Hits: st.Hits, Misses: st.Misses, HitRate: round(st.HitRate, 4), StaleServed: st.StaleServed,
 			LocalHits: st.LocalHits, SharedHits: st.SharedHits, Fills: st.Fills, Refreshes: st.Refreshes,
 			Errors: st.Errors, LocalSize: st.LocalSize, LocalBytes: st.LocalBytes, LocalMax: st.LocalMaxBytes,
 			Pending: st.PendingInvalidations,

@@ -45,7 +45,7 @@ func TestHealth(t *testing.T) {
 		}
 	}
 	cache := doc["cache"].(map[string]any)
-	assertKeys(t, "cache", cache, "hits", "misses", "hitRate", "staleServed", "localHits", "sharedHits", "fills", "refreshes", "errors", "localSize", "localBytes", "localMaxBytes", "pendingInvalidations")
+	assertKeys(t, "cache", cache, "enabled", "hits", "misses", "hitRate", "staleServed", "localHits", "sharedHits", "fills", "refreshes", "errors", "localSize", "localBytes", "localMaxBytes", "pendingInvalidations")
 	if cache["hits"].(float64) < 1 || cache["misses"].(float64) < 1 {
 		t.Fatalf("cache counters %v", cache)
 	}

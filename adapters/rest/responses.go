@@ -47,6 +47,9 @@ func newResponseCache() *responseCache {
 // cached serves next's answer from the cache when an identical anonymous GET was answered within
 // the last second, and keeps next's successful answers otherwise.
 func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
+	if r == nil {
+		return next // turned off (Options.NoResponseCache)
+	}
 	return func(c *fiber.Ctx) error {
 		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 			return next(c)
@@ -96,6 +99,9 @@ func (r *responseCache) put(key string, resp cachedResponse) {
 
 // purge forgets every answer: the catalog just changed.
 func (r *responseCache) purge() {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	r.entries.Purge()
 	also := r.alsoPurge

@@ -1,10 +1,16 @@
 package rest_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
 )
 
 func TestAnonymousReadsShareOneEncodedAnswerUntilAnIngest(t *testing.T) {
@@ -58,5 +64,59 @@ func TestErrorsAreNotKept(t *testing.T) {
 	h.seed(torrent(1, "Sintel", "movies", day))
 	if r := h.get("/api/torrents/1"); r.status != 200 {
 		t.Fatalf("the same URI once the torrent exists: %d %s (a 404 must not be kept)", r.status, r.body)
+	}
+}
+
+// countingTorrents counts the reads that reach the repository.
+type countingTorrents struct {
+	ports.TorrentRepository
+	latest, details, searches atomic.Int64
+}
+
+func (c *countingTorrents) Latest(ctx context.Context, slug string, limit int) ([]domain.TorrentSummary, error) {
+	c.latest.Add(1)
+	return c.TorrentRepository.Latest(ctx, slug, limit)
+}
+
+func (c *countingTorrents) Get(ctx context.Context, ref domain.TorrentRef) (domain.Torrent, error) {
+	c.details.Add(1)
+	return c.TorrentRepository.Get(ctx, ref)
+}
+
+func (c *countingTorrents) Search(ctx context.Context, q domain.SearchCriteria) (domain.SearchPage, error) {
+	c.searches.Add(1)
+	return c.TorrentRepository.Search(ctx, q)
+}
+
+// CACHE_ENABLED=false: every repeated read reaches the repository (no response cache, no cache
+// tier), and /api/health says the cache is off. With the caches on, the repeats do not.
+func TestWithTheCacheOffEveryReadReachesTheStore(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		counting := &countingTorrents{}
+		options := []harnessOption{withTorrents(func(r ports.TorrentRepository) ports.TorrentRepository {
+			counting.TorrentRepository = r
+			return counting
+		})}
+		if off {
+			options = append(options, withCacheOff())
+		}
+		h := newHarness(t, options...)
+		h.seed(torrent(1, "Sintel", "movies", day))
+		for range 3 {
+			for _, path := range []string{"/api/torrents/latest", "/api/torrents/1", "/api/torrents/search?q=sintel"} {
+				if r := h.get(path); r.status != 200 {
+					t.Fatalf("%s: %d %s", path, r.status, r.body)
+				}
+			}
+		}
+		reads := []int64{counting.latest.Load(), counting.details.Load(), counting.searches.Load()}
+		health := h.get("/api/health").json(t)
+		enabled := health["cache"].(map[string]any)["enabled"]
+		switch {
+		case off && (!slices.Equal(reads, []int64{3, 3, 3}) || enabled != false):
+			t.Fatalf("cache off: the store read %v times (want 3 each), health cache.enabled %v", reads, enabled)
+		case !off && (!slices.Equal(reads, []int64{1, 1, 1}) || enabled != true):
+			t.Fatalf("cache on: the store read %v times (want 1 each), health cache.enabled %v", reads, enabled)
+		}
 	}
 }

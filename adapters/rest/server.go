@@ -72,6 +72,10 @@ type Options struct {
 	// MetricsElsewhere leaves /metrics off this app: it is served on an address of its own
 	// (MetricsHandler, METRICS_ADDR), so it need not be public.
 	MetricsElsewhere bool
+	// NoResponseCache turns off the second-long cache of anonymous catalog answers (responses.go),
+	// as CACHE_ENABLED=false does with every cache tier, so uncached reads can be measured from
+	// outside.
+	NoResponseCache bool
 	// HSTSMaxAge is the Strict-Transport-Security max-age sent on HTTPS answers (default one
 	// year; negative: no header). Plain HTTP answers never carry it.
 	HSTSMaxAge time.Duration
@@ -123,6 +127,9 @@ func New(deps Deps, opts Options) *fiber.App {
 		clientIP: newClientIPResolver(opts.TrustedProxies, opts.ClientIPHeader), limits: opts.RateLimits,
 		metricsElsewhere: opts.MetricsElsewhere, connections: opts.Connections,
 		responses: newResponseCache(),
+	}
+	if !opts.NoResponseCache {
+		s.responses = newResponseCache()
 	}
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:   s.handleError,

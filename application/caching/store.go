@@ -310,6 +310,8 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Stats is a snapshot of the cache's counters since start.
 type Stats struct {
+	// Enabled is false when the cache is off (Options.Off): every read then calls its fill.
+	Enabled     bool
 	Hits        uint64
 	Misses      uint64
 	HitRate     float64
@@ -336,6 +338,7 @@ type counters struct {
 // Stats returns the counters.
 func (s *Store) Stats() Stats {
 	st := Stats{
+		Enabled:       !s.opts.Off,
 		Hits:          s.stats.hits.Load(),
 		Misses:        s.stats.misses.Load(),
 		StaleServed:   s.stats.staleServed.Load(),
