@@ -126,7 +126,6 @@ func New(deps Deps, opts Options) *fiber.App {
 		log: deps.Logger, requestTimeout: opts.RequestTimeout, version: opts.Version,
 		clientIP: newClientIPResolver(opts.TrustedProxies, opts.ClientIPHeader), limits: opts.RateLimits,
 		metricsElsewhere: opts.MetricsElsewhere, connections: opts.Connections,
-		responses: newResponseCache(),
 	}
 	if !opts.NoResponseCache {
 		s.responses = newResponseCache()
