@@ -181,7 +181,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	app := rest.New(rest.Deps{
 		Catalog: cat, Ingest: ing, Health: hlt, Accounts: acc,
 		Activity: activity.NewLister(st.activities), Logger: log,
-		Torznab: torznab.New(cat, acc, torznab.Options{Logger: log}),
+		Torznab: torznab.New(cat, acc, torznab.Options{Logger: log, NoAnswerCache: cfg.CacheOff()}),
 	}, opts)
 
 	ctx, stop := context.WithCancel(context.Background())

@@ -28,6 +28,8 @@ type responseCache struct {
 	entries *lru.Cache[string, cachedResponse]
 	// alsoPurge are other caches of encoded answers (Torznab's), emptied with this one.
 	alsoPurge []func()
+	// off keeps nothing (Options.NoResponseCache): every request reaches its handler.
+	off bool
 }
 
 type cachedResponse struct {
@@ -36,19 +38,19 @@ type cachedResponse struct {
 	expires     time.Time
 }
 
-func newResponseCache() *responseCache {
+func newResponseCache(off bool) *responseCache {
 	entries, err := lru.New[string, cachedResponse](responseEntries)
 	if err != nil {
 		panic(err) // only a non-positive size fails
 	}
-	return &responseCache{entries: entries}
+	return &responseCache{entries: entries, off: off}
 }
 
 // cached serves next's answer from the cache when an identical anonymous GET was answered within
 // the last second, and keeps next's successful answers otherwise.
 func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
-	if r == nil {
-		return next // turned off (Options.NoResponseCache)
+	if r.off {
+		return next
 	}
 	return func(c *fiber.Ctx) error {
 		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
@@ -99,9 +101,6 @@ func (r *responseCache) put(key string, resp cachedResponse) {
 
 // purge forgets every answer: the catalog just changed.
 func (r *responseCache) purge() {
-	if r == nil {
-		return
-	}
 	r.mu.Lock()
 	r.entries.Purge()
 	also := r.alsoPurge

@@ -126,9 +126,7 @@ func New(deps Deps, opts Options) *fiber.App {
 		log: deps.Logger, requestTimeout: opts.RequestTimeout, version: opts.Version,
 		clientIP: newClientIPResolver(opts.TrustedProxies, opts.ClientIPHeader), limits: opts.RateLimits,
 		metricsElsewhere: opts.MetricsElsewhere, connections: opts.Connections,
-	}
-	if !opts.NoResponseCache {
-		s.responses = newResponseCache()
+		responses: newResponseCache(opts.NoResponseCache),
 	}
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:   s.handleError,

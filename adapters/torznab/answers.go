@@ -23,6 +23,7 @@ const (
 type answerCache struct {
 	mu      sync.Mutex
 	entries *lru.Cache[string, cachedAnswer]
+	off     bool // Options.NoAnswerCache
 }
 
 type cachedAnswer struct {
@@ -30,12 +31,12 @@ type cachedAnswer struct {
 	expires time.Time
 }
 
-func newAnswerCache() *answerCache {
+func newAnswerCache(off bool) *answerCache {
 	entries, err := lru.New[string, cachedAnswer](answerEntries)
 	if err != nil {
 		panic(err) // only a non-positive size fails
 	}
-	return &answerCache{entries: entries}
+	return &answerCache{entries: entries, off: off}
 }
 
 // answerKey is the request's parameters but apikey, in order of name, so two apps asking the
@@ -52,6 +53,9 @@ func answerKey(args *fasthttp.Args) string {
 }
 
 func (a *answerCache) get(key string, now time.Time) ([]byte, bool) {
+	if a.off {
+		return nil, false
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e, ok := a.entries.Get(key)
@@ -62,7 +66,7 @@ func (a *answerCache) get(key string, now time.Time) ([]byte, bool) {
 }
 
 func (a *answerCache) put(key string, body []byte, now time.Time) {
-	if len(key) > 2048 {
+	if len(key) > 2048 || a.off {
 		return
 	}
 	a.mu.Lock()

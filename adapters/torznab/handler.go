@@ -43,6 +43,8 @@ const enclosureType = "application/x-bittorrent;x-scheme-handler/magnet"
 type Options struct {
 	Title  string
 	Logger *slog.Logger
+	// NoAnswerCache keeps no answer (CACHE_ENABLED=false): every search reaches the catalog.
+	NoAnswerCache bool
 }
 
 // Indexer serves /torznab/api.
@@ -62,7 +64,7 @@ func New(cat *catalog.Service, acc *accounts.Service, opts Options) *Indexer {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Indexer{catalog: cat, accounts: acc, opts: opts, answers: newAnswerCache()}
+	return &Indexer{catalog: cat, accounts: acc, opts: opts, answers: newAnswerCache(opts.NoAnswerCache)}
 }
 
 // Handlers are the route's chain: at most max requests per window for one client (clientKey names
