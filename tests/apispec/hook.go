@@ -1,7 +1,6 @@
 package apispec
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
@@ -12,31 +11,58 @@ import (
 )
 
 // Hook wraps the app's handler: every answer it gives from then on, through app.Test or a real
-// connection, is validated against the OpenAPI document the same app serves at /api/openapi.json,
-// and a mismatch fails t. Test harnesses call it once, right after building the app.
+// connection, is recorded, and when the test ends (t.Cleanup) each is validated against the OpenAPI
+// document the same app serves at /api/openapi.json; a mismatch fails t. Validating after the fact
+// keeps the validator's cost (a schema compile per answer in kin-openapi) out of the request's own
+// time, which app.Test's timeout measures. Test harnesses call it once, right after building the
+// app (before registering the app's shutdown, which then runs first).
 func Hook(t testing.TB, app *fiber.App) {
 	next := app.Server().Handler
-	validator := sync.OnceValues(func() (*Validator, error) {
+	var mu sync.Mutex
+	var answers []answer
+	app.Server().Handler = func(rctx *fasthttp.RequestCtx) {
+		next(rctx)
+		a := answer{req: requestOf(rctx), status: rctx.Response.StatusCode(),
+			header: headerOf(&rctx.Response.Header), body: append([]byte(nil), rctx.Response.Body()...)}
+		mu.Lock()
+		answers = append(answers, a)
+		mu.Unlock()
+	}
+	t.Cleanup(func() {
+		mu.Lock()
+		recorded := answers
+		answers = nil
+		mu.Unlock()
+		if len(recorded) == 0 {
+			return
+		}
 		var rctx fasthttp.RequestCtx
 		rctx.Request.Header.SetMethod(http.MethodGet)
 		rctx.Request.SetRequestURI("/api/openapi.json")
 		next(&rctx)
 		if rctx.Response.StatusCode() != http.StatusOK {
-			return nil, fmt.Errorf("GET /api/openapi.json answered %d", rctx.Response.StatusCode())
+			t.Errorf("contract: GET /api/openapi.json answered %d", rctx.Response.StatusCode())
+			return
 		}
-		return For(append([]byte(nil), rctx.Response.Body()...))
-	})
-	app.Server().Handler = func(rctx *fasthttp.RequestCtx) {
-		next(rctx)
-		v, err := validator()
+		v, err := For(append([]byte(nil), rctx.Response.Body()...))
 		if err != nil {
 			t.Errorf("contract: %v", err)
 			return
 		}
-		if err := v.Check(requestOf(rctx), rctx.Response.StatusCode(), headerOf(&rctx.Response.Header), rctx.Response.Body()); err != nil {
-			t.Errorf("contract: %v", err)
+		for _, a := range recorded {
+			if err := v.Check(a.req, a.status, a.header, a.body); err != nil {
+				t.Errorf("contract: %v", err)
+			}
 		}
-	}
+	})
+}
+
+// answer is one recorded exchange.
+type answer struct {
+	req    *http.Request
+	status int
+	header http.Header
+	body   []byte
 }
 
 func requestOf(rctx *fasthttp.RequestCtx) *http.Request {
