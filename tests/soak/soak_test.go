@@ -1,0 +1,339 @@
+package soak
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/tests/binary"
+	"github.com/torrent-streamer/streamer/tests/emulator"
+)
+
+// settings of one soak, from the environment (make soak sets them; make test runs the defaults).
+type settings struct {
+	duration time.Duration
+	clients  int
+	torrents int  // ingested before the load starts
+	write    bool // write the table under soak/
+	backends []string
+}
+
+func soakSettings(t *testing.T) settings {
+	s := settings{duration: 30 * time.Second, clients: 16, torrents: 2000, backends: []string{"local", "emulator"}}
+	if v := os.Getenv("SOAK_DURATION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 5*time.Second {
+			t.Fatalf("SOAK_DURATION=%q: want a duration of at least 5s (10m, 90s)", v)
+		}
+		s.duration = d
+	}
+	if v := os.Getenv("SOAK_CLIENTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 4096 {
+			t.Fatalf("SOAK_CLIENTS=%q: want 1 to 4096", v)
+		}
+		s.clients = n
+	}
+	if v := os.Getenv("SOAK_TORRENTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			t.Fatalf("SOAK_TORRENTS=%q: want a count", v)
+		}
+		s.torrents = n
+	}
+	if v := os.Getenv("SOAK_BACKENDS"); v != "" {
+		s.backends = strings.Split(v, ",")
+	}
+	s.write = os.Getenv("SOAK_WRITE") == "1"
+	return s
+}
+
+// TestSoak drives the built binary on each backend for SOAK_DURATION with SOAK_CLIENTS clients
+// (make test: 30 s, 16 clients; make soak: 10 minutes, 64), then checks every acknowledged write.
+func TestSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the soak is not short")
+	}
+	cfg := soakSettings(t)
+	bin := binary.Build(t)
+	var reports []string
+	for _, backend := range cfg.backends {
+		t.Run(backend, func(t *testing.T) {
+			dir := t.TempDir()
+			env := []string{"INGEST_API_KEY=" + ingestKey, "TRUSTED_PROXIES=127.0.0.1",
+				"AUTH_SECRET=soak-auth-secret-0123456789abcdef0123456789"}
+			var dbSize func() int64
+			switch backend {
+			case "local":
+				env = append(env, "R1_DATABASE="+filepath.Join(dir, "streamer.db"))
+				dbSize = func() int64 { return dirSize(dir) }
+			case "emulator":
+				emu := emulator.Start(t)
+				env = append(env, emu.Env("")...)
+				dbSize = func() int64 { return dirSize(emu.State) }
+			default:
+				t.Fatalf("SOAK_BACKENDS: unknown backend %q (local, emulator)", backend)
+			}
+			proc := binary.Start(t, bin, dir, env...)
+			r := soak(t, cfg, backend, proc, dbSize)
+			reports = append(reports, r.markdown())
+			t.Log("\n" + r.markdown())
+			r.check(t, cfg)
+		})
+	}
+	if cfg.write && len(reports) > 0 {
+		writeReport(t, strings.Join(reports, "\n"))
+	}
+}
+
+// sample is the service's process, as /metrics and /proc tell it.
+type sample struct {
+	at         time.Duration
+	rss        int64
+	goroutines int
+	fds        int
+	heap       int64
+}
+
+func takeSample(p *binary.Process, began time.Time) sample {
+	s := sample{at: time.Since(began)}
+	s.rss, _ = p.RSS()
+	s.fds, _ = p.FDs()
+	resp, err := http.Get(p.Base + "/metrics")
+	if err != nil {
+		return s
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(io.LimitReader(resp.Body, 4<<20))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		f, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "go_goroutines":
+			s.goroutines = int(f)
+		case "go_memstats_heap_inuse_bytes":
+			s.heap = int64(f)
+		}
+	}
+	return s
+}
+
+// result is one backend's soak.
+type result struct {
+	backend                   string
+	cfg                       settings
+	seeded                    int
+	seedTook, elapsed         time.Duration
+	rows                      []routeRow
+	start, middle, end, after sample
+	dbSize                    int64
+	verdict                   verdict
+	verifyTook                time.Duration
+	torznab                   bool
+	ingested, uncertain       int
+}
+
+func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSize func() int64) *result {
+	l := newLoad(proc.Base, uint64(time.Now().UnixNano()))
+	res := &result{backend: backend, cfg: cfg}
+	in := l.newIngester(20)
+	began := time.Now()
+	for res.seeded < cfg.torrents {
+		n := min(1000, cfg.torrents-res.seeded)
+		if !in.post(n, false) {
+			t.Fatalf("seeding the catalog: an ingest of %d failed; logs:\n%s", n, tail(proc.Logs()))
+		}
+		res.seeded += n
+	}
+	res.seedTook = time.Since(began)
+	l.torznab = probeTorznab(l)
+	res.torznab = l.torznab != ""
+
+	res.start = takeSample(proc, began)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.duration)
+	defer cancel()
+	samples := make(chan sample, 1)
+	go func() {
+		loadBegan := time.Now()
+		var mid sample
+		half := time.NewTimer(cfg.duration / 2)
+		defer half.Stop()
+		select {
+		case <-half.C:
+			mid = takeSample(proc, loadBegan)
+		case <-ctx.Done():
+		}
+		samples <- mid
+	}()
+	// The end is sampled under load, just before the clients stop.
+	endAt := time.AfterFunc(cfg.duration-min(2*time.Second, cfg.duration/10), func() { res.end = takeSample(proc, began) })
+	defer endAt.Stop()
+	loadBegan := time.Now()
+	l.runClients(ctx, cfg.clients, in, ingestInterval(cfg))
+	res.elapsed = time.Since(loadBegan)
+	res.middle = <-samples
+	res.ingested, res.uncertain = in.count, in.uncertain
+	l.http.CloseIdleConnections()
+	time.Sleep(3 * time.Second)
+	res.after = takeSample(proc, began)
+
+	verifyBegan := time.Now()
+	res.verdict = l.verify(40)
+	res.verifyTook = time.Since(verifyBegan)
+	res.dbSize = dbSize()
+	res.rows = l.totals.rows(res.elapsed)
+	if proc.Exited() {
+		t.Fatalf("the service exited during the soak; logs:\n%s", tail(proc.Logs()))
+	}
+	return res
+}
+
+// ingestInterval keeps the ingester under the key's limit of 60 batches a minute.
+func ingestInterval(cfg settings) time.Duration { return 1500 * time.Millisecond }
+
+// probeTorznab returns an API key Torznab accepts when this build has the route, "" otherwise.
+func probeTorznab(l *load) string {
+	resp, err := l.http.Get(l.base + "/torznab/api?t=caps")
+	if err != nil {
+		return ""
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return ""
+	}
+	c := l.newClient(1 << 30)
+	c.signUp()
+	if c.acc == nil {
+		return ""
+	}
+	a := l.call(recorder{}, "setup", http.MethodPost, "/api/auth/api-keys", map[string]string{"name": "soak"}, c.headers(), http.StatusCreated)
+	var doc struct {
+		Key string `json:"key"`
+	}
+	if a.status != http.StatusCreated || jsonUnmarshal(a.body, &doc) != nil {
+		return ""
+	}
+	return doc.Key
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "…" + s[len(s)-4000:]
+	}
+	return s
+}
+
+func (r *result) totals() (requests, errors, serverErrors int) {
+	for _, row := range r.rows {
+		requests += row.Requests
+		errors += row.Errors
+		serverErrors += row.ServerErr
+	}
+	return
+}
+
+// check fails the test on what the soak promises: no 5xx, no unexpected answer, nothing
+// acknowledged lost, goroutines back to where they were; on a run of two minutes or more, RSS at the
+// end within 10 % of the middle.
+func (r *result) check(t *testing.T, cfg settings) {
+	requests, errors, serverErrors := r.totals()
+	if requests == 0 {
+		t.Fatal("no request was made")
+	}
+	for _, row := range r.rows {
+		for _, s := range row.Samples {
+			t.Errorf("%s: %s", row.Route, s)
+		}
+	}
+	if serverErrors > 0 || errors > 0 {
+		t.Errorf("%d errors, %d of them 5xx (target: none)", errors, serverErrors)
+	}
+	if lost := r.verdict.Lost(); lost > 0 {
+		t.Errorf("%d acknowledged writes are not served as acknowledged: %v", lost, r.verdict.Problems)
+	}
+	if r.after.goroutines > r.start.goroutines+10 {
+		t.Errorf("goroutines: %d before the load, %d after it (idle): not flat", r.start.goroutines, r.after.goroutines)
+	}
+	if cfg.duration >= 2*time.Minute && r.middle.rss > 0 && float64(r.end.rss) > 1.1*float64(r.middle.rss) {
+		t.Errorf("RSS %d MiB at the end, %d MiB in the middle: grew more than 10%%", r.end.rss>>20, r.middle.rss>>20)
+	}
+}
+
+func (r *result) markdown() string {
+	var b strings.Builder
+	requests, errors, serverErrors := r.totals()
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "### Soak on the %s backend\n\n", r.backend)
+	fmt.Fprintf(&b, "%d clients for %v after ingesting %d torrents (%v); %s, %s/%s, %d CPUs (host %s, shared with other work); %s UTC.\n\n",
+		r.cfg.clients, r.elapsed.Round(time.Second), r.seeded, r.seedTook.Round(time.Millisecond), runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), host, time.Now().UTC().Format("2006-01-02 15:04"))
+	fmt.Fprintf(&b, "| Route | Requests | By status | req/s | p50 | p99 | max | Errors |\n|---|---|---|---|---|---|---|---|\n")
+	for _, row := range r.rows {
+		fmt.Fprintf(&b, "| %s | %d | %s | %.1f | %s | %s | %s | %d |\n", row.Route, row.Requests, row.Statuses, row.PerSecond,
+			fmtDur(row.P50), fmtDur(row.P99), fmtDur(row.Max), row.Errors)
+	}
+	fmt.Fprintf(&b, "| **all** | %d | 5xx: %d (target 0) | %.1f | | | | %d |\n\n", requests, serverErrors,
+		float64(requests)/r.elapsed.Seconds(), errors)
+	mib := func(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+	fmt.Fprintf(&b, "| The service's process | start (idle, seeded) | middle | end (under load) | after (idle) | target |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| RSS | %s | %s | %s | %s | end within 10%% of middle: %+.1f%% |\n", mib(r.start.rss), mib(r.middle.rss), mib(r.end.rss), mib(r.after.rss),
+		100*(float64(r.end.rss)/float64(max(1, r.middle.rss))-1))
+	fmt.Fprintf(&b, "| Go heap in use | %s | %s | %s | %s | |\n", mib(r.start.heap), mib(r.middle.heap), mib(r.end.heap), mib(r.after.heap))
+	fmt.Fprintf(&b, "| goroutines | %d | %d | %d | %d | flat |\n", r.start.goroutines, r.middle.goroutines, r.end.goroutines, r.after.goroutines)
+	fmt.Fprintf(&b, "| open fds | %d | %d | %d | %d | |\n", r.start.fds, r.middle.fds, r.end.fds, r.after.fds)
+	fmt.Fprintf(&b, "| database size | | | %s | | |\n\n", mib(r.dbSize))
+	v := r.verdict
+	fmt.Fprintf(&b, "Acknowledged writes read back in %v: %d torrents (%d of them in a batch without a clear answer, checked for presence only), "+
+		"%d accounts (%d through /me with their live session), %d sign-ins with the stored password, %d logged-out sessions refused: **%d lost or wrong** (target 0). "+
+		"Torznab in the mix: %v.\n", r.verifyTook.Round(time.Millisecond), v.Torrents, v.TorrentsUncertain, v.Accounts, v.AccountsChecked, v.SignIns, v.Logouts, v.Lost(), r.torznab)
+	for _, p := range v.Problems {
+		fmt.Fprintf(&b, "- %s\n", p)
+	}
+	return b.String()
+}
+
+// writeReport writes the tables to soak/results-<time>.md and soak/latest.md at the repository root.
+func writeReport(t *testing.T, md string) {
+	root, err := emulator.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "soak")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "results-"+time.Now().UTC().Format("20060102-150405")+".md")
+	for _, p := range []string{name, filepath.Join(dir, "latest.md")} {
+		if err := os.WriteFile(p, []byte(md), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("wrote %s and soak/latest.md", name)
+}
