@@ -23,6 +23,9 @@ var (
 	ErrStale = errors.New("changed concurrently")
 	// ErrUnavailable means a backing store did not answer; the request may succeed later.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrStorageFull means the store has no space left for a write (a full disk); reads still
+	// answer, and writes succeed again once space is freed.
+	ErrStorageFull = errors.New("storage full")
 )
 
 // FieldProblem names one field of an input and what is wrong with it.

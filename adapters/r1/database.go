@@ -32,7 +32,8 @@ func (db *Database) costs() Costs { return db.engine.Costs() }
 func (db *Database) Close() error { return db.engine.Close() }
 
 // Ping fails unless the database answers and every embedded migration is applied; it backs /readyz
-// and the health check. Every failure wraps domain.ErrUnavailable.
+// and the health check. Every failure wraps domain.ErrUnavailable, but a full disk (the last write
+// found no space, and there is still none), which wraps domain.ErrStorageFull.
 func (db *Database) Ping(ctx context.Context) error {
 	names := migrationNames()
 	res, err := db.query(ctx, Statement{
@@ -49,6 +50,9 @@ func (db *Database) Ping(ctx context.Context) error {
 	}
 	if applied != int64(len(names)) {
 		return fmt.Errorf("%w: r1 has %d of %d migrations applied", domain.ErrUnavailable, applied, len(names))
+	}
+	if f, ok := db.engine.(interface{ storageFull() bool }); ok && f.storageFull() {
+		return fmt.Errorf("r1: reads answer, but the disk has no space left for writes: %w", domain.ErrStorageFull)
 	}
 	return nil
 }

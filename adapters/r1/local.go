@@ -50,6 +50,10 @@ type localEngine struct {
 	readers *sql.DB // the writer itself for ":memory:"
 	opts    LocalOptions
 	closed  atomic.Bool
+	// dir is the database's directory ("" in memory); full is set when a write found no space left
+	// on it, and cleared by the next write that commits or by storageFull seeing room again.
+	dir  string
+	full atomic.Bool
 }
 
 func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngine, error) {
@@ -104,7 +108,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
 	writer.SetConnMaxLifetime(0)
-	e := &localEngine{writer: writer, opts: opts}
+	e := &localEngine{writer: writer, opts: opts, dir: filepath.Dir(path)}
 	// The writer connects first, so the file exists and is in WAL mode before any reader opens it.
 	if err := writer.PingContext(ctx); err != nil {
 		writer.Close()
@@ -215,7 +219,25 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 	if err := tx.Commit(); err != nil {
 		return nil, e.mapError(ctx, err)
 	}
+	e.full.Store(false)
 	return results, nil
+}
+
+// minFreeBytes is the free space under which a disk that already refused a write still counts as
+// full: a page or two would fit, a batch with its WAL frames would not.
+const minFreeBytes = 1 << 20
+
+// storageFull reports whether the last write found the disk full and it still is: once space is
+// freed (at least minFreeBytes), health says so before any write has to try.
+func (e *localEngine) storageFull() bool {
+	if !e.full.Load() {
+		return false
+	}
+	if free, ok := freeBytes(e.dir); ok && free >= minFreeBytes {
+		e.full.Store(false)
+		return false
+	}
+	return true
 }
 
 func (e *localEngine) Close() error {
@@ -343,8 +365,12 @@ func (e *localEngine) mapError(ctx context.Context, err error) error {
 	switch code & 0xff {
 	case sqlite3.SQLITE_CONSTRAINT:
 		return constraintConflict(code, se.Error())
+	case sqlite3.SQLITE_FULL:
+		// ENOSPC, or the size limit of the file: nothing was written (the transaction rolls back).
+		e.full.Store(true)
+		return fmt.Errorf("r1: no space left for the database: %w", domain.ErrStorageFull)
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN,
-		sqlite3.SQLITE_FULL, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_READONLY,
+		sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_READONLY,
 		sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_PERM, sqlite3.SQLITE_NOLFS:
 		return fmt.Errorf("r1: %s: %w", se.Error(), domain.ErrUnavailable)
 	case sqlite3.SQLITE_INTERRUPT:

@@ -16,7 +16,8 @@ import (
 )
 
 // The problem codes of the contract, plus method_not_allowed (the contract's 405 has no code of its
-// own) and invalid_request (a malformed HTTP request Fiber refuses before any route runs).
+// own), invalid_request (a malformed HTTP request Fiber refuses before any route runs) and
+// storage_full (507: the database's disk is full).
 const (
 	codeValidationFailed     = "validation_failed"
 	codeInvalidJSON          = "invalid_json"
@@ -30,6 +31,7 @@ const (
 	codeUnsupportedMediaType = "unsupported_media_type"
 	codeRateLimited          = "rate_limited"
 	codeUnavailable          = "unavailable"
+	codeStorageFull          = "storage_full"
 	codeInvalidRequest       = "invalid_request"
 	codeInternal             = "internal"
 )
@@ -38,6 +40,7 @@ const (
 const (
 	retryAfterUnavailable = 5
 	retryAfterRateLimited = 60
+	retryAfterStorageFull = 60
 )
 
 // problem is an RFC 9457 problem document before it is encoded.
@@ -99,6 +102,10 @@ func problemOf(err error) problem {
 		return problem{status: fiber.StatusServiceUnavailable, code: codeUnavailable,
 			detail:     "The search needed more than its time budget: narrow it (more words, a category, a time filter) or try again later.",
 			retryAfter: retryAfterUnavailable}
+	case errors.Is(err, domain.ErrStorageFull):
+		return problem{status: fiber.StatusInsufficientStorage, code: codeStorageFull,
+			detail: "The database's disk is full: writes are refused until space is freed; reads still answer.",
+			retryAfter: retryAfterStorageFull}
 	case errors.Is(err, domain.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return problem{status: fiber.StatusServiceUnavailable, code: codeUnavailable,
 			detail: "A backing store is not answering; try again shortly.", retryAfter: retryAfterOf(err, retryAfterUnavailable)}

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/torrent-streamer/streamer/application/health"
+	"github.com/torrent-streamer/streamer/domain"
 )
 
 // operationsHandlers serve the probes of orchestrators and operators.
@@ -147,7 +149,12 @@ var errNotReady = &requestError{problem{
 // readyz answers 200 once the database answers and is migrated, so no traffic arrives before.
 func (h *operationsHandlers) readyz(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if err := h.health.Ready(c.UserContext()); err != nil {
+	err := h.health.Ready(c.UserContext())
+	if errors.Is(err, domain.ErrStorageFull) {
+		// Reads still answer: the instance stays in rotation, and says why writes fail.
+		return c.SendString("ok: the database's disk is full, writes are refused until space is freed")
+	}
+	if err != nil {
 		// The cause stays in the log: it may name a host or carry a driver's message.
 		h.log.LogAttrs(context.Background(), slog.LevelWarn, "not ready",
 			slog.String("requestId", requestID(c)), slog.String("err", err.Error()))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
 )
 
@@ -18,7 +19,8 @@ import (
 type Status string
 
 // The statuses: ok when everything answers, degraded when the service still answers from its
-// store but the cache does not, down when the database does not answer.
+// store but the cache does not, or the database answers reads but its disk is full, down when the
+// database does not answer.
 const (
 	OK       Status = "ok"
 	Degraded Status = "degraded"
@@ -174,6 +176,8 @@ func (s *Service) Check(ctx context.Context) Report {
 		Database: db, Cache: cache, Stats: counters.Cache, Activity: counters.Activity, Upstream: counters.Upstream,
 	}
 	switch {
+	case db.Status == Degraded:
+		r.Status = Degraded
 	case db.Status != OK:
 		r.Status = Down
 	case cache.Status != OK:
@@ -182,7 +186,9 @@ func (s *Service) Check(ctx context.Context) Report {
 	return r
 }
 
-// Ready returns nil when the database answers and is migrated (probed as Check says).
+// Ready returns nil when the database answers and is migrated (probed as Check says). A full disk
+// is an error wrapping domain.ErrStorageFull: the instance still serves reads, so the caller may
+// keep it in rotation.
 func (s *Service) Ready(ctx context.Context) error {
 	return s.probed(ctx).databaseErr
 }
@@ -193,7 +199,13 @@ func (s *Service) probe(ctx context.Context, name string, ping func(context.Cont
 	start := time.Now()
 	err := ping(ctx)
 	c := Check{Status: OK, Latency: time.Since(start)}
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, domain.ErrStorageFull):
+		s.log.Warn("health probe: no space left for writes", "store", name, "err", err)
+		c.Status = Degraded
+		c.Error = name + " has no space left on its disk: writes are refused until space is freed; reads answer"
+	default:
 		s.log.Warn("health probe failed", "store", name, "err", err)
 		c.Status = Down
 		c.Error = name + " does not answer"

@@ -116,6 +116,20 @@ func (l *ledger) release(a *account) {
 	}
 }
 
+// merge adds what other acknowledged to l: other's versions of torrents are the later ones.
+func (l *ledger) merge(other *ledger) {
+	for _, h := range other.hashes {
+		l.ingested(other.torrents[h])
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for h := range other.uncertain {
+		l.uncertain[h] = true
+	}
+	l.accounts = append(l.accounts, other.accounts...)
+	l.logouts = append(l.logouts, other.logouts...)
+}
+
 func (l *ledger) loggedOut(token string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -143,8 +157,10 @@ func (v verdict) Lost() int { return v.TorrentsWrong + v.AccountsWrong + v.SignI
 // verify reads back every acknowledged write through the API, with 8 workers: each torrent's
 // details, each account's /me with its live session, a sign-in with the password of up to
 // maxSignIns accounts (each costs an Argon2id hash), and each logged-out token (must be refused).
-func (l *load) verify(maxSignIns int) verdict {
-	led := l.ledger
+func (l *load) verify(maxSignIns int) verdict { return l.verifyLedger(l.ledger, maxSignIns) }
+
+// verifyLedger is verify for the writes led holds.
+func (l *load) verifyLedger(led *ledger, maxSignIns int) verdict {
 	var v verdict
 	var mu sync.Mutex
 	jobs := make(chan func(), 64)
