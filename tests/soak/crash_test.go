@@ -46,7 +46,8 @@ func TestCrashLoop(t *testing.T) {
 		var wg sync.WaitGroup
 		// Two ingesters: both send new torrents, one of them also updates this round's (one only, so
 		// the order of the acknowledgements is the order of the commits).
-		for w := range 2 {			wg.Add(1)
+		for w := range 2 {
+			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				ing := l.newIngester(50)
