@@ -117,6 +117,9 @@ func problemOf(err error) problem {
 	return internalProblem
 }
 
+var errAmbiguousFraming = &requestError{problem{status: fiber.StatusBadRequest, code: codeInvalidRequest,
+	detail: "The request carries two different Content-Length values: its body cannot be delimited."}}
+
 var internalProblem = problem{status: fiber.StatusInternalServerError, code: codeInternal,
 	detail: "An unexpected error occurred; it was logged with this response's X-Request-ID."}
 

@@ -306,7 +306,7 @@ func decodeBody(body []byte, dto any) error {
 	}
 	err := json.Unmarshal(body, dto)
 	if err == nil {
-		return nil
+		return checkStrictJSON(body)
 	}
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError

@@ -40,7 +40,8 @@ type Options struct {
 	// for none). It flows down to the store, so a hung backend answers 503 instead of holding a
 	// worker. Read routes are bounded by the cache's fill timeout and the health probes' own.
 	RequestTimeout time.Duration
-	// ReadTimeout, WriteTimeout and IdleTimeout bound a connection (defaults 30 s, 60 s, 120 s).
+	// ReadTimeout, WriteTimeout and IdleTimeout bound a connection (defaults 10 s to read a request
+	// whose body is at most 1 MiB, 60 s for a larger one; 60 s to write; 120 s idle).
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
 	IdleTimeout  time.Duration
@@ -166,14 +167,23 @@ func New(deps Deps, opts Options) *fiber.App {
 	}
 	s.operationsRoutes(deps.Health, openAPIFor(deps.Accounts != nil, deps.Accounts != nil && deps.Activity != nil))
 	s.app.Server().Handler = s.refuseUnknownMethods(s.app.Server().Handler)
+	s.app.Server().HeaderReceived = headerReceived
 	return s.app
 }
 
 // refuseUnknownMethods answers a method Fiber does not know (FOO, PROPFIND) with the contract's 405
 // problem document and a request id. Fiber itself answers those with a plain-text 400 before any
-// handler or error handler runs.
+// handler or error handler runs. It also answers a request headerReceived refused (ambiguous
+// framing) with a 400, and closes the connection.
 func (s *server) refuseUnknownMethods(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 	return func(rctx *fasthttp.RequestCtx) {
+		if len(rctx.Request.Header.Peek(framingHeader)) > 0 {
+			rctx.SetConnectionClose() // what follows on this connection cannot be framed
+			c := s.app.AcquireCtx(rctx)
+			defer s.app.ReleaseCtx(c)
+			_ = s.handleError(c, errAmbiguousFraming)
+			return
+		}
 		switch string(rctx.Method()) {
 		case fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodDelete,
 			fiber.MethodConnect, fiber.MethodOptions, fiber.MethodTrace, fiber.MethodPatch:
@@ -191,7 +201,7 @@ func (o Options) withDefaults() Options {
 		o.RequestTimeout = 30 * time.Second
 	}
 	if o.ReadTimeout <= 0 {
-		o.ReadTimeout = 30 * time.Second
+		o.ReadTimeout = headerTimeout
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 60 * time.Second
