@@ -104,7 +104,7 @@ func problemOf(err error) problem {
 			retryAfter: retryAfterUnavailable}
 	case errors.Is(err, domain.ErrStorageFull):
 		return problem{status: fiber.StatusInsufficientStorage, code: codeStorageFull,
-			detail: "The database's disk is full: writes are refused until space is freed; reads still answer.",
+			detail:     "The database's disk is full: writes are refused until space is freed; reads still answer.",
 			retryAfter: retryAfterStorageFull}
 	case errors.Is(err, domain.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return problem{status: fiber.StatusServiceUnavailable, code: codeUnavailable,

@@ -152,7 +152,9 @@ func (v *verdict) problem(format string, args ...any) {
 }
 
 // Lost is the number of acknowledged writes the service did not serve as acknowledged.
-func (v verdict) Lost() int { return v.TorrentsWrong + v.AccountsWrong + v.SignInsWrong + v.LogoutsWrong }
+func (v verdict) Lost() int {
+	return v.TorrentsWrong + v.AccountsWrong + v.SignInsWrong + v.LogoutsWrong
+}
 
 // verify reads back every acknowledged write through the API, with 8 workers: each torrent's
 // details, each account's /me with its live session, a sign-in with the password of up to

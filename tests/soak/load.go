@@ -341,12 +341,12 @@ func (c *client) logout() {
 // ingester posts batches of new torrents and updates of acknowledged ones, one batch at a time,
 // every interval (the ingest key's rate limit is 60 a minute).
 type ingester struct {
-	l        *load
-	rng      *rand.Rand
-	zipf     *rand.Zipf
-	rec      recorder
-	batch    int
-	count    int
+	l         *load
+	rng       *rand.Rand
+	zipf      *rand.Zipf
+	rec       recorder
+	batch     int
+	count     int
 	uncertain int
 }
 
