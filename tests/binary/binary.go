@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,43 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/torrent-streamer/streamer/tests/emulator"
+	"github.com/torrent-streamer/streamer/tests/servicebin"
 )
 
-var (
-	buildOnce sync.Once
-	built     string
-	buildErr  error
-)
-
-// Build compiles cmd/streamer once per test binary (CGO_ENABLED=0, as make build does) into a
-// directory removed with the process's temporary files.
-func Build(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		root, err := emulator.RepoRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "streamer-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		built = filepath.Join(dir, "streamer")
-		cmd := exec.Command("go", "build", "-o", built, "./cmd/streamer")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return built
-}
+// Build is the binary of ./cmd/streamer, built once per test process (tests/servicebin); the
+// package's TestMain must call servicebin.Run.
+func Build(tb testing.TB) string { return servicebin.Path(tb) }
 
 // Process is one run of the binary.
 type Process struct {
@@ -207,7 +175,9 @@ func CleanEnv(extra ...string) []string {
 		switch name {
 		case "CF_ACCOUNT_ID", "R1_API_TOKEN", "R1_DATABASE", "KV_NAMESPACE_ID", "CF_API_BASE_URL",
 			"ADDR", "PORT", "INGEST_API_KEY", "AUTH_SECRET", "BETTER_AUTH_SECRET", "SAMPLE_DATA",
-			"TRUSTED_PROXIES", "CORS_ORIGINS", "LOG_LEVEL", "LOG_FORMAT":
+			"TRUSTED_PROXIES", "CORS_ORIGINS", "LOG_LEVEL", "LOG_FORMAT", "MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_CLIENT",
+			"CLIENT_IP_HEADER", "RATE_LIMIT_SIGN_IN_PER_IP", "RATE_LIMIT_SIGN_IN_PER_EMAIL", "RATE_LIMIT_SIGN_UP_PER_IP",
+			"RATE_LIMIT_INGEST_PER_KEY", "SHUTDOWN_TIMEOUT", "COOKIE_SECURE":
 			continue
 		}
 		env = append(env, kv)
