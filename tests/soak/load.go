@@ -30,6 +30,8 @@ type load struct {
 	totals  totals
 	seed    uint64
 	torznab string // the Torznab API key when the route exists on this build, "" otherwise
+	// tolerate503 accepts 503 (with Retry-After) from any route: an upstream fault is on.
+	tolerate503 atomic.Bool
 
 	next atomic.Int64 // numbers new torrents, accounts and client addresses
 }
@@ -88,10 +90,14 @@ func (l *load) call(rec recorder, route, method, path string, body any, hdr map[
 		rec.add(route, 0, took, false, fmt.Sprintf("%s %s: %v", method, path, err))
 		return answer{}
 	}
-	ok := slices.Contains(expect, a.status)
+	ok := slices.Contains(expect, a.status) || (a.status == http.StatusServiceUnavailable && l.tolerate503.Load())
 	why := ""
 	if !ok {
 		why = fmt.Sprintf("%s %s: %d %s", method, truncate(path, 120), a.status, truncate(string(a.body), 200))
+	}
+	if (a.status == http.StatusServiceUnavailable || a.status == http.StatusTooManyRequests ||
+		a.status == http.StatusInsufficientStorage) && a.header.Get("Retry-After") == "" && path != "/api/health" {
+		ok, why = false, fmt.Sprintf("%s %s: %d without Retry-After", method, truncate(path, 120), a.status)
 	}
 	rec.add(route, a.status, took, ok, why)
 	return a
