@@ -22,7 +22,7 @@ migrate: build
 ## tests that step aside under the race detector (too slow there) without it
 test: vet
 	@docker info >/dev/null 2>&1 || echo "!!! No Docker engine answers: the integration tests (tests/integration) will be SKIPPED (CI=true fails them). bash .ci/run sets Docker up." >&2
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -run 'TestSearchTotalAtTheRealLimit' ./adapters/r1/
 	$(GO) test -count=1 -run 'TestPipelineAtSmallN' ./tests/bench/
 	$(GO) test -count=1 -run 'TestLocalTierWeighsWhatTheHeapHolds' ./application/caching/
@@ -35,6 +35,18 @@ test: vet
 BENCH_N ?= 1000000
 bench:
 	BENCH_N=$(BENCH_N) $(GO) run ./tests/bench
+
+## soak: the built binary under SOAK_CLIENTS clients for SOAK_DURATION on each backend (the embedded
+## default, then the emulator in Docker) with a realistic mix, every acknowledged write read back
+## after; prints one table and writes it to soak/results-<time>.md and soak/latest.md (tests/soak;
+## make test runs it for 30 s with 16 clients, beside the crash, full-disk, fault and slow-client tests)
+SOAK_DURATION ?= 10m
+SOAK_CLIENTS  ?= 64
+SOAK_TORRENTS ?= 20000
+.PHONY: soak
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) SOAK_CLIENTS=$(SOAK_CLIENTS) SOAK_TORRENTS=$(SOAK_TORRENTS) SOAK_WRITE=1 \
+		$(GO) test -count=1 -v -timeout 90m -run '^TestSoak$$' ./tests/soak/
 
 ## test-short: every test without the race detector, for a quick loop
 test-short:

@@ -140,7 +140,7 @@ func (s *Store) syncGeneration(ctx context.Context, name string, g *generationSt
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
 	defer cancel()
 	k := generationKey(name)
-	raw, ok, err := s.shared.Get(ctx, k)
+	raw, ok, err := s.sharedGet(ctx, k)
 	if err != nil {
 		s.cacheError("get", k, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
 )
 
@@ -23,6 +25,12 @@ type Options struct {
 	LocalBytes int64
 	// FillTimeout bounds one fill or refresh, independent of the request that started it (default 30 s).
 	FillTimeout time.Duration
+	// WaitTimeout bounds how long a request waits for a fill (default 10 s): past it the request is
+	// answered "unavailable" while the fill goes on for the next one. Only misses pay for the timer.
+	WaitTimeout time.Duration
+	// SharedTimeout bounds one read of the shared tier (default 2 s): a shared cache that does not
+	// answer is a miss, never a hung request.
+	SharedTimeout time.Duration
 	// MaxRefreshes bounds the background refreshes running at once (default 16); past it, stale
 	// values are still served and the refresh waits for a later request.
 	MaxRefreshes int
@@ -68,6 +76,12 @@ func NewStore(shared ports.Cache, clock ports.Clock, opts Options) *Store {
 	}
 	if opts.MaxRefreshes <= 0 {
 		opts.MaxRefreshes = 16
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = 10 * time.Second
+	}
+	if opts.SharedTimeout <= 0 {
+		opts.SharedTimeout = 2 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -137,17 +151,27 @@ func Read[T any](ctx context.Context, s *Store, sp Space, body string, fill func
 		defer cancel()
 		return fillAndStore(fillCtx, s, sp, k, epoch, fill)
 	})
+	wait := time.NewTimer(s.opts.WaitTimeout)
+	defer wait.Stop()
+	var zero T
 	select {
 	case res := <-ch:
 		if res.Err != nil {
-			var zero T
 			return zero, res.Err
 		}
 		return res.Val.(T), nil
 	case <-ctx.Done():
-		var zero T
 		return zero, ctx.Err()
+	case <-wait.C:
+		return zero, fmt.Errorf("caching: no answer from the store within %v: %w", s.opts.WaitTimeout, domain.ErrUnavailable)
 	}
+}
+
+// sharedGet reads the shared tier within SharedTimeout.
+func (s *Store) sharedGet(ctx context.Context, key string) ([]byte, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.SharedTimeout)
+	defer cancel()
+	return s.shared.Get(ctx, key)
 }
 
 // keys are the keys of one value in the two tiers; shared is empty when the space has none.
@@ -214,7 +238,7 @@ func fromShared[T any](ctx context.Context, s *Store, k string) (T, []byte, time
 	if s.shared == nil {
 		return zero, nil, time.Time{}, false
 	}
-	raw, ok, err := s.shared.Get(ctx, k)
+	raw, ok, err := s.sharedGet(ctx, k)
 	if err != nil {
 		s.cacheError("get", k, err)
 		return zero, nil, time.Time{}, false

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/mock/gomock"
 
 	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/tests/mocks"
 )
 
@@ -427,5 +428,57 @@ func TestTheProcessTierIsBoundedInBytes(t *testing.T) {
 	_, _ = caching.Read(context.Background(), store, localSpace, "0", fill)
 	if n != 1 {
 		t.Fatalf("%d fills: want the newest kept and the oldest evicted", n)
+	}
+}
+
+// silentCache never answers until its context ends, as a shared cache behind a silent network does.
+type silentCache struct{ mapCache }
+
+func (*silentCache) Get(ctx context.Context, _ string) ([]byte, bool, error) {
+	<-ctx.Done()
+	return nil, false, ctx.Err()
+}
+
+// Regression: a shared tier that went silent held every request that read it for as long as the
+// silence lasted. Now each read is bounded, the request is filled from the store, and answered.
+func TestASilentSharedTierIsAMissNotAHang(t *testing.T) {
+	store := caching.NewStore(&silentCache{mapCache: *newMapCache()}, newClock(),
+		caching.Options{Logger: quiet, SharedTimeout: 20 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() {
+		v, err := caching.Read(context.Background(), store, listSpace, "x", func(context.Context) (value, error) {
+			return value{Name: "db"}, nil
+		})
+		if err == nil && v.Name != "db" {
+			err = errors.New("wrong value " + v.Name)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request hung on a silent shared tier")
+	}
+}
+
+// Regression: a fill that does not return (a store behind a silent network) held the request for
+// the whole fill timeout. Now the request is answered unavailable after WaitTimeout, and the fill
+// goes on for the next caller.
+func TestARequestWaitsForAFillAtMostWaitTimeout(t *testing.T) {
+	store := caching.NewStore(nil, newClock(), caching.Options{Logger: quiet, WaitTimeout: 20 * time.Millisecond})
+	release := make(chan struct{})
+	defer close(release)
+	_, err := caching.Read(context.Background(), store, localSpace, "k", func(ctx context.Context) (value, error) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return value{}, ctx.Err()
+	})
+	if !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("err = %v, want unavailable", err)
 	}
 }
