@@ -218,3 +218,30 @@ func TestACancelledCallIsTheCallersAndNotRetried(t *testing.T) {
 	}
 	expectCounts(t, up.UpstreamStats().R1, ports.UpstreamCalls{Calls: 1})
 }
+
+// Regression (a 429 storm became a retry storm): after a 429 with Retry-After, every caller sent
+// its own request, each refused and counted against the limit. Now the service's requests stay in
+// the process until the wait ends, each call failing at once with what is left of it; the other
+// service is not held.
+func TestA429HoldsTheServicesRequestsUntilRetryAfter(t *testing.T) {
+	s, call, up := newClient(t, answer{status: 429, retryAfter: "3"}, answer{status: 200})
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if err := call(ctx, "accounts/a/d1/database/db/query"); !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("first call: %v", err)
+	}
+	for range 5 {
+		err := call(context.Background(), "accounts/a/d1/database/db/query")
+		var e *cfapi.Error
+		if !errors.As(err, &e) || e.Status != 429 || e.RetryAfter() <= time.Second || e.RetryAfter() > 3*time.Second {
+			t.Fatalf("a call during the hold: %v", err)
+		}
+	}
+	if n := len(s.sent()); n != 1 {
+		t.Fatalf("%d requests sent during the hold, want only the first", n)
+	}
+	if err := call(context.Background(), "accounts/a/storage/kv/namespaces/n/values/k"); err != nil {
+		t.Fatalf("KV is not held: %v", err)
+	}
+	expectCounts(t, up.UpstreamStats().R1, ports.UpstreamCalls{Calls: 1, Errors: 1})
+}

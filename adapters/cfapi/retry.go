@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v7/option"
@@ -64,6 +65,29 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 type middleware struct {
 	up     *Upstream
 	policy RetryPolicy
+	// heldR1 and heldKV are, per service, when the Retry-After of the API's last 429 ends (Unix
+	// nanoseconds). Until then no request of that service leaves the process: each fails at once
+	// with the 429 and the wait that is left. A rate-limited API counts every request, refused ones
+	// too, so many callers each retrying on their own would keep it limiting (a retry storm).
+	heldR1, heldKV atomic.Int64
+}
+
+func (m *middleware) held(s Service) *atomic.Int64 {
+	if s == KV {
+		return &m.heldKV
+	}
+	return &m.heldR1
+}
+
+// hold keeps the service's requests in the process until until (the latest hold wins).
+func (m *middleware) hold(s Service, until time.Time) {
+	h := m.held(s)
+	for {
+		cur := h.Load()
+		if until.UnixNano() <= cur || h.CompareAndSwap(cur, until.UnixNano()) {
+			return
+		}
+	}
 }
 
 // maxErrorBody bounds how much of an error answer is read for Cloudflare's error code and message.
@@ -85,8 +109,13 @@ func (m *middleware) handle(req *http.Request, next option.MiddlewareNext) (*htt
 				req.Body = body
 			}
 		}
+		if left := time.Until(time.Unix(0, m.held(service).Load())); left > 0 {
+			return nil, &Error{Service: service, Status: http.StatusTooManyRequests, Attempts: attempt - 1,
+				Message: "not sent: the API asked to wait", retryAfter: left}
+		}
 		c.calls.Add(1)
 		res, err := next(req)
+		answeredAt := time.Now()
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			closeBody(res)
 			return nil, ctxErr // the caller gave up: not the service's failure
@@ -100,6 +129,9 @@ func (m *middleware) handle(req *http.Request, next option.MiddlewareNext) (*htt
 		}
 		c.errors.Add(1)
 		failed.Attempts = attempt
+		if failed.Status == http.StatusTooManyRequests && failed.retryAfter > 0 {
+			m.hold(service, answeredAt.Add(failed.retryAfter))
+		}
 		wait, ok := m.wait(ctx, attempt, failed)
 		rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 		if !ok || !rewindable {
