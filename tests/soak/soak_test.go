@@ -182,11 +182,16 @@ func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSi
 		samples <- mid
 	}()
 	// The end is sampled under load, just before the clients stop.
-	endAt := time.AfterFunc(cfg.duration-min(2*time.Second, cfg.duration/10), func() { res.end = takeSample(proc, began) })
-	defer endAt.Stop()
+	ends := make(chan sample, 1)
+	endAt := time.AfterFunc(cfg.duration-min(2*time.Second, cfg.duration/10), func() { ends <- takeSample(proc, began) })
 	loadBegan := time.Now()
 	l.runClients(ctx, cfg.clients, in, ingestInterval(cfg))
 	res.elapsed = time.Since(loadBegan)
+	if endAt.Stop() {
+		res.end = takeSample(proc, began) // the load ended early
+	} else {
+		res.end = <-ends
+	}
 	res.middle = <-samples
 	res.ingested, res.uncertain = in.count, in.uncertain
 	l.http.CloseIdleConnections()
