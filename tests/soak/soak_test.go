@@ -28,7 +28,7 @@ type settings struct {
 }
 
 func soakSettings(t *testing.T) settings {
-	s := settings{duration: 30 * time.Second, clients: 16, torrents: 2000, backends: []string{"local", "emulator"}}
+	s := settings{duration: 30 * time.Second, clients: 16, torrents: 500, backends: []string{"local", "emulator"}}
 	if v := os.Getenv("SOAK_DURATION"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 5*time.Second {
