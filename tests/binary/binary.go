@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,24 +167,26 @@ func (p *Process) FDs() (int, error) {
 	return len(entries), err
 }
 
-// CleanEnv is the test's environment without anything that would choose another mode, port or
-// key, plus extra.
+// CleanEnv is the test's environment without anything that would choose another mode, port, key
+// or limit, plus extra.
 func CleanEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		switch name {
-		case "CF_ACCOUNT_ID", "R1_API_TOKEN", "R1_DATABASE", "KV_NAMESPACE_ID", "CF_API_BASE_URL",
-			"ADDR", "PORT", "INGEST_API_KEY", "AUTH_SECRET", "BETTER_AUTH_SECRET", "SAMPLE_DATA",
-			"TRUSTED_PROXIES", "CORS_ORIGINS", "LOG_LEVEL", "LOG_FORMAT", "MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_CLIENT",
-			"CLIENT_IP_HEADER", "RATE_LIMIT_SIGN_IN_PER_IP", "RATE_LIMIT_SIGN_IN_PER_EMAIL", "RATE_LIMIT_SIGN_UP_PER_IP",
-			"RATE_LIMIT_INGEST_PER_KEY", "SHUTDOWN_TIMEOUT", "COOKIE_SECURE":
+		if slices.Contains(serviceVars, name) || strings.HasPrefix(name, "RATE_LIMIT_") || strings.HasPrefix(name, "CACHE_") ||
+			strings.HasPrefix(name, "SEARCH_") || strings.HasPrefix(name, "METRICS_") || strings.HasPrefix(name, "ACTIVITY_") {
 			continue
 		}
 		env = append(env, kv)
 	}
 	return append(env, extra...)
 }
+
+// serviceVars are the service's settings (bootstrap/config.go) that have no common prefix.
+var serviceVars = []string{"CF_ACCOUNT_ID", "R1_API_TOKEN", "R1_DATABASE", "KV_NAMESPACE_ID", "CF_API_BASE_URL",
+	"ADDR", "PORT", "INGEST_API_KEY", "AUTH_SECRET", "BETTER_AUTH_SECRET", "SAMPLE_DATA", "TRUSTED_PROXIES",
+	"CORS_ORIGINS", "LOG_LEVEL", "LOG_FORMAT", "MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_CLIENT", "CLIENT_IP_HEADER",
+	"SHUTDOWN_TIMEOUT", "COOKIE_SECURE"}
 
 // syncBuffer is a bytes.Buffer the process's two output streams and the test share.
 type syncBuffer struct {

@@ -33,8 +33,7 @@ func TestCrashLoop(t *testing.T) {
 	bin := binary.Build(t)
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "streamer.db")
-	proc := binary.Start(t, bin, dir, "INGEST_API_KEY="+ingestKey, "TRUSTED_PROXIES=127.0.0.1",
-		"AUTH_SECRET=crash-loop-auth-secret-0123456789abcdef01", "R1_DATABASE="+dbPath)
+	proc := binary.Start(t, bin, dir, serviceEnv("R1_DATABASE="+dbPath)...)
 	l := newLoad(proc.Base, 11)
 	l.http.Timeout = 10 * time.Second
 	total := newLedger()

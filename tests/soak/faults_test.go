@@ -51,8 +51,7 @@ func TestUpstreamFaults(t *testing.T) {
 	up, _ := url.Parse(emu.BaseURL())
 	proxy := faultproxy.Start(t, "http://"+up.Host)
 	dir := t.TempDir()
-	proc := binary.Start(t, bin, dir, append(emu.Env(proxy.URL+up.Path), "INGEST_API_KEY="+ingestKey,
-		"TRUSTED_PROXIES=127.0.0.1", "AUTH_SECRET=fault-test-auth-secret-0123456789abcdef01")...)
+	proc := binary.Start(t, bin, dir, serviceEnv(emu.Env(proxy.URL+up.Path)...)...)
 	l := newLoad(proc.Base, 23)
 	l.http.Timeout = 40 * time.Second // longer than any deadline of the service: a hang shows as no answer
 	in := l.newIngester(10)

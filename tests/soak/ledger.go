@@ -156,9 +156,10 @@ func (v verdict) Lost() int {
 	return v.TorrentsWrong + v.AccountsWrong + v.SignInsWrong + v.LogoutsWrong
 }
 
-// verify reads back every acknowledged write through the API, with 8 workers: each torrent's
+// verify reads back every acknowledged write through the API: each torrent's
 // details, each account's /me with its live session, a sign-in with the password of up to
 // maxSignIns accounts (each costs an Argon2id hash), and each logged-out token (must be refused).
+// Sixteen workers: on the emulator each details read is a D1 request.
 func (l *load) verify(maxSignIns int) verdict { return l.verifyLedger(l.ledger, maxSignIns) }
 
 // verifyLedger is verify for the writes led holds.
@@ -167,7 +168,7 @@ func (l *load) verifyLedger(led *ledger, maxSignIns int) verdict {
 	var mu sync.Mutex
 	jobs := make(chan func(), 64)
 	var wg sync.WaitGroup
-	for range 8 {
+	for range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

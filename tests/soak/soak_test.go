@@ -69,8 +69,7 @@ func TestSoak(t *testing.T) {
 	for _, backend := range cfg.backends {
 		t.Run(backend, func(t *testing.T) {
 			dir := t.TempDir()
-			env := []string{"INGEST_API_KEY=" + ingestKey, "TRUSTED_PROXIES=127.0.0.1",
-				"AUTH_SECRET=soak-auth-secret-0123456789abcdef0123456789"}
+			env := serviceEnv()
 			var dbSize func() int64
 			switch backend {
 			case "local":
