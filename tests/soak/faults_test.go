@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/tests/binary"
 	"github.com/torrent-streamer/streamer/tests/emulator"
 	"github.com/torrent-streamer/streamer/tests/faultproxy"
@@ -60,7 +61,10 @@ func TestUpstreamFaults(t *testing.T) {
 	}
 	run := func(name string, f faultproxy.Fault) faultRow {
 		l.totals, in.rec = totals{}, recorder{}
-		// What the process cache holds: read just before the fault, read again during it.
+		// What the process cache holds: read just before the fault, read again during it. The last
+		// phase's ingests bump the lists' generation up to 5 s later (caching.ListsGeneration
+		// coalesces bumps), which rightly empties those keys: warm after it.
+		time.Sleep(caching.ListsGeneration.Coalesce + time.Second)
 		warm := []string{"/api/categories", "/api/torrents/latest"}
 		for range 3 {
 			if h, ok := l.ledger.pick(in.rng); ok {
