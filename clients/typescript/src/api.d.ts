@@ -749,6 +749,8 @@ export interface components {
         };
         /** @description The cache's counters since the process started. More fields may be added. */
         CacheStats: {
+            /** @description false when CACHE_ENABLED=false turned every cache tier and the HTTP response cache off. */
+            enabled: boolean;
             hits: number;
             misses: number;
             /** @description hits / (hits + misses); 0 before any request. */
