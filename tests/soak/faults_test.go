@@ -39,7 +39,7 @@ func TestUpstreamFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives the built binary and the emulator")
 	}
-	phase := 6 * time.Second
+	phase := 4 * time.Second
 	if v := os.Getenv("FAULT_DURATION"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
