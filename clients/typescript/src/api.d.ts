@@ -523,7 +523,7 @@ export interface components {
              * @description A stable machine word.
              * @enum {string}
              */
-            code: "validation_failed" | "invalid_json" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "invalid_request" | "internal";
+            code: "validation_failed" | "invalid_json" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "storage_full" | "invalid_request" | "internal";
             /** @description A human sentence. It never holds a stack trace, SQL or an internal host name. */
             detail: string;
             /** @description The fields at fault; `[]` when none is. */
