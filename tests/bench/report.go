@@ -142,6 +142,9 @@ func (r *Results) rows() []row {
 		l := c.SearchUncachedMix
 		return latencyText(l), metAll(metMax(l.P50, targetSearchP50), metMax(l.P99, targetSearchP99))
 	})
+	if r.LatestUncached.N == 0 {
+		return rows // -searches-only: nothing else was measured
+	}
 	add("Latest, uncached (20, all or one category)", latencyText(r.LatestUncached), "p99 ≤ 2 ms", metMax(r.LatestUncached.P99, targetLookupP99))
 	add("Details, uncached (by id or info hash)", latencyText(r.DetailsUncached), "p99 ≤ 2 ms", metMax(r.DetailsUncached.P99, targetLookupP99))
 	add("Search, cached (`catalog.Service`, process cache)", latencyText(r.SearchCached), "", "")
@@ -194,7 +197,7 @@ func (r *Results) Markdown() string {
 	}
 	clock := "wall-clock"
 	if cpuClock {
-		clock = "the searching thread's CPU time (BENCH_CLOCK=cpu), not wall-clock,"
+		clock = "the searching thread's CPU time (BENCH_CLOCK=cpu), not wall-clock"
 	}
 	fmt.Fprintf(&b, "Reads timed by %s. ", clock)
 	fmt.Fprintf(&b, "Corpora of %s torrents each (seed %d): %s; %s, %s/%s, %d CPUs; run of %s on %s. "+
