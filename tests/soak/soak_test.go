@@ -284,8 +284,10 @@ func (r *result) check(t *testing.T, cfg settings) {
 			t.Errorf("%s: %s", row.Route, s)
 		}
 	}
-	if serverErrors > 0 || errors > 0 {
-		t.Errorf("%d errors, %d of them 5xx (target: none)", errors, serverErrors)
+	// A 5xx nobody expected is an error; a search refused for its time budget (a designed 503 with
+	// Retry-After) is not, and shows in the table's statuses.
+	if errors > 0 {
+		t.Errorf("%d errors (target: none); %d answers were 5xx", errors, serverErrors)
 	}
 	if lost := r.verdict.Lost(); lost > 0 {
 		t.Errorf("%d acknowledged writes are not served as acknowledged: %v", lost, r.verdict.Problems)
