@@ -123,10 +123,21 @@ func (ix *Indexer) serve(c *fiber.Ctx) error {
 	if err == nil {
 		return nil
 	}
+	return ix.answerError(c, err)
+}
+
+// answerError is the one place an error becomes a Torznab answer: the specification's codes, with
+// HTTP 200 for the client's mistakes (every app shows the sentence) and 503 with Retry-After for
+// what a retry can cure; 500 only for a true bug.
+func (ix *Indexer) answerError(c *fiber.Ctx, err error) error {
 	var p *problem
 	switch {
 	case errors.As(err, &p):
 		return writeError(c, http.StatusOK, p.code, p.description)
+	case errors.Is(err, domain.ErrOverBudget):
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return writeError(c, http.StatusServiceUnavailable, codeUnavailable,
+			"The search needed more than its time budget: narrow it (more words, a category, a season) or retry later.")
 	case errors.Is(err, domain.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		c.Set(fiber.HeaderRetryAfter, "30")
 		return writeError(c, http.StatusServiceUnavailable, codeUnavailable, "The catalog is unavailable for a moment; retry in 30 seconds.")
