@@ -30,6 +30,8 @@ func runImport(ctx context.Context, cfg bootstrap.Config, log *slog.Logger, args
 	fs.StringVar(&opts.MapDir, "map", "", "a directory of mappings: users.sql, sessions.sql, torrents.sql (see README)")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "read and check everything, write nothing")
 	fs.StringVar(&opts.ReportFile, "report", "", "also write the report to this file as JSON")
+	fs.DurationVar(&opts.CheckpointEvery, "checkpoint-every", 0,
+		"how often the position is saved (default 5s on a local file, 30s on D1); a resumed run reads at most that again")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -38,6 +40,10 @@ func runImport(ctx context.Context, cfg bootstrap.Config, log *slog.Logger, args
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "streamer import: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if opts.CheckpointEvery < 0 {
+		fmt.Fprintf(os.Stderr, "streamer import: --checkpoint-every must not be negative (got %v)\n", opts.CheckpointEvery)
 		return 2
 	}
 	opts.Presets = presets
