@@ -133,13 +133,15 @@ func (s *Service) Counters() Counters {
 // probed returns the last probes of the stores when younger than ProbeCacheTTL, or probes both
 // at once, one caller at a time: the others wait for its answer.
 func (s *Service) probed(ctx context.Context) probed {
-	s.lastMu.Lock()
-	last := s.last
-	s.lastMu.Unlock()
-	if !last.at.IsZero() && s.clock.Now().Sub(last.at) < ProbeCacheTTL {
+	if last, fresh := s.lastProbed(); fresh {
 		return last
 	}
 	v, _, _ := s.probes.Do("probe", func() (any, error) {
+		// Looked at again inside the flight: a caller that found no fresh probe just before another
+		// flight stored one must not start a second probe of its own.
+		if last, fresh := s.lastProbed(); fresh {
+			return last, nil
+		}
 		ctx := context.WithoutCancel(ctx) // the answer is everyone's, not its first caller's
 		var p probed
 		cache := make(chan Check, 1)
@@ -164,6 +166,14 @@ func (s *Service) probed(ctx context.Context) probed {
 		return p, nil
 	})
 	return v.(probed)
+}
+
+// lastProbed returns the last probes and whether they are younger than ProbeCacheTTL.
+func (s *Service) lastProbed() (probed, bool) {
+	s.lastMu.Lock()
+	last := s.last
+	s.lastMu.Unlock()
+	return last, !last.at.IsZero() && s.clock.Now().Sub(last.at) < ProbeCacheTTL
 }
 
 // Check reports the stores' probes (see ProbeCacheTTL) and the counters as they are now.
