@@ -191,8 +191,14 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	svc.workers.Add(4)
 	go func() { defer svc.workers.Done(); cache.Run(ctx) }()
 	go func() { defer svc.workers.Done(); recorder.Run(ctx) }()
-	go func() { defer svc.workers.Done(); acc.RunSweeper(ctx, SweepInterval) }()
-	go func() { defer svc.workers.Done(); retention.Run(ctx, SweepInterval) }()
+	go func() {
+		defer svc.workers.Done()
+		sweepEvery(ctx, SweepInterval, log, "expired sessions", acc.SweepExpired)
+	}()
+	go func() {
+		defer svc.workers.Done()
+		sweepEvery(ctx, SweepInterval, log, "activities past their retention", retention.Sweep)
+	}()
 	return svc, nil
 }
 
@@ -235,4 +241,27 @@ func (s *Service) connectionStats() rest.ConnStats {
 		return rest.Stats(*ln)
 	}
 	return rest.ConnStats{}
+}
+
+// sweepEvery runs sweep every interval until ctx is done: the one loop behind the periodic deletes
+// (expired sessions, activities past their retention). A failed sweep is logged and tried again at
+// the next tick.
+func sweepEvery(ctx context.Context, interval time.Duration, log *slog.Logger, what string, sweep func(context.Context) (int64, error)) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			n, err := sweep(ctx)
+			if err != nil {
+				log.Warn("sweep failed", "what", what, "err", err)
+				continue
+			}
+			if n > 0 {
+				log.Info("swept", "what", what, "count", n)
+			}
+		}
+	}
 }

@@ -31,24 +31,3 @@ func NewRetention(repo ports.ActivityRepository, clock ports.Clock, log *slog.Lo
 func (r *Retention) Sweep(ctx context.Context) (int64, error) {
 	return r.repo.DeleteBefore(ctx, r.clock.Now().Add(-r.period))
 }
-
-// Run sweeps every interval until ctx is done. A failed sweep is logged and tried at the next tick.
-func (r *Retention) Run(ctx context.Context, interval time.Duration) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			n, err := r.Sweep(ctx)
-			if err != nil {
-				r.log.Warn("activity retention sweep failed", "err", err)
-				continue
-			}
-			if n > 0 {
-				r.log.Info("activities past their retention deleted", "count", n, "retention", r.period)
-			}
-		}
-	}
-}
