@@ -212,50 +212,38 @@ func (t *Torrent) normalizeFiles(problems *ValidationError) {
 }
 
 func (t *Torrent) normalizeTrackers(problems *ValidationError) {
-	if len(t.Trackers) > MaxTrackers {
-		problems.Add("trackers", fmt.Sprintf("must list at most %d trackers", MaxTrackers))
-		return
-	}
-	seen := make(map[string]bool, len(t.Trackers))
-	kept := make([]string, 0, len(t.Trackers))
-	for i, tr := range t.Trackers {
-		tr = strings.TrimSpace(tr)
-		if err := CheckTracker(tr); err != nil {
-			problems.Add("trackers["+strconv.Itoa(i)+"]", err.Error())
-			continue
-		}
-		if seen[tr] {
-			continue
-		}
-		seen[tr] = true
-		kept = append(kept, tr)
-	}
-	t.Trackers = kept
+	t.Trackers = normalizeURLList(problems, "trackers", "trackers", t.Trackers, MaxTrackers, CheckTracker)
 }
 
 func (t *Torrent) normalizeWebSeeds(problems *ValidationError) {
-	if len(t.WebSeeds) > MaxWebSeeds {
-		problems.Add("webSeeds", fmt.Sprintf("must list at most %d URLs", MaxWebSeeds))
-		return
-	}
-	seen := make(map[string]bool, len(t.WebSeeds))
-	kept := make([]string, 0, len(t.WebSeeds))
-	for i, ws := range t.WebSeeds {
-		ws = strings.TrimSpace(ws)
-		if err := CheckWebSeed(ws); err != nil {
-			problems.Add("webSeeds["+strconv.Itoa(i)+"]", err.Error())
-			continue
-		}
-		if seen[ws] {
-			continue
-		}
-		seen[ws] = true
-		kept = append(kept, ws)
-	}
-	t.WebSeeds = kept
-	if len(kept) == 0 {
+	t.WebSeeds = normalizeURLList(problems, "webSeeds", "URLs", t.WebSeeds, MaxWebSeeds, CheckWebSeed)
+	if len(t.WebSeeds) == 0 {
 		t.WebSeeds = nil
 	}
+}
+
+// normalizeURLList trims each URL of a list, reports the ones check refuses under field[i] and drops
+// them and repeats; a list longer than max is refused whole (and kept as it was).
+func normalizeURLList(problems *ValidationError, field, noun string, urls []string, max int, check func(string) error) []string {
+	if len(urls) > max {
+		problems.Add(field, fmt.Sprintf("must list at most %d %s", max, noun))
+		return urls
+	}
+	seen := make(map[string]bool, len(urls))
+	kept := make([]string, 0, len(urls))
+	for i, u := range urls {
+		u = strings.TrimSpace(u)
+		if err := check(u); err != nil {
+			problems.Add(field+"["+strconv.Itoa(i)+"]", err.Error())
+			continue
+		}
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		kept = append(kept, u)
+	}
+	return kept
 }
 
 // CheckWebSeed tells whether raw is a web seed the catalog keeps: an http or https URL with a host,
