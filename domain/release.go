@@ -45,8 +45,15 @@ func (r Release) IsZero() bool {
 }
 
 // HasSeason tells whether the release covers season n: n lies between its first and last season
-// (a store keeps a span, so a list with gaps is taken as its span everywhere).
-func (r Release) HasSeason(n int) bool { return inSpan(r.Seasons, n) }
+// (a store keeps a span, so a list with gaps is taken as its span everywhere). A daily show's
+// episode named by its air date alone is in the season of its air year, as TheTVDB numbers the
+// seasons of daily shows and as Sonarr asks for one (season=2024).
+func (r Release) HasSeason(n int) bool {
+	if len(r.Seasons) == 0 && r.AirDate != "" {
+		return strings.HasPrefix(r.AirDate, strconv.Itoa(n)+"-")
+	}
+	return inSpan(r.Seasons, n)
+}
 
 // HasEpisode tells whether the release holds episode n (of its season, or absolute), as a span.
 func (r Release) HasEpisode(n int) bool { return inSpan(r.Episodes, n) }

@@ -75,12 +75,14 @@ type SearchCriteria struct {
 	After      time.Time // uploadedAt >= After
 	Before     time.Time // uploadedAt < Before
 	// Release filters: what the name says (see Release). A torrent matches Season when its release
-	// covers that season, Episode when it holds that episode, Resolutions when its resolution is
-	// one of them.
+	// covers that season (Release.HasSeason), Episode when it holds that episode, Resolutions when
+	// its resolution is one of them (UnknownResolution: when its name says none), AirDate when its
+	// air date begins with it (a day 2024-05-01, a month 2024-05 or a year 2024).
 	Season      *int
 	Episode     *int
 	Year        *int
 	Resolutions []string
+	AirDate     string
 	External    ExternalIDs // each known id must match
 	Sort        SortField
 	Order       SortOrder
@@ -150,14 +152,17 @@ func (c *SearchCriteria) Normalize() error {
 	if c.Year != nil && (*c.Year < minReleaseYear || *c.Year > maxReleaseYear) {
 		problems.Add("year", "must be a year between 1890 and 2039")
 	}
-	if len(c.Resolutions) > 8 {
-		problems.Add("resolution", "must name at most 8 resolutions")
+	if len(c.Resolutions) > len(Resolutions)+1 {
+		problems.Add("resolution", "must name at most 9 resolutions")
 	}
 	for _, r := range c.Resolutions {
-		if !IsResolution(r) {
-			problems.Add("resolution", "must be one of 360p, 480p, 540p, 576p, 720p, 1080p, 2160p, 4320p")
+		if !IsResolution(r) && r != UnknownResolution {
+			problems.Add("resolution", "must be one of 360p, 480p, 540p, 576p, 720p, 1080p, 2160p, 4320p, unknown")
 			break
 		}
+	}
+	if c.AirDate != "" && !validAirDatePrefix(c.AirDate) {
+		problems.Add("airDate", "must be a day (2024-05-01), a month (2024-05) or a year (2024)")
 	}
 	c.External.normalize(&problems)
 	if c.Sort == "" || (c.Sort == SortRelevance && len(c.Terms) == 0) {
@@ -194,6 +199,25 @@ var Resolutions = []string{"360p", "480p", "540p", "576p", "720p", "1080p", "216
 // IsResolution tells whether s is one of Resolutions.
 func IsResolution(s string) bool { return slices.Contains(Resolutions, s) }
 
+// UnknownResolution is the resolution filter's value for the names that say no resolution.
+const UnknownResolution = "unknown"
+
+// validAirDatePrefix tells whether s is a day, a month or a year as an air date begins with it:
+// YYYY, YYYY-MM or YYYY-MM-DD, in the years a release name can say.
+func validAirDatePrefix(s string) bool {
+	layout := map[int]string{4: "2006", 7: "2006-01", 10: "2006-01-02"}[len(s)]
+	if layout == "" {
+		return false
+	}
+	t, err := time.Parse(layout, s)
+	return err == nil && t.Year() >= minReleaseYear && t.Year() <= maxReleaseYear
+}
+
+// AirDateSpan is the half-open range of stored air dates (YYYY-MM-DD) that begin with a valid
+// AirDate prefix: from the prefix itself to the prefix followed by "~", which sorts after "-" and
+// every digit. Stores compare text with it.
+func AirDateSpan(prefix string) (from, before string) { return prefix, prefix + "~" }
+
 // MatchesRelease tells whether the release filters of c keep a torrent (the other filters are the
 // stores'): the in-memory store uses it, and R1's SQL says the same.
 func (c SearchCriteria) MatchesRelease(r Release, ids ExternalIDs) bool {
@@ -206,7 +230,10 @@ func (c SearchCriteria) MatchesRelease(r Release, ids ExternalIDs) bool {
 	if c.Year != nil && r.Year != *c.Year {
 		return false
 	}
-	if len(c.Resolutions) > 0 && !slices.Contains(c.Resolutions, r.Resolution) {
+	if len(c.Resolutions) > 0 && !c.matchesResolution(r.Resolution) {
+		return false
+	}
+	if c.AirDate != "" && !strings.HasPrefix(r.AirDate, c.AirDate) {
 		return false
 	}
 	if c.External.IMDb != "" && ids.IMDb != c.External.IMDb {
@@ -219,6 +246,13 @@ func (c SearchCriteria) MatchesRelease(r Release, ids ExternalIDs) bool {
 		return false
 	}
 	return true
+}
+
+func (c SearchCriteria) matchesResolution(res string) bool {
+	if res == "" {
+		return slices.Contains(c.Resolutions, UnknownResolution)
+	}
+	return slices.Contains(c.Resolutions, res)
 }
 
 // MatchesNothing reports whether the text names nothing: not empty, but without a single term

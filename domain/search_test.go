@@ -138,6 +138,12 @@ func TestSearchCriteriaRejects(t *testing.T) {
 		{"offset too deep", domain.SearchCriteria{Offset: domain.MaxSearchOffset + 1}, "page"},
 		{"offset negative", domain.SearchCriteria{Offset: -1}, "page"},
 		{"cursor and page", domain.SearchCriteria{Offset: 20, Cursor: &domain.Position{ID: 1}}, "cursor"},
+		{"air date not a date", domain.SearchCriteria{AirDate: "2024-5-1"}, "airDate"},
+		{"air date no such day", domain.SearchCriteria{AirDate: "2024-02-30"}, "airDate"},
+		{"air date no such month", domain.SearchCriteria{AirDate: "2024-13"}, "airDate"},
+		{"air date a year out of range", domain.SearchCriteria{AirDate: "1066"}, "airDate"},
+		{"air date with a time", domain.SearchCriteria{AirDate: "2024-05-01T00:00"}, "airDate"},
+		{"resolution unknown misspelled", domain.SearchCriteria{Resolutions: []string{"unkown"}}, "resolution"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,3 +154,41 @@ func TestSearchCriteriaRejects(t *testing.T) {
 		})
 	}
 }
+
+// The release filters a name without a resolution and a daily show's air date are read by.
+func TestMatchesReleaseUnknownResolutionAndAirDates(t *testing.T) {
+	daily := domain.ParseRelease("The.Daily.Show.2024.05.01.Guest.720p.WEB.h264-GRP")
+	plain := domain.ParseRelease("Pioneer.One.S01E02.HDTV.XviD-GRP")
+	yearly := domain.Release{Title: "MythBusters", Seasons: []int{2003}, Episodes: []int{1}} // a season numbered by its year
+	criteria := func(c domain.SearchCriteria) domain.SearchCriteria {
+		if err := c.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		what string
+		c    domain.SearchCriteria
+		r    domain.Release
+		want bool
+	}{
+		{"unknown takes a name without a resolution", domain.SearchCriteria{Resolutions: []string{"unknown"}}, plain, true},
+		{"unknown leaves a 720p one", domain.SearchCriteria{Resolutions: []string{"unknown"}}, daily, false},
+		{"480p leaves a name without one", domain.SearchCriteria{Resolutions: []string{"480p"}}, plain, false},
+		{"the day", domain.SearchCriteria{AirDate: "2024-05-01"}, daily, true},
+		{"another day", domain.SearchCriteria{AirDate: "2024-05-02"}, daily, false},
+		{"the month", domain.SearchCriteria{AirDate: "2024-05"}, daily, true},
+		{"the year", domain.SearchCriteria{AirDate: "2024"}, daily, true},
+		{"an air date leaves a name without one", domain.SearchCriteria{AirDate: "2024"}, plain, false},
+		{"the air year as season", domain.SearchCriteria{Season: ptrInt(2024)}, daily, true},
+		{"another year as season", domain.SearchCriteria{Season: ptrInt(2023)}, daily, false},
+		{"a season numbered by its year", domain.SearchCriteria{Season: ptrInt(2003)}, yearly, true},
+		{"season 1 of a daily episode", domain.SearchCriteria{Season: ptrInt(1)}, daily, false},
+	} {
+		if got := criteria(tc.c).MatchesRelease(tc.r, domain.ExternalIDs{}); got != tc.want {
+			t.Errorf("%s: %v, want %v (%+v)", tc.what, got, tc.want, tc.r)
+		}
+	}
+}
+
+func ptrInt(n int) *int { return &n }

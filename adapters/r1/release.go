@@ -39,10 +39,16 @@ func decodeRelease(raw string) (domain.Release, error) {
 	return domain.Release(r), nil
 }
 
+// releaseVersion is the version of a row's release columns that release_parser and
+// derived_versions record: the parser's version, times 100, plus the version of the set of filter
+// columns (1: migration 0006's; 2: 0011's release_air_date). Either changing makes deriveReleases
+// read every row again.
+const releaseVersion = domain.ReleaseParserVersion*100 + 2
+
 // releaseColumns are the filter columns of a release, in upsertSQL's order: year, season range,
-// episode range, resolution. A part the name does not say is NULL.
+// episode range, resolution, air date. A part the name does not say is NULL.
 func releaseColumns(r domain.Release) []any {
-	var out [6]any
+	var out [7]any
 	if r.Year > 0 {
 		out[0] = r.Year
 	}
@@ -55,6 +61,9 @@ func releaseColumns(r domain.Release) []any {
 	if r.Resolution != "" {
 		out[5] = r.Resolution
 	}
+	if r.AirDate != "" {
+		out[6] = r.AirDate
+	}
 	return out[:]
 }
 
@@ -62,17 +71,19 @@ func releaseColumns(r domain.Release) []any {
 const deriveBatch = 500
 
 // deriveReleasesSQL writes the readings of a list of rows, given as one JSON parameter (an array of
-// [id, release, year, season min, season max, episode min, episode max, resolution, parser]). It
+// [id, release, year, season min, season max, episode min, episode max, resolution, air date,
+// version]). It
 // touches neither name nor files, so the full-text triggers do not run.
 const deriveReleasesSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
 UPDATE torrents SET release = v.r ->> 1, release_year = v.r ->> 2, release_season_min = v.r ->> 3,
     release_season_max = v.r ->> 4, release_episode_min = v.r ->> 5, release_episode_max = v.r ->> 6,
-    release_resolution = v.r ->> 7, release_parser = v.r ->> 8
+    release_resolution = v.r ->> 7, release_air_date = v.r ->> 8, release_parser = v.r ->> 9
 FROM rows AS v WHERE torrents.id = v.r ->> 0`
 
-// deriveReleases reads every row that an older parser (or none) read with the current one, in
-// batches by id, then records that all are current. A row upserted meanwhile is read by the upsert
-// itself. Interrupted, it starts again where rows are still stale.
+// deriveReleases reads every row that an older parser (or none) read, or whose filter columns are
+// older (releaseVersion), with the current one, in batches by id, then records that all are
+// current. A row upserted meanwhile is read by the upsert itself. Interrupted, it starts again
+// where rows are still stale.
 func (db *Database) deriveReleases(ctx context.Context) error {
 	res, err := db.query(ctx, Statement{SQL: "SELECT version FROM derived_versions WHERE name = 'release'"})
 	if err != nil {
@@ -80,7 +91,7 @@ func (db *Database) deriveReleases(ctx context.Context) error {
 	}
 	if len(res.Rows) > 0 {
 		rr := rowReader{row: res.Rows[0]}
-		if v := rr.int("version"); rr.err == nil && v >= domain.ReleaseParserVersion {
+		if v := rr.int("version"); rr.err == nil && v >= releaseVersion {
 			return nil
 		}
 	}
@@ -89,7 +100,7 @@ func (db *Database) deriveReleases(ctx context.Context) error {
 		res, err := db.query(ctx, Statement{
 			SQL: `SELECT id, name FROM torrents WHERE id > CAST(? AS INTEGER) AND release_parser < CAST(? AS INTEGER)
                   ORDER BY id LIMIT CAST(? AS INTEGER)`,
-			Params: []any{after, domain.ReleaseParserVersion, deriveBatch},
+			Params: []any{after, releaseVersion, deriveBatch},
 		})
 		if err != nil {
 			return err
@@ -110,7 +121,7 @@ func (db *Database) deriveReleases(ctx context.Context) error {
 				return err
 			}
 			item := append([]any{id, encoded}, releaseColumns(r)...)
-			list = append(list, append(item, domain.ReleaseParserVersion))
+			list = append(list, append(item, releaseVersion))
 			after = id
 		}
 		param, err := compactJSON(list)
@@ -123,7 +134,7 @@ func (db *Database) deriveReleases(ctx context.Context) error {
 	}
 	_, err = db.batch(ctx, []Statement{{
 		SQL:    "INSERT INTO derived_versions (name, version) VALUES ('release', CAST(? AS INTEGER)) ON CONFLICT (name) DO UPDATE SET version = excluded.version",
-		Params: []any{domain.ReleaseParserVersion},
+		Params: []any{releaseVersion},
 	}})
 	if err != nil {
 		return fmt.Errorf("r1: record the release derivation: %w", err)

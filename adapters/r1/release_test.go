@@ -46,10 +46,10 @@ func TestMigrateDerivesReleasesOfStoredRows(t *testing.T) {
 		if got.Release.Resolution != "1080p" || !slices.Equal(got.Release.Seasons, []int{2}) || got.Release.Group != "GRP" {
 			t.Errorf("row %d reads %+v after Migrate", n, got.Release)
 		}
-		if stale := scalar(t, db, "SELECT count(*) FROM torrents WHERE release_parser < ? OR release_season_min IS NOT 2", domain.ReleaseParserVersion); stale != 0 {
+		if stale := scalar(t, db, "SELECT count(*) FROM torrents WHERE release_parser < ? OR release_season_min IS NOT 2", releaseVersion); stale != 0 {
 			t.Errorf("%d rows not derived", stale)
 		}
-		if v := scalar(t, db, "SELECT version FROM derived_versions WHERE name = 'release'"); v != domain.ReleaseParserVersion {
+		if v := scalar(t, db, "SELECT version FROM derived_versions WHERE name = 'release'"); v != releaseVersion {
 			t.Errorf("derived_versions records %d", v)
 		}
 		// Done once: a row made stale now is not read again (the record says all are current).
@@ -61,6 +61,52 @@ func TestMigrateDerivesReleasesOfStoredRows(t *testing.T) {
 		}
 		if v := scalar(t, db, "SELECT release_parser FROM torrents WHERE id = 1"); v != 0 {
 			t.Errorf("a second Migrate read the rows again")
+		}
+	})
+}
+
+// Rows as migration 0006 left them (read by parser version 1, recorded as version 1) get 0011's
+// air-date column at the next Migrate; a search by air date then finds them. Fails without 0011's
+// derivation: the column stays NULL for stored daily episodes.
+func TestMigrateDerivesTheAirDateOfRowsReadBefore0011(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		repo := NewTorrentRepository(db)
+		const n = deriveBatch + 3
+		var list []domain.Torrent
+		for i := range n {
+			list = append(list, newTorrent(t, i, func(tor *domain.Torrent) {
+				tor.Name = fmt.Sprintf("The.Daily.Show.2024.05.%02d.Guest.%d.720p.WEB.h264-GRP", i%28+1, i)
+			}))
+		}
+		upsert(t, repo, list...)
+		if _, err := db.batch(context.Background(), []Statement{
+			{SQL: "UPDATE torrents SET release_air_date = NULL, release_parser = 1"},
+			{SQL: "UPDATE derived_versions SET version = 1 WHERE name = 'release'"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if missing := scalar(t, db, "SELECT count(*) FROM torrents WHERE release_air_date IS NOT '2024-05-' || substr(name, 24, 2)"); missing != 0 {
+			t.Errorf("%d rows without their air date", missing)
+		}
+		c := domain.SearchCriteria{AirDate: "2024-05-03", Limit: 100}
+		if err := c.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		page, err := repo.Search(t.Context(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		for i := range n {
+			if i%28+1 == 3 {
+				want++
+			}
+		}
+		if len(page.Items) != want {
+			t.Errorf("airDate 2024-05-03 found %d, want %d", len(page.Items), want)
 		}
 	})
 }

@@ -2,6 +2,8 @@ package r1
 
 import (
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -212,17 +214,39 @@ func (q *searchQuery) releaseFilters(conds []string) []string {
 			q.params = append(q.params, *v, *v)
 		}
 	}
-	span("release_season_min", "release_season_max", c.Season)
+	if c.Season != nil && *c.Season >= 1000 {
+		// A season that can be a year also takes the daily episodes that aired in it and name no
+		// season (domain.Release.HasSeason).
+		from, before := domain.AirDateSpan(strconv.Itoa(*c.Season))
+		conds = append(conds, "(t.release_season_min <= CAST(? AS INTEGER) AND t.release_season_max >= CAST(? AS INTEGER)"+
+			" OR t.release_season_min IS NULL AND t.release_air_date >= ? AND t.release_air_date < ?)")
+		q.params = append(q.params, *c.Season, *c.Season, from, before)
+	} else {
+		span("release_season_min", "release_season_max", c.Season)
+	}
 	span("release_episode_min", "release_episode_max", c.Episode)
 	if c.Year != nil {
 		conds = append(conds, "t.release_year = CAST(? AS INTEGER)")
 		q.params = append(q.params, *c.Year)
 	}
 	if len(c.Resolutions) > 0 {
-		conds = append(conds, "t.release_resolution IN ("+placeholders(len(c.Resolutions))+")")
-		for _, r := range c.Resolutions {
-			q.params = append(q.params, r)
+		known := slices.DeleteFunc(slices.Clone(c.Resolutions), func(r string) bool { return r == domain.UnknownResolution })
+		var either []string
+		if len(known) > 0 {
+			either = append(either, "t.release_resolution IN ("+placeholders(len(known))+")")
+			for _, r := range known {
+				q.params = append(q.params, r)
+			}
 		}
+		if len(known) < len(c.Resolutions) {
+			either = append(either, "t.release_resolution IS NULL")
+		}
+		conds = append(conds, "("+strings.Join(either, " OR ")+")")
+	}
+	if c.AirDate != "" {
+		from, before := domain.AirDateSpan(c.AirDate)
+		conds = append(conds, "t.release_air_date >= ? AND t.release_air_date < ?")
+		q.params = append(q.params, from, before)
 	}
 	if c.External.IMDb != "" {
 		conds = append(conds, "t.imdb_id = ?")

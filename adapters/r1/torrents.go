@@ -82,10 +82,10 @@ const upsertSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_
 INSERT INTO torrents
     (info_hash, info_hash_v2, name, name_key, size, category_id, seeders, leechers, uploaded_at, description, files,
      trackers, web_seeds, imdb_id, tmdb_id, tvdb_id, release, release_year, release_season_min, release_season_max,
-     release_episode_min, release_episode_max, release_resolution, release_parser, created_at, updated_at)
+     release_episode_min, release_episode_max, release_resolution, release_air_date, release_parser, created_at, updated_at)
 SELECT r ->> 0, NULLIF(r ->> 1, ''), r ->> 2, r ->> 3, r ->> 4, (SELECT id FROM categories WHERE slug = r ->> 5),
        r ->> 6, r ->> 7, r ->> 8, r ->> 9, r ->> 10, r ->> 11, r ->> 12, r ->> 13, r ->> 14, r ->> 15, r ->> 16,
-       r ->> 17, r ->> 18, r ->> 19, r ->> 20, r ->> 21, r ->> 22, r ->> 23, unixepoch(), unixepoch()
+       r ->> 17, r ->> 18, r ->> 19, r ->> 20, r ->> 21, r ->> 22, r ->> 23, r ->> 24, unixepoch(), unixepoch()
 FROM rows WHERE NOT EXISTS (SELECT 1 FROM blocked_torrents b WHERE b.info_hash = r ->> 0)
 ON CONFLICT (info_hash) DO UPDATE SET
     info_hash_v2 = coalesce(excluded.info_hash_v2, torrents.info_hash_v2),
@@ -110,6 +110,7 @@ ON CONFLICT (info_hash) DO UPDATE SET
     release_episode_min = excluded.release_episode_min,
     release_episode_max = excluded.release_episode_max,
     release_resolution = excluded.release_resolution,
+    release_air_date = excluded.release_air_date,
     release_parser = excluded.release_parser,
     revision = torrents.revision + 1,
     updated_at = unixepoch()
@@ -303,7 +304,7 @@ func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
 		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, filesJSON, trackersJSON, webSeedsJSON,
 		imdb, tmdb, tvdb, release}
 	values = append(values, releaseColumns(t.Release)...)
-	values = append(values, domain.ReleaseParserVersion)
+	values = append(values, releaseVersion)
 	for i, v := range values {
 		if i > 0 {
 			b.WriteByte(',')

@@ -37,6 +37,7 @@ type searchQuery struct {
 	Episode     *int     `query:"episode"`
 	Year        *int     `query:"year"`
 	Resolutions []string `query:"resolution"`
+	AirDate     string   `query:"airDate"`
 	IMDbID      string   `query:"imdbId"`
 	TMDbID      int64    `query:"tmdbId"`
 	TVDbID      int64    `query:"tvdbId"`
@@ -138,6 +139,7 @@ const (
 	bitIMDb
 	bitTMDb
 	bitTVDb
+	bitAirDate
 )
 
 // maxPageNumber keeps (page-1)*limit far from overflow; the use case refuses pages past
@@ -232,6 +234,10 @@ func (r *queryReader) releaseFilter(q *searchQuery, key string, value []byte) {
 				q.Resolutions = append(q.Resolutions, part)
 			}
 		}
+	case "airDate":
+		if r.once(bitAirDate, "airDate") {
+			q.AirDate = string(value)
+		}
 	case "imdbId":
 		if r.once(bitIMDb, "imdbId") {
 			q.IMDbID = string(value)
@@ -257,7 +263,7 @@ func (q *searchQuery) request() catalog.SearchRequest {
 	if q.Page != nil {
 		req.Page = *q.Page
 	}
-	req.Season, req.Episode, req.Year, req.Resolutions = q.Season, q.Episode, q.Year, q.Resolutions
+	req.Season, req.Episode, req.Year, req.Resolutions, req.AirDate = q.Season, q.Episode, q.Year, q.Resolutions, q.AirDate
 	req.External = domain.ExternalIDs{IMDb: q.IMDbID, TMDb: q.TMDbID, TVDb: q.TVDbID}
 	return req
 }

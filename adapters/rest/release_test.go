@@ -92,7 +92,9 @@ func TestSearchReleaseFilters(t *testing.T) {
 		{"infoHash":"` + strings.Repeat("a1", 20) + `","name":"Show.S01E01.720p.HDTV","category":"tv","tvdbId":81189},
 		{"infoHash":"` + strings.Repeat("a2", 20) + `","name":"Show.S01E02.1080p.WEB-DL","category":"tv","tvdbId":81189},
 		{"infoHash":"` + strings.Repeat("a3", 20) + `","name":"Show.S02.2160p.WEB-DL","category":"tv","tvdbId":81189},
-		{"infoHash":"` + strings.Repeat("a4", 20) + `","name":"Film.2019.1080p.BluRay","category":"movies","imdbId":"tt0000042","tmdbId":7}]}`)
+		{"infoHash":"` + strings.Repeat("a4", 20) + `","name":"Film.2019.1080p.BluRay","category":"movies","imdbId":"tt0000042","tmdbId":7},
+		{"infoHash":"` + strings.Repeat("a5", 20) + `","name":"Newsreel.2024.05.01.WEB","category":"tv"},
+		{"infoHash":"` + strings.Repeat("a6", 20) + `","name":"Newsreel.2024.06.02.WEB","category":"tv"}]}`)
 	for query, want := range map[string][]string{
 		"season=1":                        {"Show.S01E02.1080p.WEB-DL", "Show.S01E01.720p.HDTV"},
 		"season=1&episode=2":              {"Show.S01E02.1080p.WEB-DL"},
@@ -105,6 +107,13 @@ func TestSearchReleaseFilters(t *testing.T) {
 		"tvdbId=81189&season=1&episode=1": {"Show.S01E01.720p.HDTV"},
 		"q=show&season=2":                 {"Show.S02.2160p.WEB-DL"},
 		"tvdbId=1":                        nil,
+		"resolution=unknown":              {"Newsreel.2024.06.02.WEB", "Newsreel.2024.05.01.WEB"},
+		"resolution=unknown,720p":         {"Show.S01E01.720p.HDTV", "Newsreel.2024.06.02.WEB", "Newsreel.2024.05.01.WEB"},
+		"airDate=2024-05-01":              {"Newsreel.2024.05.01.WEB"},
+		"airDate=2024-06":                 {"Newsreel.2024.06.02.WEB"},
+		"airDate=2024":                    {"Newsreel.2024.06.02.WEB", "Newsreel.2024.05.01.WEB"},
+		"airDate=2023":                    nil,
+		"season=2024":                     {"Newsreel.2024.06.02.WEB", "Newsreel.2024.05.01.WEB"},
 	} {
 		r := h.get("/api/torrents/search?sort=name&order=desc&" + query)
 		if r.status != 200 {
@@ -117,6 +126,7 @@ func TestSearchReleaseFilters(t *testing.T) {
 	for query, field := range map[string]string{
 		"season=x": "season", "episode=-1": "episode", "year=1066": "year", "resolution=999p": "resolution",
 		"imdbId=nm0000001": "imdbId", "tmdbId=abc": "tmdbId", "tvdbId=0x1": "tvdbId", "season=1&season=2": "season",
+		"airDate=2024-13-01": "airDate", "airDate=05/01": "airDate", "airDate=2024&airDate=2023": "airDate",
 	} {
 		errs := expectProblem(t, h.get("/api/torrents/search?"+query), 400, "validation_failed")
 		if fields := fieldsOf(errs); len(fields) == 0 || fields[0] != field {

@@ -23,8 +23,14 @@ type newznabCategory struct {
 	Subcats     []newznabCategory
 }
 
+// The resolutions of each definition. A name that says no resolution counts as standard
+// definition: the scene names only high-definition releases by their resolution, and the *arr
+// apps read such a name so too (Sonarr's quality parser takes HDTV, WEB-DL, WEBRip and DVD
+// without a resolution as SDTV, WEBDL-480p, WEBRip-480p and DVD). So the item carries TV/SD or
+// Movies/SD, and a request for SD (Sonarr's default 5030,5040) finds it. Carrying only the parent
+// would not do: Prowlarr keeps only the items that carry a category it asked for.
 var (
-	sd  = []string{"360p", "480p", "540p", "576p"}
+	sd  = []string{"360p", "480p", "540p", "576p", domain.UnknownResolution}
 	hd  = []string{"720p", "1080p"}
 	uhd = []string{"2160p", "4320p"}
 )
@@ -94,9 +100,12 @@ func newCategoryMap(stored []domain.Category) *categoryMap {
 	return m
 }
 
-// itemIDs are the category ids of one torrent: its category's, and the resolution subcategory
-// when the name says a resolution.
+// itemIDs are the category ids of one torrent: its category's, and its definition's subcategory
+// (SD when the name says no resolution).
 func (m *categoryMap) itemIDs(slug, resolution string) []int {
+	if resolution == "" {
+		resolution = domain.UnknownResolution
+	}
 	ids := slices.Clone(m.slugIDs[slug])
 	for _, sub := range m.slugSubcats[slug] {
 		if slices.Contains(sub.Resolutions, resolution) {

@@ -121,12 +121,17 @@ func searchRequest(args *fasthttp.Args, function string, cats *categoryMap) (req
 			if convErr != nil || n < 0 {
 				return req, nil, false, incorrect("season", "must be a season number.")
 			}
-			if day, isDate := dailyEpisode(n, ep); isDate {
-				// A daily show: Sonarr asks season=2024&ep=05/01. The air date is in the name as
-				// words ("2024.05.01"), so it is searched as words.
-				words = append(words, day)
-				season, ep = "", ""
+			if strings.Contains(ep, "/") {
+				// A daily show: Sonarr asks season=2024&ep=05/01, the episode that aired that day.
+				day, ok := airDate(n, ep)
+				if !ok {
+					return req, nil, false, incorrect("ep", "must be an episode number, or with a year as season a day as MM/DD.")
+				}
+				req.AirDate = day
+				ep = ""
 			} else {
+				// A year as season (Sonarr's search of a daily show's season=2024) also matches
+				// the episodes that aired that year (domain.Release.HasSeason).
 				req.Season = &n
 			}
 		}
@@ -188,16 +193,15 @@ func searchRequest(args *fasthttp.Args, function string, cats *categoryMap) (req
 	return req, attrs, empty, nil
 }
 
-// dailyEpisode reads Sonarr's daily-show search (season=2024, ep=05/01) as the words of the date.
-func dailyEpisode(season int, ep string) (string, bool) {
-	if season < 1900 || !strings.Contains(ep, "/") {
+// airDate reads a daily show's episode as Sonarr asks it (season=2024, ep=05/01) as the day it
+// aired, YYYY-MM-DD.
+func airDate(year int, ep string) (string, bool) {
+	month, day, _ := strings.Cut(ep, "/")
+	t, err := time.Parse("2006-1-2", strconv.Itoa(year)+"-"+month+"-"+day)
+	if err != nil {
 		return "", false
 	}
-	month, day, ok := strings.Cut(ep, "/")
-	if !ok {
-		return "", false
-	}
-	return strconv.Itoa(season) + " " + month + " " + day, true
+	return t.Format(time.DateOnly), true
 }
 
 // itemOf is one torrent as an RSS item with its Torznab attributes.

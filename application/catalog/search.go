@@ -32,6 +32,7 @@ type SearchRequest struct {
 	Episode     *int
 	Year        *int
 	Resolutions []string
+	AirDate     string
 	External    domain.ExternalIDs
 }
 
@@ -87,7 +88,7 @@ func criteriaOf(req SearchRequest) (criteria, int, error) {
 		After: req.After, Before: req.Before, Limit: req.Limit,
 		Season: req.Season, Episode: req.Episode, Year: req.Year, External: req.External,
 	}
-	c.Resolutions = req.Resolutions
+	c.Resolutions, c.AirDate = req.Resolutions, req.AirDate
 	c.Categories = normalizeSlugs(req.Categories)
 	if req.Sort != "" {
 		f, ok := domain.ParseSortField(req.Sort)

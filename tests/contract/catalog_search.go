@@ -59,6 +59,9 @@ var searchFixture = []struct {
 	{"Blender Shorts S02 2160p WEBRip", "tv", []string{"season2/e01.mkv"}},
 	{"Blender Shorts S03E01 720p HDTV", "tv", []string{"s03e01.mkv"}},
 	{"Open.Movie.2019.2160p.BluRay.x265-GRP", "movies", []string{"open.movie.mkv"}},
+	// A daily show's episodes, named by their air dates.
+	{"Nightly.Newsreel.2024.05.01.720p.WEB.h264-GRP", "tv", []string{"newsreel.2024.05.01.mkv"}},
+	{"Nightly.Newsreel.2024.06.12.WEB.h264-GRP", "tv", []string{"newsreel.2024.06.12.mkv"}},
 }
 
 // loadSearchFixture stores the fixture and returns it as stored, ids included. The numbers are
@@ -315,6 +318,13 @@ func testSearch(t *testing.T, repo ports.TorrentRepository, _ ports.CategoryRepo
 			{what: "year", c: domain.SearchCriteria{Year: intPtr(2019)}},
 			{what: "resolution", c: domain.SearchCriteria{Resolutions: []string{"2160p"}}},
 			{what: "resolutions", c: domain.SearchCriteria{Resolutions: []string{"720p", "2160p"}}},
+			{what: "no resolution said", c: domain.SearchCriteria{Resolutions: []string{domain.UnknownResolution}}},
+			{what: "720p or none said", c: domain.SearchCriteria{Resolutions: []string{"720p", domain.UnknownResolution}}},
+			{what: "air date: a day", c: domain.SearchCriteria{AirDate: "2024-05-01"}},
+			{what: "air date: a month", c: domain.SearchCriteria{AirDate: "2024-06"}},
+			{what: "air date: a year, and a category", c: domain.SearchCriteria{AirDate: "2024", Categories: []string{"tv"}}},
+			{what: "a year as season takes the daily episodes of that year", c: domain.SearchCriteria{Season: intPtr(2024)}},
+			{what: "text and air date", c: domain.SearchCriteria{Text: "newsreel", AirDate: "2024-06-12"}},
 			{what: "imdb", c: domain.SearchCriteria{External: domain.ExternalIDs{IMDb: "tt1727587"}}},
 			{what: "tmdb", c: domain.SearchCriteria{External: domain.ExternalIDs{TMDb: 45745}}},
 			{what: "tvdb and season", c: domain.SearchCriteria{External: domain.ExternalIDs{TVDb: 4242}, Season: intPtr(3)}},

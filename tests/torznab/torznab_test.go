@@ -110,12 +110,38 @@ type fixture struct {
 // eachEngine runs test on the in-memory adapters and on R1 over a local SQLite file, wired as the
 // service wires them.
 func eachEngine(t *testing.T, test func(t *testing.T, f *fixture)) {
+	eachEngineWith(t, newFixture, test)
+}
+
+// eachEngineWith is eachEngine on the catalog build makes.
+func eachEngineWith(t *testing.T, build func(t *testing.T, engine string) *fixture, test func(t *testing.T, f *fixture)) {
 	for _, engine := range []string{"memory", "r1"} {
-		t.Run(engine, func(t *testing.T) { test(t, newFixture(t, engine)) })
+		t.Run(engine, func(t *testing.T) { test(t, build(t, engine)) })
 	}
 }
 
 func newFixture(t *testing.T, engine string) *fixture {
+	t.Helper()
+	now := time.Now().UTC().Add(-time.Hour)
+	return newFixtureWith(t, engine, []ingest.Item{
+		{InfoHash: hash(1), Name: "Pioneer.One.S01E01.720p.HDTV.x264-GRP", Category: "tv", Size: 700 << 20, Seeders: 12, Leechers: 3, UploadedAt: now.Add(-9 * time.Hour), External: domain.ExternalIDs{TVDb: 81189}},
+		{InfoHash: hash(2), Name: "Pioneer.One.S01E02.1080p.WEB-DL.x264-GRP", Category: "tv", Size: 1400 << 20, Seeders: 8, UploadedAt: now.Add(-8 * time.Hour), External: domain.ExternalIDs{TVDb: 81189}},
+		{InfoHash: hash(3), Name: "Pioneer.One.S01.Complete.480p.DVDRip", Category: "tv", Size: 4 << 30, Seeders: 2, UploadedAt: now.Add(-7 * time.Hour)},
+		{InfoHash: hash(4), Name: "Other.Show.S01E12.720p.HDTV", Category: "tv", Size: 300 << 20, UploadedAt: now.Add(-6 * time.Hour)},
+		{InfoHash: hash(5), Name: "Sintel.2010.2160p.BluRay.x265-OPEN", Category: "movies", Size: 8 << 30, Seeders: 99, UploadedAt: now.Add(-5 * time.Hour), External: domain.ExternalIDs{IMDb: "tt1727587", TMDb: 45745},
+			Files: []domain.File{{Path: "Sintel/sintel.mp4", Size: 8<<30 - 100}, {Path: "Sintel/sintel.srt", Size: 100}}},
+		{InfoHash: hash(6), Name: "Big.Buck.Bunny.2008.1080p.BluRay.x264-OPEN", Category: "movies", Size: 2 << 30, Seeders: 40, UploadedAt: now.Add(-4 * time.Hour)},
+		{InfoHash: hash(7), Name: "[SubsPlease] Pepper and Carrot - 05 (1080p) [ABCDEF12].mkv", Category: "anime", Size: 1 << 30, UploadedAt: now.Add(-3 * time.Hour)},
+		{InfoHash: hash(8), Name: "Nine Inch Nails - Ghosts I-IV (2008) [FLAC]", Category: "music", Size: 500 << 20, UploadedAt: now.Add(-2 * time.Hour)},
+		{InfoHash: hash(9), Name: "Cory Doctorow - Little Brother (2008) (epub)", Category: "books", Size: 1 << 20, UploadedAt: now.Add(-time.Hour)},
+		{InfoHash: hash(10), Name: "SuperTuxKart 1.4", Category: "games", Size: 600 << 20, UploadedAt: now.Add(-50 * time.Minute)},
+		{InfoHash: hash(11), Name: "Ubuntu 24.04 Desktop amd64", Category: "software", Size: 6 << 30, UploadedAt: now.Add(-40 * time.Minute)},
+		{InfoHash: hash(12), Name: "Open Source Stories", Category: "Documentaries", Size: 100 << 20, UploadedAt: now.Add(-30 * time.Minute)},
+	})
+}
+
+// newFixtureWith is the service on engine with items ingested, a user, and the user's API key.
+func newFixtureWith(t *testing.T, engine string, items []ingest.Item) *fixture {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var svc *bootstrap.Service
@@ -133,22 +159,6 @@ func newFixture(t *testing.T, engine string) *fixture {
 	t.Cleanup(func() { _ = svc.Close() })
 	apispec.Hook(t, svc.App) // every answer is held to the served OpenAPI document
 	f := &fixture{t: t, app: svc.App, svc: svc}
-	now := time.Now().UTC().Add(-time.Hour)
-	items := []ingest.Item{
-		{InfoHash: hash(1), Name: "Pioneer.One.S01E01.720p.HDTV.x264-GRP", Category: "tv", Size: 700 << 20, Seeders: 12, Leechers: 3, UploadedAt: now.Add(-9 * time.Hour), External: domain.ExternalIDs{TVDb: 81189}},
-		{InfoHash: hash(2), Name: "Pioneer.One.S01E02.1080p.WEB-DL.x264-GRP", Category: "tv", Size: 1400 << 20, Seeders: 8, UploadedAt: now.Add(-8 * time.Hour), External: domain.ExternalIDs{TVDb: 81189}},
-		{InfoHash: hash(3), Name: "Pioneer.One.S01.Complete.480p.DVDRip", Category: "tv", Size: 4 << 30, Seeders: 2, UploadedAt: now.Add(-7 * time.Hour)},
-		{InfoHash: hash(4), Name: "Other.Show.S01E12.720p.HDTV", Category: "tv", Size: 300 << 20, UploadedAt: now.Add(-6 * time.Hour)},
-		{InfoHash: hash(5), Name: "Sintel.2010.2160p.BluRay.x265-OPEN", Category: "movies", Size: 8 << 30, Seeders: 99, UploadedAt: now.Add(-5 * time.Hour), External: domain.ExternalIDs{IMDb: "tt1727587", TMDb: 45745},
-			Files: []domain.File{{Path: "Sintel/sintel.mp4", Size: 8<<30 - 100}, {Path: "Sintel/sintel.srt", Size: 100}}},
-		{InfoHash: hash(6), Name: "Big.Buck.Bunny.2008.1080p.BluRay.x264-OPEN", Category: "movies", Size: 2 << 30, Seeders: 40, UploadedAt: now.Add(-4 * time.Hour)},
-		{InfoHash: hash(7), Name: "[SubsPlease] Pepper and Carrot - 05 (1080p) [ABCDEF12].mkv", Category: "anime", Size: 1 << 30, UploadedAt: now.Add(-3 * time.Hour)},
-		{InfoHash: hash(8), Name: "Nine Inch Nails - Ghosts I-IV (2008) [FLAC]", Category: "music", Size: 500 << 20, UploadedAt: now.Add(-2 * time.Hour)},
-		{InfoHash: hash(9), Name: "Cory Doctorow - Little Brother (2008) (epub)", Category: "books", Size: 1 << 20, UploadedAt: now.Add(-time.Hour)},
-		{InfoHash: hash(10), Name: "SuperTuxKart 1.4", Category: "games", Size: 600 << 20, UploadedAt: now.Add(-50 * time.Minute)},
-		{InfoHash: hash(11), Name: "Ubuntu 24.04 Desktop amd64", Category: "software", Size: 6 << 30, UploadedAt: now.Add(-40 * time.Minute)},
-		{InfoHash: hash(12), Name: "Open Source Stories", Category: "Documentaries", Size: 100 << 20, UploadedAt: now.Add(-30 * time.Minute)},
-	}
 	report, err := svc.Ingest.Ingest(context.Background(), items)
 	if err != nil || report.Created != len(items) {
 		t.Fatalf("ingest: %+v %v", report, err)

@@ -479,7 +479,7 @@ export interface paths {
         };
         /**
          * Torznab indexer for Sonarr, Radarr, Lidarr, Readarr and Prowlarr
-         * @description Torznab 1.3 (Newznab's API with torrent attributes). Add the service to an app as a generic Torznab indexer with the URL `<base>/torznab` (the apps append `/api`) and a personal API key. Answers are XML (`application/xml`): `t=caps` the capabilities, the search functions an RSS 2.0 feed whose items carry `torznab:attr` elements, and errors `<error code="..." description="..."/>` with code 100 (wrong, revoked or missing key), 200 (missing parameter), 201 (incorrect parameter), 202 (no such function), 203 (function not available) or 900 (rate limited: HTTP 429 with Retry-After; or the catalog unavailable: HTTP 503 with Retry-After). Other errors come with HTTP 200, as the apps expect. Categories: movies 2000 (2030 SD, 2040 HD, 2045 UHD by the name's resolution), TV 5000 (5030, 5040, 5045; anime 5070), audio 3000, PC 4000 (games 4050), books 7000, other 8000, and 100000 + the store's id for a category created by ingest. With no words and no id, a search lists the newest torrents of the asked categories.
+         * @description Torznab 1.3 (Newznab's API with torrent attributes). Add the service to an app as a generic Torznab indexer with the URL `<base>/torznab` (the apps append `/api`) and a personal API key. Answers are XML (`application/xml`): `t=caps` the capabilities, the search functions an RSS 2.0 feed whose items carry `torznab:attr` elements, and errors `<error code="..." description="..."/>` with code 100 (wrong, revoked or missing key), 200 (missing parameter), 201 (incorrect parameter), 202 (no such function), 203 (function not available) or 900 (rate limited: HTTP 429 with Retry-After; or the catalog unavailable: HTTP 503 with Retry-After). Other errors come with HTTP 200, as the apps expect. Categories: movies 2000 (2030 SD, 2040 HD, 2045 UHD by the name's resolution; a name that says no resolution counts as SD), TV 5000 (5030, 5040, 5045 likewise; anime 5070), audio 3000, PC 4000 (games 4050), books 7000, other 8000, and 100000 + the store's id for a category created by ingest. With no words and no id, a search lists the newest torrents of the asked categories.
          */
         get: operations["torznab"];
         put?: never;
@@ -1216,14 +1216,16 @@ export interface operations {
                 page?: components["parameters"]["page"];
                 /** @description The `nextCursor` of the previous page. Not with `page`; valid only with the same `q`, filters, `sort`, `order` and `limit`, or it is a 400 naming `cursor`. */
                 cursor?: components["parameters"]["cursor"];
-                /** @description Only releases whose name covers this season (S01E02, S01, S01-S03, Season 1...). */
+                /** @description Only releases whose name covers this season (S01E02, S01, S01-S03, Season 1...). A year (2024) also takes the daily episodes that aired in it and name no season, as TheTVDB numbers daily shows' seasons. */
                 season?: number;
                 /** @description Only releases whose name holds this episode (S01E01-E03 holds 1 to 3); without season, absolute numbers count too. */
                 episode?: number;
                 /** @description Only releases whose name says this year. */
                 year?: number;
-                /** @description Only these resolutions, as the name says them; repeatable or comma separated. */
-                resolution?: ("360p" | "480p" | "540p" | "576p" | "720p" | "1080p" | "2160p" | "4320p")[];
+                /** @description Only these resolutions, as the name says them; repeatable or comma separated. `unknown` is the names that say none. */
+                resolution?: ("360p" | "480p" | "540p" | "576p" | "720p" | "1080p" | "2160p" | "4320p" | "unknown")[];
+                /** @description Only daily shows' episodes whose name says an air date (release.airDate) on this day (2024-05-01), in this month (2024-05) or in this year (2024). */
+                airDate?: string;
                 /** @description Only torrents ingested with this IMDb id (with or without `tt`). */
                 imdbId?: string;
                 tmdbId?: number;
@@ -2199,9 +2201,9 @@ export interface operations {
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
-                /** @description tvsearch: the season the release name must cover (matched on the parsed name, not its text); with a year and ep=MM/DD, a daily show's air date. */
+                /** @description tvsearch: the season the release name must cover (matched on the parsed name, not its text). A year (a daily show's season, as Sonarr asks it) also matches the episodes named by an air date in that year; with ep=MM/DD it is the year of the air date the name must say (release.airDate). */
                 season?: string;
-                /** @description tvsearch: the episode the release name must hold. */
+                /** @description tvsearch: the episode the release name must hold; MM/DD with a year as season: a daily show's episode by its air date (Sonarr's season=2024&ep=05/01). */
                 ep?: string;
                 /** @description tvsearch, movie: with or without `tt`. */
                 imdbid?: string;
