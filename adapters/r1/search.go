@@ -67,6 +67,9 @@ func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria)
 	if p.n == 0 {
 		return emptyPage(), nil
 	}
+	if p.vacuous {
+		q.filtered = false // plan and count it as a search without filters
+	}
 	plan := r.plan(q, p)
 	return r.pageAndTotal(ctx, q, p, plan, q.pageStatement(plan, p))
 }

@@ -26,25 +26,38 @@ type probed struct {
 	low      int64 // the oldest id among them (the window-th newest match when there are more)
 	top      int64 // the highest id in the catalog
 	sampled  int   // of the countSampleSize newest matches, how many pass the filters
+	vacuous  bool  // every torrent of the catalog passes the filters
 	// commonestTerm is how many torrents the commonest word matches, counted up to idfLimit+1, for
 	// a ranked search of several words (bm25 weighs each); 0 otherwise.
 	commonestTerm int
 }
 
 // probe walks the newest matches of the text, ids only, as far as the count bound and the
-// relevance bound need; for a filtered search, how many of the newest pass the filters; for a
-// ranked search of several words, how common the commonest is.
+// relevance bound need; for a filtered search, whether every torrent of the catalog passes the
+// filters (search_filters.go), and otherwise how many of the
+// newest matches pass them; for a ranked search of several words, how common the commonest is.
 func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, error) {
 	window := max(q.countLimit, r.relevanceScored) + 1
 	var b strings.Builder
 	var params []any
+	vacuity, vacuityParams := q.vacuity()
+	if vacuity != "" {
+		b.WriteString("WITH v AS MATERIALIZED (SELECT " + vacuity + " AS vacuous) ")
+		params = append(params, vacuityParams...)
+	}
 	b.WriteString("SELECT count(*) AS n, coalesce(min(id), 0) AS low, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
-	if q.filtered {
-		b.WriteString("(SELECT count(*) FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT CAST(? AS INTEGER)) s" +
-			" JOIN torrents t INDEXED BY torrents_facets ON t.id = s.id WHERE " + q.joinWhere + ") AS sampled, ")
+	sample := "(SELECT count(*) FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT CAST(? AS INTEGER)) s" +
+		" JOIN torrents t INDEXED BY torrents_facets ON t.id = s.id WHERE " + q.joinWhere + ")"
+	switch {
+	case vacuity != "":
+		// The sample is only taken when some torrent may fail the filters.
+		b.WriteString("(SELECT vacuous FROM v) AS vacuous, CASE WHEN (SELECT vacuous FROM v) THEN 0 ELSE " + sample + " END AS sampled, ")
 		params = append(append(params, q.match, countSampleSize), q.params...)
-	} else {
-		b.WriteString("0 AS sampled, ")
+	case q.filtered:
+		b.WriteString("0 AS vacuous, " + sample + " AS sampled, ")
+		params = append(append(params, q.match, countSampleSize), q.params...)
+	default:
+		b.WriteString("0 AS vacuous, 0 AS sampled, ")
 	}
 	if q.sort == domain.SortRelevance && len(q.terms) > 1 {
 		// Only when bm25 may rank the matches (few enough of them): CASE runs the counts only then.
@@ -68,6 +81,7 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 	p := probed{n: int(rr.int("n")), low: rr.int("low"), top: rr.int("top"), sampled: int(rr.int("sampled")),
 		commonestTerm: int(rr.int("commonest"))}
 	p.complete = p.n < window
+	p.vacuous = rr.int("vacuous") != 0
 	return p, rr.err
 }
 

@@ -33,7 +33,11 @@ type searchQuery struct {
 	// categories would seek the index once per category for every match.
 	joinWhere string
 	params    []any // of where
-	filtered  bool
+	filters   []filter
+	// filtered: some filter may keep a torrent out. False without filters, and when the probe saw
+	// that every torrent passes them (search_filters.go): they stay in the statements, which is
+	// cheap, but the search is planned and counted as one without filters.
+	filtered bool
 	// cheapCheck: checking one torrent against match reads one list of the index per word (the
 	// last word is within the prefix index, or written out by expandLastTerm).
 	cheapCheck bool
@@ -68,43 +72,7 @@ func newSearchQuery(c domain.SearchCriteria, match string, countLimit int) *sear
 	default:
 		q.desc = q.sort != domain.SortName
 	}
-	var conds []string
-	switch len(c.Categories) {
-	case 0:
-	case 1:
-		// An equality, unlike IN, lets the (category_id, uploaded_at) index give the date order too.
-		conds = append(conds, "t.category_id = (SELECT id FROM categories WHERE slug = ?)")
-		q.params = append(q.params, anySlug(c.Categories[0]))
-	default:
-		conds = append(conds, "t.category_id IN (SELECT id FROM categories WHERE slug IN ("+placeholders(len(c.Categories))+"))")
-		for _, slug := range c.Categories {
-			q.params = append(q.params, anySlug(slug))
-		}
-	}
-	intFilter := func(cond string, v *int64) {
-		if v != nil {
-			conds = append(conds, cond)
-			q.params = append(q.params, *v)
-		}
-	}
-	intFilter("t.size >= CAST(? AS INTEGER)", c.MinSize)
-	intFilter("t.size <= CAST(? AS INTEGER)", c.MaxSize)
-	intFilter("t.seeders >= CAST(? AS INTEGER)", c.MinSeeders)
-	if !c.After.IsZero() {
-		after := ceilUnix(c.After)
-		intFilter("t.uploaded_at >= CAST(? AS INTEGER)", &after)
-	}
-	if !c.Before.IsZero() {
-		before := ceilUnix(c.Before)
-		intFilter("t.uploaded_at < CAST(? AS INTEGER)", &before)
-	}
-	conds = q.releaseFilters(conds)
-	q.where, q.joinWhere = "1", "1"
-	if len(conds) > 0 {
-		q.where = strings.Join(conds, " AND ")
-		q.joinWhere = strings.ReplaceAll(q.where, "t.category_id ", "+t.category_id ")
-		q.filtered = true
-	}
+	q.useFilters(filtersOf(c))
 	return q
 }
 

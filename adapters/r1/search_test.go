@@ -396,3 +396,98 @@ func TestSearchIsTwoCallsOnD1(t *testing.T) {
 		t.Errorf("details and latest took %d engine calls, want 1 each", calls)
 	}
 }
+
+// A filter every torrent passes (a bound at the catalog's edge, or every category that has
+// torrents) is seen from the edges and the search is planned without it; one step inside the edge
+// it filters. Either way the page and the total are those of the filter applied to every torrent.
+func TestSearchFiltersAtTheCatalogsEdges(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		torrents := pagingFixture(t, repo)
+		i64 := func(v int64) *int64 { return &v }
+		minSize, maxSize := torrents[0].Size, torrents[0].Size
+		first, last := torrents[0].UploadedAt, torrents[0].UploadedAt
+		for _, tor := range torrents {
+			minSize, maxSize = min(minSize, tor.Size), max(maxSize, tor.Size)
+			if tor.UploadedAt.Before(first) {
+				first = tor.UploadedAt
+			}
+			if tor.UploadedAt.After(last) {
+				last = tor.UploadedAt
+			}
+		}
+		for _, tc := range []struct {
+			name    string
+			mutate  func(*domain.SearchCriteria)
+			keep    func(domain.Torrent) bool
+			vacuous bool
+		}{
+			{"min size at the edge", func(c *domain.SearchCriteria) { c.MinSize = i64(minSize) },
+				func(domain.Torrent) bool { return true }, true},
+			{"min size inside", func(c *domain.SearchCriteria) { c.MinSize = i64(minSize + 1) },
+				func(t domain.Torrent) bool { return t.Size > minSize }, false},
+			{"max size at the edge", func(c *domain.SearchCriteria) { c.MaxSize = i64(maxSize) },
+				func(domain.Torrent) bool { return true }, true},
+			{"max size inside", func(c *domain.SearchCriteria) { c.MaxSize = i64(maxSize - 1) },
+				func(t domain.Torrent) bool { return t.Size < maxSize }, false},
+			{"min seeders 0", func(c *domain.SearchCriteria) { c.MinSeeders = i64(0) },
+				func(domain.Torrent) bool { return true }, true},
+			{"min seeders 1", func(c *domain.SearchCriteria) { c.MinSeeders = i64(1) },
+				func(t domain.Torrent) bool { return t.Seeders >= 1 }, false},
+			{"after the first", func(c *domain.SearchCriteria) { c.After = first },
+				func(domain.Torrent) bool { return true }, true},
+			{"after just past the first", func(c *domain.SearchCriteria) { c.After = first.Add(time.Second) },
+				func(t domain.Torrent) bool { return t.UploadedAt.After(first) }, false},
+			{"before past the last", func(c *domain.SearchCriteria) { c.Before = last.Add(time.Second) },
+				func(domain.Torrent) bool { return true }, true},
+			{"before the last", func(c *domain.SearchCriteria) { c.Before = last },
+				func(t domain.Torrent) bool { return t.UploadedAt.Before(last) }, false},
+			{"every category with torrents", func(c *domain.SearchCriteria) { c.Categories = []string{"books", "tv", "movies"} },
+				func(domain.Torrent) bool { return true }, true},
+			{"a category short", func(c *domain.SearchCriteria) { c.Categories = []string{"books", "tv"} },
+				func(t domain.Torrent) bool { return t.Category.Slug == "tv" }, false},
+			{"the only category", func(c *domain.SearchCriteria) { c.Categories = []string{"tv"} },
+				func(t domain.Torrent) bool { return t.Category.Slug == "tv" }, false},
+			{"an edge beside a filter", func(c *domain.SearchCriteria) { c.MinSize, c.MinSeeders = i64(minSize), i64(2) },
+				func(t domain.Torrent) bool { return t.Seeders >= 2 }, false},
+			{"a release filter", func(c *domain.SearchCriteria) { c.MinSeeders, c.Year = i64(0), ptrTo(1999) },
+				func(domain.Torrent) bool { return false }, false},
+		} {
+			for _, countLimit := range []int{5, 1000} {
+				repo.countLimit = countLimit
+				for _, sort := range []domain.SortField{domain.SortRelevance, domain.SortSeeders} {
+					c := criteria(t, "common", 100, tc.mutate, func(c *domain.SearchCriteria) { c.Sort = sort })
+					page, err := repo.Search(ctx, c)
+					if err != nil {
+						t.Fatalf("%s: %v", tc.name, err)
+					}
+					var want []int64
+					for _, tor := range torrents {
+						if tc.keep(tor) && strings.Contains(strings.ToLower(tor.Name+" "+tor.Files[0].Path), "common") {
+							want = append(want, tor.ID)
+						}
+					}
+					got := ids(page.Items)
+					slices.Sort(got)
+					slices.Sort(want)
+					wantTotal, wantExact := min(len(want), countLimit), len(want) <= countLimit
+					if !slices.Equal(got, want) || page.Total != wantTotal || page.TotalExact != wantExact {
+						t.Fatalf("%s, bound %d, by %s: got %v (total %d, exact %v), want %v (total %d, exact %v)",
+							tc.name, countLimit, sort, got, page.Total, page.TotalExact, want, wantTotal, wantExact)
+					}
+					q := newSearchQuery(c, ftsQuery(c.Terms), countLimit)
+					p, err := repo.probe(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if p.vacuous != tc.vacuous {
+						t.Fatalf("%s: the probe says vacuous %v, want %v", tc.name, p.vacuous, tc.vacuous)
+					}
+				}
+			}
+		}
+	})
+}
+
+func ptrTo[T any](v T) *T { return &v }
