@@ -46,16 +46,10 @@ func (q *searchQuery) fewPage(p probed) Statement {
 	params = append(params, match)
 	b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id WHERE " + q.joinWhere + ") ")
 	params = append(params, q.params...)
-	total := "" // without filters, the probe counted every match
+	rows, rowParams := q.hitsPage()
 	if q.filtered {
-		total = ", (SELECT count(*) FROM hits) AS total"
+		rows = q.withTotal(rows) // without filters, the probe counted every match
 	}
-	b.WriteString("SELECT " + summaryColumns + ", h.k AS sort_key" + total + " ")
-	b.WriteString("FROM hits h JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id WHERE 1")
-	cursor, cursorParams := q.afterCursor("h.k", "h.id")
-	b.WriteString(cursor)
-	params = append(params, cursorParams...)
-	tail, tailParams := q.pageTail("h.k", "h.id")
-	b.WriteString(tail)
-	return Statement{SQL: b.String(), Params: append(params, tailParams...)}
+	b.WriteString(rows)
+	return Statement{SQL: b.String(), Params: append(params, rowParams...)}
 }

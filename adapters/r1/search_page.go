@@ -27,17 +27,20 @@ func (q *searchQuery) readPage(res Result) (domain.SearchPage, error) {
 			break
 		}
 		rr := rowReader{row: row}
-		item := summaryOf(&rr)
 		if _, ok := row["total"]; ok {
 			page.Total = int(rr.int("total"))
 		}
+		if row["id"] == nil {
+			continue // an empty page's one row, carrying the total (see withTotal)
+		}
+		item := summaryOf(&rr)
 		if rr.err != nil {
 			return domain.SearchPage{}, rr.err
 		}
 		page.Items = append(page.Items, item)
 		last = row
 	}
-	if len(res.Rows) > q.limit {
+	if len(res.Rows) > q.limit && last != nil {
 		pos, err := q.position(last)
 		if err != nil {
 			return domain.SearchPage{}, err
@@ -60,4 +63,22 @@ func (q *searchQuery) position(row Row) (domain.Position, error) {
 		pos.Int = rr.int("sort_key")
 	}
 	return pos, rr.err
+}
+
+// hitsPage is the page's rows from the CTE hits (id, k: the sort key), in the search's order from
+// the cursor.
+func (q *searchQuery) hitsPage() (string, []any) {
+	sql := "SELECT " + summaryColumns + ", h.k AS sort_key FROM hits h JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id WHERE 1"
+	cursor, params := q.afterCursor("h.k", "h.id")
+	tail, tailParams := q.pageTail("h.k", "h.id")
+	return sql + cursor + tail, append(params, tailParams...)
+}
+
+// withTotal makes every row of rows (a page select over the CTE hits) carry the count of hits as
+// total, and an empty page (past the end, or no match passing the filters) one row of NULLs that
+// carries it: so the total never costs a statement of its own.
+func (q *searchQuery) withTotal(rows string) string {
+	dir, _ := q.dirs()
+	return "SELECT p.*, n.total AS total FROM (SELECT count(*) AS total FROM hits) n LEFT JOIN (" + rows + ") p" +
+		" ORDER BY p.sort_key " + dir + ", p.id " + dir
 }

@@ -491,3 +491,42 @@ func TestSearchFiltersAtTheCatalogsEdges(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// On the local file a filtered page that the filters leave empty (none pass, or past the end)
+// carries its total like any other: two statements, the probe and the page, with the total exact.
+// Before, the page statement carried the total in its rows only, so an empty page ran the count
+// too: a second walk over every match.
+func TestSearchEmptyFilteredPageCarriesItsTotal(t *testing.T) {
+	db := openMigrated(t, LocalOptions{})
+	ctx := context.Background()
+	repo := NewTorrentRepository(db)
+	repo.expandLast = false
+	torrents := pagingFixture(t, repo)
+	i64 := func(v int64) *int64 { return &v }
+	passing := 0
+	for _, tor := range torrents {
+		if tor.Seeders >= 3 && tor.Size >= 400 {
+			passing++
+		}
+	}
+	for _, scored := range []int{5, 1000} { // the kept tiers, and every match scored
+		repo.relevanceScored = scored
+		for _, tc := range []struct {
+			c    domain.SearchCriteria
+			want int
+		}{
+			{criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.MinSeeders = i64(100) }), 0},
+			{criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.MinSeeders, c.MinSize, c.Offset = i64(3), i64(400), 10 }), passing},
+		} {
+			before := db.Calls()
+			page, err := repo.Search(ctx, tc.c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if calls := db.Calls() - before; calls != 2 || len(page.Items) != 0 || page.Total != tc.want || !page.TotalExact {
+				t.Errorf("scored %d, %+v: %d calls, %d items, total %d (exact %v); want 2 calls, none, total %d",
+					scored, tc.c, calls, len(page.Items), page.Total, page.TotalExact, tc.want)
+			}
+		}
+	}
+}

@@ -68,18 +68,13 @@ const keptFewAbove = 5
 // kept is then checked for the words in its name, and the kept are counted.
 func (q *searchQuery) keptTierPage(p probed) Statement {
 	var b strings.Builder
-	b.WriteString("WITH hits AS MATERIALIZED (SELECT f.rowid AS id FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets" +
+	b.WriteString("WITH kept AS MATERIALIZED (SELECT f.rowid AS id FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets" +
 		" ON t.id = f.rowid WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + "), ")
 	params := append([]any{q.wholeMatch(p.estimatedMatches())}, q.params...)
-	b.WriteString("tiered AS MATERIALIZED (SELECT h.id AS id, CASE WHEN EXISTS (SELECT 1 FROM torrents_fts n WHERE n.rowid = h.id AND n.torrents_fts MATCH ?)" +
-		" THEN " + itoa(nameTier) + " ELSE " + itoa(otherTier) + " END AS k FROM hits h) ")
+	b.WriteString("hits AS MATERIALIZED (SELECT h.id AS id, CASE WHEN EXISTS (SELECT 1 FROM torrents_fts n WHERE n.rowid = h.id AND n.torrents_fts MATCH ?)" +
+		" THEN " + itoa(nameTier) + " ELSE " + itoa(otherTier) + " END AS k FROM kept h) ")
 	params = append(params, "{name} : ("+q.match+")")
-	b.WriteString("SELECT " + summaryColumns + ", h.k AS sort_key, (SELECT count(*) FROM hits) AS total " +
-		"FROM tiered h JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id WHERE 1")
-	cursor, cursorParams := q.afterCursor("h.k", "h.id")
-	b.WriteString(cursor)
-	params = append(params, cursorParams...)
-	tail, tailParams := q.pageTail("h.k", "h.id")
-	b.WriteString(tail)
-	return Statement{SQL: b.String(), Params: append(params, tailParams...)}
+	rows, rowParams := q.hitsPage()
+	b.WriteString(q.withTotal(rows))
+	return Statement{SQL: b.String(), Params: append(params, rowParams...)}
 }
