@@ -1,8 +1,9 @@
 package torznab
 
 import (
+	"bytes"
 	"slices"
-	"strings"
+	"strconv"
 	"sync"
 	"time"
 
@@ -39,17 +40,34 @@ func newAnswerCache(off bool) *answerCache {
 	return &answerCache{entries: entries, off: off}
 }
 
-// answerKey is the request's parameters but apikey, in order of name, so two apps asking the
-// same search in another order share an answer.
-func answerKey(args *fasthttp.Args) string {
-	var parts []string
+// answerKey is the request's parameters but apikey, in order of name (two apps asking the same
+// search in another order share an answer), then the base URL the links are made of. Each name
+// and value is written after its length, so no decoded value holding "&" or "=" can spell the key
+// of another request.
+func answerKey(args *fasthttp.Args, base string) string {
+	var parts [16][]byte
+	list := parts[:0]
+	size := len(base)
 	args.VisitAll(func(k, v []byte) {
 		if string(k) != "apikey" {
-			parts = append(parts, string(k)+"="+string(v))
+			list = append(list, k)
+			size += len(k) + len(v) + 12
 		}
 	})
-	slices.Sort(parts)
-	return strings.Join(parts, "&")
+	slices.SortFunc(list, bytes.Compare)
+	key := make([]byte, 0, size)
+	field := func(b []byte) {
+		key = append(append(strconv.AppendInt(key, int64(len(b)), 10), ':'), b...)
+	}
+	for i, k := range list {
+		if i > 0 && bytes.Equal(k, list[i-1]) {
+			continue // a repeated parameter: Peek reads its first value, so the key holds that one
+		}
+		field(k)
+		field(args.PeekBytes(k))
+	}
+	field([]byte(base))
+	return string(key)
 }
 
 func (a *answerCache) get(key string, now time.Time) ([]byte, bool) {

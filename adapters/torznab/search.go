@@ -21,12 +21,13 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 		return err
 	}
 	args := c.Context().QueryArgs()
-	key := answerKey(args) + "|" + c.BaseURL()
+	key := answerKey(args, c.BaseURL())
 	now := time.Now()
 	if body, ok := ix.answers.get(key, now); ok {
+		// The kept bytes are never written again, so the response can send them without a copy.
 		c.Status(http.StatusOK)
 		c.Response().Header.SetContentType(ContentType)
-		c.Response().SetBody(body)
+		c.Response().SetBodyRaw(body)
 		return nil
 	}
 	cats, err := ix.categories(c.UserContext())
@@ -63,7 +64,7 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 	ix.answers.put(key, b.Bytes(), now)
 	c.Status(http.StatusOK)
 	c.Response().Header.SetContentType(ContentType)
-	c.Response().SetBody(b.Bytes())
+	c.Response().SetBodyRaw(b.Bytes())
 	return nil
 }
 
