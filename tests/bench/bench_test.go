@@ -60,7 +60,8 @@ func TestPipelineAtSmallN(t *testing.T) {
 		"like": res.LikeScan, "like fts": res.LikeFTS,
 		"rest uncached": res.SearchHTTP.RESTUncached, "torznab uncached": res.SearchHTTP.TorznabUncached,
 		"rest cached": res.SearchHTTP.RESTCached, "torznab cached": res.SearchHTTP.TorznabCached,
-		"torznab rss": res.SearchHTTP.TorznabRSS,
+		"torznab rss": res.SearchHTTP.TorznabRSS, "bare torznab": res.SearchHTTP.BareTorznab, "bare rest": res.SearchHTTP.BareREST,
+		"bare rss": res.SearchHTTP.BareRSS, "bare listing": res.SearchHTTP.BareListing,
 	} {
 		if l.N == 0 || l.P50 <= 0 || l.P99 < l.P50 {
 			t.Errorf("%s: %+v", name, l)
@@ -78,7 +79,7 @@ func TestPipelineAtSmallN(t *testing.T) {
 	table := res.Markdown()
 	for _, want := range append([]string{"Ingest", "the mix above", "Latest, uncached", "Details, uncached",
 		"Search, cached", "Latest, cached", "Details, cached", "HTTP cached details", "HTTP cached latest",
-		"Peak RSS", "LIKE scan vs FTS", "Torznab (XML) vs REST (JSON)"}, searchKinds...) {
+		"Peak RSS", "LIKE scan vs FTS", "Torznab (XML) vs REST (JSON)", "over a bare Fiber handler sending its bytes"}, searchKinds...) {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table has no row %q:\n%s", want, table)
 		}

@@ -235,7 +235,7 @@ func measureHTTP(ctx context.Context, path string, qs *queries, cfg Config, res 
 			texts = append(texts, q.request.Text)
 		}
 	}
-	if res.SearchHTTP, err = measureSearchOverHTTP(ctx, client, "http://"+c.app, texts); err != nil {
+	if res.SearchHTTP, err = measureSearchOverHTTP(ctx, client, "http://"+c.app, "http://"+c.bare, texts); err != nil {
 		return fmt.Errorf("search over HTTP: %w", err)
 	}
 	start := time.Now()

@@ -28,6 +28,23 @@ type SearchOverHTTP struct {
 	Queries      int     `json:"queries"`
 	TorznabBytes int     `json:"torznabBytes"`
 	RESTBytes    int     `json:"restBytes"`
+	// BareTorznab and BareREST are the bare Fiber handler sending a body of the size each route
+	// answered, timed right after it (the cached round and the RSS round): what moving that many
+	// bytes over 127.0.0.1 costs. A Torznab page is about three times REST's (the magnet is in
+	// link, enclosure and magneturl; XML's tags), so the raw ratio is partly the format's size.
+	BareTorznab Latency `json:"bareTorznab"`
+	BareREST    Latency `json:"bareRest"`
+	BareRSS     Latency `json:"bareRss"`
+	BareListing Latency `json:"bareListing"`
+}
+
+// OverBare is a route's p50 over the bare handler's p50 for the same bytes: how much slower than
+// sending its body the route is.
+func OverBare(route, bare Latency) float64 {
+	if bare.P50 <= 0 {
+		return 0
+	}
+	return float64(route.P50) / float64(bare.P50)
 }
 
 // Ratio is Torznab's p50 over REST's.
@@ -113,7 +130,7 @@ func timedGetBearer(client *fasthttp.Client, u, token string) (time.Duration, er
 
 // measureSearchOverHTTP runs texts through both routes, interleaved (the order alternating), so
 // drift on the machine touches both alike.
-func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base string, texts []string) (SearchOverHTTP, error) {
+func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, bare string, texts []string) (SearchOverHTTP, error) {
 	var out SearchOverHTTP
 	key, err := apiKey(client, base)
 	if err != nil {
@@ -129,14 +146,27 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base st
 		}
 		return u
 	}
-	var restCold, tzCold, restWarm, tzWarm []time.Duration
-	round := func(restLimit, tzLimit int, rest, tz *[]time.Duration) error {
+	var restCold, tzCold, restWarm, tzWarm, bareRest, bareTz []time.Duration
+	// sameBytes times the bare handler sending n bytes into *into (nil: not measured).
+	sameBytes := func(n int, into *[]time.Duration) error {
+		if into == nil {
+			return nil
+		}
+		d, got, err := timedGet(client, bare+"/bytes/"+strconv.Itoa(n))
+		if err == nil && got != n {
+			err = fmt.Errorf("bare handler: %d bytes, want %d", got, n)
+		}
+		*into = append(*into, d)
+		return err
+	}
+	round := func(restLimit, tzLimit int, rest, tz, restBare, tzBare *[]time.Duration) error {
 		for i, text := range texts {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			urls := [2]string{restURL(text, restLimit), torznabURL(text, tzLimit)}
 			into := [2]*[]time.Duration{rest, tz}
+			intoBare := [2]*[]time.Duration{restBare, tzBare}
 			order := [2]int{0, 1}
 			if i%2 == 1 {
 				order = [2]int{1, 0}
@@ -152,16 +182,19 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base st
 				} else {
 					out.TorznabBytes = max(out.TorznabBytes, n)
 				}
+				if err := sameBytes(n, intoBare[k]); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	}
-	if err := round(100, 99, &restCold, &tzCold); err != nil {
+	if err := round(100, 99, &restCold, &tzCold, nil, nil); err != nil {
 		return out, err
 	}
 	// Cached: the same limit on both, each route warmed by the round before (REST's entries at
 	// 100 and Torznab's at 99 are both in the process cache; these rounds ask those).
-	if err := round(100, 99, &restWarm, &tzWarm); err != nil {
+	if err := round(100, 99, &restWarm, &tzWarm, &bareRest, &bareTz); err != nil {
 		return out, err
 	}
 	var restKey []time.Duration
@@ -173,24 +206,29 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base st
 		restKey = append(restKey, d)
 	}
 	out.RESTKeyCached = latencyOf(restKey)
-	var restList, rss []time.Duration
+	var restList, rss, bareList, bareRSS []time.Duration
 	for range 200 {
 		for _, k := range []int{0, 1} {
 			u := base + "/api/torrents/search?limit=100"
-			into := &restList
+			into, intoBare := &restList, &bareList
 			if k == 1 {
-				u, into = torznabURL("", 100), &rss
+				u, into, intoBare = torznabURL("", 100), &rss, &bareRSS
 			}
-			d, _, err := timedGet(client, u)
+			d, n, err := timedGet(client, u)
 			if err != nil {
 				return out, err
 			}
 			*into = append(*into, d)
+			if err := sameBytes(n, intoBare); err != nil {
+				return out, err
+			}
 		}
 	}
 	out.Queries = len(texts)
 	out.RESTUncached, out.TorznabUncached = latencyOf(restCold), latencyOf(tzCold)
 	out.RESTCached, out.TorznabCached = latencyOf(restWarm), latencyOf(tzWarm)
 	out.RESTListing, out.TorznabRSS = latencyOf(restList), latencyOf(rss)
+	out.BareREST, out.BareTorznab = latencyOf(bareRest), latencyOf(bareTz)
+	out.BareListing, out.BareRSS = latencyOf(bareList), latencyOf(bareRSS)
 	return out, nil
 }

@@ -1,0 +1,103 @@
+package torznab_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/torrent-streamer/streamer/application/ingest"
+	"github.com/torrent-streamer/streamer/bootstrap"
+)
+
+// BenchmarkCachedAnswers times the server's side of a search answered from the process cache:
+// REST's anonymous read (its pre-encoded answer), REST with an API key as Bearer, and Torznab with
+// the same key, each for 100 items, on the in-memory wiring. No network: the handler of the app.
+func BenchmarkCachedAnswers(b *testing.B) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := bootstrap.NewInMemory(bootstrap.Config{AuthSecret: "0123456789abcdef0123456789abcdef", RateLimitTorznab: "off"}, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = svc.Close() })
+	now := time.Now().UTC().Add(-time.Hour)
+	trackers := []string{"udp://tracker.opentrackr.org:1337/announce", "udp://open.stealth.si:80/announce",
+		"udp://tracker.torrent.eu.org:451/announce", "https://tracker.tamersunion.org:443/announce"}
+	var items []ingest.Item
+	for i := range 300 {
+		items = append(items, ingest.Item{InfoHash: fmt.Sprintf("%040x", i+1), Name: fmt.Sprintf("Some.Show.S%02dE%02d.1080p.WEB-DL.DDP5.1.H.264-GROUP", i/20+1, i%20+1),
+			Category: "tv", Size: int64(i+1) << 20, Seeders: int64(i), UploadedAt: now.Add(-time.Duration(i) * time.Minute), Trackers: trackers})
+	}
+	if _, err := svc.Ingest.Ingest(b.Context(), items); err != nil {
+		b.Fatal(err)
+	}
+	handler := svc.App.Handler()
+	do := func(method, uri, bearer, body string) *fasthttp.RequestCtx {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetMethod(method)
+		ctx.Request.SetRequestURI(uri)
+		ctx.Request.Header.SetHost("127.0.0.1:8080")
+		if bearer != "" {
+			ctx.Request.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		if body != "" {
+			ctx.Request.Header.SetContentType("application/json")
+			ctx.Request.SetBodyString(body)
+		}
+		handler(&ctx)
+		return &ctx
+	}
+	signed := do("POST", "/api/auth/sign-up", "", `{"email":"b@example.com","password":"benchmark password","name":"B"}`)
+	token := jsonString(signed.Response.Body(), "token")
+	key := jsonString(do("POST", "/api/auth/api-keys", token, `{"name":"bench"}`).Response.Body(), "key")
+	if key == "" {
+		b.Fatalf("no key: %s", signed.Response.Body())
+	}
+	for _, c := range []struct{ name, uri, bearer string }{
+		{"rest-anonymous", "/api/torrents/search?limit=100&q=some+show", ""},
+		{"rest-key", "/api/torrents/search?limit=100&q=some+show", key},
+		{"torznab", "/torznab/api?t=search&limit=100&q=some+show&apikey=" + url.QueryEscape(key), ""},
+		{"rest-listing", "/api/torrents/search?limit=100", ""},
+		{"torznab-rss", "/torznab/api?t=search&limit=100&apikey=" + url.QueryEscape(key), ""},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			first := do("GET", c.uri, c.bearer, "")
+			if first.Response.StatusCode() != 200 {
+				b.Fatalf("%d %s", first.Response.StatusCode(), first.Response.Body())
+			}
+			b.SetBytes(int64(len(first.Response.Body())))
+			// One request served again and again, its response reset between (fasthttp's buffers
+			// go back to their pool), as a keep-alive connection is served.
+			first.Response.Reset()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				handler(first)
+				if first.Response.StatusCode() != 200 {
+					b.Fatalf("%d", first.Response.StatusCode())
+				}
+				first.Response.Reset()
+			}
+		})
+	}
+}
+
+func jsonString(body []byte, name string) string {
+	key := `"` + name + `":"`
+	s := string(body)
+	for i := 0; i+len(key) <= len(s); i++ {
+		if s[i:i+len(key)] == key {
+			rest := s[i+len(key):]
+			for j := range len(rest) {
+				if rest[j] == '"' {
+					return rest[:j]
+				}
+			}
+		}
+	}
+	return ""
+}
