@@ -44,6 +44,7 @@ func main() {
 	flag.StringVar(&cfg.ProfileDir, "profile", os.Getenv("BENCH_PROFILE"), "write CPU profiles of the ingest and the uncached reads here (env BENCH_PROFILE)")
 	flag.BoolVar(&cfg.IngestOnly, "ingest-only", false, "stop after the ingest")
 	flag.BoolVar(&cfg.SearchesOnly, "searches-only", false, "measure the ingest and the searches only")
+	flag.BoolVar(&cfg.TorznabOnly, "torznab-only", false, "measure only the same searches through REST and Torznab over HTTP (on the first corpus)")
 	flag.Parse()
 	shapes, err := parseShapes(*corpora)
 	if err != nil {

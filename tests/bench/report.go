@@ -131,6 +131,15 @@ func (r *Results) rows() []row {
 		return fmt.Sprintf("%s/s (%s)", thousands(int64(c.Ingest.PerSecond())), c.Ingest.Duration.Round(100*time.Millisecond)),
 			metMin(c.Ingest.PerSecond(), targetIngestPerSecond)
 	})
+	searched := false
+	for _, c := range r.Corpora {
+		searched = searched || c.SearchUncachedMix.N > 0
+	}
+	if !searched {
+		// -torznab-only: the searches through REST and Torznab are all that was measured.
+		r.searchHTTPRows(add)
+		return rows
+	}
 	for _, kind := range searchKinds {
 		percorpus("Search, uncached: "+kind, "p99 ≤ 50 ms", func(c CorpusResults) (string, string) {
 			l, m := c.SearchUncached[kind], c.SearchMatches[kind]
@@ -158,6 +167,21 @@ func (r *Results) rows() []row {
 			fmt.Sprintf("%s vs %s req/s = %.0f%%", thousands(int64(t.tp.App)), thousands(int64(t.tp.Bare)), 100*t.tp.Ratio()),
 			"≥ 60% of bare", metMin(t.tp.Ratio(), targetHTTPRatio))
 	}
+	r.searchHTTPRows(add)
+	add(fmt.Sprintf("Peak RSS of the serving process (after the load and %s distinct requests)", thousands(int64(r.SweepRequests))),
+		fmt.Sprintf("%d MiB (%d MiB at the end)", r.ServerPeakRSS>>20, r.ServerRSS>>20), "≤ 300 MiB", metMax(r.ServerPeakRSS, int64(targetRSS)))
+	speedup := 0.0
+	if r.LikeFTS.P50 > 0 {
+		speedup = float64(r.LikeScan.P50) / float64(r.LikeFTS.P50)
+	}
+	add(fmt.Sprintf("LIKE scan vs FTS, the same %d searches, p50", r.LikeScan.N),
+		fmt.Sprintf("LIKE %s vs FTS %s = %s×", ms(r.LikeScan.P50), ms(r.LikeFTS.P50), thousands(int64(speedup))),
+		"FTS ≥ 100× faster", metMin(speedup, targetLikeSpeedup))
+	return rows
+}
+
+// searchHTTPRows are the rows of the same searches through REST and Torznab, when measured.
+func (r *Results) searchHTTPRows(add func(measure, result, target, met string)) {
 	if h := r.SearchHTTP; h.Queries > 0 {
 		for _, row := range []struct {
 			name          string
@@ -193,16 +217,6 @@ func (r *Results) rows() []row {
 				"within 10% of REST", metMax(ratio, 1.10))
 		}
 	}
-	add(fmt.Sprintf("Peak RSS of the serving process (after the load and %s distinct requests)", thousands(int64(r.SweepRequests))),
-		fmt.Sprintf("%d MiB (%d MiB at the end)", r.ServerPeakRSS>>20, r.ServerRSS>>20), "≤ 300 MiB", metMax(r.ServerPeakRSS, int64(targetRSS)))
-	speedup := 0.0
-	if r.LikeFTS.P50 > 0 {
-		speedup = float64(r.LikeScan.P50) / float64(r.LikeFTS.P50)
-	}
-	add(fmt.Sprintf("LIKE scan vs FTS, the same %d searches, p50", r.LikeScan.N),
-		fmt.Sprintf("LIKE %s vs FTS %s = %s×", ms(r.LikeScan.P50), ms(r.LikeFTS.P50), thousands(int64(speedup))),
-		"FTS ≥ 100× faster", metMin(speedup, targetLikeSpeedup))
-	return rows
 }
 
 // Markdown is the results table with a line saying what was measured where.

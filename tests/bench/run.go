@@ -39,6 +39,7 @@ type Config struct {
 
 	IngestOnly   bool   // stop after the ingest (tuning it)
 	SearchesOnly bool   // measure the ingest and the searches only (tuning search)
+	TorznabOnly  bool   // measure only the same searches through REST and Torznab over HTTP
 	ProfileDir   string // where CPU profiles of the ingest and of the uncached reads go; "" for none
 
 	Progress io.Writer // progress lines; nil for none
@@ -129,6 +130,16 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 		return cr, nil
 	}
 	qs := buildQueries(ctx, corpus, repo, cfg.N, cfg.Samples, cfg.Seed)
+	if cfg.TorznabOnly {
+		if !first {
+			return cr, nil
+		}
+		if err := db.Close(); err != nil {
+			return cr, err
+		}
+		progress("%s corpus: the same searches through REST and Torznab over HTTP", shape)
+		return cr, measureTorznabOnly(ctx, path, qs, cfg, res)
+	}
 	progress("%s corpus: uncached searches, %d of each kind", shape, cfg.Samples)
 	stopProfile := startProfile(cfg.ProfileDir, string(shape)+"-search")
 	err = measureSearch(ctx, repo, qs, &cr)
