@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -101,3 +102,34 @@ func TestPipelineAtSmallN(t *testing.T) {
 	}
 	t.Logf("\n%s", table)
 }
+
+// The CPU clock measures what the thread spent: twice the work reads about twice the time, at
+// any size. getrusage(RUSAGE_THREAD), the clock before, read a fraction of it now and then (1.42
+// ms of spinning as 124 µs), which made BENCH_CLOCK=cpu's medians noise.
+func TestThreadCPUClockFollowsTheWork(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	spin := func(n int) time.Duration {
+		before := threadCPU()
+		x := 0
+		for i := range n {
+			x += i * i % 7
+		}
+		sink = x
+		return threadCPU() - before
+	}
+	spin(1 << 20) // warm up
+	bad := 0
+	for n := 1 << 18; n <= 1<<22; n <<= 1 {
+		one, two := spin(n), spin(2*n)
+		if ratio := float64(two) / float64(one); one <= 0 || ratio < 1.3 || ratio > 3.2 {
+			t.Logf("%d iterations: %v, twice as many: %v", n, one, two)
+			bad++
+		}
+	}
+	if bad > 1 { // one pair may straddle a preemption
+		t.Fatalf("the thread's CPU clock did not follow the work in %d of 5 pairs", bad)
+	}
+}
+
+var sink int
