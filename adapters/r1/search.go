@@ -16,7 +16,8 @@ import (
 //  3. The planner below chooses a strategy from what the probe found; each strategy is one file
 //     returning its page statement: few matches (search_few.go), the relevance name tiers
 //     (search_tiers.go), the sort key's index walked with a check of each torrent
-//     (search_checked.go), or every match walked (search_walked.go).
+//     (search_checked.go), every match walked (search_walked.go), or the torrents passing a
+//     narrow filter walked with a check of each (search_narrow.go).
 //  4. The total (search_total.go), when neither the probe nor the page settled it: a count, sent in
 //     the same engine call as the page where a call costs a round trip (D1).
 //
@@ -38,6 +39,7 @@ const (
 	checkedIndex                     // the sort key's index walked, each torrent checked against the text
 	matchSetIndex                    // the sort key's index walked, each torrent looked up in the set of matches
 	everyMatchWalked                 // every match walked, the best page kept
+	narrowFilter                     // the torrents passing the narrowest filter walked, each checked against the text
 )
 
 // Search returns one page of the torrents matching c (already normalized): full text when c has
@@ -51,6 +53,9 @@ func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria)
 	}
 	q := newSearchQuery(c, match, r.countLimit)
 	q.costs = r.db.costs()
+	if r.planCosts != nil {
+		q.costs = *r.planCosts
+	}
 	if match == "" {
 		return r.list(ctx, q)
 	}
@@ -79,12 +84,14 @@ func (r *TorrentRepository) plan(q *searchQuery, p probed) strategy {
 	switch {
 	case q.sort == domain.SortRelevance && p.rankable(r.relevanceScored):
 		return fewMatches
+	case q.sort != domain.SortRelevance && p.n <= r.relevanceScored:
+		return fewMatches
+	case q.filtered && q.costs.narrowPays(q, p):
+		return narrowFilter
 	case q.sort == domain.SortRelevance && q.filtered && p.sampled < keptFewAbove:
 		return keptTiers
 	case q.sort == domain.SortRelevance:
 		return nameTiers
-	case p.n <= r.relevanceScored:
-		return fewMatches
 	default:
 		return q.costs.cheapestWalk(q, p)
 	}
@@ -103,6 +110,8 @@ func (q *searchQuery) pageStatement(s strategy, p probed) Statement {
 		return q.checkedPage()
 	case matchSetIndex:
 		return q.matchSetPage(p)
+	case narrowFilter:
+		return q.narrowPage(p)
 	default:
 		return q.walkedPage(p)
 	}
@@ -110,7 +119,9 @@ func (q *searchQuery) pageStatement(s strategy, p probed) Statement {
 
 // countsEveryMatch says whether the strategy's page carries the count of every match that passes
 // the filters (when the search has filters).
-func (s strategy) countsEveryMatch() bool { return s == fewMatches || s == keptTiers }
+func (s strategy) countsEveryMatch() bool {
+	return s == fewMatches || s == keptTiers || s == narrowFilter
+}
 
 func emptyPage() domain.SearchPage {
 	return domain.SearchPage{Items: []domain.TorrentSummary{}, TotalExact: true}

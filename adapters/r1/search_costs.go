@@ -10,6 +10,9 @@ type Costs struct {
 	// Walk is one step of a walk over a word's matches: the rowid from the index, the filters and
 	// the sort key from torrents_facets, the sorter keeping the page's best.
 	Walk float64
+	// Lookup is reading one torrent's row from the table by its id, for the filters an index
+	// walked does not hold.
+	Lookup float64
 	// SetBuild is what each match adds to the set of every match (a walk step and an insertion),
 	// SetProbe one look-up in it.
 	SetBuild, SetProbe float64
@@ -19,12 +22,12 @@ type Costs struct {
 }
 
 // localCosts are the local engine's, measured with tests/bench at 1,000,000 torrents.
-var localCosts = Costs{Check: 150, Walk: 1.4, SetBuild: 0.6, SetProbe: 0.5}
+var localCosts = Costs{Check: 150, Walk: 1.4, Lookup: 3, SetBuild: 0.6, SetProbe: 0.5}
 
 // d1Costs are D1's: SQLite does the same work there (the local figures stand for it; D1's machines
 // are not measured here), and every statement sent on its own is an HTTPS request to Cloudflare,
 // tens of milliseconds from outside it.
-var d1Costs = Costs{Check: 150, Walk: 1.4, SetBuild: 0.6, SetProbe: 0.5, RoundTrip: 30_000}
+var d1Costs = Costs{Check: 150, Walk: 1.4, Lookup: 3, SetBuild: 0.6, SetProbe: 0.5, RoundTrip: 30_000}
 
 // cheapestWalk chooses how to page a text search by a column with more matches than fewMatches
 // takes, by what each way costs. The sort key's index walk visits about window / (the share of the
@@ -45,6 +48,23 @@ func (c Costs) cheapestWalk(q *searchQuery, p probed) strategy {
 		best = checkedIndex
 	}
 	return best
+}
+
+// narrowPays says whether walking the torrents that pass the narrowest filter (search_narrow.go),
+// a row and a check against the full-text index each, costs less than walking the text's matches,
+// which any other way does at least once to count those that pass (fewer than the count bound
+// can pass a filter this narrow). A check against a long prefix that is not written out merges the
+// lists of every word it begins: then only a filter passing a handful pays.
+func (c Costs) narrowPays(q *searchQuery, p probed) bool {
+	i, passing := p.narrowest()
+	if i < 0 {
+		return false
+	}
+	check := c.Check * float64(q.words)
+	if !q.cheapCheck {
+		check *= 20
+	}
+	return float64(passing)*(c.Lookup+check) < p.estimatedMatches()*c.Walk
 }
 
 // expansionPays says whether writing a long last word out is worth the statement that asks the

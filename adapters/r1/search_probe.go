@@ -27,6 +27,9 @@ type probed struct {
 	top      int64 // the highest id in the catalog
 	sampled  int   // of the countSampleSize newest matches, how many pass the filters
 	vacuous  bool  // every torrent of the catalog passes the filters
+	// passing is, for each filter, how many torrents of the catalog pass it, counted up to one
+	// past narrowLimit; -1 when not counted (no index walks it, or the matches are few).
+	passing []int
 	// commonestTerm is how many torrents the commonest word matches, counted up to idfLimit+1, for
 	// a ranked search of several words (bm25 weighs each); 0 otherwise.
 	commonestTerm int
@@ -34,8 +37,9 @@ type probed struct {
 
 // probe walks the newest matches of the text, ids only, as far as the count bound and the
 // relevance bound need; for a filtered search, whether every torrent of the catalog passes the
-// filters (search_filters.go), and otherwise how many of the
-// newest matches pass them; for a ranked search of several words, how common the commonest is.
+// filters (search_filters.go), and otherwise how many of the newest matches pass them and, when
+// the matches are many, how many torrents pass each filter (search_narrow.go); for a ranked search
+// of several words, how common the commonest is.
 func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, error) {
 	window := max(q.countLimit, r.relevanceScored) + 1
 	var b strings.Builder
@@ -58,6 +62,11 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 		params = append(append(params, q.match, countSampleSize), q.params...)
 	default:
 		b.WriteString("0 AS vacuous, 0 AS sampled, ")
+	}
+	if q.filtered {
+		columns, columnParams := q.passingColumns(r.relevanceScored, vacuity != "")
+		b.WriteString(columns)
+		params = append(params, columnParams...)
 	}
 	if q.sort == domain.SortRelevance && len(q.terms) > 1 {
 		// Only when bm25 may rank the matches (few enough of them): CASE runs the counts only then.
@@ -82,6 +91,7 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 		commonestTerm: int(rr.int("commonest"))}
 	p.complete = p.n < window
 	p.vacuous = rr.int("vacuous") != 0
+	p.passing = q.readPassing(&rr)
 	return p, rr.err
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -269,6 +270,90 @@ func TestSearchWrittenOutPrefixFindsTheSame(t *testing.T) {
 						if !slices.Equal(prefix, written) || prefixPage.Total != writtenPage.Total || prefixPage.TotalExact != writtenPage.TotalExact {
 							t.Fatalf("%s:\n prefix  %v (total %d)\n written %v (total %d)", name, prefix, prefixPage.Total, written, writtenPage.Total)
 						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// Through a narrow filter (the torrents passing it walked on its index, each checked against the
+// text): the same pages as the reference order, by relevance (the name tiers) and by columns, both
+// ways, with the exact total; and the planner takes it when its costs say so.
+func TestSearchThroughANarrowFilter(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		torrents := pagingFixture(t, repo)
+		repo.relevanceScored = 5
+		costs := repo.db.costs()
+		costs.Check, costs.Lookup = 0.001, 0.001 // a check costs nothing: the narrow filter always pays
+		repo.planCosts = &costs
+		i64 := func(v int64) *int64 { return &v }
+		for _, filter := range []struct {
+			name  string
+			apply func(*domain.SearchCriteria)
+			keep  func(domain.Torrent) bool
+		}{
+			{"seeders", func(c *domain.SearchCriteria) { c.MinSeeders = i64(3) }, func(tor domain.Torrent) bool { return tor.Seeders >= 3 }},
+			{"dates", func(c *domain.SearchCriteria) {
+				c.After, c.Before = baseTime.Add(2*time.Hour), baseTime.Add(5*time.Hour)
+			},
+				func(tor domain.Torrent) bool {
+					return !tor.UploadedAt.Before(baseTime.Add(2*time.Hour)) && tor.UploadedAt.Before(baseTime.Add(5*time.Hour))
+				}},
+			{"category and size", func(c *domain.SearchCriteria) { c.Categories, c.MinSize = []string{"tv"}, i64(200) },
+				func(tor domain.Torrent) bool { return tor.Category.Slug == "tv" && tor.Size >= 200 }},
+		} {
+			var kept []domain.Torrent
+			for _, tor := range torrents {
+				if filter.keep(tor) {
+					kept = append(kept, tor)
+				}
+			}
+			for _, sort := range []domain.SortField{domain.SortRelevance, domain.SortSeeders, domain.SortName, domain.SortDate} {
+				for _, order := range []domain.SortOrder{domain.Ascending, domain.Descending} {
+					name := fmt.Sprintf("%s, by %s %s", filter.name, sort, order)
+					c := func(limit int) domain.SearchCriteria {
+						return criteria(t, "common", limit, func(c *domain.SearchCriteria) {
+							c.Sort, c.Order = sort, order
+							filter.apply(c)
+						})
+					}
+					q := newSearchQuery(c(5), ftsQuery(c(5).Terms), repo.countLimit)
+					q.costs = costs
+					p, err := repo.probe(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if plan := repo.plan(q, p); plan != narrowFilter {
+						t.Fatalf("%s: plan %d, want the narrow filter (probe %+v)", name, plan, p)
+					}
+					want := expectedOrder(kept, sort, order)
+					if sort == domain.SortRelevance {
+						var inName, other []int64
+						for _, tor := range kept {
+							if strings.Contains(strings.ToLower(tor.Name), "common") {
+								inName = append(inName, tor.ID)
+							} else {
+								other = append(other, tor.ID)
+							}
+						}
+						want = append(other, inName...) // ascending: the lower tier first, oldest first
+						if order == domain.Descending {
+							slices.Reverse(want)
+						}
+					}
+					byCursor, byOffset, onePage := walkAll(t, repo, c)
+					if !slices.Equal(onePage, want) || !slices.Equal(byCursor, want) || !slices.Equal(byOffset, want) {
+						t.Fatalf("%s:\n one page %v\n cursor   %v\n offset   %v\n want     %v", name, onePage, byCursor, byOffset, want)
+					}
+					page, err := repo.Search(ctx, c(5))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if page.Total != len(want) || !page.TotalExact {
+						t.Fatalf("%s: total %d exact %v, want %d", name, page.Total, page.TotalExact, len(want))
 					}
 				}
 			}

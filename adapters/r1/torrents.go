@@ -22,6 +22,9 @@ type TorrentRepository struct {
 	relevanceScored int
 	// expandLast writes a long last word out (see search_words.go); tests turn it off to compare.
 	expandLast bool
+	// planCosts, when set, stand for the engine's costs in the search planner: tests set them to
+	// reach a plan at a small scale.
+	planCosts *Costs
 	// chunkTorrents bounds the torrents of one D1 upsert batch (upsertChunkTorrents); tests lower it
 	// to see several batches without writing thousands of torrents.
 	chunkTorrents int
