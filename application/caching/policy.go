@@ -5,7 +5,7 @@ import "time"
 // The caching policy: every key space the service caches, in one table. Read it as
 //
 //	space       fresh   stale   tiers            invalidated by                        entry weighed by
-//	search      5 min   5 min   process, shared  the lists generation (4, then 1 per 5 s)  its encoded size
+//	search      5 min   5 min   process, shared* the lists generation (4, then 1 per 5 s)  its encoded size
 //	latest      5 min   5 min   process          the lists generation (4, then 1 per 5 s)  its encoded size
 //	categories  24 h    24 h    process          the lists generation (4, then 1 per 5 s)  its encoded size
 //	torrent     60 s    none    process          its own key, by an ingest that touched it
@@ -14,11 +14,18 @@ import "time"
 //	apikey      15 s    none    process          revocation (Store.Revoke)
 //	gen         30 d    none    shared           written at once, retried until it lands
 //
+//	* raced: on a process-tier miss the shared read and the fill start together (Space.Race)
+//
 // Why each line is what it is:
 //   - Only search pages go to the shared tier. Over the Cloudflare API a KV read costs the same one
 //     request as reading a row or a short index range from R1, so sharing a value that one query
 //     fills only adds requests (a read before every fill that misses, a write after). A search
 //     page scans the full-text index and counts its matches: worth sharing.
+//   - A search page's shared read races its fill (Space.Race). Over the Cloudflare API the KV read
+//     and each D1 request are a round trip; read first and filled after, a search that misses waits
+//     for three in a row (KV, the probe, the page with its count) where D1 alone takes two. Raced,
+//     a miss waits for two; a fresh KV hit abandons the fill, having spent at most its first D1
+//     request (the probe), never the page.
 //   - Values that another instance may change without telling this one are trusted for their
 //     fresh time only and never served stale: that time is the bound on how long another instance
 //     can be behind (a torrent 60 s, a session, a user or an API key 15 s). A revocation on this instance takes
@@ -30,7 +37,7 @@ import "time"
 // A global "cache off" is one switch: Options.Off makes every read call its fill.
 var (
 	SearchPages = Space{Name: "search", Version: 1, Fresh: 5 * time.Minute, Stale: 5 * time.Minute,
-		Shared: true, Generation: &ListsGeneration}
+		Shared: true, Race: true, Generation: &ListsGeneration}
 	LatestLists = Space{Name: "latest", Version: 1, Fresh: 5 * time.Minute, Stale: 5 * time.Minute,
 		Generation: &ListsGeneration}
 	CategoryList = Space{Name: "categories", Version: 1, Fresh: 24 * time.Hour, Stale: 24 * time.Hour,
@@ -64,6 +71,11 @@ type Space struct {
 	Shared bool
 	// Generation, when set, is part of every key: bumping it makes every value unreachable.
 	Generation *Generation
+	// Race, for a shared space, starts the fill alongside the shared tier's read on a process-tier
+	// miss instead of after it (race.go): a miss waits for the slower of the two instead of both in
+	// turn, a fresh shared hit abandons the fill (its context is cancelled), a stale one lets it run
+	// on as the refresh.
+	Race bool
 	// Revocable spaces are guarded so a Revoke is never undone by a fill that read the store before
 	// it (see Store.Revoke). They are never served stale and never kept in the shared tier.
 	Revocable bool

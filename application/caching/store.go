@@ -53,6 +53,7 @@ type Store struct {
 	mu     sync.Mutex
 	local  *localTier
 	epochs map[string]uint64 // revocable space -> revocations so far
+	races  map[string]*race  // flight key -> the fill a raced read started (race.go)
 
 	gensMu sync.Mutex
 	gens   map[string]*generationState
@@ -94,6 +95,7 @@ func NewStore(shared ports.Cache, clock ports.Clock, opts Options) *Store {
 		opts:      opts,
 		log:       opts.Logger,
 		epochs:    make(map[string]uint64),
+		races:     make(map[string]*race),
 		gens:      make(map[string]*generationState),
 	}
 }
@@ -132,6 +134,9 @@ func Read[T any](ctx context.Context, s *Store, sp Space, body string, fill func
 				return v, nil
 			}
 		}
+	}
+	if sp.Shared && sp.Race && s.shared != nil {
+		return readRaced(ctx, s, sp, k, epoch, now, fill)
 	}
 	if sp.Shared {
 		if v, raw, freshUntil, ok := fromShared[T](ctx, s, k.shared); ok && now.Before(freshUntil.Add(sp.Stale)) {
