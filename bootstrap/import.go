@@ -303,8 +303,8 @@ func printReport(w io.Writer, r migration.Report, calls int64) {
 	}
 	fmt.Fprintf(w, "import from %s%s, %s\n", r.Source, mode, r.Took.Round(time.Millisecond))
 	for _, k := range r.Kinds {
-		fmt.Fprintf(w, "  %-8s read %d, created %d, updated %d, skipped %d in %s",
-			k.Kind, k.Read, k.Created, k.Updated, k.Skipped, k.Took.Round(time.Millisecond))
+		fmt.Fprintf(w, "  %-8s read %d, created %d, updated %d, unchanged %d, skipped %d in %s",
+			k.Kind, k.Read, k.Created, k.Updated, k.Unchanged, k.Skipped, k.Took.Round(time.Millisecond))
 		if k.ResumedAfter != "" {
 			fmt.Fprintf(w, " (resumed after key %s)", k.ResumedAfter)
 		}
@@ -340,6 +340,7 @@ type kindReportJSON struct {
 	Read            int64      `json:"read"`
 	Created         int64      `json:"created"`
 	Updated         int64      `json:"updated"`
+	Unchanged       int64      `json:"unchanged"`
 	Skipped         int64      `json:"skipped"`
 	FirstSkipped    []skipJSON `json:"firstSkipped"`
 	WithoutPassword int64      `json:"withoutPassword,omitempty"`
@@ -362,7 +363,7 @@ func writeReport(path string, r migration.Report, calls int64, runErr error) err
 		doc.Error = runErr.Error()
 	}
 	for _, k := range r.Kinds {
-		kr := kindReportJSON{Kind: string(k.Kind), Read: k.Read, Created: k.Created, Updated: k.Updated, Skipped: k.Skipped,
+		kr := kindReportJSON{Kind: string(k.Kind), Read: k.Read, Created: k.Created, Updated: k.Updated, Unchanged: k.Unchanged, Skipped: k.Skipped,
 			FirstSkipped: []skipJSON{}, WithoutPassword: k.WithoutPassword, NoPassword: k.NoPassword,
 			ResumedAfter: k.ResumedAfter, Seconds: k.Took.Seconds()}
 		for _, s := range k.Reasons {

@@ -326,6 +326,9 @@ type UpsertOutcome struct {
 	ID       int64
 	Created  bool
 	Blocked  bool
+	// Unchanged: the torrent was stored already exactly so, and nothing was written (its revision
+	// and updated time did not move).
+	Unchanged bool
 }
 
 // BlockedHash is an info hash on the takedown blocklist, and since when.

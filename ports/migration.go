@@ -99,8 +99,9 @@ type ImportedSession struct {
 
 // ImportOutcome says what storing one imported record did.
 type ImportOutcome struct {
-	Created bool
-	Missing bool // not stored: what it refers to does not exist
+	Created   bool
+	Unchanged bool // stored already exactly so: nothing was written
+	Missing   bool // not stored: what it refers to does not exist
 }
 
 // ImportCheckpoints keep how far an interrupted import got, per source and kind.

@@ -67,6 +67,10 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 			if t.External.TVDb == 0 {
 				t.External.TVDb = old.t.External.TVDb
 			}
+			if sameTorrent(old.t, t) { // nothing to write: its updated time stays
+				outcomes = append(outcomes, domain.UpsertOutcome{InfoHash: t.InfoHash, ID: t.ID, Unchanged: true})
+				continue
+			}
 			c.categories[old.t.Category.Slug].TorrentCount--
 			cat.TorrentCount++
 			*old = *newRecord(t)
@@ -205,4 +209,20 @@ func (r *TorrentRepository) Blocked(ctx context.Context, after domain.InfoHash, 
 	}
 	slices.SortFunc(out, func(a, b domain.BlockedHash) int { return bytes.Compare(a.InfoHash[:], b.InfoHash[:]) })
 	return out[:min(pageSize(limit), len(out))], nil
+}
+
+// sameTorrent tells whether an upsert would change nothing of a stored torrent but its updated
+// time: what the store keeps of it (times to the second, as R1 keeps them) is the same.
+func sameTorrent(stored, t domain.Torrent) bool {
+	same := func(a, b domain.Release) bool {
+		return slices.Equal(a.Seasons, b.Seasons) && slices.Equal(a.Episodes, b.Episodes) &&
+			a.Title == b.Title && a.Year == b.Year && a.AirDate == b.AirDate && a.Resolution == b.Resolution &&
+			a.Source == b.Source && a.Codec == b.Codec && a.HDR == b.HDR && a.Audio == b.Audio && a.Group == b.Group &&
+			a.CompleteSeason == b.CompleteSeason
+	}
+	return stored.InfoHashV2 == t.InfoHashV2 && stored.Name == t.Name && stored.Size == t.Size &&
+		stored.Category.Slug == t.Category.Slug && stored.Seeders == t.Seeders && stored.Leechers == t.Leechers &&
+		stored.UploadedAt.Unix() == t.UploadedAt.Unix() && stored.Description == t.Description &&
+		slices.Equal(stored.Files, t.Files) && slices.Equal(stored.Trackers, t.Trackers) &&
+		slices.Equal(stored.WebSeeds, t.WebSeeds) && stored.External == t.External && same(stored.Release, t.Release)
 }

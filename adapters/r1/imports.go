@@ -30,7 +30,9 @@ func NewImportStore(db *Database) *ImportStore {
 
 // Each import write is one statement over a JSON list (one bound parameter, as the torrents'
 // upsert), preceded in the same batch by a read of which keys exist already: the batch is atomic,
-// so that read tells created from updated exactly.
+// so that read tells created from updated exactly. An update that would change nothing is not
+// made (its WHERE): the statement does not return that row, and the key existed, so it is
+// unchanged; a row neither returned nor existing was not stored (Missing).
 const (
 	existingUsersSQL = `SELECT email FROM users WHERE email IN (SELECT value ->> 'email' FROM json_each(?))`
 	upsertUsersSQL   = `INSERT INTO users (id, email, name, image, password_hash, created_at, updated_at)
@@ -42,13 +44,15 @@ ON CONFLICT (email) DO UPDATE SET
     image = excluded.image,
     password_hash = CASE WHEN users.password_hash = '' THEN excluded.password_hash ELSE users.password_hash END,
     updated_at = max(users.updated_at, excluded.updated_at)
+WHERE users.name IS NOT excluded.name OR users.image IS NOT excluded.image
+    OR (users.password_hash = '' AND excluded.password_hash != '') OR users.updated_at < excluded.updated_at
 ON CONFLICT DO NOTHING
 RETURNING email`
 	existingSessionsSQL = `SELECT id FROM sessions WHERE id IN (SELECT value ->> 'id' FROM json_each(?))`
 	upsertSessionsSQL   = `INSERT INTO sessions (id, user_id, created_at, expires_at)
 SELECT s.value ->> 'id', u.id, s.value ->> 'created', s.value ->> 'expires'
 FROM json_each(?) s JOIN users u ON u.email = s.value ->> 'email' WHERE true
-ON CONFLICT (id) DO UPDATE SET expires_at = max(sessions.expires_at, excluded.expires_at)
+ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE excluded.expires_at > sessions.expires_at
 RETURNING id`
 )
 
@@ -96,12 +100,15 @@ func (s *ImportStore) UpsertUsers(ctx context.Context, users []domain.User) ([]p
 	}
 	out := make([]ports.ImportOutcome, len(users))
 	for i, u := range users {
-		if !stored[u.Email] { // its id is another email's here: the email changed in the source
+		switch {
+		case stored[u.Email]:
+			out[i].Created = !existing[u.Email]
+			existing[u.Email] = true // the same email twice: the second is an update
+		case existing[u.Email]:
+			out[i].Unchanged = true
+		default: // its id is another email's here: the email changed in the source
 			out[i].Missing = true
-			continue
 		}
-		out[i].Created = !existing[u.Email]
-		existing[u.Email] = true // the same email twice: the second is an update
 	}
 	return out, nil
 }
@@ -147,11 +154,13 @@ func (s *ImportStore) UpsertSessions(ctx context.Context, sessions []ports.Impor
 	out := make([]ports.ImportOutcome, len(sessions))
 	for i, x := range sessions {
 		switch {
-		case !stored[x.ID]:
-			out[i].Missing = true
-		default:
+		case stored[x.ID]:
 			out[i].Created = !existing[x.ID]
 			existing[x.ID] = true
+		case existing[x.ID]:
+			out[i].Unchanged = true // it expires no later than the one stored
+		default:
+			out[i].Missing = true
 		}
 	}
 	return out, nil

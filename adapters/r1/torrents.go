@@ -117,7 +117,35 @@ ON CONFLICT (info_hash) DO UPDATE SET
     release_parser = excluded.release_parser,
     revision = torrents.revision + 1,
     updated_at = unixepoch()
+WHERE ` + upsertChangedSQL + `
 RETURNING id, revision, info_hash`
+
+// upsertChangedSQL is true when the update would change a stored torrent: an identical one is
+// left as it is (no write, no trigger, revision and updated_at kept) and returns nothing, like a
+// blocked one; Upsert tells the two apart with leftOutSQL. A re-ingest or a second import of
+// an unchanged catalog writes nothing.
+const upsertChangedSQL = `(torrents.info_hash_v2 IS NOT coalesce(excluded.info_hash_v2, torrents.info_hash_v2)
+    OR torrents.name IS NOT excluded.name OR torrents.name_key IS NOT excluded.name_key
+    OR torrents.size IS NOT excluded.size OR torrents.category_id IS NOT excluded.category_id
+    OR torrents.seeders IS NOT excluded.seeders OR torrents.leechers IS NOT excluded.leechers
+    OR torrents.uploaded_at IS NOT excluded.uploaded_at OR torrents.description IS NOT excluded.description
+    OR torrents.files IS NOT excluded.files OR torrents.trackers IS NOT excluded.trackers
+    OR torrents.web_seeds IS NOT excluded.web_seeds
+    OR torrents.imdb_id IS NOT coalesce(excluded.imdb_id, torrents.imdb_id)
+    OR torrents.tmdb_id IS NOT coalesce(excluded.tmdb_id, torrents.tmdb_id)
+    OR torrents.tvdb_id IS NOT coalesce(excluded.tvdb_id, torrents.tvdb_id)
+    OR torrents.release IS NOT excluded.release OR torrents.release_year IS NOT excluded.release_year
+    OR torrents.release_season_min IS NOT excluded.release_season_min
+    OR torrents.release_season_max IS NOT excluded.release_season_max
+    OR torrents.release_episode_min IS NOT excluded.release_episode_min
+    OR torrents.release_episode_max IS NOT excluded.release_episode_max
+    OR torrents.release_resolution IS NOT excluded.release_resolution
+    OR torrents.release_parser IS NOT excluded.release_parser)`
+
+// leftOutSQL reads, for a JSON list of info hashes an upsert statement did not return, the id of
+// each stored one (unchanged) and whether it is on the blocklist (blocked).
+const leftOutSQL = `SELECT h.value AS info_hash, coalesce(t.id, 0) AS id, b.info_hash IS NOT NULL AS blocked
+FROM json_each(?) h LEFT JOIN torrents t ON t.info_hash = h.value LEFT JOIN blocked_torrents b ON b.info_hash = h.value`
 
 type upsertRow struct {
 	torrent  domain.Torrent
@@ -196,12 +224,11 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 				}
 				returned[hash] = domain.UpsertOutcome{ID: id, Created: revision == 1}
 			}
+			if err := r.leftOut(ctx, g, returned); err != nil {
+				return outcomes, err
+			}
 			for _, row := range g {
-				// The statement skips blocked hashes only, and returns every other row it wrote.
-				o, ok := returned[row.hash]
-				if !ok {
-					o = domain.UpsertOutcome{Blocked: true}
-				}
+				o := returned[row.hash]
 				o.InfoHash = row.torrent.InfoHash
 				outcomes = append(outcomes, o)
 			}
@@ -209,6 +236,42 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 		start = end
 	}
 	return outcomes, nil
+}
+
+// leftOut fills in the outcomes of the rows a statement did not return: it writes every row but
+// a blocked or an unchanged one. It costs a read only when the statement left rows out, so none on
+// a first ingest.
+func (r *TorrentRepository) leftOut(ctx context.Context, group []upsertRow, returned map[string]domain.UpsertOutcome) error {
+	if len(returned) == len(group) {
+		return nil
+	}
+	var hashes []string
+	for _, row := range group {
+		if _, ok := returned[row.hash]; !ok {
+			hashes = append(hashes, row.hash)
+		}
+	}
+	list, err := json.Marshal(hashes)
+	if err != nil {
+		return err
+	}
+	res, err := r.db.query(ctx, Statement{SQL: leftOutSQL, Params: []any{string(list)}})
+	if err != nil {
+		return err
+	}
+	for _, row := range res.Rows {
+		rr := rowReader{row: row}
+		hash, id, blocked := rr.text("info_hash"), rr.int("id"), rr.int("blocked")
+		if rr.err != nil {
+			return rr.err
+		}
+		if blocked != 0 || id == 0 {
+			returned[hash] = domain.UpsertOutcome{Blocked: true}
+		} else {
+			returned[hash] = domain.UpsertOutcome{ID: id, Unchanged: true}
+		}
+	}
+	return nil
 }
 
 // upsertGroups cuts a chunk into the rows of each statement: a new statement where a hash would

@@ -190,14 +190,20 @@ func (h *ingestHandlers) ingestBatch(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		report.Created, report.Updated, report.Failed = done.Created, done.Updated, report.Failed+done.Failed
+		// API.md's statuses are created, updated, failed and blocked: a torrent stored exactly so
+		// already is "updated" here (it is up to date), though the store wrote nothing.
+		report.Created, report.Updated, report.Failed = done.Created, done.Updated+done.Unchanged, report.Failed+done.Failed
 		report.Blocked = done.Blocked
 		if done.Created+done.Updated > 0 {
 			h.responses.purge() // the next read on this server shows what was just ingested
 		}
 		for k, r := range done.Results {
 			i := positions[k]
-			report.Results[i] = ingestResultDTO{Index: i, InfoHash: r.InfoHash, Status: string(r.Status)}
+			status := r.Status
+			if status == ingest.Unchanged {
+				status = ingest.Updated
+			}
+			report.Results[i] = ingestResultDTO{Index: i, InfoHash: r.InfoHash, Status: string(status)}
 			if r.Problem != nil {
 				report.Results[i].Error = &fieldErrorDTO{Field: r.Problem.Field, Message: r.Problem.Message}
 			}

@@ -218,6 +218,11 @@ func TestIngestUpsert(t *testing.T) {
 	if r := h.get("/api/torrents/" + hash); r.json(t)["seeders"] != 99.0 {
 		t.Fatalf("ingest must invalidate the cached details: %s", r.body)
 	}
+	// The same again: the store writes nothing, and the answer keeps API.md's statuses ("updated").
+	third := readReport(t, h.ingest(`{"torrents":[{"infoHash":"`+hash+`","name":"Answer","size":1,"seeders":99}]}`))
+	if third.Updated != 1 || third.Created != 0 || third.Results[0]["status"] != "updated" {
+		t.Fatalf("third (unchanged) %+v", third)
+	}
 	if doc := h.get("/api/torrents/search").json(t); doc["total"] != 1.0 {
 		t.Fatalf("an upsert never duplicates: total %v", doc["total"])
 	}

@@ -50,6 +50,10 @@ const (
 	Failed  Status = "failed"
 	// Blocked: the info hash was taken down (see TakeDown) and stays out until it is unblocked.
 	Blocked Status = "blocked"
+	// Unchanged: the torrent was stored exactly so already, and nothing was written. The REST
+	// answer keeps API.md's statuses and says "updated" (see adapters/rest/ingest.go); an import
+	// reports it as it is.
+	Unchanged Status = "unchanged"
 )
 
 // ItemResult reports one item, by its index in the batch.
@@ -62,11 +66,12 @@ type ItemResult struct {
 
 // Report is the outcome of a batch.
 type Report struct {
-	Created int
-	Updated int
-	Failed  int
-	Blocked int
-	Results []ItemResult
+	Created   int
+	Updated   int
+	Failed    int
+	Blocked   int
+	Unchanged int
+	Results   []ItemResult
 }
 
 // blockedProblem tells the client why a valid item was not stored, and how to let it in again.
@@ -156,15 +161,19 @@ func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
 			report.Blocked++
 			continue
 		}
-		if o.Created {
+		switch {
+		case o.Created:
 			r.Status = Created
 			report.Created++
-		} else {
+		case o.Unchanged:
+			r.Status = Unchanged
+			report.Unchanged++
+		default:
 			r.Status = Updated
 			report.Updated++
 		}
 	}
-	s.log.Info("ingested", "created", report.Created, "updated", report.Updated, "failed", report.Failed, "blocked", report.Blocked)
+	s.log.Info("ingested", "created", report.Created, "updated", report.Updated, "unchanged", report.Unchanged, "failed", report.Failed, "blocked", report.Blocked)
 	return report, nil
 }
 

@@ -51,6 +51,10 @@ func TestIngestCreatesThenUpdatesByInfoHash(t *testing.T) {
 	if err != nil || second.Updated != 1 || second.Created != 0 {
 		t.Fatalf("second: %+v, %v", second, err)
 	}
+	third, err := svc.Ingest(ctx, []ingest.Item{{InfoHash: bbb, Name: "Big Buck Bunny", Seeders: 50, Category: "movies"}})
+	if err != nil || third.Unchanged != 1 || third.Updated != 0 || third.Results[0].Status != ingest.Unchanged {
+		t.Fatalf("third, the same as the second: %+v, %v", third, err)
+	}
 	h, _ := domain.ParseInfoHash(bbb)
 	got, err := repo.Get(ctx, domain.TorrentRef{InfoHash: h})
 	if err != nil || got.Seeders != 50 || got.Category.Slug != "movies" {

@@ -228,6 +228,7 @@ func (k *kindRun) write(ctx context.Context, cancel context.CancelCauseFunc) err
 func (k *kindRun) merge() {
 	k.report.Created += k.written.Created
 	k.report.Updated += k.written.Updated
+	k.report.Unchanged += k.written.Unchanged
 	k.report.Skipped += k.written.Skipped
 	for _, r := range k.written.Reasons {
 		if len(k.report.Reasons) < MaxReasons {
@@ -405,6 +406,8 @@ func (k *kindRun) count(keys []string, outcomes []ports.ImportOutcome, missing s
 			k.written.skip(keys[i], missing)
 		case o.Created:
 			k.written.Created++
+		case o.Unchanged:
+			k.written.Unchanged++
 		default:
 			k.written.Updated++
 		}
@@ -453,6 +456,8 @@ func (k *kindRun) storeTorrents(ctx context.Context, b batch) error {
 			k.written.Created++
 		case ingest.Updated:
 			k.written.Updated++
+		case ingest.Unchanged:
+			k.written.Unchanged++
 		default:
 			reason := string(r.Status)
 			if r.Problem != nil {

@@ -22,7 +22,9 @@ type KindReport struct {
 	Read    int64
 	Created int64
 	Updated int64
-	Skipped int64
+	// Unchanged counts the records stored already exactly so: nothing was written for them.
+	Unchanged int64
+	Skipped   int64
 	// Reasons are the first MaxReasons skips.
 	Reasons []Skip
 	// WithoutPassword counts the users imported with no password (they signed in with OAuth only);

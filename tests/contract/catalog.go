@@ -34,6 +34,7 @@ func RunTorrentRepository(t *testing.T, h CatalogHarness) {
 		run(t, "UpsertCreatesThenUpdates", testUpsertCreatesThenUpdates)
 		run(t, "UpsertSameHashTwiceInOneCall", testUpsertSameHashTwice)
 		run(t, "UpsertNothing", testUpsertNothing)
+		run(t, "UpsertUnchanged", testUpsertUnchanged)
 		run(t, "GetByIDAndByHash", testGetByIDAndHash)
 		run(t, "GetUnknown", testGetUnknown)
 		run(t, "ValuesAreCopied", testTorrentValuesAreCopied)
@@ -162,6 +163,57 @@ func testUpsertSameHashTwice(t *testing.T, repo ports.TorrentRepository, categor
 		t.Errorf("Get(id 3) err = %v, want ErrNotFound: the second copy must not be a row", err)
 	}
 	expectCounts(t, categories, map[string]int64{"movies": 1, "anime": 1})
+}
+
+// An upsert of a torrent stored exactly so writes nothing and says so (Unchanged, with its id):
+// a re-ingest or a second import of the same catalog is not an update. Leaving out what the store
+// keeps when absent (a v2 hash, an external id) changes nothing either; any one field changed is an
+// update.
+func testUpsertUnchanged(t *testing.T, repo ports.TorrentRepository, categories ports.CategoryRepository) {
+	a := withFiles(torrent("same", "Same.Release.2020.1080p.WEB-DL-GRP", "movies"), 300, "same/a.mkv", "same/b.srt")
+	a.Trackers = []string{"udp://tracker.example.org:6969/announce"}
+	a.WebSeeds = []string{"https://seed.example.org/same/"}
+	a.External = domain.ExternalIDs{IMDb: "tt0133093", TMDb: 603}
+	a.InfoHashV2 = domain.InfoHashV2{0x12, 0x34}
+	a.Description = "as it was"
+	a = normalized(t, a)
+	b := normalized(t, torrent("other", "Other One", "music"))
+	upsert(t, repo, a, b)
+	stored := get(t, repo, domain.TorrentRef{ID: 1})
+
+	out := upsert(t, repo, a, b, a)
+	for i, o := range out {
+		if o.Created || !o.Unchanged || o.Blocked || o.ID != int64(i%2+1) {
+			t.Fatalf("outcome %d of the same torrents again = %+v, want unchanged with id %d", i, o, i%2+1)
+		}
+	}
+	again := get(t, repo, domain.TorrentRef{ID: 1})
+	expectTorrent(t, again, stored)
+	if !again.UpdatedAt.Equal(stored.UpdatedAt) {
+		t.Errorf("UpdatedAt moved on an unchanged upsert: %v, was %v", again.UpdatedAt, stored.UpdatedAt)
+	}
+
+	partial := a
+	partial.InfoHashV2, partial.External = domain.InfoHashV2{}, domain.ExternalIDs{}
+	if o := upsert(t, repo, partial)[0]; !o.Unchanged || o.Created {
+		t.Errorf("without the v2 hash and external ids the store keeps = %+v, want unchanged", o)
+	}
+	for name, change := range map[string]func(*domain.Torrent){
+		"seeders":  func(x *domain.Torrent) { x.Seeders++ },
+		"files":    func(x *domain.Torrent) { x.Files = append(slices.Clone(x.Files), domain.File{Path: "same/c.nfo", Size: 1}); x.Size++ },
+		"trackers": func(x *domain.Torrent) { x.Trackers = nil },
+		"tmdb":     func(x *domain.Torrent) { x.External.TMDb = 604 },
+		"category": func(x *domain.Torrent) { x.Category = domain.CategoryRef{Slug: "tv"} },
+	} {
+		changed := a
+		change(&changed)
+		changed = normalized(t, changed)
+		if o := upsert(t, repo, changed)[0]; o.Unchanged || o.Created || o.ID != 1 {
+			t.Errorf("%s changed: %+v, want updated with id 1", name, o)
+		}
+		upsert(t, repo, a) // back as it was, for the next change
+	}
+	expectCounts(t, categories, map[string]int64{"movies": 1, "music": 1})
 }
 
 func testUpsertNothing(t *testing.T, repo ports.TorrentRepository, categories ports.CategoryRepository) {

@@ -45,7 +45,7 @@ func TestATakenDownTorrentIsNotImportedAgain(t *testing.T) {
 
 	r := importFrom(t, cfg, dsn, bootstrap.ImportOptions{Presets: []string{"bitmagnet"}})
 	tr := kind(t, r, ports.ImportTorrents)
-	if tr.Created != 0 || tr.Updated != 19 || !strings.Contains(fmt.Sprint(tr.Reasons), "blocked") {
+	if tr.Created != 0 || tr.Unchanged != 19 || !strings.Contains(fmt.Sprint(tr.Reasons), "blocked") {
 		t.Fatalf("the blocked torrent must be skipped and reported: %+v", tr)
 	}
 	if got := column(t, cfg, "SELECT count(*) FROM torrents WHERE info_hash = '"+hash+"'"); got != "0" {

@@ -107,6 +107,34 @@ func dump(t *testing.T, path string) string {
 	return b.String()
 }
 
+// query returns the one row of a read of the database at path, as text.
+func query(t *testing.T, path, q string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var a, b, c any
+	if err := db.QueryRow(q).Scan(&a, &b, &c); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return fmt.Sprint(a, " ", b, " ", c)
+}
+
+// execSQL changes the database at path behind the service's back.
+func execSQL(t *testing.T, path, q string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
 func TestImportFromBetterAuthAndBitmagnet(t *testing.T) {
 	src := seed(t, 300)
 	cfg := config(t)
@@ -157,15 +185,23 @@ func TestImportFromBetterAuthAndBitmagnet(t *testing.T) {
 	}
 	imported := dump(t, cfg.DatabasePath())
 
-	// A second run creates nothing and leaves the same content.
+	// A second run creates nothing, updates nothing (every record is reported unchanged), and
+	// writes nothing: the torrents' revisions and updated times (set back here, so that a write in
+	// the same second shows) stay as they are.
+	execSQL(t, cfg.DatabasePath(), "UPDATE torrents SET updated_at = 1")
+	const writes = "SELECT sum(revision), count(*), sum(updated_at = 1) FROM torrents"
+	before := query(t, cfg.DatabasePath(), writes)
 	again := importFrom(t, cfg, src.bitmagnet, bootstrap.ImportOptions{Presets: []string{"bitmagnet"}})
 	againUsers := importFrom(t, cfg, src.snake, bootstrap.ImportOptions{Presets: []string{"better-auth"}})
 	for _, r := range []migration.Report{again, againUsers} {
 		for _, k := range r.Kinds {
-			if k.Created != 0 {
-				t.Fatalf("a second run created %d %s", k.Created, k.Kind)
+			if k.Created != 0 || k.Updated != 0 || k.Unchanged != k.Read-k.Skipped || k.Unchanged == 0 {
+				t.Fatalf("a second run of %s: %+v, want every record read and kept unchanged", k.Kind, k)
 			}
 		}
+	}
+	if after := query(t, cfg.DatabasePath(), writes); after != before || !strings.HasSuffix(after, " 300 300") {
+		t.Fatalf("a second run wrote torrents: revisions, rows, untouched rows were %s, are %s", before, after)
 	}
 	if got := dump(t, cfg.DatabasePath()); got != imported {
 		t.Fatalf("a second run changed the content")

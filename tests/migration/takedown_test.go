@@ -51,7 +51,7 @@ func TestImportHonoursTheTakedownBlocklist(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = kind(t, importFrom(t, cfg, again, bootstrap.ImportOptions{}), ports.ImportTorrents)
-	if got.Created != 1 || got.Updated != 1 || got.Skipped != 0 {
+	if got.Created != 1 || got.Unchanged != 1 || got.Skipped != 0 {
 		t.Fatalf("import after the unblock: %+v", got)
 	}
 }
