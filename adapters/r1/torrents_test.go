@@ -224,8 +224,8 @@ func TestUpsertConcurrent(t *testing.T) {
 		const distinct, perCall = 60, 20
 		cats := []domain.CategoryRef{{Slug: "movies", Name: "Movies"}, {Slug: "tv", Name: "TV"}, {Slug: "new-cat", Name: "New"}}
 		var (
-			wg   sync.WaitGroup
-			mu   sync.Mutex
+			wg      sync.WaitGroup
+			mu      sync.Mutex
 			ids     = map[domain.InfoHash]int64{}
 			written int64 // outcomes created or updated, not unchanged
 			errs    = make(chan error, 20)

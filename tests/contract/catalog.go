@@ -199,8 +199,11 @@ func testUpsertUnchanged(t *testing.T, repo ports.TorrentRepository, categories 
 		t.Errorf("without the v2 hash and external ids the store keeps = %+v, want unchanged", o)
 	}
 	for name, change := range map[string]func(*domain.Torrent){
-		"seeders":  func(x *domain.Torrent) { x.Seeders++ },
-		"files":    func(x *domain.Torrent) { x.Files = append(slices.Clone(x.Files), domain.File{Path: "same/c.nfo", Size: 1}); x.Size++ },
+		"seeders": func(x *domain.Torrent) { x.Seeders++ },
+		"files": func(x *domain.Torrent) {
+			x.Files = append(slices.Clone(x.Files), domain.File{Path: "same/c.nfo", Size: 1})
+			x.Size++
+		},
 		"trackers": func(x *domain.Torrent) { x.Trackers = nil },
 		"tmdb":     func(x *domain.Torrent) { x.External.TMDb = 604 },
 		"category": func(x *domain.Torrent) { x.Category = domain.CategoryRef{Slug: "tv"} },
