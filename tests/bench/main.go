@@ -11,7 +11,9 @@
 //
 // It measures three corpora (BENCH_CORPORA, default zipf,flat,tags: see Shape), each in its own
 // database. The databases live in a temporary directory and are removed afterwards (BENCH_KEEP=1 keeps
-// them and prints where; BENCH_DB=dir reuses the databases a kept run left there, skipping the ingest).
+// them and prints where; BENCH_DB=dir reuses the databases a kept run left there, skipping the ingest,
+// and reports the ingest that built them, kept beside each as <shape>.db.ingest.json; with no
+// database there, it builds one and keeps it).
 package main
 
 import (
