@@ -50,7 +50,8 @@ func OpenFile(ctx context.Context, path string, opts LocalOptions) (*Database, e
 
 type localEngine struct {
 	writer  *sql.DB
-	readers *sql.DB // the writer itself for ":memory:"
+	readers *sql.DB    // the writer itself for ":memory:"
+	stmts   *stmtCache // the readers' prepared statements
 	opts    LocalOptions
 	closed  atomic.Bool
 	// dir is the database's directory ("" in memory); full is set when a write found no space left
@@ -85,7 +86,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 		db.SetMaxIdleConns(1)
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
-		e := &localEngine{writer: db, readers: db, opts: opts}
+		e := &localEngine{writer: db, readers: db, stmts: newStmtCache(db), opts: opts}
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("r1: open in-memory database: %w", e.mapError(ctx, err))
@@ -125,7 +126,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	readers.SetMaxOpenConns(opts.Readers)
 	readers.SetMaxIdleConns(opts.Readers)
 	readers.SetConnMaxIdleTime(5 * time.Minute)
-	e.readers = readers
+	e.readers, e.stmts = readers, newStmtCache(readers)
 	return e, nil
 }
 
@@ -137,7 +138,7 @@ func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	rows, err := e.readers.QueryContext(ctx, s.SQL, params...)
+	rows, err := e.stmts.query(ctx, s.SQL, params...)
 	if err != nil {
 		return Result{}, e.mapError(ctx, err)
 	}
@@ -247,6 +248,7 @@ func (e *localEngine) Close() error {
 	if e.closed.Swap(true) {
 		return nil
 	}
+	e.stmts.close()
 	err := e.writer.Close()
 	if e.readers != e.writer {
 		err = errors.Join(err, e.readers.Close())
