@@ -42,8 +42,16 @@ func OpenD1(ctx context.Context, client *cfapi.Client, accountID, database strin
 	if err != nil {
 		return nil, err
 	}
-	return New(&d1Engine{client: client, account: accountID, database: uuid}), nil
+	return New(&d1Engine{client: client, account: accountID, database: uuid, slots: make(chan struct{}, d1InFlight)}), nil
 }
+
+// d1InFlight bounds the requests one instance has in flight to its D1 database; past it, a request
+// waits its turn here (within its context), in the order it came. A D1 database runs its queries
+// one at a time: a request sent beyond what it is running only waits in D1's own queue, which
+// answers "overloaded" when it grows too long, and every retry of such a request adds to that queue.
+// Measured on the emulator (workerd's D1): about 380 small writes a second with 16 requests in
+// flight, 124 with 64; the soak, which had 35 to 50 in flight, ran D1's reads at p50 400 ms.
+const d1InFlight = 8
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
@@ -102,6 +110,7 @@ type d1Engine struct {
 	account  string
 	database string // the UUID
 	closed   atomic.Bool
+	slots    chan struct{} // one per request in flight (d1InFlight); nil: no bound
 }
 
 func (e *d1Engine) Query(ctx context.Context, s Statement) (Result, error) {
@@ -218,6 +227,14 @@ type d1Answer struct {
 
 // send makes one request with the JSON body and reads its want results.
 func (e *d1Engine) send(ctx context.Context, body []byte, want int) ([]Result, error) {
+	if e.slots != nil {
+		select {
+		case e.slots <- struct{}{}:
+			defer func() { <-e.slots }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	var raw []byte
 	var params d1.DatabaseQueryParams
 	params.AccountID.Value = e.account

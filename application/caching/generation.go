@@ -25,7 +25,15 @@ type generationState struct {
 	unsent    bool
 	checkedAt time.Time
 	checking  bool
+	// earlier are the values this one replaced by bumps of writes (Invalidate), newest last, since
+	// the last bump that must not wait (InvalidateNow) or the last value adopted from another
+	// instance: what a read may answer from while its value under this one is filled (see
+	// Generation.Grace).
+	earlier []int64
 }
+
+// maxEarlier bounds Generation.earlier: at one bump per Coalesce (5 s), about a minute and a half.
+const maxEarlier = 16
 
 func (s *Store) generationOf(gen Generation) *generationState {
 	s.gensMu.Lock()
@@ -57,26 +65,37 @@ func (g *generationState) allowLocked(now time.Time) bool {
 }
 
 // bumpLocked moves the generation on; with a shared tier, the new value is unsent until written.
-func (g *generationState) bumpLocked(now time.Time, shared bool) {
+// A bump that must not wait (hard) also forgets the earlier values: nothing keyed by them is
+// answered again.
+func (g *generationState) bumpLocked(now time.Time, shared, hard bool) {
 	next := now.UnixNano()
 	if next <= g.value {
 		next = g.value + 1
 	}
+	if hard {
+		g.earlier = nil
+	} else {
+		g.earlier = append(g.earlier, g.value)
+		if len(g.earlier) > maxEarlier {
+			g.earlier = g.earlier[len(g.earlier)-maxEarlier:]
+		}
+	}
 	g.value, g.pending, g.unsent = next, false, shared
 }
 
-// generation is the current value of gen as a key segment ("-" for none). It applies a coalesced
-// bump that is due, and once per gen.Refresh syncs with the shared tier: adopts a newer value
-// another instance wrote, or writes this one's again if it has not landed.
-func (s *Store) generation(ctx context.Context, gen *Generation) string {
+// generation is the current value of gen as a key segment ("-" for none), and the earlier values
+// a read may answer from, newest first (none when gen has no Grace). It applies a coalesced bump
+// that is due, and once per gen.Refresh syncs with the shared tier: adopts a newer value another
+// instance wrote, or writes this one's again if it has not landed.
+func (s *Store) generation(ctx context.Context, gen *Generation) (string, []string) {
 	if gen == nil {
-		return "-"
+		return "-", nil
 	}
 	g := s.generationOf(*gen)
 	now := s.clock.Now()
 	g.mu.Lock()
 	if g.pending && g.allowLocked(now) {
-		g.bumpLocked(now, s.shared != nil)
+		g.bumpLocked(now, s.shared != nil, false)
 	}
 	sync := s.shared != nil && !g.checking && (g.checkedAt.IsZero() || now.Sub(g.checkedAt) >= gen.Refresh)
 	if sync {
@@ -88,7 +107,14 @@ func (s *Store) generation(ctx context.Context, gen *Generation) string {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return strconv.FormatInt(g.value, 36)
+	var earlier []string
+	if gen.Grace > 0 {
+		earlier = make([]string, 0, len(g.earlier))
+		for i := len(g.earlier) - 1; i >= 0; i-- {
+			earlier = append(earlier, strconv.FormatInt(g.earlier[i], 36))
+		}
+	}
+	return strconv.FormatInt(g.value, 36), earlier
 }
 
 // Invalidate bumps gen: every value keyed by it becomes unreachable on this instance at once (or,
@@ -114,7 +140,7 @@ func (s *Store) invalidate(ctx context.Context, gen Generation, now bool) {
 	g.mu.Lock()
 	bumped := false
 	if now || g.allowLocked(at) {
-		g.bumpLocked(at, s.shared != nil)
+		g.bumpLocked(at, s.shared != nil, now)
 		bumped = true
 	} else {
 		g.pending = true
@@ -150,8 +176,11 @@ func (s *Store) syncGeneration(ctx context.Context, name string, g *generationSt
 		shared, _ = strconv.ParseInt(string(raw), 10, 64)
 	}
 	g.mu.Lock()
-	if shared >= g.value {
-		g.value, g.unsent = shared, false
+	if shared > g.value {
+		// Another instance's bump, maybe a takedown: nothing earlier is answered any more.
+		g.value, g.unsent, g.earlier = shared, false, nil
+	} else if shared == g.value {
+		g.unsent = false
 	} else {
 		g.unsent = true
 	}
@@ -189,7 +218,7 @@ func (s *Store) Flush(ctx context.Context) {
 	}
 	s.gensMu.Unlock()
 	for _, gen := range decls {
-		s.generation(ctx, &gen)
+		_, _ = s.generation(ctx, &gen)
 	}
 }
 

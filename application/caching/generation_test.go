@@ -3,11 +3,13 @@ package caching_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/torrent-streamer/streamer/application/caching"
+	"github.com/torrent-streamer/streamer/domain"
 )
 
 // flakyCache is a shared tier whose writes fail while down, and that records which writes went
@@ -178,4 +180,89 @@ func TestRevokeRefusesSpacesThePolicyDoesNotDeclareRevocable(t *testing.T) {
 		}
 	}()
 	caching.NewStore(nil, newClock(), caching.Options{}).Revoke(caching.SearchPages, "x")
+}
+
+// After a write's bump (Invalidate), a read whose value is held only under the earlier generation
+// waits at most the generation's Grace for its fill: a slow store answers the earlier value at
+// once and the new one when its fill ends, a failing store answers the earlier value; a bump that
+// must not wait (InvalidateNow: a takedown) and a value adopted from another instance are never
+// softened. Found by the soak on the emulator: with a crawler ingesting every 1.5 s, every list was
+// a miss every 5 s, and searches waited on a saturated D1 until 503.
+func TestAWritesBumpAnswersTheEarlierValueWhileTheStoreIsSlow(t *testing.T) {
+	clock := newClock()
+	shared := newMapCache()
+	ctx := context.Background()
+	opts := caching.Options{Logger: quiet, WaitTimeout: 200 * time.Millisecond}
+	store := caching.NewStore(shared, clock, opts)
+	gen := caching.Generation{Name: "graced", Refresh: 10 * time.Second, Grace: 20 * time.Millisecond}
+	space := caching.Space{Name: "graced", Version: 1, Fresh: time.Minute, Stale: time.Minute, Shared: true, Generation: &gen}
+	var mu sync.Mutex
+	answer, count := error(nil), 0
+	release := make(chan struct{})
+	close(release)
+	fill := func(context.Context) (value, error) {
+		mu.Lock()
+		r, err := release, answer
+		mu.Unlock()
+		<-r
+		if err != nil {
+			return value{}, err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		count++
+		return value{Count: count}, nil
+	}
+	slow := func() chan struct{} { mu.Lock(); defer mu.Unlock(); release = make(chan struct{}); return release }
+	read := func() (int, error) { v, err := caching.Read(ctx, store, space, "k", fill); return v.Count, err }
+
+	if n, err := read(); n != 1 || err != nil {
+		t.Fatalf("first read %d, %v", n, err)
+	}
+	store.Invalidate(ctx, gen)
+	if n, err := read(); n != 2 || err != nil {
+		t.Fatalf("after a bump, with a quick store: %d, %v; want the new value", n, err)
+	}
+
+	store.Invalidate(ctx, gen)
+	r := slow()
+	if n, err := read(); n != 2 || err != nil {
+		t.Fatalf("after a bump, with a slow store: %d, %v; want the earlier value past the grace", n, err)
+	}
+	close(r)
+	for n := 0; n != 3; runtime.Gosched() {
+		if n, _ = read(); n != 2 && n != 3 {
+			t.Fatalf("while the fill ends: %d", n)
+		}
+	}
+
+	store.Invalidate(ctx, gen)
+	mu.Lock()
+	answer = domain.ErrUnavailable
+	mu.Unlock()
+	if n, err := read(); n != 3 || err != nil {
+		t.Fatalf("after a bump, with the store down: %d, %v; want the earlier value", n, err)
+	}
+
+	store.InvalidateNow(ctx, gen)
+	if _, err := read(); !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("after a takedown's bump, with the store down: %v; want its error, never an earlier value", err)
+	}
+	mu.Lock()
+	answer = nil
+	mu.Unlock()
+	if n, err := read(); n != 4 || err != nil {
+		t.Fatalf("after a takedown's bump: %d, %v", n, err)
+	}
+
+	// Another instance's bump, adopted at the refresh: what this one held before is not answered.
+	other := caching.NewStore(shared, clock, opts)
+	clock.Advance(time.Millisecond)
+	other.Invalidate(ctx, gen)
+	clock.Advance(gen.Refresh)
+	r = slow()
+	if _, err := read(); !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("after another instance's bump, with a slow store: %v; want the wait bound, never an earlier value", err)
+	}
+	close(r)
 }

@@ -32,7 +32,11 @@ import "time"
 //     effect at once (see Store.Revoke).
 //   - Lists (search pages, latest, categories) change with every ingest. Their generation is bumped
 //     at most once per ListsGeneration.Coalesce once a burst of 4 is spent: a few ingests in a row
-//     show at once, a steady crawler's are gathered, so the hit rate survives it.
+//     show at once, a steady crawler's are gathered. After such a bump a read whose value is only
+//     under an earlier generation waits at most the generation's Grace (1 s) for its fill, then
+//     answers the earlier value while the fill goes on (and answers it too when the fill fails), so
+//     the hit rate and the lists survive a steady crawler on a slow or failing store; a takedown's
+//     bump is never softened.
 //
 // A global "cache off" is one switch: Options.Off makes every read call its fill.
 var (
@@ -49,7 +53,8 @@ var (
 )
 
 // ListsGeneration is the generation of every list of the catalog: an ingest bumps it.
-var ListsGeneration = Generation{Name: "lists", Coalesce: 5 * time.Second, Burst: 4, Refresh: 10 * time.Second}
+var ListsGeneration = Generation{Name: "lists", Coalesce: 5 * time.Second, Burst: 4, Refresh: 10 * time.Second,
+	Grace: time.Second}
 
 // Spaces is the policy's table, for tests and documentation.
 func Spaces() []Space {
@@ -94,6 +99,16 @@ type Generation struct {
 	// Refresh is how often an instance re-reads the generation from the shared tier, so a bump on
 	// another instance is seen within it.
 	Refresh time.Duration
+	// Grace, when set, softens the bumps of writes (Invalidate) on this instance: a read whose value
+	// this instance holds only under an earlier generation (one such bumps replaced, still within
+	// its stale window) fills it under the current one as a refresh does, waits up to Grace for that
+	// fill, and past Grace, or when the fill fails, or when MaxRefreshes fills already run, answers
+	// the earlier value at once while the fill goes on. So a write shows at once when the store
+	// answers within Grace, and a store that is slow or down under a steady writer answers lists a
+	// little behind instead of making every read wait for it (or fail). InvalidateNow (a takedown)
+	// and a value adopted from another instance forget the earlier values: nothing keyed by them is
+	// answered again.
+	Grace time.Duration
 }
 
 // generationTTL is how long the shared tier keeps a generation: far longer than any value it keys.

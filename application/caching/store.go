@@ -109,7 +109,7 @@ func Read[T any](ctx context.Context, s *Store, sp Space, body string, fill func
 	if s.opts.Off {
 		return fill(ctx)
 	}
-	gen := s.generation(ctx, sp.Generation)
+	gen, earlier := s.generation(ctx, sp.Generation)
 	k := keys{local: localKey(sp, gen, body)}
 	if sp.Shared {
 		k.shared = sharedKey(sp, shapeOf(reflect.TypeFor[T]()), gen, body)
@@ -133,6 +133,11 @@ func Read[T any](ctx context.Context, s *Store, sp Space, body string, fill func
 				refreshInBackground(ctx, s, sp, k, epoch, fill)
 				return v, nil
 			}
+		}
+	}
+	if len(earlier) > 0 {
+		if v, ok := earlierValue[T](s, sp, earlier, body, now); ok {
+			return answerEarlier(ctx, s, sp, k, epoch, v, fill)
 		}
 	}
 	if sp.Shared && sp.Race && s.shared != nil {
@@ -207,15 +212,19 @@ func fillAndStore[T any](ctx context.Context, s *Store, sp Space, k keys, epoch 
 	return v, nil
 }
 
-func refreshInBackground[T any](ctx context.Context, s *Store, sp Space, k keys, epoch uint64, fill func(context.Context) (T, error)) {
+// refreshInBackground fills k in the background, once for every caller (it joins a fill of the
+// key under way), within MaxRefreshes; it returns the fill's outcome, or nil when MaxRefreshes
+// refreshes already run.
+func refreshInBackground[T any](ctx context.Context, s *Store, sp Space, k keys, epoch uint64, fill func(context.Context) (T, error)) <-chan singleflight.Result {
 	select {
 	case s.refreshes <- struct{}{}:
 	default:
-		return // enough refreshes under way; a later request will try again
+		return nil // enough refreshes under way; a later request will try again
 	}
+	done := make(chan singleflight.Result, 1)
 	go func() {
 		defer func() { <-s.refreshes }()
-		_, err, _ := s.flights.Do(flightKey(k.local, epoch), func() (any, error) {
+		v, err, shared := s.flights.Do(flightKey(k.local, epoch), func() (any, error) {
 			refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
 			defer cancel()
 			s.stats.refreshes.Add(1)
@@ -224,7 +233,49 @@ func refreshInBackground[T any](ctx context.Context, s *Store, sp Space, k keys,
 		if err != nil {
 			s.log.Warn("cache refresh failed; the stale value stays", "space", sp.Name, "err", err)
 		}
+		done <- singleflight.Result{Val: v, Err: err, Shared: shared}
 	}()
+	return done
+}
+
+// earlierValue is the newest value of body this instance holds under one of the earlier
+// generations (see Generation.Grace) and may still serve (within its stale window).
+func earlierValue[T any](s *Store, sp Space, earlier []string, body string, now time.Time) (T, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, gen := range earlier {
+		if e, ok := s.local.get(localKey(sp, gen, body)); ok && now.Before(e.staleUntil) {
+			if v, ok := e.value.(T); ok {
+				return v, true
+			}
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// answerEarlier fills k as a refresh and waits for it up to the generation's Grace; past it, or
+// when the fill fails or no refresh may start, it answers old, a value of an earlier generation.
+func answerEarlier[T any](ctx context.Context, s *Store, sp Space, k keys, epoch uint64, old T, fill func(context.Context) (T, error)) (T, error) {
+	if done := refreshInBackground(ctx, s, sp, k, epoch, fill); done != nil {
+		grace := time.NewTimer(sp.Generation.Grace)
+		defer grace.Stop()
+		select {
+		case res := <-done:
+			if v, ok := res.Val.(T); ok && res.Err == nil {
+				s.stats.misses.Add(1)
+				return v, nil
+			}
+		case <-grace.C:
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+	}
+	s.stats.hits.Add(1)
+	s.stats.localHits.Add(1)
+	s.stats.staleServed.Add(1)
+	return old, nil
 }
 
 // remember keeps v in the process tier, unless sp was revoked since epoch; it reports whether it did.

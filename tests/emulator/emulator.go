@@ -234,3 +234,36 @@ func jsonDecode(resp *http.Response, into any) error {
 	}
 	return json.NewDecoder(resp.Body).Decode(into)
 }
+
+// CPUSeconds is the CPU time the emulator's container has used (node, workerd and its D1 and KV),
+// from its cgroup; 0 when the cgroup cannot be read.
+func (e *Emulator) CPUSeconds() float64 {
+	if e.res == nil {
+		return 0
+	}
+	id := e.res.Container.ID
+	for _, p := range []string{
+		"/sys/fs/cgroup/cpuacct/docker/" + id + "/cpuacct.usage",       // cgroup v1: nanoseconds
+		"/sys/fs/cgroup/system.slice/docker-" + id + ".scope/cpu.stat", // cgroup v2: usage_usec
+	} {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		text := strings.TrimSpace(string(raw))
+		if strings.HasSuffix(p, "cpuacct.usage") {
+			if n, err := strconv.ParseFloat(text, 64); err == nil {
+				return n / 1e9
+			}
+			continue
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if v, ok := strings.CutPrefix(line, "usage_usec "); ok {
+				if n, err := strconv.ParseFloat(v, 64); err == nil {
+					return n / 1e6
+				}
+			}
+		}
+	}
+	return 0
+}

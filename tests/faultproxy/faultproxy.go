@@ -5,6 +5,9 @@
 package faultproxy
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -52,6 +55,18 @@ type Proxy struct {
 	release  chan struct{} // closed when a silence ends
 	requests atomic.Uint64
 	faulted  atomic.Uint64
+	logMu    sync.Mutex
+	log      io.Writer
+}
+
+// LogTo writes one line per request passed through from now on: when it began (Unix
+// microseconds), how long the upstream took (microseconds), the path, the body's size and its
+// first 90 bytes (for D1, the statement), tab-separated. The soak uses it (SOAK_UPSTREAM_LOG) to
+// tell where the time of a Cloudflare-mode run goes.
+func (p *Proxy) LogTo(w io.Writer) {
+	p.logMu.Lock()
+	defer p.logMu.Unlock()
+	p.log = w
 }
 
 // Start runs a proxy to upstream (scheme://host:port) on 127.0.0.1, stopped when the test ends.
@@ -148,5 +163,19 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	p.logMu.Lock()
+	log := p.log
+	p.logMu.Unlock()
+	if log == nil {
+		p.rp.ServeHTTP(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	began := time.Now()
 	p.rp.ServeHTTP(w, r)
+	head := body[:min(len(body), 90)]
+	p.logMu.Lock()
+	defer p.logMu.Unlock()
+	fmt.Fprintf(log, "%d\t%d\t%s\t%d\t%q\n", began.UnixMicro(), time.Since(began).Microseconds(), r.URL.Path, len(body), head)
 }

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/torrent-streamer/streamer/tests/faultproxy"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -71,19 +73,21 @@ func TestSoak(t *testing.T) {
 			dir := t.TempDir()
 			env := serviceEnv()
 			var dbSize func() int64
+			var emuCPU func() float64
 			switch backend {
 			case "local":
 				env = append(env, "R1_DATABASE="+filepath.Join(dir, "streamer.db"))
 				dbSize = func() int64 { return dirSize(dir) }
 			case "emulator":
 				emu := emulator.Start(t)
-				env = append(env, emu.Env("")...)
+				env = append(env, emu.Env(upstreamLog(t, emu))...)
 				dbSize = func() int64 { return dirSize(emu.State) }
+				emuCPU = emu.CPUSeconds
 			default:
 				t.Fatalf("SOAK_BACKENDS: unknown backend %q (local, emulator)", backend)
 			}
 			proc := binary.Start(t, bin, dir, env...)
-			r := soak(t, cfg, backend, proc, dbSize)
+			r := soak(t, cfg, backend, proc, dbSize, emuCPU)
 			reports = append(reports, r.markdown())
 			t.Log("\n" + r.markdown())
 			r.check(t, cfg)
@@ -101,6 +105,12 @@ type sample struct {
 	goroutines int
 	fds        int
 	heap       int64
+	// Where the time went: the service's CPU seconds, the upstream requests it sent by service
+	// (r1: D1, kv: KV), and its cache's hits and misses, all since it started.
+	cpu                    float64
+	upstream               map[string]float64
+	cacheHits, cacheMisses float64
+	emulatorCPU            float64 // the emulator container's CPU seconds (Cloudflare mode on the emulator)
 }
 
 func takeSample(p *binary.Process, began time.Time) sample {
@@ -123,7 +133,20 @@ func takeSample(p *binary.Process, began time.Time) sample {
 		if err != nil {
 			continue
 		}
+		switch {
+		case strings.HasPrefix(name, `streamer_upstream_calls_total{service="`):
+			if s.upstream == nil {
+				s.upstream = map[string]float64{}
+			}
+			s.upstream[strings.TrimSuffix(strings.TrimPrefix(name, `streamer_upstream_calls_total{service="`), `"}`)] = f
+		case strings.HasPrefix(name, "streamer_cache_hits_total"):
+			s.cacheHits += f
+		}
 		switch name {
+		case "process_cpu_seconds_total":
+			s.cpu = f
+		case "streamer_cache_misses_total":
+			s.cacheMisses = f
 		case "go_goroutines":
 			s.goroutines = int(f)
 		case "go_memstats_heap_inuse_bytes":
@@ -149,7 +172,7 @@ type result struct {
 	settled                   time.Duration // how long after the load the "after" sample was taken
 }
 
-func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSize func() int64) *result {
+func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSize func() int64, emuCPU func() float64) *result {
 	l := newLoad(proc.Base, uint64(time.Now().UnixNano()))
 	res := &result{backend: backend, cfg: cfg}
 	in := l.newIngester(20)
@@ -166,6 +189,9 @@ func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSi
 	res.torznab = l.torznab != ""
 
 	res.start = takeSample(proc, began)
+	if emuCPU != nil {
+		res.start.emulatorCPU = emuCPU()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.duration)
 	defer cancel()
 	samples := make(chan sample, 1)
@@ -183,7 +209,13 @@ func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSi
 	}()
 	// The end is sampled under load, just before the clients stop.
 	ends := make(chan sample, 1)
-	endAt := time.AfterFunc(cfg.duration-min(2*time.Second, cfg.duration/10), func() { ends <- takeSample(proc, began) })
+	endAt := time.AfterFunc(cfg.duration-min(2*time.Second, cfg.duration/10), func() {
+		e := takeSample(proc, began)
+		if emuCPU != nil {
+			e.emulatorCPU = emuCPU()
+		}
+		ends <- e
+	})
 	loadBegan := time.Now()
 	l.runClients(ctx, cfg.clients, in, ingestInterval(cfg))
 	res.elapsed = time.Since(loadBegan)
@@ -323,6 +355,7 @@ func (r *result) markdown() string {
 	fmt.Fprintf(&b, "| goroutines | %d | %d | %d | %d | flat |\n", r.start.goroutines, r.middle.goroutines, r.end.goroutines, r.after.goroutines)
 	fmt.Fprintf(&b, "| open fds | %d | %d | %d | %d | |\n", r.start.fds, r.middle.fds, r.end.fds, r.after.fds)
 	fmt.Fprintf(&b, "| database size | | | %s | | |\n\n", mib(r.dbSize))
+	b.WriteString(r.whereTimeWent())
 	v := r.verdict
 	fmt.Fprintf(&b, "Acknowledged writes read back in %v: %d torrents (%d of them in a batch without a clear answer, checked for presence only), "+
 		"%d accounts (%d through /me with their live session), %d sign-ins with the stored password, %d logged-out sessions refused: **%d lost or wrong** (target 0). "+
@@ -358,4 +391,50 @@ func writeNamed(t *testing.T, name, md string) {
 		}
 	}
 	t.Logf("wrote %s and soak/%s", file, latest)
+}
+
+// whereTimeWent is the load's cost between the start and end samples: CPU seconds of the service
+// and (Cloudflare mode on the emulator) of the emulator's container, requests sent upstream per
+// client request, and the cache's hit rate.
+func (r *result) whereTimeWent() string {
+	wall := (r.end.at - r.start.at).Seconds()
+	if wall <= 0 {
+		return ""
+	}
+	requests, _, _ := r.totals()
+	perReq := func(n float64) float64 { return n / float64(max(1, requests)) }
+	var b strings.Builder
+	fmt.Fprintf(&b, "Where the time went, from the start sample to the end one (%.0f s of wall time): the service used %.0f CPU seconds (%.2f cores)",
+		wall, r.end.cpu-r.start.cpu, (r.end.cpu-r.start.cpu)/wall)
+	if r.end.emulatorCPU > 0 {
+		fmt.Fprintf(&b, ", the emulator's container %.0f (%.2f cores)", r.end.emulatorCPU-r.start.emulatorCPU, (r.end.emulatorCPU-r.start.emulatorCPU)/wall)
+	}
+	hits, misses := r.end.cacheHits-r.start.cacheHits, r.end.cacheMisses-r.start.cacheMisses
+	fmt.Fprintf(&b, "; the cache answered %.1f%% of its reads", 100*hits/max(1, hits+misses))
+	for _, svc := range []string{"r1", "kv"} {
+		if n := r.end.upstream[svc] - r.start.upstream[svc]; n > 0 {
+			fmt.Fprintf(&b, "; %s requests upstream: %.0f (%.2f per client request, %.1f/s)", svc, n, perReq(n)*r.elapsed.Seconds()/wall, n/wall)
+		}
+	}
+	b.WriteString(".\n\n")
+	return b.String()
+}
+
+// upstreamLog puts a proxy that logs every request to the emulator (what, when, how long) between
+// the service and the emulator when SOAK_UPSTREAM_LOG names a file, and returns the base URL the
+// service must use ("" for the emulator itself).
+func upstreamLog(t *testing.T, emu *emulator.Emulator) string {
+	path := os.Getenv("SOAK_UPSTREAM_LOG")
+	if path == "" {
+		return ""
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _ := url.Parse(emu.BaseURL())
+	px := faultproxy.Start(t, "http://"+up.Host)
+	px.LogTo(f)
+	t.Cleanup(func() { px.LogTo(nil); f.Close() })
+	return px.URL + up.Path
 }
