@@ -161,7 +161,7 @@ func (tg *target) gatewayRequests(t *testing.T) uint64 {
 	if tg.emu == nil {
 		return 0
 	}
-	return tg.emu.stats(t).Requests
+	return tg.emu.Stats(t).Requests
 }
 
 func delta(before, after ports.UpstreamStats) ports.UpstreamStats {

@@ -46,7 +46,7 @@ func TestAnOutageOfCloudflare(t *testing.T) {
 		t.Fatalf("health before the outage: %d %s", h.status, h.body)
 	}
 
-	tg.emu.stop(t)
+	tg.emu.Stop(t)
 
 	// The probes are reused for health.ProbeCacheTTL: the outage shows within it.
 	h := svc.get(t, "/api/health")
@@ -91,7 +91,7 @@ func TestAnOutageOfCloudflare(t *testing.T) {
 		t.Fatalf("ingest during the outage: %d %s", a.status, a.body)
 	}
 
-	tg.emu.restart(t)
+	tg.emu.Restart(t)
 
 	deadline := time.Now().Add(20*time.Second + health.ProbeCacheTTL)
 	for {
