@@ -39,7 +39,11 @@ func (t cachedTorrents) Get(ctx context.Context, ref domain.TorrentRef) (domain.
 	})
 }
 
-// Upsert invalidates even when it fails: the store may have written some chunks before failing.
+// Upsert invalidates even when it fails: the store may have written some chunks before failing
+// (a D1 batch that timed out may have committed), and a list that never showed them would be wrong
+// for up to its fresh and stale windows. That costs readers nothing during an outage: the lists'
+// generation has a Grace (see ListsGeneration), so while the store fails they answer what they held
+// before the bump, and the store's answer once it is back.
 func (t cachedTorrents) Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error) {
 	outcomes, err := t.repo.Upsert(ctx, torrents)
 	refs := make([]string, 0, 2*len(torrents))
