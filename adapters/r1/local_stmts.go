@@ -26,6 +26,10 @@ type stmtCache struct {
 type cachedStmt struct {
 	sql  string
 	stmt *sql.Stmt
+	// refs counts the queries starting on stmt; an evicted statement is closed when none is (a
+	// query that has started keeps it open itself until its rows are closed).
+	refs    int
+	evicted bool
 }
 
 func newStmtCache(db *sql.DB) *stmtCache {
@@ -34,19 +38,23 @@ func newStmtCache(db *sql.DB) *stmtCache {
 
 // query runs sql with params on a kept statement, preparing it first when it is not kept.
 func (c *stmtCache) query(ctx context.Context, query string, params ...any) (*sql.Rows, error) {
-	stmt, err := c.get(ctx, query)
+	cs, err := c.acquire(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return stmt.QueryContext(ctx, params...)
+	defer c.release(cs)
+	return cs.stmt.QueryContext(ctx, params...)
 }
 
-func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+// acquire returns the kept statement of query, prepared if need be, counted as in use.
+func (c *stmtCache) acquire(ctx context.Context, query string) (*cachedStmt, error) {
 	c.mu.Lock()
 	if e, ok := c.bySQL[query]; ok {
 		c.order.MoveToFront(e)
+		cs := e.Value.(*cachedStmt)
+		cs.refs++
 		c.mu.Unlock()
-		return e.Value.(*cachedStmt).stmt, nil
+		return cs, nil
 	}
 	c.mu.Unlock()
 	// Prepared outside the lock: two callers may prepare the same SQL, and the second keeps the
@@ -60,16 +68,31 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	if e, ok := c.bySQL[query]; ok {
 		stmt.Close()
 		c.order.MoveToFront(e)
-		return e.Value.(*cachedStmt).stmt, nil
+		cs := e.Value.(*cachedStmt)
+		cs.refs++
+		return cs, nil
 	}
-	c.bySQL[query] = c.order.PushFront(&cachedStmt{sql: query, stmt: stmt})
+	cs := &cachedStmt{sql: query, stmt: stmt, refs: 1}
+	c.bySQL[query] = c.order.PushFront(cs)
 	if c.order.Len() > stmtCacheSize {
 		oldest := c.order.Remove(c.order.Back()).(*cachedStmt)
 		delete(c.bySQL, oldest.sql)
-		// database/sql closes it once no query of it is running.
-		oldest.stmt.Close()
+		oldest.evicted = true
+		if oldest.refs == 0 {
+			oldest.stmt.Close()
+		}
 	}
-	return stmt, nil
+	return cs, nil
+}
+
+// release ends a query's start on cs, closing it when it was evicted meanwhile.
+func (c *stmtCache) release(cs *cachedStmt) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cs.refs--
+	if cs.evicted && cs.refs == 0 {
+		cs.stmt.Close()
+	}
 }
 
 // close closes every kept statement.
@@ -77,7 +100,11 @@ func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for e := c.order.Front(); e != nil; e = e.Next() {
-		e.Value.(*cachedStmt).stmt.Close()
+		cs := e.Value.(*cachedStmt)
+		cs.evicted = true
+		if cs.refs == 0 {
+			cs.stmt.Close()
+		}
 	}
 	c.order.Init()
 	clear(c.bySQL)
