@@ -36,7 +36,29 @@ type SearchOverHTTP struct {
 	BareREST    Latency `json:"bareRest"`
 	BareRSS     Latency `json:"bareRss"`
 	BareListing Latency `json:"bareListing"`
+	// AppFeeds are the apps' RSS syncs and connection tests as they ask them (no words, their
+	// default categories, pages of 100 by offset), each page the first time: uncached.
+	AppFeeds []AppFeed `json:"appFeeds"`
 }
+
+// AppFeed is one app's feed request, timed over its first pages.
+type AppFeed struct {
+	Name    string  `json:"name"`
+	Params  string  `json:"params"`
+	Latency Latency `json:"latency"`
+}
+
+// appFeeds are what the apps ask with no words: Sonarr's default categories (5030,5040), its
+// anime category, Radarr's defaults, and a subcategory few torrents are in (UHD TV).
+var appFeeds = []struct{ name, params string }{
+	{"Sonarr (tvsearch, 5030,5040)", "t=tvsearch&cat=5030,5040&extended=1"},
+	{"Sonarr anime (tvsearch, 5070)", "t=tvsearch&cat=5070&extended=1"},
+	{"Radarr (movie, 2000,2010,...,2060)", "t=movie&cat=2000,2010,2020,2030,2040,2045,2050,2060&extended=1"},
+	{"TV UHD only (tvsearch, 5045)", "t=tvsearch&cat=5045&extended=1"},
+}
+
+// appFeedPages is how many pages of each feed are timed (offset 0, 100, ...).
+const appFeedPages = 10
 
 // OverBare is a route's p50 over the bare handler's p50 for the same bytes: how much slower than
 // sending its body the route is.
@@ -223,6 +245,17 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 				return out, err
 			}
 		}
+	}
+	for _, f := range appFeeds {
+		var pages []time.Duration
+		for p := range appFeedPages {
+			d, _, err := timedGet(client, base+"/torznab/api?"+f.params+"&apikey="+url.QueryEscape(key)+"&limit=100&offset="+strconv.Itoa(p*100))
+			if err != nil {
+				return out, err
+			}
+			pages = append(pages, d)
+		}
+		out.AppFeeds = append(out.AppFeeds, AppFeed{Name: f.name, Params: f.params, Latency: latencyOf(pages)})
 	}
 	out.Queries = len(texts)
 	out.RESTUncached, out.TorznabUncached = latencyOf(restCold), latencyOf(tzCold)
