@@ -347,6 +347,9 @@ type kindReportJSON struct {
 	NoPassword      []string   `json:"firstWithoutPassword,omitempty"`
 	ResumedAfter    string     `json:"resumedAfter,omitempty"`
 	Seconds         float64    `json:"seconds"`
+	// The reader's wait for the writer and the writer's for the reader: which side is the bottleneck.
+	ReadWaitedSeconds  float64 `json:"readWaitedSeconds"`
+	WriteWaitedSeconds float64 `json:"writeWaitedSeconds"`
 }
 
 type skipJSON struct {
@@ -365,7 +368,8 @@ func writeReport(path string, r migration.Report, calls int64, runErr error) err
 	for _, k := range r.Kinds {
 		kr := kindReportJSON{Kind: string(k.Kind), Read: k.Read, Created: k.Created, Updated: k.Updated, Unchanged: k.Unchanged, Skipped: k.Skipped,
 			FirstSkipped: []skipJSON{}, WithoutPassword: k.WithoutPassword, NoPassword: k.NoPassword,
-			ResumedAfter: k.ResumedAfter, Seconds: k.Took.Seconds()}
+			ResumedAfter: k.ResumedAfter, Seconds: k.Took.Seconds(),
+			ReadWaitedSeconds: k.ReadWaited.Seconds(), WriteWaitedSeconds: k.WriteWaited.Seconds()}
 		for _, s := range k.Reasons {
 			kr.FirstSkipped = append(kr.FirstSkipped, skipJSON(s))
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,8 +98,26 @@ func NewService(torrents ports.TorrentRepository, decoder ports.MetainfoDecoder,
 // alone; a store failure fails the call (nothing of the report would be true), and as the upsert is
 // idempotent the client can send the batch again.
 func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
+	p, err := s.Prepare(items)
+	if err != nil {
+		return Report{}, err
+	}
+	return s.Store(ctx, p)
+}
+
+// Prepared is a batch checked and ready to store: the torrents the valid items describe, and the
+// report of the invalid ones.
+type Prepared struct {
+	report     Report
+	valid      []domain.Torrent
+	validIndex []int
+}
+
+// Prepare checks a batch (1 to MaxBatch items) without storing it: Ingest is Prepare then Store.
+// An import prepares one batch while the store writes the one before.
+func (s *Service) Prepare(items []Item) (Prepared, error) {
 	if len(items) == 0 || len(items) > MaxBatch {
-		return Report{}, domain.Invalid("torrents", fmt.Sprintf("must hold 1 to %d torrents", MaxBatch))
+		return Prepared{}, domain.Invalid("torrents", fmt.Sprintf("must hold 1 to %d torrents", MaxBatch))
 	}
 	now := s.clock.Now()
 	report := Report{Results: make([]ItemResult, len(items))}
@@ -119,6 +138,13 @@ func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
 		valid = append(valid, t)
 		validIndex = append(validIndex, i)
 	}
+	return Prepared{report: report, valid: valid, validIndex: validIndex}, nil
+}
+
+// Store upserts a prepared batch and reports every item of it.
+func (s *Service) Store(ctx context.Context, p Prepared) (Report, error) {
+	report, valid, validIndex := p.report, p.valid, p.validIndex
+	report.Results = slices.Clone(report.Results)
 	if len(valid) == 0 {
 		return report, nil
 	}
@@ -329,24 +355,14 @@ func firstProblem(err error) *domain.FieldProblem {
 	return &domain.FieldProblem{Field: "", Message: "could not be read"}
 }
 
-// Check reports what Ingest would do with items without storing anything: each item is Failed with
-// its problem, or Created (whether it would create or update is the store's to say). An import's dry
+// Checked reports what Store would do without storing anything: each item is Failed with its
+// problem, or Created (whether it would create or update is the store's to say). An import's dry
 // run uses it.
-func (s *Service) Check(items []Item) Report {
-	now := s.clock.Now()
-	report := Report{Results: make([]ItemResult, len(items))}
-	for i, item := range items {
-		t, err := s.torrentOf(item, now)
-		report.Results[i] = ItemResult{Index: i, Status: Created}
-		if !t.InfoHash.IsZero() {
-			report.Results[i].InfoHash = t.InfoHash.String()
-		}
-		if err != nil {
-			report.Results[i].Status = Failed
-			report.Results[i].Problem = firstProblem(err)
-			report.Failed++
-			continue
-		}
+func (p Prepared) Checked() Report {
+	report := p.report
+	report.Results = slices.Clone(report.Results)
+	for _, i := range p.validIndex {
+		report.Results[i].Status = Created
 		report.Created++
 	}
 	return report

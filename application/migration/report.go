@@ -34,6 +34,10 @@ type KindReport struct {
 	// ResumedAfter is the key a resumed run read on from; empty for a run from the start.
 	ResumedAfter string
 	Took         time.Duration
+	// ReadWaited is how long the reader waited for the writer to take a batch, WriteWaited how
+	// long the writer waited for the reader's next batch: the larger names the bottleneck (the
+	// store, or the source and the checks).
+	ReadWaited, WriteWaited time.Duration
 }
 
 // Report is the outcome of an import.
