@@ -180,6 +180,20 @@ func TestImportFromBetterAuthAndBitmagnet(t *testing.T) {
 			t.Fatalf("the skipped torrents must name %s: %s", want, reasons)
 		}
 	}
+	// bitmagnet's external ids: the content's own (content_source, content_id) and its attributes;
+	// a malformed IMDb id is left out, the torrent kept.
+	for hash, want := range map[int]string{
+		18: "tt0000018 118 <nil>",   // a movie of TMDB's, its IMDb id an attribute
+		9:  "<nil> 109 <nil>",       // the same, its IMDb attribute malformed
+		10: "<nil> 210 310",         // a TV show of TMDB's, its TVDB id an attribute
+		2:  "tt0000002 <nil> <nil>", // IMDb's own content
+		3:  "<nil> <nil> <nil>",     // no content id
+	} {
+		q := fmt.Sprintf("SELECT imdb_id, tmdb_id, tvdb_id FROM torrents WHERE info_hash = '%040x'", hash)
+		if got := query(t, cfg.DatabasePath(), q); got != want {
+			t.Errorf("torrent %d's external ids: %s, want %s", hash, got, want)
+		}
+	}
 	if raw, err := os.ReadFile(reportFile); err != nil || !strings.Contains(string(raw), `"withoutPassword": 1`) {
 		t.Fatalf("--report: %s %v", raw, err)
 	}

@@ -70,7 +70,7 @@ INSERT INTO session (id, token, %[4]s, %[7]s, %[8]s) VALUES
 }
 
 // BitmagnetSchema is the part of bitmagnet's schema (its migrations 00001, 00002 and 00016) the
-// preset reads, with its real names, types and the indexes the preset's lookups by info hash use.
+// preset reads (content_attributes without its foreign keys), with its real names, types and the indexes the preset's lookups by info hash use.
 const BitmagnetSchema = `
 CREATE TYPE "FilesStatus" AS ENUM ('no_info', 'single', 'multi', 'over_threshold');
 CREATE TABLE torrent_sources (key text PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
@@ -91,6 +91,10 @@ CREATE TABLE torrent_contents (
   info_hash bytea NOT NULL REFERENCES torrents ON DELETE CASCADE, content_type text, content_source text, content_id text,
   title text NOT NULL, search_string text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
   UNIQUE (info_hash, content_type, content_source, content_id));
+CREATE TABLE content_attributes (
+  content_type text NOT NULL, content_source text NOT NULL, content_id text NOT NULL, source text NOT NULL, key text NOT NULL,
+  value text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
+  PRIMARY KEY (content_type, content_source, content_id, source, key));
 CREATE INDEX ON torrents_torrent_sources (info_hash);
 `
 
@@ -110,10 +114,24 @@ FROM generate_series(5, %[1]d, 5) i, generate_series(0, 2) f;
 INSERT INTO torrents_torrent_sources (source, info_hash, seeders, leechers, published_at, created_at, updated_at)
 SELECT 'dht', decode(lpad(to_hex(i), 40, '0'), 'hex'), i %% 50, i %% 7, timestamptz '2024-01-01' + i * interval '1 minute', now(), now()
 FROM generate_series(1, %[1]d) i;
-INSERT INTO torrent_contents (info_hash, content_type, title, search_string, created_at, updated_at)
+INSERT INTO torrent_contents (info_hash, content_type, content_source, content_id, title, search_string, created_at, updated_at)
 SELECT decode(lpad(to_hex(i), 40, '0'), 'hex'),
-       (ARRAY['movie', 'tv_show', 'music', 'audiobook', 'ebook', 'comic', 'game', 'software', 'xxx'])[1 + i %% 9], 't', 't', now(), now()
+       (ARRAY['movie', 'tv_show', 'music', 'audiobook', 'ebook', 'comic', 'game', 'software', 'xxx'])[1 + i %% 9],
+       CASE i %% 9 WHEN 0 THEN 'tmdb' WHEN 1 THEN 'tmdb' END, CASE i %% 9 WHEN 0 THEN (100 + i)::text WHEN 1 THEN (200 + i)::text END,
+       't', 't', now(), now()
 FROM generate_series(1, %[1]d) i;
+-- External ids: a movie (i %% 9 = 0) is TMDB's with its IMDb id as an attribute (every other one
+-- malformed, so left out); a TV show (i %% 9 = 1) is TMDB's with its TVDB id; torrent 2 is IMDb's own.
+INSERT INTO content_attributes (content_type, content_source, content_id, source, key, value, created_at, updated_at)
+SELECT 'movie', 'tmdb', (100 + i)::text, 'imdb', 'id', CASE WHEN i %% 2 = 0 THEN 'tt' || lpad(i::text, 7, '0') ELSE 'nm' || i END, now(), now()
+FROM generate_series(9, %[1]d, 9) i
+UNION ALL
+SELECT 'tv_show', 'tmdb', (200 + i)::text, 'tvdb', 'id', (300 + i)::text, now(), now()
+FROM generate_series(1, %[1]d, 9) i
+UNION ALL
+SELECT 'movie', 'tmdb', (100 + i)::text, 'tmdb', 'poster_path', '/poster.jpg', now(), now()
+FROM generate_series(9, %[1]d, 9) i;
+UPDATE torrent_contents SET content_source = 'imdb', content_id = 'tt0000002' WHERE info_hash = decode(lpad(to_hex(2), 40, '0'), 'hex');
 -- the bad rows
 INSERT INTO torrents (info_hash, name, size, private, files_status, created_at, updated_at) VALUES
   (decode('ff00000000000000000000000000000000000001', 'hex'), '   ', 10, false, 'single', now(), now()),
@@ -149,10 +167,14 @@ INSERT INTO torrents_torrent_sources (source, info_hash, seeders, leechers, publ
 SELECT 'dht', decode(md5(i::text) || lpad(to_hex(i), 8, '0'), 'hex'), i %% 500, i %% 70,
        timestamptz '2020-01-01' + i * interval '1 minute', now(), now()
 FROM generate_series(1, %[1]d) i;
-INSERT INTO torrent_contents (info_hash, content_type, title, search_string, created_at, updated_at)
+INSERT INTO torrent_contents (info_hash, content_type, content_source, content_id, title, search_string, created_at, updated_at)
 SELECT decode(md5(i::text) || lpad(to_hex(i), 8, '0'), 'hex'),
-       (ARRAY['movie', 'tv_show', 'music', 'audiobook', 'ebook', 'comic', 'game', 'software', 'xxx'])[1 + i %% 9], 't', 't', now(), now()
+       (ARRAY['movie', 'tv_show', 'music', 'audiobook', 'ebook', 'comic', 'game', 'software', 'xxx'])[1 + i %% 9],
+       CASE WHEN i %% 9 < 2 THEN 'tmdb' END, CASE WHEN i %% 9 < 2 THEN (i / 9)::text END, 't', 't', now(), now()
 FROM generate_series(1, %[1]d) i;
+INSERT INTO content_attributes (content_type, content_source, content_id, source, key, value, created_at, updated_at)
+SELECT (ARRAY['movie', 'tv_show'])[1 + i %% 9], 'tmdb', (i / 9)::text, 'imdb', 'id', 'tt' || lpad((i / 9 + 1)::text, 7, '0'), now(), now()
+FROM generate_series(1, %[1]d) i WHERE i %% 9 < 2;
 ANALYZE;
 `, n, files)
 }

@@ -1,14 +1,15 @@
 -- bitmagnet's catalog: torrents keyed by their bytea info hash, the swarm figures and publication
 -- date of their sources, their files (only when bitmagnet has the whole list: files_status
--- 'multi'; a single-file torrent is its own one file), and the category from their classified
--- content type.
+-- 'multi'; a single-file torrent is its own one file), the category from their classified
+-- content type, and the external ids of that content: its own source and id (content_source,
+-- content_id: tmdb, imdb or tvdb), and the others bitmagnet keeps as its attributes (source
+-- imdb, tvdb or tmdb with key 'id'). An id that is not one (an IMDb id without tt and 7 digits,
+-- a non-numeric TMDB or TVDB id) is left out rather than failing the torrent.
 SELECT t.info_hash AS key,
        t.info_hash,
        t.name,
        t.size,
-       CASE (SELECT c.content_type FROM torrent_contents c
-             WHERE c.info_hash = t.info_hash AND c.content_type IS NOT NULL
-             ORDER BY c.updated_at DESC LIMIT 1)
+       CASE c.content_type
            WHEN 'movie' THEN 'movies'
            WHEN 'tv_show' THEN 'tv'
            WHEN 'music' THEN 'music'
@@ -29,8 +30,25 @@ SELECT t.info_hash AS key,
        CASE t.files_status
            WHEN 'single' THEN ARRAY[t.size]
            WHEN 'multi' THEN fl.sizes
-       END AS file_sizes
+       END AS file_sizes,
+       CASE WHEN ids.imdb ~ '^tt[0-9]{7,10}$' THEN ids.imdb END AS imdb_id,
+       CASE WHEN ids.tmdb ~ '^[0-9]{1,15}$' THEN ids.tmdb::bigint END AS tmdb_id,
+       CASE WHEN ids.tvdb ~ '^[0-9]{1,15}$' THEN ids.tvdb::bigint END AS tvdb_id
 FROM torrents t
+LEFT JOIN LATERAL (
+    SELECT tc.content_type, tc.content_source, tc.content_id FROM torrent_contents tc
+    WHERE tc.info_hash = t.info_hash AND tc.content_type IS NOT NULL
+    ORDER BY tc.updated_at DESC LIMIT 1
+) c ON true
+LEFT JOIN LATERAL (
+    SELECT
+        coalesce(CASE WHEN c.content_source = 'imdb' THEN c.content_id END, max(a.value) FILTER (WHERE a.source = 'imdb')) AS imdb,
+        coalesce(CASE WHEN c.content_source = 'tmdb' THEN c.content_id END, max(a.value) FILTER (WHERE a.source = 'tmdb')) AS tmdb,
+        coalesce(CASE WHEN c.content_source = 'tvdb' THEN c.content_id END, max(a.value) FILTER (WHERE a.source = 'tvdb')) AS tvdb
+    FROM content_attributes a
+    WHERE a.content_type = c.content_type AND a.content_source = c.content_source AND a.content_id = c.content_id
+      AND a.key = 'id' AND a.source IN ('imdb', 'tmdb', 'tvdb')
+) ids ON true
 LEFT JOIN LATERAL (
     SELECT max(s.seeders) AS seeders, max(s.leechers) AS leechers, min(s.published_at) AS published_at
     FROM torrents_torrent_sources s WHERE s.info_hash = t.info_hash
