@@ -33,6 +33,9 @@ type LocalOptions struct {
 	// row queued behind them (BenchmarkDetailsBesideSlowSearches: 84 ms a details read beside four
 	// slow scans with 2 readers, 4.2 ms with 8, on 2 cores). Each costs its page cache (2 MiB at most).
 	Readers int
+	// MergeAfterIdle is how long the writer must have been idle before the full-text index's
+	// segments are merged (see upkeep.go). Default 500 ms; negative: only when Settle is called.
+	MergeAfterIdle time.Duration
 }
 
 // OpenFile opens (creating it and its directory if missing) the SQLite database at path: WAL, so
@@ -58,6 +61,8 @@ type localEngine struct {
 	// on it, and cleared by the next write that commits or by storageFull seeing room again.
 	dir  string
 	full atomic.Bool
+	// upkeep checkpoints and merges the full-text index off the writer's path (upkeep.go).
+	upkeep *upkeep
 }
 
 func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngine, error) {
@@ -70,6 +75,9 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	}
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.MergeAfterIdle == 0 {
+		opts.MergeAfterIdle = defaultMergeAfterIdle
 	}
 	if opts.Readers <= 0 {
 		opts.Readers = max(8, 4*runtime.GOMAXPROCS(0))
@@ -91,6 +99,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 			db.Close()
 			return nil, fmt.Errorf("r1: open in-memory database: %w", e.mapError(ctx, err))
 		}
+		e.startUpkeep(nil)
 		return e, nil
 	}
 
@@ -127,6 +136,17 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	readers.SetMaxIdleConns(opts.Readers)
 	readers.SetConnMaxIdleTime(5 * time.Minute)
 	e.readers, e.stmts = readers, newStmtCache(readers)
+	checkpointer, err := sql.Open("sqlite", path+"?"+common)
+	if err != nil {
+		e.stmts.close()
+		writer.Close()
+		readers.Close()
+		return nil, fmt.Errorf("r1: open %s: %w", path, err)
+	}
+	checkpointer.SetMaxOpenConns(1)
+	checkpointer.SetMaxIdleConns(1)
+	checkpointer.SetConnMaxIdleTime(time.Minute)
+	e.startUpkeep(checkpointer)
 	return e, nil
 }
 
@@ -224,6 +244,7 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 		return nil, e.mapError(ctx, err)
 	}
 	e.full.Store(false)
+	e.wroteNow()
 	return results, nil
 }
 
@@ -249,7 +270,7 @@ func (e *localEngine) Close() error {
 		return nil
 	}
 	e.stmts.close()
-	err := e.writer.Close()
+	err := errors.Join(e.stopUpkeep(), e.writer.Close())
 	if e.readers != e.writer {
 		err = errors.Join(err, e.readers.Close())
 	}

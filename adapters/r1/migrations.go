@@ -94,6 +94,11 @@ func (db *Database) Migrate(ctx context.Context) error {
 			return fmt.Errorf("r1: migration %s: %w", m.name, err)
 		}
 	}
+	if e, ok := db.engine.(*localEngine); ok {
+		if err := e.setAutomerge(ctx); err != nil {
+			return fmt.Errorf("r1: full-text merge setting: %w", err)
+		}
+	}
 	if err := NewCategoryRepository(db).Ensure(ctx, domain.DefaultCategories()); err != nil {
 		return fmt.Errorf("r1: default categories: %w", err)
 	}

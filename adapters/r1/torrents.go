@@ -49,13 +49,14 @@ const (
 // The local engine runs a batch as one transaction in its own process: a batch costs no request,
 // and each transaction costs the same fixed work whatever its size (the WAL frames of every page it
 // touched, among them the hot ones every chunk touches: the table's last page, the category counts,
-// the full-text index's new segment). So there one batch takes a whole ingest call (the API's
-// 1000 torrents), which ingests about 1.6 times faster at 200,000 torrents than chunks of 50 (see
+// the full-text index's new segment). So there one batch takes a whole ingest call: the API's
+// 1000 torrents, which ingests about 1.6 times faster at 200,000 torrents than chunks of 50, or an
+// import's bulk batch of 5000 (ingest.MaxBulkBatch), about a seventh less CPU a torrent again (see
 // tests/bench). The statements are the same; only their grouping in transactions differs. In
 // ParamsAsText mode, which stands for D1 in the tests, it chunks as D1 does.
 const (
-	localChunkTorrents = 1000
-	localChunkBytes    = 16 << 20
+	localChunkTorrents = 5000
+	localChunkBytes    = 32 << 20
 )
 
 // chunkBounds are the bounds of one upsert batch on the repository's engine.
@@ -362,26 +363,23 @@ func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
 	// The row of upsertSQL's parameter, in its column order. The file list and the trackers travel
 	// as JSON strings holding their JSON, so ->> hands the stored text over as it is: rendering a
 	// nested array back to text costs more than the rest of the row.
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	b.WriteByte('[')
 	values := []any{row.hash, v2, t.Name, nameKey(t.Name), t.Size, category.Slug,
 		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, filesJSON, trackersJSON, webSeedsJSON,
 		imdb, tmdb, tvdb, release}
 	values = append(values, releaseColumns(t.Release)...)
 	values = append(values, releaseVersion)
+	b := make([]byte, 0, 256+2*(len(t.Name)+len(filesJSON))+len(t.Description)+len(trackersJSON)+len(release))
+	b = append(b, '[')
 	for i, v := range values {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		if err := enc.Encode(v); err != nil {
+		if b, err = appendJSON(b, v); err != nil {
 			return upsertRow{}, &domain.FieldProblem{Field: "", Message: err.Error()}
 		}
-		b.Truncate(b.Len() - 1) // the encoder's newline
 	}
-	b.WriteByte(']')
-	row.json = b.Bytes()
+	b = append(b, ']')
+	row.json = b
 	row.wire = jsonStringLen(row.json)
 	// The row is one parameter, and D1 takes a string of at most 2 MB: the same bound as its row.
 	// Sent, it is a JSON string in the request, whose escapes can double it (a path full of \ and

@@ -18,6 +18,13 @@ import (
 // Batch and item limits.
 const (
 	MaxBatch = 1000
+	// MaxBulkBatch bounds a batch that Prepare takes from an import or a bulk load, not over HTTP.
+	// The local store writes it in one statement and one transaction, and each of those costs the
+	// same fixed work whatever its size (the full-text index writes one segment per statement, which
+	// it later merges): 5000 torrents a batch took about a seventh less CPU a torrent than 1000 in
+	// tests/bench. Larger would hold the single writer longer (about a second here) while an account
+	// write waits.
+	MaxBulkBatch = 5000
 	// MaxTorrentFile bounds a decoded .torrent file; the request body limit (10 MiB) bounds the batch.
 	MaxTorrentFile = 8 << 20
 )
@@ -98,6 +105,9 @@ func NewService(torrents ports.TorrentRepository, decoder ports.MetainfoDecoder,
 // alone; a store failure fails the call (nothing of the report would be true), and as the upsert is
 // idempotent the client can send the batch again.
 func (s *Service) Ingest(ctx context.Context, items []Item) (Report, error) {
+	if len(items) > MaxBatch {
+		return Report{}, domain.Invalid("torrents", fmt.Sprintf("must hold 1 to %d torrents", MaxBatch))
+	}
 	p, err := s.Prepare(items)
 	if err != nil {
 		return Report{}, err
@@ -113,11 +123,12 @@ type Prepared struct {
 	validIndex []int
 }
 
-// Prepare checks a batch (1 to MaxBatch items) without storing it: Ingest is Prepare then Store.
-// An import prepares one batch while the store writes the one before.
+// Prepare checks a batch without storing it: Ingest is Prepare then Store. An import prepares one
+// batch while the store writes the one before. Such a caller's batches may hold up to MaxBulkBatch
+// items; Ingest's, MaxBatch.
 func (s *Service) Prepare(items []Item) (Prepared, error) {
-	if len(items) == 0 || len(items) > MaxBatch {
-		return Prepared{}, domain.Invalid("torrents", fmt.Sprintf("must hold 1 to %d torrents", MaxBatch))
+	if len(items) == 0 || len(items) > MaxBulkBatch {
+		return Prepared{}, domain.Invalid("torrents", fmt.Sprintf("must hold 1 to %d torrents", MaxBulkBatch))
 	}
 	now := s.clock.Now()
 	report := Report{Results: make([]ItemResult, len(items))}

@@ -168,6 +168,19 @@ func TestBatchSizeIsBounded(t *testing.T) {
 	}
 }
 
+// A bulk caller (an import) prepares batches up to MaxBulkBatch; Ingest, the API's call, stays at
+// MaxBatch.
+func TestBulkBatchesAreBoundedToo(t *testing.T) {
+	svc, _ := newService(t, nil)
+	for n, ok := range map[int]bool{ingest.MaxBatch + 1: true, ingest.MaxBulkBatch: true, ingest.MaxBulkBatch + 1: false, 0: false} {
+		items := make([]ingest.Item, n)
+		_, err := svc.Prepare(items)
+		if (err == nil) != ok {
+			t.Errorf("Prepare of %d items: %v", n, err)
+		}
+	}
+}
+
 func TestAStoreFailureFailsTheCall(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	repo := mocks.NewMockTorrentRepository(ctrl)

@@ -16,10 +16,10 @@ import (
 	"github.com/torrent-streamer/streamer/ports"
 )
 
-// Batch sizes: torrents as ingest takes them (its store cuts a batch at 1 MiB on D1), accounts as
-// one JSON list a statement.
+// Batch sizes: torrents in ingest's bulk batches (its store cuts a batch at 1 MiB on D1), accounts
+// as one JSON list a statement.
 const (
-	TorrentBatch = ingest.MaxBatch
+	TorrentBatch = ingest.MaxBulkBatch
 	UserBatch    = 500
 	SessionBatch = 1000
 	// CheckpointEvery is how often the position is written: a resumed run reads again at most what

@@ -125,18 +125,20 @@ func TestAStoreFailureStopsTheRunAtACheckpointTheNextRunGoesOnFrom(t *testing.T)
 	cat := memory.NewCatalog(ports.SystemClock{})
 	cp := &checkpoints{saved: map[ports.ImportKind]string{}}
 	opts := migration.Options{CheckpointEvery: time.Nanosecond}
-	_, err := newImporter(&failingTorrents{TorrentRepository: cat.Torrents(), left: 2}, cp).Run(context.Background(), source{n: 5500}, opts)
+	b := migration.TorrentBatch // the source's records are as many; a tenth fail ingest's checks
+	n := b * 11 / 2
+	_, err := newImporter(&failingTorrents{TorrentRepository: cat.Torrents(), left: 2}, cp).Run(context.Background(), source{n: n}, opts)
 	if !errors.Is(err, errGone) {
 		t.Fatalf("the store's failure must stop the run: %v", err)
 	}
-	if cp.saved[ports.ImportTorrents] != key(2000) {
-		t.Fatalf("checkpoint %q, want the last key of the two stored batches (%s)", cp.saved[ports.ImportTorrents], key(2000))
+	if cp.saved[ports.ImportTorrents] != key(2*b) {
+		t.Fatalf("checkpoint %q, want the last key of the two stored batches (%s)", cp.saved[ports.ImportTorrents], key(2*b))
 	}
-	r, err := newImporter(cat.Torrents(), cp).Run(context.Background(), source{n: 5500}, opts)
+	r, err := newImporter(cat.Torrents(), cp).Run(context.Background(), source{n: n}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := r.Kinds[0]; k.ResumedAfter != key(2000) || k.Read != 3500 || k.Created != 3150 {
+	if k := r.Kinds[0]; k.ResumedAfter != key(2*b) || k.Read != int64(n-2*b) || k.Created != int64((n-2*b)*9/10) {
 		t.Fatalf("the resumed run: %+v", k)
 	}
 	if len(cp.saved) != 0 {

@@ -58,6 +58,15 @@ func timed(f func() error) (time.Duration, error) {
 	return time.Since(start), err
 }
 
+// processCPU is the whole process's user and system time, every thread's (CLOCK_PROCESS_CPUTIME_ID).
+func processCPU() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
 // threadCPU is the calling thread's user and system time, from the scheduler's nanosecond count
 // (CLOCK_THREAD_CPUTIME_ID). getrusage(RUSAGE_THREAD) is not a clock for this: its split of the
 // time into user and system is sampled at the scheduler tick and kept from going backwards, so

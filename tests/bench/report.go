@@ -65,7 +65,19 @@ type IngestResult struct {
 	Created  int           `json:"created"`
 	Updated  int           `json:"updated"`
 	Duration time.Duration `json:"durationNs"` // wall clock, generation overlapping on the other core
-	InIngest time.Duration `json:"inIngestNs"` // inside ingest.Service.Ingest
+	InIngest time.Duration `json:"inIngestNs"` // inside ingest.Service.Store
+	Settle   time.Duration `json:"settleNs"`   // the store's deferred merges at the end, in Duration too
+	// CPU is the process's CPU time (every core's) during the ingest, less what making the corpus
+	// took: what the ingest costs, which a shared machine's wall clock does not tell.
+	CPU time.Duration `json:"cpuNs"`
+}
+
+// CPUPerTorrent is the ingest's CPU time per torrent.
+func (i IngestResult) CPUPerTorrent() time.Duration {
+	if n := i.Created + i.Updated; n > 0 {
+		return i.CPU / time.Duration(n)
+	}
+	return 0
 }
 
 // PerSecond is torrents per second of wall clock.
@@ -134,7 +146,8 @@ func (r *Results) rows() []row {
 		if c.IngestReused {
 			when = ", when the reused database was built"
 		}
-		return fmt.Sprintf("%s/s (%s%s)", thousands(int64(c.Ingest.PerSecond())), c.Ingest.Duration.Round(100*time.Millisecond), when),
+		return fmt.Sprintf("%s/s (%s; CPU %s a torrent%s)", thousands(int64(c.Ingest.PerSecond())), c.Ingest.Duration.Round(100*time.Millisecond),
+				c.Ingest.CPUPerTorrent().Round(100*time.Nanosecond), when),
 			metMin(c.Ingest.PerSecond(), targetIngestPerSecond)
 	})
 	searched := false

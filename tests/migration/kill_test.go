@@ -18,19 +18,20 @@ import (
 // database as a clean run, and the second run reads on from the checkpoint.
 func TestAnImportKilledHalfWayResumes(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and imports 8,000 torrents twice")
+		t.Skip("builds the binary and imports 16,000 torrents twice")
 	}
 	pg := pgtest.Start(t)
 	dsn := pg.CreateDatabase(t, "bitmagnet")
-	pgtest.Exec(t, dsn, pgtest.BitmagnetSchema+pgtest.BitmagnetBulk(8000, 10))
+	pgtest.Exec(t, dsn, pgtest.BitmagnetSchema+pgtest.BitmagnetBulk(16000, 10))
 	clean := config(t)
 	importFrom(t, clean, dsn, bootstrap.ImportOptions{Presets: []string{"bitmagnet"}})
 
 	bin := servicebin.Path(t)
 	killed := config(t)
 	run := func() *exec.Cmd {
-		// A checkpoint after every batch: 8,000 torrents import in about a second here, well before
-		// the default 5 s checkpoint, so the kill must come between two batches.
+		// A checkpoint after every batch: 16,000 torrents (four bulk batches) import in a few
+		// seconds here, close to the default 5 s checkpoint, so the kill must come between two
+		// batches.
 		cmd := exec.Command(bin, "import", "--from", dsn, "--preset", "bitmagnet", "--checkpoint-every", "1ns")
 		cmd.Env = append(os.Environ(), "R1_DATABASE="+killed.DatabasePath(), "AUTH_SECRET="+secret, "LOG_LEVEL=warn", "CI=true")
 		return cmd
@@ -58,7 +59,7 @@ func TestAnImportKilledHalfWayResumes(t *testing.T) {
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	<-exited
-	if got := column(t, killed, "SELECT count(*) FROM torrents"); got == "8000" {
+	if got := column(t, killed, "SELECT count(*) FROM torrents"); got == "16000" {
 		t.Skip("the import finished before it could be killed: no interruption to test")
 	}
 	if out, err := run().CombinedOutput(); err != nil {
