@@ -31,7 +31,8 @@ type Options struct {
 	// SharedTimeout bounds one read of the shared tier (default 2 s): a shared cache that does not
 	// answer is a miss, never a hung request.
 	SharedTimeout time.Duration
-	// MaxRefreshes bounds the background refreshes running at once (default 16); past it, stale
+	// MaxRefreshes bounds the background refreshes running at once (default 4: half of D1's
+	// in-flight bound, so the reads someone waits for keep most of the store); past it, stale
 	// values are still served and the refresh waits for a later request.
 	MaxRefreshes int
 	// Off turns the cache off: every read calls its fill, nothing is kept.
@@ -76,7 +77,7 @@ func NewStore(shared ports.Cache, clock ports.Clock, opts Options) *Store {
 		opts.FillTimeout = 30 * time.Second
 	}
 	if opts.MaxRefreshes <= 0 {
-		opts.MaxRefreshes = 16
+		opts.MaxRefreshes = 4
 	}
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = 10 * time.Second
