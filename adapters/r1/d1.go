@@ -17,6 +17,7 @@ import (
 
 	"github.com/torrent-streamer/streamer/adapters/cfapi"
 	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
 )
 
 // ErrNoSuchDatabase means the account has no D1 database of the name or UUID given.
@@ -225,15 +226,31 @@ type d1Answer struct {
 	} `json:"result"`
 }
 
+// waitTurn takes one of the slots of the requests in flight (d1InFlight), waiting its turn within
+// ctx when none is free; the caller's budget, if any, is told of the wait (ports.WaitingForTurn).
+func (e *d1Engine) waitTurn(ctx context.Context) error {
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	done := ports.WaitingForTurn(ctx)
+	defer done()
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // send makes one request with the JSON body and reads its want results.
 func (e *d1Engine) send(ctx context.Context, body []byte, want int) ([]Result, error) {
 	if e.slots != nil {
-		select {
-		case e.slots <- struct{}{}:
-			defer func() { <-e.slots }()
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := e.waitTurn(ctx); err != nil {
+			return nil, err
 		}
+		defer func() { <-e.slots }()
 	}
 	var raw []byte
 	var params d1.DatabaseQueryParams

@@ -15,6 +15,7 @@ import (
 
 	"github.com/torrent-streamer/streamer/adapters/cfapi"
 	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
 )
 
 const (
@@ -306,9 +307,15 @@ func TestTheD1EngineBoundsItsRequestsInFlight(t *testing.T) {
 	}
 	const callers = 4 * d1InFlight
 	errs := make(chan error, callers)
+	// Each caller that waits its turn says so to its budget (ports.WaitingForTurn), once.
+	var waits, waitsDone atomic.Int64
+	counted := ports.WithTurnWaits(context.Background(), func() func() {
+		waits.Add(1)
+		return func() { waitsDone.Add(1) }
+	})
 	for range callers {
 		go func() {
-			_, err := db.query(context.Background(), Statement{SQL: "SELECT 1 AS one"})
+			_, err := db.query(counted, Statement{SQL: "SELECT 1 AS one"})
 			errs <- err
 		}()
 	}
@@ -325,6 +332,9 @@ func TestTheD1EngineBoundsItsRequestsInFlight(t *testing.T) {
 	}
 	if m := most.Load(); m > d1InFlight {
 		t.Fatalf("%d requests in flight at once, want at most %d", m, d1InFlight)
+	}
+	if w, d := waits.Load(), waitsDone.Load(); w < callers-d1InFlight || w > callers || d != w {
+		t.Fatalf("%d callers said they waited their turn (%d said the wait ended), want at least %d", w, d, callers-d1InFlight)
 	}
 	// A caller whose context ends while it waits for a turn gets its context's error.
 	gate = make(chan struct{})

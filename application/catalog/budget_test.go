@@ -73,3 +73,34 @@ func TestBoundedSearchesHaveABudget(t *testing.T) {
 		t.Fatalf("a cancelled caller: %v", err)
 	}
 }
+
+// queuedStore waits its turn (ports.WaitingForTurn) for queued, then works for work.
+type queuedStore struct {
+	ports.TorrentRepository
+	queued, work time.Duration
+}
+
+func (s *queuedStore) Search(ctx context.Context, c domain.SearchCriteria) (domain.SearchPage, error) {
+	done := ports.WaitingForTurn(ctx)
+	time.Sleep(s.queued)
+	done()
+	select {
+	case <-time.After(s.work):
+		return domain.SearchPage{}, nil
+	case <-ctx.Done():
+		return domain.SearchPage{}, ctx.Err()
+	}
+}
+
+// The budget counts the store's time, not the time a search's requests wait their turn at it: a
+// busy store (D1 runs one query at a time) made cheap searches "over their budget, narrow the
+// search" (the emulator soak: searches queued past 5 s). Work past the budget is still refused.
+func TestTheSearchBudgetLeavesOutWaitsForATurn(t *testing.T) {
+	const budget = 50 * time.Millisecond
+	if _, err := catalog.Bounded(&queuedStore{queued: 4 * budget, work: budget / 5}, budget).Search(context.Background(), domain.SearchCriteria{}); err != nil {
+		t.Fatalf("a cheap search that waited its turn past the budget: %v", err)
+	}
+	if _, err := catalog.Bounded(&queuedStore{queued: budget / 5, work: 4 * budget}, budget).Search(context.Background(), domain.SearchCriteria{}); !errors.Is(err, domain.ErrOverBudget) {
+		t.Fatalf("a search that worked past its budget: %v", err)
+	}
+}
