@@ -32,7 +32,8 @@ import (
 // Version is the service's version, set at build time with -ldflags "-X ...bootstrap.Version=…".
 var Version = "dev"
 
-// SweepInterval is how often expired sessions are deleted.
+// SweepInterval is how often expired sessions are deleted (and, on the local file, the full-text
+// index is merged when ingest left it in many segments: r1's MergeSearchIndex).
 const SweepInterval = 10 * time.Minute
 
 // Service is the wired service: the use cases, the HTTP app over them, the background workers, and
@@ -68,7 +69,12 @@ type stores struct {
 	cache      ports.Cache // nil: the process tier only
 	// upstream counts the requests made to remote services; nil when there are none.
 	upstream health.UpstreamCounter
-	closers  []func() error
+	// searchIndex merges the full-text index when ingest left it in many segments; nil on D1
+	// (not merged there yet: each step would be a request).
+	searchIndex interface {
+		MergeSearchIndex(context.Context) (int64, error)
+	}
+	closers []func() error
 }
 
 // New wires the service for the mode the configuration describes: Cloudflare (R1 on D1, Workers
@@ -127,7 +133,9 @@ func localStores(ctx context.Context, cfg Config) (stores, error) {
 	}
 	// No shared tier: a second in-process copy of what the process tier holds (encoded) would only
 	// double the cache's memory. The process tier, bounded by CACHE_MAX_MIB, is the cache.
-	return r1Stores(db), nil
+	st := r1Stores(db)
+	st.searchIndex = st.torrents.(*r1.TorrentRepository)
+	return st, nil
 }
 
 // r1Stores are the R1 repositories over db, whichever engine runs it (a local file, D1); the
@@ -199,6 +207,13 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 		defer svc.workers.Done()
 		sweepEvery(ctx, SweepInterval, log, "activities past their retention", retention.Sweep)
 	}()
+	if st.searchIndex != nil {
+		svc.workers.Add(1)
+		go func() {
+			defer svc.workers.Done()
+			sweepEvery(ctx, SweepInterval, log, "search index segments (changes merged)", st.searchIndex.MergeSearchIndex)
+		}()
+	}
 	return svc, nil
 }
 

@@ -70,6 +70,9 @@ type IngestResult struct {
 	// CPU is the process's CPU time (every core's) during the ingest, less what making the corpus
 	// took: what the ingest costs, which a shared machine's wall clock does not tell.
 	CPU time.Duration `json:"cpuNs"`
+	// Merge is the full-text index's merge into one segment after the load (r1's
+	// MergeSearchIndex, which the service runs in the background), not in Duration.
+	Merge time.Duration `json:"mergeNs,omitempty"`
 }
 
 // CPUPerTorrent is the ingest's CPU time per torrent.
@@ -145,6 +148,9 @@ func (r *Results) rows() []row {
 		when := ""
 		if c.IngestReused {
 			when = ", when the reused database was built"
+		}
+		if c.Ingest.Merge > 0 {
+			when += fmt.Sprintf("; then %s merging the search index into one segment, in the background", c.Ingest.Merge.Round(100*time.Millisecond))
 		}
 		return fmt.Sprintf("%s/s (%s; CPU %s a torrent%s)", thousands(int64(c.Ingest.PerSecond())), c.Ingest.Duration.Round(100*time.Millisecond),
 				c.Ingest.CPUPerTorrent().Round(100*time.Nanosecond), when),
