@@ -52,7 +52,7 @@ func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria)
 		return emptyPage(), nil
 	}
 	q := newSearchQuery(c, match, r.countLimit)
-	q.costs = r.db.costs()
+	q.costs, q.segments = r.db.costs(), r.segments.count(ctx, r)
 	if r.planCosts != nil {
 		q.costs = *r.planCosts
 	}

@@ -5,8 +5,9 @@ package r1
 // Costs are what an engine's work costs, in microseconds, for the search planner to choose between
 // ways to the same page. Each engine reports its own (Engine.Costs).
 type Costs struct {
-	// Check is checking one torrent against the full-text index: a seek in each word's list.
-	Check float64
+	// CheckSegment is checking one torrent against one segment of the full-text index: a seek in
+	// each word's list there (so a check costs this times the segments; see search_index.go).
+	CheckSegment float64
 	// Walk is one step of a walk over a word's matches: the rowid from the index, the filters and
 	// the sort key from torrents_facets, the sorter keeping the page's best.
 	Walk float64
@@ -22,12 +23,12 @@ type Costs struct {
 }
 
 // localCosts are the local engine's, measured with tests/bench at 1,000,000 torrents.
-var localCosts = Costs{Check: 150, Walk: 1.4, Lookup: 3, SetBuild: 0.6, SetProbe: 0.5}
+var localCosts = Costs{CheckSegment: 12, Walk: 1.4, Lookup: 3, SetBuild: 0.6, SetProbe: 0.5}
 
 // d1Costs are D1's: SQLite does the same work there (the local figures stand for it; D1's machines
 // are not measured here), and every statement sent on its own is an HTTPS request to Cloudflare,
 // tens of milliseconds from outside it.
-var d1Costs = Costs{Check: 150, Walk: 1.4, Lookup: 3, SetBuild: 0.6, SetProbe: 0.5, RoundTrip: 30_000}
+var d1Costs = Costs{CheckSegment: 12, Walk: 1.4, Lookup: 3, SetBuild: 0.6, SetProbe: 0.5, RoundTrip: 30_000}
 
 // cheapestWalk chooses how to page a text search by a column with more matches than fewMatches
 // takes, by what each way costs. The sort key's index walk visits about window / (the share of the
@@ -44,7 +45,7 @@ func (c Costs) cheapestWalk(q *searchQuery, p probed) strategy {
 	if set := matches*c.SetBuild + visits*c.SetProbe; set < cost {
 		best, cost = matchSetIndex, set
 	}
-	if check := visits * c.Check * float64(q.words); q.cheapCheck && check < cost {
+	if check := visits * c.check(q); q.cheapCheck && check < cost {
 		best = checkedIndex
 	}
 	return best
@@ -60,11 +61,17 @@ func (c Costs) narrowPays(q *searchQuery, p probed) bool {
 	if i < 0 {
 		return false
 	}
-	check := c.Check * float64(q.words)
+	check := c.check(q)
 	if !q.cheapCheck {
 		check *= 20
 	}
 	return float64(passing)*(c.Lookup+check) < p.estimatedMatches()*c.Walk
+}
+
+// check is what checking one torrent against the search's text costs: a seek in each word's list
+// (each word the last one stands for) in each segment of the index.
+func (c Costs) check(q *searchQuery) float64 {
+	return c.CheckSegment * float64(max(q.segments, 1)) * float64(q.words)
 }
 
 // expansionPays says whether writing a long last word out is worth the statement that asks the

@@ -41,8 +41,10 @@ type searchQuery struct {
 	// cheapCheck: checking one torrent against match reads one list of the index per word (the
 	// last word is within the prefix index, or written out by expandLastTerm).
 	cheapCheck bool
-	// costs are the engine's (search_costs.go).
-	costs Costs
+	// costs are the engine's (search_costs.go); segments is how many segments the full-text index
+	// has (search_index.go), which a check against it costs in proportion to.
+	costs    Costs
+	segments int
 	// terms are the words of match one by one, each as an FTS5 expression (the last one as match
 	// has it), to weigh them before bm25 does.
 	terms []string

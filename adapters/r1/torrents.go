@@ -25,6 +25,8 @@ type TorrentRepository struct {
 	// planCosts, when set, stand for the engine's costs in the search planner: tests set them to
 	// reach a plan at a small scale.
 	planCosts *Costs
+	// segments is the full-text index's segment count for the planner (search_index.go).
+	segments *segmentCount
 	// chunkTorrents bounds the torrents of one D1 upsert batch (upsertChunkTorrents); tests lower it
 	// to see several batches without writing thousands of torrents.
 	chunkTorrents int
@@ -34,7 +36,8 @@ var _ ports.TorrentRepository = (*TorrentRepository)(nil)
 
 // NewTorrentRepository returns the torrents stored in db.
 func NewTorrentRepository(db *Database) *TorrentRepository {
-	return &TorrentRepository{db: db, countLimit: domain.SearchCountLimit, relevanceScored: relevanceScored, expandLast: true, chunkTorrents: upsertChunkTorrents}
+	return &TorrentRepository{db: db, countLimit: domain.SearchCountLimit, relevanceScored: relevanceScored, expandLast: true, chunkTorrents: upsertChunkTorrents,
+		segments: &segmentCount{}}
 }
 
 // An upsert batch is bounded by count and by the bytes of its parameters, so one D1 request stays
