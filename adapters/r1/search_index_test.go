@@ -13,7 +13,15 @@ import (
 // MergeSearchIndex merges it into one, and every search finds what it found before, in the same
 // order. An index with few segments is left alone.
 func TestMergeSearchIndexLeavesOneSegmentAndTheSameResults(t *testing.T) {
-	eachMode(t, func(t *testing.T, db *Database) {
+	for _, m := range testModes {
+		opts := m.opts
+		opts.MergeAfterIdle = -1 // the engine's own merging when idle would race the count below
+		t.Run(m.name, func(t *testing.T) { testMergeSearchIndex(t, openMigrated(t, opts)) })
+	}
+}
+
+func testMergeSearchIndex(t *testing.T, db *Database) {
+	{
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
 		if _, err := db.batch(ctx, []Statement{{SQL: "INSERT INTO torrents_fts (torrents_fts, rank) VALUES ('automerge', 0)"}}); err != nil {
@@ -68,5 +76,5 @@ func TestMergeSearchIndexLeavesOneSegmentAndTheSameResults(t *testing.T) {
 		if written, err := repo.MergeSearchIndex(ctx); err != nil || written != 0 {
 			t.Fatalf("a merged index merged again: %d written, %v", written, err)
 		}
-	})
+	}
 }
