@@ -3,6 +3,8 @@ package r1
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/torrent-streamer/streamer/domain"
 )
 
 // appendJSON appends v as JSON to b: the values of an upsert row (see newUpsertRow) are strings,
@@ -74,4 +76,40 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// filesJSONOf is the files column: what compactJSON writes of them as []fileJSON.
+func filesJSONOf(files []domain.File) (string, error) {
+	b := make([]byte, 0, 2+len(files)*48)
+	b = append(b, '[')
+	var err error
+	for i, f := range files {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"path":`...)
+		if b, err = appendJSON(b, f.Path); err != nil {
+			return "", err
+		}
+		b = append(b, `,"size":`...)
+		b = strconv.AppendInt(b, f.Size, 10)
+		b = append(b, '}')
+	}
+	return string(append(b, ']')), nil
+}
+
+// stringsJSONOf is a list of strings as compactJSON writes it, nil as [].
+func stringsJSONOf(list []string) (string, error) {
+	b := make([]byte, 0, 2+len(list)*40)
+	b = append(b, '[')
+	var err error
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = appendJSON(b, s); err != nil {
+			return "", err
+		}
+	}
+	return string(append(b, ']')), nil
 }

@@ -3,6 +3,8 @@ package r1
 import (
 	"math"
 	"testing"
+
+	"github.com/torrent-streamer/streamer/domain"
 )
 
 // appendJSON writes what encoding/json writes (without HTML escaping), byte for byte.
@@ -39,4 +41,29 @@ func FuzzAppendJSONString(f *testing.F) {
 			t.Errorf("%q: %s, want %s", s, got, want)
 		}
 	})
+}
+
+// The files and the lists of URLs are written as encoding/json wrote them, nil lists as [].
+func TestListsAreEncodingJSON(t *testing.T) {
+	strs := [][]string{nil, {}, {"udp://tracker.example:80/announce"}, {"a\"b", "bad \xff", "é\u2028"}}
+	for _, list := range strs {
+		want := list
+		if want == nil {
+			want = []string{}
+		}
+		w, _ := compactJSON(want)
+		if got, err := stringsJSONOf(list); err != nil || got != w {
+			t.Errorf("%q: %s %v, want %s", list, got, err, w)
+		}
+	}
+	for _, files := range [][]domain.File{nil, {}, {{Path: "a/b.mkv", Size: 1}}, {{Path: "Subs/\"x\"\t.srt", Size: 0}, {Path: "\xfe", Size: math.MaxInt64}}} {
+		js := make([]fileJSON, len(files))
+		for i, f := range files {
+			js[i] = fileJSON(f)
+		}
+		w, _ := compactJSON(js)
+		if got, err := filesJSONOf(files); err != nil || got != w {
+			t.Errorf("%v: %s %v, want %s", files, got, err, w)
+		}
+	}
 }

@@ -320,27 +320,15 @@ func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
 		}
 		category = domain.CategoryRef{Slug: domain.DefaultCategorySlug, Name: "Other"}
 	}
-	files := make([]fileJSON, len(t.Files))
-	for i, f := range t.Files {
-		files[i] = fileJSON(f)
-	}
-	filesJSON, err := compactJSON(files)
+	filesJSON, err := filesJSONOf(t.Files)
 	if err != nil {
 		return upsertRow{}, &domain.FieldProblem{Field: "files", Message: err.Error()}
 	}
-	trackers := t.Trackers
-	if trackers == nil {
-		trackers = []string{}
-	}
-	trackersJSON, err := compactJSON(trackers)
+	trackersJSON, err := stringsJSONOf(t.Trackers)
 	if err != nil {
 		return upsertRow{}, &domain.FieldProblem{Field: "trackers", Message: err.Error()}
 	}
-	webSeeds := t.WebSeeds
-	if webSeeds == nil {
-		webSeeds = []string{}
-	}
-	webSeedsJSON, err := compactJSON(webSeeds)
+	webSeedsJSON, err := stringsJSONOf(t.WebSeeds)
 	if err != nil {
 		return upsertRow{}, &domain.FieldProblem{Field: "webSeeds", Message: err.Error()}
 	}
