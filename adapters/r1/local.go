@@ -205,11 +205,28 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 		}
 		bound[i] = params
 	}
-	tx, err := e.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, e.mapError(ctx, err)
+	// One statement is a transaction by itself, so it runs as one (autocommit, on the writer held
+	// for it): SQLite then keeps no statement journal, the copy of every page the statement changes
+	// that it keeps inside a transaction to undo the statement alone (6% of the CPU of an ingest at
+	// a million torrents, where the upsert of a bulk batch is the only statement). A writing
+	// statement takes the write lock as it begins, as BEGIN IMMEDIATE does.
+	var tx querier
+	commit := func() error { return nil }
+	if len(statements) == 1 {
+		conn, err := e.writer.Conn(ctx)
+		if err != nil {
+			return nil, e.mapError(ctx, err)
+		}
+		defer conn.Close()
+		tx = conn
+	} else {
+		t, err := e.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, e.mapError(ctx, err)
+		}
+		defer t.Rollback() //nolint:errcheck // after Commit it is a no-op; on failure the batch error wins
+		tx, commit = t, t.Commit
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op; on failure the batch error wins
 	results := make([]Result, len(statements))
 	var total int64
 	if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&total); err != nil {
@@ -240,12 +257,18 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 			return nil, err
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := commit(); err != nil {
 		return nil, e.mapError(ctx, err)
 	}
 	e.full.Store(false)
 	e.wroteNow()
 	return results, nil
+}
+
+// querier is a transaction or a connection.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // minFreeBytes is the free space under which a disk that already refused a write still counts as

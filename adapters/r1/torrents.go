@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/torrent-streamer/streamer/domain"
@@ -30,6 +31,11 @@ type TorrentRepository struct {
 	// chunkTorrents bounds the torrents of one D1 upsert batch (upsertChunkTorrents); tests lower it
 	// to see several batches without writing thousands of torrents.
 	chunkTorrents int
+	// knownSlugs are the categories an upsert of this repository has seen stored (categories are
+	// never deleted): an upsert ensures only the others, so a batch of known categories is the
+	// upsert statement alone, which the local engine runs without a statement journal (see
+	// localEngine.Batch).
+	knownSlugs sync.Map
 }
 
 var _ ports.TorrentRepository = (*TorrentRepository)(nil)
@@ -190,9 +196,11 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 			end++
 		}
 		chunk := rows[start:end]
-		refs := make([]domain.CategoryRef, len(chunk))
-		for i, row := range chunk {
-			refs[i] = row.category
+		refs := make([]domain.CategoryRef, 0, 1)
+		for _, row := range chunk {
+			if _, known := r.knownSlugs.Load(row.category.Slug); !known {
+				refs = append(refs, row.category)
+			}
 		}
 		statements, err := ensureCategoryStatements(refs)
 		if err != nil {
@@ -215,6 +223,9 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 		results, err := r.db.batch(ctx, statements)
 		if err != nil {
 			return outcomes, err
+		}
+		for _, ref := range refs {
+			r.knownSlugs.Store(ref.Slug, true)
 		}
 		for k, g := range groups {
 			// RETURNING rows come in no promised order: they are matched by hash, which a statement
