@@ -144,7 +144,7 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 	}
 	store := r1.NewImportStore(tgt.db)
 	im := migration.NewImporter(migration.Deps{
-		Accounts: store, Checkpoints: store,
+		Accounts: store, Categories: store, Checkpoints: store, ActivityRetention: cfg.ActivityRetention,
 		Ingest: ingest.NewService(r1.NewTorrentRepository(tgt.db), metainfo.NewDecoder(), local, clock, quiet),
 		Legacy: legacy, SessionID: acc.SessionIDOf, Cache: cache, Clock: clock, Logger: log,
 	})

@@ -10,15 +10,20 @@ import (
 // ImportKind is a kind of record an import reads, in the order it reads them.
 type ImportKind string
 
-// The kinds, in import order: sessions need their users.
+// The kinds, in import order: sessions need their users, torrents their categories, activities
+// their users (and, to name them, their torrents). A source's password credentials come with their
+// users, and its files and trackers with their torrents (see adapters/postgres): they are not kinds
+// of their own here.
 const (
-	ImportUsers    ImportKind = "users"
-	ImportSessions ImportKind = "sessions"
-	ImportTorrents ImportKind = "torrents"
+	ImportUsers      ImportKind = "users"
+	ImportSessions   ImportKind = "sessions"
+	ImportCategories ImportKind = "categories"
+	ImportTorrents   ImportKind = "torrents"
+	ImportActivities ImportKind = "activities"
 )
 
 // ImportKinds are every kind, in the order an import runs them.
-var ImportKinds = []ImportKind{ImportUsers, ImportSessions, ImportTorrents}
+var ImportKinds = []ImportKind{ImportUsers, ImportSessions, ImportCategories, ImportTorrents, ImportActivities}
 
 // SourceUser is a user as the previous system kept it. PasswordHash is its own format (empty for an
 // account that signed in with OAuth only).
@@ -32,6 +37,21 @@ type SourceUser struct {
 type SourceSession struct {
 	Token, UserEmail     string
 	CreatedAt, ExpiresAt time.Time
+}
+
+// SourceCategory is a category as the previous system named it: a slug or a display name, or both.
+type SourceCategory struct {
+	Slug, Name string
+}
+
+// SourceActivity is something a signed-in user did in the previous system: a view of a torrent (by
+// its info hash) or a search (its text).
+type SourceActivity struct {
+	UserEmail string
+	Type      string // "view" or "search"
+	InfoHash  string
+	Query     string
+	CreatedAt time.Time
 }
 
 // SourceTorrent is a catalog entry as the previous system kept it, in ingest's terms.
@@ -53,13 +73,16 @@ type SourceTorrent struct {
 
 // SourceRecord is one record read from a source: Key orders the kind's records (a resumed import
 // asks for the records after the last key it finished) and names the record in a report. It holds
-// exactly one of User, Session and Torrent, or Problem when the row could not be read.
+// exactly one of its kind's record (User, Session, Category, Torrent, Activity), or Problem when the
+// row could not be read.
 type SourceRecord struct {
-	Key     string
-	User    *SourceUser
-	Session *SourceSession
-	Torrent *SourceTorrent
-	Problem string
+	Key      string
+	User     *SourceUser
+	Session  *SourceSession
+	Category *SourceCategory
+	Torrent  *SourceTorrent
+	Activity *SourceActivity
+	Problem  string
 }
 
 // ImportSource is where an import reads from: a PostgreSQL database through mappings, or an NDJSON
@@ -88,6 +111,28 @@ type AccountImportStore interface {
 	// with its email. A session whose user does not exist is not stored (Missing); a known session
 	// keeps the later of the two expiries.
 	UpsertSessions(ctx context.Context, sessions []ImportedSession) ([]ImportOutcome, error)
+	// AddActivities stores activities keyed by their Key, each for the user with its email: a key
+	// stored already is left as it is (Unchanged), so a second run adds nothing; an activity whose
+	// user does not exist is not stored (Missing). A view names its torrent's id when the catalog
+	// holds its info hash. One outcome per activity, in order.
+	AddActivities(ctx context.Context, activities []ImportedActivity) ([]ImportOutcome, error)
+}
+
+// ImportedActivity is an activity to import: Key is derived from the source's key (never random), so
+// that a run again, or resumed, finds it.
+type ImportedActivity struct {
+	Key, UserEmail string
+	Type           domain.ActivityType
+	InfoHash       domain.InfoHash // a view's
+	Query          string          // a search's
+	CreatedAt      time.Time
+}
+
+// CategoryImportStore writes imported categories.
+type CategoryImportStore interface {
+	// UpsertCategories stores categories keyed by slug: a new slug is created with its name, a known
+	// one gets the name given (Unchanged when it has it already). One outcome per category, in order.
+	UpsertCategories(ctx context.Context, categories []domain.CategoryRef) ([]ImportOutcome, error)
 }
 
 // ImportedSession is a session to import: its id (the keyed hash of the token, never the token)

@@ -57,10 +57,11 @@ func NewWriter(w io.Writer) *Writer {
 }
 
 // Write writes one torrent as an ingest item. A torrent with a v2 hash also gets its magnet, which
-// carries that hash back in.
+// carries that hash back in. Its category goes by slug: a display name need not slugify back to it
+// (a category "tv" named "Television" would come back as "television").
 func (w *Writer) Write(t domain.Torrent) error {
 	it := item{
-		InfoHash: t.InfoHash.String(), Name: t.Name, Size: t.Size, Category: t.Category.Name,
+		InfoHash: t.InfoHash.String(), Name: t.Name, Size: t.Size, Category: t.Category.Slug,
 		Seeders: t.Seeders, Leechers: t.Leechers, Description: t.Description, Trackers: t.Trackers,
 		WebSeeds: t.WebSeeds, IMDbID: t.External.IMDb, TMDbID: t.External.TMDb, TVDbID: t.External.TVDb,
 	}

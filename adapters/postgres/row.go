@@ -174,3 +174,12 @@ func (r *row) torrent() *ports.SourceTorrent {
 	}
 	return t
 }
+
+func (r *row) category() *ports.SourceCategory {
+	return &ports.SourceCategory{Slug: r.text("slug"), Name: r.text("name")}
+}
+
+func (r *row) activity() *ports.SourceActivity {
+	return &ports.SourceActivity{UserEmail: r.text("user_email"), Type: r.text("type"), InfoHash: r.text("info_hash"),
+		Query: r.text("query"), CreatedAt: r.time("created_at")}
+}

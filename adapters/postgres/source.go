@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -30,16 +31,67 @@ var Presets = []string{"better-auth", "bitmagnet"}
 var (
 	KeyColumn = "key"
 	required  = map[ports.ImportKind][]string{
-		ports.ImportUsers:    {"email"},
-		ports.ImportSessions: {"token", "user_email", "expires_at"},
-		ports.ImportTorrents: {"info_hash", "name"},
+		ports.ImportUsers:      {"email"},
+		ports.ImportSessions:   {"token", "user_email", "expires_at"},
+		ports.ImportCategories: {"name"},
+		ports.ImportTorrents:   {"info_hash", "name"},
+		ports.ImportActivities: {"user_email", "type", "created_at"},
 	}
 	optional = map[ports.ImportKind][]string{
-		ports.ImportUsers:    {"name", "image", "password_hash", "created_at", "updated_at"},
-		ports.ImportSessions: {"created_at"},
-		ports.ImportTorrents: {"size", "category", "seeders", "leechers", "uploaded_at", "description", "file_paths", "file_sizes", "trackers", "web_seeds", "imdb_id", "tmdb_id", "tvdb_id"},
+		ports.ImportUsers:      {"name", "image", "password_hash", "created_at", "updated_at"},
+		ports.ImportSessions:   {"created_at"},
+		ports.ImportCategories: {"slug"},
+		ports.ImportTorrents:   {"size", "category", "seeders", "leechers", "uploaded_at", "description", "file_paths", "file_sizes", "trackers", "web_seeds", "imdb_id", "tmdb_id", "tvdb_id"},
+		ports.ImportActivities: {"info_hash", "query"},
 	}
 )
+
+// Child mappings are read with their parent's rows: a credential with its user, files and trackers
+// with their torrent. Each returns the parent's key in parentKey; PostgreSQL joins it to the parent's
+// row (a LATERAL aggregate), so an import still reads one stream per kind, in key order.
+type child struct {
+	file, parent ports.ImportKind
+	// columns the child returns besides parentKey; order, when it returns it, orders a list
+	columns []string
+	// what it adds to the parent's row; the parent's mapping must not return these itself
+	adds []string
+	// the LATERAL select over the child's rows c (the parent's row is m)
+	lateral string
+	// how a list is ordered when the child returns no position column: always the same way, so
+	// that a second run finds the torrent unchanged
+	order string
+}
+
+const (
+	parentKey     = "parent_key"
+	orderColumn   = "position"
+	credentialsOf = "credentials"
+	filesOf       = "files"
+	trackersOf    = "trackers"
+)
+
+var children = []child{
+	{file: credentialsOf, parent: ports.ImportUsers, columns: []string{"password_hash"}, adds: []string{"password_hash"},
+		lateral: `SELECT c.password_hash FROM (%s) c WHERE c.parent_key = m.key AND c.password_hash IS NOT NULL AND c.password_hash <> '' %s LIMIT 1`},
+	{file: filesOf, parent: ports.ImportTorrents, columns: []string{"path", "size"}, adds: []string{"file_paths", "file_sizes"},
+		lateral: `SELECT array_agg(c.path %[2]s) AS file_paths, array_agg(c.size %[2]s) AS file_sizes FROM (%[1]s) c WHERE c.parent_key = m.key`,
+		order:   "ORDER BY c.path"},
+	{file: trackersOf, parent: ports.ImportTorrents, columns: []string{"url"}, adds: []string{"trackers"},
+		lateral: `SELECT array_agg(c.url %[2]s) AS trackers FROM (%[1]s) c WHERE c.parent_key = m.key`,
+		order:   "ORDER BY c.url"},
+}
+
+// mappingFiles names every file a --map directory may hold.
+func mappingFiles() []string {
+	var names []string
+	for _, k := range ports.ImportKinds {
+		names = append(names, string(k)+".sql")
+	}
+	for _, c := range children {
+		names = append(names, string(c.file)+".sql")
+	}
+	return names
+}
 
 // Source is ports.ImportSource over a PostgreSQL database.
 type Source struct {
@@ -89,18 +141,92 @@ func Open(ctx context.Context, dsn string, presets []string, mapDir string) (*So
 		if !ok {
 			continue
 		}
+		fmt.Fprintf(digest, "%s\n%s\n", kind, text)
+		text, err = s.withChildren(ctx, kind, text, texts, digest)
+		if err != nil {
+			conn.Close(ctx)
+			return nil, err
+		}
 		q, err := s.check(ctx, kind, text)
 		if err != nil {
 			conn.Close(ctx)
 			return nil, err
 		}
 		s.queries[kind] = q
-		fmt.Fprintf(digest, "%s\n%s\n", kind, text)
+	}
+	for _, c := range children {
+		if _, ok := texts[c.file]; ok && s.queries[c.parent] == nil {
+			conn.Close(ctx)
+			return nil, fmt.Errorf("%s mapping: it needs a %s mapping to belong to", c.file, c.parent)
+		}
 	}
 	cfg := conn.Config()
 	// The mappings are part of the name: a changed mapping does not resume from another's keys.
 	s.name = fmt.Sprintf("postgres://%s:%d/%s#%s", cfg.Host, cfg.Port, url.PathEscape(cfg.Database), hex.EncodeToString(digest.Sum(nil))[:12])
 	return s, nil
+}
+
+// withChildren joins the child mappings of kind (see children) to its mapping text.
+func (s *Source) withChildren(ctx context.Context, kind ports.ImportKind, text string, texts map[ports.ImportKind]string, digest io.Writer) (string, error) {
+	var parent *query
+	out := "SELECT m.*"
+	var joins strings.Builder
+	for i, c := range children {
+		childText, ok := texts[c.file]
+		if c.parent != kind || !ok {
+			continue
+		}
+		fmt.Fprintf(digest, "%s\n%s\n", c.file, childText)
+		if parent == nil {
+			var err error
+			if parent, err = s.check(ctx, kind, text); err != nil {
+				return "", err
+			}
+		}
+		for _, col := range c.adds {
+			if _, clash := parent.columns[col]; clash {
+				return "", fmt.Errorf("%s mapping: it returns %q, and %s.sql gives it too: keep one", kind, col, c.file)
+			}
+		}
+		childText = strings.TrimRight(strings.TrimSpace(childText), ";")
+		columns, err := s.columns(ctx, childText)
+		if err != nil {
+			return "", fmt.Errorf("%s mapping: %w", c.file, err)
+		}
+		for _, col := range append([]string{parentKey}, c.columns...) {
+			if _, ok := columns[col]; !ok {
+				return "", fmt.Errorf("%s mapping: it returns no %q column (it must return %s, the key of its %s row; it may return %s)",
+					c.file, col, strings.Join(append([]string{parentKey}, c.columns...), ", "), c.parent, orderColumn)
+			}
+		}
+		order := c.order
+		if _, ok := columns[orderColumn]; ok {
+			order = "ORDER BY c." + orderColumn
+		}
+		alias := fmt.Sprintf("c%d", i)
+		fmt.Fprintf(&joins, "\nLEFT JOIN LATERAL (%s) %s ON true", fmt.Sprintf(c.lateral, childText, order), alias)
+		for _, col := range c.adds {
+			out += ", " + alias + "." + col
+		}
+	}
+	if parent == nil {
+		return text, nil
+	}
+	return out + " FROM (" + strings.TrimRight(strings.TrimSpace(text), ";") + ") m" + joins.String(), nil
+}
+
+// columns runs a query for no rows and returns its columns by name.
+func (s *Source) columns(ctx context.Context, text string) (map[string]int, error) {
+	rows, err := s.conn.Query(ctx, "SELECT * FROM ("+text+") m LIMIT 0")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for i, f := range rows.FieldDescriptions() {
+		out[f.Name] = i
+	}
+	return out, rows.Err()
 }
 
 func (s *Source) loadPreset(ctx context.Context, name string, into map[ports.ImportKind]string) error {
@@ -158,8 +284,8 @@ func loadDir(dir string, into map[ports.ImportKind]string) error {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
 			continue
 		}
-		if !slices.Contains(ports.ImportKinds, kind) {
-			return fmt.Errorf("--map: %s: no such kind (the files are users.sql, sessions.sql, torrents.sql)", e.Name())
+		if !slices.Contains(mappingFiles(), e.Name()) {
+			return fmt.Errorf("--map: %s: no such kind (the files are %s)", e.Name(), strings.Join(mappingFiles(), ", "))
 		}
 		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
@@ -270,11 +396,15 @@ func (s *Source) Read(ctx context.Context, kind ports.ImportKind, after string, 
 			rec.User = r.user()
 		case ports.ImportSessions:
 			rec.Session = r.session()
+		case ports.ImportCategories:
+			rec.Category = r.category()
 		case ports.ImportTorrents:
 			rec.Torrent = r.torrent()
+		case ports.ImportActivities:
+			rec.Activity = r.activity()
 		}
 		if r.problem != "" {
-			rec.User, rec.Session, rec.Torrent, rec.Problem = nil, nil, nil, r.problem
+			rec = ports.SourceRecord{Key: key, Problem: r.problem}
 		}
 		if err := each(rec); err != nil {
 			return err

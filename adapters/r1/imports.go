@@ -18,9 +18,10 @@ type ImportStore struct {
 }
 
 var (
-	_ ports.AccountImportStore = (*ImportStore)(nil)
-	_ ports.ImportCheckpoints  = (*ImportStore)(nil)
-	_ ports.CatalogExport      = (*ImportStore)(nil)
+	_ ports.AccountImportStore  = (*ImportStore)(nil)
+	_ ports.ImportCheckpoints   = (*ImportStore)(nil)
+	_ ports.CatalogExport       = (*ImportStore)(nil)
+	_ ports.CategoryImportStore = (*ImportStore)(nil)
 )
 
 // NewImportStore returns the import's view of db.
@@ -56,6 +57,24 @@ ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE excluded.e
 RETURNING id`
 )
 
+// Activities are keyed by client_key (0004b), which an import derives from the source's key: a
+// key stored already is skipped (DO NOTHING), so a second run adds nothing. Categories are keyed
+// by slug; only a changed name is written.
+const (
+	existingActivitiesSQL = `SELECT client_key FROM activities WHERE client_key IN (SELECT value ->> 'key' FROM json_each(?))`
+	addActivitiesSQL      = `INSERT INTO activities (user_id, type, torrent_id, info_hash, query, created_at, client_key)
+SELECT u.id, a.value ->> 'type', (SELECT t.id FROM torrents t WHERE t.info_hash = a.value ->> 'hash'),
+       NULLIF(a.value ->> 'hash', ''), a.value ->> 'query', a.value ->> 'created', a.value ->> 'key'
+FROM json_each(?) a JOIN users u ON u.email = a.value ->> 'email' WHERE true
+ON CONFLICT (client_key) DO NOTHING
+RETURNING client_key`
+	existingCategoriesSQL = `SELECT slug FROM categories WHERE slug IN (SELECT value ->> 'slug' FROM json_each(?))`
+	upsertCategoriesSQL   = `INSERT INTO categories (slug, name)
+SELECT value ->> 'slug', value ->> 'name' FROM json_each(?) WHERE true
+ON CONFLICT (slug) DO UPDATE SET name = excluded.name WHERE categories.name IS NOT excluded.name
+RETURNING slug`
+)
+
 type userJSON struct {
 	ID      string `json:"id"`
 	Email   string `json:"email"`
@@ -79,38 +98,7 @@ func (s *ImportStore) UpsertUsers(ctx context.Context, users []domain.User) ([]p
 		rows[i] = userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Image: u.Image, Hash: u.PasswordHash,
 			Created: u.CreatedAt.Unix(), Updated: u.UpdatedAt.Unix()}
 	}
-	list, err := json.Marshal(rows)
-	if err != nil {
-		return nil, err
-	}
-	results, err := s.db.batch(ctx, []Statement{
-		{SQL: existingUsersSQL, Params: []any{string(list)}},
-		{SQL: upsertUsersSQL, Params: []any{string(list)}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	existing, err := column(results[0], "email")
-	if err != nil {
-		return nil, err
-	}
-	stored, err := column(results[1], "email")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ports.ImportOutcome, len(users))
-	for i, u := range users {
-		switch {
-		case stored[u.Email]:
-			out[i].Created = !existing[u.Email]
-			existing[u.Email] = true // the same email twice: the second is an update
-		case existing[u.Email]:
-			out[i].Unchanged = true
-		default: // its id is another email's here: the email changed in the source
-			out[i].Missing = true
-		}
-	}
-	return out, nil
+	return s.keyedWrite(ctx, rows, len(rows), existingUsersSQL, upsertUsersSQL, "email", func(i int) string { return rows[i].Email })
 }
 
 type sessionJSON struct {
@@ -132,36 +120,100 @@ func (s *ImportStore) UpsertSessions(ctx context.Context, sessions []ports.Impor
 		}
 		rows[i] = sessionJSON{ID: x.ID, Email: x.UserEmail, Created: x.CreatedAt.Unix(), Expires: x.ExpiresAt.Unix()}
 	}
+	return s.keyedWrite(ctx, rows, len(rows), existingSessionsSQL, upsertSessionsSQL, "id", func(i int) string { return rows[i].ID })
+}
+
+type activityJSON struct {
+	Key     string `json:"key"`
+	Email   string `json:"email"`
+	Type    string `json:"type"`
+	Hash    string `json:"hash"`
+	Query   string `json:"query"`
+	Created int64  `json:"created"`
+}
+
+// AddActivities implements ports.AccountImportStore.
+func (s *ImportStore) AddActivities(ctx context.Context, activities []ports.ImportedActivity) ([]ports.ImportOutcome, error) {
+	if len(activities) == 0 {
+		return nil, nil
+	}
+	rows := make([]activityJSON, len(activities))
+	for i, a := range activities {
+		if a.Key == "" || len(a.Key) > 64 || a.UserEmail == "" {
+			return nil, domain.Invalid("activities", "every activity needs a key of 1 to 64 bytes and a user")
+		}
+		row := activityJSON{Key: a.Key, Email: a.UserEmail, Type: string(a.Type), Query: a.Query, Created: a.CreatedAt.Unix()}
+		switch {
+		case a.Type == domain.ActivityView && !a.InfoHash.IsZero():
+			row.Hash, row.Query = a.InfoHash.String(), ""
+		case a.Type == domain.ActivitySearch:
+		default:
+			return nil, domain.Invalid("activities", "an activity is a view of a torrent or a search")
+		}
+		rows[i] = row
+	}
+	return s.keyedWrite(ctx, rows, len(rows), existingActivitiesSQL, addActivitiesSQL, "client_key", func(i int) string { return rows[i].Key })
+}
+
+type categoryJSON struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// UpsertCategories implements ports.CategoryImportStore.
+func (s *ImportStore) UpsertCategories(ctx context.Context, categories []domain.CategoryRef) ([]ports.ImportOutcome, error) {
+	if len(categories) == 0 {
+		return nil, nil
+	}
+	rows := make([]categoryJSON, len(categories))
+	for i, c := range categories {
+		ref, err := storedCategory(c)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = categoryJSON(ref)
+	}
+	return s.keyedWrite(ctx, rows, len(rows), existingCategoriesSQL, upsertCategoriesSQL, "slug", func(i int) string { return rows[i].Slug })
+}
+
+// keyedWrite runs a write over a JSON list after the read of which of its keys exist, in one batch,
+// and tells each row's outcome: returned by the write and new (Created), returned and known
+// (updated), known and not returned (Unchanged), neither (Missing: what it refers to is not here).
+func (s *ImportStore) keyedWrite(ctx context.Context, rows any, n int, existingSQL, writeSQL, keyColumn string, keyOf func(int) string) ([]ports.ImportOutcome, error) {
 	list, err := json.Marshal(rows)
 	if err != nil {
 		return nil, err
 	}
 	results, err := s.db.batch(ctx, []Statement{
-		{SQL: existingSessionsSQL, Params: []any{string(list)}},
-		{SQL: upsertSessionsSQL, Params: []any{string(list)}},
+		{SQL: existingSQL, Params: []any{string(list)}},
+		{SQL: writeSQL, Params: []any{string(list)}},
 	})
 	if err != nil {
 		return nil, err
 	}
-	existing, err := column(results[0], "id")
+	existing, err := column(results[0], keyColumn)
 	if err != nil {
 		return nil, err
 	}
-	stored, err := column(results[1], "id")
+	stored, err := column(results[1], keyColumn)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ports.ImportOutcome, len(sessions))
-	for i, x := range sessions {
+	out := make([]ports.ImportOutcome, 0, n)
+	for i := range n {
+		key := keyOf(i)
+		var o ports.ImportOutcome
 		switch {
-		case stored[x.ID]:
-			out[i].Created = !existing[x.ID]
-			existing[x.ID] = true
-		case existing[x.ID]:
-			out[i].Unchanged = true // it expires no later than the one stored
+		case stored[key]:
+			o.Created = !existing[key]
+			existing[key] = true // the same key twice: the second is not new
+			delete(stored, key)  // ... and, not written twice, unchanged
+		case existing[key]:
+			o.Unchanged = true
 		default:
-			out[i].Missing = true
+			o.Missing = true
 		}
+		out = append(out, o)
 	}
 	return out, nil
 }

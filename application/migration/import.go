@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/torrent-streamer/streamer/application/activity"
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/application/ingest"
 	"github.com/torrent-streamer/streamer/domain"
@@ -19,9 +22,11 @@ import (
 // Batch sizes: torrents in ingest's bulk batches (its store cuts a batch at 1 MiB on D1), accounts
 // as one JSON list a statement.
 const (
-	TorrentBatch = ingest.MaxBulkBatch
-	UserBatch    = 500
-	SessionBatch = 1000
+	TorrentBatch  = ingest.MaxBulkBatch
+	UserBatch     = 500
+	SessionBatch  = 1000
+	CategoryBatch = 500
+	ActivityBatch = 1000
 	// CheckpointEvery is how often the position is written: a resumed run reads again at most what
 	// was stored in the last few seconds (the upserts make that harmless), and a checkpoint costs
 	// one write, which on D1 is one request.
@@ -38,6 +43,7 @@ type Progress interface {
 // Deps are what an import writes through: the stores and the ingest rules the service uses.
 type Deps struct {
 	Accounts    ports.AccountImportStore
+	Categories  ports.CategoryImportStore
 	Checkpoints ports.ImportCheckpoints
 	// Ingest checks and stores torrents exactly as POST /api/ingest does. Its cache should be the
 	// process's only: the import invalidates the shared cache once, at the end.
@@ -48,6 +54,9 @@ type Deps struct {
 	Cache     *caching.Store
 	Clock     ports.Clock
 	Logger    *slog.Logger
+	// ActivityRetention is how long the service keeps activities (activity.DefaultRetention when
+	// 0): an older one is skipped, since the next sweep would delete it.
+	ActivityRetention time.Duration
 }
 
 // Importer runs imports.
@@ -134,16 +143,20 @@ type kindRun struct {
 // batch is a batch of records ready to write, and the key up to which every record of the kind
 // is in it, in an earlier batch, or skipped: the checkpoint once it is written.
 type batch struct {
-	keys     []string
-	users    []domain.User
-	sessions []ports.ImportedSession
-	torrents []ingest.Item
+	keys       []string
+	users      []domain.User
+	sessions   []ports.ImportedSession
+	categories []domain.CategoryRef
+	activities []ports.ImportedActivity
+	torrents   []ingest.Item
 	// prepared is torrents checked by the reader (ingest's Prepare), so that the writer only stores.
 	prepared ingest.Prepared
 	lastKey  string
 }
 
-func (b batch) empty() bool { return len(b.users)+len(b.sessions)+len(b.torrents) == 0 }
+func (b batch) empty() bool {
+	return len(b.users)+len(b.sessions)+len(b.categories)+len(b.activities)+len(b.torrents) == 0
+}
 
 // run reads the kind and writes it in batches. Reading and writing overlap: a writer goroutine
 // stores one batch while the reader decodes and checks the next (at most two batches wait), so the
@@ -252,6 +265,10 @@ func (k *kindRun) full() bool {
 		return len(k.users) >= UserBatch
 	case ports.ImportSessions:
 		return len(k.sessions) >= SessionBatch
+	case ports.ImportCategories:
+		return len(k.categories) >= CategoryBatch
+	case ports.ImportActivities:
+		return len(k.activities) >= ActivityBatch
 	}
 	return len(k.torrents) >= TorrentBatch || (k.opts.BatchBytes > 0 && k.torrentBytes >= k.opts.BatchBytes)
 }
@@ -294,6 +311,16 @@ func (k *kindRun) add(ctx context.Context, r ports.SourceRecord) error {
 		var s ports.ImportedSession
 		if s, problem = k.sessionOf(*r.Session); problem == "" {
 			k.sessions = append(k.sessions, s)
+		}
+	case r.Category != nil && k.kind == ports.ImportCategories:
+		var c domain.CategoryRef
+		if c, problem = categoryOf(*r.Category); problem == "" {
+			k.categories = append(k.categories, c)
+		}
+	case r.Activity != nil && k.kind == ports.ImportActivities:
+		var a ports.ImportedActivity
+		if a, problem = k.activityOf(r.Key, *r.Activity); problem == "" {
+			k.activities = append(k.activities, a)
 		}
 	case r.Torrent != nil && k.kind == ports.ImportTorrents:
 		t := r.Torrent
@@ -357,6 +384,70 @@ func importedUserID(key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// categoryOf reads a category given by slug, by display name, or both (the slug then is the
+// source's, checked as ingest would derive it).
+func categoryOf(in ports.SourceCategory) (domain.CategoryRef, string) {
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		name = strings.TrimSpace(in.Slug)
+	}
+	ref, err := domain.NewCategoryRef(name)
+	if err != nil {
+		return domain.CategoryRef{}, problemText(err)
+	}
+	if name == "" {
+		return domain.CategoryRef{}, "name: a category needs a slug or a name"
+	}
+	if in.Slug != "" {
+		slug := domain.Slugify(in.Slug)
+		if slug == "" || slug != strings.TrimSpace(in.Slug) {
+			return domain.CategoryRef{}, "slug: must be lowercase letters and digits joined by single hyphens (" + strconv.Quote(in.Slug) + ")"
+		}
+		ref.Slug = slug
+	}
+	return ref, ""
+}
+
+// activityOf applies the activity rules to an imported one: a view names a valid info hash, a
+// search its text; one older than the retention is skipped (the sweep would delete it). Its key
+// is derived from the source's, so a second run, or a resumed one, adds it once.
+func (k *kindRun) activityOf(key string, in ports.SourceActivity) (ports.ImportedActivity, string) {
+	email, err := domain.NormalizeEmail(in.UserEmail)
+	if err != nil {
+		return ports.ImportedActivity{}, "user " + problemText(err)
+	}
+	created := in.CreatedAt.UTC().Truncate(time.Second)
+	if created.IsZero() {
+		return ports.ImportedActivity{}, "created_at: is missing"
+	}
+	retention := k.im.ActivityRetention
+	if retention <= 0 {
+		retention = activity.DefaultRetention
+	}
+	if created.Before(k.im.Clock.Now().Add(-retention)) {
+		return ports.ImportedActivity{}, "created_at: older than the activity retention (" + retention.String() + ")"
+	}
+	sum := sha256.Sum256([]byte("streamer import activity " + key))
+	a := ports.ImportedActivity{Key: "import-" + hex.EncodeToString(sum[:20]), UserEmail: email, CreatedAt: created}
+	switch domain.ActivityType(strings.TrimSpace(in.Type)) {
+	case domain.ActivityView:
+		h, err := domain.ParseInfoHash(in.InfoHash)
+		if err != nil {
+			return ports.ImportedActivity{}, "info_hash: a view needs the torrent's info hash (" + err.Error() + ")"
+		}
+		a.Type, a.InfoHash = domain.ActivityView, h
+	case domain.ActivitySearch:
+		q := strings.TrimSpace(in.Query)
+		if q == "" || !utf8.ValidString(q) || utf8.RuneCountInString(q) > domain.MaxSearchTextLength {
+			return ports.ImportedActivity{}, fmt.Sprintf("query: a search needs its text, valid UTF-8 of at most %d characters", domain.MaxSearchTextLength)
+		}
+		a.Type, a.Query = domain.ActivitySearch, q
+	default:
+		return ports.ImportedActivity{}, "type: must be view or search (" + strconv.Quote(in.Type) + ")"
+	}
+	return a, ""
+}
+
 func (k *kindRun) sessionOf(in ports.SourceSession) (ports.ImportedSession, string) {
 	if in.Token == "" {
 		return ports.ImportedSession{}, "token: is empty"
@@ -414,6 +505,10 @@ func (k *kindRun) store(ctx context.Context, b batch) error {
 		return k.storeUsers(ctx, b)
 	case ports.ImportSessions:
 		return k.storeSessions(ctx, b)
+	case ports.ImportCategories:
+		return k.storeCategories(ctx, b)
+	case ports.ImportActivities:
+		return k.storeActivities(ctx, b)
 	}
 	return k.storeTorrents(ctx, b)
 }
@@ -454,6 +549,32 @@ func (k *kindRun) storeSessions(ctx context.Context, b batch) error {
 	outcomes, err := k.im.Accounts.UpsertSessions(ctx, b.sessions)
 	if err != nil {
 		return fmt.Errorf("sessions: store a batch: %w", err)
+	}
+	k.count(b.keys, outcomes, "userEmail: no such user here (the user was skipped or is not in the source)")
+	return nil
+}
+
+func (k *kindRun) storeCategories(ctx context.Context, b batch) error {
+	if k.opts.DryRun {
+		k.written.Created += int64(len(b.categories))
+		return nil
+	}
+	outcomes, err := k.im.Categories.UpsertCategories(ctx, b.categories)
+	if err != nil {
+		return fmt.Errorf("categories: store a batch: %w", err)
+	}
+	k.count(b.keys, outcomes, "")
+	return nil
+}
+
+func (k *kindRun) storeActivities(ctx context.Context, b batch) error {
+	if k.opts.DryRun {
+		k.written.Created += int64(len(b.activities))
+		return nil
+	}
+	outcomes, err := k.im.Accounts.AddActivities(ctx, b.activities)
+	if err != nil {
+		return fmt.Errorf("activities: store a batch: %w", err)
 	}
 	k.count(b.keys, outcomes, "userEmail: no such user here (the user was skipped or is not in the source)")
 	return nil
