@@ -19,9 +19,11 @@ import (
 func TestImportHonoursTheTakedownBlocklist(t *testing.T) {
 	cfg := config(t)
 	const blocked, allowed = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	// uploadedAt is given: an item without it is stamped with the time it arrives, so a run a
+	// second later would update it rather than find it unchanged.
 	file := filepath.Join(t.TempDir(), "catalog.ndjson")
 	lines := `{"infoHash":"` + blocked + `","name":"Taken Down","size":10,"category":"movies"}` + "\n" +
-		`{"infoHash":"` + allowed + `","name":"Still Welcome","size":20,"category":"movies"}` + "\n"
+		`{"infoHash":"` + allowed + `","name":"Still Welcome","size":20,"category":"movies","uploadedAt":"2024-01-01T00:00:00Z"}` + "\n"
 	if err := os.WriteFile(file, []byte(lines), 0o600); err != nil {
 		t.Fatal(err)
 	}
