@@ -85,7 +85,7 @@ func TestEveryKindImportsOnceAndThenIsUnchanged(t *testing.T) {
 		Accounts: store, Categories: store, Checkpoints: store,
 		Ingest: ingest.NewService(catalog.Torrents(), metainfo.NewDecoder(), cache, clock, quiet),
 		Legacy: betterauth.NewScrypt(1), SessionID: func(token string) string { return fmt.Sprintf("%064x", len(token)) },
-		Cache:  cache, Clock: clock, Logger: quiet,
+		Cache: cache, Clock: clock, Logger: quiet,
 	})
 	want := map[ports.ImportKind]string{
 		ports.ImportUsers:      "read 3 created 2 skipped 1",
