@@ -18,14 +18,24 @@ run: build
 migrate: build
 	./$(BIN) migrate
 
-## test: vet, then every test (fuzz targets run their seed corpora) with the race detector, then the
-## tests that step aside under the race detector (too slow there) without it
+## test: vet, then every test (fuzz targets run their seed corpora) with the race detector, but for
+## the black-box packages; then, without it, the black-box packages and the tests that step aside
+## under the race detector (too slow there).
+## The black-box packages (BLACKBOX) only drive the service's binary, which tests/servicebin builds
+## once per run without the race detector, as users run it (make build's flags): under -race the
+## detector would watch their own HTTP clients only, while making them several times slower (the
+## soak's database check in the test process about fifty times). The race detector covers the
+## service's code in the packages that run it in process (adapters, application, tests/integration).
+## Everything without -race is built as `make build` builds (CGO_ENABLED=0, -trimpath), so vet, these
+## runs, the test binary and the image share one compilation of each package.
+BLACKBOX := ./tests/e2e/ ./tests/soak/
+PLAIN    := CGO_ENABLED=0
 test: vet
 	@docker info >/dev/null 2>&1 || echo "!!! No Docker engine answers: the integration tests (tests/integration) will be SKIPPED (CI=true fails them). bash .ci/run sets Docker up." >&2
-	$(GO) test -race -count=1 -timeout 30m ./...
-	$(GO) test -count=1 -run 'TestSearchTotalAtTheRealLimit' ./adapters/r1/
-	$(GO) test -count=1 -run 'TestPipelineAtSmallN' ./tests/bench/
-	$(GO) test -count=1 -run 'TestLocalTierWeighsWhatTheHeapHolds' ./application/caching/
+	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX),-e '$(patsubst ./%/,/%,$(p))$$'))
+	$(PLAIN) $(GO) test -trimpath -count=1 -timeout 30m $(BLACKBOX)
+	$(PLAIN) $(GO) test -trimpath -count=1 -run '^(TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestLocalTierWeighsWhatTheHeapHolds)$$' \
+		./adapters/r1/ ./tests/bench/ ./application/caching/
 
 
 ## bench: the catalog at scale: a deterministic corpus of BENCH_N torrents (default 1,000,000) ingested
@@ -70,7 +80,7 @@ budget:
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./...
+	$(PLAIN) $(GO) vet -trimpath ./...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
