@@ -18,28 +18,30 @@ run: build
 migrate: build
 	./$(BIN) migrate
 
-## test: vet, then every test (fuzz targets run their seed corpora) with the race detector, but for
-## the black-box packages; then, without it, the black-box packages and the tests that step aside
+## test: vet, then every test (fuzz targets run their seed corpora): with the race detector, but for
+## the black-box packages, which run alongside without it; then, without it, the tests that step aside
 ## under the race detector (too slow there).
-## The black-box packages (BLACKBOX) only drive the service's binary, which tests/servicebin builds
-## once per run without the race detector, as users run it (make build's flags): under -race the
-## detector would watch their own HTTP clients only, while making them several times slower (the
-## soak's database check in the test process about fifty times). The race detector covers the
-## service's code in the packages that run it in process (adapters, application, tests/integration).
-## Everything without -race is built as `make build` builds (CGO_ENABLED=0, -trimpath), so vet, these
-## runs, the test binary and the image share one compilation of each package.
-## The race detector watches the Go heap only. SQLite (modernc.org/sqlite/lib, SQLite's C translated to
-## Go) works in memory its libc maps outside it, so instrumenting that one package watches nothing and
-## made every test that queries a database about six times slower (tests/contract's R1 catalog suite:
-## 105 s against 17 s); it is compiled without the instrumentation, the rest of SQLite's Go (the driver,
-## the libc with its locks) and all of ours with it.
+##  - The black-box packages (BLACKBOX) only drive the service's binary, which tests/servicebin builds
+##    once per run without the race detector, as users run it: under -race the detector would watch
+##    their own HTTP clients, nothing of the service, and make them several times slower (the soak's
+##    database check about fifty times). The packages that run the service's code in process
+##    (adapters, application, tests/integration, ...) keep it. The black-box ones run one at a time
+##    beside the race run: most of their time is waiting (timed soak phases, restarts, containers).
+##  - The race detector watches the Go heap only. SQLite's C translated to Go (modernc.org/sqlite/lib)
+##    works in memory its libc maps outside it, so instrumenting that one package watched nothing and
+##    made every test that queries a database about six times slower (tests/contract's R1 catalog
+##    suite: 105 s against 17 s). It is compiled without it; the driver, the libc (its locks) and all
+##    of our code keep it.
+##  - Everything built without -race is built as `make build` builds (CGO_ENABLED=0, -trimpath), so
+##    vet, those runs, the test binary and the image share one compilation of each package.
 BLACKBOX := ./tests/e2e/ ./tests/soak/
 PLAIN    := CGO_ENABLED=0
 RACE     := -race -gcflags=modernc.org/sqlite/lib=-race=false
 test: vet
 	@docker info >/dev/null 2>&1 || echo "!!! No Docker engine answers: the integration tests (tests/integration) will be SKIPPED (CI=true fails them). bash .ci/run sets Docker up." >&2
-	$(GO) test $(RACE) -count=1 -timeout 30m $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX),-e '$(patsubst ./%/,/%,$(p))$$'))
-	$(PLAIN) $(GO) test -trimpath -count=1 -timeout 30m $(BLACKBOX)
+	$(PLAIN) $(GO) test -trimpath -p 1 -count=1 -timeout 30m $(BLACKBOX) & blackbox=$$!; \
+	$(GO) test $(RACE) -count=1 -timeout 30m $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX),-e '$(patsubst ./%/,/%,$(p))$$')); \
+	race=$$?; wait $$blackbox; blackbox=$$?; [ $$race = 0 ] && [ $$blackbox = 0 ]
 	$(PLAIN) $(GO) test -trimpath -count=1 -run '^(TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestLocalTierWeighsWhatTheHeapHolds)$$' \
 		./adapters/r1/ ./tests/bench/ ./application/caching/
 
