@@ -2,6 +2,7 @@ package caching
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/torrent-streamer/streamer/domain"
@@ -46,6 +47,9 @@ func (t cachedTorrents) Get(ctx context.Context, ref domain.TorrentRef) (domain.
 // before the bump, and the store's answer once it is back.
 func (t cachedTorrents) Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error) {
 	outcomes, err := t.repo.Upsert(ctx, torrents)
+	if err == nil && !slices.ContainsFunc(outcomes, func(o domain.UpsertOutcome) bool { return !o.Unchanged && !o.Blocked }) {
+		return outcomes, nil // nothing was written: what the cache holds is still true
+	}
 	refs := make([]string, 0, 2*len(torrents))
 	for _, tor := range torrents {
 		refs = append(refs, domain.TorrentRef{InfoHash: tor.InfoHash}.String())

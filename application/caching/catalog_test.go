@@ -53,3 +53,36 @@ func TestAFailedIngestLeavesTheListsAnswering(t *testing.T) {
 		t.Fatalf("after a takedown, with the store down: %v, %v; want its error, never the list from before", got, err)
 	}
 }
+
+// An upsert that wrote nothing (every torrent unchanged, or blocked) leaves the cached lists and
+// details as they are: a re-ingest or a second import of an unchanged catalog does not empty the
+// cache. One that changed a torrent invalidates them.
+func TestAnUnchangedUpsertKeepsTheCache(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	repo := mocks.NewMockTorrentRepository(ctrl)
+	store := caching.NewStore(nil, newClock(), caching.Options{Logger: quiet})
+	torrents := caching.Torrents(repo, store)
+	ctx := context.Background()
+	list := []domain.TorrentSummary{{ID: 1, Name: "cached"}}
+
+	repo.EXPECT().Latest(gomock.Any(), "", 10).Return(list, nil).Times(1)
+	if _, err := torrents.Latest(ctx, "", 10); err != nil {
+		t.Fatal(err)
+	}
+	repo.EXPECT().Upsert(gomock.Any(), gomock.Any()).Return([]domain.UpsertOutcome{{ID: 1, Unchanged: true}, {Blocked: true}}, nil)
+	if _, err := torrents.Upsert(ctx, []domain.Torrent{{Name: "cached"}, {Name: "blocked"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := torrents.Latest(ctx, "", 10); err != nil || len(got) != 1 { // from the cache: no second Latest
+		t.Fatalf("after an unchanged upsert: %v, %v", got, err)
+	}
+
+	repo.EXPECT().Upsert(gomock.Any(), gomock.Any()).Return([]domain.UpsertOutcome{{ID: 1, Unchanged: true}, {ID: 2}}, nil)
+	if _, err := torrents.Upsert(ctx, []domain.Torrent{{Name: "cached"}, {Name: "changed"}}); err != nil {
+		t.Fatal(err)
+	}
+	repo.EXPECT().Latest(gomock.Any(), "", 10).Return(list, nil).Times(1)
+	if _, err := torrents.Latest(ctx, "", 10); err != nil {
+		t.Fatalf("after an upsert that changed a torrent: %v", err)
+	}
+}
