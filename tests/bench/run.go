@@ -19,6 +19,7 @@ import (
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/application/catalog"
 	"github.com/torrent-streamer/streamer/application/ingest"
+	"github.com/torrent-streamer/streamer/application/migration"
 	"github.com/torrent-streamer/streamer/ports"
 )
 
@@ -53,8 +54,9 @@ func defaultConfig() Config {
 	}
 }
 
-// ingestBatch is what one ingest call takes: the bulk batch an import sends (ingest.MaxBulkBatch).
-const ingestBatch = ingest.MaxBulkBatch
+// ingestBatch is what one ingest call takes: the bulk batch `streamer import` sends (up to
+// ingest.MaxBulkBatch; the import keeps it smaller for its memory).
+const ingestBatch = migration.TorrentBatch
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
