@@ -162,7 +162,10 @@ FROM generate_series(1, %[1]d) i;
 INSERT INTO torrent_files (info_hash, index, path, size, created_at, updated_at)
 SELECT decode(md5(i::text) || lpad(to_hex(i), 8, '0'), 'hex'), f,
        'Bulk.Release.' || i || '/Episode.' || lpad(f::text, 2, '0') || '.1080p.mkv', 1048576 + i, now(), now()
-FROM generate_series(1, %[1]d) i, generate_series(0, %[2]d - 1) f;
+-- A torrent's files together, as bitmagnet writes them (the lateral reference to i keeps i the
+-- outer loop; a plain cross join may be planned the other way round, every torrent's files then on
+-- as many pages as it has files).
+FROM generate_series(1, %[1]d) i CROSS JOIN LATERAL generate_series(0 * i, %[2]d - 1) f;
 INSERT INTO torrents_torrent_sources (source, info_hash, seeders, leechers, published_at, created_at, updated_at)
 SELECT 'dht', decode(md5(i::text) || lpad(to_hex(i), 8, '0'), 'hex'), i %% 500, i %% 70,
        timestamptz '2020-01-01' + i * interval '1 minute', now(), now()
