@@ -11,8 +11,11 @@ import (
 //
 //  1. The last word (a prefix), when longer than the prefix index and common, is written out as the
 //     words it begins (search_words.go), if the engine's round trip is worth it (search_costs.go).
-//  2. The probe (search_probe.go) counts the newest matches, ids only, up to the count bound, and
-//     samples how the filters treat them.
+//  2. The probe (search_probe.go) counts the newest matches, ids only, up to the count bound; for
+//     a filtered search it also reads whether every torrent passes the filters (from the edges of
+//     their indexes: then the search is planned as one without them), samples how the filters treat
+//     the newest matches, and, when the matches are many, counts the torrents each indexed filter
+//     passes in the whole catalog (search_filters.go).
 //  3. The planner below chooses a strategy from what the probe found; each strategy is one file
 //     returning its page statement: few matches (search_few.go), the relevance name tiers
 //     (search_tiers.go), the sort key's index walked with a check of each torrent
@@ -22,7 +25,9 @@ import (
 //     the same engine call as the page where a call costs a round trip (D1).
 //
 // So a text search is two engine calls (one more when a long last word is written out, which only
-// the local file does), and on D1 two requests to Cloudflare.
+// the local file does, and one every 30 s to count the index's segments, which a check against it
+// costs in proportion to: search_index.go, which also merges them), and on D1 two requests to
+// Cloudflare.
 //
 // A listing (no text) is one statement over the sort key's index (search_list.go). Every order is
 // total: the sort key, then the id, in the same direction. Cursors are keyset positions, so a deep
