@@ -67,3 +67,28 @@ func TestListsAreEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// A bulk call's rows are made on every core; each refused torrent is still named by its index,
+// and the others' rows are the ones made one by one.
+func TestRowsOfABulkCallAreTheRowsOneByOne(t *testing.T) {
+	torrents := make([]domain.Torrent, 2*encodeInParallel+3)
+	for i := range torrents {
+		torrents[i] = newTorrent(t, i)
+	}
+	for _, bad := range []int{0, encodeInParallel + 1, len(torrents) - 1} {
+		torrents[bad].Name = "bad \xff name"
+	}
+	rows, rejected := upsertRows(torrents)
+	if len(rejected) != 3 || rejected[0].Field != "name" || rejected[encodeInParallel+1].Field != "name" || rejected[len(torrents)-1].Field != "name" {
+		t.Fatalf("rejected: %v", rejected)
+	}
+	for i, tor := range torrents {
+		if _, bad := rejected[i]; bad {
+			continue
+		}
+		one, problem := newUpsertRow(tor)
+		if problem != nil || string(rows[i].json) != string(one.json) || rows[i].hash != one.hash {
+			t.Fatalf("row %d: %s, want %s (%v)", i, rows[i].json, one.json, problem)
+		}
+	}
+}
