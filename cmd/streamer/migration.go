@@ -27,7 +27,7 @@ func runImport(ctx context.Context, cfg bootstrap.Config, log *slog.Logger, args
 	var presets presetFlags
 	fs.StringVar(&opts.From, "from", "", "a PostgreSQL URL (postgres://user:pass@host/db) or an NDJSON file from streamer export")
 	fs.Var(&presets, "preset", "a shipped mapping: better-auth, bitmagnet (repeatable)")
-	fs.StringVar(&opts.MapDir, "map", "", "a directory of mappings: users.sql, sessions.sql, torrents.sql (see README)")
+	fs.StringVar(&opts.MapDir, "map", "", "a directory of mappings, a file per kind: users, credentials, sessions, categories, torrents, files, trackers, activities (.sql; see README)")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "read and check everything, write nothing")
 	fs.StringVar(&opts.ReportFile, "report", "", "also write the report to this file as JSON")
 	fs.DurationVar(&opts.CheckpointEvery, "checkpoint-every", 0,
