@@ -110,8 +110,8 @@ type query struct {
 }
 
 // Open connects to the database at dsn and loads the mappings: the presets named (in order), then
-// the files of mapDir (one per kind, and credentials.sql, files.sql, trackers.sql: see mappingFiles), which replace a preset's of the same
-// kind. Each mapping is checked against the database before anything is read.
+// the files of mapDir (see mappingFiles), which replace a preset's of the same kind. Each mapping is
+// checked against the database before anything is read.
 func Open(ctx context.Context, dsn string, presets []string, mapDir string) (*Source, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
