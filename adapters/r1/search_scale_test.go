@@ -287,7 +287,7 @@ func TestSearchThroughANarrowFilter(t *testing.T) {
 		torrents := pagingFixture(t, repo)
 		repo.relevanceScored = 5
 		costs := repo.db.costs()
-		costs.CheckSegment, costs.Lookup = 0.001, 0.001 // a check costs nothing: the narrow filter always pays
+		costs.CheckBase, costs.CheckSegment, costs.Lookup = 0, 0.001, 0.001 // a check costs nothing: the narrow filter always pays
 		repo.planCosts = &costs
 		i64 := func(v int64) *int64 { return &v }
 		for _, filter := range []struct {
