@@ -58,9 +58,12 @@ type localEngine struct {
 	opts    LocalOptions
 	closed  atomic.Bool
 	// dir is the database's directory ("" in memory); full is set when a write found no space left
-	// on it, and cleared by the next write that commits or by storageFull seeing room again.
+	// on it, and cleared once there is room again (storageFull, roomAgain): a small write that still
+	// fits does not clear it, or health said "ok" while every ingest answered 507.
 	dir  string
 	full atomic.Bool
+	// free tells the space left on dir's filesystem (freeBytes; a test's own).
+	free func(dir string) (int64, bool)
 	// upkeep checkpoints and merges the full-text index off the writer's path (upkeep.go).
 	upkeep *upkeep
 }
@@ -260,7 +263,7 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 	if err := commit(); err != nil {
 		return nil, e.mapError(ctx, err)
 	}
-	e.full.Store(false)
+	e.roomAgain()
 	e.wroteNow()
 	return results, nil
 }
@@ -281,11 +284,30 @@ func (e *localEngine) storageFull() bool {
 	if !e.full.Load() {
 		return false
 	}
-	if free, ok := freeBytes(e.dir); ok && free >= minFreeBytes {
+	if free, ok := e.freeSpace(); ok && free >= minFreeBytes {
 		e.full.Store(false)
 		return false
 	}
 	return true
+}
+
+// roomAgain clears full after a write committed, unless the filesystem still has less than
+// minFreeBytes: a session row fits where a batch of torrents does not, and the disk is still full
+// for the writes that matter. Where the free space cannot be read, the commit is the evidence.
+func (e *localEngine) roomAgain() {
+	if !e.full.Load() {
+		return
+	}
+	if free, ok := e.freeSpace(); !ok || free >= minFreeBytes {
+		e.full.Store(false)
+	}
+}
+
+func (e *localEngine) freeSpace() (int64, bool) {
+	if e.free != nil {
+		return e.free(e.dir)
+	}
+	return freeBytes(e.dir)
 }
 
 func (e *localEngine) Close() error {
