@@ -523,3 +523,41 @@ func TestBackgroundRefreshesAreFewAtOnceByDefault(t *testing.T) {
 		t.Fatalf("%d background refreshes ran at once, want at most 4", m)
 	}
 }
+
+// Regression: a caller that missed the process tier just before a fill of its key stored the value,
+// and reached the flights just after that fill had ended, filled the key a second time
+// (TestOneFillPerKeyUnderConcurrency failed about once in 30 runs under -race). A flight now looks
+// at the process tier again before it fills.
+func TestACallerAfterAFillFindsItsValueInsteadOfFillingAgain(t *testing.T) {
+	first, second := make(chan struct{}), make(chan struct{})
+	close(first)
+	asked := make(chan struct{})
+	shared := &gatedCache{mapCache: newMapCache(), answers: []gatedAnswer{{gate: first}, {gate: second}}, asked: asked}
+	store := caching.NewStore(shared, newClock(), caching.Options{Logger: quiet})
+	var fills atomic.Int32
+	release, started := make(chan struct{}), make(chan struct{})
+	fill := func(context.Context) (value, error) {
+		if fills.Add(1) == 1 {
+			close(started)
+		}
+		<-release
+		return value{Name: "filled"}, nil
+	}
+	a := make(chan error, 1)
+	go func() { _, err := caching.Read(context.Background(), store, sharedSpace, "k", fill); a <- err }()
+	<-started // the first caller's fill runs
+	b := make(chan value, 1)
+	go func() { v, _ := caching.Read(context.Background(), store, sharedSpace, "k", fill); b <- v }()
+	<-asked // the second caller missed the process tier and waits on the shared one
+	close(release)
+	if err := <-a; err != nil { // the first caller's fill has stored the value and ended
+		t.Fatal(err)
+	}
+	close(second) // the shared tier answers the second caller: a miss
+	if v := <-b; v.Name != "filled" {
+		t.Fatalf("second caller got %+v", v)
+	}
+	if n := fills.Load(); n != 1 {
+		t.Fatalf("%d fills, want 1", n)
+	}
+}
