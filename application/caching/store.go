@@ -158,6 +158,9 @@ func Read[T any](ctx context.Context, s *Store, sp Space, body string, fill func
 	}
 	s.stats.misses.Add(1)
 	ch := s.flights.DoChan(flightKey(k.local, epoch), func() (any, error) {
+		if v, ok := freshLocal[T](s, k.local); ok {
+			return v, nil
+		}
 		fillCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
 		defer cancel()
 		return fillAndStore(fillCtx, s, sp, k, epoch, fill)
@@ -193,9 +196,6 @@ type keys struct{ local, shared string }
 func flightKey(k string, epoch uint64) string { return k + "#" + strconv.FormatUint(epoch, 10) }
 
 func fillAndStore[T any](ctx context.Context, s *Store, sp Space, k keys, epoch uint64, fill func(context.Context) (T, error)) (T, error) {
-	if v, ok := freshLocal[T](s, k.local); ok {
-		return v, nil
-	}
 	s.stats.fills.Add(1)
 	v, err := fill(ctx)
 	if err != nil {
@@ -219,9 +219,10 @@ func fillAndStore[T any](ctx context.Context, s *Store, sp Space, k keys, epoch 
 // refreshInBackground fills k in the background, once for every caller (it joins a fill of the
 // key under way), within MaxRefreshes; it returns the fill's outcome, or nil when MaxRefreshes
 // refreshes already run.
-// freshLocal is the process tier's fresh value of key, if it holds one. A fill looks there first: a
-// caller that missed the tier just before the last fill of its key stored the value can reach the
-// flights just after that fill ended, and must not fill the key again.
+// freshLocal is the process tier's fresh value of key, if it holds one. A miss's flight, and a
+// refresh before it starts one, look there first: a caller that missed the tier (or saw it stale)
+// just before the last fill of its key stored the value can reach the flights just after that fill
+// ended, and must not fill the key again.
 func freshLocal[T any](s *Store, key string) (T, bool) {
 	s.mu.Lock()
 	e, ok := s.local.get(key)
@@ -239,10 +240,11 @@ func refreshInBackground[T any](ctx context.Context, s *Store, sp Space, k keys,
 	done := make(chan singleflight.Result, 1)
 	go func() {
 		defer func() { <-s.refreshes }()
+		if v, ok := freshLocal[T](s, k.local); ok {
+			done <- singleflight.Result{Val: v} // refreshed just now by a flight that ended before
+			return
+		}
 		v, err, shared := s.flights.Do(flightKey(k.local, epoch), func() (any, error) {
-			if v, ok := freshLocal[T](s, k.local); ok {
-				return v, nil // refreshed just now by a flight that ended before this one began
-			}
 			refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
 			defer cancel()
 			s.stats.refreshes.Add(1)
