@@ -19,6 +19,7 @@ import (
 	"github.com/torrent-streamer/streamer/adapters/r1"
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/application/ingest"
+	"github.com/torrent-streamer/streamer/application/migration"
 	"github.com/torrent-streamer/streamer/ports"
 	"github.com/torrent-streamer/streamer/tests/pgtest"
 )
@@ -81,7 +82,7 @@ func TestImportAtScale(t *testing.T) {
 	}
 
 	// Ingest's rate on the same torrents: exported to NDJSON, then sent through the ingest use case
-	// (Prepare and Store, what POST /api/ingest calls) in its bulk batches into a new file, the next
+	// (Prepare and Store, what POST /api/ingest calls) in the import's batches into a new file, the next
 	// batch decoded and prepared on the other core while one is stored, the full-text merge at the
 	// end counted, as `make bench` measures ingest.
 	file := filepath.Join(dir, "catalog.ndjson")
@@ -140,7 +141,7 @@ func ingestFile(t *testing.T, file, dbPath string, n int) time.Duration {
 			batch = append(batch, ingest.Item{InfoHash: x.InfoHash, Magnet: x.Magnet, Name: x.Name, Size: x.Size, Category: x.Category,
 				Seeders: x.Seeders, Leechers: x.Leechers, UploadedAt: x.UploadedAt, Description: x.Description, Files: x.Files,
 				Trackers: x.Trackers, WebSeeds: x.WebSeeds, External: x.External})
-			if len(batch) == ingest.MaxBulkBatch {
+			if len(batch) == migration.TorrentBatch { // make bench's batches, the import's
 				return send(batch)
 			}
 			return nil
