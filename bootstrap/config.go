@@ -62,6 +62,9 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT"`
 	// MetricsAddr, when set, serves /metrics there only (host:port), not on the public address.
 	MetricsAddr string `env:"METRICS_ADDR"`
+	// Pprof serves Go's profiles (/debug/pprof/) beside /metrics on METRICS_ADDR, never on the API's
+	// address; refused without METRICS_ADDR.
+	Pprof bool `env:"PPROF" envDefault:"false"`
 	// ActivityRetention is how long activities are kept (0: activity.DefaultRetention, 180 days).
 	ActivityRetention time.Duration `env:"ACTIVITY_RETENTION"`
 	// CacheEnabled=false turns off every cache tier (process, Workers KV) and the HTTP response
@@ -283,6 +286,9 @@ func (c Config) Validate() error {
 		} else if c.MetricsAddr == c.ListenAddr() {
 			add("METRICS_ADDR=%q: must differ from the API's address", c.MetricsAddr)
 		}
+	}
+	if c.Pprof && c.MetricsAddr == "" {
+		add("PPROF=true: needs METRICS_ADDR (the profiles are served there only, never on the API's address)")
 	}
 	if c.SearchBudget != 0 && (c.SearchBudget < 100*time.Millisecond || c.SearchBudget > 25*time.Second) {
 		add("SEARCH_BUDGET=%v: must be from 100ms to 25s (D1 stops a query at 30 s)", c.SearchBudget)

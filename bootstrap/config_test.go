@@ -89,6 +89,7 @@ func TestWhatCannotBeHonouredIsRefused(t *testing.T) {
 		{"a rate limit window under a second", func(c *Config) { c.RateLimitIngestPerKey = "5/10ms" }, "RATE_LIMIT_INGEST_PER_KEY"},
 		{"metrics on no port", func(c *Config) { c.MetricsAddr = "localhost" }, "METRICS_ADDR"},
 		{"metrics on the API's address", func(c *Config) { c.MetricsAddr = ":8080" }, "METRICS_ADDR"},
+		{"profiles without their own address", func(c *Config) { c.Pprof = true }, "PPROF"},
 		{"a search budget past D1's", func(c *Config) { c.SearchBudget = time.Minute }, "SEARCH_BUDGET"},
 		{"a retention under a day", func(c *Config) { c.ActivityRetention = time.Hour }, "ACTIVITY_RETENTION"},
 	} {

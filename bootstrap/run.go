@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/torrent-streamer/streamer/adapters/rest"
@@ -43,7 +44,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	svc.listener.Store(&ln)
 	svc.ShutdownTimeout = cfg.shutdownGrace()
 	if cfg.MetricsAddr != "" {
-		stop, err := serveMetrics(cfg.MetricsAddr, svc, log)
+		stop, err := serveMetrics(cfg.MetricsAddr, cfg.Pprof, svc, log)
 		if err != nil {
 			return err
 		}
@@ -54,14 +55,22 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return svc.Run(ctx, ln, log)
 }
 
-// serveMetrics serves /metrics alone on addr (METRICS_ADDR) until stop is called.
-func serveMetrics(addr string, svc *Service, log *slog.Logger) (stop func(), err error) {
+// serveMetrics serves /metrics on addr (METRICS_ADDR), and Go's profiles under /debug/pprof/ when
+// withPprof (PPROF=true), until stop is called.
+func serveMetrics(addr string, withPprof bool, svc *Service, log *slog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (METRICS_ADDR): %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", rest.MetricsHandler(svc.Health, svc.connectionStats))
+	if withPprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 8 << 10}
 	go func() {
@@ -69,7 +78,7 @@ func serveMetrics(addr string, svc *Service, log *slog.Logger) (stop func(), err
 			log.Error("serving metrics failed", "err", err)
 		}
 	}()
-	log.Info("serving metrics", "addr", ln.Addr().String())
+	log.Info("serving metrics", "addr", ln.Addr().String(), "pprof", withPprof)
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -27,6 +27,10 @@ type settings struct {
 	torrents int  // ingested before the load starts
 	write    bool // write the table under soak/
 	backends []string
+	// profiles, when set (SOAK_PROFILE), is a directory: the service serves /metrics and Go's
+	// profiles on an address of their own on 127.0.0.1 (METRICS_ADDR, PPROF=true), and the soak
+	// saves a heap profile there at each sample (<backend>-<start|middle|end|after>.heap.pb.gz).
+	profiles string
 }
 
 func soakSettings(t *testing.T) settings {
@@ -56,6 +60,7 @@ func soakSettings(t *testing.T) settings {
 		s.backends = strings.Split(v, ",")
 	}
 	s.write = os.Getenv("SOAK_WRITE") == "1"
+	s.profiles = os.Getenv("SOAK_PROFILE")
 	return s
 }
 
@@ -86,8 +91,13 @@ func TestSoak(t *testing.T) {
 			default:
 				t.Fatalf("SOAK_BACKENDS: unknown backend %q (local, emulator)", backend)
 			}
+			metrics := ""
+			if cfg.profiles != "" {
+				metrics = fmt.Sprintf("127.0.0.1:%d", emulator.FreePort(t))
+				env = append(env, "METRICS_ADDR="+metrics, "PPROF=true")
+			}
 			proc := binary.Start(t, bin, dir, env...)
-			r := soak(t, cfg, backend, proc, dbSize, emuCPU)
+			r := soak(t, cfg, backend, &service{Process: proc, metrics: metrics}, dbSize, emuCPU)
 			reports = append(reports, r.markdown())
 			t.Log("\n" + r.markdown())
 			r.check(t, cfg)
@@ -113,11 +123,52 @@ type sample struct {
 	emulatorCPU            float64 // the emulator container's CPU seconds (Cloudflare mode on the emulator)
 }
 
-func takeSample(p *binary.Process, began time.Time) sample {
+// service is the process under the soak, and where it serves /metrics and profiles when not on
+// its API's address.
+type service struct {
+	*binary.Process
+	metrics string // host:port of METRICS_ADDR, "" when /metrics is on the API's address
+}
+
+func (p *service) metricsBase() string {
+	if p.metrics != "" {
+		return "http://" + p.metrics
+	}
+	return p.Base
+}
+
+// saveHeapProfile writes the service's heap profile (after a collection) to dir/name.heap.pb.gz
+// when profiles are on (SOAK_PROFILE).
+func (p *service) saveHeapProfile(t *testing.T, dir, name string) {
+	if dir == "" || p.metrics == "" {
+		return
+	}
+	resp, err := http.Get(p.metricsBase() + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		t.Logf("heap profile %s: %v", name, err)
+		return
+	}
+	defer resp.Body.Close()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("heap profile %s: %v", name, err)
+		return
+	}
+	f, err := os.Create(filepath.Join(dir, name+".heap.pb.gz"))
+	if err != nil {
+		t.Logf("heap profile %s: %v", name, err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		t.Logf("heap profile %s: %v", name, err)
+	}
+}
+
+func takeSample(p *service, began time.Time) sample {
 	s := sample{at: time.Since(began)}
 	s.rss, _ = p.RSS()
 	s.fds, _ = p.FDs()
-	resp, err := http.Get(p.Base + "/metrics")
+	resp, err := http.Get(p.metricsBase() + "/metrics")
 	if err != nil {
 		return s
 	}
@@ -172,7 +223,7 @@ type result struct {
 	settled                   time.Duration // how long after the load the "after" sample was taken
 }
 
-func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSize func() int64, emuCPU func() float64) *result {
+func soak(t *testing.T, cfg settings, backend string, proc *service, dbSize func() int64, emuCPU func() float64) *result {
 	l := newLoad(proc.Base, uint64(time.Now().UnixNano()))
 	res := &result{backend: backend, cfg: cfg}
 	in := l.newIngester(20)
@@ -189,6 +240,7 @@ func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSi
 	res.torznab = l.torznab != ""
 
 	res.start = takeSample(proc, began)
+	proc.saveHeapProfile(t, cfg.profiles, backend+"-start")
 	if emuCPU != nil {
 		res.start.emulatorCPU = emuCPU()
 	}
@@ -203,6 +255,7 @@ func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSi
 		select {
 		case <-half.C:
 			mid = takeSample(proc, loadBegan)
+			proc.saveHeapProfile(t, cfg.profiles, backend+"-middle")
 		case <-ctx.Done():
 		}
 		samples <- mid
@@ -214,6 +267,7 @@ func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSi
 		if emuCPU != nil {
 			e.emulatorCPU = emuCPU()
 		}
+		proc.saveHeapProfile(t, cfg.profiles, backend+"-end")
 		ends <- e
 	})
 	loadBegan := time.Now()
@@ -237,6 +291,7 @@ func soak(t *testing.T, cfg settings, backend string, proc *binary.Process, dbSi
 		}
 	}
 
+	proc.saveHeapProfile(t, cfg.profiles, backend+"-after")
 	verifyBegan := time.Now()
 	res.verdict = l.verify(40)
 	res.verifyTook = time.Since(verifyBegan)
