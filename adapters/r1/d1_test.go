@@ -1,13 +1,16 @@
 package r1
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -349,5 +352,77 @@ func TestTheD1EngineBoundsItsRequestsInFlight(t *testing.T) {
 	defer cancel()
 	if _, err := db.query(ctx, Statement{SQL: "SELECT 1 AS one"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a caller waiting past its deadline got %v", err)
+	}
+}
+
+// Among the requests waiting for a turn at D1, what a client waits for goes ahead of background
+// work (a crawler's ingest, a cache refresh) that began less than ports.BackgroundYield before it,
+// and a read's later requests keep the place of its first; background work that has yielded that
+// long goes first. Found by the soak on the emulator: turns were handed out in the order requests
+// came, so after each ingest and list refresh a client's read queued behind them, and 81 reads
+// waited past the cache's 10 s bound (503).
+func TestAClientsReadTakesItsTurnBeforeBackgroundWork(t *testing.T) {
+	fake := &fakeD1{}
+	engine, err := openLocal(context.Background(), filepath.Join(t.TempDir(), "d1.db"), LocalOptions{ParamsAsText: true, JSONResults: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { engine.Close() })
+	fake.engine = engine
+	var inFlight atomic.Int64
+	gate := make(chan struct{}, 64)
+	arrived := make(chan string, 64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/query") {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var q struct{ SQL string }
+			_ = json.Unmarshal(body, &q)
+			inFlight.Add(1)
+			defer inFlight.Add(-1)
+			arrived <- q.SQL
+			<-gate
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	db, _, err := openFake(t, srv.URL+"/client/v4", "good-token", "streamer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range d1InFlight { // every turn taken
+		go func() { _, _ = db.query(context.Background(), Statement{SQL: "SELECT 0 AS busy"}) }()
+		<-arrived
+	}
+	// queue sends a query as ctx says and returns once it waits for its turn.
+	errs := make(chan error, 8)
+	queue := func(ctx context.Context, sql string) {
+		waiting := make(chan struct{})
+		ctx = ports.WithTurnWaits(ctx, func() func() { close(waiting); return func() {} })
+		go func() { _, err := db.query(ctx, Statement{SQL: sql}); errs <- err }()
+		<-waiting
+	}
+	now := time.Now()
+	queue(ports.WithPriority(context.Background(), ports.Background, now), "SELECT 'ingest' AS background")
+	queue(context.Background(), "SELECT 'later read' AS awaited")
+	queue(ports.WithPriority(context.Background(), ports.Awaited, now.Add(-time.Second)), "SELECT 'second request of a read' AS awaited")
+	queue(ports.WithPriority(context.Background(), ports.Background, now.Add(-2*ports.BackgroundYield)), "SELECT 'old refresh' AS background")
+	var order []string
+	for range 4 {
+		gate <- struct{}{} // one request ends: its turn goes to the first-ranked waiting
+		order = append(order, <-arrived)
+	}
+	want := []string{"SELECT 'old refresh' AS background", "SELECT 'second request of a read' AS awaited",
+		"SELECT 'later read' AS awaited", "SELECT 'ingest' AS background"}
+	if !slices.Equal(order, want) {
+		t.Errorf("turns taken in the order\n%q\nwant\n%q", order, want)
+	}
+	for range d1InFlight + 4 {
+		gate <- struct{}{}
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -191,7 +191,9 @@ func (r *Recorder) write(ctx context.Context, batch []domain.Activity) ([]domain
 	if len(batch) == 0 {
 		return batch, nil
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.WriteLimit)
+	// Nobody waits for these rows: the store's turns go first to the requests someone waits for.
+	ctx = ports.WithPriority(context.WithoutCancel(ctx), ports.Background, time.Now())
+	ctx, cancel := context.WithTimeout(ctx, r.opts.WriteLimit)
 	defer cancel()
 	rest, err := r.appendIsolating(ctx, batch)
 	kept := append(batch[:0], rest...)

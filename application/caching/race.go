@@ -107,7 +107,7 @@ func readRaced[T any](ctx context.Context, s *Store, sp Space, k keys, epoch uin
 			if v, ok := freshLocal[T](s, k.local); ok {
 				return v, nil
 			}
-			fillCtx, cancel := context.WithTimeout(r.ctx, s.opts.FillTimeout)
+			fillCtx, cancel := context.WithTimeout(awaited(r.ctx), s.opts.FillTimeout)
 			defer cancel()
 			v, err := fillAndStore(fillCtx, s, sp, k, epoch, fill)
 			if err != nil && errors.Is(context.Cause(r.ctx), errAbandoned) {

@@ -161,7 +161,7 @@ func Read[T any](ctx context.Context, s *Store, sp Space, body string, fill func
 		if v, ok := freshLocal[T](s, k.local); ok {
 			return v, nil
 		}
-		fillCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
+		fillCtx, cancel := context.WithTimeout(awaited(context.WithoutCancel(ctx)), s.opts.FillTimeout)
 		defer cancel()
 		return fillAndStore(fillCtx, s, sp, k, epoch, fill)
 	})
@@ -179,6 +179,16 @@ func Read[T any](ctx context.Context, s *Store, sp Space, body string, fill func
 	case <-wait.C:
 		return zero, fmt.Errorf("caching: no answer from the store within %v: %w", s.opts.WaitTimeout, domain.ErrUnavailable)
 	}
+}
+
+// awaited ranks the store requests of a fill someone waits for from when it began, so a fill that
+// needs several requests in a row keeps its place at a busy store (ports.WithPriority), unless
+// ctx ranks them already.
+func awaited(ctx context.Context) context.Context {
+	if ports.HasPriority(ctx) {
+		return ctx
+	}
+	return ports.WithPriority(ctx, ports.Awaited, time.Now())
 }
 
 // sharedGet reads the shared tier within SharedTimeout.
@@ -245,7 +255,10 @@ func refreshInBackground[T any](ctx context.Context, s *Store, sp Space, k keys,
 			return
 		}
 		v, err, shared := s.flights.Do(flightKey(k.local, epoch), func() (any, error) {
-			refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.FillTimeout)
+			// Someone is answered meanwhile (the stale value, or the earlier one past Grace): the
+			// store's turns go first to the reads that wait for theirs.
+			bg := ports.WithPriority(context.WithoutCancel(ctx), ports.Background, time.Now())
+			refreshCtx, cancel := context.WithTimeout(bg, s.opts.FillTimeout)
 			defer cancel()
 			s.stats.refreshes.Add(1)
 			return fillAndStore(refreshCtx, s, sp, k, epoch, fill)

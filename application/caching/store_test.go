@@ -17,6 +17,7 @@ import (
 
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
 	"github.com/torrent-streamer/streamer/tests/mocks"
 )
 
@@ -566,5 +567,34 @@ func TestACallerAfterAFillFindsItsValueInsteadOfFillingAgain(t *testing.T) {
 	}
 	if n := fills.Load(); n != 1 {
 		t.Fatalf("%d fills, want 1", n)
+	}
+}
+
+// A miss's fill ranks its store requests from when it began, as someone waits for them; a
+// background refresh yields its turns to them (ports.WithPriority): before, both came to a busy D1
+// in the order they were sent, and refreshes after each ingest queued ahead of clients' reads.
+func TestARefreshYieldsItsTurnsAtTheStoreAndAMissKeepsItsPlace(t *testing.T) {
+	clock := newClock()
+	store := caching.NewStore(nil, clock, caching.Options{Logger: quiet})
+	later := time.Now().Add(time.Hour) // when a request of the fill would start waiting
+	ranks := make(chan time.Time, 2)
+	fill := func(ctx context.Context) (value, error) {
+		ranks <- ports.TurnRank(ctx, later)
+		return value{Count: 1}, nil
+	}
+	began := time.Now()
+	if _, err := caching.Read(context.Background(), store, localSpace, "k", fill); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-ranks; r.Before(began) || r.After(time.Now()) {
+		t.Errorf("a miss's fill ranks its requests at %v, want when it began (%v)", r, began)
+	}
+	clock.Advance(90 * time.Second) // past fresh, within stale: answered, refreshed in the background
+	began = time.Now()
+	if _, err := caching.Read(context.Background(), store, localSpace, "k", fill); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-ranks; r.Before(began.Add(ports.BackgroundYield)) || r.After(time.Now().Add(ports.BackgroundYield)) {
+		t.Errorf("a refresh ranks its requests at %v, want %v after it began (%v)", r, ports.BackgroundYield, began)
 	}
 }

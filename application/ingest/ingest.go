@@ -159,6 +159,11 @@ func (s *Service) Store(ctx context.Context, p Prepared) (Report, error) {
 	if len(valid) == 0 {
 		return report, nil
 	}
+	// A crawler's or an import's batch yields its turns at the store to the reads clients wait for
+	// (ports.BackgroundYield), unless its caller ranks it already.
+	if !ports.HasPriority(ctx) {
+		ctx = ports.WithPriority(ctx, ports.Background, time.Now())
+	}
 	outcomes, err := s.torrents.Upsert(ctx, valid)
 	// The store may refuse items the domain accepted (a row it cannot hold): those fail alone,
 	// under their index in the request, and the others are stored. Each round drops at least one.

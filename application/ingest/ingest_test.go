@@ -191,3 +191,25 @@ func TestAStoreFailureFailsTheCall(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// An ingest's writes yield their turns at a busy store to the reads clients wait for
+// (ports.Background): before, a crawler's batch queued ahead of them at D1.
+func TestAnIngestYieldsItsTurnsAtTheStore(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	repo := mocks.NewMockTorrentRepository(ctrl)
+	later := time.Now().Add(time.Hour)
+	var rank time.Time
+	repo.EXPECT().Upsert(gomock.Any(), gomock.Any()).DoAndReturn(func(ctx context.Context, ts []domain.Torrent) ([]domain.UpsertOutcome, error) {
+		rank = ports.TurnRank(ctx, later)
+		return []domain.UpsertOutcome{{InfoHash: ts[0].InfoHash, ID: 1, Created: true}}, nil
+	})
+	cache := caching.NewStore(nil, fixedClock{now}, caching.Options{Logger: quiet})
+	svc := ingest.NewService(repo, nil, cache, fixedClock{now}, quiet)
+	began := time.Now()
+	if _, err := svc.Ingest(context.Background(), []ingest.Item{{InfoHash: bbb, Name: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if rank.Before(began.Add(ports.BackgroundYield)) || rank.After(time.Now().Add(ports.BackgroundYield)) {
+		t.Fatalf("an ingest ranks its store requests at %v, want %v after it began (%v)", rank, ports.BackgroundYield, began)
+	}
+}
