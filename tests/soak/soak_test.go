@@ -115,6 +115,10 @@ type sample struct {
 	goroutines int
 	fds        int
 	heap       int64
+	// What makes up RSS: the memory the Go runtime holds from the OS (all it obtained, less what its
+	// heap returned), and its next collection's heap target; the rest of RSS is outside Go's runtime
+	// (SQLite's page caches, which modernc's C allocates outside the Go heap, and the binary's text).
+	goSys, goReleased, nextGC int64
 	// Where the time went: the service's CPU seconds, the upstream requests it sent by service
 	// (r1: D1, kv: KV), and its cache's hits and misses, all since it started.
 	cpu                    float64
@@ -202,6 +206,12 @@ func takeSample(p *service, began time.Time) sample {
 			s.goroutines = int(f)
 		case "go_memstats_heap_inuse_bytes":
 			s.heap = int64(f)
+		case "go_memstats_sys_bytes":
+			s.goSys = int64(f)
+		case "go_memstats_heap_released_bytes":
+			s.goReleased = int64(f)
+		case "go_memstats_next_gc_bytes":
+			s.nextGC = int64(f)
 		}
 	}
 	return s
@@ -407,6 +417,11 @@ func (r *result) markdown() string {
 	fmt.Fprintf(&b, "| RSS | %s | %s | %s | %s | end within 10%% of middle: %+.1f%% |\n", mib(r.start.rss), mib(r.middle.rss), mib(r.end.rss), mib(r.after.rss),
 		100*(float64(r.end.rss)/float64(max(1, r.middle.rss))-1))
 	fmt.Fprintf(&b, "| Go heap in use | %s | %s | %s | %s | |\n", mib(r.start.heap), mib(r.middle.heap), mib(r.end.heap), mib(r.after.heap))
+	fmt.Fprintf(&b, "| Go heap target (next GC) | %s | %s | %s | %s | |\n", mib(r.start.nextGC), mib(r.middle.nextGC), mib(r.end.nextGC), mib(r.after.nextGC))
+	held := func(s sample) int64 { return s.goSys - s.goReleased }
+	fmt.Fprintf(&b, "| Go runtime, held from the OS | %s | %s | %s | %s | |\n", mib(held(r.start)), mib(held(r.middle)), mib(held(r.end)), mib(held(r.after)))
+	outside := func(s sample) int64 { return s.rss - held(s) }
+	fmt.Fprintf(&b, "| RSS outside Go's runtime (SQLite, text) | %s | %s | %s | %s | |\n", mib(outside(r.start)), mib(outside(r.middle)), mib(outside(r.end)), mib(outside(r.after)))
 	fmt.Fprintf(&b, "| goroutines | %d | %d | %d | %d | flat |\n", r.start.goroutines, r.middle.goroutines, r.end.goroutines, r.after.goroutines)
 	fmt.Fprintf(&b, "| open fds | %d | %d | %d | %d | |\n", r.start.fds, r.middle.fds, r.end.fds, r.after.fds)
 	fmt.Fprintf(&b, "| database size | | | %s | | |\n\n", mib(r.dbSize))
