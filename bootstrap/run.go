@@ -31,6 +31,7 @@ func Serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			log.Error("closing the stores failed", "err", err)
 		}
 	}()
+	applyMemoryLimit(svc.memory, log)
 	if cfg.SampleData {
 		if err := LoadSample(ctx, svc, log); err != nil {
 			return err

@@ -51,6 +51,8 @@ type Service struct {
 	ShutdownTimeout time.Duration
 	// listener is the connection-limited listener Serve made, for /metrics.
 	listener atomic.Pointer[net.Listener]
+	// memory is the budget Serve sets the Go runtime's memory limit to (memory.go).
+	memory memoryBudget
 
 	closers []func() error
 	stop    context.CancelFunc
@@ -166,8 +168,15 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	if cfg.CacheOff() {
 		log.Warn("CACHE_ENABLED=false: every cache tier and the HTTP response cache are off; every read reaches the database")
 	}
+	// Legacy (Better Auth) hashes are verified one at a time: 32 MiB each, once per account (a
+	// verified one is stored again as argon2id).
+	legacy := betterauth.NewScrypt(1)
+	svc.memory = memoryBudget{hashing: hasher.MemoryBound(), legacyHashing: legacy.MemoryBound(), requests: memoryForRequests}
+	if !cfg.CacheOff() {
+		svc.memory.cache = cache.Stats().LocalMaxBytes
+	}
 	acc, err := accounts.NewService(accounts.Deps{
-		Users: st.users, Sessions: st.sessions, APIKeys: st.apiKeys, Hasher: hasher, Legacy: betterauth.NewScrypt(0), Tokens: randtoken.Source{},
+		Users: st.users, Sessions: st.sessions, APIKeys: st.apiKeys, Hasher: hasher, Legacy: legacy, Tokens: randtoken.Source{},
 		Cache: cache, Clock: clock, Logger: log,
 	}, secret)
 	if err != nil {

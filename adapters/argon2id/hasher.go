@@ -54,6 +54,12 @@ func New(params Params, concurrency int) (*Hasher, error) {
 	return &Hasher{params: params, slots: make(chan struct{}, concurrency)}, nil
 }
 
+// MemoryBound is the most the hasher's derivations hold at once: each its Memory, at most
+// concurrency at a time (a hash read back with a costlier Memory, up to maxMemory, holds that).
+func (h *Hasher) MemoryBound() int64 {
+	return int64(h.params.Memory) << 10 * int64(cap(h.slots))
+}
+
 // Hash returns the PHC string of password with a fresh random salt:
 // $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>, both base64 without padding.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {

@@ -46,6 +46,10 @@ func NewScrypt(concurrency int) *Scrypt {
 	return &Scrypt{slots: make(chan struct{}, concurrency)}
 }
 
+// MemoryBound is the most the verifier's derivations hold at once: scrypt's 128·N·r bytes each
+// (32 MiB), at most concurrency at a time.
+func (s *Scrypt) MemoryBound() int64 { return 128 * scryptN * scryptR * int64(cap(s.slots)) }
+
 // Adopt checks a hash as Better Auth stored it and returns the form the service stores.
 func (s *Scrypt) Adopt(raw string) (string, error) {
 	if _, _, err := split(strings.TrimSpace(raw)); err != nil {

@@ -119,6 +119,7 @@ type sample struct {
 	// heap returned), and its next collection's heap target; the rest of RSS is outside Go's runtime
 	// (SQLite's page caches, which modernc's C allocates outside the Go heap, and the binary's text).
 	goSys, goReleased, nextGC int64
+	memLimit                  int64 // the Go runtime's memory limit (the service's budget, or GOMEMLIMIT)
 	// Where the time went: the service's CPU seconds, the upstream requests it sent by service
 	// (r1: D1, kv: KV), and its cache's hits and misses, all since it started.
 	cpu                    float64
@@ -212,6 +213,8 @@ func takeSample(p *service, began time.Time) sample {
 			s.goReleased = int64(f)
 		case "go_memstats_next_gc_bytes":
 			s.nextGC = int64(f)
+		case "go_gc_gomemlimit_bytes":
+			s.memLimit = int64(f)
 		}
 	}
 	return s
@@ -417,7 +420,11 @@ func (r *result) markdown() string {
 	fmt.Fprintf(&b, "| RSS | %s | %s | %s | %s | end within 10%% of middle: %+.1f%% |\n", mib(r.start.rss), mib(r.middle.rss), mib(r.end.rss), mib(r.after.rss),
 		100*(float64(r.end.rss)/float64(max(1, r.middle.rss))-1))
 	fmt.Fprintf(&b, "| Go heap in use | %s | %s | %s | %s | |\n", mib(r.start.heap), mib(r.middle.heap), mib(r.end.heap), mib(r.after.heap))
-	fmt.Fprintf(&b, "| Go heap target (next GC) | %s | %s | %s | %s | |\n", mib(r.start.nextGC), mib(r.middle.nextGC), mib(r.end.nextGC), mib(r.after.nextGC))
+	limit := ""
+	if r.start.memLimit > 0 && r.start.memLimit < 1<<50 {
+		limit = "limit " + mib(r.start.memLimit)
+	}
+	fmt.Fprintf(&b, "| Go heap target (next GC) | %s | %s | %s | %s | %s |\n", mib(r.start.nextGC), mib(r.middle.nextGC), mib(r.end.nextGC), mib(r.after.nextGC), limit)
 	held := func(s sample) int64 { return s.goSys - s.goReleased }
 	fmt.Fprintf(&b, "| Go runtime, held from the OS | %s | %s | %s | %s | |\n", mib(held(r.start)), mib(held(r.middle)), mib(held(r.end)), mib(held(r.after)))
 	outside := func(s sample) int64 { return s.rss - held(s) }
