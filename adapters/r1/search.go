@@ -29,7 +29,9 @@ import (
 // costs in proportion to: search_index.go, which also merges them), and on D1 two requests to
 // Cloudflare.
 //
-// A listing (no text) is one statement over the sort key's index (search_list.go). Every order is
+// A listing (no text) is one statement (search_list.go): over the sort key's index, or, for a
+// category in some resolutions by date (the apps' RSS sync), one walk of migration 0013's index per
+// category and resolution, merged (search_list_resolution.go). Every order is
 // total: the sort key, then the id, in the same direction. Cursors are keyset positions, so a deep
 // page costs what the first one does. search_query.go holds what every statement shares (filters,
 // order, cursor, window), search_page.go reads a page's rows.

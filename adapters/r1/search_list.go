@@ -6,20 +6,47 @@ import (
 	"github.com/torrent-streamer/streamer/domain"
 )
 
-// Listing: a search without text.
+// Listing: a search without text, one statement for the page and its bounded count, in one of two
+// ways chosen from the criteria alone (no probe: a listing is one engine call).
 
-// list is a search without text: one statement for the page and its bounded count, over the sort
-// key's index.
+// listing is how a search without text reaches its page.
+type listing int
+
+const (
+	sortKeyWalk     listing = iota // the sort key's index walked in order, each torrent filtered (indexWalk)
+	resolutionWalks                // newest first within each category and resolution asked, merged (search_list_resolution.go)
+)
+
+// listPlan chooses how to list: by resolution when the listing asks some resolutions of some
+// categories newest (or oldest) first, the sort key's index otherwise.
+func (q *searchQuery) listPlan() listing {
+	if _, ok := q.resolutionRanges(); ok {
+		return resolutionWalks
+	}
+	return sortKeyWalk
+}
+
+// list is a search without text: one statement for the page and its bounded count.
 func (r *TorrentRepository) list(ctx context.Context, q *searchQuery) (domain.SearchPage, error) {
-	count := "SELECT count(*) FROM (SELECT 1 FROM torrents t WHERE " + q.where + " LIMIT CAST(? AS INTEGER))"
-	countParams := append(append([]any{}, q.params...), q.countLimit+1)
-	page, err := r.page(ctx, q, q.indexWalk("", nil, count, countParams))
+	var count string
+	var countParams []any
+	var s Statement
+	switch q.listPlan() {
+	case resolutionWalks:
+		count, countParams = q.resolutionCount()
+		s = q.resolutionPage(count, countParams)
+	default:
+		count = "SELECT count(*) FROM (SELECT 1 FROM torrents t WHERE " + q.where + " LIMIT CAST(? AS INTEGER))"
+		countParams = append(append([]any{}, q.params...), q.countLimit+1)
+		s = q.indexWalk("", nil, count, countParams)
+	}
+	page, err := r.page(ctx, q, s)
 	if err != nil {
 		return page, err
 	}
 	if page.Total < 0 {
 		// Past the end, the page has no row to carry the total: count on its own.
-		counted, err := r.db.query(ctx, Statement{SQL: "SELECT (" + count + ") AS total", Params: append(append([]any{}, q.params...), q.countLimit+1)})
+		counted, err := r.db.query(ctx, Statement{SQL: "SELECT (" + count + ") AS total", Params: countParams})
 		if err != nil {
 			return domain.SearchPage{}, err
 		}

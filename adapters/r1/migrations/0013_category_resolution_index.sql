@@ -1,0 +1,12 @@
+-- Migration number: 0013 	 The newest torrents of a category in a resolution, as an index.
+--
+-- The *arr apps' RSS sync asks the newest torrents of a category in some resolutions (Sonarr's
+-- TV/SD and TV/HD, a user's TV/UHD only) with no words. Walking the category's date index and
+-- reading each torrent's row for its resolution visits the whole category when the resolutions
+-- asked keep few of it, and counting the total read up to ten thousand of them for every page
+-- (at 1,000,000 torrents a page of UHD TV took seconds, and the search budget refused it). This
+-- index holds each resolution's torrents of a category newest first (the rowid last breaks ties),
+-- so a listing walks one range of it per category and resolution asked and merges them, and counts
+-- them without reading a row (search_list_resolution.go). A name that says no resolution is
+-- NULL here, a range of its own.
+CREATE INDEX torrents_category_resolution_uploaded_at ON torrents (category_id, release_resolution, uploaded_at);
