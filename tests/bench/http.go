@@ -46,6 +46,8 @@ func serveChild() int {
 		return 1
 	}
 	defer svc.Close()
+	// BENCH_PROFILE (inherited from the bench) profiles the server's CPU from here to its end.
+	defer startProfile(os.Getenv("BENCH_PROFILE"), "server")()
 	appLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench child:", err)
