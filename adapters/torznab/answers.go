@@ -9,6 +9,8 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/valyala/fasthttp"
+
+	"github.com/torrent-streamer/streamer/domain"
 )
 
 // The encoded answers of searches, kept for a second: the apps' RSS syncs and a burst of the same
@@ -30,6 +32,25 @@ type answerCache struct {
 type cachedAnswer struct {
 	body    []byte
 	expires time.Time
+	// written is the catalog's page the body was written from: past its second, while the catalog
+	// still answers the search with that same page (its process cache gives back the same items),
+	// the body is still its answer, and is sent again without being written again.
+	written pageIdentity
+}
+
+// pageIdentity is a catalog page as the catalog's cache hands it out: its items (the same backing
+// array while the cache holds it; kept here, so its address is never another page's) and total.
+type pageIdentity struct {
+	first        *domain.TorrentSummary
+	items, total int
+}
+
+// identityOf is found's identity, the zero value for an empty page (written again: cheap).
+func identityOf(items []domain.TorrentSummary, total int) pageIdentity {
+	if len(items) == 0 {
+		return pageIdentity{}
+	}
+	return pageIdentity{first: &items[0], items: len(items), total: total}
 }
 
 func newAnswerCache(off bool) *answerCache {
@@ -83,13 +104,27 @@ func (a *answerCache) get(key string, now time.Time) ([]byte, bool) {
 	return e.body, true
 }
 
-func (a *answerCache) put(key string, body []byte, now time.Time) {
+// written returns the body kept for key when it was written from the page id, however old.
+func (a *answerCache) written(key string, id pageIdentity) ([]byte, bool) {
+	if a.off || id.first == nil {
+		return nil, false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, ok := a.entries.Get(key)
+	if !ok || e.written != id {
+		return nil, false
+	}
+	return e.body, true
+}
+
+func (a *answerCache) put(key string, body []byte, id pageIdentity, now time.Time) {
 	if len(key) > 2048 || a.off {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.entries.Add(key, cachedAnswer{body: body, expires: now.Add(answerTTL)})
+	a.entries.Add(key, cachedAnswer{body: body, expires: now.Add(answerTTL), written: id})
 }
 
 // Purge forgets every kept answer.

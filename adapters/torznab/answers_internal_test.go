@@ -2,8 +2,11 @@ package torznab
 
 import (
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/torrent-streamer/streamer/domain"
 )
 
 func keyOf(query string) string {
@@ -37,5 +40,39 @@ func TestAnswerKeys(t *testing.T) {
 		if keyOf(p[0]) == keyOf(p[1]) {
 			t.Errorf("%s and %s share a key %q", p[0], p[1], keyOf(p[0]))
 		}
+	}
+}
+
+// Past its second, a kept answer is sent again only while the catalog answers the search with the
+// very page it was written from; another page (a refill, another total), an empty page or another
+// search's key is written again.
+func TestKeptAnswersFollowTheCatalogsPage(t *testing.T) {
+	a := newAnswerCache(false)
+	page := []domain.TorrentSummary{{ID: 1}, {ID: 2}}
+	refilled := []domain.TorrentSummary{{ID: 1}, {ID: 2}} // equal values, another page
+	now := time.Now()
+	key := keyOf("t=search&q=a")
+	a.put(key, []byte("body"), identityOf(page, 2), now.Add(-2*answerTTL))
+	if _, ok := a.get(key, now); ok {
+		t.Fatal("an answer older than its second was served as fresh")
+	}
+	if body, ok := a.written(key, identityOf(page, 2)); !ok || string(body) != "body" {
+		t.Fatalf("the answer written from the same page was not kept: %q %v", body, ok)
+	}
+	for name, id := range map[string]pageIdentity{
+		"a refilled page": identityOf(refilled, 2), "another total": identityOf(page, 3),
+		"fewer items": identityOf(page[:1], 2), "an empty page": identityOf(nil, 0),
+	} {
+		if _, ok := a.written(key, id); ok {
+			t.Errorf("%s was answered with the kept body", name)
+		}
+	}
+	if _, ok := a.written(keyOf("t=search&q=b"), identityOf(page, 2)); ok {
+		t.Error("another search's key was answered with the kept body")
+	}
+	off := newAnswerCache(true)
+	off.put(key, []byte("body"), identityOf(page, 2), now)
+	if _, ok := off.written(key, identityOf(page, 2)); ok {
+		t.Error("with the cache off an answer was kept")
 	}
 }

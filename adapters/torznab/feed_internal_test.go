@@ -18,14 +18,31 @@ func BenchmarkFeed100(b *testing.B) {
 			Trackers: []string{"udp://tracker.example.org:1337/announce", "https://tracker.example.net/announce"},
 			Release:  domain.ParseRelease(fmt.Sprintf("Some.Show.S01E%02d.1080p.WEB-DL.x264-GRP", i)), FileCount: 3}
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		doc := rssDoc{}
-		for _, t := range items {
-			doc.Channel.Items = append(doc.Channel.Items, itemOf(t, "http://127.0.0.1:8080", cats, nil))
+	b.Run("reference", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			doc := rssDoc{}
+			for _, t := range items {
+				doc.Channel.Items = append(doc.Channel.Items, itemOf(t, "http://127.0.0.1:8080", cats, nil))
+			}
+			var buf bytes.Buffer
+			writeFeed(&buf, &doc)
 		}
-		var buf bytes.Buffer
-		writeFeed(&buf, &doc)
+	})
+	for _, kept := range []int64{0, fragmentBytes} {
+		name := map[bool]string{true: "kept", false: "written"}[kept > 0]
+		b.Run(name, func(b *testing.B) {
+			frags := newFragmentCache(kept)
+			b.ReportAllocs()
+			for b.Loop() {
+				buf := appendFeedHead(make([]byte, 0, 1024+2048*len(items)), "streamer", "http://127.0.0.1:8080", 0, 100)
+				for i := range items {
+					t := &items[i]
+					buf = frags.appendItem(buf, t, "http://127.0.0.1:8080", "", cats.itemIDs(t.Category.Slug, t.Release.Resolution), nil)
+				}
+				_ = append(buf, feedTail...)
+			}
+		})
 	}
 }
 

@@ -43,7 +43,8 @@ const enclosureType = "application/x-bittorrent;x-scheme-handler/magnet"
 type Options struct {
 	Title  string
 	Logger *slog.Logger
-	// NoAnswerCache keeps no answer (CACHE_ENABLED=false): every search reaches the catalog.
+	// NoAnswerCache keeps no answer and no item's bytes (CACHE_ENABLED=false): every search reaches
+	// the catalog and is written whole.
 	NoAnswerCache bool
 }
 
@@ -53,6 +54,8 @@ type Indexer struct {
 	accounts *accounts.Service
 	opts     Options
 	answers  *answerCache
+	// fragments are the items' encoded bytes (fragments.go).
+	fragments *fragmentCache
 }
 
 // New returns the indexer over the catalog's use cases; accounts authenticates its API keys (nil:
@@ -64,7 +67,11 @@ func New(cat *catalog.Service, acc *accounts.Service, opts Options) *Indexer {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Indexer{catalog: cat, accounts: acc, opts: opts, answers: newAnswerCache(opts.NoAnswerCache)}
+	fragments := int64(fragmentBytes)
+	if opts.NoAnswerCache {
+		fragments = 0
+	}
+	return &Indexer{catalog: cat, accounts: acc, opts: opts, answers: newAnswerCache(opts.NoAnswerCache), fragments: newFragmentCache(fragments)}
 }
 
 // Handlers are the route's chain: at most max requests per window for one client (clientKey names

@@ -1,8 +1,8 @@
 package torznab
 
 import (
-	"bytes"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,33 +39,45 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 		return err
 	}
 	base := c.BaseURL()
-	doc := rssDoc{Version: "2.0", AtomNS: "http://www.w3.org/2005/Atom", TorznabNS: torznabNS}
-	doc.Channel = rssChannel{
-		AtomLink:    atomLink{Href: base + Path, Rel: "self", Type: "application/rss+xml"},
-		Title:       ix.opts.Title,
-		Description: ix.opts.Title + ": a torrent catalog",
-		Link:        base + "/",
-		Response:    rssResponse{Offset: req.Offset},
-		Items:       []rssItem{},
-	}
+	var found catalog.SearchResult
 	if !empty {
-		found, err := ix.catalog.Search(c.UserContext(), req)
-		if err != nil {
+		if found, err = ix.catalog.Search(c.UserContext(), req); err != nil {
 			return err
 		}
-		doc.Channel.Response.Total = req.Offset + found.Total
-		for _, t := range found.Items {
-			doc.Channel.Items = append(doc.Channel.Items, itemOf(t, base, cats, attrs))
-		}
 	}
-	var b bytes.Buffer
-	b.Grow(1024 + 1500*len(doc.Channel.Items))
-	writeFeed(&b, &doc)
-	ix.answers.put(key, b.Bytes(), now)
+	written := identityOf(found.Items, found.Total)
+	if body, ok := ix.answers.written(key, written); ok {
+		c.Status(http.StatusOK)
+		c.Response().Header.SetContentType(ContentType)
+		c.Response().SetBodyRaw(body)
+		return nil
+	}
+	b := make([]byte, 0, 1024+2048*len(found.Items))
+	b = appendFeedHead(b, ix.opts.Title, base, req.Offset, req.Offset+found.Total)
+	selected := attrsKey(attrs)
+	for i := range found.Items {
+		t := &found.Items[i]
+		b = ix.fragments.appendItem(b, t, base, selected, cats.itemIDs(t.Category.Slug, t.Release.Resolution), attrs)
+	}
+	b = append(b, feedTail...)
+	ix.answers.put(key, b, written, now)
 	c.Status(http.StatusOK)
 	c.Response().Header.SetContentType(ContentType)
-	c.Response().SetBodyRaw(b.Bytes())
+	c.Response().SetBodyRaw(b)
 	return nil
+}
+
+// attrsKey is the attrs parameter's selection as a key: its names sorted, "" for every attribute.
+func attrsKey(attrs map[string]bool) string {
+	if attrs == nil {
+		return ""
+	}
+	names := make([]string, 0, len(attrs))
+	for name := range attrs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return "attrs:" + strings.Join(names, ",")
 }
 
 // searchRequest reads the parameters of a search function into the catalog's request. empty is set
@@ -203,63 +215,4 @@ func airDate(year int, ep string) (string, bool) {
 		return "", false
 	}
 	return t.Format(time.DateOnly), true
-}
-
-// itemOf is one torrent as an RSS item with its Torznab attributes.
-func itemOf(t domain.TorrentSummary, base string, cats *categoryMap, only map[string]bool) rssItem {
-	magnet := t.Magnet().String()
-	ids := cats.itemIDs(t.Category.Slug, t.Release.Resolution)
-	item := rssItem{
-		Title:     t.Name,
-		GUID:      rssGUID{IsPermaLink: "false", Value: t.InfoHash.String()},
-		Link:      magnet,
-		Comments:  base + "/api/torrents/" + strconv.FormatInt(t.ID, 10),
-		PubDate:   t.UploadedAt.UTC().Format(time.RFC1123Z),
-		Size:      t.Size,
-		Category:  ids,
-		Enclosure: rssEnclosure{URL: magnet, Length: t.Size, Type: enclosureType},
-		Attrs:     make([]torznabAttr, 0, 24),
-	}
-	add := func(name, value string) {
-		if only == nil || only[name] || name == "category" {
-			item.Attrs = append(item.Attrs, torznabAttr{Name: name, Value: value})
-		}
-	}
-	for _, id := range ids {
-		add("category", strconv.Itoa(id))
-	}
-	add("size", strconv.FormatInt(t.Size, 10))
-	add("seeders", strconv.FormatInt(t.Seeders, 10))
-	add("leechers", strconv.FormatInt(t.Leechers, 10))
-	add("peers", strconv.FormatInt(t.Seeders+t.Leechers, 10))
-	add("infohash", t.InfoHash.String())
-	add("magneturl", magnet)
-	add("files", strconv.Itoa(t.FileCount))
-	r := t.Release
-	if r.Year > 0 {
-		add("year", strconv.Itoa(r.Year))
-	}
-	if len(r.Seasons) > 0 {
-		add("season", strconv.Itoa(r.Seasons[0]))
-	}
-	if len(r.Episodes) > 0 {
-		add("episode", strconv.Itoa(r.Episodes[0]))
-	}
-	if r.Resolution != "" {
-		add("resolution", r.Resolution)
-	}
-	if t.External.IMDb != "" {
-		add("imdb", t.External.IMDbDigits())
-		add("imdbid", t.External.IMDb)
-	}
-	if t.External.TMDb > 0 {
-		add("tmdbid", strconv.FormatInt(t.External.TMDb, 10))
-	}
-	if t.External.TVDb > 0 {
-		add("tvdbid", strconv.FormatInt(t.External.TVDb, 10))
-	}
-	// A public catalog: downloads do not count against a ratio.
-	add("downloadvolumefactor", "0")
-	add("uploadvolumefactor", "1")
-	return item
 }
