@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/hex"
 	"errors"
 	"net/url"
 	"slices"
@@ -114,46 +115,63 @@ func (m *Magnet) addTopic(topic string) error {
 // String builds the URI: xt for each known hash, then dn, xl, one tr per tracker and one ws per web
 // seed. Values are query-escaped, so any name or tracker makes a valid URI.
 func (m Magnet) String() string {
-	var b strings.Builder
-	b.Grow(64 + len(m.Name) + 48*len(m.Trackers))
-	b.WriteString("magnet:?")
-	sep := ""
+	return string(m.AppendTo(make([]byte, 0, 64+len(m.Name)+48*len(m.Trackers))))
+}
+
+// AppendTo appends the URI String builds to b, without building it on its own (a feed of a hundred
+// items writes a hundred).
+func (m Magnet) AppendTo(b []byte) []byte {
+	b = append(b, "magnet:?"...)
+	sep := false
+	param := func(name string) {
+		if sep {
+			b = append(b, '&')
+		}
+		b = append(b, name...)
+		sep = true
+	}
 	if !m.InfoHash.IsZero() {
-		b.WriteString("xt=urn:btih:")
-		b.WriteString(m.InfoHash.String())
-		sep = "&"
+		param("xt=urn:btih:")
+		b = hex.AppendEncode(b, m.InfoHash[:])
 	}
 	if !m.InfoHashV2.IsZero() {
-		b.WriteString(sep)
-		b.WriteString("xt=urn:btmh:")
-		b.WriteString(m.InfoHashV2.Multihash())
-		sep = "&"
+		param("xt=urn:btmh:")
+		b = append(b, m.InfoHashV2.Multihash()...)
 	}
 	if m.Name != "" {
-		b.WriteString(sep)
-		b.WriteString("dn=")
-		b.WriteString(url.QueryEscape(m.Name))
-		sep = "&"
+		param("dn=")
+		b = appendQueryEscaped(b, m.Name)
 	}
 	if m.Size > 0 {
-		b.WriteString(sep)
-		b.WriteString("xl=")
-		b.WriteString(strconv.FormatInt(m.Size, 10))
-		sep = "&"
+		param("xl=")
+		b = strconv.AppendInt(b, m.Size, 10)
 	}
 	for _, tr := range m.Trackers {
-		b.WriteString(sep)
-		b.WriteString("tr=")
-		b.WriteString(url.QueryEscape(tr))
-		sep = "&"
+		param("tr=")
+		b = appendQueryEscaped(b, tr)
 	}
 	for _, ws := range m.WebSeeds {
-		b.WriteString(sep)
-		b.WriteString("ws=")
-		b.WriteString(url.QueryEscape(ws))
-		sep = "&"
+		param("ws=")
+		b = appendQueryEscaped(b, ws)
 	}
-	return b.String()
+	return b
+}
+
+// appendQueryEscaped appends s escaped as url.QueryEscape escapes it (FuzzQueryEscaped holds it to
+// that): letters, digits and -_.~ as they are, space as +, every other byte as %XX.
+func appendQueryEscaped(b []byte, s string) []byte {
+	const upperHex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			b = append(b, c)
+		case c == ' ':
+			b = append(b, '+')
+		default:
+			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+		}
+	}
+	return b
 }
 
 func cutPrefixFold(s, prefix string) (string, bool) {

@@ -6,8 +6,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"weak"
 
-	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/valyala/fasthttp"
 
 	"github.com/torrent-streamer/streamer/domain"
@@ -17,15 +18,21 @@ import (
 // search from several apps are answered without encoding the feed again. The key is the function
 // and its parameters without the API key, so the key is checked before every answer and a revoked
 // key is refused at once; an answer does not depend on whose key asked. An ingest or a takedown on
-// this server empties it (Purge), as it empties REST's.
+// this server empties it (Purge), as it empties REST's. Past its second an answer is still sent
+// while the catalog answers the search with the very page it was written from (see written).
+//
+// Bounded by count and by bytes (answerBytes; with the items' bytes of fragments.go, what Torznab
+// keeps is at most 24 MiB).
 const (
 	answerEntries = 512
+	answerBytes   = 16 << 20
 	answerTTL     = time.Second
 )
 
 type answerCache struct {
 	mu      sync.Mutex
-	entries *lru.Cache[string, cachedAnswer]
+	entries *simplelru.LRU[string, cachedAnswer]
+	bytes   int64
 	off     bool // Options.NoAnswerCache
 }
 
@@ -39,9 +46,11 @@ type cachedAnswer struct {
 }
 
 // pageIdentity is a catalog page as the catalog's cache hands it out: its items (the same backing
-// array while the cache holds it; kept here, so its address is never another page's) and total.
+// array while the cache holds it) and total. The items are held weakly: a kept answer does not
+// keep the catalog's page alive, and a weak pointer never equals one made from another object,
+// even one at the same address after the page is collected.
 type pageIdentity struct {
-	first        *domain.TorrentSummary
+	first        weak.Pointer[domain.TorrentSummary]
 	items, total int
 }
 
@@ -50,16 +59,20 @@ func identityOf(items []domain.TorrentSummary, total int) pageIdentity {
 	if len(items) == 0 {
 		return pageIdentity{}
 	}
-	return pageIdentity{first: &items[0], items: len(items), total: total}
+	return pageIdentity{first: weak.Make(&items[0]), items: len(items), total: total}
 }
 
 func newAnswerCache(off bool) *answerCache {
-	entries, err := lru.New[string, cachedAnswer](answerEntries)
+	a := &answerCache{off: off}
+	entries, err := simplelru.NewLRU(answerEntries, func(key string, e cachedAnswer) { a.bytes -= answerWeight(key, e) })
 	if err != nil {
 		panic(err) // only a non-positive size fails
 	}
-	return &answerCache{entries: entries, off: off}
+	a.entries = entries
+	return a
 }
+
+func answerWeight(key string, e cachedAnswer) int64 { return int64(len(key) + len(e.body) + 160) }
 
 // answerKey is the request's parameters but apikey, in order of name (two apps asking the same
 // search in another order share an answer), then the base URL the links are made of. Each name
@@ -106,13 +119,13 @@ func (a *answerCache) get(key string, now time.Time) ([]byte, bool) {
 
 // written returns the body kept for key when it was written from the page id, however old.
 func (a *answerCache) written(key string, id pageIdentity) ([]byte, bool) {
-	if a.off || id.first == nil {
+	if a.off || id.items == 0 {
 		return nil, false
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e, ok := a.entries.Get(key)
-	if !ok || e.written != id {
+	if !ok || e.written != id || e.written.first.Value() == nil {
 		return nil, false
 	}
 	return e.body, true
@@ -122,9 +135,22 @@ func (a *answerCache) put(key string, body []byte, id pageIdentity, now time.Tim
 	if len(key) > 2048 || a.off {
 		return
 	}
+	e := cachedAnswer{body: body, expires: now.Add(answerTTL), written: id}
+	if answerWeight(key, e) > answerBytes/8 {
+		return // no one answer takes more than an eighth of the bound
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.entries.Add(key, cachedAnswer{body: body, expires: now.Add(answerTTL), written: id})
+	if old, ok := a.entries.Peek(key); ok {
+		a.bytes -= answerWeight(key, old) // Add replaces it without the eviction callback
+	}
+	a.entries.Add(key, e)
+	a.bytes += answerWeight(key, e)
+	for a.bytes > answerBytes {
+		if _, _, ok := a.entries.RemoveOldest(); !ok {
+			break
+		}
+	}
 }
 
 // Purge forgets every kept answer.

@@ -76,3 +76,23 @@ func TestKeptAnswersFollowTheCatalogsPage(t *testing.T) {
 		t.Error("with the cache off an answer was kept")
 	}
 }
+
+// The kept answers stay within their bytes, however many large pages are written.
+func TestKeptAnswersStayWithinTheirBytes(t *testing.T) {
+	a := newAnswerCache(false)
+	body := make([]byte, 200<<10)
+	now := time.Now()
+	for i := range 300 {
+		a.put(keyOf("t=search&q=a&offset="+string(rune('a'+i%26))+string(rune('a'+i/26))), body, pageIdentity{}, now)
+		if a.bytes > answerBytes {
+			t.Fatalf("after %d answers the kept bytes are %d, over %d", i+1, a.bytes, answerBytes)
+		}
+	}
+	if a.entries.Len() < answerBytes/(300<<10) {
+		t.Fatalf("only %d answers kept", a.entries.Len())
+	}
+	a.entries.Purge()
+	if a.bytes != 0 {
+		t.Fatalf("%d bytes counted after a purge", a.bytes)
+	}
+}

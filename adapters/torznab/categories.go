@@ -66,6 +66,9 @@ type categoryMap struct {
 	slugIDs map[string][]int
 	// slugSubcats lists, per slug, its resolution subcategories.
 	slugSubcats map[string][]newznabCategory
+	// itemMemo holds itemIDs' answers by slug and resolution (not safe for concurrent use: a map
+	// is one request's).
+	itemMemo map[[2]string][]int
 }
 
 func newCategoryMap(stored []domain.Category) *categoryMap {
@@ -102,7 +105,20 @@ func newCategoryMap(stored []domain.Category) *categoryMap {
 
 // itemIDs are the category ids of one torrent: its category's, and its definition's subcategory
 // (SD when the name says no resolution).
+// The map is one request's: the ids of each pair are worked out once and shared by its items.
 func (m *categoryMap) itemIDs(slug, resolution string) []int {
+	if ids, ok := m.itemMemo[[2]string{slug, resolution}]; ok {
+		return ids
+	}
+	ids := m.workItemIDs(slug, resolution)
+	if m.itemMemo == nil {
+		m.itemMemo = map[[2]string][]int{}
+	}
+	m.itemMemo[[2]string{slug, resolution}] = ids
+	return ids
+}
+
+func (m *categoryMap) workItemIDs(slug, resolution string) []int {
 	if resolution == "" {
 		resolution = domain.UnknownResolution
 	}

@@ -41,16 +41,14 @@ const feedTail = `</channel></rss>`
 // and enclosure (the magnet), comments (the details URL), pubDate, size, categories, then the
 // attributes, all of them when only is nil, else those it names (and the categories always).
 func appendItem(b []byte, t *domain.TorrentSummary, base string, ids []int, only map[string]bool) []byte {
-	magnetStart := len(b)
-	b = appendEscaped(b, t.Magnet().String())
-	magnet := string(b[magnetStart:]) // escaped once, written three times
-	b = b[:magnetStart]
 	b = append(b, `<item><title>`...)
 	b = appendEscaped(b, t.Name)
 	b = append(b, `</title><guid isPermaLink="false">`...)
 	b = appendHex(b, t.InfoHash[:])
 	b = append(b, `</guid><link>`...)
-	b = append(b, magnet...)
+	from := len(b)
+	b = escapeFrom(t.Magnet().AppendTo(b), from)
+	to := len(b) // the magnet, escaped once, copied from here twice more
 	b = append(b, `</link><comments>`...)
 	b = appendEscaped(b, base)
 	b = append(b, `/api/torrents/`...)
@@ -66,7 +64,7 @@ func appendItem(b []byte, t *domain.TorrentSummary, base string, ids []int, only
 		b = append(b, `</category>`...)
 	}
 	b = append(b, `<enclosure url="`...)
-	b = append(b, magnet...)
+	b = append(b, b[from:to]...)
 	b = append(b, `" length="`...)
 	b = strconv.AppendInt(b, t.Size, 10)
 	b = append(b, `" type="`+enclosureType+`"/>`...)
@@ -98,7 +96,7 @@ func appendItem(b []byte, t *domain.TorrentSummary, base string, ids []int, only
 		end()
 	}
 	if attr("magneturl") {
-		b = append(b, magnet...)
+		b = append(b, b[from:to]...)
 		end()
 	}
 	integer("files", int64(t.FileCount))
@@ -160,6 +158,34 @@ var escapes = func() (e [256]string) {
 	e['\t'], e['\n'], e['\r'] = "&#x9;", "&#xA;", "&#xD;"
 	return e
 }()
+
+// escapeFrom escapes b[from:] in place (see escapes): it grows b by what the replacements add and
+// moves each byte to its place from the end, so the text is written once and never copied.
+func escapeFrom(b []byte, from int) []byte {
+	grow := 0
+	for _, c := range b[from:] {
+		if rep := escapes[c]; rep != "" {
+			grow += len(rep) - 1
+		}
+	}
+	if grow == 0 {
+		return b
+	}
+	end := len(b)
+	b = append(b, make([]byte, grow)...)
+	w := len(b)
+	for r := end - 1; r >= from; r-- {
+		c := b[r]
+		if rep := escapes[c]; rep != "" {
+			w -= len(rep)
+			copy(b[w:], rep)
+		} else {
+			w--
+			b[w] = c
+		}
+	}
+	return b
+}
 
 // appendEscaped appends s as XML character data or an attribute value. The text is the catalog's,
 // which is valid UTF-8 (the domain refuses anything else), so only markup and control characters

@@ -18,9 +18,9 @@ import (
 // written changed has another fingerprint and is written again, so nothing kept is ever stale, and
 // nothing here depends on who asked (the API key is checked before every answer).
 //
-// Bounded by bytes: fragmentBytes, a quarter of the catalog's process tier, about 8,000 items of
-// 2 KB (a name, a magnet with a few trackers three times, the attributes).
-const fragmentBytes = 16 << 20
+// Bounded by bytes: fragmentBytes, about 4,000 items of 2 KB (a name, a magnet with a few trackers
+// three times, the attributes): the newest torrents of every category the apps sync, many times over.
+const fragmentBytes = 8 << 20
 
 // fragmentOverhead is what an entry costs beyond its bytes: the key, the list and map nodes.
 const fragmentOverhead = 160
