@@ -234,7 +234,7 @@ func (r *Results) searchHTTPRows(add func(measure, result, target, met string)) 
 				continue
 			}
 			r50, r99 := ratio(row.torznab, row.rest), ratio99(row.torznab, row.rest)
-			add(fmt.Sprintf("HTTP search %s, Torznab (XML) vs REST (JSON), %d searches, up to 100 items", row.name, row.rest.N),
+			add(fmt.Sprintf("HTTP search %s, Torznab (XML) vs REST (JSON), %d requests each, up to 100 items", row.name, row.rest.N),
 				fmt.Sprintf("Torznab %s · REST %s = %.2f× at p50, %.2f× at p99", latencyText(row.torznab), latencyText(row.rest), r50, r99),
 				"within 10% of REST", metMax(max(r50, r99), 1.10))
 		}

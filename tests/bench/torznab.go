@@ -20,8 +20,8 @@ type SearchOverHTTP struct {
 	TorznabUncached Latency `json:"torznabUncached"`
 	RESTCached      Latency `json:"restCached"`
 	TorznabCached   Latency `json:"torznabCached"`
-	// RESTAgain and TorznabAgain are each search asked again at once after its uncached time,
-	// within its answer's second: each route's kept encoded answer (REST's anonymous one, Torznab's
+	// RESTAgain and TorznabAgain are each search asked again at once after its uncached time
+	// (againTimes times), within its answer's second: each route's kept encoded answer (REST's anonymous one, Torznab's
 	// checked against the key first). The cached round above comes after the whole uncached round:
 	// at a million torrents that is more than a second later, so both answers have expired and
 	// both routes write their page again from the catalog's cache.
@@ -69,6 +69,10 @@ var appFeeds = []struct{ name, params string }{
 	{"Radarr (movie, 2000,2010,...,2060)", "t=movie&cat=2000,2010,2020,2030,2040,2045,2050,2060&extended=1"},
 	{"TV UHD only (tvsearch, 5045)", "t=tvsearch&cat=5045&extended=1"},
 }
+
+// againTimes is how often each search is asked again at once (RESTAgain, TorznabAgain): answers of
+// a few hundred microseconds, whose 99th percentile over 200 is the machine's hiccups.
+const againTimes = 3
 
 // appFeedPages is how many pages of each feed are timed (offset 0, 100, ...).
 const appFeedPages = 10
@@ -233,7 +237,10 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 				if err := sameBytes(n, intoBare[k]); err != nil {
 					return err
 				}
-				if intoAgain[k] != nil {
+				for range againTimes {
+					if intoAgain[k] == nil {
+						break
+					}
 					d, _, err := timedGet(client, urls[k])
 					if err != nil {
 						return err
