@@ -120,6 +120,7 @@ type sample struct {
 	// (SQLite's page caches, which modernc's C allocates outside the Go heap, and the binary's text).
 	goSys, goReleased, nextGC int64
 	memLimit                  int64 // the Go runtime's memory limit (the service's budget, or GOMEMLIMIT)
+	cacheBytes, cacheMax      int64 // the weight of the cache's process tier, and its bound
 	// Where the time went: the service's CPU seconds, the upstream requests it sent by service
 	// (r1: D1, kv: KV), and its cache's hits and misses, all since it started.
 	cpu                    float64
@@ -215,6 +216,10 @@ func takeSample(p *service, began time.Time) sample {
 			s.nextGC = int64(f)
 		case "go_gc_gomemlimit_bytes":
 			s.memLimit = int64(f)
+		case "streamer_cache_process_bytes":
+			s.cacheBytes = int64(f)
+		case "streamer_cache_process_max_bytes":
+			s.cacheMax = int64(f)
 		}
 	}
 	return s
@@ -425,6 +430,7 @@ func (r *result) markdown() string {
 		limit = "limit " + mib(r.start.memLimit)
 	}
 	fmt.Fprintf(&b, "| Go heap target (next GC) | %s | %s | %s | %s | %s |\n", mib(r.start.nextGC), mib(r.middle.nextGC), mib(r.end.nextGC), mib(r.after.nextGC), limit)
+	fmt.Fprintf(&b, "| cache's process tier (weighed) | %s | %s | %s | %s | bound %s |\n", mib(r.start.cacheBytes), mib(r.middle.cacheBytes), mib(r.end.cacheBytes), mib(r.after.cacheBytes), mib(r.start.cacheMax))
 	held := func(s sample) int64 { return s.goSys - s.goReleased }
 	fmt.Fprintf(&b, "| Go runtime, held from the OS | %s | %s | %s | %s | |\n", mib(held(r.start)), mib(held(r.middle)), mib(held(r.end)), mib(held(r.after)))
 	outside := func(s sample) int64 { return s.rss - held(s) }
