@@ -3,8 +3,11 @@ package r1
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/torrent-streamer/streamer/ports"
 )
 
 // The local engine stops a statement when its context ends (SQLite is interrupted), so a search
@@ -21,5 +24,53 @@ SELECT count(*) AS c FROM n WHERE x < 1000000000000`})
 	// The connection is usable again at once.
 	if _, err := db.query(context.Background(), Statement{SQL: "SELECT 1 AS one"}); err != nil {
 		t.Fatalf("the next query: %v", err)
+	}
+}
+
+// A query that waits for one of the local file's readers waits its turn where its budget is told
+// (ports.WaitingForTurn), as on D1: a search's time budget counts the store's work, not the wait
+// for a reader. Before, it waited in database/sql's pool, which tells nobody, and the 10-minute
+// local soak refused a search for its 5 s budget while 64 clients shared 8 readers.
+func TestAQueryWaitingForALocalReaderTellsItsBudget(t *testing.T) {
+	db := openMigrated(t, LocalOptions{Readers: 1})
+	engine := db.engine.(*localEngine)
+	slow, stopSlow := context.WithCancel(context.Background())
+	defer stopSlow()
+	slowDone := make(chan error, 1)
+	go func() {
+		_, err := db.query(slow, Statement{SQL: `WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n)
+SELECT count(*) AS c FROM n WHERE x < 1000000000000`})
+		slowDone <- err
+	}()
+	for engine.readers.Stats().InUse == 0 { // the only reader is busy
+		time.Sleep(time.Millisecond)
+	}
+	waiting := make(chan struct{})
+	var waits atomic.Int64
+	ctx := ports.WithTurnWaits(context.Background(), func() func() {
+		if waits.Add(1) == 1 {
+			close(waiting)
+		}
+		return func() {}
+	})
+	answered := make(chan error, 1)
+	go func() {
+		res, err := db.query(ctx, Statement{SQL: "SELECT 1 AS one"})
+		if err == nil && len(res.Rows) != 1 {
+			err = errors.New("no row")
+		}
+		answered <- err
+	}()
+	select {
+	case <-waiting:
+	case <-time.After(5 * time.Second):
+		t.Error("a query waiting for the only reader did not tell its budget")
+	}
+	stopSlow()
+	if err := <-slowDone; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the slow query: %v", err)
+	}
+	if err := <-answered; err != nil {
+		t.Fatalf("the query that waited: %v", err)
 	}
 }

@@ -55,6 +55,10 @@ type localEngine struct {
 	writer  *sql.DB
 	readers *sql.DB    // the writer itself for ":memory:"
 	stmts   *stmtCache // the readers' prepared statements
+	// readerTurns hands out the readers (Readers of them), so a query that waits for one waits here,
+	// where its budget is told (ports.WaitingForTurn) and what a client waits for goes first, not in
+	// database/sql's pool, which can say neither; nil in memory (one connection, the writer's too).
+	readerTurns *turns
 	opts    LocalOptions
 	closed  atomic.Bool
 	// dir is the database's directory ("" in memory); full is set when a write found no space left
@@ -138,7 +142,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	readers.SetMaxOpenConns(opts.Readers)
 	readers.SetMaxIdleConns(opts.Readers)
 	readers.SetConnMaxIdleTime(5 * time.Minute)
-	e.readers, e.stmts = readers, newStmtCache(readers)
+	e.readers, e.stmts, e.readerTurns = readers, newStmtCache(readers), newTurns(opts.Readers)
 	checkpointer, err := sql.Open("sqlite", path+"?"+common)
 	if err != nil {
 		e.stmts.close()
@@ -160,6 +164,12 @@ func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 	params, err := e.params(s.Params)
 	if err != nil {
 		return Result{}, err
+	}
+	if e.readerTurns != nil {
+		if err := e.readerTurns.take(ctx); err != nil {
+			return Result{}, e.mapError(ctx, err)
+		}
+		defer e.readerTurns.release()
 	}
 	rows, err := e.stmts.query(ctx, s.SQL, params...)
 	if err != nil {
