@@ -59,8 +59,8 @@ type localEngine struct {
 	// where its budget is told (ports.WaitingForTurn) and what a client waits for goes first, not in
 	// database/sql's pool, which can say neither; nil in memory (one connection, the writer's too).
 	readerTurns *turns
-	opts    LocalOptions
-	closed  atomic.Bool
+	opts        LocalOptions
+	closed      atomic.Bool
 	// dir is the database's directory ("" in memory); full is set when a write found no space left
 	// on it, and cleared once there is room again (storageFull, roomAgain): a small write that still
 	// fits does not clear it, or health said "ok" while every ingest answered 507.
