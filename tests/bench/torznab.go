@@ -62,12 +62,17 @@ type AppFeed struct {
 }
 
 // appFeeds are what the apps ask with no words: Sonarr's default categories (5030,5040), its
-// anime category, Radarr's defaults, and a subcategory few torrents are in (UHD TV).
+// anime category, Radarr's defaults, subcategories alone (UHD TV, UHD movies, SD TV: on the bench's
+// corpora few torrents say UHD, and TV names all say a resolution, so SD TV is only those under
+// 720p), and Sonarr with UHD ticked too.
 var appFeeds = []struct{ name, params string }{
 	{"Sonarr (tvsearch, 5030,5040)", "t=tvsearch&cat=5030,5040&extended=1"},
 	{"Sonarr anime (tvsearch, 5070)", "t=tvsearch&cat=5070&extended=1"},
 	{"Radarr (movie, 2000,2010,...,2060)", "t=movie&cat=2000,2010,2020,2030,2040,2045,2050,2060&extended=1"},
 	{"TV UHD only (tvsearch, 5045)", "t=tvsearch&cat=5045&extended=1"},
+	{"Sonarr with UHD ticked (tvsearch, 5030,5040,5045)", "t=tvsearch&cat=5030,5040,5045&extended=1"},
+	{"Radarr UHD only (movie, 2045)", "t=movie&cat=2045&extended=1"},
+	{"TV SD only (tvsearch, 5030)", "t=tvsearch&cat=5030&extended=1"},
 }
 
 // againTimes is how often each search is asked again at once (RESTAgain, TorznabAgain): answers of
