@@ -54,10 +54,17 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 	}
 	b := make([]byte, 0, 1024+2048*len(found.Items))
 	b = appendFeedHead(b, ix.opts.Title, base, req.Offset, req.Offset+found.Total)
+	// Items are kept for feeds without words (the apps' RSS syncs, whose pages share the newest
+	// torrents from one sync to the next and between categories); a text search's items seldom
+	// come again, and keeping them (a fingerprint and a copy each) cost more than writing them.
+	frags := ix.fragments
+	if req.Text != "" {
+		frags = nil
+	}
 	selected := attrsKey(attrs)
 	for i := range found.Items {
 		t := &found.Items[i]
-		b = ix.fragments.appendItem(b, t, base, selected, cats.itemIDs(t.Category.Slug, t.Release.Resolution), attrs)
+		b = frags.appendItem(b, t, base, selected, cats.itemIDs(t.Category.Slug, t.Release.Resolution), attrs)
 	}
 	b = append(b, feedTail...)
 	ix.answers.put(key, b, written, now)
