@@ -28,17 +28,14 @@ func (q *searchQuery) listPlan() listing {
 
 // list is a search without text: one statement for the page and its bounded count.
 func (r *TorrentRepository) list(ctx context.Context, q *searchQuery) (domain.SearchPage, error) {
-	var count string
-	var countParams []any
-	var s Statement
+	var s, alone Statement // the page (its rows carry the total) and the total on its own
 	switch q.listPlan() {
 	case resolutionWalks:
-		count, countParams = q.resolutionCount()
-		s = q.resolutionPage(count, countParams)
+		s, alone = q.resolutionPage(), q.resolutionTotal()
 	default:
-		count = "SELECT count(*) FROM (SELECT 1 FROM torrents t WHERE " + q.where + " LIMIT CAST(? AS INTEGER))"
-		countParams = append(append([]any{}, q.params...), q.countLimit+1)
-		s = q.indexWalk("", nil, count, countParams)
+		count := "SELECT count(*) FROM (SELECT 1 FROM torrents t WHERE " + q.where + " LIMIT CAST(? AS INTEGER))"
+		countParams := append(append([]any{}, q.params...), q.countLimit+1)
+		s, alone = q.indexWalk("", nil, count, countParams), Statement{SQL: "SELECT (" + count + ") AS total", Params: countParams}
 	}
 	page, err := r.page(ctx, q, s)
 	if err != nil {
@@ -46,7 +43,7 @@ func (r *TorrentRepository) list(ctx context.Context, q *searchQuery) (domain.Se
 	}
 	if page.Total < 0 {
 		// Past the end, the page has no row to carry the total: count on its own.
-		counted, err := r.db.query(ctx, Statement{SQL: "SELECT (" + count + ") AS total", Params: countParams})
+		counted, err := r.db.query(ctx, alone)
 		if err != nil {
 			return domain.SearchPage{}, err
 		}

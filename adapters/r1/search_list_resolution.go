@@ -1,6 +1,7 @@
 package r1
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/torrent-streamer/streamer/domain"
@@ -20,27 +21,38 @@ import (
 // the sort key's index is walked as for any listing.
 const maxResolutionRanges = 24
 
-// resolutionRange is one category (its slug) in one resolution ("" for a name that says none).
+// resolutionRange is one category (by the position of its slug among the listing's) in one
+// resolution ("" for a name that says none).
 type resolutionRange struct {
-	slug, resolution string
+	category   int
+	resolution string
 }
 
 // resolutionRanges are the ranges of migration 0013's index a listing is, when it is one: sorted
-// by date, with categories and resolutions asked. false otherwise.
+// by date, with categories and resolutions asked, each resolution one of those a name can say (so
+// it is written into the SQL as it is), and few enough parameters for D1. false otherwise.
 func (q *searchQuery) resolutionRanges() ([]resolutionRange, bool) {
 	c := q.c
-	n := len(c.Categories) * len(c.Resolutions)
+	cats, resolutions := dedupe(c.Categories), dedupe(c.Resolutions)
+	n := len(cats) * len(resolutions)
 	if q.sort != domain.SortDate || n == 0 || n > maxResolutionRanges {
 		return nil, false
 	}
 	ranges := make([]resolutionRange, 0, n)
-	for _, slug := range dedupe(c.Categories) {
-		for _, res := range dedupe(c.Resolutions) {
-			if res == domain.UnknownResolution {
+	for i := range cats {
+		for _, res := range resolutions {
+			switch {
+			case res == domain.UnknownResolution:
 				res = ""
+			case !domain.IsResolution(res):
+				return nil, false
 			}
-			ranges = append(ranges, resolutionRange{slug: anySlug(slug), resolution: res})
+			ranges = append(ranges, resolutionRange{category: i, resolution: res})
 		}
+	}
+	// Each range repeats the other filters' parameters (none for the apps' feeds).
+	if _, other := q.otherFilters(); len(cats)+3+2+n*len(other) > maxParams {
+		return nil, false
 	}
 	return ranges, true
 }
@@ -49,82 +61,126 @@ func (q *searchQuery) resolutionRanges() ([]resolutionRange, bool) {
 func dedupe(s []string) []string {
 	out := make([]string, 0, len(s))
 	for _, v := range s {
-		seen := false
-		for _, w := range out {
-			seen = seen || w == v
-		}
-		if !seen {
+		if !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-// rangeWhere is the condition selecting one range from the index, followed by the listing's other
-// filters (none for the apps' feeds: then the index alone answers). The category and resolution
-// filters are left out: an IN beside the range's equality could lead SQLite to seek by the IN and
-// sort.
-func (q *searchQuery) rangeWhere(r resolutionRange) (string, []any) {
+// otherFilters are the listing's filters but the categories and resolutions, which the ranges
+// select: an IN beside a range's equality could lead SQLite to seek by the IN and sort.
+func (q *searchQuery) otherFilters() (string, []any) {
 	rest := q.c
 	rest.Categories, rest.Resolutions = nil, nil
 	other := &searchQuery{}
 	other.useFilters(filtersOf(rest))
-	sql := "t.category_id = (SELECT id FROM categories WHERE slug = ?) AND "
-	params := []any{r.slug}
-	if r.resolution == "" {
-		sql += "t.release_resolution IS NULL"
-	} else {
-		sql += "t.release_resolution = ?"
-		params = append(params, r.resolution)
-	}
-	return sql + " AND " + other.where, append(params, other.params...)
+	return other.where, other.params
 }
 
 const resolutionIndex = "torrents_category_resolution_uploaded_at"
 
+// resolutionCTEs are the common table expressions the walks and the count refer to: each category's
+// id by its slug (c0, c1, ...: one parameter each, however many resolutions), and the cursor.
+func (q *searchQuery) resolutionCTEs(withCursor bool) (string, []any) {
+	var parts []string
+	var params []any
+	for i, slug := range dedupe(q.c.Categories) {
+		parts = append(parts, "c"+itoa(i)+" AS MATERIALIZED (SELECT id FROM categories WHERE slug = ?)")
+		params = append(params, anySlug(slug))
+	}
+	if withCursor && q.c.Cursor != nil {
+		parts = append(parts, "cur AS MATERIALIZED (SELECT CAST(? AS INTEGER) AS k, CAST(? AS INTEGER) AS id)")
+		params = append(params, q.c.Cursor.Int, q.c.Cursor.ID)
+	}
+	return strings.Join(parts, ", "), params
+}
+
+// rangeWhere selects one range from the index, then the listing's other filters (none for the
+// apps' feeds: then the index alone answers). The resolution is one of domain.Resolutions.
+func (q *searchQuery) rangeWhere(r resolutionRange) (string, []any) {
+	sql := "t.category_id = (SELECT id FROM c" + itoa(r.category) + ") AND "
+	if r.resolution == "" {
+		sql += "t.release_resolution IS NULL"
+	} else {
+		sql += "t.release_resolution = '" + r.resolution + "'"
+	}
+	other, params := q.otherFilters()
+	return sql + " AND " + other, params
+}
+
 // resolutionPage is the listing's page statement: each range walked in date order from the cursor
 // for the page's window (ids and dates from the index), the walks merged and paged, then the
-// page's rows read, each carrying count as total.
-func (q *searchQuery) resolutionPage(count string, countParams []any) Statement {
+// page's rows read, each carrying the count (resolutionCount) as total.
+func (q *searchQuery) resolutionPage() Statement {
 	ranges, _ := q.resolutionRanges()
-	dir, _ := q.dirs()
-	var b strings.Builder
-	var params []any
-	b.WriteString("WITH hits AS MATERIALIZED (")
-	for i, r := range ranges {
-		if i > 0 {
-			b.WriteString(" UNION ALL ")
-		}
-		where, whereParams := q.rangeWhere(r)
-		cursor, cursorParams := q.afterCursor("t.uploaded_at", "t.id")
-		b.WriteString("SELECT * FROM (SELECT t.id AS id, t.uploaded_at AS k FROM torrents t INDEXED BY " + resolutionIndex +
-			" WHERE " + where + cursor + " ORDER BY t.uploaded_at " + dir + ", t.id " + dir + " LIMIT CAST(? AS INTEGER))")
-		params = append(append(append(params, whereParams...), cursorParams...), q.window())
+	dir, after := q.dirs()
+	ctes, params := q.resolutionCTEs(true)
+	cursor := ""
+	if q.c.Cursor != nil {
+		// The plain comparison lets SQLite start the walk at the cursor; the row value, implied by
+		// it, is the order's.
+		cursor = " AND t.uploaded_at " + after + "= (SELECT k FROM cur) AND (t.uploaded_at, t.id) " + after + " ((SELECT k FROM cur), (SELECT id FROM cur))"
 	}
+	terms := make([]string, 0, len(ranges))
+	for _, r := range ranges {
+		where, whereParams := q.rangeWhere(r)
+		terms = append(terms, "SELECT * FROM (SELECT t.id AS id, t.uploaded_at AS k FROM torrents t INDEXED BY "+resolutionIndex+
+			" WHERE "+where+cursor+" ORDER BY t.uploaded_at "+dir+", t.id "+dir+" LIMIT "+itoa(q.window())+")")
+		params = append(params, whereParams...)
+	}
+	var b strings.Builder
+	b.WriteString("WITH " + ctes + ", hits AS MATERIALIZED (" + unionAll(terms, "*"))
 	// The page's ids are chosen from the merged walks first; only their rows are read.
 	tail, tailParams := q.pageTail("k", "id")
 	b.WriteString("), page AS MATERIALIZED (SELECT id, k FROM hits" + tail + ")")
 	params = append(params, tailParams...)
+	count, countParams := q.resolutionCount()
 	b.WriteString(" SELECT " + summaryColumns + ", p.k AS sort_key, (" + count + ") AS total FROM page p JOIN torrents t ON t.id = p.id" +
 		" JOIN categories c ON c.id = t.category_id ORDER BY p.k " + dir + ", p.id " + dir)
 	return Statement{SQL: b.String(), Params: append(params, countParams...)}
 }
 
+// resolutionTotal is the count on its own (for a page past the end, which has no row to carry it).
+func (q *searchQuery) resolutionTotal() Statement {
+	ctes, params := q.resolutionCTEs(false)
+	count, countParams := q.resolutionCount()
+	return Statement{SQL: "WITH " + ctes + " SELECT (" + count + ") AS total", Params: append(params, countParams...)}
+}
+
+// d1CompoundTerms is the most terms D1 takes in one compound SELECT (SQLITE_LIMIT_COMPOUND_SELECT
+// is 5 there, 500 in SQLite's default build): "too many terms in compound SELECT" past it.
+const d1CompoundTerms = 5
+
+// unionAll joins terms with UNION ALL, at most d1CompoundTerms to a compound: more are grouped
+// five at a time, each group a subquery selecting columns (a subquery counts its own terms).
+func unionAll(terms []string, columns string) string {
+	for len(terms) > d1CompoundTerms {
+		var grouped []string
+		for i := 0; i < len(terms); i += d1CompoundTerms {
+			group := terms[i:min(i+d1CompoundTerms, len(terms))]
+			if len(group) == 1 {
+				grouped = append(grouped, group[0])
+				continue
+			}
+			grouped = append(grouped, "SELECT "+columns+" FROM ("+strings.Join(group, " UNION ALL ")+")")
+		}
+		terms = grouped
+	}
+	return strings.Join(terms, " UNION ALL ")
+}
+
 // resolutionCount counts the listing's torrents, up to one past the count bound, over the ranges
-// one after another (the LIMIT of a compound stops it as a whole).
+// one after another (the LIMIT of a compound stops it as a whole), from the index alone; it refers
+// to the categories' CTEs (resolutionCTEs).
 func (q *searchQuery) resolutionCount() (string, []any) {
 	ranges, _ := q.resolutionRanges()
-	var b strings.Builder
+	terms := make([]string, 0, len(ranges))
 	var params []any
-	b.WriteString("SELECT count(*) FROM (")
-	for i, r := range ranges {
-		if i > 0 {
-			b.WriteString(" UNION ALL ")
-		}
+	for _, r := range ranges {
 		where, whereParams := q.rangeWhere(r)
-		b.WriteString("SELECT 1 FROM torrents t INDEXED BY " + resolutionIndex + " WHERE " + where)
+		terms = append(terms, "SELECT 1 AS one FROM torrents t INDEXED BY "+resolutionIndex+" WHERE "+where)
 		params = append(params, whereParams...)
 	}
-	b.WriteString(" LIMIT CAST(? AS INTEGER))")
-	return b.String(), append(params, q.countLimit+1)
+	return "SELECT count(*) FROM (" + unionAll(terms, "one") + " LIMIT CAST(? AS INTEGER))", append(params, q.countLimit+1)
 }
