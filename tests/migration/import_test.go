@@ -302,6 +302,8 @@ func checkService(t *testing.T, cfg bootstrap.Config) {
 	if status, body, _ := call(http.MethodGet, "/api/torrents/"+hash, ""); status != http.StatusOK ||
 		!strings.Contains(body, "Pack 10/episode0.mkv") || !strings.Contains(body, "Pack 10/episode2.mkv") || !strings.Contains(body, `"slug":"tv"`) {
 		t.Fatalf("details of a multi-file torrent (content type tv_show: tv): %d %s", status, body)
+	} else if strings.Index(body, "episode2.mkv") > strings.Index(body, "episode1.mkv") || strings.Index(body, "episode1.mkv") > strings.Index(body, "episode0.mkv") {
+		t.Fatalf("the files are not in bitmagnet's order (their index: episode2, episode1, episode0): %s", body)
 	}
 	if status, body, _ := call(http.MethodGet, "/api/categories", ""); status != http.StatusOK || !strings.Contains(body, `"slug":"movies"`) {
 		t.Fatalf("categories: %d %s", status, body)

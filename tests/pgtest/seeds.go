@@ -109,8 +109,8 @@ SELECT decode(lpad(to_hex(i), 40, '0'), 'hex'), 'Torrent number ' || i || CASE W
        CASE WHEN i %% 5 = 0 THEN 'multi' ELSE 'single' END::"FilesStatus", now() - interval '1 day', now()
 FROM generate_series(1, %[1]d) i;
 INSERT INTO torrent_files (info_hash, index, path, size, created_at, updated_at)
-SELECT decode(lpad(to_hex(i), 40, '0'), 'hex'), f, 'Pack ' || i || '/episode' || f || '.mkv', 200, now(), now()
-FROM generate_series(5, %[1]d, 5) i, generate_series(0, 2) f;
+SELECT decode(lpad(to_hex(i), 40, '0'), 'hex'), f, 'Pack ' || i || '/episode' || (2 - f) || '.mkv', 200, now(), now()
+FROM generate_series(5, %[1]d, 5) i, generate_series(0, 2) f; -- bitmagnet's order (index) is not the paths' order
 INSERT INTO torrents_torrent_sources (source, info_hash, seeders, leechers, published_at, created_at, updated_at)
 SELECT 'dht', decode(lpad(to_hex(i), 40, '0'), 'hex'), i %% 50, i %% 7, timestamptz '2024-01-01' + i * interval '1 minute', now(), now()
 FROM generate_series(1, %[1]d) i;
