@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -158,4 +159,47 @@ func (s *Server) stop() {
 		_ = s.cmd.Process.Kill()
 		<-done
 	}
+}
+
+// CPU is the CPU time the cluster's processes have used so far (Linux only; 0 elsewhere): the
+// postmaster's own, its exited children's (a backend whose connection closed), and its live
+// children's (backends, autovacuum, the checkpointer). The difference across a run is what
+// PostgreSQL spent serving it, beside the CPU of the client.
+func (s *Server) CPU() time.Duration {
+	ticks := func(pid string, children bool) int64 {
+		raw, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			return 0
+		}
+		// After "pid (comm) ": state is field 0, utime 11, stime 12, cutime 13, cstime 14.
+		end := strings.LastIndexByte(string(raw), ')')
+		if end < 0 {
+			return 0
+		}
+		f := strings.Fields(string(raw[end+1:]))
+		if len(f) < 15 {
+			return 0
+		}
+		var n int64
+		idx := []int{11, 12}
+		if children {
+			idx = append(idx, 13, 14)
+		}
+		for _, i := range idx {
+			v, _ := strconv.ParseInt(f[i], 10, 64)
+			n += v
+		}
+		return n
+	}
+	raw, err := os.ReadFile(filepath.Join(s.Dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _, _ := strings.Cut(string(raw), "\n")
+	total := ticks(pid, true)
+	kids, _ := os.ReadFile("/proc/" + pid + "/task/" + pid + "/children")
+	for _, k := range strings.Fields(string(kids)) {
+		total += ticks(k, false)
+	}
+	return time.Duration(total) * time.Second / 100 // USER_HZ is 100 on Linux
 }
