@@ -52,10 +52,14 @@ func TestImportAtScale(t *testing.T) {
 	dsn := pg.CreateDatabase(t, "bitmagnet")
 	began := time.Now()
 	pgtest.Exec(t, dsn, pgtest.BitmagnetSchema+pgtest.BitmagnetBulk(n, 10))
-	// A long-lived bitmagnet database is vacuumed; a freshly generated one is vacuumed by autovacuum
-	// soon after, and that would land in the measurement (at 250,000 torrents, 14 s of a backend's
-	// time half a minute after the load).
+	// A long-lived bitmagnet database is vacuumed and checkpointed; a freshly generated one is
+	// vacuumed by autovacuum soon after, and its buffers written by the checkpointer over the next
+	// minutes, which would land in the measurement (at 250,000 torrents, autovacuum took 14 s of a
+	// backend's time half a minute after the load). Before each timed run, settle() also has the
+	// kernel write what the one before left dirty (gigabytes at a million torrents), so that no run
+	// pays for the writes of another.
 	pgtest.Exec(t, dsn, "VACUUM ANALYZE")
+	pgtest.Exec(t, dsn, "CHECKPOINT")
 	t.Logf("generated %d torrents with 10 files each in PostgreSQL in %v", n, time.Since(began).Round(time.Second))
 
 	dir := t.TempDir()
@@ -74,6 +78,7 @@ func TestImportAtScale(t *testing.T) {
 		report := filepath.Join(dir, "report.json")
 		cmd := exec.Command(bin, append([]string{"import", "--report", report, "--from", dsn, "--preset", "bitmagnet"}, args...)...)
 		cmd.Env, cmd.Stderr = env, os.Stderr
+		settle()
 		pgBefore := pg.CPU()
 		if out, err := cmd.Output(); err != nil {
 			t.Fatalf("import: %v\n%s", err, out)
@@ -116,6 +121,7 @@ func TestImportAtScale(t *testing.T) {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
 	ingestRun := func() float64 {
+		settle()
 		took, cpu := ingestFile(t, file, filepath.Join(dir, "ingest.db"), n)
 		t.Logf("ingested through the ingest use case (the same torrents, from NDJSON) %d torrents in %v: %.0f torrents/s; CPU %s a torrent",
 			n, took.Round(time.Second), float64(n)/took.Seconds(), perTorrent(cpu, n))
@@ -135,6 +141,9 @@ func TestImportAtScale(t *testing.T) {
 		t.Logf("round %d: import %.0f torrents/s, ingest %.0f torrents/s: the import at %.1f%% of the ingest's rate", r+1, imported[r], ingested[r], 100*imported[r]/ingested[r])
 	}
 }
+
+// settle writes the file system's dirty pages (the runs before's databases) before a timed run.
+func settle() { syscall.Sync() }
 
 func perTorrent(d time.Duration, n int) string {
 	return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(n))
