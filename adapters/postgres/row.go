@@ -98,6 +98,17 @@ func (r *row) texts(col string) []string {
 	if v == nil {
 		return nil
 	}
+	if list, ok := v.([]pgtype.Text); ok {
+		out := make([]string, len(list))
+		for i, e := range list {
+			if !e.Valid {
+				r.fail(col, "holds a <nil>, not text")
+				return nil
+			}
+			out[i] = e.String
+		}
+		return out
+	}
 	list, ok := v.([]any)
 	if !ok {
 		r.fail(col, "is a %T, not an array of text", v)
@@ -119,6 +130,17 @@ func (r *row) ints(col string) []int64 {
 	v := r.value(col)
 	if v == nil {
 		return nil
+	}
+	if list, ok := v.([]pgtype.Int8); ok {
+		out := make([]int64, len(list))
+		for i, e := range list {
+			if !e.Valid {
+				r.fail(col, "holds a <nil>, not a whole number")
+				return nil
+			}
+			out[i] = e.Int64
+		}
+		return out
 	}
 	list, ok := v.([]any)
 	if !ok {
