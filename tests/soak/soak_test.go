@@ -170,6 +170,55 @@ func (p *service) saveHeapProfile(t *testing.T, dir, name string) {
 	}
 }
 
+// traceMemory writes a line every 15 s until ctx ends: what makes up the service's RSS (anonymous,
+// file-backed and shared pages from /proc, what Go's runtime holds), to find when and where it grows.
+func (p *service) traceMemory(ctx context.Context, t *testing.T, path string, began time.Time) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Logf("memory trace: %v", err)
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Logf("memory trace: %v", err)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintln(f, "seconds\trss_mib\tanon_mib\tfile_mib\tshmem_mib\tgo_held_mib\theap_inuse_mib\tnext_gc_mib\tanon_outside_go_mib")
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	for {
+		s := takeSample(p, began)
+		st := procStatus(p.Pid())
+		held := s.goSys - s.goReleased
+		m := func(n int64) string { return fmt.Sprintf("%.1f", float64(n)/(1<<20)) }
+		fmt.Fprintf(f, "%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.at.Seconds(), m(s.rss), m(st["RssAnon:"]), m(st["RssFile:"]), m(st["RssShmem:"]),
+			m(held), m(s.heap), m(s.nextGC), m(st["RssAnon:"]-held))
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// procStatus is /proc/<pid>/status's sizes, in bytes, by field ("RssAnon:").
+func procStatus(pid int) map[string]int64 {
+	out := map[string]int64{}
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 && f[2] == "kB" {
+			if v, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				out[f[0]] = v << 10
+			}
+		}
+	}
+	return out
+}
+
 func takeSample(p *service, began time.Time) sample {
 	s := sample{at: time.Since(began)}
 	s.rss, _ = p.RSS()
@@ -289,6 +338,9 @@ func soak(t *testing.T, cfg settings, backend string, proc *service, dbSize func
 		ends <- e
 	})
 	loadBegan := time.Now()
+	if cfg.profiles != "" {
+		go proc.traceMemory(ctx, t, filepath.Join(cfg.profiles, backend+"-memory.tsv"), began)
+	}
 	l.runClients(ctx, cfg.clients, in, ingestInterval(cfg))
 	res.elapsed = time.Since(loadBegan)
 	if endAt.Stop() {
