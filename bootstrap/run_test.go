@@ -61,3 +61,25 @@ func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 		t.Fatal("still accepting connections after shutdown")
 	}
 }
+
+// The first sweep runs SweepFirst after start, then one every interval: before, the first came a
+// whole interval (10 minutes) after start, and the first full merge of the search index with it,
+// raising RSS ten minutes into a run.
+func TestTheFirstSweepComesSoonAfterStart(t *testing.T) {
+	if SweepFirst >= SweepInterval {
+		t.Fatalf("SweepFirst %v is not sooner than SweepInterval %v", SweepFirst, SweepInterval)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	swept := make(chan struct{}, 4)
+	go sweepFrom(ctx, time.Millisecond, time.Hour, log, "test", func(context.Context) (int64, error) {
+		swept <- struct{}{}
+		return 0, nil
+	})
+	select {
+	case <-swept:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no sweep soon after start")
+	}
+}

@@ -36,6 +36,12 @@ var Version = "dev"
 // index is merged when ingest left it in many segments: r1's MergeSearchIndex).
 const SweepInterval = 10 * time.Minute
 
+// SweepFirst is when the first sweep runs after start: what the last run left (an index left in
+// many segments by a crawl or an import, sessions that expired while the service was down) is dealt
+// with soon, and the memory a full merge of the index takes is taken early in a run, not ten minutes
+// into it.
+const SweepFirst = time.Minute
+
 // Service is the wired service: the use cases, the HTTP app over them, the background workers, and
 // what to close after.
 type Service struct {
@@ -267,17 +273,22 @@ func (s *Service) connectionStats() rest.ConnStats {
 	return rest.ConnStats{}
 }
 
-// sweepEvery runs sweep every interval until ctx is done: the one loop behind the periodic deletes
-// (expired sessions, activities past their retention). A failed sweep is logged and tried again at
-// the next tick.
+// sweepEvery runs sweep SweepFirst after start, then every interval, until ctx is done: the one
+// loop behind the periodic deletes (expired sessions, activities past their retention) and the
+// index merge. A failed sweep is logged and tried again at the next tick.
 func sweepEvery(ctx context.Context, interval time.Duration, log *slog.Logger, what string, sweep func(context.Context) (int64, error)) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
+	sweepFrom(ctx, SweepFirst, interval, log, what, sweep)
+}
+
+func sweepFrom(ctx context.Context, first, interval time.Duration, log *slog.Logger, what string, sweep func(context.Context) (int64, error)) {
+	next := time.NewTimer(first)
+	defer next.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-ticker.C:
+		case <-next.C:
+			next.Reset(interval)
 			n, err := sweep(ctx)
 			if err != nil {
 				log.Warn("sweep failed", "what", what, "err", err)
