@@ -3,6 +3,7 @@ package r1
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -113,6 +114,11 @@ func checkStatement(s Statement) error {
 	if len(s.Params) > maxParams {
 		return fmt.Errorf("r1: statement with %d parameters is over D1's %d", len(s.Params), maxParams)
 	}
+	if strings.Count(s.SQL, "UNION") >= maxCompoundTerms {
+		if n := compoundTerms(s.SQL); n > maxCompoundTerms {
+			return fmt.Errorf("r1: a compound SELECT of %d terms is over D1's %d (too many terms in compound SELECT)", n, maxCompoundTerms)
+		}
+	}
 	for i, p := range s.Params {
 		if p == nil {
 			return fmt.Errorf("parameter %d: %w", i+1, errNilParam)
@@ -153,4 +159,30 @@ func stringParams(values []string) []any {
 		out[i] = v
 	}
 	return out
+}
+
+// compoundTerms is the most terms any one compound SELECT of sql has: the UNIONs (and INTERSECTs,
+// EXCEPTs) counted per level of parentheses, outside string literals (a subquery counts its own).
+func compoundTerms(sql string) int {
+	most := 1
+	counts := []int{1}
+	for i := 0; i < len(sql); i++ {
+		switch c := sql[i]; {
+		case c == '\'':
+			for i++; i < len(sql) && sql[i] != '\''; i++ {
+			}
+		case c == '(':
+			counts = append(counts, 1)
+		case c == ')' && len(counts) > 1:
+			most = max(most, counts[len(counts)-1])
+			counts = counts[:len(counts)-1]
+		case c == 'U' && strings.HasPrefix(sql[i:], "UNION"), c == 'I' && strings.HasPrefix(sql[i:], "INTERSECT"),
+			c == 'E' && strings.HasPrefix(sql[i:], "EXCEPT"):
+			counts[len(counts)-1]++
+		}
+	}
+	for _, n := range counts {
+		most = max(most, n)
+	}
+	return most
 }

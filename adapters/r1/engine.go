@@ -55,6 +55,9 @@ type Result struct {
 const (
 	maxParams   = 100
 	maxSQLBytes = 100_000
+	// maxCompoundTerms is the most terms of one compound SELECT (D1's SQLITE_LIMIT_COMPOUND_SELECT;
+	// SQLite's own default is 500): "too many terms in compound SELECT" past it.
+	maxCompoundTerms = 5
 	// maxRowBytes is D1's 2 MB per row, with room for the columns the repositories add.
 	maxRowBytes = 2_000_000 - 16<<10
 )

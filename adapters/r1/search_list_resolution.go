@@ -148,17 +148,13 @@ func (q *searchQuery) resolutionTotal() Statement {
 	return Statement{SQL: "WITH " + ctes + " SELECT (" + count + ") AS total", Params: append(params, countParams...)}
 }
 
-// d1CompoundTerms is the most terms D1 takes in one compound SELECT (SQLITE_LIMIT_COMPOUND_SELECT
-// is 5 there, 500 in SQLite's default build): "too many terms in compound SELECT" past it.
-const d1CompoundTerms = 5
-
-// unionAll joins terms with UNION ALL, at most d1CompoundTerms to a compound: more are grouped
+// unionAll joins terms with UNION ALL, at most maxCompoundTerms to a compound: more are grouped
 // five at a time, each group a subquery selecting columns (a subquery counts its own terms).
 func unionAll(terms []string, columns string) string {
-	for len(terms) > d1CompoundTerms {
+	for len(terms) > maxCompoundTerms {
 		var grouped []string
-		for i := 0; i < len(terms); i += d1CompoundTerms {
-			group := terms[i:min(i+d1CompoundTerms, len(terms))]
+		for i := 0; i < len(terms); i += maxCompoundTerms {
+			group := terms[i:min(i+maxCompoundTerms, len(terms))]
 			if len(group) == 1 {
 				grouped = append(grouped, group[0])
 				continue

@@ -158,25 +158,6 @@ func TestTheUHDFeedWalksItsResolutionOnly(t *testing.T) {
 	}
 }
 
-// compoundTerms is the most terms any one compound SELECT of sql has: UNION ALLs counted per level
-// of parentheses (the statements here hold no string literals).
-func compoundTerms(sql string) int {
-	most := 1
-	counts := []int{1}
-	for i := 0; i < len(sql); i++ {
-		switch {
-		case sql[i] == '(':
-			counts = append(counts, 1)
-		case sql[i] == ')':
-			most = max(most, counts[len(counts)-1])
-			counts = counts[:len(counts)-1]
-		case strings.HasPrefix(sql[i:], "UNION ALL"):
-			counts[len(counts)-1]++
-		}
-	}
-	return max(most, counts[0])
-}
-
 // Defect: D1 takes at most 5 terms in a compound SELECT ("too many terms in compound SELECT"), and
 // Sonarr's default feed (TV in SD or HD) is 7 ranges: on Cloudflare it answered 500
 // (TestTorznabAndAPIKeysOnCloudflare in tests/integration failed). The walks and the count are
@@ -201,8 +182,8 @@ func TestListingsStayWithinD1sCompoundLimit(t *testing.T) {
 			t.Fatalf("%d ranges asked: %d planned (%v)", len(cats)*len(res), len(ranges), ok)
 		}
 		for _, s := range []Statement{q.resolutionTotal(), q.resolutionPage()} {
-			if terms := compoundTerms(s.SQL); terms > d1CompoundTerms {
-				t.Fatalf("%d ranges: a compound SELECT of %d terms, D1 takes %d:\n%s", len(ranges), terms, d1CompoundTerms, s.SQL)
+			if terms := compoundTerms(s.SQL); terms > maxCompoundTerms {
+				t.Fatalf("%d ranges: a compound SELECT of %d terms, D1 takes %d:\n%s", len(ranges), terms, maxCompoundTerms, s.SQL)
 			}
 			if len(s.Params) > maxParams {
 				t.Fatalf("%d ranges: %d parameters, D1 takes %d", len(ranges), len(s.Params), maxParams)
@@ -230,4 +211,27 @@ func TestListingsStayWithinD1sCompoundLimit(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Every statement is held to D1's compound limit on every engine (Database.checkStatement), so the
+// local tests refuse what D1 would: six terms are refused, five or a subquery of its own are not.
+func TestStatementsOverD1sCompoundLimitAreRefused(t *testing.T) {
+	term := "SELECT 1 AS n"
+	five := strings.Repeat(term+" UNION ALL ", 4) + term
+	for sql, refused := range map[string]bool{
+		five:                        false,
+		five + " UNION ALL " + term: true,
+		"SELECT * FROM (" + five + ") UNION ALL SELECT * FROM (" + five + ")": false,
+		"SELECT 'UNION UNION UNION UNION UNION (' AS n":                       false,
+		"SELECT n FROM (" + five + " UNION " + term + ")":                     true,
+	} {
+		err := checkStatement(Statement{SQL: sql})
+		if (err != nil) != refused {
+			t.Errorf("%q: %v, want refused %v", sql, err, refused)
+		}
+	}
+	db := openMigrated(t, LocalOptions{})
+	if _, err := db.query(context.Background(), Statement{SQL: five + " UNION ALL " + term}); err == nil {
+		t.Error("the local engine ran a compound SELECT D1 refuses")
+	}
 }
