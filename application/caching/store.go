@@ -311,11 +311,12 @@ func answerEarlier[T any](ctx context.Context, s *Store, sp Space, k keys, epoch
 	return old, nil
 }
 
-// remember keeps v in the process tier, unless sp was revoked since epoch; it reports whether it did.
+// remember keeps v in the process tier, unless sp was revoked or forgotten since epoch (what was
+// read may be from before the write that ended it); it reports whether it did.
 func (s *Store) remember(sp Space, k keys, epoch uint64, v any, encoded int, freshUntil time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sp.Revocable && s.epochs[sp.Name] != epoch {
+	if s.epochs[sp.Name] != epoch {
 		return false
 	}
 	s.local.add(k.local, localEntry{value: v, weight: weigh(k.local, encoded), freshUntil: freshUntil, staleUntil: freshUntil.Add(sp.Stale)})
@@ -400,6 +401,10 @@ func (s *Store) Forget(sp Space, bodies ...string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A fill of sp under way read the store before this write, maybe: it answers its caller, and
+	// is not kept (remember). Every fill of sp under way is refused, not only those of bodies: one
+	// counter a space, as Revoke's.
+	s.epochs[sp.Name]++
 	s.forgetLocked(sp, bodies)
 }
 

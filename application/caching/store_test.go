@@ -598,3 +598,37 @@ func TestARefreshYieldsItsTurnsAtTheStoreAndAMissKeepsItsPlace(t *testing.T) {
 		t.Errorf("a refresh ranks its requests at %v, want %v after it began (%v)", r, ports.BackgroundYield, began)
 	}
 }
+
+// A details read whose fill began before an ingest changed the torrent must not keep what it read:
+// the fill's answer is from before the write, and keeping it would serve the old details for
+// TorrentDetails.Fresh after the write was acknowledged (the emulator soak's short run found a
+// torrent served with its previous size: the fill's store read ran before the upsert, and it was
+// kept after the upsert's Forget).
+func TestAFillThatBeganBeforeAForgetIsNotKept(t *testing.T) {
+	s := caching.NewStore(nil, newClock(), caching.Options{Logger: quiet})
+	ctx := context.Background()
+	started, forgotten := make(chan struct{}), make(chan struct{})
+	done := make(chan string)
+	go func() {
+		v, _ := caching.Read(ctx, s, caching.TorrentDetails, "42", func(context.Context) (string, error) {
+			close(started)
+			<-forgotten
+			return "before the write", nil
+		})
+		done <- v
+	}()
+	<-started
+	s.Forget(caching.TorrentDetails, "42") // the write landed while the fill was under way
+	close(forgotten)
+	if v := <-done; v != "before the write" {
+		t.Fatalf("the reader that began before the write got %q", v)
+	}
+	fills := 0
+	v, err := caching.Read(ctx, s, caching.TorrentDetails, "42", func(context.Context) (string, error) {
+		fills++
+		return "after the write", nil
+	})
+	if err != nil || v != "after the write" || fills != 1 {
+		t.Fatalf("a read after the write: %q, %v (fills %d), want the store's value read again", v, err, fills)
+	}
+}
