@@ -70,6 +70,12 @@ func withCacheOff() harnessOption {
 	return func(c *harnessConfig) { c.cacheOff, c.opts.NoResponseCache = true, true }
 }
 
+// withStoreCacheOff turns the caching store off and leaves the response caches on: a read that
+// reaches the use case reaches the repository, so a repository's count tells a kept answer apart.
+func withStoreCacheOff() harnessOption {
+	return func(c *harnessConfig) { c.cacheOff = true }
+}
+
 // withAccounts wires the real accounts and activity use cases (argon2id, random tokens, the
 // in-memory store); activity false leaves Deps.Activity nil.
 func withAccounts(activity bool) harnessOption {

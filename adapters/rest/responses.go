@@ -5,14 +5,19 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+
+	"github.com/torrent-streamer/streamer/adapters/gzipped"
 )
 
-// Bounds of the response cache: a second of life, a few hundred answers, none above 256 KiB.
+// Bounds of the response cache: a second of life, a few hundred answers, none above 256 KiB and
+// all together at most 16 MiB, counted as kept: compressed (a search page of 100 is ~15 KB so,
+// ~64 KB plain).
 const (
 	responseTTL      = time.Second
 	responseEntries  = 512
 	maxResponseBytes = 256 << 10
+	responseBytes    = 16 << 20
 )
 
 // responseCache keeps the encoded bodies of anonymous catalog reads for a second ("micro-caching").
@@ -23,9 +28,13 @@ const (
 // What is fresh is still the use cases' call: this adds at most a second to it. An ingest through
 // this server purges it, so its torrents show on the very next read. Signed-in requests never use
 // it: their search and details views must reach the use case, which records them.
+//
+// Each answer is kept gzip-compressed, once (adapters/gzipped), and sent so to clients that accept
+// gzip, inflated to those that do not; the answer that fills an entry goes out compressed too.
 type responseCache struct {
 	mu      sync.Mutex
-	entries *lru.Cache[string, cachedResponse]
+	entries *simplelru.LRU[string, cachedResponse]
+	bytes   int64 // kept, compressed, with their keys
 	// alsoPurge are other caches of encoded answers (Torznab's), emptied with this one.
 	alsoPurge []func()
 	// off keeps nothing (Options.NoResponseCache): every request reaches its handler.
@@ -33,17 +42,23 @@ type responseCache struct {
 }
 
 type cachedResponse struct {
-	body        []byte
+	body        gzipped.Body
 	contentType string
 	expires     time.Time
 }
 
+func responseWeight(key string, r cachedResponse) int64 {
+	return int64(len(key) + r.body.Size() + len(r.contentType) + 96)
+}
+
 func newResponseCache(off bool) *responseCache {
-	entries, err := lru.New[string, cachedResponse](responseEntries)
+	r := &responseCache{off: off}
+	entries, err := simplelru.NewLRU(responseEntries, func(key string, e cachedResponse) { r.bytes -= responseWeight(key, e) })
 	if err != nil {
 		panic(err) // only a non-positive size fails
 	}
-	return &responseCache{entries: entries, off: off}
+	r.entries = entries
+	return r
 }
 
 // cached serves next's answer from the cache when an identical anonymous GET was answered within
@@ -63,22 +78,28 @@ func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
 		// simply another entry.
 		key := c.Request().URI().RequestURI()
 		now := time.Now()
+		// Every anonymous answer here may be sent compressed, so each says it depends on it.
+		gzipped.Vary(c)
 		if hit, ok := r.get(key, now); ok {
 			c.Status(fiber.StatusOK)
 			c.Response().Header.SetContentType(hit.contentType)
-			c.Response().SetBodyRaw(hit.body)
-			return nil
+			return gzipped.Send(c, hit.body)
 		}
 		if err := next(c); err != nil {
 			return err
 		}
-		body := c.Response().Body()
-		if c.Response().StatusCode() == fiber.StatusOK && len(body) <= maxResponseBytes {
+		if c.Response().StatusCode() != fiber.StatusOK {
+			return nil
+		}
+		// Compressed once, as it is kept (Compress copies it out of fasthttp's reused buffer); a
+		// client that accepts gzip gets those bytes now too, another gets the body as written.
+		kept := gzipped.Compress(c.Response().Body())
+		if kept.Size() <= maxResponseBytes {
 			r.put(string(key), cachedResponse{ // string(key) copies fasthttp's reused buffer
-				body: append([]byte(nil), body...), contentType: string(c.Response().Header.ContentType()),
-				expires: now.Add(responseTTL),
+				body: kept, contentType: string(c.Response().Header.ContentType()), expires: now.Add(responseTTL),
 			})
 		}
+		gzipped.SendCompressed(c, kept)
 		return nil
 	}
 }
@@ -96,7 +117,16 @@ func (r *responseCache) get(key []byte, now time.Time) (cachedResponse, bool) {
 func (r *responseCache) put(key string, resp cachedResponse) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if old, ok := r.entries.Peek(key); ok {
+		r.bytes -= responseWeight(key, old) // Add replaces it without the eviction callback
+	}
 	r.entries.Add(key, resp)
+	r.bytes += responseWeight(key, resp)
+	for r.bytes > responseBytes {
+		if _, _, ok := r.entries.RemoveOldest(); !ok {
+			break
+		}
+	}
 }
 
 // purge forgets every answer: the catalog just changed.

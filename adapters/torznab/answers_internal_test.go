@@ -1,11 +1,14 @@
 package torznab
 
 import (
+	"crypto/rand"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/torrent-streamer/streamer/adapters/gzipped"
 	"github.com/torrent-streamer/streamer/domain"
 )
 
@@ -52,12 +55,12 @@ func TestKeptAnswersFollowTheCatalogsPage(t *testing.T) {
 	refilled := []domain.TorrentSummary{{ID: 1}, {ID: 2}} // equal values, another page
 	now := time.Now()
 	key := keyOf("t=search&q=a")
-	a.put(key, []byte("body"), identityOf(page, 2), now.Add(-2*answerTTL))
+	a.put(key, gzipped.Compress([]byte("body")), identityOf(page, 2), now.Add(-2*answerTTL))
 	if _, ok := a.get(key, now); ok {
 		t.Fatal("an answer older than its second was served as fresh")
 	}
-	if body, ok := a.written(key, identityOf(page, 2)); !ok || string(body) != "body" {
-		t.Fatalf("the answer written from the same page was not kept: %q %v", body, ok)
+	if body, ok := a.written(key, identityOf(page, 2)); !ok || plainOf(t, body) != "body" {
+		t.Fatalf("the answer written from the same page was not kept: %v", ok)
 	}
 	for name, id := range map[string]pageIdentity{
 		"a refilled page": identityOf(refilled, 2), "another total": identityOf(page, 3),
@@ -71,16 +74,28 @@ func TestKeptAnswersFollowTheCatalogsPage(t *testing.T) {
 		t.Error("another search's key was answered with the kept body")
 	}
 	off := newAnswerCache(true)
-	off.put(key, []byte("body"), identityOf(page, 2), now)
+	off.put(key, gzipped.Compress([]byte("body")), identityOf(page, 2), now)
 	if _, ok := off.written(key, identityOf(page, 2)); ok {
 		t.Error("with the cache off an answer was kept")
 	}
 }
 
-// The kept answers stay within their bytes, however many large pages are written.
+func plainOf(t *testing.T, b gzipped.Body) string {
+	t.Helper()
+	plain, err := b.Plain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(plain)
+}
+
+// The kept answers stay within their bytes, however many large pages are written (bytes that do
+// not compress: what is kept is as large as what was written).
 func TestKeptAnswersStayWithinTheirBytes(t *testing.T) {
 	a := newAnswerCache(false)
-	body := make([]byte, 200<<10)
+	random := make([]byte, 200<<10)
+	_, _ = rand.Read(random)
+	body := gzipped.Compress(random)
 	now := time.Now()
 	for i := range 300 {
 		a.put(keyOf("t=search&q=a&offset="+string(rune('a'+i%26))+string(rune('a'+i/26))), body, pageIdentity{}, now)
@@ -94,5 +109,22 @@ func TestKeptAnswersStayWithinTheirBytes(t *testing.T) {
 	a.entries.Purge()
 	if a.bytes != 0 {
 		t.Fatalf("%d bytes counted after a purge", a.bytes)
+	}
+}
+
+// An answer is kept once, compressed, and the bound counts the compressed bytes: a feed page of
+// ~185 KB weighs what its gzip weighs, so the 16 MiB hold several times the pages they held plain.
+func TestKeptAnswersAreKeptCompressed(t *testing.T) {
+	a := newAnswerCache(false)
+	page := []byte(strings.Repeat("<item><title>Some.Show.S01E01.1080p.WEB-DL.x264-GRP</title><link>magnet:?xt=urn:btih:0123</link></item>\n", 1800))
+	key := keyOf("t=search&q=a")
+	kept := gzipped.Compress(page)
+	a.put(key, kept, pageIdentity{}, time.Now())
+	got, ok := a.get(key, time.Now())
+	if !ok || !got.Gzipped() || plainOf(t, got) != string(page) {
+		t.Fatalf("the page was not kept compressed: ok=%v gzipped=%v", ok, got.Gzipped())
+	}
+	if a.bytes != answerWeight(key, cachedAnswer{body: kept}) || a.bytes > int64(len(page))/10 {
+		t.Fatalf("%d bytes counted for a page of %d that compressed to %d", a.bytes, len(page), kept.Size())
 	}
 }

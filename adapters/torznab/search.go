@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"github.com/torrent-streamer/streamer/adapters/gzipped"
 	"github.com/torrent-streamer/streamer/application/catalog"
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -23,12 +24,10 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 	args := c.Context().QueryArgs()
 	key := answerKey(args, c.BaseURL())
 	now := time.Now()
+	// Every search's answer may be sent compressed, so each says it depends on Accept-Encoding.
+	gzipped.Vary(c)
 	if body, ok := ix.answers.get(key, now); ok {
-		// The kept bytes are never written again, so the response can send them without a copy.
-		c.Status(http.StatusOK)
-		c.Response().Header.SetContentType(ContentType)
-		c.Response().SetBodyRaw(body)
-		return nil
+		return sendKept(c, body)
 	}
 	cats, err := ix.categories(c.UserContext())
 	if err != nil {
@@ -47,10 +46,7 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 	}
 	written := identityOf(found.Items, found.Total)
 	if body, ok := ix.answers.written(key, written); ok {
-		c.Status(http.StatusOK)
-		c.Response().Header.SetContentType(ContentType)
-		c.Response().SetBodyRaw(body)
-		return nil
+		return sendKept(c, body)
 	}
 	b := make([]byte, 0, 1024+2048*len(found.Items))
 	b = appendFeedHead(b, ix.opts.Title, base, req.Offset, req.Offset+found.Total)
@@ -67,11 +63,25 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 		b = frags.appendItem(b, t, base, selected, cats.itemIDs(t.Category.Slug, t.Release.Resolution), attrs)
 	}
 	b = append(b, feedTail...)
-	ix.answers.put(key, b, written, now)
 	c.Status(http.StatusOK)
 	c.Response().Header.SetContentType(ContentType)
+	if ix.answers.keeps(key) {
+		// Compressed once, as it is kept; a client that accepts gzip gets those bytes now too.
+		kept := gzipped.Compress(b)
+		ix.answers.put(key, kept, written, now)
+		if gzipped.SendCompressed(c, kept) {
+			return nil
+		}
+	}
 	c.Response().SetBodyRaw(b)
 	return nil
+}
+
+// sendKept answers with a kept answer: compressed to a client that accepts gzip, plain otherwise.
+func sendKept(c *fiber.Ctx, body gzipped.Body) error {
+	c.Status(http.StatusOK)
+	c.Response().Header.SetContentType(ContentType)
+	return gzipped.Send(c, body)
 }
 
 // attrsKey is the attrs parameter's selection as a key: its names sorted, "" for every attribute.

@@ -24,6 +24,15 @@ func Hook(t testing.TB, app *fiber.App) {
 		next(rctx)
 		a := answer{req: requestOf(rctx), status: rctx.Response.StatusCode(),
 			header: headerOf(&rctx.Response.Header), body: append([]byte(nil), rctx.Response.Body()...)}
+		if len(a.body) > 0 && len(rctx.Response.Header.ContentEncoding()) > 0 {
+			// A compressed answer (adapters/gzipped) is held to the document as the client reads it.
+			plain, err := rctx.Response.BodyUncompressed()
+			if err != nil {
+				t.Errorf("contract: %s %s: a body sent with Content-Encoding %q does not decode: %v",
+					a.req.Method, a.req.URL, rctx.Response.Header.ContentEncoding(), err)
+			}
+			a.body = append([]byte(nil), plain...)
+		}
 		mu.Lock()
 		answers = append(answers, a)
 		mu.Unlock()

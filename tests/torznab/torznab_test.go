@@ -1,6 +1,8 @@
 package torznab_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -215,8 +217,27 @@ func (f *fixture) get(params string) (int, http.Header, []byte) {
 	if !strings.Contains(params, "apikey=") {
 		params += "&apikey=" + url.QueryEscape(f.key)
 	}
-	r := f.do(http.MethodGet, "/torznab/api?"+params, "", "")
+	// As the apps' .NET HttpClient asks (automatic decompression), and inflates.
+	req := httptest.NewRequest(http.MethodGet, "/torznab/api?"+params, nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	r, err := f.app.Test(req, 10000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
 	body, _ := io.ReadAll(r.Body)
+	switch r.Header.Get("Content-Encoding") {
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			f.t.Fatalf("%s: Content-Encoding gzip, but: %v", params, err)
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			f.t.Fatalf("%s: %v", params, err)
+		}
+	case "":
+	default:
+		f.t.Fatalf("%s: Content-Encoding %q", params, r.Header.Get("Content-Encoding"))
+	}
 	return r.StatusCode, r.Header, body
 }
 

@@ -1,0 +1,44 @@
+package rest
+
+import (
+	"crypto/rand"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/adapters/gzipped"
+)
+
+// REST's kept answers stay within their bytes, counted as kept (compressed), however many large
+// answers are written; before, only their count was bounded (512 of up to 256 KiB: 128 MiB).
+func TestKeptResponsesStayWithinTheirBytes(t *testing.T) {
+	r := newResponseCache(false)
+	random := make([]byte, 200<<10)
+	_, _ = rand.Read(random)
+	body := gzipped.Compress(random) // incompressible: kept as large as written
+	for i := range 300 {
+		r.put("/api/torrents/search?q="+strconv.Itoa(i), cachedResponse{body: body, contentType: "application/json", expires: time.Now().Add(time.Second)})
+		if r.bytes > responseBytes {
+			t.Fatalf("after %d answers the kept bytes are %d, over %d", i+1, r.bytes, responseBytes)
+		}
+	}
+	if r.entries.Len() < responseBytes/(210<<10) {
+		t.Fatalf("only %d answers kept", r.entries.Len())
+	}
+	r.put("/api/torrents/search?q=299", cachedResponse{body: body}) // replacing an entry counts once
+	if r.bytes > responseBytes {
+		t.Fatalf("%d bytes after a replacement", r.bytes)
+	}
+	r.purge()
+	if r.bytes != 0 {
+		t.Fatalf("%d bytes counted after a purge", r.bytes)
+	}
+	// A compressible page weighs its compressed bytes.
+	page := []byte(strings.Repeat(`{"name":"Some.Show.S01E01.1080p.WEB-DL","magnet":"magnet:?xt=urn:btih:0123"},`, 800))
+	kept := gzipped.Compress(page)
+	r.put("/page", cachedResponse{body: kept, contentType: "application/json"})
+	if !kept.Gzipped() || r.bytes != responseWeight("/page", cachedResponse{body: kept, contentType: "application/json"}) || r.bytes > int64(len(page))/10 {
+		t.Fatalf("%d bytes counted for a page of %d kept as %d", r.bytes, len(page), kept.Size())
+	}
+}
