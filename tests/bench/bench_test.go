@@ -73,6 +73,10 @@ func TestPipelineAtSmallN(t *testing.T) {
 			t.Errorf("http %s: %+v", name, tp)
 		}
 	}
+	// The client asks as the apps do (Accept-Encoding), and both routes' answers come gzipped.
+	if h := res.SearchHTTP; h.TorznabWire <= 0 || h.TorznabWire*3 > h.TorznabBytes || h.RESTWire <= 0 || h.RESTWire*2 > h.RESTBytes || h.TorznabInflate.N == 0 {
+		t.Errorf("the answers were not sent compressed: Torznab %d of %d bytes, REST %d of %d", h.TorznabWire, h.TorznabBytes, h.RESTWire, h.RESTBytes)
+	}
 	if res.ServerPeakRSS < 1<<20 || res.ServerPeakRSS > 4<<30 {
 		t.Errorf("server peak RSS %d bytes", res.ServerPeakRSS)
 	}
@@ -80,7 +84,7 @@ func TestPipelineAtSmallN(t *testing.T) {
 	table := res.Markdown()
 	for _, want := range append([]string{"Ingest", "the mix above", "Latest, uncached", "Details, uncached",
 		"Search, cached", "Latest, cached", "Details, cached", "HTTP cached details", "HTTP cached latest",
-		"Peak RSS", "LIKE scan vs FTS", "Torznab (XML) vs REST (JSON)", "over a bare Fiber handler sending its bytes"}, searchKinds...) {
+		"Peak RSS", "LIKE scan vs FTS", "Torznab (XML) vs REST (JSON)", "over a bare Fiber handler sending its wire bytes", "the client's inflate"}, searchKinds...) {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table has no row %q:\n%s", want, table)
 		}

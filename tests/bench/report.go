@@ -252,10 +252,15 @@ func (r *Results) searchHTTPRows(add func(measure, result, target, met string)) 
 			if rest > 0 {
 				ratio = tz / rest
 			}
-			add(fmt.Sprintf("HTTP search %s, each over a bare Fiber handler sending its bytes (Torznab %s B, REST %s B at most)", row.name,
-				thousands(int64(h.TorznabBytes)), thousands(int64(h.RESTBytes))),
+			add(fmt.Sprintf("HTTP search %s, each over a bare Fiber handler sending its wire bytes plain (Torznab %s B, REST %s B at most; %s and %s inflated)", row.name,
+				thousands(int64(h.TorznabWire)), thousands(int64(h.RESTWire)), thousands(int64(h.TorznabBytes)), thousands(int64(h.RESTBytes))),
 				fmt.Sprintf("Torznab %.2f× its bare (%s) · REST %.2f× its bare (%s) = %.2f×", tz, ms(row.tzBare.P50), rest, ms(row.restBare.P50), ratio),
 				"within 10% of REST", metMax(ratio, 1.10))
+		}
+		if h.RESTInflate.N > 0 {
+			add("HTTP search asked again at once: the client's inflate of the gzip answers (part of the row above)",
+				fmt.Sprintf("Torznab %s · REST %s = %.2f× at p50", latencyText(h.TorznabInflate), latencyText(h.RESTInflate), ratio(h.TorznabInflate, h.RESTInflate)),
+				"(what the client pays)", "")
 		}
 		for _, f := range h.AppFeeds {
 			text, met := latencyText(f.Latency), metMax(f.Latency.P99, targetKindP99)

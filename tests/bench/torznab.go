@@ -33,13 +33,22 @@ type SearchOverHTTP struct {
 	// RSS is Torznab without words (the apps' RSS sync), cached, beside REST's listing.
 	RESTListing  Latency `json:"restListing"`
 	TorznabRSS   Latency `json:"torznabRss"`
-	Queries      int     `json:"queries"`
-	TorznabBytes int     `json:"torznabBytes"`
-	RESTBytes    int     `json:"restBytes"`
-	// BareTorznab and BareREST are the bare Fiber handler sending a body of the size each route
-	// answered, timed right after it (the cached round and the RSS round): what moving that many
-	// bytes over 127.0.0.1 costs. A Torznab page is about three times REST's (the magnet is in
-	// link, enclosure and magneturl; XML's tags), so the raw ratio is partly the format's size.
+	Queries int `json:"queries"`
+	// TorznabBytes and RESTBytes are the largest page as the client reads it (inflated);
+	// TorznabWire and RESTWire the largest as it crossed the wire (gzip where the answer was kept).
+	TorznabBytes int `json:"torznabBytes"`
+	RESTBytes    int `json:"restBytes"`
+	TorznabWire  int `json:"torznabWire"`
+	RESTWire     int `json:"restWire"`
+	// RESTInflate and TorznabInflate are the client's share of the again rounds: inflating the
+	// compressed answers (included in RESTAgain and TorznabAgain).
+	RESTInflate    Latency `json:"restInflate"`
+	TorznabInflate Latency `json:"torznabInflate"`
+	// BareTorznab and BareREST are the bare Fiber handler sending a plain body of the size each
+	// route's answer had on the wire, timed right after it (the cached round and the RSS round): what
+	// moving that many bytes over 127.0.0.1 costs, without the client's inflate. A Torznab page is
+	// about three times REST's plain (the magnet is in link, enclosure and magneturl; XML's tags),
+	// about 1.4 times gzipped, so the raw ratio is partly the format's size.
 	BareTorznab Latency `json:"bareTorznab"`
 	BareREST    Latency `json:"bareRest"`
 	BareRSS     Latency `json:"bareRss"`
@@ -160,28 +169,44 @@ func jsonField(body []byte, key string) string {
 	return ""
 }
 
-func timedGet(client *fasthttp.Client, u string) (time.Duration, int, error) {
-	start := time.Now()
-	body, err := get(client, u)
-	return time.Since(start), len(body), err
+// appAcceptEncoding is what Sonarr, Radarr and Prowlarr send: .NET's HttpClient with automatic
+// decompression of gzip, deflate and Brotli. Browsers send these and zstd. Both routes are asked
+// with it, and their answers inflated, as the apps and browsers do.
+const appAcceptEncoding = "gzip, deflate, br"
+
+// fetched is one timed GET as an app makes it.
+type fetched struct {
+	took    time.Duration // from the request to the body inflated
+	inflate time.Duration // the client's inflate, part of took
+	wire    int           // the body's bytes on the wire
+	plain   int           // and inflated
 }
 
-// timedGetBearer is timedGet with Authorization: Bearer.
-func timedGetBearer(client *fasthttp.Client, u, token string) (time.Duration, error) {
+// timedGet asks u as an app does (Accept-Encoding, Authorization: Bearer when token is set) and
+// reads the body whole, inflated.
+func timedGet(client *fasthttp.Client, u, token string) (fetched, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 	req.SetRequestURI(u)
-	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set(fasthttp.HeaderAcceptEncoding, appAcceptEncoding)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	start := time.Now()
 	if err := client.DoTimeout(req, resp, 30*time.Second); err != nil {
-		return 0, err
+		return fetched{}, err
 	}
-	d := time.Since(start)
+	received := time.Now()
+	body, err := resp.BodyUncompressed() // gzip, deflate or br, as Content-Encoding says
+	done := time.Now()
+	if err != nil {
+		return fetched{}, fmt.Errorf("GET %s: %w", u, err)
+	}
 	if resp.StatusCode() != fasthttp.StatusOK {
-		return 0, fmt.Errorf("GET %s: status %d", u, resp.StatusCode())
+		return fetched{}, fmt.Errorf("GET %s: status %d: %.300s", u, resp.StatusCode(), body)
 	}
-	return d, nil
+	return fetched{took: done.Sub(start), inflate: done.Sub(received), wire: len(resp.Body()), plain: len(body)}, nil
 }
 
 // measureSearchOverHTTP runs texts through both routes, interleaved (the order alternating), so
@@ -202,17 +227,17 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 		}
 		return u
 	}
-	var restCold, tzCold, restWarm, tzWarm, bareRest, bareTz, restAgain, tzAgain []time.Duration
+	var restCold, tzCold, restWarm, tzWarm, bareRest, bareTz, restAgain, tzAgain, restInflate, tzInflate []time.Duration
 	// sameBytes times the bare handler sending n bytes into *into (nil: not measured).
 	sameBytes := func(n int, into *[]time.Duration) error {
 		if into == nil {
 			return nil
 		}
-		d, got, err := timedGet(client, bare+"/bytes/"+strconv.Itoa(n))
-		if err == nil && got != n {
-			err = fmt.Errorf("bare handler: %d bytes, want %d", got, n)
+		f, err := timedGet(client, bare+"/bytes/"+strconv.Itoa(n), "")
+		if err == nil && f.wire != n {
+			err = fmt.Errorf("bare handler: %d bytes, want %d", f.wire, n)
 		}
-		*into = append(*into, d)
+		*into = append(*into, f.took)
 		return err
 	}
 	round := func(restLimit, tzLimit int, rest, tz, restBare, tzBare, restAgainInto, tzAgainInto *[]time.Duration) error {
@@ -224,33 +249,35 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 			into := [2]*[]time.Duration{rest, tz}
 			intoBare := [2]*[]time.Duration{restBare, tzBare}
 			intoAgain := [2]*[]time.Duration{restAgainInto, tzAgainInto}
+			inflateInto := [2]*[]time.Duration{&restInflate, &tzInflate}
 			order := [2]int{0, 1}
 			if i%2 == 1 {
 				order = [2]int{1, 0}
 			}
 			for _, k := range order {
-				d, n, err := timedGet(client, urls[k])
+				f, err := timedGet(client, urls[k], "")
 				if err != nil {
 					return err
 				}
-				*into[k] = append(*into[k], d)
+				*into[k] = append(*into[k], f.took)
 				if k == 0 {
-					out.RESTBytes = max(out.RESTBytes, n)
+					out.RESTBytes, out.RESTWire = max(out.RESTBytes, f.plain), max(out.RESTWire, f.wire)
 				} else {
-					out.TorznabBytes = max(out.TorznabBytes, n)
+					out.TorznabBytes, out.TorznabWire = max(out.TorznabBytes, f.plain), max(out.TorznabWire, f.wire)
 				}
-				if err := sameBytes(n, intoBare[k]); err != nil {
+				if err := sameBytes(f.wire, intoBare[k]); err != nil {
 					return err
 				}
 				for range againTimes {
 					if intoAgain[k] == nil {
 						break
 					}
-					d, _, err := timedGet(client, urls[k])
+					f, err := timedGet(client, urls[k], "")
 					if err != nil {
 						return err
 					}
-					*intoAgain[k] = append(*intoAgain[k], d)
+					*intoAgain[k] = append(*intoAgain[k], f.took)
+					*inflateInto[k] = append(*inflateInto[k], f.inflate)
 				}
 			}
 		}
@@ -266,11 +293,11 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 	}
 	var restKey []time.Duration
 	for _, text := range texts {
-		d, err := timedGetBearer(client, restURL(text, 100), key)
+		f, err := timedGet(client, restURL(text, 100), key)
 		if err != nil {
 			return out, err
 		}
-		restKey = append(restKey, d)
+		restKey = append(restKey, f.took)
 	}
 	out.RESTKeyCached = latencyOf(restKey)
 	var restList, rss, bareList, bareRSS []time.Duration
@@ -281,12 +308,12 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 			if k == 1 {
 				u, into, intoBare = torznabURL("", 100), &rss, &bareRSS
 			}
-			d, n, err := timedGet(client, u)
+			f, err := timedGet(client, u, "")
 			if err != nil {
 				return out, err
 			}
-			*into = append(*into, d)
-			if err := sameBytes(n, intoBare); err != nil {
+			*into = append(*into, f.took)
+			if err := sameBytes(f.wire, intoBare); err != nil {
 				return out, err
 			}
 		}
@@ -295,16 +322,17 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 		var pages, failed []time.Duration
 		feed := AppFeed{Name: f.name, Params: f.params}
 		for p := range appFeedPages {
-			d, _, err := timedGet(client, base+"/torznab/api?"+f.params+"&apikey="+url.QueryEscape(key)+"&limit=100&offset="+strconv.Itoa(p*100))
+			start := time.Now()
+			page, err := timedGet(client, base+"/torznab/api?"+f.params+"&apikey="+url.QueryEscape(key)+"&limit=100&offset="+strconv.Itoa(p*100), "")
 			if err != nil {
 				feed.Failed++
-				failed = append(failed, d)
+				failed = append(failed, time.Since(start))
 				if feed.Error == "" {
 					feed.Error = strings.ReplaceAll(err.Error(), url.QueryEscape(key), "<key>")
 				}
 				continue
 			}
-			pages = append(pages, d)
+			pages = append(pages, page.took)
 		}
 		feed.Latency, feed.FailedAfter = latencyOf(pages), latencyOf(failed)
 		out.AppFeeds = append(out.AppFeeds, feed)
@@ -313,6 +341,7 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 	out.RESTUncached, out.TorznabUncached = latencyOf(restCold), latencyOf(tzCold)
 	out.RESTCached, out.TorznabCached = latencyOf(restWarm), latencyOf(tzWarm)
 	out.RESTAgain, out.TorznabAgain = latencyOf(restAgain), latencyOf(tzAgain)
+	out.RESTInflate, out.TorznabInflate = latencyOf(restInflate), latencyOf(tzInflate)
 	out.RESTListing, out.TorznabRSS = latencyOf(restList), latencyOf(rss)
 	out.BareREST, out.BareTorznab = latencyOf(bareRest), latencyOf(bareTz)
 	out.BareListing, out.BareRSS = latencyOf(bareList), latencyOf(bareRSS)
