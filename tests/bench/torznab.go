@@ -31,9 +31,9 @@ type SearchOverHTTP struct {
 	// is, so REST's shared encoded answers for anonymous reads do not apply.
 	RESTKeyCached Latency `json:"restKeyCached"`
 	// RSS is Torznab without words (the apps' RSS sync), cached, beside REST's listing.
-	RESTListing  Latency `json:"restListing"`
-	TorznabRSS   Latency `json:"torznabRss"`
-	Queries int `json:"queries"`
+	RESTListing Latency `json:"restListing"`
+	TorznabRSS  Latency `json:"torznabRss"`
+	Queries     int     `json:"queries"`
 	// TorznabBytes and RESTBytes are the largest page as the client reads it (inflated);
 	// TorznabWire and RESTWire the largest as it crossed the wire (gzip where the answer was kept).
 	TorznabBytes int `json:"torznabBytes"`
