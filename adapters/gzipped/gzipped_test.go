@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 
 	"github.com/torrent-streamer/streamer/adapters/gzipped"
 )
@@ -168,5 +169,33 @@ func TestSendNegotiates(t *testing.T) {
 				t.Errorf("GET %q: another body", tc.accept)
 			}
 		}
+	}
+}
+
+// The service does not use Fiber's compress middleware; were it added in front of a route, it would
+// not compress a kept answer again (fasthttp leaves a body that has a Content-Encoding alone): one
+// inflate gives the answer.
+func TestFibersCompressMiddlewareDoesNotCompressAgain(t *testing.T) {
+	plain := []byte(strings.Repeat("<item>Some.Show.S01E01</item>", 200))
+	kept := gzipped.Compress(plain)
+	app := fiber.New()
+	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	app.Get("/", func(c *fiber.Ctx) error {
+		c.Type("xml")
+		return gzipped.Send(c, kept)
+	})
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil || resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q: %v", resp.Header.Get("Content-Encoding"), err)
+	}
+	if once, err := io.ReadAll(zr); err != nil || !bytes.Equal(once, plain) {
+		t.Fatalf("one inflate does not give the answer (compressed twice?): %v %.40q", err, once)
 	}
 }
