@@ -33,8 +33,8 @@ type memoryBudget struct {
 // memoryForRequests is what requests in flight, the HTTP response caches and buffers, the KV
 // write-behind queue (at most 8 MiB, Cloudflare mode) and the runtime hold: measured at 20 to 30 MiB
 // under the soak's 64 clients (heap profiles), with room. Torznab's kept answers and items are
-// bounded at 16 and 8 MiB (adapters/torznab: answers.go, fragments.go); REST's response cache by its
-// 512 answers of at most 256 KiB, for a second each.
+// bounded at 16 and 8 MiB (adapters/torznab: answers.go, fragments.go), REST's kept answers at 16
+// MiB (adapters/rest/responses.go); kept answers are counted as kept, gzip-compressed.
 const memoryForRequests = 48 << 20
 
 func (b memoryBudget) total() int64 { return b.cache + b.hashing + b.legacyHashing + b.requests }
