@@ -8,13 +8,14 @@ import "strings"
 // Operators, column filters, NEAR, ^ and * typed by a user are inside quotes, hence plain text.
 //
 // The terms come from domain.Tokenize and are letters and digits already; the builder does not rely
-// on it. NUL ends an FTS5 string early (a syntax error), so it is dropped, as is invalid UTF-8. It
-// returns "" when no term is left: nothing can match, and the caller must not run the search.
+// on it. NUL ends an FTS5 string early (a syntax error), so it is dropped, as is invalid UTF-8, and
+// so is facetMark, which would let the text reach the filters' tokens (search_facets.go). It returns
+// "" when no term is left: nothing can match, and the caller must not run the search.
 func ftsQuery(terms []string) string {
 	var b strings.Builder
 	n := 0
 	for _, term := range terms {
-		term = strings.ToValidUTF8(strings.ReplaceAll(term, "\x00", ""), "")
+		term = cleanTerm(term)
 		if strings.TrimSpace(term) == "" {
 			continue
 		}
@@ -45,7 +46,7 @@ func ftsExpanded(terms, words []string) string {
 	}
 	var b strings.Builder
 	for _, term := range terms[:len(terms)-1] {
-		term = strings.ToValidUTF8(strings.ReplaceAll(term, "\x00", ""), "")
+		term = cleanTerm(term)
 		if strings.TrimSpace(term) == "" {
 			continue
 		}
@@ -61,6 +62,11 @@ func ftsExpanded(terms, words []string) string {
 	}
 	b.WriteByte(')')
 	return b.String()
+}
+
+// cleanTerm is term without what ftsQuery drops (see there).
+func cleanTerm(term string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(strings.ReplaceAll(term, "\x00", ""), ""), facetMark, "")
 }
 
 func ftsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -1,6 +1,7 @@
 package r1
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/torrent-streamer/streamer/domain"
@@ -16,8 +17,8 @@ import (
 const relevanceScale = 1_000_000
 
 // relevanceSQL is the score of a full-text match: bm25 with a word in the name counting ten times
-// one in a file path, at least 1 (the score of the name tier below).
-const relevanceSQL = "max(1, CAST(round(-bm25(torrents_fts, 10.0, 1.0) * 1000000) AS INTEGER))"
+// one in a file path (the facets, migration 0014, weigh nothing), at least 1 (the score of the name tier below).
+const relevanceSQL = "max(1, CAST(round(-bm25(torrents_fts, 10.0, 1.0, 0.0) * 1000000) AS INTEGER))"
 
 // relevanceScored bounds the work of relevance. bm25 costs two things: a pass over every match of
 // each word to weigh it (its IDF), and a few microseconds per match scored (it reads the match's
@@ -38,14 +39,19 @@ func (q *searchQuery) fewPage(p probed) Statement {
 	if q.sort == domain.SortRelevance {
 		score, key = ", "+relevanceSQL+" AS score", "m.score"
 	}
-	match := q.wholeMatch(float64(p.n))
+	match, where, whereParams := q.wholeMatch(float64(p.n)), q.joinWhere, q.params
 	if q.sort == domain.SortRelevance {
-		match = q.prefixed
+		// bm25 weighs every phrase of the match by a pass over its list, and a carried filter's list
+		// is a whole category: the text alone is scored, and the carried filters tested on the row.
+		match = q.textPrefixed
+		if q.facetMatch != "" {
+			where, whereParams = where+" AND "+q.carriedWhere, append(slices.Clone(whereParams), q.carriedParams...)
+		}
 	}
 	b.WriteString("WITH m AS MATERIALIZED (SELECT rowid AS id" + score + " FROM torrents_fts WHERE torrents_fts MATCH ?), ")
 	params = append(params, match)
-	b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id WHERE " + q.joinWhere + ") ")
-	params = append(params, q.params...)
+	b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id WHERE " + where + ") ")
+	params = append(params, whereParams...)
 	rows, rowParams := q.hitsPage()
 	if q.filtered {
 		rows = q.withTotal(rows) // without filters, the probe counted every match

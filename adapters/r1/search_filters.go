@@ -25,6 +25,9 @@ type filter struct {
 	index         string
 	passing       string
 	passingParams []any
+	// carried: the full-text match carries the filter (search_facets.go); its SQL is kept for the
+	// statements that match the text alone (carriedWhere).
+	carried bool
 }
 
 // narrowLimit is how many torrents of the catalog a filter may pass for the probe to count them
@@ -34,12 +37,19 @@ const narrowLimit = 4000
 
 func ptr[T any](v T) *T { return &v }
 
-// filtersOf are the filters of c.
-func filtersOf(c domain.SearchCriteria) []filter {
+// filtersOf are the filters of c, but for those the full-text match carries.
+func filtersOf(c domain.SearchCriteria, carried carriedFacets) []filter {
 	var fs []filter
-	switch len(c.Categories) {
-	case 0:
-	case 1:
+	switch {
+	case len(c.Categories) == 0:
+	case carried.categories:
+		slugs := make([]any, 0, len(c.Categories))
+		for _, slug := range c.Categories {
+			slugs = append(slugs, anySlug(slug))
+		}
+		fs = append(fs, filter{sql: "t.category_id IN (SELECT id FROM categories WHERE slug IN (" + placeholders(len(slugs)) + "))",
+			params: slugs, carried: true})
+	case len(c.Categories) == 1:
 		// An equality, unlike IN, lets the (category_id, uploaded_at) index give the date order too.
 		slug := anySlug(c.Categories[0])
 		fs = append(fs, filter{sql: "t.category_id = (SELECT id FROM categories WHERE slug = ?)", params: []any{slug},
@@ -91,27 +101,52 @@ func filtersOf(c domain.SearchCriteria) []filter {
 	span("uploaded_at", ">=", after, "<", before)
 	// The release filters (search_query.go) are one filter here: few torrents pass them, so it is
 	// never vacuous.
-	release := &searchQuery{c: c}
+	release := &searchQuery{c: c, carried: carried}
 	if conds := release.releaseFilters(nil); len(conds) > 0 {
 		fs = append(fs, filter{sql: strings.Join(conds, " AND "), params: release.params})
+	}
+	if carried.resolutions {
+		sql, params := resolutionsSQL(c.Resolutions)
+		fs = append(fs, filter{sql: sql, params: params, carried: true})
 	}
 	return fs
 }
 
-// useFilters makes fs the search's filters: where, joinWhere and their params.
+// useFilters makes fs the search's filters: where, joinWhere and their params, and apart from them
+// those the full-text match carries (carriedWhere).
 func (q *searchQuery) useFilters(fs []filter) {
-	q.filters = fs
-	q.where, q.joinWhere, q.params, q.filtered = "1", "1", nil, len(fs) > 0
+	q.filters, q.carriedFilters = nil, nil
+	for _, f := range fs {
+		if f.carried {
+			q.carriedFilters = append(q.carriedFilters, f)
+		} else {
+			q.filters = append(q.filters, f)
+		}
+	}
+	q.filtered = len(q.filters) > 0
+	q.where, q.params = conditions(q.filters)
+	q.joinWhere = onJoin(q.where)
+	where, params := conditions(q.carriedFilters)
+	q.carriedWhere, q.carriedParams = onJoin(where), params
+}
+
+// conditions are the filters fs as one condition over t ("1" for none) and its params.
+func conditions(fs []filter) (string, []any) {
 	if len(fs) == 0 {
-		return
+		return "1", nil
 	}
 	conds := make([]string, 0, len(fs))
+	var params []any
 	for _, f := range fs {
 		conds = append(conds, f.sql)
-		q.params = append(q.params, f.params...)
+		params = append(params, f.params...)
 	}
-	q.where = strings.Join(conds, " AND ")
-	q.joinWhere = strings.ReplaceAll(q.where, "t.category_id ", "+t.category_id ")
+	return strings.Join(conds, " AND "), params
+}
+
+// onJoin is the condition where for a statement that reaches t by id (see joinWhere).
+func onJoin(where string) string {
+	return strings.ReplaceAll(where, "t.category_id ", "+t.category_id ")
 }
 
 // vacuity is SQL that is true when every torrent passes every filter, and its params; "" when that

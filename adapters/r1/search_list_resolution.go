@@ -74,7 +74,7 @@ func (q *searchQuery) otherFilters() (string, []any) {
 	rest := q.c
 	rest.Categories, rest.Resolutions = nil, nil
 	other := &searchQuery{}
-	other.useFilters(filtersOf(rest))
+	other.useFilters(filtersOf(rest, carriedFacets{}))
 	return other.where, other.params
 }
 

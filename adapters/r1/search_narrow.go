@@ -69,7 +69,7 @@ func (q *searchQuery) narrowPage(p probed) Statement {
 	if q.sort == domain.SortRelevance {
 		key = "CASE WHEN EXISTS (SELECT 1 FROM torrents_fts n WHERE n.rowid = t.id AND n.torrents_fts MATCH ?) THEN " +
 			itoa(nameTier) + " ELSE " + itoa(otherTier) + " END"
-		keyParams = []any{"{name} : (" + q.match + ")"}
+		keyParams = []any{q.inName()} // the hits pass the carried filters: q.match checks them
 	}
 	var b strings.Builder
 	b.WriteString("WITH hits AS MATERIALIZED (SELECT t.id AS id, " + key + " AS k FROM torrents t INDEXED BY " + q.filters[i].index +

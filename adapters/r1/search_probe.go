@@ -21,7 +21,10 @@ const countSampleSize = 1000
 
 // probed is what the probe learnt of a text search's matches.
 type probed struct {
-	n        int   // matches, counted up to the probe's window
+	n int // matches, counted up to the probe's window
+	// textN is how many torrents the text alone matches, counted up to one past the relevance bound
+	// when the match carries filters for a relevance search (search_facets.go), n otherwise.
+	textN    int
 	complete bool  // n is every match: fewer than the window
 	low      int64 // the oldest id among them (the window-th newest match when there are more)
 	top      int64 // the highest id in the catalog
@@ -45,11 +48,23 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 	var b strings.Builder
 	var params []any
 	vacuity, vacuityParams := q.vacuity()
+	var ctes []string
 	if vacuity != "" {
-		b.WriteString("WITH v AS MATERIALIZED (SELECT " + vacuity + " AS vacuous) ")
+		ctes = append(ctes, "v AS MATERIALIZED (SELECT "+vacuity+" AS vacuous)")
 		params = append(params, vacuityParams...)
 	}
-	b.WriteString("SELECT count(*) AS n, coalesce(min(id), 0) AS low, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
+	// How many torrents the text alone matches (up to one past the relevance bound), when the match
+	// carries filters: bm25 ranks the text's matches, not the filters' (search_few.go).
+	textN := "count(*)"
+	if q.sort == domain.SortRelevance && q.facetMatch != "" {
+		ctes = append(ctes, "tn AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM torrents_fts WHERE torrents_fts MATCH ? LIMIT CAST(? AS INTEGER)))")
+		params = append(params, q.text, r.relevanceScored+1)
+		textN = "(SELECT n FROM tn)"
+	}
+	if len(ctes) > 0 {
+		b.WriteString("WITH " + strings.Join(ctes, ", ") + " ")
+	}
+	b.WriteString("SELECT count(*) AS n, " + textN + " AS textn, coalesce(min(id), 0) AS low, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
 	sample := "(SELECT count(*) FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT CAST(? AS INTEGER)) s" +
 		" JOIN torrents t INDEXED BY torrents_facets ON t.id = s.id WHERE " + q.joinWhere + ")"
 	switch {
@@ -70,7 +85,7 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 	}
 	if q.sort == domain.SortRelevance && len(q.terms) > 1 {
 		// Only when bm25 may rank the matches (few enough of them): CASE runs the counts only then.
-		b.WriteString("CASE WHEN count(*) <= CAST(? AS INTEGER) THEN max(0")
+		b.WriteString("CASE WHEN " + textN + " <= CAST(? AS INTEGER) THEN max(0")
 		params = append(params, r.relevanceScored)
 		for _, term := range q.terms {
 			b.WriteString(", (SELECT count(*) FROM (SELECT 1 FROM torrents_fts WHERE torrents_fts MATCH ? LIMIT CAST(? AS INTEGER)))")
@@ -87,7 +102,7 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 		return probed{}, err
 	}
 	rr := rowReader{row: firstRow(res)}
-	p := probed{n: int(rr.int("n")), low: rr.int("low"), top: rr.int("top"), sampled: int(rr.int("sampled")),
+	p := probed{n: int(rr.int("n")), textN: int(rr.int("textn")), low: rr.int("low"), top: rr.int("top"), sampled: int(rr.int("sampled")),
 		commonestTerm: int(rr.int("commonest"))}
 	p.complete = p.n < window
 	p.vacuous = rr.int("vacuous") != 0
@@ -105,10 +120,10 @@ func (p probed) estimatedMatches() float64 {
 	return float64(p.n) * float64(p.top) / span
 }
 
-// rankable says whether bm25 can rank every match: at most scored of them, and no word so common
-// that weighing it would cost more than the search (idfLimit).
+// rankable says whether bm25 can rank every match: the text matches at most scored torrents, and no
+// word so common that weighing it would cost more than the search (idfLimit).
 func (p probed) rankable(scored int) bool {
-	return p.n <= scored && p.commonestTerm <= idfLimit
+	return p.textN <= scored && p.commonestTerm <= idfLimit
 }
 
 // keptShare is the share of the matches the filters keep, from the probe's sample (1 without

@@ -20,7 +20,14 @@ type searchQuery struct {
 	desc       bool
 	limit      int
 	countLimit int
-	match      string // the FTS5 expression, "" for a listing
+	match      string // the FTS5 expression, "" for a listing: text, restricted by facets
+	// text is the expression of the words alone; facetMatch is the expression of the filters the index
+	// carries ("" for none), and carried says which (search_facets.go).
+	text       string
+	facetMatch string
+	// textPrefixed is prefixed for the text alone.
+	textPrefixed string
+	carried      carriedFacets
 	// prefixed is the expression with the last word as a prefix even when match writes it out: one
 	// phrase for bm25 (each word of an OR is a phrase it weighs and counts on its own), and the
 	// cheaper form for walking every match (see wholeMatch).
@@ -34,6 +41,11 @@ type searchQuery struct {
 	joinWhere string
 	params    []any // of where
 	filters   []filter
+	// carriedFilters are the filters the match carries (search_facets.go), apart from filters; carriedWhere is
+	// them as joinWhere is the others, with carriedParams.
+	carriedFilters []filter
+	carriedWhere   string
+	carriedParams  []any
 	// filtered: some filter may keep a torrent out. False without filters, and when the probe saw
 	// that every torrent passes them (search_filters.go): they stay in the statements, which is
 	// cheap, but the search is planned and counted as one without filters.
@@ -51,8 +63,11 @@ type searchQuery struct {
 }
 
 func newSearchQuery(c domain.SearchCriteria, match string, countLimit int) *searchQuery {
-	q := &searchQuery{c: c, sort: c.Sort, limit: pageSize(c.Limit), countLimit: countLimit, match: match, prefixed: match, words: 1, costs: localCosts}
+	q := &searchQuery{c: c, sort: c.Sort, limit: pageSize(c.Limit), countLimit: countLimit, text: match, words: 1, costs: localCosts}
 	if match != "" {
+		q.facetMatch, q.carried = facetsOf(c)
+		q.match = q.withFacets(match)
+		q.prefixed, q.textPrefixed = q.match, match
 		last := c.Terms[len(c.Terms)-1]
 		q.cheapCheck = len([]rune(last)) <= prefixIndexLength
 		for _, t := range c.Terms[:len(c.Terms)-1] {
@@ -74,7 +89,7 @@ func newSearchQuery(c domain.SearchCriteria, match string, countLimit int) *sear
 	default:
 		q.desc = q.sort != domain.SortName
 	}
-	q.useFilters(filtersOf(c))
+	q.useFilters(filtersOf(c, q.carried))
 	return q
 }
 
@@ -174,6 +189,24 @@ func (q *searchQuery) pageTail(key, id string) (string, []any) {
 // merges the lists of the words it begins once, where the written-out OR merges them at every step.
 func (q *searchQuery) wholeMatch(float64) string { return q.prefixed }
 
+// resolutionsSQL is the condition that t is in one of the resolutions (domain.UnknownResolution for
+// a name that says none), and its params.
+func resolutionsSQL(resolutions []string) (string, []any) {
+	known := slices.DeleteFunc(slices.Clone(resolutions), func(r string) bool { return r == domain.UnknownResolution })
+	var either []string
+	var params []any
+	if len(known) > 0 {
+		either = append(either, "t.release_resolution IN ("+placeholders(len(known))+")")
+		for _, r := range known {
+			params = append(params, r)
+		}
+	}
+	if len(known) < len(resolutions) {
+		either = append(either, "t.release_resolution IS NULL")
+	}
+	return "(" + strings.Join(either, " OR ") + ")", params
+}
+
 // releaseFilters add what the release name and the external ids must say (migration 0006's
 // columns; a span of seasons or episodes covers every number in it, as domain.Release.HasSeason).
 func (q *searchQuery) releaseFilters(conds []string) []string {
@@ -199,19 +232,10 @@ func (q *searchQuery) releaseFilters(conds []string) []string {
 		conds = append(conds, "t.release_year = CAST(? AS INTEGER)")
 		q.params = append(q.params, *c.Year)
 	}
-	if len(c.Resolutions) > 0 {
-		known := slices.DeleteFunc(slices.Clone(c.Resolutions), func(r string) bool { return r == domain.UnknownResolution })
-		var either []string
-		if len(known) > 0 {
-			either = append(either, "t.release_resolution IN ("+placeholders(len(known))+")")
-			for _, r := range known {
-				q.params = append(q.params, r)
-			}
-		}
-		if len(known) < len(c.Resolutions) {
-			either = append(either, "t.release_resolution IS NULL")
-		}
-		conds = append(conds, "("+strings.Join(either, " OR ")+")")
+	if len(c.Resolutions) > 0 && !q.carried.resolutions {
+		sql, params := resolutionsSQL(c.Resolutions)
+		conds = append(conds, sql)
+		q.params = append(q.params, params...)
 	}
 	if c.AirDate != "" {
 		from, before := domain.AirDateSpan(c.AirDate)

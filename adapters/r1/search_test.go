@@ -481,6 +481,9 @@ func TestSearchFiltersAtTheCatalogsEdges(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					if q.carried.categories && len(q.filters) == 0 {
+						continue // the match carries the categories (search_facets.go): no filter is left to be vacuous
+					}
 					if p.vacuous != tc.vacuous {
 						t.Fatalf("%s: the probe says vacuous %v, want %v", tc.name, p.vacuous, tc.vacuous)
 					}

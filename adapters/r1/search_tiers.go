@@ -34,8 +34,8 @@ func (q *searchQuery) tierPage() Statement {
 		}
 		return sql, params
 	}
-	name, nameParams := tier(nameTier, "{name} : ("+q.match+")")
-	other, otherParams := tier(otherTier, "("+q.match+") NOT {name} : ("+q.match+")")
+	name, nameParams := tier(nameTier, q.withFacets(q.inName()))
+	other, otherParams := tier(otherTier, "("+q.match+") NOT "+q.inName())
 	first, firstParams, second, secondParams := name, nameParams, other, otherParams
 	if !q.desc {
 		first, firstParams, second, secondParams = other, otherParams, name, nameParams
@@ -73,7 +73,7 @@ func (q *searchQuery) keptTierPage(p probed) Statement {
 	params := append([]any{q.wholeMatch(p.estimatedMatches())}, q.params...)
 	b.WriteString("hits AS MATERIALIZED (SELECT h.id AS id, CASE WHEN EXISTS (SELECT 1 FROM torrents_fts n WHERE n.rowid = h.id AND n.torrents_fts MATCH ?)" +
 		" THEN " + itoa(nameTier) + " ELSE " + itoa(otherTier) + " END AS k FROM kept h) ")
-	params = append(params, "{name} : ("+q.match+")")
+	params = append(params, q.inName()) // the kept passed the carried filters
 	rows, rowParams := q.hitsPage()
 	b.WriteString(q.withTotal(rows))
 	return Statement{SQL: b.String(), Params: append(params, rowParams...)}

@@ -49,7 +49,8 @@ func (r *TorrentRepository) expandLastTerm(ctx context.Context, q *searchQuery) 
 			return rr.err
 		}
 	}
-	q.match, q.words = ftsExpanded(q.c.Terms, words), max(1, len(words))
+	q.text, q.words = ftsExpanded(q.c.Terms, words), max(1, len(words))
+	q.match = q.withFacets(q.text)
 	if len(q.terms) > 0 {
 		q.terms[len(q.terms)-1] = ftsExpanded(q.c.Terms[len(q.c.Terms)-1:], words)
 	}
