@@ -25,8 +25,10 @@ migrate: build
 ##    once per run without the race detector, as users run it: under -race the detector would watch
 ##    their own HTTP clients, nothing of the service, and make them several times slower (the soak's
 ##    database check about fifty times). The packages that run the service's code in process
-##    (adapters, application, tests/integration, ...) keep it. The black-box ones run one at a time
-##    beside the race run: most of their time is waiting (timed soak phases, restarts, containers).
+##    (adapters, application, tests/integration, ...) keep it. The black-box ones run beside the race
+##    run, two packages at a time: most of their time is waiting (timed soak phases, restarts,
+##    containers), and one at a time they were the longest path of a fresh CI run (e2e's 40 s waited
+##    for the soak's 320 s).
 ##  - The race detector watches the Go heap only. SQLite's C translated to Go (modernc.org/sqlite/lib)
 ##    works in memory its libc maps outside it, so instrumenting that one package watched nothing and
 ##    made every test that queries a database about six times slower (tests/contract's R1 catalog
@@ -34,13 +36,17 @@ migrate: build
 ##    of our code keep it.
 ##  - Everything built without -race is built as `make build` builds (CGO_ENABLED=0, -trimpath), so
 ##    vet, those runs, the test binary and the image share one compilation of each package.
+##  - The race run starts its longest packages first (LONGEST: each over a minute, tests/integration
+##    alone almost four): started last, as `go list` orders them, the run ended on them with one
+##    core idle.
 BLACKBOX := ./tests/e2e/ ./tests/soak/
+LONGEST  := ./tests/integration/ ./tests/migration/ ./adapters/r1/ ./adapters/rest/
 PLAIN    := CGO_ENABLED=0
 RACE     := -race -gcflags=modernc.org/sqlite/lib=-race=false
 test: vet
 	@docker info >/dev/null 2>&1 || echo "!!! No Docker engine answers: the integration tests (tests/integration) will be SKIPPED (CI=true fails them). bash .ci/run sets Docker up." >&2
-	$(PLAIN) $(GO) test -trimpath -p 1 -count=1 -timeout 30m $(BLACKBOX) & blackbox=$$!; \
-	$(GO) test $(RACE) -count=1 -timeout 30m $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX),-e '$(patsubst ./%/,/%,$(p))$$')); \
+	$(PLAIN) $(GO) test -trimpath -p 2 -count=1 -timeout 30m $(BLACKBOX) & blackbox=$$!; \
+	$(GO) test $(RACE) -count=1 -timeout 30m $(LONGEST) $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX) $(LONGEST),-e '$(patsubst ./%/,/%,$(p))$$')); \
 	race=$$?; wait $$blackbox; blackbox=$$?; [ $$race = 0 ] && [ $$blackbox = 0 ]
 	$(PLAIN) $(GO) test -trimpath -count=1 -run '^(TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestLocalTierWeighsWhatTheHeapHolds)$$' \
 		./adapters/r1/ ./tests/bench/ ./application/caching/
