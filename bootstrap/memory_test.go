@@ -1,12 +1,19 @@
 package bootstrap
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
+
+	"github.com/torrent-streamer/streamer/adapters/r1"
 )
 
 // The service's memory budget is the sum of its parts (memory.go), and Serve sets the Go runtime's
@@ -47,5 +54,34 @@ func TestServeLimitsTheGoHeapToTheMemoryBudget(t *testing.T) {
 	defer svc2.Close()
 	if svc2.memory.cache != 0 {
 		t.Fatalf("cache off: the budget counts %d bytes for it", svc2.memory.cache)
+	}
+}
+
+// The embedded default gives SQLite the page cache pool the budget declares (memory.go), and the
+// budget counts what is in effect: before, SQLite's pages were outside every declared bound. It
+// runs in a process of its own, as SQLite takes the pool before its first connection.
+func TestTheBudgetDeclaresSQLitesPageCachePool(t *testing.T) {
+	if os.Getenv("BOOTSTRAP_PAGECACHE_CHILD") != "1" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestTheBudgetDeclaresSQLitesPageCachePool$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), "BOOTSTRAP_PAGECACHE_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := New(context.Background(), Config{R1Database: filepath.Join(t.TempDir(), "streamer.db"), AuthSecret: strings.Repeat("s", 32)}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	declared := sqlitePageCache()
+	inEffect, err := r1.PageCacheInEffect()
+	if err != nil || inEffect < declared*9/10 || inEffect > declared {
+		t.Fatalf("SQLite's page cache pool in effect: %d bytes (%v); the budget declares %d", inEffect, err, declared)
+	}
+	if svc.memory.sqlitePages != inEffect {
+		t.Fatalf("the budget counts %d bytes of SQLite's pages, %d are in effect", svc.memory.sqlitePages, inEffect)
 	}
 }

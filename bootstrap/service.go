@@ -82,7 +82,9 @@ type stores struct {
 	searchIndex interface {
 		MergeSearchIndex(context.Context) (int64, error)
 	}
-	closers []func() error
+	// sqlitePages is SQLite's page cache pool (memory.go); 0 without a local file.
+	sqlitePages int64
+	closers     []func() error
 }
 
 // New wires the service for the mode the configuration describes: Cloudflare (R1 on D1, Workers
@@ -131,7 +133,7 @@ func NewInMemory(cfg Config, log *slog.Logger) (*Service, error) {
 
 // localStores is the embedded default: R1's SQL on a local SQLite file, the cache in process only.
 func localStores(ctx context.Context, cfg Config) (stores, error) {
-	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{})
+	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{PageCache: sqlitePageCache()})
 	if err != nil {
 		return stores{}, fmt.Errorf("open the database %s: %w", cfg.DatabasePath(), err)
 	}
@@ -143,6 +145,8 @@ func localStores(ctx context.Context, cfg Config) (stores, error) {
 	// double the cache's memory. The process tier, bounded by CACHE_MAX_MIB, is the cache.
 	st := r1Stores(db)
 	st.searchIndex = st.torrents.(*r1.TorrentRepository)
+	// SQLite takes its pool once, before its first connection: what is in effect is what counts.
+	st.sqlitePages, _ = r1.PageCacheInEffect()
 	return st, nil
 }
 
@@ -177,7 +181,7 @@ func wire(cfg Config, st stores, secret []byte, mode string, log *slog.Logger) (
 	// Legacy (Better Auth) hashes are verified one at a time: 32 MiB each, once per account (a
 	// verified one is stored again as argon2id).
 	legacy := betterauth.NewScrypt(1)
-	svc.memory = memoryBudget{hashing: hasher.MemoryBound(), legacyHashing: legacy.MemoryBound(), requests: memoryForRequests}
+	svc.memory = memoryBudget{hashing: hasher.MemoryBound(), legacyHashing: legacy.MemoryBound(), requests: memoryForRequests, sqlitePages: st.sqlitePages}
 	if !cfg.CacheOff() {
 		svc.memory.cache = cache.Stats().LocalMaxBytes
 	}

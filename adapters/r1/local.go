@@ -31,8 +31,15 @@ type LocalOptions struct {
 	// Readers bounds the pool of read connections. Default: 4 per GOMAXPROCS, at least 8. More
 	// connections than cores: with one per core, two slow searches held both and every read of one
 	// row queued behind them (BenchmarkDetailsBesideSlowSearches: 84 ms a details read beside four
-	// slow scans with 2 readers, 4.2 ms with 8, on 2 cores). Each costs its page cache (2 MiB at most).
+	// slow scans with 2 readers, 4.2 ms with 8, on 2 cores). Each costs its page cache
+	// (ReaderCacheBytes at most).
 	Readers int
+	// PageCache is the bytes of SQLite's page cache pool (pagecache.go): every connection's pages
+	// come from it, resident from the first open, and it bounds them all. SQLite takes it once per
+	// process, before its first connection, so the first file opened with it sets it; 0: none
+	// (each page is allocated as it is needed, at about twice its size). PageCacheFor(Readers)
+	// holds every connection's cache at its bound.
+	PageCache int64
 	// MergeAfterIdle is how long the writer must have been idle before the full-text index's
 	// segments are merged (see upkeep.go). Default 500 ms; negative: only when Settle is called.
 	MergeAfterIdle time.Duration
@@ -87,7 +94,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 		opts.MergeAfterIdle = defaultMergeAfterIdle
 	}
 	if opts.Readers <= 0 {
-		opts.Readers = max(8, 4*runtime.GOMAXPROCS(0))
+		opts.Readers = DefaultReaders(runtime.GOMAXPROCS(0))
 	}
 	busy := "_pragma=busy_timeout(" + strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10) + ")"
 	common := busy + "&_pragma=foreign_keys(1)"
@@ -110,6 +117,10 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 		return e, nil
 	}
 
+	if opts.PageCache > 0 {
+		// Before the first connection, or not at all (PageCacheInEffect tells which).
+		_, _ = usePageCache(opts.PageCache)
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("r1: create the directory of %s: %w", path, err)
@@ -120,7 +131,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	// synchronous=NORMAL is the usual WAL pairing: durable against crashes of the process, may lose
 	// the last commits on power loss, never corrupts.
 	writer, err := sql.Open("sqlite", path+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size("+cacheKiB(WriterCacheBytes)+")&_pragma=wal_autocheckpoint(10000)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("r1: open %s: %w", path, err)
 	}
@@ -134,7 +145,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 		writer.Close()
 		return nil, fmt.Errorf("r1: open %s: %w", path, e.mapError(ctx, err))
 	}
-	readers, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)")
+	readers, err := sql.Open("sqlite", path+"?"+common+"&_pragma=cache_size("+cacheKiB(ReaderCacheBytes)+")&_pragma=query_only(1)")
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("r1: open %s: %w", path, err)
@@ -143,7 +154,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	readers.SetMaxIdleConns(opts.Readers)
 	readers.SetConnMaxIdleTime(5 * time.Minute)
 	e.readers, e.stmts, e.readerTurns = readers, newStmtCache(readers), newTurns(opts.Readers)
-	checkpointer, err := sql.Open("sqlite", path+"?"+common)
+	checkpointer, err := sql.Open("sqlite", path+"?"+common+"&_pragma=cache_size("+cacheKiB(ReaderCacheBytes)+")")
 	if err != nil {
 		e.stmts.close()
 		writer.Close()
@@ -156,6 +167,9 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	e.startUpkeep(checkpointer)
 	return e, nil
 }
+
+// cacheKiB is a cache_size pragma's value for bytes: negative, in KiB.
+func cacheKiB(bytes int64) string { return strconv.FormatInt(-bytes>>10, 10) }
 
 func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 	if e.closed.Load() {
