@@ -9,6 +9,9 @@ import (
 // Search at scale (measured with tests/bench at 1,000,000 torrents). What a text search costs is
 // decided by how many torrents its words match, so it runs in steps, each one statement:
 //
+//  0. A filter by up to three categories or resolutions joins the text in the full-text match: the
+//     index holds each torrent's category and resolution as tokens (search_facets.go), so FTS5
+//     intersects the lists instead of every match's row being read.
 //  1. The last word (a prefix), when longer than the prefix index and common, is written out as the
 //     words it begins (search_words.go), if the engine's round trip is worth it (search_costs.go).
 //  2. The probe (search_probe.go) counts the newest matches, ids only, up to the count bound; for
