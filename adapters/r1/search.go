@@ -98,7 +98,7 @@ func (r *TorrentRepository) plan(q *searchQuery, p probed) strategy {
 		return fewMatches
 	case q.filtered && q.costs.narrowPays(q, p):
 		return narrowFilter
-	case q.sort == domain.SortRelevance && q.filtered && p.sampled < keptFewAbove:
+	case q.sort == domain.SortRelevance && q.filtered && q.costs.keptTiersPay(q, p):
 		return keptTiers
 	case q.sort == domain.SortRelevance:
 		return nameTiers

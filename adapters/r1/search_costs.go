@@ -92,6 +92,29 @@ func (c Costs) narrowPays(q *searchQuery, p probed) bool {
 	return float64(passing)*(c.Lookup+c.check(q)) < p.estimatedMatches()*c.Walk
 }
 
+// keptTiersPay says whether a relevance search with filters costs less through keptTierPage (one
+// walk over every match, a check of each kept torrent for the words in its name, the count carried)
+// than through the tiers (tierPage: each tier walked until the page is full, the second only when
+// the first falls short, and a count walking every match when the total needs it). The tiers stop
+// early when the filters keep many of the matches; they walk every match twice and count once more
+// when the filters keep fewer than a page: a common word in a small category with another filter,
+// once the category is carried by the match.
+func (c Costs) keptTiersPay(q *searchQuery, p probed) bool {
+	if p.sampled < keptFewAbove {
+		return true
+	}
+	matches, share := p.estimatedMatches(), p.keptShare(q)
+	kept := share * matches
+	tiers := min(matches, float64(q.window())/share) * c.Walk
+	if kept < float64(q.window()) {
+		tiers *= 2
+	}
+	if q.countNeed(p, nameTiers) != countNever {
+		tiers += matches * c.Walk
+	}
+	return matches*c.Walk+kept*c.check(q) < tiers
+}
+
 // check is what checking one torrent against the search's text costs: a seek in each word's list
 // (each word the last one stands for) in each segment of the index.
 func (c Costs) check(q *searchQuery) float64 {

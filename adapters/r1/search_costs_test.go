@@ -1,0 +1,34 @@
+package r1
+
+import (
+	"testing"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// A relevance search whose filters keep fewer of its matches than a page walks them once and
+// checks the few it keeps (keptTierPage) rather than walking them twice as tiers and once more to
+// count; when they keep many, the tiers stop early and win.
+func TestKeptTiersPayWhenTheFiltersKeepLessThanAPage(t *testing.T) {
+	c := criteria(t, "common", 50, func(c *domain.SearchCriteria) { c.MinSize = ptrTo(int64(150 << 20)) })
+	q := newSearchQuery(c, ftsQuery(c.Terms), 10000)
+	q.segments = 1
+	for _, tc := range []struct {
+		name       string
+		n, sampled int
+		want       bool
+	}{
+		{"almost none of many kept (the sample)", 10001, 2, true},
+		{"3% of 825 kept", 825, 25, true},
+		{"7% of 90,000 kept", 10001, 70, false},
+		{"half of 825 kept", 825, 412, false},
+	} {
+		p := probed{n: tc.n, complete: tc.n < 10001, low: 1, top: 1_000_000, sampled: tc.sampled}
+		if tc.n > 10000 {
+			p.low = 1_000_000 - 110_000 // about 90,000 matches in all
+		}
+		if got := q.costs.keptTiersPay(q, p); got != tc.want {
+			t.Errorf("%s: keptTiersPay %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
