@@ -5,8 +5,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -96,6 +99,16 @@ func keyOf(dst []byte, c keyClass, format int16, raw []byte) ([]byte, error) {
 	return dst, fmt.Errorf("a key of a type the merge cannot compare")
 }
 
+const orderHint = `: the import merges a kind's rows with its child mappings' in key order, comparing keys byte by byte (text as the "C" collation orders it) and whole numbers as numbers, and reads them so ordered; PostgreSQL ordered these otherwise`
+
+// shown is a key as an error names it: text when it is printable, else hex digits.
+func shown(k []byte) string {
+	if utf8.Valid(k) && !slices.ContainsFunc([]rune(string(k)), func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(string(k))
+	}
+	return "0x" + hex.EncodeToString(k)
+}
+
 // cursor is a stream of rows in key order: a child query's.
 type cursor interface {
 	Next() bool
@@ -132,7 +145,7 @@ func (s *childStream) next() (bool, error) {
 		return false, fmt.Errorf("%s: parent_key: %w", s.name, err)
 	}
 	if s.seen && bytes.Compare(k, s.key) < 0 {
-		return false, fmt.Errorf("%s: its rows are not in the order of parent_key (%x came after %x): the import compares keys byte by byte (text in the \"C\" collation), whole numbers as numbers; return parent_key as text, bytea, uuid or a whole number", s.name, k, s.key)
+		return false, fmt.Errorf("%s: its rows are not in the order of parent_key (%s came after %s)%s", s.name, shown(k), shown(s.key), orderHint)
 	}
 	s.key = append(s.key[:0], k...)
 	s.seen, s.loaded = true, true
@@ -163,7 +176,7 @@ func (m *merger) align(key []byte) error {
 	if m.started {
 		switch c := bytes.Compare(key, m.last); {
 		case c < 0:
-			return fmt.Errorf("%s: its rows are not in the order of key (%x came after %x): the import compares keys byte by byte (text in the \"C\" collation), whole numbers as numbers; return the key as text, bytea, uuid or a whole number", m.name, key, m.last)
+			return fmt.Errorf("%s: its rows are not in the order of key (%s came after %s)%s", m.name, shown(key), shown(m.last), orderHint)
 		case c == 0:
 			return nil
 		}
