@@ -55,7 +55,8 @@ test: vet
 ## bench: the catalog at scale: a deterministic corpus of BENCH_N torrents (default 1,000,000) ingested
 ## into a fresh local R1 in a temporary directory, then search, latest, details, HTTP and RSS measured;
 ## prints one table and writes it to bench/results-<time>.md (and .json) and bench/latest.md. See
-## tests/bench for its flags (BENCH_KEEP=1 keeps the database, BENCH_DB reuses one).
+## tests/bench for its flags (BENCH_KEEP=1 keeps the database, BENCH_DB reuses one, BENCH_DB with
+## BENCH_INGEST_MORE=50000 measures only the ingest at the kept database's size).
 BENCH_N ?= 1000000
 bench:
 	BENCH_N=$(BENCH_N) $(GO) run ./tests/bench

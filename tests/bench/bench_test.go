@@ -43,6 +43,13 @@ func TestPipelineAtSmallN(t *testing.T) {
 		if c.Ingest.Created != cfg.N || c.Ingest.PerSecond() <= 0 {
 			t.Errorf("%s ingest: %+v", c.Shape, c.Ingest)
 		}
+		if last := c.Ingest.Last; last.Torrents != 0 {
+			// The corpus is one batch: its last tenth is not a part of its own.
+			t.Errorf("%s ingest's last tenth: %+v", c.Shape, last)
+		}
+		if io := c.Ingest.WriterIO; io.Writes <= 0 || io.WriteBytes < 4096 {
+			t.Errorf("%s ingest: the writer wrote nothing through the OS? %+v", c.Shape, io)
+		}
 		for _, kind := range searchKinds {
 			if l := c.SearchUncached[kind]; l.N == 0 || l.P50 <= 0 || l.P99 < l.P50 {
 				t.Errorf("%s search %s: %+v", c.Shape, kind, l)
@@ -105,6 +112,44 @@ func TestPipelineAtSmallN(t *testing.T) {
 		t.Error(err)
 	}
 	t.Logf("\n%s", table)
+}
+
+// -ingest-more ingests the corpus's next torrents into a copy of a kept database, and leaves the
+// kept one as it was.
+func TestIngestMoreGoesIntoACopy(t *testing.T) {
+	if raceEnabled {
+		t.Skip("under the race detector the ingest takes minutes; make test runs it without the detector")
+	}
+	kept := t.TempDir()
+	cfg := defaultConfig()
+	cfg.N, cfg.OutDir, cfg.ReuseDB, cfg.KeepDB, cfg.IngestOnly = 1000, "", kept, true, true
+	cfg.Shapes = []Shape{ShapeZipf}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a guard against a hang
+	defer cancel()
+	if _, err := Run(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(kept, string(ShapeZipf)+".db")
+	before, err := largestID(ctx, path)
+	if err != nil || before != cfg.N {
+		t.Fatalf("the kept database holds up to id %d (%v), want %d", before, err, cfg.N)
+	}
+	// Three batches: the last one is the second half's (in whole batches).
+	cfg.IngestMore, cfg.TempDir = 2*ingestBatch+500, t.TempDir()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := res.Corpora[0].Ingest
+	if in.Into != cfg.N || in.Created != cfg.IngestMore || in.Updated != 0 || in.Last.Torrents != 500 || in.Last.WriterIO.Writes <= 0 || in.Last.WriterCPU <= 0 {
+		t.Errorf("ingest more: %+v", in)
+	}
+	if after, err := largestID(ctx, path); err != nil || after != before {
+		t.Errorf("the kept database changed: largest id %d (%v), was %d", after, err, before)
+	}
+	if table := res.Markdown(); !strings.Contains(table, "5,500 more into 1,000") {
+		t.Errorf("the table does not say what was measured:\n%s", table)
+	}
 }
 
 // The CPU clock measures what the thread spent: twice the work reads about twice the time, at

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,6 +78,52 @@ func threadCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ts.Nano())
+}
+
+// ioCounts are a thread's read and write system calls and the bytes they moved (/proc's io).
+type ioCounts struct {
+	Reads      int64 `json:"reads"`
+	Writes     int64 `json:"writes"`
+	ReadBytes  int64 `json:"readBytes"`
+	WriteBytes int64 `json:"writeBytes"`
+}
+
+func (c ioCounts) minus(d ioCounts) ioCounts {
+	return ioCounts{c.Reads - d.Reads, c.Writes - d.Writes, c.ReadBytes - d.ReadBytes, c.WriteBytes - d.WriteBytes}
+}
+
+func (c ioCounts) plus(d ioCounts) ioCounts {
+	return ioCounts{c.Reads + d.Reads, c.Writes + d.Writes, c.ReadBytes + d.ReadBytes, c.WriteBytes + d.WriteBytes}
+}
+
+// threadIO reads the calling thread's read and write calls so far from /proc/thread-self/io (zero
+// where there is none): SQLite reads and writes a page a call, so the writer's counts tell the pages
+// it read from the OS and wrote (WAL frames, checkpoints), which the load of a shared machine does
+// not change, where CPU time does.
+func threadIO() ioCounts {
+	b, err := os.ReadFile("/proc/thread-self/io")
+	if err != nil {
+		return ioCounts{}
+	}
+	var c ioCounts
+	for _, line := range strings.Split(string(b), "\n") {
+		name, value, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		switch name {
+		case "syscr":
+			c.Reads = n
+		case "syscw":
+			c.Writes = n
+		case "rchar":
+			c.ReadBytes = n
+		case "wchar":
+			c.WriteBytes = n
+		}
+	}
+	return c
 }
 
 // measureSearch calls the repository directly: no cache in front, so every search runs its SQL.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,7 +40,10 @@ type Config struct {
 	Connections  int           // HTTP connections of the load generator
 	SweepQueries int           // distinct searches and details sent to the server before its RSS is read
 
-	IngestOnly   bool   // stop after the ingest (tuning it)
+	IngestOnly bool // stop after the ingest (tuning it)
+	// IngestMore, with ReuseDB: ingest this many more torrents of each corpus into a copy of its kept
+	// database (the ingest at that database's size, without building it), and nothing else.
+	IngestMore   int
 	SearchesOnly bool   // measure the ingest and the searches only (tuning search)
 	TorznabOnly  bool   // measure only the same searches through REST and Torznab over HTTP
 	ProfileDir   string // where CPU profiles of the ingest and of the uncached reads go; "" for none
@@ -76,6 +80,22 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	res := &Results{N: cfg.N, Seed: cfg.Seed, Started: time.Now().UTC(), GoVersion: runtime.Version(),
 		CPUs: runtime.NumCPU(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
+	if cfg.IngestMore > 0 {
+		if cfg.ReuseDB == "" {
+			return nil, errors.New("-ingest-more needs the kept databases (BENCH_DB)")
+		}
+		for _, shape := range cfg.Shapes {
+			cr, err := ingestMore(ctx, cfg, shape, progress)
+			if err != nil {
+				return nil, fmt.Errorf("%s corpus: %w", shape, err)
+			}
+			res.Corpora = append(res.Corpora, cr)
+			res.N = cr.Ingest.Into
+		}
+		res.BenchPeakRSS = peakRSS(os.Getpid())
+		res.Elapsed = time.Since(res.Started)
+		return res, nil
+	}
 	dir := cfg.ReuseDB
 	if dir == "" {
 		var err error
@@ -119,7 +139,7 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 	if !reuse {
 		progress("%s corpus: ingesting %d torrents in batches of %d", shape, cfg.N, ingestBatch)
 		stopProfile := startProfile(cfg.ProfileDir, string(shape)+"-ingest")
-		cr.Ingest, err = ingestCorpus(ctx, repo, db.Settle, corpus, cfg.N, progress)
+		cr.Ingest, err = ingestCorpus(ctx, repo, db.Settle, corpus, 0, cfg.N, cfg.N/10, progress)
 		stopProfile()
 		if err != nil {
 			return cr, fmt.Errorf("ingest: %w", err)
@@ -127,6 +147,10 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 		progress("%s corpus: ingested %d torrents in %s: %.0f torrents/s (the last %s settling); CPU a torrent: %s in all (the corpus's making excluded), %s on the writer's thread",
 			shape, cfg.N, cr.Ingest.Duration.Round(time.Millisecond), cr.Ingest.PerSecond(), cr.Ingest.Settle.Round(time.Millisecond),
 			cr.Ingest.CPUPerTorrent().Round(100*time.Nanosecond), cr.Ingest.WriterCPUPerTorrent().Round(100*time.Nanosecond))
+		if last := cr.Ingest.Last; last.Torrents > 0 {
+			progress("%s corpus: its last %d torrents (the rate at %d): %.0f torrents/s; CPU a torrent: %s in all, %s on the writer's thread; the writer's I/O a torrent: %s",
+				shape, last.Torrents, cfg.N, last.PerSecond(), last.CPUPerTorrent().Round(100*time.Nanosecond), last.WriterCPUPerTorrent().Round(100*time.Nanosecond), last.IOText())
+		}
 		if err := writeIngest(path, cr.Ingest); err != nil {
 			return cr, err
 		}
@@ -199,6 +223,89 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 	return cr, nil
 }
 
+// ingestMore copies the corpus's kept database (cfg.ReuseDB) and ingests the corpus's next
+// cfg.IngestMore torrents into the copy: the ingest at the kept database's size (a million, say)
+// measured in a minute, where building the database takes a quarter of an hour. The copy goes
+// afterwards, so every run starts from the same database.
+func ingestMore(ctx context.Context, cfg Config, shape Shape, progress func(string, ...any)) (CorpusResults, error) {
+	cr := CorpusResults{Shape: shape}
+	dir, err := os.MkdirTemp(cfg.TempDir, "streamer-bench-")
+	if err != nil {
+		return cr, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, string(shape)+".db")
+	if err := copyFile(filepath.Join(cfg.ReuseDB, string(shape)+".db"), path); err != nil {
+		return cr, err
+	}
+	// The corpus's torrent i has id i+1: the kept database holds torrents [0, its largest id).
+	from, err := largestID(ctx, path)
+	if err != nil {
+		return cr, err
+	}
+	db, err := r1.OpenFile(ctx, path, r1.LocalOptions{})
+	if err != nil {
+		return cr, err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return cr, err
+	}
+	repo := r1.NewTorrentRepository(db)
+	progress("%s corpus: ingesting %d more torrents into a copy of the kept database of %d", shape, cfg.IngestMore, from)
+	stopProfile := startProfile(cfg.ProfileDir, string(shape)+"-ingest-more")
+	// The first half warms the writer's page cache, as a running service's is: the second half is
+	// the rate at this size.
+	cr.Ingest, err = ingestCorpus(ctx, repo, db.Settle, NewShapedCorpus(cfg.Seed, shape), from, cfg.IngestMore, cfg.IngestMore/2, progress)
+	stopProfile()
+	if err != nil {
+		return cr, fmt.Errorf("ingest: %w", err)
+	}
+	cr.Ingest.Into = from
+	progress("%s corpus: ingested %d torrents into %d in %s: %.0f torrents/s (the last %s settling); CPU a torrent: %s in all (the corpus's making excluded), %s on the writer's thread",
+		shape, cfg.IngestMore, from, cr.Ingest.Duration.Round(time.Millisecond), cr.Ingest.PerSecond(), cr.Ingest.Settle.Round(time.Millisecond),
+		cr.Ingest.CPUPerTorrent().Round(100*time.Nanosecond), cr.Ingest.WriterCPUPerTorrent().Round(100*time.Nanosecond))
+	last := cr.Ingest.Last
+	progress("%s corpus: the last %d of them: %.0f torrents/s; CPU a torrent: %s in all, %s on the writer's thread; the writer's I/O a torrent: %s",
+		shape, last.Torrents, last.PerSecond(), last.CPUPerTorrent().Round(100*time.Nanosecond), last.WriterCPUPerTorrent().Round(100*time.Nanosecond), last.IOText())
+	return cr, nil
+}
+
+// largestID reads the largest torrent id of the database at path.
+func largestID(ctx context.Context, path string) (int, error) {
+	db, err := sql.Open("sqlite", path+"?mode=ro")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var id sql.NullInt64
+	if err := db.QueryRowContext(ctx, "SELECT max(id) FROM torrents").Scan(&id); err != nil {
+		return 0, err
+	}
+	if !id.Valid {
+		return 0, errors.New("the kept database is empty")
+	}
+	return int(id.Int64), nil
+}
+
+// copyFile copies the file at from to a new file at to.
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
 // startProfile writes a CPU profile of what runs until the returned function is called to
 // dir/<name>.cpu.pprof (go tool pprof reads it).
 func startProfile(dir, name string) func() {
@@ -219,29 +326,37 @@ func startProfile(dir, name string) func() {
 	}
 }
 
-// ingestCorpus sends the corpus through the ingest use case (the same code POST /api/ingest and
-// streamer import call), one batch of 1000 at a time, while the next batches are generated and
-// prepared on the other core.
+// ingestCorpus sends torrents [from, from+n) of the corpus through the ingest use case (the same
+// code POST /api/ingest and streamer import call), one batch at a time, while the next batches are
+// generated and prepared on the other core.
 //
 // settle finishes what the store left for its idle time (the full-text index's merges, see
 // r1.Database.Settle): the ingest's time includes it, so deferring work does not flatter the rate.
-func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, settle func(context.Context) error, corpus *Corpus, n int, progress func(string, ...any)) (IngestResult, error) {
+//
+// Its Last part is the last torrents (at least last of them, in whole batches; settling included):
+// for a build, the rate at the database's final size, where the average over a build from empty
+// flatters it (the indexes outgrow the writer's page cache as they grow).
+func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, settle func(context.Context) error, corpus *Corpus, from, n, last int, progress func(string, ...any)) (IngestResult, error) {
 	cache := caching.NewStore(memory.NewCache(memory.CacheOptions{}), ports.SystemClock{}, caching.Options{Logger: quiet})
 	svc := ingest.NewService(repo, metainfo.NewDecoder(), cache, ports.SystemClock{}, quiet)
 	batches := make(chan ingest.Prepared, 2)
 	genCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var generation time.Duration // CPU time spent making the corpus, read when batches is closed
-	var prepareErr error         // likewise
+	var generation time.Duration           // CPU time spent making the corpus, read when batches is closed
+	var generationBeforeLast time.Duration // of it, the batches before the last tenth's
+	var prepareErr error                   // likewise
 	go func() {
 		defer close(batches)
 		// The generator's own thread CPU time, so the ingest's CPU time can be told without it.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		for from := 0; from < n; from += ingestBatch {
+		for at := from; at < from+n; at += ingestBatch {
 			before := threadCPU()
-			batch := corpus.Batch(from, min(ingestBatch, n-from))
+			batch := corpus.Batch(at, min(ingestBatch, from+n-at))
 			generation += threadCPU() - before
+			if at-from < n-last {
+				generationBeforeLast = generation
+			}
 			// Prepared here, on the other core, as an import prepares its next batch while the
 			// store writes the last (see ingest.Service.Prepare).
 			prepared, err := svc.Prepare(batch)
@@ -264,11 +379,23 @@ func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, settle func
 	start := time.Now()
 	cpuStart := processCPU()
 	lastReport := start
+	// Where the last tenth began: the wall clock, the process's CPU and the writer's.
+	var lastStart time.Time
+	var lastCPU, lastWriter time.Duration
 	for batch := range batches {
-		t0, c0 := time.Now(), threadCPU()
+		if done := out.Created + out.Updated; lastStart.IsZero() && done >= n-last {
+			lastStart, lastCPU, lastWriter = time.Now(), processCPU(), out.WriterCPU
+			out.Last.Torrents = n - done
+		}
+		t0, c0, io0 := time.Now(), threadCPU(), threadIO()
 		report, err := svc.Store(ctx, batch)
 		out.InIngest += time.Since(t0)
 		out.WriterCPU += threadCPU() - c0
+		io := threadIO().minus(io0)
+		out.WriterIO = out.WriterIO.plus(io)
+		if !lastStart.IsZero() {
+			out.Last.WriterIO = out.Last.WriterIO.plus(io)
+		}
 		if err != nil {
 			return out, err
 		}
@@ -290,14 +417,29 @@ func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, settle func
 	if prepareErr != nil {
 		return out, prepareErr
 	}
-	settleStart, c0 := time.Now(), threadCPU()
+	settleStart, c0, io0 := time.Now(), threadCPU(), threadIO()
 	if err := settle(ctx); err != nil {
 		return out, fmt.Errorf("settle: %w", err)
 	}
 	out.Settle = time.Since(settleStart)
 	out.WriterCPU += threadCPU() - c0
+	io := threadIO().minus(io0)
+	out.WriterIO = out.WriterIO.plus(io)
+	if !lastStart.IsZero() {
+		out.Last.WriterIO = out.Last.WriterIO.plus(io)
+	}
 	out.Duration = time.Since(start)
-	out.CPU = processCPU() - cpuStart - generation
+	end := processCPU()
+	out.CPU = end - cpuStart - generation
+	if !lastStart.IsZero() {
+		// The generator runs ahead of the writer by the channel's two batches, so the last tenth's
+		// share of the corpus's making is told by the batches generated, not the batches stored:
+		// at most two batches' generation off, a few percent of the corpus's making, which is a
+		// small part of the CPU.
+		out.Last.Duration = time.Since(lastStart)
+		out.Last.CPU = end - lastCPU - (generation - generationBeforeLast)
+		out.Last.WriterCPU = out.WriterCPU - lastWriter
+	}
 	if out.Created+out.Updated != n {
 		return out, fmt.Errorf("ingested %d of %d torrents", out.Created+out.Updated, n)
 	}
