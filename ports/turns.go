@@ -25,6 +25,27 @@ func WaitingForTurn(ctx context.Context) (done func()) {
 	return func() {}
 }
 
+type coreSharesKey struct{}
+
+// WithCoreShares returns ctx carrying hook, which a store adapter that runs requests on this
+// machine's cores calls when a request made with ctx starts running beside more requests than
+// there are cores: it runs on share (0 < share < 1) of a core, as far as the store can tell. The
+// returned func ends it (the request ended). A caller that budgets the store's time on its behalf
+// (a search's time budget) charges that time at share: the wall time of a query that shares the
+// cores measures how busy they are, not what the query costs.
+func WithCoreShares(ctx context.Context, hook func(share float64) (done func())) context.Context {
+	return context.WithValue(ctx, coreSharesKey{}, hook)
+}
+
+// SharingCores tells the caller that gave ctx a hook (WithCoreShares) that a request runs on share
+// of a core; call the returned func when it ends. Without a hook it does nothing.
+func SharingCores(ctx context.Context, share float64) (done func()) {
+	if hook, ok := ctx.Value(coreSharesKey{}).(func(float64) func()); ok && hook != nil {
+		return hook(share)
+	}
+	return func() {}
+}
+
 // Priority ranks the requests waiting for a turn at a store (a bound on the requests in flight to
 // one database): among those waiting, the reads and writes someone is waiting for go first, and
 // work nobody waits for yields to them for BackgroundYield, then takes its turn (never starved).

@@ -3,6 +3,8 @@ package r1
 import (
 	"context"
 	"errors"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -72,5 +74,57 @@ SELECT count(*) AS c FROM n WHERE x < 1000000000000`})
 	}
 	if err := <-answered; err != nil {
 		t.Fatalf("the query that waited: %v", err)
+	}
+}
+
+// A query that runs while more of the local file's readers are busy than there are cores tells its
+// budget the share of a core it gets (ports.SharingCores): the search budget charges that share of
+// its wall time. Before, the 10-minute local soak refused searches for their 5 s budget while 64
+// clients kept the 8 readers of 2 cores busy.
+func TestALocalQueryBesideMoreQueriesThanCoresTellsItsShare(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	db := openMigrated(t, LocalOptions{Readers: procs + 1})
+	engine := db.engine.(*localEngine)
+	slow, stopSlow := context.WithCancel(context.Background())
+	var busy sync.WaitGroup
+	for range procs {
+		busy.Add(1)
+		go func() {
+			defer busy.Done()
+			_, _ = db.query(slow, Statement{SQL: `WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n)
+SELECT count(*) AS c FROM n WHERE x < 1000000000000`})
+		}()
+	}
+	defer func() { stopSlow(); busy.Wait() }()
+	for engine.readers.Stats().InUse < procs {
+		time.Sleep(time.Millisecond)
+	}
+	var shares []float64
+	var mu sync.Mutex
+	ctx := ports.WithCoreShares(context.Background(), func(share float64) func() {
+		mu.Lock()
+		defer mu.Unlock()
+		shares = append(shares, share)
+		return func() {}
+	})
+	if _, err := db.query(ctx, Statement{SQL: "SELECT 1 AS one"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := float64(procs) / float64(procs+1); len(shares) != 1 || shares[0] != want {
+		t.Fatalf("a query beside %d busy readers on %d cores told its budget %v, want [%v]", procs, procs, shares, want)
+	}
+	// Alone, it runs on a core of its own and tells nothing.
+	stopSlow()
+	busy.Wait()
+	shares = nil
+	mu.Unlock()
+	if _, err := db.query(ctx, Statement{SQL: "SELECT 1 AS one"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if len(shares) != 0 {
+		t.Fatalf("a query alone told its budget %v", shares)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -184,6 +185,10 @@ func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 			return Result{}, e.mapError(ctx, err)
 		}
 		defer e.readerTurns.release()
+		// More readers than cores: the query's wall time is shared, and its budget told so.
+		if share := e.readerTurns.coreShare(runtime.GOMAXPROCS(0)); share < 1 {
+			defer ports.SharingCores(ctx, share)()
+		}
 	}
 	rows, err := e.stmts.query(ctx, s.SQL, params...)
 	if err != nil {

@@ -15,12 +15,25 @@ import (
 // that needs several requests in a row keeps the place of its first.
 type turns struct {
 	mu      sync.Mutex
+	n       int // turns in all
 	free    int
 	waiting waitQueue
 	seq     uint64
 }
 
-func newTurns(n int) *turns { return &turns{free: n} }
+func newTurns(n int) *turns { return &turns{n: n, free: n} }
+
+// coreShare is the share of a core each request holding a turn gets when more of them run at once
+// than procs, the cores they run on; 1 otherwise.
+func (t *turns) coreShare(procs int) float64 {
+	t.mu.Lock()
+	inUse := t.n - t.free
+	t.mu.Unlock()
+	if inUse <= procs {
+		return 1
+	}
+	return float64(procs) / float64(inUse)
+}
 
 // waiter is one request waiting for a turn; ready is closed when the turn is handed to it.
 type waiter struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -69,52 +70,93 @@ func (b *bounded) Search(ctx context.Context, c domain.SearchCriteria) (domain.S
 
 var errSearchBudget = errors.New("the search budget is spent")
 
-// budget is a deadline on the time the store spends on a search: its clock stops while a request
+// budget is a deadline on the time the store spends on a search. Its clock stops while a request
 // of the search waits its turn at the store (ports.WaitingForTurn: on D1, the bound on the
-// requests in flight), which costs the store nothing. Without that, a busy store refused cheap
-// searches as "over their budget, narrow the search" (the emulator soak: 5 s spent queued).
+// requests in flight; on the local file, its readers), which costs the store nothing: without
+// that, a busy store refused cheap searches as "over their budget, narrow the search" (the
+// emulator soak: 5 s spent queued). It runs at a share of its pace while a request shares the
+// cores with more requests than there are (ports.SharingCores: the local file's readers, 4 per
+// core): a query that got a quarter of a core for 8 s cost what 2 s alone would, and the local soak
+// refused searches for their 5 s budget when 64 clients kept every reader busy and their wall time
+// measured how busy the cores were. Under a true overload the turns queue, and the cache's bound on
+// waiting for a fill answers 503 with Retry-After.
 type budget struct {
-	mu      sync.Mutex
-	timer   *time.Timer
-	left    time.Duration
-	since   time.Time // when the clock last started
-	waiting int       // requests waiting their turn now
-	spent   bool
+	mu    sync.Mutex
+	timer *time.Timer
+	armed bool          // the timer runs (it is stopped while the clock is)
+	left  time.Duration // the store's time left, at a full core
+	since time.Time     // when the clock last changed pace
+	// paces are the reports in force: 0 for a request waiting its turn, its share of a core for one
+	// sharing the cores. The clock runs at the slowest, at full pace with none.
+	paces []float64
+	spent bool
 }
 
 // withBudget returns ctx ended with the cause errSearchBudget once d of the store's time is spent,
 // and the func that releases it.
 func withBudget(ctx context.Context, d time.Duration) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	b := &budget{left: d, since: time.Now()}
+	b := &budget{left: d, since: time.Now(), armed: true}
 	b.timer = time.AfterFunc(d, func() { cancel(errSearchBudget) })
-	return ports.WithTurnWaits(ctx, b.pause), func() { b.timer.Stop(); cancel(context.Canceled) }
+	ctx = ports.WithTurnWaits(ctx, func() func() { return b.report(0) })
+	ctx = ports.WithCoreShares(ctx, b.report)
+	return ctx, func() { b.timer.Stop(); cancel(context.Canceled) }
 }
 
-// pause stops the clock until the returned func is called (by every request waiting at once).
-func (b *budget) pause() func() {
+// report runs the clock at pace (or slower, with other reports in force) until the returned func is
+// called.
+func (b *budget) report(pace float64) func() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.waiting++
-	if b.waiting == 1 && !b.spent {
-		if b.timer.Stop() {
-			b.left -= time.Since(b.since)
-		} else {
-			b.spent = true // it ended just now
-		}
-	}
+	b.charge()
+	b.paces = append(b.paces, pace)
+	b.arm()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			b.mu.Lock()
 			defer b.mu.Unlock()
-			b.waiting--
-			if b.waiting == 0 && !b.spent {
-				b.since = time.Now()
-				b.timer.Reset(max(b.left, 0))
+			b.charge()
+			if i := slices.Index(b.paces, pace); i >= 0 {
+				b.paces = slices.Delete(b.paces, i, i+1)
 			}
+			b.arm()
 		})
 	}
+}
+
+func (b *budget) pace() float64 {
+	p := 1.0
+	for _, x := range b.paces {
+		p = min(p, x)
+	}
+	return p
+}
+
+// charge takes the time since the last change of pace off what is left, and stops the timer.
+func (b *budget) charge() {
+	now := time.Now()
+	if b.armed {
+		b.armed = false
+		if !b.timer.Stop() {
+			b.spent = true // it ended just now
+		}
+		b.left -= time.Duration(float64(now.Sub(b.since)) * b.pace())
+	}
+	b.since = now
+}
+
+// arm starts the timer for what is left at the present pace, unless the clock is stopped.
+func (b *budget) arm() {
+	if b.spent {
+		return
+	}
+	p := b.pace()
+	if p <= 0 {
+		return
+	}
+	b.armed = true
+	b.timer.Reset(time.Duration(float64(max(b.left, 0)) / p))
 }
 
 func (b *bounded) Latest(ctx context.Context, categorySlug string, limit int) ([]domain.TorrentSummary, error) {

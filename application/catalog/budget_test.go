@@ -104,3 +104,38 @@ func TestTheSearchBudgetLeavesOutWaitsForATurn(t *testing.T) {
 		t.Fatalf("a search that worked past its budget: %v", err)
 	}
 }
+
+// sharingStore works for work while it tells its caller it runs on share of a core
+// (ports.SharingCores).
+type sharingStore struct {
+	ports.TorrentRepository
+	share float64
+	work  time.Duration
+}
+
+func (s *sharingStore) Search(ctx context.Context, c domain.SearchCriteria) (domain.SearchPage, error) {
+	defer ports.SharingCores(ctx, s.share)()
+	select {
+	case <-time.After(s.work):
+		return domain.SearchPage{}, nil
+	case <-ctx.Done():
+		return domain.SearchPage{}, ctx.Err()
+	}
+}
+
+// The budget charges a query that shares the cores with more queries than there are at its share
+// of a core: the 10-minute local soak refused searches for their 5 s budget while 64 clients kept
+// the 8 readers of 2 cores busy, a wall time that measured how busy the cores were rather than what
+// the search cost. Work past the budget at that share is still refused.
+func TestTheSearchBudgetChargesAShareOfTheCores(t *testing.T) {
+	const budget = 50 * time.Millisecond
+	if _, err := catalog.Bounded(&sharingStore{share: 0.25, work: 2 * budget}, budget).Search(context.Background(), domain.SearchCriteria{}); err != nil {
+		t.Fatalf("a search that ran twice its budget on a quarter of a core: %v", err)
+	}
+	if _, err := catalog.Bounded(&sharingStore{share: 0.25, work: 8 * budget}, budget).Search(context.Background(), domain.SearchCriteria{}); !errors.Is(err, domain.ErrOverBudget) {
+		t.Fatalf("a search that ran twice its budget's worth of a core: %v", err)
+	}
+	if _, err := catalog.Bounded(&sharingStore{share: 1, work: 2 * budget}, budget).Search(context.Background(), domain.SearchCriteria{}); !errors.Is(err, domain.ErrOverBudget) {
+		t.Fatalf("a search that ran twice its budget on a whole core: %v", err)
+	}
+}

@@ -115,6 +115,9 @@ func (l *load) call(rec recorder, route, method, path string, body any, hdr map[
 		a.status == http.StatusInsufficientStorage) && a.header.Get("Retry-After") == "" && path != "/api/health" {
 		ok, why = false, fmt.Sprintf("%s %s: %d without Retry-After", method, truncate(path, 120), a.status)
 	}
+	if a.status == http.StatusServiceUnavailable && bytes.Contains(a.body, []byte("time budget")) {
+		rec.refused(route, fmt.Sprintf("%s (answered in %v)", truncate(path, 160), took.Round(time.Millisecond)))
+	}
 	rec.add(route, a.status, took, ok, why)
 	return a
 }

@@ -472,6 +472,15 @@ func (r *result) markdown() string {
 	}
 	fmt.Fprintf(&b, "| **all** | %d | 5xx: %d (target 0) | %.1f | | | | %d |\n\n", requests, serverErrors,
 		float64(requests)/r.elapsed.Seconds(), errors)
+	for _, row := range r.rows {
+		if len(row.OverBudget) > 0 {
+			fmt.Fprintf(&b, "Refused for their time budget (%s, the first %d):\n", row.Route, len(row.OverBudget))
+			for _, what := range row.OverBudget {
+				fmt.Fprintf(&b, "- `%s`\n", what)
+			}
+			b.WriteString("\n")
+		}
+	}
 	mib := func(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 	fmt.Fprintf(&b, "| The service's process | start (idle, seeded) | middle | end (under load) | %v after (idle) | target |\n|---|---|---|---|---|---|\n", r.settled.Round(time.Second))
 	fmt.Fprintf(&b, "| RSS | %s | %s | %s | %s | end within 10%% of middle: %+.1f%% |\n", mib(r.start.rss), mib(r.middle.rss), mib(r.end.rss), mib(r.after.rss),

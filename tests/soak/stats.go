@@ -15,17 +15,16 @@ type routeStats struct {
 	statuses   map[int]int
 	errors     int // no answer, a 5xx, or an answer the operation did not expect
 	unexpected []string
+	// overBudget are searches refused for their time budget (a designed 503): which, and how long
+	// the client waited.
+	overBudget []string
 }
 
 // recorder is one client's statistics (no lock: one goroutine writes it).
 type recorder map[string]*routeStats
 
 func (r recorder) add(route string, status int, took time.Duration, ok bool, why string) {
-	s := r[route]
-	if s == nil {
-		s = &routeStats{statuses: map[int]int{}}
-		r[route] = s
-	}
+	s := r.route(route)
 	s.durations = append(s.durations, took)
 	s.statuses[status]++
 	if !ok {
@@ -33,6 +32,22 @@ func (r recorder) add(route string, status int, took time.Duration, ok bool, why
 		if len(s.unexpected) < 5 {
 			s.unexpected = append(s.unexpected, why)
 		}
+	}
+}
+
+func (r recorder) route(route string) *routeStats {
+	s := r[route]
+	if s == nil {
+		s = &routeStats{statuses: map[int]int{}}
+		r[route] = s
+	}
+	return s
+}
+
+// refused notes a search refused for its time budget.
+func (r recorder) refused(route, what string) {
+	if s := r.route(route); len(s.overBudget) < 10 {
+		s.overBudget = append(s.overBudget, what)
 	}
 }
 
@@ -62,6 +77,9 @@ func (t *totals) merge(r recorder) {
 		if len(m.unexpected) < 5 {
 			m.unexpected = append(m.unexpected, s.unexpected...)
 		}
+		if len(m.overBudget) < 10 {
+			m.overBudget = append(m.overBudget, s.overBudget...)
+		}
 	}
 }
 
@@ -75,6 +93,8 @@ type routeRow struct {
 	Errors    int
 	ServerErr int
 	Samples   []string
+	// OverBudget are searches refused for their time budget, with how long the client waited.
+	OverBudget []string
 }
 
 func (t *totals) rows(elapsed time.Duration) []routeRow {
@@ -83,7 +103,7 @@ func (t *totals) rows(elapsed time.Duration) []routeRow {
 		d := slices.Clone(s.durations)
 		slices.Sort(d)
 		row := routeRow{Route: name, Requests: len(d), PerSecond: float64(len(d)) / elapsed.Seconds(),
-			Errors: s.errors, Samples: s.unexpected}
+			Errors: s.errors, Samples: s.unexpected, OverBudget: s.overBudget}
 		if len(d) > 0 {
 			row.P50, row.P99, row.Max = d[len(d)/2], d[min(len(d)-1, len(d)*99/100)], d[len(d)-1]
 		}
