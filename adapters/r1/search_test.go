@@ -375,6 +375,9 @@ func TestSearchIsTwoCallsOnD1(t *testing.T) {
 			criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.MinSeeders = &seeders }),
 			criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.MinSeeders, c.Offset = &seeders, 50 }),
 			criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.MinSeeders, c.Sort = &seeders, domain.SortSeeders }),
+			// Filters the full-text match carries (search_facets.go), alone and beside another.
+			criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.Categories, c.MinSeeders = []string{"tv", "books"}, &seeders }),
+			criteria(t, "common", 5, func(c *domain.SearchCriteria) { c.Resolutions = []string{domain.UnknownResolution} }),
 		} {
 			before := db.Calls()
 			if _, err := repo.Search(ctx, c); err != nil {
