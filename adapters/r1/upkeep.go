@@ -12,8 +12,10 @@ import (
 //
 //   - Checkpoints. The writer's automatic checkpoint (wal_autocheckpoint) copies the WAL into the
 //     database file inside a commit. After commits, upkeep runs a PASSIVE checkpoint on a connection
-//     of its own, beside the next writes, so the writer's finds almost nothing left to copy. Nothing
-//     changes for durability: a commit is in the WAL before it returns, as before.
+//     of its own, beside the next writes; the writer's threshold is set high enough
+//     (walAutocheckpointPages) that its own checkpoint is only the bound on the WAL, and finds
+//     little left to copy. Nothing changes for durability: a commit is in the WAL before it
+//     returns, as before.
 //   - Full-text merges. FTS5 merges its index segments as it writes (automerge): at a million
 //     torrents that was an eighth of the ingest's CPU, and each entry was rewritten once per 4x
 //     growth. The local index is set not to (ftsAutomerge); upkeep merges it a step at a time once

@@ -3,6 +3,8 @@ package r1
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -85,5 +87,48 @@ func TestUpkeepMergesWhenIdle(t *testing.T) {
 	}
 	if n := searchCount(t, repo, "orion"); n != 24 {
 		t.Errorf("orion: %d hits, want 24", n)
+	}
+}
+
+// After a bulk load, the WAL's file is cut back to walSizeLimit once it starts over: a load's WAL,
+// which the writer lets grow to walAutocheckpointPages while upkeep checkpoints beside it, does not
+// stay on disk. Before journal_size_limit, the file kept its largest size for good.
+func TestTheWALIsCutBackAfterALoad(t *testing.T) {
+	limit := walSizeLimit
+	walSizeLimit = 256 << 10 // read as the database opens
+	t.Cleanup(func() { walSizeLimit = limit })
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	db, err := OpenFile(context.Background(), path, LocalOptions{MergeAfterIdle: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	repo := NewTorrentRepository(db)
+	batch := make([]domain.Torrent, 2000)
+	for i := range batch {
+		batch[i] = newTorrent(t, i)
+	}
+	upsert(t, repo, batch...)
+	wal := func() int64 {
+		info, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Size()
+	}
+	if size := wal(); size <= 2*walSizeLimit {
+		t.Fatalf("the load's WAL is %d bytes: too small to tell", size)
+	}
+	// Settle checkpoints everything; the next write starts the WAL over, and its commit cuts the
+	// file back.
+	if err := db.Settle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	upsert(t, repo, newTorrent(t, 5000))
+	if size := wal(); size > walSizeLimit {
+		t.Errorf("the WAL stays at %d bytes after the load, want at most %d", size, walSizeLimit)
 	}
 }
