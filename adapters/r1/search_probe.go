@@ -43,8 +43,16 @@ type probed struct {
 // filters (search_filters.go), and otherwise how many of the newest matches pass them and, when
 // the matches are many, how many torrents pass each filter (search_narrow.go); for a ranked search
 // of several words, how common the commonest is.
+//
+// Without filters the matches it counts are the total, so it counts up to the bound. With filters
+// the total comes from the page or a count of those that pass, and the probe only estimates how
+// many match from how densely its newest sit among the newest ids: it counts as many as its
+// sample and the relevance bound need (a common word in a category the match carries, 10,001
+// matches of an intersection, was a walk of tens of thousands of entries of both lists at
+// 1,000,000 torrents), unless the filters turn out to be passed by every torrent.
 func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, error) {
 	window := max(q.countLimit, r.relevanceScored) + 1
+	filteredWindow := min(window, max(countSampleSize, r.relevanceScored)+1)
 	var b strings.Builder
 	var params []any
 	vacuity, vacuityParams := q.vacuity()
@@ -95,8 +103,19 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 	} else {
 		b.WriteString("0 AS commonest ")
 	}
-	b.WriteString("FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT CAST(? AS INTEGER))")
-	params = append(params, q.match, window)
+	b.WriteString("FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT ")
+	params = append(params, q.match)
+	switch {
+	case vacuity != "":
+		b.WriteString("(SELECT CASE WHEN vacuous THEN CAST(? AS INTEGER) ELSE CAST(? AS INTEGER) END FROM v))")
+		params = append(params, window, filteredWindow)
+	case q.filtered:
+		b.WriteString("CAST(? AS INTEGER))")
+		params = append(params, filteredWindow)
+	default:
+		b.WriteString("CAST(? AS INTEGER))")
+		params = append(params, window)
+	}
 	res, err := r.db.query(ctx, Statement{SQL: b.String(), Params: params})
 	if err != nil {
 		return probed{}, err
@@ -104,8 +123,11 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 	rr := rowReader{row: firstRow(res)}
 	p := probed{n: int(rr.int("n")), textN: int(rr.int("textn")), low: rr.int("low"), top: rr.int("top"), sampled: int(rr.int("sampled")),
 		commonestTerm: int(rr.int("commonest"))}
-	p.complete = p.n < window
 	p.vacuous = rr.int("vacuous") != 0
+	if q.filtered && !p.vacuous {
+		window = filteredWindow
+	}
+	p.complete = p.n < window
 	p.passing = q.readPassing(&rr)
 	return p, rr.err
 }

@@ -18,15 +18,16 @@ const (
 )
 
 // countNeed says when the total needs counting. Without filters the probe settles it: every match
-// it counted, or the bound. With filters and more matches than the bound, the probe's sample of the
-// newest matches estimates how many pass them, and a count, which may walk every match, runs only
-// when the estimate is under twice the bound: so a total under the bound is always exact, and the
-// common case (a common word and a filter that keeps many of its matches) costs nothing more.
+// it counted, or the bound. With filters and more matches than the probe counted (see probe), its
+// sample of the newest matches estimates how many pass them, and a count, which may walk every
+// match, runs only when the estimate is under twice the bound: so a total under the bound is always
+// exact, and the common case (a common word and a filter that keeps many of its matches) costs
+// nothing more.
 func (q *searchQuery) countNeed(p probed, s strategy) countNeed {
 	switch {
 	case !q.filtered:
 		return countNever
-	case p.n <= q.countLimit, s.countsEveryMatch():
+	case p.complete && p.n <= q.countLimit, s.countsEveryMatch():
 		return countUnlessCarried
 	case p.keptShare(q)*p.estimatedMatches() >= 2*float64(q.countLimit):
 		return countNever
@@ -82,7 +83,7 @@ func (q *searchQuery) total(p probed, carried, counted int) (int, bool) {
 		return p.n, true
 	case carried >= 0:
 		return min(carried, q.countLimit), carried <= q.countLimit
-	case p.n > q.countLimit && counted < 0:
+	case !p.complete && counted < 0:
 		return q.countLimit, false // the sample says far more than the bound pass
 	}
 	return min(counted, q.countLimit), counted <= q.countLimit
