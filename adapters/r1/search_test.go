@@ -352,6 +352,31 @@ SELECT printf('%040x', i), 'bulk item ' || i, 'bulk item ' || i, i, (SELECT id F
 			t.Fatalf("%q: total %d exact %v", text, page.Total, page.TotalExact)
 		}
 	}
+	// Filtered: the probe counts only the newest matches its sample needs (see probe); the total is
+	// still exact under the bound and flagged above it.
+	i64 := func(v int64) *int64 { return &v }
+	for _, tc := range []struct {
+		name   string
+		filter func(*domain.SearchCriteria)
+		total  int
+		exact  bool
+	}{
+		{"9 in 10", func(c *domain.SearchCriteria) { c.MinSeeders = i64(1) }, 9045, true},
+		{"every torrent", func(c *domain.SearchCriteria) { c.MinSeeders = i64(0) }, domain.SearchCountLimit, false},
+		{"the newest half", func(c *domain.SearchCriteria) { c.After = time.Unix(1700000000+5001, 0) }, 5050, true},
+		{"all but one", func(c *domain.SearchCriteria) { c.MaxSize = i64(domain.SearchCountLimit + 49) }, domain.SearchCountLimit, false},
+		{"1 in 10 of a carried category", func(c *domain.SearchCriteria) { c.Categories, c.MinSeeders = []string{"other"}, i64(9) }, 1005, true},
+	} {
+		for _, sort := range []domain.SortField{domain.SortRelevance, domain.SortSeeders} {
+			page, err := repo.Search(ctx, criteria(t, "bulk", 20, tc.filter, func(c *domain.SearchCriteria) { c.Sort = sort }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != tc.total || page.TotalExact != tc.exact || len(page.Items) != 20 {
+				t.Errorf("%s by %s: total %d exact %v, %d items; want %d %v", tc.name, sort, page.Total, page.TotalExact, len(page.Items), tc.total, tc.exact)
+			}
+		}
+	}
 	if counts := categoryCounts(t, db); counts["other"] != domain.SearchCountLimit+50 {
 		t.Fatalf("other: %d", counts["other"])
 	}
