@@ -324,6 +324,10 @@ func (r *Results) searchHTTPRows(add func(measure, result, target, met string)) 
 				fmt.Sprintf("Torznab %.2f× its bare (%s) · REST %.2f× its bare (%s) = %.2f×", tz, ms(row.tzBare.P50), rest, ms(row.restBare.P50), ratio),
 				"within 10% of REST", metMax(ratio, 1.10))
 		}
+		if h.Refused != [2]int{} {
+			add("HTTP search: answers over the search's time budget (503, error 900), not timed",
+				fmt.Sprintf("REST %d, Torznab %d; the first: %.160s", h.Refused[0], h.Refused[1], h.FirstRefusal), "none", "**no**")
+		}
 		if h.RESTInflate.N > 0 {
 			add("HTTP search asked again at once: the client's inflate of the gzip answers (part of the row above)",
 				fmt.Sprintf("Torznab %s · REST %s = %.2f× at p50", latencyText(h.TorznabInflate), latencyText(h.RESTInflate), ratio(h.TorznabInflate, h.RESTInflate)),

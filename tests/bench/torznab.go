@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -40,6 +41,10 @@ type SearchOverHTTP struct {
 	RESTBytes    int `json:"restBytes"`
 	TorznabWire  int `json:"torznabWire"`
 	RESTWire     int `json:"restWire"`
+	// Refused counts the answers over the search's time budget (503, error 900), REST's then
+	// Torznab's, in the two rounds of searches: not timed. FirstRefusal is the first one's text.
+	Refused      [2]int `json:"refused"`
+	FirstRefusal string `json:"firstRefusal,omitempty"`
 	// RESTInflate and TorznabInflate are the client's share of the again rounds: inflating the
 	// compressed answers (included in RESTAgain and TorznabAgain).
 	RESTInflate    Latency `json:"restInflate"`
@@ -174,6 +179,21 @@ func jsonField(body []byte, key string) string {
 // with it, and their answers inflated, as the apps and browsers do.
 const appAcceptEncoding = "gzip, deflate, br"
 
+// statusError is an answer other than 200.
+type statusError struct {
+	status int
+	text   string
+}
+
+func (e *statusError) Error() string { return e.text }
+
+// refused reports an answer of 503 or 429 (over the search's time budget, error 900): what a
+// loaded machine gives, counted rather than ending the run.
+func refused(err error) bool {
+	var s *statusError
+	return errors.As(err, &s) && (s.status == fasthttp.StatusServiceUnavailable || s.status == fasthttp.StatusTooManyRequests)
+}
+
 // fetched is one timed GET as an app makes it.
 type fetched struct {
 	took    time.Duration // from the request to the body inflated
@@ -204,7 +224,7 @@ func timedGet(client *fasthttp.Client, u, token string) (fetched, error) {
 		return fetched{}, fmt.Errorf("GET %s: %w", u, err)
 	}
 	if resp.StatusCode() != fasthttp.StatusOK {
-		return fetched{}, fmt.Errorf("GET %s: status %d: %.300s", u, resp.StatusCode(), body)
+		return fetched{}, &statusError{resp.StatusCode(), fmt.Sprintf("GET %s: status %d: %.300s", u, resp.StatusCode(), body)}
 	}
 	return fetched{took: done.Sub(start), inflate: done.Sub(received), wire: len(resp.Body()), plain: len(body)}, nil
 }
@@ -256,6 +276,15 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 			}
 			for _, k := range order {
 				f, err := timedGet(client, urls[k], "")
+				if refused(err) {
+					// Over the search's time budget (a loaded machine): counted, not timed, and
+					// not asked again; the other route's answer to it is still timed.
+					out.Refused[k]++
+					if out.FirstRefusal == "" {
+						out.FirstRefusal = strings.ReplaceAll(err.Error(), url.QueryEscape(key), "<key>")
+					}
+					continue
+				}
 				if err != nil {
 					return err
 				}
@@ -273,6 +302,10 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 						break
 					}
 					f, err := timedGet(client, urls[k], "")
+					if refused(err) {
+						out.Refused[k]++
+						continue
+					}
 					if err != nil {
 						return err
 					}
