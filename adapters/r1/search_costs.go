@@ -103,6 +103,9 @@ func (c Costs) keptTiersPay(q *searchQuery, p probed) bool {
 	if p.sampled < keptFewAbove {
 		return true
 	}
+	if !q.cheapCheck {
+		return false // each check would merge every list the long last word begins (see narrowPays)
+	}
 	matches, share := p.estimatedMatches(), p.keptShare(q)
 	kept := share * matches
 	tiers := min(matches, float64(q.window())/share) * c.Walk

@@ -10,7 +10,7 @@ import (
 // checks the few it keeps (keptTierPage) rather than walking them twice as tiers and once more to
 // count; when they keep many, the tiers stop early and win.
 func TestKeptTiersPayWhenTheFiltersKeepLessThanAPage(t *testing.T) {
-	c := criteria(t, "common", 50, func(c *domain.SearchCriteria) { c.MinSize = ptrTo(int64(150 << 20)) })
+	c := criteria(t, "word", 50, func(c *domain.SearchCriteria) { c.MinSize = ptrTo(int64(150 << 20)) })
 	q := newSearchQuery(c, ftsQuery(c.Terms), 10000)
 	q.segments = 1
 	for _, tc := range []struct {
@@ -29,6 +29,13 @@ func TestKeptTiersPayWhenTheFiltersKeepLessThanAPage(t *testing.T) {
 		}
 		if got := q.costs.keptTiersPay(q, p); got != tc.want {
 			t.Errorf("%s: keptTiersPay %v, want %v", tc.name, got, tc.want)
+		}
+		// A long last word not written out: each check would merge the lists it begins, so only
+		// the sample's "almost none" takes the kept tiers.
+		long := *q
+		long.cheapCheck = false
+		if got, want := long.costs.keptTiersPay(&long, p), tc.sampled < keptFewAbove; got != want {
+			t.Errorf("%s, a long last word: keptTiersPay %v, want %v", tc.name, got, want)
 		}
 	}
 }
