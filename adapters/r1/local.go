@@ -78,6 +78,8 @@ type localEngine struct {
 	free func(dir string) (int64, bool)
 	// upkeep checkpoints and merges the full-text index off the writer's path (upkeep.go).
 	upkeep *upkeep
+	// bulk sizes the transactions of bulk upserts (bulkchunk.go).
+	bulk *bulkChunks
 }
 
 func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngine, error) {
@@ -109,7 +111,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 		db.SetMaxIdleConns(1)
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
-		e := &localEngine{writer: db, readers: db, stmts: newStmtCache(db), opts: opts}
+		e := &localEngine{writer: db, readers: db, stmts: newStmtCache(db), opts: opts, bulk: newBulkChunks()}
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("r1: open in-memory database: %w", e.mapError(ctx, err))
@@ -141,7 +143,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
 	writer.SetConnMaxLifetime(0)
-	e := &localEngine{writer: writer, opts: opts, dir: filepath.Dir(path)}
+	e := &localEngine{writer: writer, opts: opts, dir: filepath.Dir(path), bulk: newBulkChunks()}
 	// The writer connects first, so the file exists and is in WAL mode before any reader opens it.
 	if err := writer.PingContext(ctx); err != nil {
 		writer.Close()
@@ -258,17 +260,16 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 	// that it keeps inside a transaction to undo the statement alone (6% of the CPU of an ingest at
 	// a million torrents, where the upsert of a bulk batch is the only statement). A writing
 	// statement takes the write lock as it begins, as BEGIN IMMEDIATE does.
-	var tx querier
+	conn, err := e.writer.Conn(ctx)
+	if err != nil {
+		return nil, e.mapError(ctx, err)
+	}
+	defer conn.Close()
+	pageWrites(conn) // what came before (a merge, say) is not this batch's
+	var tx querier = conn
 	commit := func() error { return nil }
-	if len(statements) == 1 {
-		conn, err := e.writer.Conn(ctx)
-		if err != nil {
-			return nil, e.mapError(ctx, err)
-		}
-		defer conn.Close()
-		tx = conn
-	} else {
-		t, err := e.writer.BeginTx(ctx, nil)
+	if len(statements) > 1 {
+		t, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return nil, e.mapError(ctx, err)
 		}
@@ -308,6 +309,9 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 	if err := commit(); err != nil {
 		return nil, e.mapError(ctx, err)
 	}
+	e.bulk.mu.Lock()
+	e.bulk.written = pageWrites(conn)
+	e.bulk.mu.Unlock()
 	e.roomAgain()
 	e.wroteNow()
 	return results, nil
