@@ -39,3 +39,21 @@ func TestKeptTiersPayWhenTheFiltersKeepLessThanAPage(t *testing.T) {
 		}
 	}
 }
+
+// Walking every match takes the written-out last word when it stands for one or two words (the
+// prefix would copy their lists before the first match, in each statement), the prefix otherwise.
+func TestWholeMatchWritesOutAFewWords(t *testing.T) {
+	c := criteria(t, "killer 1080p", 50)
+	q := newSearchQuery(c, ftsQuery(c.Terms), 10000)
+	if got := q.wholeMatch(1e6); got != q.prefixed {
+		t.Fatalf("not written out: %q, want the prefix %q", got, q.prefixed)
+	}
+	for words, want := range map[int]string{1: `"killer" AND ("1080p")`, 2: `"killer" AND ("1080p" OR "1080px")`, 3: q.prefixed} {
+		list := []string{"1080p", "1080px", "1080pz"}[:words]
+		q.text, q.words = ftsExpanded(c.Terms, list), words
+		q.match = q.withFacets(q.text)
+		if got := q.wholeMatch(1e6); got != want {
+			t.Errorf("%d words: %q, want %q", words, got, want)
+		}
+	}
+}

@@ -187,7 +187,15 @@ func (q *searchQuery) pageTail(key, id string) (string, []any) {
 
 // wholeMatch is the expression to walk every one of about matches matches with: the prefix, which
 // merges the lists of the words it begins once, where the written-out OR merges them at every step.
-func (q *searchQuery) wholeMatch(float64) string { return q.prefixed }
+// The prefix's merge copies every one of those lists before the first match, in each statement, so
+// when the last word stands for one or two words written out their OR is cheaper ("killer 1080p"
+// at 1,000,000 torrents of the tags corpus, where "1080p" is in a third of the names).
+func (q *searchQuery) wholeMatch(float64) string {
+	if q.match != q.prefixed && q.words <= 2 {
+		return q.match
+	}
+	return q.prefixed
+}
 
 // resolutionsSQL is the condition that t is in one of the resolutions (domain.UnknownResolution for
 // a name that says none), and its params.
