@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/valyala/fasthttp"
 )
 
@@ -179,6 +182,42 @@ func jsonField(body []byte, key string) string {
 // with it, and their answers inflated, as the apps and browsers do.
 const appAcceptEncoding = "gzip, deflate, br"
 
+// inflater is a gzip reader and a buffer kept from one answer to the next, as a client that
+// streams its answers through one decompressor does (.NET's HttpClient into the app's reader).
+// fasthttp's Response.BodyUncompressed allocates and grows a new buffer for every answer: 2.5
+// times the CPU of this for a 189 KB page (0.87-0.93 ms against 0.32-0.41 ms, 0.31-0.44 ms
+// against 0.23-0.25 ms for REST's 69 KB), which weighed on the larger page more than the bytes did.
+type inflater struct {
+	r   *gzip.Reader
+	buf bytes.Buffer
+}
+
+var inflaters = sync.Pool{New: func() any { return &inflater{} }}
+
+// inflated is the answer's body as the client reads it: gzip inflated, any other coding by
+// fasthttp (the server sends only gzip), a plain body as it is.
+func inflated(resp *fasthttp.Response) ([]byte, error) {
+	if string(resp.Header.ContentEncoding()) != "gzip" {
+		return resp.BodyUncompressed()
+	}
+	in := inflaters.Get().(*inflater)
+	defer inflaters.Put(in)
+	var err error
+	if in.r == nil {
+		in.r, err = gzip.NewReader(bytes.NewReader(resp.Body()))
+	} else {
+		err = in.r.Reset(bytes.NewReader(resp.Body()))
+	}
+	if err != nil {
+		return nil, err
+	}
+	in.buf.Reset()
+	if _, err := in.buf.ReadFrom(in.r); err != nil {
+		return nil, err
+	}
+	return in.buf.Bytes(), nil // read before the next answer: the buffer is reused
+}
+
 // statusError is an answer other than 200.
 type statusError struct {
 	status int
@@ -218,7 +257,7 @@ func timedGet(client *fasthttp.Client, u, token string) (fetched, error) {
 		return fetched{}, err
 	}
 	received := time.Now()
-	body, err := resp.BodyUncompressed() // gzip, deflate or br, as Content-Encoding says
+	body, err := inflated(resp)
 	done := time.Now()
 	if err != nil {
 		return fetched{}, fmt.Errorf("GET %s: %w", u, err)
