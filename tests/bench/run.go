@@ -127,14 +127,11 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 	corpus := NewShapedCorpus(cfg.Seed, shape)
 	_, statErr := os.Stat(path)
 	reuse := cfg.ReuseDB != "" && statErr == nil
-	db, err := r1.OpenFile(ctx, path, r1.LocalOptions{})
+	db, err := openMigrated(ctx, path)
 	if err != nil {
 		return cr, err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return cr, err
-	}
 	repo := r1.NewTorrentRepository(db)
 	if !reuse {
 		progress("%s corpus: ingesting %d torrents in batches of %d", shape, cfg.N, ingestBatch)
@@ -243,14 +240,11 @@ func ingestMore(ctx context.Context, cfg Config, shape Shape, progress func(stri
 	if err != nil {
 		return cr, err
 	}
-	db, err := r1.OpenFile(ctx, path, r1.LocalOptions{})
+	db, err := openMigrated(ctx, path)
 	if err != nil {
 		return cr, err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return cr, err
-	}
 	repo := r1.NewTorrentRepository(db)
 	progress("%s corpus: ingesting %d more torrents into a copy of the kept database of %d", shape, cfg.IngestMore, from)
 	stopProfile := startProfile(cfg.ProfileDir, string(shape)+"-ingest-more")
@@ -464,4 +458,17 @@ func readIngest(dbPath string) (IngestResult, error) {
 		return in, err
 	}
 	return in, json.Unmarshal(b, &in)
+}
+
+// openMigrated opens the local file at path with the service's defaults and applies every migration.
+func openMigrated(ctx context.Context, path string) (*r1.Database, error) {
+	db, err := r1.OpenFile(ctx, path, r1.LocalOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
