@@ -50,8 +50,15 @@ func (q *searchQuery) fewPage(p probed) Statement {
 	}
 	b.WriteString("WITH m AS MATERIALIZED (SELECT rowid AS id" + score + " FROM torrents_fts WHERE torrents_fts MATCH ?), ")
 	params = append(params, match)
-	b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id WHERE " + where + ") ")
-	params = append(params, whereParams...)
+	if q.sort == domain.SortRelevance && !q.filtered && q.facetMatch == "" {
+		// Nothing to test on the row and the key is the score: the join sought every match's entry
+		// in torrents_facets for nothing (728 matches at 1,000,000 torrents: 1.7 ms, spread over
+		// as many pages of the index).
+		b.WriteString("hits AS MATERIALIZED (SELECT id, score AS k FROM m) ")
+	} else {
+		b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id WHERE " + where + ") ")
+		params = append(params, whereParams...)
+	}
 	rows, rowParams := q.hitsPage()
 	if q.filtered {
 		rows = q.withTotal(rows) // without filters, the probe counted every match

@@ -66,12 +66,16 @@ func (q *searchQuery) position(row Row) (domain.Position, error) {
 }
 
 // hitsPage is the page's rows from the CTE hits (id, k: the sort key), in the search's order from
-// the cursor.
+// the cursor. The page's ids are chosen from hits before any torrent's row is read: SQLite's sorter
+// takes whole result rows, so ordering the join read every hit's row, files included (file_count),
+// to keep a page of them (966 hits by seeders at 1,000,000 torrents: 9 ms, 0.6 ms once limited).
 func (q *searchQuery) hitsPage() (string, []any) {
-	sql := "SELECT " + summaryColumns + ", h.k AS sort_key FROM hits h JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id WHERE 1"
+	dir, _ := q.dirs()
 	cursor, params := q.afterCursor("h.k", "h.id")
 	tail, tailParams := q.pageTail("h.k", "h.id")
-	return sql + cursor + tail, append(params, tailParams...)
+	sql := "SELECT " + summaryColumns + ", h.k AS sort_key FROM (SELECT h.id AS id, h.k AS k FROM hits h WHERE 1" + cursor + tail + ") h" +
+		" JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id ORDER BY h.k " + dir + ", h.id " + dir
+	return sql, append(params, tailParams...)
 }
 
 // withTotal makes every row of rows (a page select over the CTE hits) carry the count of hits as
