@@ -53,6 +53,10 @@ type probed struct {
 func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, error) {
 	window := max(q.countLimit, r.relevanceScored) + 1
 	filteredWindow := min(window, max(countSampleSize, r.relevanceScored)+1)
+	// The sample is never more than the probe counts: keptShare divides by the matches counted.
+	// (With a count bound under countSampleSize, the sample took in matches the count did not, and
+	// a share over the sample's size said far more passed than did.)
+	sampleSize := min(countSampleSize, filteredWindow)
 	var b strings.Builder
 	var params []any
 	vacuity, vacuityParams := q.vacuity()
@@ -79,10 +83,10 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 	case vacuity != "":
 		// The sample is only taken when some torrent may fail the filters.
 		b.WriteString("(SELECT vacuous FROM v) AS vacuous, CASE WHEN (SELECT vacuous FROM v) THEN 0 ELSE " + sample + " END AS sampled, ")
-		params = append(append(params, q.match, countSampleSize), q.params...)
+		params = append(append(params, q.match, sampleSize), q.params...)
 	case q.filtered:
 		b.WriteString("0 AS vacuous, " + sample + " AS sampled, ")
-		params = append(append(params, q.match, countSampleSize), q.params...)
+		params = append(append(params, q.match, sampleSize), q.params...)
 	default:
 		b.WriteString("0 AS vacuous, 0 AS sampled, ")
 	}

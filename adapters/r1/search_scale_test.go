@@ -211,6 +211,36 @@ func TestSearchFilteredTotalsWithManyMatches(t *testing.T) {
 	})
 }
 
+// A filtered total under the bound is exact when the bound is under the probe's sample
+// (countSampleSize): the sample took in more matches than the probe counted, and the share it gave
+// said twice the bound passed (the total was the bound, flagged an estimate: 10 of 9).
+func TestSearchFilteredTotalUnderASmallBound(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		torrents := pagingFixture(t, repo)
+		before := baseTime.Add(11 * time.Hour)
+		want := 0
+		for _, tor := range torrents {
+			if tor.Category.Slug == "tv" && tor.UploadedAt.Before(before) {
+				want++
+			}
+		}
+		repo.countLimit, repo.relevanceScored = 10, 2
+		// More categories than the match carries, so the filter is tested on each match.
+		c := criteria(t, "common", 5, func(c *domain.SearchCriteria) {
+			c.Categories, c.Before = []string{"tv", "music", "games", "books"}, before
+		})
+		page, err := repo.Search(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want >= 10 || page.Total != want || !page.TotalExact {
+			t.Fatalf("total %d exact %v, want %d exact (under the bound of 10)", page.Total, page.TotalExact, want)
+		}
+	})
+}
+
 // A long last word written out as the words it begins (as a common one is) finds what the prefix
 // finds, in the same order, in every shape of search.
 func TestSearchWrittenOutPrefixFindsTheSame(t *testing.T) {
