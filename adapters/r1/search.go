@@ -25,7 +25,9 @@ import (
 //     (search_checked.go), every match walked (search_walked.go), or the torrents passing a
 //     narrow filter walked with a check of each (search_narrow.go).
 //  4. The total (search_total.go), when neither the probe nor the page settled it: a count, sent in
-//     the same engine call as the page where a call costs a round trip (D1).
+//     the same engine call as the page where a call costs a round trip (D1); each match sought in
+//     torrents_facets, or merged in id order with the torrents passing the filters when one index
+//     holds their columns and few enough pass (search_merge.go).
 //
 // So a text search is two engine calls (one more when a long last word is written out, which only
 // the local file does, and one every 30 s to count the index's segments, which a check against it

@@ -28,6 +28,8 @@ type filter struct {
 	// carried: the full-text match carries the filter (search_facets.go); its SQL is kept for the
 	// statements that match the text alone (carriedWhere).
 	carried bool
+	// column is the column of torrents the filter tests, "" for the release filters (several).
+	column string
 }
 
 // narrowLimit is how many torrents of the catalog a filter may pass for the probe to count them
@@ -48,13 +50,14 @@ func filtersOf(c domain.SearchCriteria, carried carriedFacets) []filter {
 			slugs = append(slugs, anySlug(slug))
 		}
 		fs = append(fs, filter{sql: "t.category_id IN (SELECT id FROM categories WHERE slug IN (" + placeholders(len(slugs)) + "))",
-			params: slugs, carried: true})
+			params: slugs, carried: true, column: "category_id"})
 	case len(c.Categories) == 1:
 		// An equality, unlike IN, lets the (category_id, uploaded_at) index give the date order too.
 		slug := anySlug(c.Categories[0])
 		fs = append(fs, filter{sql: "t.category_id = (SELECT id FROM categories WHERE slug = ?)", params: []any{slug},
 			vacuous: "NOT EXISTS (SELECT 1 FROM categories WHERE torrent_count > 0 AND slug <> ?)", vacuousParams: []any{slug},
-			index: "torrents_category_uploaded_at", passing: "(SELECT coalesce(sum(torrent_count), 0) FROM categories WHERE slug = ?)", passingParams: []any{slug}})
+			index: "torrents_category_uploaded_at", passing: "(SELECT coalesce(sum(torrent_count), 0) FROM categories WHERE slug = ?)", passingParams: []any{slug},
+			column: "category_id"})
 	default:
 		slugs := make([]any, 0, len(c.Categories))
 		for _, slug := range c.Categories {
@@ -63,7 +66,8 @@ func filtersOf(c domain.SearchCriteria, carried carriedFacets) []filter {
 		in := placeholders(len(slugs))
 		fs = append(fs, filter{sql: "t.category_id IN (SELECT id FROM categories WHERE slug IN (" + in + "))", params: slugs,
 			vacuous: "NOT EXISTS (SELECT 1 FROM categories WHERE torrent_count > 0 AND slug NOT IN (" + in + "))", vacuousParams: slugs,
-			index: "torrents_category_uploaded_at", passing: "(SELECT coalesce(sum(torrent_count), 0) FROM categories WHERE slug IN (" + in + "))", passingParams: slugs})
+			index: "torrents_category_uploaded_at", passing: "(SELECT coalesce(sum(torrent_count), 0) FROM categories WHERE slug IN (" + in + "))", passingParams: slugs,
+			column: "category_id"})
 	}
 	// span is a range filter on an indexed column, its lower bound, its upper one or both: every
 	// torrent passes it when the column's smallest and largest values do.
@@ -84,7 +88,7 @@ func filtersOf(c domain.SearchCriteria, carried carriedFacets) []filter {
 			return
 		}
 		f := filter{sql: strings.Join(conds, " AND "), params: params, vacuous: strings.Join(vacuous, " AND "), vacuousParams: params,
-			index: "torrents_" + column}
+			index: "torrents_" + column, column: column}
 		f.passing = "(SELECT count(*) FROM (SELECT 1 FROM torrents t INDEXED BY " + f.index + " WHERE " + f.sql + " LIMIT " + itoa(narrowLimit+1) + "))"
 		f.passingParams = params
 		fs = append(fs, f)
@@ -107,7 +111,7 @@ func filtersOf(c domain.SearchCriteria, carried carriedFacets) []filter {
 	}
 	if carried.resolutions {
 		sql, params := resolutionsSQL(c.Resolutions)
-		fs = append(fs, filter{sql: sql, params: params, carried: true})
+		fs = append(fs, filter{sql: sql, params: params, carried: true, column: "release_resolution"})
 	}
 	return fs
 }

@@ -43,7 +43,7 @@ func (r *TorrentRepository) pageAndTotal(ctx context.Context, q *searchQuery, p 
 	counted := -1
 	var page domain.SearchPage
 	if need != countNever && q.costs.RoundTrip > 0 {
-		results, err := r.db.queryAll(ctx, []Statement{s, q.countStatement(p.estimatedMatches())})
+		results, err := r.db.queryAll(ctx, []Statement{s, q.countStatement(p)})
 		if err != nil {
 			return domain.SearchPage{}, err
 		}
@@ -59,7 +59,7 @@ func (r *TorrentRepository) pageAndTotal(ctx context.Context, q *searchQuery, p 
 			return domain.SearchPage{}, err
 		}
 		if need == countAlways || need == countUnlessCarried && page.Total < 0 {
-			res, err := r.db.query(ctx, q.countStatement(p.estimatedMatches()))
+			res, err := r.db.query(ctx, q.countStatement(p))
 			if err != nil {
 				return domain.SearchPage{}, err
 			}
@@ -89,13 +89,22 @@ func (q *searchQuery) total(p probed, carried, counted int) (int, bool) {
 	return min(counted, q.countLimit), counted <= q.countLimit
 }
 
-// countStatement counts the matches that pass the filters, up to one past the bound.
-func (q *searchQuery) countStatement(matches float64) Statement {
-	return Statement{
+// countStatement counts the matches that pass the filters, up to one past the bound: each match
+// sought in torrents_facets, or, when an index holds every filter's column and few enough torrents
+// pass them, the matches merged with those torrents (search_merge.go).
+func (q *searchQuery) countStatement(p probed) Statement {
+	match := q.wholeMatch(p.estimatedMatches())
+	joined := Statement{
 		SQL: "SELECT count(*) AS total FROM (SELECT 1 FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid" +
 			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + " LIMIT CAST(? AS INTEGER))",
-		Params: append(append([]any{q.wholeMatch(matches)}, q.params...), q.countLimit+1),
+		Params: append(append([]any{match}, q.params...), q.countLimit+1),
 	}
+	if index, side, params := q.mergeSide(); index != "" {
+		if limit := q.costs.mergeCap(q, p); limit > 0 {
+			return q.mergedCount(match, joined, index, side, params, limit)
+		}
+	}
+	return joined
 }
 
 func readCount(res Result) (int, error) {
