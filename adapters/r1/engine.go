@@ -16,7 +16,7 @@ type Engine interface {
 	Query(ctx context.Context, s Statement) (Result, error)
 	// QueryBatch runs read-only statements in order in one call: one request on D1, which is what
 	// it is for (each call there is a round trip to Cloudflare); the local engine runs them one
-	// after the other. Nothing is promised about the statements seeing one snapshot.
+	// after the other, in one read transaction. Either way the statements see one snapshot.
 	QueryBatch(ctx context.Context, statements []Statement) ([]Result, error)
 	// Batch runs the statements in order as one transaction: all of them or none. D1 has no
 	// interactive transactions, so every write that must be atomic is a batch, and nothing reads

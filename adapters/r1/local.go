@@ -219,14 +219,49 @@ func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 	return e.shape(Result{Rows: read})
 }
 
+// QueryBatch runs the statements one after the other on one reader, inside one read transaction:
+// they see one snapshot of the file, as the statements of a D1 batch (one transaction) do. The
+// search sends its probe and the pages it may choose from it in one batch, each page gated by a
+// test the probe also makes (search_ahead.go): both must see the same catalog.
 func (e *localEngine) QueryBatch(ctx context.Context, statements []Statement) ([]Result, error) {
-	results := make([]Result, len(statements))
+	if e.closed.Load() {
+		return nil, errClosed
+	}
+	bound := make([][]any, len(statements))
 	for i, s := range statements {
-		res, err := e.Query(ctx, s)
+		params, err := e.params(s.Params)
 		if err != nil {
 			return nil, err
 		}
-		results[i] = res
+		bound[i] = params
+	}
+	if e.readerTurns != nil {
+		if err := e.readerTurns.take(ctx); err != nil {
+			return nil, e.mapError(ctx, err)
+		}
+		defer e.readerTurns.release()
+		if share := e.readerTurns.coreShare(runtime.GOMAXPROCS(0)); share < 1 {
+			defer ports.SharingCores(ctx, share)()
+		}
+	}
+	tx, err := e.readers.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, e.mapError(ctx, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a read transaction: nothing to keep
+	results := make([]Result, len(statements))
+	for i, s := range statements {
+		rows, err := tx.QueryContext(ctx, s.SQL, bound[i]...)
+		if err != nil {
+			return nil, e.mapError(ctx, err)
+		}
+		read, err := readRows(rows)
+		if err != nil {
+			return nil, e.mapError(ctx, err)
+		}
+		if results[i], err = e.shape(Result{Rows: read}); err != nil {
+			return nil, err
+		}
 	}
 	return results, nil
 }

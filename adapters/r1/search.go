@@ -77,7 +77,7 @@ func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria)
 	if q.match == "" {
 		return emptyPage(), nil // the last word begins no word of the index
 	}
-	p, err := r.probe(ctx, q)
+	p, ahead, err := r.probeAhead(ctx, q)
 	if err != nil {
 		return domain.SearchPage{}, err
 	}
@@ -88,6 +88,9 @@ func (r *TorrentRepository) Search(ctx context.Context, c domain.SearchCriteria)
 		q.filtered = false // plan and count it as a search without filters
 	}
 	plan := r.plan(q, p)
+	if res, ok := ahead[plan]; ok {
+		return r.finishPage(ctx, q, p, plan, res)
+	}
 	return r.pageAndTotal(ctx, q, p, plan, q.pageStatement(plan, p))
 }
 

@@ -48,8 +48,13 @@ func (q *searchQuery) fewPage(p probed) Statement {
 			where, whereParams = where+" AND "+q.carriedWhere, append(slices.Clone(whereParams), q.carriedParams...)
 		}
 	}
-	b.WriteString("WITH m AS MATERIALIZED (SELECT rowid AS id" + score + " FROM torrents_fts WHERE torrents_fts MATCH ?), ")
-	params = append(params, match)
+	gate, gateParams := q.gateWith()
+	limit := ""
+	if gate != "" {
+		limit = " LIMIT " + q.gatedLimit("-1")
+	}
+	b.WriteString("WITH " + gate + "m AS MATERIALIZED (SELECT rowid AS id" + score + " FROM torrents_fts WHERE torrents_fts MATCH ?" + limit + "), ")
+	params = append(append(params, gateParams...), match)
 	if q.sort == domain.SortRelevance && !q.filtered && q.facetMatch == "" {
 		// Nothing to test on the row and the key is the score: the join sought every match's entry
 		// in torrents_facets for nothing (728 matches at 1,000,000 torrents: 1.7 ms, spread over

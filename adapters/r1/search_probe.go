@@ -51,8 +51,23 @@ type probed struct {
 // matches of an intersection, was a walk of tens of thousands of entries of both lists at
 // 1,000,000 torrents), unless the filters turn out to be passed by every torrent.
 func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, error) {
-	window := max(q.countLimit, r.relevanceScored) + 1
-	filteredWindow := min(window, max(countSampleSize, r.relevanceScored)+1)
+	res, err := r.db.query(ctx, r.probeStatement(q))
+	if err != nil {
+		return probed{}, err
+	}
+	return r.readProbe(q, res)
+}
+
+// probeWindows are how many of the newest matches the probe walks: window without filters (or when
+// every torrent passes them), filteredWindow with them (see probe).
+func (r *TorrentRepository) probeWindows() (window, filteredWindow int) {
+	window = max(r.countLimit, r.relevanceScored) + 1
+	return window, min(window, max(countSampleSize, r.relevanceScored)+1)
+}
+
+// probeStatement is the probe's statement (see probe).
+func (r *TorrentRepository) probeStatement(q *searchQuery) Statement {
+	window, filteredWindow := r.probeWindows()
 	// The sample is never more than the probe counts: keptShare divides by the matches counted.
 	// (With a count bound under countSampleSize, the sample took in matches the count did not, and
 	// a share over the sample's size said far more passed than did.)
@@ -120,10 +135,12 @@ func (r *TorrentRepository) probe(ctx context.Context, q *searchQuery) (probed, 
 		b.WriteString("CAST(? AS INTEGER))")
 		params = append(params, window)
 	}
-	res, err := r.db.query(ctx, Statement{SQL: b.String(), Params: params})
-	if err != nil {
-		return probed{}, err
-	}
+	return Statement{SQL: b.String(), Params: params}
+}
+
+// readProbe reads the probe statement's row.
+func (r *TorrentRepository) readProbe(q *searchQuery, res Result) (probed, error) {
+	window, filteredWindow := r.probeWindows()
 	rr := rowReader{row: firstRow(res)}
 	p := probed{n: int(rr.int("n")), textN: int(rr.int("textn")), low: rr.int("low"), top: rr.int("top"), sampled: int(rr.int("sampled")),
 		commonestTerm: int(rr.int("commonest"))}

@@ -60,6 +60,11 @@ type searchQuery struct {
 	// terms are the words of match one by one, each as an FTS5 expression (the last one as match
 	// has it), to weigh them before bm25 does.
 	terms []string
+	// gate is SQL without a column, and gateParams its params, that must hold for a page statement
+	// to walk any match ("" for none: see gateWith and gatedLimit): a page sent ahead of the probe's
+	// answer (search_ahead.go).
+	gate       string
+	gateParams []any
 }
 
 func newSearchQuery(c domain.SearchCriteria, match string, countLimit int) *searchQuery {
@@ -263,4 +268,23 @@ func (q *searchQuery) releaseFilters(conds []string) []string {
 		q.params = append(q.params, c.External.TVDb)
 	}
 	return conds
+}
+
+// gateWith is the gate as the first common table of a page statement ("gate AS MATERIALIZED (...), "),
+// and its params; "" without a gate.
+func (q *searchQuery) gateWith() (string, []any) {
+	if q.gate == "" {
+		return "", nil
+	}
+	return "gate AS MATERIALIZED (SELECT " + q.gate + " AS ok), ", slices.Clone(q.gateParams)
+}
+
+// gatedLimit is the LIMIT of a walk of the matches, limit, made 0 when the gate is false: SQLite
+// reads a LIMIT before it starts the walk and skips it at 0, where a false condition in the WHERE
+// was still tested at every match (a walk of every match of a common word).
+func (q *searchQuery) gatedLimit(limit string) string {
+	if q.gate == "" {
+		return limit
+	}
+	return "(SELECT CASE WHEN ok THEN " + limit + " ELSE 0 END FROM gate)"
 }

@@ -425,6 +425,74 @@ func TestSearchIsTwoCallsOnD1(t *testing.T) {
 	}
 }
 
+// On D1 an uncached search is one request when the planner needs no cost to choose its strategy
+// (few matches; relevance without filters: few matches or the name tiers), its page sent ahead
+// with the probe (search_ahead.go), and two otherwise; details and latest are one. The pages are
+// the ones the local file answers with its probe and page in turn. Before the pages went out with
+// the probe, every search here took two calls.
+func TestSearchRoundTripsOnD1(t *testing.T) {
+	ctx := context.Background()
+	d1 := openMigrated(t, LocalOptions{ParamsAsText: true, JSONResults: true})
+	local := openMigrated(t, LocalOptions{})
+	repo, plain := NewTorrentRepository(d1), NewTorrentRepository(local)
+	torrents := pagingFixture(t, repo)
+	pagingFixture(t, plain)
+	// "gamma" is in 4 names, "common" in every torrent (each one's file path): with a relevance
+	// bound of 5, the first has few matches and the second many.
+	repo.relevanceScored, plain.relevanceScored = 5, 5
+	seeders := int64(1)
+	last := torrents[len(torrents)-1]
+	for _, tc := range []struct {
+		name  string
+		c     domain.SearchCriteria
+		calls int64
+	}{
+		{"few, relevance", criteria(t, "gamma", 2), 1},
+		{"few, two words", criteria(t, "gamma common", 2), 1},
+		{"few, a prefix", criteria(t, "gam", 2), 1},
+		{"few, a filter", criteria(t, "gamma", 2, func(c *domain.SearchCriteria) { c.MinSeeders = &seeders }), 1},
+		{"few, a carried filter", criteria(t, "gamma", 2, func(c *domain.SearchCriteria) { c.Categories = []string{"movies"} }), 1},
+		{"few, by seeders", criteria(t, "gamma", 2, func(c *domain.SearchCriteria) { c.Sort = domain.SortSeeders }), 1},
+		{"few, by name, past the end", criteria(t, "gamma", 2, func(c *domain.SearchCriteria) { c.Sort, c.Offset = domain.SortName, 10 }), 1},
+		{"many, relevance", criteria(t, "common", 2), 1},
+		{"many, two words", criteria(t, "alpha common", 2), 1},
+		{"many, relevance, a carried filter", criteria(t, "common", 2, func(c *domain.SearchCriteria) { c.Categories = []string{"tv"} }), 1},
+		{"many, relevance, deep", criteria(t, "common", 2, func(c *domain.SearchCriteria) {
+			c.Cursor = &domain.Position{Float: nameTier / float64(relevanceScale), ID: last.ID}
+		}), 1},
+		{"many, relevance, a filter", criteria(t, "common", 2, func(c *domain.SearchCriteria) { c.MinSeeders = &seeders }), 2},
+		{"many, by seeders", criteria(t, "common", 2, func(c *domain.SearchCriteria) { c.Sort = domain.SortSeeders }), 2},
+	} {
+		before := d1.Calls()
+		got, err := repo.Search(ctx, tc.c)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if calls := d1.Calls() - before; calls != tc.calls {
+			t.Errorf("%s: %d engine calls, want %d", tc.name, calls, tc.calls)
+		}
+		want, err := plain.Search(ctx, tc.c)
+		if err != nil {
+			t.Fatalf("%s, local: %v", tc.name, err)
+		}
+		if g, w := ids(got.Items), ids(want.Items); !slices.Equal(g, w) || got.Total != want.Total || got.TotalExact != want.TotalExact ||
+			(got.Next == nil) != (want.Next == nil) {
+			t.Errorf("%s: page %v (total %d, exact %v, next %v), the local file's %v (total %d, exact %v, next %v)",
+				tc.name, g, got.Total, got.TotalExact, got.Next != nil, w, want.Total, want.TotalExact, want.Next != nil)
+		}
+	}
+	before := d1.Calls()
+	if _, err := repo.Get(ctx, domain.TorrentRef{ID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.Latest(ctx, "tv", 20); err != nil {
+		t.Fatal(err)
+	}
+	if calls := d1.Calls() - before; calls != 2 {
+		t.Errorf("details and latest took %d engine calls, want 1 each", calls)
+	}
+}
+
 // A filter every torrent passes (a bound at the catalog's edge, or every category that has
 // torrents) is seen from the edges and the search is planned without it; one step inside the edge
 // it filters. Either way the page and the total are those of the filter applied to every torrent.

@@ -39,33 +39,45 @@ func (q *searchQuery) countNeed(p probed, s strategy) countNeed {
 // where a call costs a round trip (D1), one after the other where it costs nothing (the local
 // file), so that there the count runs only when the page did not carry the total.
 func (r *TorrentRepository) pageAndTotal(ctx context.Context, q *searchQuery, p probed, plan strategy, s Statement) (domain.SearchPage, error) {
-	need := q.countNeed(p, plan)
-	counted := -1
-	var page domain.SearchPage
-	if need != countNever && q.costs.RoundTrip > 0 {
-		results, err := r.db.queryAll(ctx, []Statement{s, q.countStatement(p)})
+	if q.countNeed(p, plan) == countNever || q.costs.RoundTrip == 0 {
+		res, err := r.db.query(ctx, s)
 		if err != nil {
 			return domain.SearchPage{}, err
 		}
-		if page, err = q.readPage(results[0]); err != nil {
+		return r.finishPage(ctx, q, p, plan, res)
+	}
+	results, err := r.db.queryAll(ctx, []Statement{s, q.countStatement(p)})
+	if err != nil {
+		return domain.SearchPage{}, err
+	}
+	page, err := q.readPage(results[0])
+	if err != nil {
+		return domain.SearchPage{}, err
+	}
+	counted, err := readCount(results[1])
+	if err != nil {
+		return domain.SearchPage{}, err
+	}
+	page.Total, page.TotalExact = q.total(p, page.Total, counted)
+	return page, nil
+}
+
+// finishPage reads a page statement's result (sent ahead with the probe, or after it) and counts
+// the total when the page did not carry it and the total needs it: the strategies sent ahead carry
+// it whenever it needs counting (search_ahead.go), so that is a second call only elsewhere.
+func (r *TorrentRepository) finishPage(ctx context.Context, q *searchQuery, p probed, plan strategy, res Result) (domain.SearchPage, error) {
+	page, err := q.readPage(res)
+	if err != nil {
+		return domain.SearchPage{}, err
+	}
+	counted := -1
+	if need := q.countNeed(p, plan); need == countAlways || need == countUnlessCarried && page.Total < 0 {
+		res, err := r.db.query(ctx, q.countStatement(p))
+		if err != nil {
 			return domain.SearchPage{}, err
 		}
-		if counted, err = readCount(results[1]); err != nil {
+		if counted, err = readCount(res); err != nil {
 			return domain.SearchPage{}, err
-		}
-	} else {
-		var err error
-		if page, err = r.page(ctx, q, s); err != nil {
-			return domain.SearchPage{}, err
-		}
-		if need == countAlways || need == countUnlessCarried && page.Total < 0 {
-			res, err := r.db.query(ctx, q.countStatement(p))
-			if err != nil {
-				return domain.SearchPage{}, err
-			}
-			if counted, err = readCount(res); err != nil {
-				return domain.SearchPage{}, err
-			}
 		}
 	}
 	page.Total, page.TotalExact = q.total(p, page.Total, counted)
