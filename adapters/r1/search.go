@@ -29,10 +29,12 @@ import (
 //     torrents_facets, or merged in id order with the torrents passing the filters when one index
 //     holds their columns and few enough pass (search_merge.go).
 //
-// So a text search is two engine calls (one more when a long last word is written out, which only
-// the local file does, and one every 30 s to count the index's segments, which a check against it
-// costs in proportion to: search_index.go, which also merges them), and on D1 two requests to
-// Cloudflare.
+// So a text search is two engine calls on the local file (one more when a long last word is
+// written out, and one every 30 s to count the index's segments, which a check against it costs in
+// proportion to: search_index.go, which also merges them). On D1, where a call is a request to
+// Cloudflare, the pages the planner chooses without weighing costs go out with the probe
+// (search_ahead.go): a search whose text matches at most relevanceScored torrents, or by relevance
+// without filters, is one request; the others two.
 //
 // A listing (no text) is one statement (search_list.go): over the sort key's index, or, for a
 // category in some resolutions by date (the apps' RSS sync), one walk of migration 0013's index per
