@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,6 +80,55 @@ func TestAnInvalidationReachesEveryInstanceWithinItsRefresh(t *testing.T) {
 	}
 	if len(shared.now) == 0 {
 		t.Fatal("the generation was never written at once")
+	}
+}
+
+// genGets counts the shared tier's reads of generations.
+type genGets struct {
+	*mapCache
+	mu sync.Mutex
+	n  int
+}
+
+func (g *genGets) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	if strings.HasPrefix(key, "gen:") {
+		g.mu.Lock()
+		g.n++
+		g.mu.Unlock()
+	}
+	return g.mapCache.Get(ctx, key)
+}
+
+func (g *genGets) count() int { g.mu.Lock(); defer g.mu.Unlock(); return g.n }
+
+// The run loop re-reads a generation from the shared tier a tick before its Refresh, so a read that
+// comes between two ticks never finds the re-read due and waits for it: on Cloudflare that is a
+// round trip to KV in sequence before the read's own (one request in ten seconds answered in two
+// round trips). Only an instance's first read, which has no generation yet, re-reads it. Before,
+// the read at each Refresh re-read it.
+func TestTheRunLoopReReadsGenerationsBeforeAReadFindsThemDue(t *testing.T) {
+	clock := newClock()
+	shared := &genGets{mapCache: newMapCache()}
+	ctx := context.Background()
+	store := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	fills := 0
+	_, _ = caching.Read(ctx, store, listSpace, "k", counting(&fills))
+	if shared.count() != 1 {
+		t.Fatalf("the first read re-read the generation %d times, want once", shared.count())
+	}
+	var byReads int
+	for range 3 * int(listsGen.Refresh/time.Second) { // a tick a second, a read between two ticks
+		clock.Advance(time.Second)
+		before := shared.count()
+		_, _ = caching.Read(ctx, store, listSpace, "k", counting(&fills))
+		byReads += shared.count() - before
+		store.Flush(ctx)
+	}
+	if byReads != 0 {
+		t.Errorf("reads re-read the generation %d times in %v, want none (the run loop's)", byReads, 3*listsGen.Refresh)
+	}
+	if total := shared.count(); total < 3 {
+		t.Errorf("the generation was re-read %d times in %v, want at least once a Refresh", total, 3*listsGen.Refresh)
 	}
 }
 
