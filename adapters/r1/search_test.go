@@ -493,6 +493,50 @@ func TestSearchRoundTripsOnD1(t *testing.T) {
 	}
 }
 
+// A page sent ahead with the probe that the planner does not choose walks no match: its gate (the
+// planner's test of the probe, search_ahead.go) stops it, so what it costs D1 is the test alone.
+func TestPagesSentAheadStopAtTheirGate(t *testing.T) {
+	db := openMigrated(t, LocalOptions{ParamsAsText: true, JSONResults: true})
+	ctx := context.Background()
+	repo := NewTorrentRepository(db)
+	pagingFixture(t, repo)
+	repo.relevanceScored = 5 // "gamma" has 4 matches, "common" 45
+	seeders := int64(1)
+	for _, tc := range []struct {
+		text   string
+		mutate func(*domain.SearchCriteria)
+		s      strategy
+		runs   bool
+	}{
+		{"gamma", nil, fewMatches, true},
+		{"gamma", nil, nameTiers, false},
+		{"common", nil, fewMatches, false},
+		{"common", nil, nameTiers, true},
+		{"gamma", func(c *domain.SearchCriteria) { c.MinSeeders, c.Sort = &seeders, domain.SortSeeders }, fewMatches, true},
+		{"common", func(c *domain.SearchCriteria) { c.MinSeeders, c.Sort = &seeders, domain.SortSeeders }, fewMatches, false},
+	} {
+		c := criteria(t, tc.text, 2)
+		if tc.mutate != nil {
+			tc.mutate(&c)
+		}
+		q := newSearchQuery(c, ftsQuery(c.Terms), repo.countLimit)
+		res, err := db.query(ctx, repo.aheadPage(q, tc.s))
+		if err != nil {
+			t.Fatalf("%q, strategy %d: %v", tc.text, tc.s, err)
+		}
+		page, err := q.readPage(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ran := len(page.Items) > 0; ran != tc.runs {
+			t.Errorf("%q, strategy %d: %d torrents, want some: %v", tc.text, tc.s, len(page.Items), tc.runs)
+		}
+		if !tc.runs && page.Total > 0 {
+			t.Errorf("%q, strategy %d: a stopped page counted %d", tc.text, tc.s, page.Total)
+		}
+	}
+}
+
 // A filter every torrent passes (a bound at the catalog's edge, or every category that has
 // torrents) is seen from the edges and the search is planned without it; one step inside the edge
 // it filters. Either way the page and the total are those of the filter applied to every torrent.
