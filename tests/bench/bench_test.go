@@ -27,7 +27,7 @@ func TestPipelineAtSmallN(t *testing.T) {
 	out := t.TempDir()
 	cfg := defaultConfig()
 	cfg.N, cfg.OutDir, cfg.TempDir = 2000, out, t.TempDir()
-	cfg.Samples, cfg.LikeSamples, cfg.SweepQueries = 10, 2, 100
+	cfg.Samples, cfg.LikeSamples, cfg.SweepQueries, cfg.CompareQueries = 10, 2, 100, 30
 	cfg.LoadDuration, cfg.Connections = 200*time.Millisecond, 4
 	// A guard against a hang, not a timing target: a loaded CI machine takes a minute here.
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
@@ -75,6 +75,12 @@ func TestPipelineAtSmallN(t *testing.T) {
 			t.Errorf("%s: %+v", name, l)
 		}
 	}
+	// The comparison: every distinct search through both routes, cut into its rounds.
+	if h := res.SearchHTTP; h.Queries != cfg.CompareQueries || h.RESTUncached.N+h.Refused[0] != h.Queries || len(h.UncachedRounds) != compareRounds ||
+		h.UncachedPaired <= 0 || h.UncachedFirst[0].N+h.UncachedSecond[0].N != h.RESTUncached.N || h.UncachedFirst[1].N == 0 {
+		t.Errorf("the uncached comparison: %d searches (want %d), rounds %+v, paired %v, first %+v, second %+v",
+			h.Queries, cfg.CompareQueries, h.UncachedRounds, h.UncachedPaired, h.UncachedFirst, h.UncachedSecond)
+	}
 	for name, tp := range map[string]Throughput{"details": res.HTTPDetails, "latest": res.HTTPLatest} {
 		if tp.Bytes < 100 || tp.App <= 0 || tp.Bare <= 0 {
 			t.Errorf("http %s: %+v", name, tp)
@@ -91,7 +97,7 @@ func TestPipelineAtSmallN(t *testing.T) {
 	table := res.Markdown()
 	for _, want := range append([]string{"Ingest", "the mix above", "Latest, uncached", "Details, uncached",
 		"Search, cached", "Latest, cached", "Details, cached", "HTTP cached details", "HTTP cached latest",
-		"Peak RSS", "LIKE scan vs FTS", "Torznab (XML) vs REST (JSON)", "over a bare Fiber handler sending its wire bytes", "the client's inflate"}, searchKinds...) {
+		"Peak RSS", "LIKE scan vs FTS", "Torznab (XML) vs REST (JSON)", "round by round", "over a bare Fiber handler sending its wire bytes", "the client's inflate"}, searchKinds...) {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table has no row %q:\n%s", want, table)
 		}

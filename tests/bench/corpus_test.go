@@ -4,11 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/torrent-streamer/streamer/adapters/memory"
 	"github.com/torrent-streamer/streamer/domain"
+	"github.com/torrent-streamer/streamer/ports"
 )
 
 func corpusDigest(t *testing.T, c *Corpus, n int) string {
@@ -119,4 +122,24 @@ func mustHash(t *testing.T, s string) domain.InfoHash {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// The searches REST and Torznab are compared on are distinct (none is answered from a cache an
+// earlier one filled), as many as asked, and the other queries do not depend on how many.
+func TestComparedSearchesAreDistinct(t *testing.T) {
+	corpus, repo := NewCorpus(3), memory.NewCatalog(ports.SystemClock{}).Torrents()
+	few, many := buildQueries(t.Context(), corpus, repo, 3000, 20, 30, 1), buildQueries(t.Context(), corpus, repo, 3000, 20, 300, 1)
+	if len(many.compare) != 300 || len(few.compare) != 30 {
+		t.Fatalf("%d and %d searches, want 300 and 30", len(many.compare), len(few.compare))
+	}
+	seen := map[string]bool{}
+	for _, w := range many.compare {
+		if seen[w] || w == "" || strings.Contains(w, " ") {
+			t.Fatalf("%q: repeated or not one word", w)
+		}
+		seen[w] = true
+	}
+	if !slices.Equal(few.compare, many.compare[:30]) || !slices.Equal(few.latest, many.latest) || !slices.Equal(few.details, many.details) {
+		t.Fatal("the other queries changed with the number compared")
+	}
 }

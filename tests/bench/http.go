@@ -231,7 +231,7 @@ func measureHTTP(ctx context.Context, path string, qs *queries, cfg Config, res 
 		urls = append(urls, "/api/torrents/latest?limit=100&category="+slug)
 	}
 	// The same searches through REST and Torznab (before the sweep fills the caches with them).
-	if res.SearchHTTP, err = measureSearchOverHTTP(ctx, client, "http://"+c.app, "http://"+c.bare, searchTexts(qs, cfg)); err != nil {
+	if res.SearchHTTP, err = measureSearchOverHTTP(ctx, client, "http://"+c.app, "http://"+c.bare, qs.compare); err != nil {
 		return fmt.Errorf("search over HTTP: %w", err)
 	}
 	start := time.Now()
@@ -247,17 +247,6 @@ func measureHTTP(ctx context.Context, path string, qs *queries, cfg Config, res 
 	return nil
 }
 
-// searchTexts are the one-word searches (first pages) that REST and Torznab are compared on.
-func searchTexts(qs *queries, cfg Config) []string {
-	var texts []string
-	for _, q := range qs.search[kindOneWord] {
-		if q.pagesBefore == 0 && len(texts) < cfg.SweepQueries {
-			texts = append(texts, q.request.Text)
-		}
-	}
-	return texts
-}
-
 // measureTorznabOnly starts the child and compares REST and Torznab only (Config.TorznabOnly).
 func measureTorznabOnly(ctx context.Context, path string, qs *queries, cfg Config, res *Results) error {
 	c, err := startChild(path)
@@ -266,7 +255,7 @@ func measureTorznabOnly(ctx context.Context, path string, qs *queries, cfg Confi
 	}
 	defer c.stop()
 	client := &fasthttp.Client{MaxConnsPerHost: 4, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
-	if res.SearchHTTP, err = measureSearchOverHTTP(ctx, client, "http://"+c.app, "http://"+c.bare, searchTexts(qs, cfg)); err != nil {
+	if res.SearchHTTP, err = measureSearchOverHTTP(ctx, client, "http://"+c.app, "http://"+c.bare, qs.compare); err != nil {
 		return fmt.Errorf("search over HTTP: %w", err)
 	}
 	return nil

@@ -48,6 +48,7 @@ func main() {
 	flag.IntVar(&cfg.Samples, "samples", envInt("BENCH_SAMPLES", cfg.Samples), "timed queries per kind")
 	flag.DurationVar(&cfg.LoadDuration, "load", cfg.LoadDuration, "HTTP load per target")
 	flag.IntVar(&cfg.Connections, "conns", cfg.Connections, "HTTP connections of the load generator")
+	flag.IntVar(&cfg.CompareQueries, "compare", envInt("BENCH_COMPARE", cfg.CompareQueries), "distinct one-word searches REST and Torznab are compared on, in three rounds (env BENCH_COMPARE)")
 	flag.StringVar(&cfg.ProfileDir, "profile", os.Getenv("BENCH_PROFILE"), "write CPU profiles of the ingest and the uncached reads here (env BENCH_PROFILE)")
 	flag.BoolVar(&cfg.IngestOnly, "ingest-only", false, "stop after the ingest")
 	flag.IntVar(&cfg.IngestMore, "ingest-more", envInt("BENCH_INGEST_MORE", 0), "with BENCH_DB: ingest this many more torrents into a copy of each kept database, and nothing else (env BENCH_INGEST_MORE)")

@@ -48,6 +48,10 @@ type searchQuery struct {
 type queries struct {
 	search  map[string][]searchQuery
 	latest  []string // category slugs, "" for all
+	// compare are distinct one-word searches (the one-word kind's, then more drawn alike): what
+	// REST and Torznab are compared on over HTTP. Distinct, so that no search of the comparison's
+	// uncached round is answered from a cache the same word filled before.
+	compare []string
 	details []string // ids and info hashes
 	n       int
 }
@@ -65,7 +69,7 @@ func nameWords(corpus *Corpus, vocab map[string]bool, i int) (title, other []str
 	return title, other
 }
 
-func buildQueries(ctx context.Context, corpus *Corpus, repo ports.TorrentRepository, n, samples int, seed uint64) *queries {
+func buildQueries(ctx context.Context, corpus *Corpus, repo ports.TorrentRepository, n, samples, compare int, seed uint64) *queries {
 	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	vocab := make(map[string]bool, len(corpus.words))
 	for _, w := range corpus.words {
@@ -222,6 +226,24 @@ func buildQueries(ctx context.Context, corpus *Corpus, repo ports.TorrentReposit
 			qs.details = append(qs.details, strconv.Itoa(id))
 		} else {
 			qs.details = append(qs.details, corpus.infoHash(id-1))
+		}
+	}
+	// Drawn last, so every query above is the same whatever compare is.
+	seen := map[string]bool{}
+	for _, q := range qs.search[kindOneWord] {
+		if w := q.request.Text; len(qs.compare) < compare && !seen[w] {
+			seen[w] = true
+			qs.compare = append(qs.compare, w)
+		}
+	}
+	for tries := 0; len(qs.compare) < compare && tries < 100*compare; tries++ {
+		word, _, _ := titleWord()
+		if corpus.shape == ShapeTags && tries%2 == 1 {
+			word = tag()
+		}
+		if !seen[word] {
+			seen[word] = true
+			qs.compare = append(qs.compare, word)
 		}
 	}
 	return qs

@@ -39,6 +39,9 @@ type Config struct {
 	LoadDuration time.Duration // HTTP load per target
 	Connections  int           // HTTP connections of the load generator
 	SweepQueries int           // distinct searches and details sent to the server before its RSS is read
+	// CompareQueries is how many distinct one-word searches REST and Torznab are compared on, in
+	// rounds of compareRound (each round's ratios are reported: the spread of the pooled figure).
+	CompareQueries int
 
 	IngestOnly bool // stop after the ingest (tuning it)
 	// IngestMore, with ReuseDB: ingest this many more torrents of each corpus into a copy of its kept
@@ -55,6 +58,7 @@ func defaultConfig() Config {
 	return Config{
 		N: 1_000_000, Seed: 1, Shapes: Shapes, OutDir: "bench",
 		Samples: 200, LikeSamples: 5, LoadDuration: 5 * time.Second, Connections: 32, SweepQueries: 4000,
+		CompareQueries: 600,
 	}
 }
 
@@ -174,7 +178,7 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 	if cfg.IngestOnly {
 		return cr, nil
 	}
-	qs := buildQueries(ctx, corpus, repo, cfg.N, cfg.Samples, cfg.Seed)
+	qs := buildQueries(ctx, corpus, repo, cfg.N, cfg.Samples, cfg.CompareQueries, cfg.Seed)
 	if cfg.TorznabOnly {
 		if !first {
 			return cr, nil

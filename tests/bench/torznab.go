@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,17 @@ type SearchOverHTTP struct {
 	BareREST    Latency `json:"bareRest"`
 	BareRSS     Latency `json:"bareRss"`
 	BareListing Latency `json:"bareListing"`
+	// UncachedRounds are the uncached ratios round by round (compareRounds rounds of a share of the
+	// searches each, in the order asked): the spread of the pooled figure on a shared machine.
+	UncachedRounds []RoundRatio `json:"uncachedRounds"`
+	// UncachedPaired is the median, over the searches both routes answered, of Torznab's time over
+	// REST's for that same search.
+	UncachedPaired float64 `json:"uncachedPaired"`
+	// UncachedFirst and UncachedSecond are REST's and Torznab's uncached answers when the route was
+	// asked the search first, and second (the order alternates from one search to the next): the
+	// first reads the search's pages into SQLite's cache for both.
+	UncachedFirst  [2]Latency `json:"uncachedFirst"`
+	UncachedSecond [2]Latency `json:"uncachedSecond"`
 	// AppFeeds are the apps' RSS syncs and connection tests as they ask them (no words, their
 	// default categories, pages of 100 by offset), each page the first time: uncached.
 	AppFeeds []AppFeed `json:"appFeeds"`
@@ -77,6 +89,18 @@ type AppFeed struct {
 	Error       string  `json:"error,omitempty"`
 	FailedAfter Latency `json:"failedAfter"` // how long the failed pages took to fail
 }
+
+// RoundRatio is one round of the uncached comparison: Torznab's p50 and p99 over REST's.
+type RoundRatio struct {
+	N   int     `json:"n"` // searches each route answered
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+}
+
+// compareRounds is how many rounds the uncached comparison is cut into, in the order asked: each
+// round's ratios are reported beside the pooled ones, so a stretch of load on the shared machine
+// that favoured one route shows as spread instead of moving the figure unseen.
+const compareRounds = 3
 
 // appFeeds are what the apps ask with no words: Sonarr's default categories (5030,5040), its
 // anime category, Radarr's defaults, subcategories alone (UHD TV, UHD movies, SD TV: on the bench's
@@ -280,7 +304,8 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 		return base + "/api/torrents/search?limit=" + strconv.Itoa(limit) + "&q=" + url.QueryEscape(text)
 	}
 	torznabURL := func(text string, limit int) string {
-		u := base + "/torznab/api?t=search&apikey=" + url.QueryEscape(key) + "&limit=" + strconv.Itoa(limit)
+		// As Sonarr, Radarr and Prowlarr ask: they always send extended=1 (every attribute).
+		u := base + "/torznab/api?t=search&extended=1&apikey=" + url.QueryEscape(key) + "&limit=" + strconv.Itoa(limit)
 		if text != "" {
 			u += "&q=" + url.QueryEscape(text)
 		}
@@ -299,7 +324,8 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 		*into = append(*into, f.took)
 		return err
 	}
-	round := func(restLimit, tzLimit int, rest, tz, restBare, tzBare, restAgainInto, tzAgainInto *[]time.Duration) error {
+	var colds []coldAnswer
+	round := func(restLimit, tzLimit int, rest, tz, restBare, tzBare, restAgainInto, tzAgainInto *[]time.Duration, cold bool) error {
 		for i, text := range texts {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -328,6 +354,9 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 					return err
 				}
 				*into[k] = append(*into[k], f.took)
+				if cold {
+					colds = append(colds, coldAnswer{text: i, route: k, first: k == order[0], took: f.took})
+				}
 				if k == 0 {
 					out.RESTBytes, out.RESTWire = max(out.RESTBytes, f.plain), max(out.RESTWire, f.wire)
 				} else {
@@ -355,12 +384,12 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 		}
 		return nil
 	}
-	if err := round(100, 99, &restCold, &tzCold, nil, nil, &restAgain, &tzAgain); err != nil {
+	if err := round(100, 99, &restCold, &tzCold, nil, nil, &restAgain, &tzAgain, true); err != nil {
 		return out, err
 	}
 	// Cached: the same limit on both, each route warmed by the round before (REST's entries at
 	// 100 and Torznab's at 99 are both in the process cache; these rounds ask those).
-	if err := round(100, 99, &restWarm, &tzWarm, &bareRest, &bareTz, nil, nil); err != nil {
+	if err := round(100, 99, &restWarm, &tzWarm, &bareRest, &bareTz, nil, nil, false); err != nil {
 		return out, err
 	}
 	var restKey []time.Duration
@@ -410,6 +439,7 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 		out.AppFeeds = append(out.AppFeeds, feed)
 	}
 	out.Queries = len(texts)
+	out.UncachedRounds, out.UncachedPaired, out.UncachedFirst, out.UncachedSecond = coldFigures(colds, len(texts))
 	out.RESTUncached, out.TorznabUncached = latencyOf(restCold), latencyOf(tzCold)
 	out.RESTCached, out.TorznabCached = latencyOf(restWarm), latencyOf(tzWarm)
 	out.RESTAgain, out.TorznabAgain = latencyOf(restAgain), latencyOf(tzAgain)
@@ -418,4 +448,52 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 	out.BareREST, out.BareTorznab = latencyOf(bareRest), latencyOf(bareTz)
 	out.BareListing, out.BareRSS = latencyOf(bareList), latencyOf(bareRSS)
 	return out, nil
+}
+
+// coldAnswer is one uncached answer: the search's index, the route (0 REST, 1 Torznab), whether the
+// route was asked the search first, and how long it took.
+type coldAnswer struct {
+	text, route int
+	first       bool
+	took        time.Duration
+}
+
+// coldFigures are the uncached comparison's spread: each round's ratios (the searches cut into
+// compareRounds rounds in the order asked), the median of Torznab's time over REST's for the same
+// search, and each route's answers when asked first and second.
+func coldFigures(colds []coldAnswer, texts int) (rounds []RoundRatio, paired float64, first, second [2]Latency) {
+	per := max(1, (texts+compareRounds-1)/compareRounds)
+	byRound := make([][2][]time.Duration, (texts+per-1)/per)
+	var firsts, seconds [2][]time.Duration
+	took := make([][2]time.Duration, texts)
+	for _, c := range colds {
+		r := c.text / per
+		byRound[r][c.route] = append(byRound[r][c.route], c.took)
+		if c.first {
+			firsts[c.route] = append(firsts[c.route], c.took)
+		} else {
+			seconds[c.route] = append(seconds[c.route], c.took)
+		}
+		took[c.text][c.route] = c.took
+	}
+	for _, r := range byRound {
+		rest, tz := latencyOf(r[0]), latencyOf(r[1])
+		if rest.N > 0 && tz.N > 0 {
+			rounds = append(rounds, RoundRatio{N: min(rest.N, tz.N), P50: ratio(tz, rest), P99: ratio99(tz, rest)})
+		}
+	}
+	var ratios []float64
+	for _, t := range took {
+		if t[0] > 0 && t[1] > 0 {
+			ratios = append(ratios, float64(t[1])/float64(t[0]))
+		}
+	}
+	if len(ratios) > 0 {
+		slices.Sort(ratios)
+		paired = ratios[len(ratios)/2]
+	}
+	for k := range 2 {
+		first[k], second[k] = latencyOf(firsts[k]), latencyOf(seconds[k])
+	}
+	return rounds, paired, first, second
 }
