@@ -46,8 +46,8 @@ type searchQuery struct {
 // queries are every timed read, built from the corpus so their words are as common in the queries
 // as in the names (a query is words of a random torrent's name).
 type queries struct {
-	search  map[string][]searchQuery
-	latest  []string // category slugs, "" for all
+	search map[string][]searchQuery
+	latest []string // category slugs, "" for all
 	// compare are distinct one-word searches (the one-word kind's, then more drawn alike): what
 	// REST and Torznab are compared on over HTTP. Distinct, so that no search of the comparison's
 	// uncached round is answered from a cache the same word filled before.
