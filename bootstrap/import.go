@@ -73,9 +73,10 @@ func (t target) calls() int64 {
 	return int64(st.R1.Calls + st.KV.Calls)
 }
 
-func openTarget(ctx context.Context, cfg Config, log *slog.Logger) (target, error) {
+// openTarget opens the configured database: the local file with local's options, or D1.
+func openTarget(ctx context.Context, cfg Config, log *slog.Logger, local r1.LocalOptions) (target, error) {
 	if !cfg.Cloudflare() {
-		db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{})
+		db, err := r1.OpenFile(ctx, cfg.DatabasePath(), local)
 		if err != nil {
 			return target{}, fmt.Errorf("open the database %s: %w", cfg.DatabasePath(), err)
 		}
@@ -114,7 +115,7 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 	if opts.Interrupt != nil {
 		src = opts.Interrupt(src)
 	}
-	tgt, err := openTarget(ctx, cfg, log)
+	tgt, err := openTarget(ctx, cfg, log, importLocalOptions())
 	if err != nil {
 		return migration.Report{}, err
 	}
@@ -392,7 +393,7 @@ func writeReport(path string, r migration.Report, calls int64, runErr error) err
 
 // Export runs `streamer export`: the catalog as NDJSON on w, one torrent a line.
 func Export(ctx context.Context, cfg Config, log *slog.Logger, w io.Writer) (int64, error) {
-	tgt, err := openTarget(ctx, cfg, log)
+	tgt, err := openTarget(ctx, cfg, log, r1.LocalOptions{})
 	if err != nil {
 		return 0, err
 	}

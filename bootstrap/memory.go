@@ -74,3 +74,35 @@ func (b memoryBudget) String() string {
 	return fmt.Sprintf("%d MiB (cache %d, hashing %d, legacy hashing %d, requests %d), and SQLite's pages %d MiB", b.total()>>20,
 		b.cache>>20, b.hashing>>20, b.legacyHashing>>20, b.requests>>20, b.sqlitePages>>20)
 }
+
+// `streamer import` on the local file is a one-shot bulk job with a memory budget of its own (its
+// target: a peak RSS of at most 200 MiB at 1,000,000 torrents, tests/migration's TestImportAtScale).
+// Its writer sets its pace, so it gives SQLite the service's kind of page cache pool, where a page
+// costs its 4 KiB instead of about 8 KiB each as it is allocated, and spends what that frees, and a
+// little more, on a writer's cache twice the service's: once the indexes outgrow the cache, each
+// torrent makes the writer read back and write again fewer pages, and the bulk transactions, sized
+// to half the cache, are twice as large (fewer commits and full-text segments). It serves no reads,
+// so two readers do.
+//
+//	part                                   bound                                          import
+//	SQLite's page cache pool               the writer's 64 MiB (importWriterCache), 2 MiB  74 MiB
+//	                                       for each of 2 readers and the checkpointer, 4
+//	                                       MiB for temporary tables (r1.PageCacheForWriter)
+//	the rest: the Go heap (two batches of  measured, not bounded: about 96 MiB at 250,000  96 MiB
+//	2500 torrents in flight, the source's  torrents of 10 files (RSS 170 MiB); before, the
+//	rows), SQLite's statements and pending same rest and a pool-less 32 MiB cache: 165 MiB
+//	full-text terms, the binary's text
+//
+// Export keeps the defaults: it reads, one page of the catalog at a time.
+const (
+	importWriterCache = 64 << 20
+	importReaders     = 2
+)
+
+// importLocalOptions opens the local file for `streamer import` within its budget.
+func importLocalOptions() r1.LocalOptions {
+	return r1.LocalOptions{
+		Readers: importReaders, WriterCache: importWriterCache,
+		PageCache: r1.PageCacheForWriter(importWriterCache, importReaders),
+	}
+}

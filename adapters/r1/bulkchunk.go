@@ -26,9 +26,6 @@ const (
 	bulkChunkMax = localChunkTorrents
 	// bulkChunkMin bounds how small the transactions get, however large the catalog.
 	bulkChunkMin = 200
-	// bulkChunkPages is how many pages a chunk may dirty: half the writer's cache, the rest for
-	// the pages it reads (the indexes' inner pages, the table's last ones).
-	bulkChunkPages = WriterCacheBytes / sqlitePageSize / 2
 	// bulkChunkLearnFrom is the smallest write the size is learned from: a few torrents tell little.
 	bulkChunkLearnFrom = 100
 )
@@ -40,11 +37,15 @@ type bulkChunks struct {
 	// written is the pages the writer wrote to the WAL in the engine's last batch, spilled ones
 	// included (SQLite's cache-write counter).
 	written int64
-	// pages stands for bulkChunkPages in the tests.
+	// pages is how many pages a chunk may dirty: half the writer's cache, the rest for the pages
+	// it reads (the indexes' inner pages, the table's last ones).
 	pages int
 }
 
-func newBulkChunks() *bulkChunks { return &bulkChunks{size: bulkChunkMax, pages: bulkChunkPages} }
+// newBulkChunks sizes the chunks for a writer whose cache holds writerCache bytes.
+func newBulkChunks(writerCache int64) *bulkChunks {
+	return &bulkChunks{size: bulkChunkMax, pages: int(writerCache / sqlitePageSize / 2)}
+}
 
 // next is the torrents the next chunk may take.
 func (b *bulkChunks) next() int {

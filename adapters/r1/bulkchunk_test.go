@@ -2,6 +2,7 @@ package r1
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/torrent-streamer/streamer/domain"
@@ -10,8 +11,7 @@ import (
 // The next chunk takes as many torrents as dirty the pages allowed, reached halfway at a time and
 // within its bounds; small writes teach nothing.
 func TestBulkChunksFollowThePagesATorrentWrites(t *testing.T) {
-	b := newBulkChunks()
-	b.pages = 4000
+	b := newBulkChunks(4000 * 2 * sqlitePageSize)
 	learn := func(n int, written int64) int {
 		b.written = written
 		b.wrote(n)
@@ -94,5 +94,34 @@ func TestBulkUpsertsAreSplitToFitTheWritersCache(t *testing.T) {
 	}
 	if err := db.Settle(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// LocalOptions.WriterCache is the writer's cache_size, and the bulk transactions are sized to half
+// of it; without it, both are the default's (WriterCacheBytes). Before, every engine's writer had
+// the default's, so a bulk job could not give its writer more (streamer import).
+func TestTheWritersCacheIsTheOneAskedFor(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		asked, want int64
+	}{{0, WriterCacheBytes}, {48 << 20, 48 << 20}} {
+		e, err := openLocal(ctx, filepath.Join(t.TempDir(), "writer.db"), LocalOptions{WriterCache: c.asked})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kib int64
+		if err := e.writer.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&kib); err != nil || -kib<<10 != c.want {
+			t.Errorf("asked %d bytes: the writer's cache_size is %d KiB (%v), want %d bytes", c.asked, kib, err, c.want)
+		}
+		if want := int(c.want / sqlitePageSize / 2); e.bulk.pages != want {
+			t.Errorf("asked %d bytes: bulk transactions may dirty %d pages, want %d (half the writer's cache)", c.asked, e.bulk.pages, want)
+		}
+		_ = e.Close()
+	}
+	if got, want := PageCacheForWriter(48<<20, 2), int64(48<<20+3*ReaderCacheBytes+pageCacheSlack); got != want {
+		t.Errorf("PageCacheForWriter(48 MiB, 2 readers) = %d, want %d", got, want)
+	}
+	if PageCacheFor(8) != PageCacheForWriter(WriterCacheBytes, 8) {
+		t.Errorf("PageCacheFor is not PageCacheForWriter with the default writer's cache")
 	}
 }

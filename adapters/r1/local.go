@@ -41,6 +41,12 @@ type LocalOptions struct {
 	// (each page is allocated as it is needed, at about twice its size). PageCacheFor(Readers)
 	// holds every connection's cache at its bound.
 	PageCache int64
+	// WriterCache is the writer connection's cache_size in bytes; 0: WriterCacheBytes. A bulk job
+	// with a memory budget of its own (streamer import, bootstrap/memory.go) gives a larger one:
+	// once the indexes outgrow the cache, each torrent makes the writer read back and write again
+	// fewer pages, and the bulk transactions, sized to half of it (bulkchunk.go), grow with it.
+	// With a pool, the pool should hold it (PageCacheForWriter).
+	WriterCache int64
 	// MergeAfterIdle is how long the writer must have been idle before the full-text index's
 	// segments are merged (see upkeep.go). Default 500 ms; negative: only when Settle is called.
 	MergeAfterIdle time.Duration
@@ -99,6 +105,9 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	if opts.Readers <= 0 {
 		opts.Readers = DefaultReaders(runtime.GOMAXPROCS(0))
 	}
+	if opts.WriterCache <= 0 {
+		opts.WriterCache = WriterCacheBytes
+	}
 	busy := "_pragma=busy_timeout(" + strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10) + ")"
 	common := busy + "&_pragma=foreign_keys(1)"
 
@@ -111,7 +120,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 		db.SetMaxIdleConns(1)
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
-		e := &localEngine{writer: db, readers: db, stmts: newStmtCache(db), opts: opts, bulk: newBulkChunks()}
+		e := &localEngine{writer: db, readers: db, stmts: newStmtCache(db), opts: opts, bulk: newBulkChunks(opts.WriterCache)}
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("r1: open in-memory database: %w", e.mapError(ctx, err))
@@ -134,7 +143,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	// synchronous=NORMAL is the usual WAL pairing: durable against crashes of the process, may lose
 	// the last commits on power loss, never corrupts.
 	writer, err := sql.Open("sqlite", path+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size("+cacheKiB(WriterCacheBytes)+")&_pragma=wal_autocheckpoint("+strconv.Itoa(walAutocheckpointPages)+")"+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size("+cacheKiB(opts.WriterCache)+")&_pragma=wal_autocheckpoint("+strconv.Itoa(walAutocheckpointPages)+")"+
 		"&_pragma=journal_size_limit("+strconv.FormatInt(walSizeLimit, 10)+")&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("r1: open %s: %w", path, err)
@@ -143,7 +152,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
 	writer.SetConnMaxLifetime(0)
-	e := &localEngine{writer: writer, opts: opts, dir: filepath.Dir(path), bulk: newBulkChunks()}
+	e := &localEngine{writer: writer, opts: opts, dir: filepath.Dir(path), bulk: newBulkChunks(opts.WriterCache)}
 	// The writer connects first, so the file exists and is in WAL mode before any reader opens it.
 	if err := writer.PingContext(ctx); err != nil {
 		writer.Close()

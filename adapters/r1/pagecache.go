@@ -27,8 +27,8 @@ import (
 // start, and a cache that would grow past the pool reuses the least recently used page instead
 // (SQLite's memory pressure), so the pool is the bound.
 const (
-	// WriterCacheBytes is the writer connection's cache_size: the b-tree pages a bulk ingest
-	// rewrites stay in memory (tests/bench).
+	// WriterCacheBytes is the writer connection's cache_size unless LocalOptions.WriterCache
+	// gives another: the b-tree pages a bulk ingest rewrites stay in memory (tests/bench).
 	WriterCacheBytes = 32 << 20
 	// ReaderCacheBytes is each reader's and the checkpointer's cache_size. A reader's cache is
 	// emptied whenever a write committed since its last read (WAL), so it holds what one query
@@ -41,10 +41,15 @@ const (
 	sqlitePageSize = 4096
 )
 
-// PageCacheFor is the pool that holds every connection's cache at its bound: the writer's, each of
-// readers readers', the checkpointer's, and room for temporary tables.
-func PageCacheFor(readers int) int64 {
-	return WriterCacheBytes + int64(readers+1)*ReaderCacheBytes + pageCacheSlack
+// PageCacheFor is the pool that holds every connection's cache at its bound: the writer's (its
+// default, WriterCacheBytes), each of readers readers', the checkpointer's, and room for temporary
+// tables.
+func PageCacheFor(readers int) int64 { return PageCacheForWriter(WriterCacheBytes, readers) }
+
+// PageCacheForWriter is PageCacheFor with a writer's cache of writerCache bytes
+// (LocalOptions.WriterCache).
+func PageCacheForWriter(writerCache int64, readers int) int64 {
+	return writerCache + int64(readers+1)*ReaderCacheBytes + pageCacheSlack
 }
 
 // DefaultReaders is the number of reader connections when LocalOptions.Readers is 0.
