@@ -2,6 +2,7 @@ package torznab
 
 import (
 	"encoding/xml"
+	"slices"
 	"strconv"
 	"time"
 
@@ -36,6 +37,23 @@ func appendFeedHead(b []byte, title, base string, offset, total int) []byte {
 
 // feedTail ends the document.
 const feedTail = `</channel></rss>`
+
+// appendItems appends the page's items, kept or written (frags, nil for none), with the attributes
+// attrs selects (nil for all). Once the first is written, b is grown to what that item's size says
+// the page will take: a page is made for 2 KB an item, and one of long magnets (a real torrent's
+// dozen trackers, three times an item) would otherwise double and copy itself as it grew.
+func appendItems(b []byte, frags *fragmentCache, items []domain.TorrentSummary, base string, attrs map[string]bool, cats *categoryMap) []byte {
+	selected := attrsKey(attrs)
+	for i := range items {
+		t := &items[i]
+		start := len(b)
+		b = frags.appendItem(b, t, base, selected, cats.itemIDs(t.Category.Slug, t.Release.Resolution), attrs)
+		if i == 0 {
+			b = slices.Grow(b, (len(b)-start)*(len(items)-1)*9/8+len(feedTail))
+		}
+	}
+	return b
+}
 
 // appendItem appends one torrent as an RSS item with its Torznab attributes: title, guid, link
 // and enclosure (the magnet), comments (the details URL), pubDate, size, categories, then the

@@ -36,10 +36,7 @@ func BenchmarkFeed100(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				buf := appendFeedHead(make([]byte, 0, 1024+2048*len(items)), "streamer", "http://127.0.0.1:8080", 0, 100)
-				for i := range items {
-					t := &items[i]
-					buf = frags.appendItem(buf, t, "http://127.0.0.1:8080", "", cats.itemIDs(t.Category.Slug, t.Release.Resolution), nil)
-				}
+				buf = appendItems(buf, frags, items, "http://127.0.0.1:8080", nil, cats)
 				_ = append(buf, feedTail...)
 			}
 		})
@@ -56,5 +53,31 @@ func TestEscape(t *testing.T) {
 		if b.String() != want {
 			t.Errorf("escape(%q) = %q, want %q", in, b.String(), want)
 		}
+	}
+}
+
+// A page of torrents with many trackers (long magnets, three times an item) is grown once, after
+// its first item, instead of doubling and copying itself as it is written.
+func TestAPageOfLongMagnetsGrowsOnce(t *testing.T) {
+	cats := newCategoryMap(nil)
+	trackers := make([]string, 20)
+	for i := range trackers {
+		trackers[i] = fmt.Sprintf("udp://tracker%d.example.org:1337/announce", i)
+	}
+	items := make([]domain.TorrentSummary, 100)
+	for i := range items {
+		items[i] = domain.TorrentSummary{ID: int64(i + 1), Name: fmt.Sprintf("Some.Show.S01E%02d.1080p.WEB-DL.x264-GRP", i),
+			Size: 1 << 30, Category: domain.CategoryRef{Slug: "tv"}, Seeders: 10, UploadedAt: time.Now(), Trackers: trackers}
+	}
+	var page []byte
+	allocs := testing.AllocsPerRun(5, func() {
+		page = appendItems(make([]byte, 0, 1024+2048*len(items)), nil, items, "http://h", nil, cats)
+	})
+	if len(page) <= 2048*len(items) {
+		t.Fatalf("a page of %d bytes: not long enough to need growing", len(page))
+	}
+	// 3: the page made, grown once after its first item, and one more; doubling as it went, 6.
+	if allocs > 3 {
+		t.Errorf("%.0f allocations writing a page of %d items, want at most 3", allocs, len(items))
 	}
 }

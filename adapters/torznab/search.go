@@ -57,11 +57,7 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 	if req.Text != "" {
 		frags = nil
 	}
-	selected := attrsKey(attrs)
-	for i := range found.Items {
-		t := &found.Items[i]
-		b = frags.appendItem(b, t, base, selected, cats.itemIDs(t.Category.Slug, t.Release.Resolution), attrs)
-	}
+	b = appendItems(b, frags, found.Items, base, attrs, cats)
 	b = append(b, feedTail...)
 	c.Status(http.StatusOK)
 	c.Response().Header.SetContentType(ContentType)
