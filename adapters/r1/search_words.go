@@ -1,6 +1,9 @@
 package r1
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // The last word of a search: a prefix, written out as the words of the index it begins when that
 // pays (see expandLastTerm and ftsExpanded).
@@ -20,21 +23,14 @@ const prefixIndexLength = 4
 const maxExpansion = 6
 
 // expandLastTerm writes a long last word out as the words of the index it begins (see ftsExpanded),
-// when there are at most maxExpansion of them; with none, q.match becomes "". It asks the
-// vocabulary for the words only: their torrent counts would cost a pass over each word's list (a
-// few milliseconds for a common word), more than writing out saves.
+// when there are at most maxExpansion of them; with none, q.match becomes "". It asks the index for
+// the words only, one seek each (termsStatement).
 func (r *TorrentRepository) expandLastTerm(ctx context.Context, q *searchQuery) error {
 	last := q.c.Terms[len(q.c.Terms)-1]
 	if !r.expandLast || !expandable(last) || !q.costs.expansionPays() {
 		return nil
 	}
-	// Every word that begins with last sorts from last (included) to last with its final byte one
-	// higher (excluded): the terms are ASCII letters and digits.
-	upper := last[:len(last)-1] + string(last[len(last)-1]+1)
-	res, err := r.db.query(ctx, Statement{
-		SQL:    "SELECT term FROM torrents_fts_vocab WHERE term >= ? AND term < ? LIMIT CAST(? AS INTEGER)",
-		Params: []any{last, upper, maxExpansion + 1},
-	})
+	res, err := r.db.query(ctx, termsStatement(last, maxExpansion+1))
 	if err != nil {
 		return err
 	}
@@ -56,4 +52,22 @@ func (r *TorrentRepository) expandLastTerm(ctx context.Context, q *searchQuery) 
 	}
 	q.cheapCheck = true
 	return nil
+}
+
+// termsStatement lists the first n words of the index that begin with prefix, in order, from the
+// occurrences table (migration 0019): each word is the first occurrence at or after the one before
+// it followed by "0", the least character a word holds after it (words are letters and digits, so
+// a longer word beginning with the one before sorts at or after that), which the table's cursor
+// seeks to without counting the word's torrents (the 'row' table's cursor counts them all). Every
+// word that begins with prefix sorts from prefix (included) to prefix with its final byte one
+// higher (excluded).
+func termsStatement(prefix string, n int) Statement {
+	upper := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
+	const next = "(SELECT term FROM torrents_fts_terms WHERE term >= %s AND term < ? LIMIT 1)"
+	return Statement{
+		SQL: "WITH RECURSIVE w(term, n) AS (SELECT " + fmt.Sprintf(next, "?") + ", 1" +
+			" UNION ALL SELECT " + fmt.Sprintf(next, "w.term || '0'") + ", n + 1 FROM w WHERE w.term IS NOT NULL AND n < CAST(? AS INTEGER))" +
+			" SELECT term FROM w WHERE term IS NOT NULL",
+		Params: []any{prefix, upper, upper, n},
+	}
 }

@@ -1,0 +1,13 @@
+-- Migration number: 0019 	 The full-text index's words, one row per occurrence, for writing out a prefix.
+--
+-- A search whose last word is longer than the prefix index asks the index which words it begins
+-- (search_words.go). torrents_fts_vocab (fts5vocab 'row') counts each word's torrents as its cursor
+-- reaches the word, whether or not they are asked for: a pass over the word's whole list, 3 ms for
+-- a word in a tenth of the catalog at 1,000,000 torrents, 6 ms for "prince" and "princess", on
+-- every search ending with a common word. The 'instance' table's cursor steps one occurrence at a
+-- time, so the first occurrence of the first word at or after a given one costs a seek in the
+-- index: the words a prefix begins are found one seek each, counting nothing.
+--
+-- No data: the table reads torrents_fts itself. A migration that rebuilds torrents_fts drops this
+-- table first and makes it again after, as 0014 does with torrents_fts_vocab.
+CREATE VIRTUAL TABLE torrents_fts_terms USING fts5vocab(torrents_fts, instance);
