@@ -115,7 +115,11 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 	if opts.Interrupt != nil {
 		src = opts.Interrupt(src)
 	}
-	tgt, err := openTarget(ctx, cfg, log, importLocalOptions())
+	localFile := importLocalOptions()
+	if opts.DryRun {
+		localFile = r1.LocalOptions{} // it writes nothing: no writer's cache to give
+	}
+	tgt, err := openTarget(ctx, cfg, log, localFile)
 	if err != nil {
 		return migration.Report{}, err
 	}

@@ -93,7 +93,7 @@ func (b memoryBudget) String() string {
 //	rows), SQLite's statements and pending same rest and a pool-less 32 MiB cache: 165 MiB
 //	full-text terms, the binary's text
 //
-// Export keeps the defaults: it reads, one page of the catalog at a time.
+// A dry run and export keep the defaults: they write nothing.
 const (
 	importWriterCache = 64 << 20
 	importReaders     = 2

@@ -89,17 +89,22 @@ func TestTheBudgetDeclaresSQLitesPageCachePool(t *testing.T) {
 // `streamer import` into the local file opens it within the import's budget (memory.go): SQLite's
 // page cache pool holds the import's writer cache and its readers'. Before, it opened with no pool
 // (each page about 8 KiB as it was allocated) and the service's writer cache. It runs in a process
-// of its own, as SQLite takes the pool before its first connection.
+// of its own (one for the import, one for a dry run, which writes nothing and takes no pool), as
+// SQLite takes the pool before its first connection.
 func TestTheImportOpensTheLocalFileWithinItsBudget(t *testing.T) {
-	if os.Getenv("BOOTSTRAP_IMPORT_POOL_CHILD") != "1" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestTheImportOpensTheLocalFileWithinItsBudget$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), "BOOTSTRAP_IMPORT_POOL_CHILD=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v\n%s", err, out)
+	child := os.Getenv("BOOTSTRAP_IMPORT_POOL_CHILD")
+	if child == "" {
+		for _, run := range []string{"import", "dry-run"} {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestTheImportOpensTheLocalFileWithinItsBudget$", "-test.v", "-test.count=1")
+			cmd.Env = append(os.Environ(), "BOOTSTRAP_IMPORT_POOL_CHILD="+run)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", run, err, out)
+			}
 		}
 		return
 	}
+	dry := child == "dry-run"
 	dir := t.TempDir()
 	src := filepath.Join(dir, "catalog.ndjson")
 	line := `{"infoHash":"` + strings.Repeat("cd", 20) + `","name":"Big.Buck.Bunny.2008.1080p","size":5}` + "\n"
@@ -107,12 +112,18 @@ func TestTheImportOpensTheLocalFileWithinItsBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := Config{R1Database: filepath.Join(dir, "streamer.db"), AuthSecret: strings.Repeat("s", 32)}
-	report, err := Import(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ImportOptions{From: src, Out: io.Discard, Progress: io.Discard})
+	report, err := Import(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ImportOptions{From: src, Out: io.Discard, Progress: io.Discard, DryRun: dry})
 	if err != nil || len(report.Kinds) != 1 || report.Kinds[0].Created != 1 {
 		t.Fatalf("import: %+v %v", report, err)
 	}
 	declared := r1.PageCacheForWriter(importWriterCache, importReaders)
 	inEffect, err := r1.PageCacheInEffect()
+	if dry {
+		if inEffect != 0 || err != nil {
+			t.Fatalf("a dry run took a page cache pool of %d bytes (%v)", inEffect, err)
+		}
+		return
+	}
 	if err != nil || inEffect < declared*9/10 || inEffect > declared {
 		t.Fatalf("SQLite's page cache pool in the import: %d bytes (%v); its budget declares %d", inEffect, err, declared)
 	}

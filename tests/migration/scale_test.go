@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -84,7 +85,7 @@ func TestImportAtScale(t *testing.T) {
 		cmd := exec.Command(bin, append(append([]string{"import", "--report", report, "--from", dsn}, preset...), args...)...)
 		cmd.Env, cmd.Stderr = env, os.Stderr
 		settle()
-		pgBefore := pg.CPU()
+		pgBefore, loadBefore := pg.CPU(), loadAverage()
 		if out, err := cmd.Output(); err != nil {
 			t.Fatalf("import: %v\n%s", err, out)
 		}
@@ -107,9 +108,9 @@ func TestImportAtScale(t *testing.T) {
 		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
 		k := doc.Kinds[0]
 		cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		t.Logf("%s %d torrents in %v: %.0f torrents/s; peak RSS %.1f MiB; CPU %s a torrent, PostgreSQL %s; the reader waited %.0f s for the writer, the writer %.0f s for the reader",
+		t.Logf("%s %d torrents in %v: %.0f torrents/s; peak RSS %.1f MiB; CPU %s a torrent, PostgreSQL %s; the reader waited %.0f s for the writer, the writer %.0f s for the reader; load average %s before, %s after",
 			what, n, time.Duration(doc.Seconds*float64(time.Second)).Round(time.Second), float64(n)/doc.Seconds, float64(rss)/1024,
-			perTorrent(cpu, n), perTorrent(pgCPU, n), k.ReadWaited, k.WriteWaited)
+			perTorrent(cpu, n), perTorrent(pgCPU, n), k.ReadWaited, k.WriteWaited, loadBefore, loadAverage())
 		return float64(n) / doc.Seconds
 	}
 	// Before the dry run of the preset, one of bitmagnet's catalog as the preset read it until
@@ -139,24 +140,46 @@ func TestImportAtScale(t *testing.T) {
 	}
 	ingestRun := func() float64 {
 		settle()
+		loadBefore := loadAverage()
 		took, cpu := ingestFile(t, file, filepath.Join(dir, "ingest.db"), n)
-		t.Logf("ingested through the ingest use case (the same torrents, from NDJSON) %d torrents in %v: %.0f torrents/s; CPU %s a torrent",
-			n, took.Round(time.Second), float64(n)/took.Seconds(), perTorrent(cpu, n))
+		removeDB(filepath.Join(dir, "ingest.db"))
+		t.Logf("ingested through the ingest use case (the same torrents, from NDJSON) %d torrents in %v: %.0f torrents/s; CPU %s a torrent; load average %s before, %s after",
+			n, took.Round(time.Second), float64(n)/took.Seconds(), perTorrent(cpu, n), loadBefore, loadAverage())
 		return float64(n) / took.Seconds()
 	}
+	removeDB(dbPath) // exported: at 1,000,000 each file is 2 GB, and no more than one is kept at once
 	ingested := []float64{ingestRun()}
 	for r := 1; r < rounds; r++ {
 		if r%2 == 1 {
 			ingested = append(ingested, ingestRun())
 			imported = append(imported, importRun("imported from PostgreSQL"))
+			removeDB(dbPath)
 		} else {
 			imported = append(imported, importRun("imported from PostgreSQL"))
+			removeDB(dbPath)
 			ingested = append(ingested, ingestRun())
 		}
 	}
 	for r := range imported {
 		t.Logf("round %d: import %.0f torrents/s, ingest %.0f torrents/s: the import at %.1f%% of the ingest's rate", r+1, imported[r], ingested[r], 100*imported[r]/ingested[r])
 	}
+}
+
+// removeDB deletes a local database file and its WAL.
+func removeDB(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(path + suffix)
+	}
+}
+
+// loadAverage is the machine's 1-minute load average (Linux; "?" elsewhere): the machine is shared,
+// and a run's rate means little without the load beside it.
+func loadAverage() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(raw)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // settle writes the file system's dirty pages (the runs before's databases) before a timed run.
