@@ -22,8 +22,9 @@ import (
 //  3. The planner below chooses a strategy from what the probe found; each strategy is one file
 //     returning its page statement: few matches (search_few.go), the relevance name tiers
 //     (search_tiers.go), the sort key's index walked with a check of each torrent
-//     (search_checked.go), every match walked (search_walked.go), or the torrents passing a
-//     narrow filter walked with a check of each (search_narrow.go).
+//     (search_checked.go), every match walked (search_walked.go), the torrents passing a narrow
+//     filter walked with a check of each (search_narrow.go), or the matches merged with them
+//     (search_merge.go).
 //  4. The total (search_total.go), when neither the probe nor the page settled it: a count, sent in
 //     the same engine call as the page where a call costs a round trip (D1); each match sought in
 //     torrents_facets, or merged in id order with the torrents passing the filters when one index
@@ -54,6 +55,7 @@ const (
 	matchSetIndex                    // the sort key's index walked, each torrent looked up in the set of matches
 	everyMatchWalked                 // every match walked, the best page kept
 	narrowFilter                     // the torrents passing the narrowest filter walked, each checked against the text
+	mergedMatches                    // the matches merged with the few torrents passing the one filter
 )
 
 // Search returns one page of the torrents matching c (already normalized): full text when c has
@@ -103,6 +105,8 @@ func (r *TorrentRepository) plan(q *searchQuery, p probed) strategy {
 		return fewMatches
 	case q.sort != domain.SortRelevance && p.n <= r.relevanceScored:
 		return fewMatches
+	case q.filtered && q.costs.mergedPays(q, p):
+		return mergedMatches
 	case q.filtered && q.costs.narrowPays(q, p):
 		return narrowFilter
 	case q.sort == domain.SortRelevance && q.filtered && q.costs.keptTiersPay(q, p):
@@ -129,6 +133,8 @@ func (q *searchQuery) pageStatement(s strategy, p probed) Statement {
 		return q.matchSetPage(p)
 	case narrowFilter:
 		return q.narrowPage(p)
+	case mergedMatches:
+		return q.mergedPage(p)
 	default:
 		return q.walkedPage(p)
 	}
@@ -137,7 +143,7 @@ func (q *searchQuery) pageStatement(s strategy, p probed) Statement {
 // countsEveryMatch says whether the strategy's page carries the count of every match that passes
 // the filters (when the search has filters).
 func (s strategy) countsEveryMatch() bool {
-	return s == fewMatches || s == keptTiers || s == narrowFilter
+	return s == fewMatches || s == keptTiers || s == narrowFilter || s == mergedMatches
 }
 
 func emptyPage() domain.SearchPage {

@@ -3,6 +3,8 @@ package r1
 import (
 	"slices"
 	"strings"
+
+	"github.com/torrent-streamer/streamer/domain"
 )
 
 // The merged count: the total of a search whose filters keep a share of a common word's many
@@ -16,6 +18,12 @@ import (
 // merge itself steps both lists at about 0.05 µs a step). A sort costs in proportion to the
 // torrents passing the filters, so the statement counts them first, up to the number the merge
 // pays for (mergeCap), and seeks each match when they are more.
+
+// The same merge pages a search whose one filter passes few torrents of the catalog (a narrow
+// filter, counted by the probe: see search_narrow.go) when checking each of them against the
+// full-text index costs more than merging ("green", which begins more than maxExpansion words,
+// so that each check merges all their lists, with minSeeders=5000 at 1,000,000 torrents: 84
+// torrents pass, and the kept tiers walked the word's 32,000 matches seeking each, 35 ms).
 
 // mergeSide is the index on which the torrents passing every filter of the search (the carried ones
 // included) are walked without reading their rows, and the condition and params that select them;
@@ -65,4 +73,52 @@ func (q *searchQuery) mergedCount(match string, joined Statement, index, side st
 	params = append(append(append(params, match), sideParams...), q.countLimit+1)
 	b.WriteString(" ELSE (" + joined.SQL + ") END AS total")
 	return Statement{SQL: b.String(), Params: append(params, joined.Params...)}
+}
+
+// mergedPays says whether paging through the merge (mergedPage) costs less than every other way
+// to the page of a search with one filter that passes few torrents: those walk every match at
+// least once to count the kept (Count a match), or check each torrent passing the filter (narrowPage,
+// only when a check is cheap). The filter is the search's only one, none carried, so the probe's
+// count of the torrents passing it is the number the merge sorts.
+func (c Costs) mergedPays(q *searchQuery, p probed) bool {
+	i, passing := p.narrowest()
+	if i < 0 || len(q.filters) != 1 || len(q.carriedFilters) != 0 {
+		return false
+	}
+	if index, _, _ := q.mergeSide(); index != q.filters[i].index {
+		return false
+	}
+	matches, sorted := p.estimatedMatches(), float64(passing)
+	kept := min(sorted, matches*p.keptShare(q))
+	merged := matches*c.Merge + sorted*c.SortID + kept*c.Count
+	if q.sort == domain.SortRelevance {
+		merged += matches*c.Merge + kept*c.SortID // the kept merged again with the name's matches
+	}
+	other := matches * c.Count
+	if q.cheapCheck {
+		other = min(other, sorted*(c.Lookup+c.check(q)))
+	}
+	return merged < other
+}
+
+// mergedPage pages a search through the merge of its matches with the torrents passing its filter
+// (see mergedPays): those in both are the hits, keyed by the sort column from torrents_facets, or
+// for relevance by the name tiers (see tierPage), the hits with every word in their name found by
+// merging them with the name's matches; then ordered, counted and paged.
+func (q *searchQuery) mergedPage(p probed) Statement {
+	index, side, sideParams := q.mergeSide()
+	var b strings.Builder
+	b.WriteString("WITH m AS MATERIALIZED (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? INTERSECT SELECT t.id FROM torrents t INDEXED BY " +
+		index + " WHERE " + side + " ORDER BY 1), ")
+	params := append([]any{q.wholeMatch(p.estimatedMatches())}, sideParams...)
+	if q.sort == domain.SortRelevance {
+		b.WriteString("n AS MATERIALIZED (SELECT id FROM m INTERSECT SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY 1), ")
+		params = append(params, q.inName())
+		b.WriteString("hits AS MATERIALIZED (SELECT id, CASE WHEN id IN (SELECT id FROM n) THEN " + itoa(nameTier) + " ELSE " + itoa(otherTier) + " END AS k FROM m) ")
+	} else {
+		b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, t." + q.column() + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id) ")
+	}
+	rows, rowParams := q.hitsPage()
+	b.WriteString(q.withTotal(rows))
+	return Statement{SQL: b.String(), Params: append(params, rowParams...)}
 }

@@ -2,6 +2,8 @@ package r1
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +137,130 @@ func TestSearchMergedCountIsTheSeekedCount(t *testing.T) {
 					if want <= countLimit && (page.Total != want || !page.TotalExact) ||
 						want > countLimit && (page.Total != countLimit || page.TotalExact) {
 						t.Fatalf("bound %d, %s (merge %v): total %d exact %v, want %d", countLimit, tc.name, costs.Count == 1, page.Total, page.TotalExact, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+// When the merge pages a search: one filter passing few torrents, none carried, the index holding
+// it, and the merge cheaper than the walks and the checks.
+func TestMergedPagePays(t *testing.T) {
+	minSeeders := func(v int64) func(*domain.SearchCriteria) {
+		return func(c *domain.SearchCriteria) { c.MinSeeders = ptr(v) }
+	}
+	// "green" with minSeeders=5000 at 1,000,000 torrents (tags corpus): 84 torrents pass, the word
+	// begins more than maxExpansion words, so a check merges all their lists.
+	green := probed{n: 1001, low: 968_696, top: 1_000_000, sampled: 1, passing: []int{84}}
+	q := newSearchQuery(criteria(t, "green", 50, minSeeders(5000)), `"green" *`, 10_000)
+	q.cheapCheck = false
+	if !localCosts.mergedPays(q, green) {
+		t.Error("green with minSeeders=5000: the merge does not pay")
+	}
+	// A cheap check of each of the 84 costs less than merging 32,000 matches.
+	q.cheapCheck = true
+	if localCosts.mergedPays(q, green) {
+		t.Error("a cheap check of 84 torrents: the merge pays")
+	}
+	q.cheapCheck = false
+	// Passing more torrents than the probe counts: not narrow, not sorted for a page.
+	if localCosts.mergedPays(q, probed{n: 1001, low: 968_696, top: 1_000_000, sampled: 58, passing: []int{narrowLimit + 1}}) {
+		t.Error("minSeeders passing more than narrowLimit: the merge pays")
+	}
+	// Two filters: the probe's count is one filter's, not what the merge sorts.
+	two := newSearchQuery(criteria(t, "green", 50, minSeeders(5000), func(c *domain.SearchCriteria) { c.MinSize = ptr(int64(1)) }), `"green" *`, 10_000)
+	two.cheapCheck = false
+	if localCosts.mergedPays(two, probed{n: 1001, low: 968_696, top: 1_000_000, sampled: 1, passing: []int{1000, 84}}) {
+		t.Error("two filters: the merge pays")
+	}
+	// A carried category beside it: the same.
+	carried := newSearchQuery(criteria(t, "green", 50, minSeeders(5000), func(c *domain.SearchCriteria) { c.Categories = []string{"books"} }), `"green" *`, 10_000)
+	carried.cheapCheck = false
+	if localCosts.mergedPays(carried, green) {
+		t.Error("a carried category: the merge pays")
+	}
+}
+
+// Through the merge (the matches merged with the torrents passing the filter): the same pages as
+// the reference order, by relevance (the name tiers) and by columns, both ways, by cursor, by offset
+// and in one page, with the exact total; and the planner takes it when its costs say so.
+func TestSearchThroughTheMerge(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		torrents := pagingFixture(t, repo)
+		repo.relevanceScored = 5
+		costs := repo.db.costs()
+		costs.Count, costs.Merge, costs.SortID = 1, 0, 0 // a merge costs nothing: it always pays
+		repo.planCosts = &costs
+		i64 := func(v int64) *int64 { return &v }
+		from, to := baseTime.Add(2*time.Hour), baseTime.Add(5*time.Hour)
+		for _, filter := range []struct {
+			name  string
+			apply func(*domain.SearchCriteria)
+			keep  func(domain.Torrent) bool
+		}{
+			{"seeders", func(c *domain.SearchCriteria) { c.MinSeeders = i64(3) }, func(tor domain.Torrent) bool { return tor.Seeders >= 3 }},
+			{"dates", func(c *domain.SearchCriteria) { c.After, c.Before = from, to },
+				func(tor domain.Torrent) bool { return !tor.UploadedAt.Before(from) && tor.UploadedAt.Before(to) }},
+			{"categories not carried", func(c *domain.SearchCriteria) { c.Categories = []string{"tv", "music", "games", "books"} },
+				func(tor domain.Torrent) bool { return tor.Category.Slug == "tv" }},
+		} {
+			var kept []domain.Torrent
+			for _, tor := range torrents {
+				if filter.keep(tor) {
+					kept = append(kept, tor)
+				}
+			}
+			for _, text := range []string{"comm", "common"} { // within the prefix index, and written out
+				for _, sort := range []domain.SortField{domain.SortRelevance, domain.SortSeeders, domain.SortName, domain.SortDate} {
+					for _, order := range []domain.SortOrder{domain.Ascending, domain.Descending} {
+						name := fmt.Sprintf("%s, %q by %s %s", filter.name, text, sort, order)
+						c := func(limit int) domain.SearchCriteria {
+							return criteria(t, text, limit, func(c *domain.SearchCriteria) {
+								c.Sort, c.Order = sort, order
+								filter.apply(c)
+							})
+						}
+						q := newSearchQuery(c(5), ftsQuery(c(5).Terms), repo.countLimit)
+						q.costs = costs
+						if err := repo.expandLastTerm(ctx, q); err != nil {
+							t.Fatal(err)
+						}
+						p, err := repo.probe(ctx, q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if plan := repo.plan(q, p); plan != mergedMatches {
+							t.Fatalf("%s: plan %d, want the merge (probe %+v)", name, plan, p)
+						}
+						want := expectedOrder(kept, sort, order)
+						if sort == domain.SortRelevance {
+							var inName, other []int64
+							for _, tor := range kept {
+								if strings.Contains(strings.ToLower(tor.Name), "common") {
+									inName = append(inName, tor.ID)
+								} else {
+									other = append(other, tor.ID)
+								}
+							}
+							want = append(other, inName...) // ascending: the lower tier first, oldest first
+							if order == domain.Descending {
+								slices.Reverse(want)
+							}
+						}
+						byCursor, byOffset, onePage := walkAll(t, repo, c)
+						if !slices.Equal(onePage, want) || !slices.Equal(byCursor, want) || !slices.Equal(byOffset, want) {
+							t.Fatalf("%s:\n one page %v\n cursor   %v\n offset   %v\n want     %v", name, onePage, byCursor, byOffset, want)
+						}
+						page, err := repo.Search(ctx, c(5))
+						if err != nil {
+							t.Fatal(err)
+						}
+						if page.Total != len(want) || !page.TotalExact {
+							t.Fatalf("%s: total %d exact %v, want %d", name, page.Total, page.TotalExact, len(want))
+						}
 					}
 				}
 			}
