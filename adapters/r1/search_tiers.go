@@ -44,11 +44,10 @@ func (q *searchQuery) tierPage() Statement {
 	// The second part's LIMIT is 0 when the first fills the window: SQLite reads a LIMIT before it
 	// starts the scan and skips the scan at 0, where a WHERE term would be tested on every row.
 	var b strings.Builder
-	gate, params := q.gateWith()
-	b.WriteString("WITH " + gate + "first AS MATERIALIZED (" + first + order + q.gatedLimit("CAST(? AS INTEGER)") + "), ")
-	params = append(append(params, firstParams...), q.window())
+	b.WriteString("WITH first AS MATERIALIZED (" + first + order + "CAST(? AS INTEGER)), ")
+	params := append(append([]any{}, firstParams...), q.window())
 	b.WriteString("second AS MATERIALIZED (" + second + order +
-		q.gatedLimit("(SELECT CASE WHEN count(*) < CAST(? AS INTEGER) THEN CAST(? AS INTEGER) ELSE 0 END FROM first)") + "), ")
+		"(SELECT CASE WHEN count(*) < CAST(? AS INTEGER) THEN CAST(? AS INTEGER) ELSE 0 END FROM first)), ")
 	params = append(append(append(params, secondParams...), q.window()), q.window())
 	b.WriteString("hits AS (SELECT id, k FROM first UNION ALL SELECT id, k FROM second) ")
 	b.WriteString("SELECT " + summaryColumns + ", h.k AS sort_key FROM hits h JOIN torrents t ON t.id = h.id JOIN categories c ON c.id = t.category_id")
