@@ -673,3 +673,39 @@ func TestSearchEmptyFilteredPageCarriesItsTotal(t *testing.T) {
 		}
 	}
 }
+
+// A filter every torrent passed when the probe ran stays tested by the page: a torrent written
+// between the two statements (the local file runs them apart) may fail it. It failed when the
+// few-matches page dropped the filters of a search the probe had found vacuous.
+func TestSearchVacuousFiltersStayInThePage(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		upsert(t, repo,
+			newTorrent(t, 1, func(tor *domain.Torrent) { tor.Name = "vacuous one"; tor.Seeders = 5 }),
+			newTorrent(t, 2, func(tor *domain.Torrent) { tor.Name = "vacuous two"; tor.Seeders = 7 }))
+		c := criteria(t, "vacuous", 10, func(c *domain.SearchCriteria) { c.MinSeeders = ptr(int64(5)) })
+		q := newSearchQuery(c, ftsQuery(c.Terms), repo.countLimit)
+		p, err := repo.probe(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.vacuous {
+			t.Fatalf("minSeeders=5 over seeders 5 and 7: not vacuous (%+v)", p)
+		}
+		q.filtered = false // as Search plans it
+		upsert(t, repo, newTorrent(t, 3, func(tor *domain.Torrent) { tor.Name = "vacuous three"; tor.Seeders = 1 }))
+		page, err := repo.page(ctx, q, q.pageStatement(repo.plan(q, p), p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, item := range page.Items {
+			if item.Seeders < 5 {
+				t.Fatalf("%q with %d seeders passed minSeeders=5", item.Name, item.Seeders)
+			}
+		}
+		if len(page.Items) != 2 {
+			t.Fatalf("%d items, want the 2 with 5 seeders or more", len(page.Items))
+		}
+	})
+}
