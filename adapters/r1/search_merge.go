@@ -53,11 +53,19 @@ func (q *searchQuery) mergeSide() (index, where string, params []any) {
 
 // mergeCap is how many torrents may pass the filters for the merged count to cost less than
 // seeking each match (which stops once one past the bound have passed); 0 or less when it never
-// does.
+// does. Without carried filters the sample also says about how many pass in the whole catalog
+// (its share of the newest matches, of every torrent): when that is over twice the cap, counting
+// them up to the cap first is wasted (a size range passing a third of the catalog, beside a word
+// of 44,000 matches at 1,000,000 torrents: 80,000 entries of the size index, 5 to 8 ms), and the
+// cap is 0.
 func (c Costs) mergeCap(q *searchQuery, p probed) int {
 	matches, share := p.estimatedMatches(), p.keptShare(q)
 	seek := min(matches, float64(q.countLimit+1)/share) * c.Count
-	return int((seek - matches*c.Merge) / (c.SortID + c.Merge))
+	limit := (seek - matches*c.Merge) / (c.SortID + c.Merge)
+	if len(q.carriedFilters) == 0 && share*float64(p.top) > 2*limit {
+		return 0
+	}
+	return int(limit)
 }
 
 // mergedCount is the count statement (see countStatement) that merges when at most limit torrents
@@ -66,8 +74,10 @@ func (c Costs) mergeCap(q *searchQuery, p probed) int {
 func (q *searchQuery) mergedCount(match string, joined Statement, index, side string, sideParams []any, limit int) Statement {
 	passing := "SELECT t.id FROM torrents t INDEXED BY " + index + " WHERE " + side
 	var b strings.Builder
-	b.WriteString("SELECT CASE WHEN (SELECT count(*) FROM (" + passing + " LIMIT CAST(? AS INTEGER))) < CAST(? AS INTEGER)")
-	params := append(append(slices.Clone(sideParams), limit), limit)
+	// At most limit pass: no limit+1-th (an OFFSET steps the index without producing rows, 3.3 ms
+	// for 80,000 entries where counting them through a subquery took 5.4).
+	b.WriteString("SELECT CASE WHEN NOT EXISTS (" + passing + " LIMIT 1 OFFSET CAST(? AS INTEGER))")
+	params := append(slices.Clone(sideParams), limit)
 	b.WriteString(" THEN (SELECT count(*) FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? INTERSECT " + passing +
 		" ORDER BY 1 LIMIT CAST(? AS INTEGER)))")
 	params = append(append(append(params, match), sideParams...), q.countLimit+1)

@@ -77,6 +77,14 @@ func TestMergedCountPlan(t *testing.T) {
 	if limit := localCosts.mergeCap(q, few); limit > 40_000 {
 		t.Errorf("few matches that all pass: merges up to %d torrents passing", limit)
 	}
+	// "city" with a size range passing a third of the catalog, at 1,000,000 torrents: about 44,000
+	// matches, 233 of the 1,000 newest passing; the merge would pay up to 80,000 passing, and the
+	// sample says 233,000 pass: no merge, and no counting of them first.
+	city := probed{n: 1001, complete: false, low: 977_409, top: 1_000_000, sampled: 233}
+	sized := newSearchQuery(criteria(t, "city", 50, func(c *domain.SearchCriteria) { c.MinSize, c.MaxSize = ptr(int64(1<<30)), ptr(int64(8<<30)) }), `"city"`, 10_000)
+	if limit := localCosts.mergeCap(sized, city); limit > 0 {
+		t.Errorf("city with a size range passing a third of the catalog: merges up to %d torrents passing", limit)
+	}
 	if limit := seekForced(localCosts).mergeCap(q, witch); limit > 0 {
 		t.Errorf("free seeks: merges up to %d", limit)
 	}
