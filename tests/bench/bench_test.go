@@ -85,6 +85,15 @@ func TestPipelineAtSmallN(t *testing.T) {
 			h.Queries, cfg.CompareQueries, h.Refused, h.RESTUncached, h.RESTUncachedBest, h.TorznabUncached, h.TorznabUncachedBest,
 			h.UncachedRounds, h.UncachedPaired, h.UncachedFirst, h.UncachedSecond)
 	}
+	// Each app's feed read twice: its pages' first reading, then as the app asks.
+	if feeds := res.SearchHTTP.AppFeeds; len(feeds) != len(appFeeds) {
+		t.Errorf("%d feeds measured, want %d", len(feeds), len(appFeeds))
+	}
+	for _, f := range res.SearchHTTP.AppFeeds {
+		if f.FirstRead.N+f.FirstFailed != appFeedPages || f.Latency.N+f.Failed != appFeedPages || f.FirstRead.P50 <= 0 {
+			t.Errorf("feed %s: %+v", f.Name, f)
+		}
+	}
 	for name, tp := range map[string]Throughput{"details": res.HTTPDetails, "latest": res.HTTPLatest} {
 		if tp.Bytes < 100 || tp.App <= 0 || tp.Bare <= 0 {
 			t.Errorf("http %s: %+v", name, tp)

@@ -348,13 +348,22 @@ func (r *Results) searchHTTPRows(add func(measure, result, target, met string)) 
 				"(what the client pays)", "")
 		}
 		for _, f := range h.AppFeeds {
-			text, met := latencyText(f.Latency), metMax(f.Latency.P99, targetKindP99)
-			if f.Failed > 0 {
-				text += fmt.Sprintf("; %d of %d pages failed after p50 %s: %.160s", f.Failed, f.Failed+f.Latency.N, ms(f.FailedAfter.P50), f.Error)
-				met = "**no**"
+			for _, reading := range []struct {
+				name    string
+				latency Latency
+				failed  int
+			}{
+				{"the pages' first reading (limit 99)", f.FirstRead, f.FirstFailed},
+				{"then as the apps ask (limit 100: uncached, the pages read)", f.Latency, f.Failed},
+			} {
+				text, met := latencyText(reading.latency), metMax(reading.latency.P99, targetKindP99)
+				if reading.failed > 0 {
+					text += fmt.Sprintf("; %d of %d pages failed after p50 %s: %.160s", reading.failed, reading.failed+reading.latency.N, ms(f.FailedAfter.P50), f.Error)
+					met = "**no**"
+				}
+				add(fmt.Sprintf("Torznab feed with no words, uncached: %s, %d pages, %s", f.Name, reading.failed+reading.latency.N, reading.name),
+					text, "p99 ≤ 50 ms (the search target)", met)
 			}
-			add(fmt.Sprintf("Torznab feed with no words, uncached: %s, %d pages of 100", f.Name, f.Failed+f.Latency.N),
-				text, "p99 ≤ 50 ms (the search target)", met)
 		}
 	}
 }

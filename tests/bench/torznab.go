@@ -30,8 +30,8 @@ type SearchOverHTTP struct {
 	// is set aside, equally for both routes.
 	RESTUncachedBest    Latency `json:"restUncachedBest"`
 	TorznabUncachedBest Latency `json:"torznabUncachedBest"`
-	RESTCached      Latency `json:"restCached"`
-	TorznabCached   Latency `json:"torznabCached"`
+	RESTCached          Latency `json:"restCached"`
+	TorznabCached       Latency `json:"torznabCached"`
 	// RESTAgain and TorznabAgain are each search asked again at once after its uncached time
 	// (againTimes times), within its answer's second: each route's kept encoded answer (REST's anonymous one, Torznab's
 	// checked against the key first). The cached round above comes after the whole uncached round:
@@ -90,11 +90,16 @@ type SearchOverHTTP struct {
 
 // AppFeed is one app's feed request, timed over its first pages.
 type AppFeed struct {
-	Name    string  `json:"name"`
-	Params  string  `json:"params"`
+	Name   string `json:"name"`
+	Params string `json:"params"`
+	// FirstRead is the pages' first reading (limit 99), FirstFailed the pages of it that failed.
+	FirstRead   Latency `json:"firstRead"`
+	FirstFailed int     `json:"firstFailed"`
+	// Latency is the same pages asked as the apps ask them (limit 100) right after: uncached
+	// still, their pages in SQLite's cache.
 	Latency Latency `json:"latency"` // of the pages answered
 	// Failed counts the pages answered with an error (a search over its time budget is error 900
-	// with 503), and Error is the first one's.
+	// with 503), and Error is the first one's of either reading.
 	Failed      int     `json:"failed"`
 	Error       string  `json:"error,omitempty"`
 	FailedAfter Latency `json:"failedAfter"` // how long the failed pages took to fail
@@ -489,15 +494,15 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 			}
 		}
 	}
-	for _, f := range appFeeds {
-		var pages, failed []time.Duration
-		feed := AppFeed{Name: f.name, Params: f.params}
+	// pass times a feed's pages at limit (offsets 0, 100, ...), each the first time the service
+	// answers it, into latency; the failed pages are counted.
+	pass := func(params string, limit int, feed *AppFeed) (latency Latency, failed int) {
+		var pages, failedAfter []time.Duration
 		for p := range appFeedPages {
 			start := time.Now()
-			page, err := timedGet(client, base+"/torznab/api?"+f.params+"&apikey="+url.QueryEscape(key)+"&limit=100&offset="+strconv.Itoa(p*100), "")
+			page, err := timedGet(client, base+"/torznab/api?"+params+"&apikey="+url.QueryEscape(key)+"&limit="+strconv.Itoa(limit)+"&offset="+strconv.Itoa(p*100), "")
 			if err != nil {
-				feed.Failed++
-				failed = append(failed, time.Since(start))
+				failedAfter = append(failedAfter, time.Since(start))
 				if feed.Error == "" {
 					feed.Error = strings.ReplaceAll(err.Error(), url.QueryEscape(key), "<key>")
 				}
@@ -505,7 +510,18 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 			}
 			pages = append(pages, page.took)
 		}
-		feed.Latency, feed.FailedAfter = latencyOf(pages), latencyOf(failed)
+		if len(failedAfter) > 0 {
+			feed.FailedAfter = latencyOf(failedAfter)
+		}
+		return latencyOf(pages), len(failedAfter)
+	}
+	for _, f := range appFeeds {
+		feed := AppFeed{Name: f.name, Params: f.params}
+		// First at limit 99: the pages' first reading, from the OS's cache or the disk into
+		// SQLite's (after a restart, or a large import that took the OS's cache, it is the disk).
+		// Then at 100, what the apps ask: uncached still (other keys), the pages in SQLite's cache.
+		feed.FirstRead, feed.FirstFailed = pass(f.params, 99, &feed)
+		feed.Latency, feed.Failed = pass(f.params, 100, &feed)
 		out.AppFeeds = append(out.AppFeeds, feed)
 	}
 	out.Queries = len(texts)
