@@ -35,7 +35,8 @@ const relevanceScored = 1000
 func (q *searchQuery) fewPage(p probed) Statement {
 	var b strings.Builder
 	var params []any
-	score, key := "", "t."+q.column()
+	key, keyJoin := q.sortKey()
+	score := ""
 	if q.sort == domain.SortRelevance {
 		score, key = ", "+relevanceSQL+" AS score", "m.score"
 	}
@@ -62,7 +63,7 @@ func (q *searchQuery) fewPage(p probed) Statement {
 		// torrent written since may not.
 		b.WriteString("hits AS MATERIALIZED (SELECT id, score AS k FROM m) ")
 	} else {
-		b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id WHERE " + where + ") ")
+		b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id" + keyJoin + " WHERE " + where + ") ")
 		params = append(params, whereParams...)
 	}
 	rows, rowParams := q.hitsPage()

@@ -126,7 +126,8 @@ func (q *searchQuery) mergedPage(p probed) Statement {
 		params = append(params, q.inName())
 		b.WriteString("hits AS MATERIALIZED (SELECT id, CASE WHEN id IN (SELECT id FROM n) THEN " + itoa(nameTier) + " ELSE " + itoa(otherTier) + " END AS k FROM m) ")
 	} else {
-		b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, t." + q.column() + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id) ")
+		key, keyJoin := q.sortKey()
+		b.WriteString("hits AS MATERIALIZED (SELECT m.id AS id, " + key + " AS k FROM m JOIN " + q.facets() + " ON t.id = m.id" + keyJoin + ") ")
 	}
 	rows, rowParams := q.hitsPage()
 	b.WriteString(q.withTotal(rows))

@@ -275,3 +275,51 @@ func TestSearchThroughTheMerge(t *testing.T) {
 		}
 	})
 }
+
+// A search by name that reaches its matches by id takes their key from migration 0019b's
+// (id, name_key), never from the table's rows (a page each): without filters through that index
+// alone, with filters beside torrents_facets. The rows read are the page's only.
+func TestSearchByNameReadsNoRowToOrder(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		pagingFixture(t, repo)
+		for _, filtered := range []bool{false, true} {
+			c := criteria(t, "common", 5, func(c *domain.SearchCriteria) {
+				c.Sort = domain.SortName
+				if filtered {
+					c.MinSeeders = ptr(int64(1))
+				}
+			})
+			q := newSearchQuery(c, ftsQuery(c.Terms), repo.countLimit)
+			p, err := repo.probe(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			strategies := []strategy{fewMatches, everyMatchWalked}
+			if filtered {
+				strategies = append(strategies, mergedMatches) // the merge needs a filter
+			}
+			for _, s := range strategies {
+				st := q.pageStatement(s, p)
+				res, err := db.query(ctx, Statement{SQL: "EXPLAIN QUERY PLAN " + st.SQL, Params: st.Params})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var plan []string
+				for _, row := range res.Rows {
+					rr := rowReader{row: row}
+					plan = append(plan, rr.text("detail"))
+				}
+				// The page's rows are read after the hits are chosen (SCAN h): before that, no row.
+				hits := strings.Join(plan, "\n")
+				if i := strings.Index(hits, "SCAN h"); i >= 0 {
+					hits = hits[:i]
+				}
+				if !strings.Contains(hits, "COVERING INDEX torrents_id_name_key") || strings.Contains(hits, "INTEGER PRIMARY KEY") {
+					t.Errorf("filtered %v, strategy %d: the hits' plan reads rows or not the name index:\n%s", filtered, s, strings.Join(plan, "\n"))
+				}
+			}
+		}
+	})
+}

@@ -126,13 +126,24 @@ func (q *searchQuery) column() string {
 
 // facets is how torrents are joined to full-text matches to filter and sort them: through the
 // covering index torrents_facets (id and the filter and sort columns, a few dozen bytes an entry,
-// read in id order) rather than the table's rows (a kilobyte each with their file lists). The name
-// sort needs name_key, which only the table has.
+// read in id order) rather than the table's rows (a kilobyte each with their file lists). By name
+// without filters, through migration 0019b's (id, name_key) alone.
 func (q *searchQuery) facets() string {
-	if q.sort == domain.SortName {
-		return "torrents t"
+	if q.sort == domain.SortName && len(q.filters) == 0 {
+		return "torrents t INDEXED BY torrents_id_name_key"
 	}
 	return "torrents t INDEXED BY torrents_facets"
+}
+
+// sortKey is the sort key of a torrent reached by id (joined as facets says), and the join that
+// reaches it after facets' ON clause, "" for none: the name sort's key is not in torrents_facets,
+// and reading it from the row read a table page a match (2,400 matches at 1,000,000 torrents: 41
+// ms cold, 7 ms warm); migration 0019b's (id, name_key) holds it.
+func (q *searchQuery) sortKey() (key, join string) {
+	if q.sort == domain.SortName && len(q.filters) > 0 {
+		return "n.name_key", " JOIN torrents n INDEXED BY torrents_id_name_key ON n.id = t.id"
+	}
+	return "t." + q.column(), ""
 }
 
 func (q *searchQuery) dirs() (dir, after string) {

@@ -8,10 +8,10 @@ import "strings"
 // sorter keeps only the LIMIT best).
 func (q *searchQuery) walkedPage(p probed) Statement {
 	dir, _ := q.dirs()
-	key := "t." + q.column()
+	key, keyJoin := q.sortKey()
 	var b strings.Builder
 	b.WriteString("WITH hits AS MATERIALIZED (SELECT f.rowid AS id, " + key + " AS k FROM torrents_fts f JOIN " + q.facets() +
-		" ON t.id = f.rowid WHERE f.torrents_fts MATCH ? AND " + q.joinWhere)
+		" ON t.id = f.rowid" + keyJoin + " WHERE f.torrents_fts MATCH ? AND " + q.joinWhere)
 	params := append([]any{q.wholeMatch(p.estimatedMatches())}, q.params...)
 	cursor, cursorParams := q.afterCursor(key, "f.rowid")
 	b.WriteString(cursor)
