@@ -229,9 +229,8 @@ func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 }
 
 // QueryBatch runs the statements one after the other on one reader, inside one read transaction:
-// they see one snapshot of the file, as the statements of a D1 batch (one transaction) do. The
-// search sends its probe and the pages it may choose from it in one batch, each page gated by a
-// test the probe also makes (search_ahead.go): both must see the same catalog.
+// they see one snapshot of the file, as the statements of a D1 batch (one transaction) do (the
+// search sends its probe and the pages it may choose from it in one batch: search_ahead.go).
 func (e *localEngine) QueryBatch(ctx context.Context, statements []Statement) ([]Result, error) {
 	if e.closed.Load() {
 		return nil, errClosed

@@ -2,7 +2,6 @@ package r1
 
 import (
 	"context"
-	"strings"
 
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -11,97 +10,86 @@ import (
 // goes out in one call with the page statements of the strategies the planner chooses without
 // weighing costs: few matches (search_few.go), and for a search by relevance without filters the
 // name tiers (search_tiers.go), which are then the plan's only two outcomes. What the page not
-// chosen adds to D1's work is bounded whatever the words:
+// chosen adds to D1's work stays small whatever the words:
 //
-//   - The few-matches page is gated in SQL by the planner's own test of the probe (fewTest), which
-//     makes it stop before its first match when the matches are many (scoring them all with bm25
-//     would cost hundreds of milliseconds for a common word). The test is a count of at most
-//     relevanceScored+1 matches (and, ranked by several words, of idfLimit+1 of each word's), as
-//     the probe counts them: about half the probe's own cost for a common word at 1,000,000
-//     torrents (5 ms of its 10), little for a rare one.
-//   - The name tiers need no gate: they are not chosen only when the text matches at most
-//     relevanceScored torrents, and then their walks cover at most those.
+//   - The few-matches page takes the probe in: one statement computes the probe's row (pr) and
+//     then the page, gated by the planner's own test of that row (fewTest), which makes the page
+//     stop before its first match when the matches are many (scoring them all with bm25 would cost
+//     hundreds of milliseconds for a common word). The gate costs nothing: it reads the probe's
+//     numbers, not the index. Every row of the result carries the probe's row.
+//   - The name tiers go as a statement of their own, ungated: they are not chosen only when the
+//     text matches at most relevanceScored torrents, and then their walks cover at most those.
 //
-// The batch is one snapshot (Engine.QueryBatch), so the gate and the probe agree. When the probe
-// chooses a strategy that weighs its numbers (a walk, a narrow filter, the kept tiers), the page is
-// a second call, as before.
+// When the probe chooses a strategy that weighs its numbers (a walk, a narrow filter, the kept
+// tiers, the merge), the page is a second call, as before.
 //
 // So a text search on D1 is one request when its text matches at most relevanceScored torrents,
 // or when it is by relevance without filters, and two otherwise. On the local file a call costs
 // nothing: the probe runs alone and the page waits for the plan.
 
-// aheadStrategies are the strategies whose pages go out with the probe.
-func aheadStrategies(q *searchQuery) []strategy {
-	switch {
-	case q.costs.RoundTrip == 0:
-		return nil
-	case q.sort == domain.SortRelevance && !q.filtered:
-		return []strategy{fewMatches, nameTiers}
-	}
-	return []strategy{fewMatches}
-}
-
-// probeAhead runs the probe, with the pages sent ahead (see aheadStrategies) in the same call, and
-// returns those pages' results by strategy.
+// probeAhead runs the probe with the pages sent ahead in one call (on an engine where a call is a
+// round trip), and returns the pages' results by strategy.
 func (r *TorrentRepository) probeAhead(ctx context.Context, q *searchQuery) (probed, map[strategy]Result, error) {
-	statements := []Statement{r.probeStatement(q)}
-	var ahead []strategy
-	for _, s := range aheadStrategies(q) {
-		page := r.aheadPage(q, s)
-		if checkStatement(page) != nil {
-			continue // over D1's limits with its gate (many words and filters): sent after the probe
-		}
-		statements, ahead = append(statements, page), append(ahead, s)
-	}
-	if len(ahead) == 0 {
+	if q.costs.RoundTrip == 0 {
 		p, err := r.probe(ctx, q)
 		return p, nil, err
 	}
-	results, err := r.db.queryAll(ctx, statements)
-	if err != nil {
-		return probed{}, nil, err
+	var ahead []strategy
+	first := r.probeWithFewPage(q)
+	if checkStatement(first) == nil {
+		ahead = append(ahead, fewMatches)
+	} else {
+		first = r.probeStatement(q) // over D1's limits with the page (many words and filters): the page after the probe
+	}
+	statements := []Statement{first}
+	if q.sort == domain.SortRelevance && !q.filtered {
+		if tiers := q.tierPage(); checkStatement(tiers) == nil {
+			statements, ahead = append(statements, tiers), append(ahead, nameTiers)
+		}
+	}
+	var results []Result
+	if len(statements) == 1 {
+		res, err := r.db.query(ctx, first)
+		if err != nil {
+			return probed{}, nil, err
+		}
+		results = []Result{res}
+	} else {
+		var err error
+		if results, err = r.db.queryAll(ctx, statements); err != nil {
+			return probed{}, nil, err
+		}
 	}
 	p, err := r.readProbe(q, results[0])
 	if err != nil {
 		return probed{}, nil, err
 	}
 	pages := make(map[strategy]Result, len(ahead))
-	for i, s := range ahead {
-		pages[s] = results[i+1]
+	for _, s := range ahead {
+		if s == fewMatches {
+			pages[s] = results[0]
+		} else {
+			pages[s] = results[len(results)-1]
+		}
 	}
 	return p, pages, nil
 }
 
-// aheadPage is the page statement of s as it goes out with the probe: the few-matches page gated
-// by the planner's test for it (see above). Only strategies whose statement does not read the
-// probe's numbers can be sent ahead.
-func (r *TorrentRepository) aheadPage(q *searchQuery, s strategy) Statement {
-	if s != fewMatches {
-		return q.pageStatement(s, probed{})
-	}
-	gated := *q
-	gated.gate, gated.gateParams = r.fewTest(q)
-	return gated.pageStatement(s, probed{})
+// probeWithFewPage is one statement: the probe, and the few-matches page gated by the planner's
+// test of the probe's row.
+func (r *TorrentRepository) probeWithFewPage(q *searchQuery) Statement {
+	test, params := r.fewTest(q)
+	withProbe := *q
+	withProbe.ahead = &aheadProbe{probe: r.probeQuery(q), test: test, testParams: params}
+	return withProbe.fewPage(probed{})
 }
 
-// fewTest is the planner's test for fewMatches (plan) as SQL, and its params: the probe's counts,
-// with the probe's bounds. The text matches at most relevanceScored torrents (by relevance, the
-// text alone when filters ride in the match: textN) and, ranked by several words, none of them
-// more than idfLimit (rankable).
+// fewTest is the planner's test for fewMatches (plan) over the probe's row (pr), and its params: by
+// relevance, the text matches at most relevanceScored torrents and no word of it more than
+// idfLimit (rankable); otherwise the matches are at most relevanceScored.
 func (r *TorrentRepository) fewTest(q *searchQuery) (string, []any) {
-	// Whether a match has at most n torrents: (match, n+1, n).
-	const atMost = "(SELECT count(*) FROM (SELECT 1 FROM torrents_fts WHERE torrents_fts MATCH ? LIMIT CAST(? AS INTEGER))) <= CAST(? AS INTEGER)"
-	text := q.match
-	if q.sort == domain.SortRelevance && q.facetMatch != "" {
-		text = q.text
+	if q.sort == domain.SortRelevance {
+		return "pr.textn <= CAST(? AS INTEGER) AND pr.commonest <= CAST(? AS INTEGER)", []any{r.relevanceScored, idfLimit}
 	}
-	conds := []string{atMost}
-	params := []any{text, r.relevanceScored + 1, r.relevanceScored}
-	if q.sort == domain.SortRelevance && len(q.terms) > 1 {
-		for _, term := range q.terms {
-			conds = append(conds, atMost)
-			params = append(params, term, idfLimit+1, idfLimit)
-		}
-	}
-	return "(" + strings.Join(conds, " AND ") + ")", params
+	return "pr.n <= CAST(? AS INTEGER)", []any{r.relevanceScored}
 }

@@ -70,6 +70,6 @@ func (q *searchQuery) fewPage(p probed) Statement {
 	if q.filtered {
 		rows = q.withTotal(rows) // without filters, the probe counted every match
 	}
-	b.WriteString(rows)
+	b.WriteString(q.withProbe(rows))
 	return Statement{SQL: b.String(), Params: append(params, rowParams...)}
 }

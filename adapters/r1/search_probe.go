@@ -67,6 +67,24 @@ func (r *TorrentRepository) probeWindows() (window, filteredWindow int) {
 
 // probeStatement is the probe's statement (see probe).
 func (r *TorrentRepository) probeStatement(q *searchQuery) Statement {
+	pq := r.probeQuery(q)
+	sql := pq.sel
+	if len(pq.ctes) > 0 {
+		sql = "WITH " + strings.Join(pq.ctes, ", ") + " " + sql
+	}
+	return Statement{SQL: sql, Params: pq.params}
+}
+
+// probeSQL is the probe as SQL: its common tables, its one-row select, and the params of both in
+// that order. A page sent ahead takes it in as common tables (search_ahead.go).
+type probeSQL struct {
+	ctes   []string
+	sel    string
+	params []any
+}
+
+// probeQuery is the probe's SQL (see probe).
+func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 	window, filteredWindow := r.probeWindows()
 	// The sample is never more than the probe counts: keptShare divides by the matches counted.
 	// (With a count bound under countSampleSize, the sample took in matches the count did not, and
@@ -87,9 +105,6 @@ func (r *TorrentRepository) probeStatement(q *searchQuery) Statement {
 		ctes = append(ctes, "tn AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM torrents_fts WHERE torrents_fts MATCH ? LIMIT CAST(? AS INTEGER)))")
 		params = append(params, q.text, r.relevanceScored+1)
 		textN = "(SELECT n FROM tn)"
-	}
-	if len(ctes) > 0 {
-		b.WriteString("WITH " + strings.Join(ctes, ", ") + " ")
 	}
 	b.WriteString("SELECT count(*) AS n, " + textN + " AS textn, coalesce(min(id), 0) AS low, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
 	sample := "(SELECT count(*) FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT CAST(? AS INTEGER)) s" +
@@ -135,7 +150,7 @@ func (r *TorrentRepository) probeStatement(q *searchQuery) Statement {
 		b.WriteString("CAST(? AS INTEGER))")
 		params = append(params, window)
 	}
-	return Statement{SQL: b.String(), Params: params}
+	return probeSQL{ctes: ctes, sel: b.String(), params: params}
 }
 
 // readProbe reads the probe statement's row.

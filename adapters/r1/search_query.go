@@ -60,11 +60,18 @@ type searchQuery struct {
 	// terms are the words of match one by one, each as an FTS5 expression (the last one as match
 	// has it), to weigh them before bm25 does.
 	terms []string
-	// gate is SQL without a column, and gateParams its params, that must hold for a page statement
-	// to walk any match ("" for none: see gateWith and gatedLimit): a page sent ahead of the probe's
-	// answer (search_ahead.go).
-	gate       string
-	gateParams []any
+	// ahead, for a page sent with the probe (search_ahead.go), is the probe the page statement
+	// takes in, and the planner's test of it that must hold for the page to walk any match (see
+	// gateWith, gatedLimit and withProbe); nil for a page of its own.
+	ahead *aheadProbe
+}
+
+// aheadProbe is the probe a page statement takes in, and the test over its row (pr) that gates the
+// page, with its params.
+type aheadProbe struct {
+	probe      probeSQL
+	test       string
+	testParams []any
 }
 
 func newSearchQuery(c domain.SearchCriteria, match string, countLimit int) *searchQuery {
@@ -281,21 +288,35 @@ func (q *searchQuery) releaseFilters(conds []string) []string {
 	return conds
 }
 
-// gateWith is the gate as the first common table of a page statement ("gate AS MATERIALIZED (...), "),
-// and its params; "" without a gate.
+// gateWith is the probe and the gate as the first common tables of a page statement sent with the
+// probe (the probe's own, then pr: its row, then gate: whether the page is the one the planner
+// chooses), and their params; "" for a page of its own.
 func (q *searchQuery) gateWith() (string, []any) {
-	if q.gate == "" {
+	if q.ahead == nil {
 		return "", nil
 	}
-	return "gate AS MATERIALIZED (SELECT " + q.gate + " AS ok), ", slices.Clone(q.gateParams)
+	pr := q.ahead.probe
+	ctes := append(slices.Clone(pr.ctes), "pr AS MATERIALIZED ("+pr.sel+")", "gate AS MATERIALIZED (SELECT "+q.ahead.test+" AS ok FROM pr)")
+	return strings.Join(ctes, ", ") + ", ", append(slices.Clone(pr.params), q.ahead.testParams...)
 }
 
 // gatedLimit is the LIMIT of a walk of the matches, limit, made 0 when the gate is false: SQLite
 // reads a LIMIT before it starts the walk and skips it at 0, where a false condition in the WHERE
 // was still tested at every match (a walk of every match of a common word).
 func (q *searchQuery) gatedLimit(limit string) string {
-	if q.gate == "" {
+	if q.ahead == nil {
 		return limit
 	}
 	return "(SELECT CASE WHEN ok THEN " + limit + " ELSE 0 END FROM gate)"
+}
+
+// withProbe makes every row of rows (a page's final select) carry the probe's row, and a page
+// without rows one row of NULLs that carries it, for a page sent with the probe; rows as they are
+// otherwise.
+func (q *searchQuery) withProbe(rows string) string {
+	if q.ahead == nil {
+		return rows
+	}
+	dir, _ := q.dirs()
+	return "SELECT pr.*, x.* FROM pr LEFT JOIN (" + rows + ") x ORDER BY x.sort_key " + dir + ", x.id " + dir
 }

@@ -493,9 +493,9 @@ func TestSearchRoundTripsOnD1(t *testing.T) {
 	}
 }
 
-// A few-matches page sent ahead with the probe that the planner does not choose walks no match:
-// its gate (the planner's test of the probe, search_ahead.go) stops it, so what it costs D1 is the
-// test alone. (The name tiers go ungated: not chosen, they walk at most the few matches.)
+// A few-matches page sent with the probe that the planner does not choose walks no match: its gate
+// (the planner's test of the probe's row, search_ahead.go) stops it, and the statement's one row
+// is the probe's. (The name tiers go ungated: not chosen, they walk at most the few matches.)
 func TestPagesSentAheadStopAtTheirGate(t *testing.T) {
 	db := openMigrated(t, LocalOptions{ParamsAsText: true, JSONResults: true})
 	ctx := context.Background()
@@ -519,7 +519,7 @@ func TestPagesSentAheadStopAtTheirGate(t *testing.T) {
 			tc.mutate(&c)
 		}
 		q := newSearchQuery(c, ftsQuery(c.Terms), repo.countLimit)
-		res, err := db.query(ctx, repo.aheadPage(q, tc.s))
+		res, err := db.query(ctx, repo.probeWithFewPage(q))
 		if err != nil {
 			t.Fatalf("%q, strategy %d: %v", tc.text, tc.s, err)
 		}
@@ -530,8 +530,11 @@ func TestPagesSentAheadStopAtTheirGate(t *testing.T) {
 		if ran := len(page.Items) > 0; ran != tc.runs {
 			t.Errorf("%q, strategy %d: %d torrents, want some: %v", tc.text, tc.s, len(page.Items), tc.runs)
 		}
-		if !tc.runs && page.Total > 0 {
-			t.Errorf("%q, strategy %d: a stopped page counted %d", tc.text, tc.s, page.Total)
+		if !tc.runs && (page.Total > 0 || len(res.Rows) != 1) {
+			t.Errorf("%q, strategy %d: a stopped page counted %d in %d rows, want the probe's row alone", tc.text, tc.s, page.Total, len(res.Rows))
+		}
+		if p, err := repo.readProbe(q, res); err != nil || p.n == 0 {
+			t.Errorf("%q, strategy %d: the probe's row reads %+v, %v", tc.text, tc.s, p, err)
 		}
 	}
 }
