@@ -294,7 +294,7 @@ func (r *Results) searchHTTPRows(add func(measure, result, target, met string)) 
 			{"uncached (each search's pages read once before, untimed; then each route twice on it, at two limits, in the order ABBA or BAAB)", h.RESTUncached, h.TorznabUncached},
 			{"uncached, search by search the faster of each route's two answers (a hiccup of the shared machine set aside)", h.RESTUncachedBest, h.TorznabUncachedBest},
 			{"asked again at once (each route's kept answer; REST's anonymous one)", h.RESTAgain, h.TorznabAgain},
-			{"cached, the last round's searches asked again after the whole round (past the answers' second at scale: both write the page again from the catalog's cache)", h.RESTCached, h.TorznabCached},
+			{"cached, the last searches asked again after the whole round (past the answers' second at scale: both write the page again from the catalog's cache)", h.RESTCached, h.TorznabCached},
 			{"cached, REST with the same key as Bearer (REST writes every page)", h.RESTKeyCached, h.TorznabCached},
 			{"no words (RSS), cached", h.RESTListing, h.TorznabRSS},
 		} {

@@ -135,6 +135,10 @@ var appFeeds = []struct{ name, params string }{
 // a few hundred microseconds, whose 99th percentile over 200 is the machine's hiccups.
 const againTimes = 3
 
+// cachedRoundSearches is how many of the last searches of the uncached round are asked again from
+// the catalog's cache: their pages must all still be in it.
+const cachedRoundSearches = 80
+
 // appFeedPages is how many pages of each feed are timed (offset 0, 100, ...).
 const appFeedPages = 10
 
@@ -461,9 +465,9 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 	}
 	// Cached: the same limit on both, each route warmed by the round before (REST's entries at
 	// 100 and Torznab's at 99 are both in the process cache; these rounds ask those). The last
-	// round's searches only: the catalog's process cache (64 MiB) holds about 500 pages of 100, so
-	// the first rounds' pages are gone by now.
-	recent := texts[len(texts)-len(texts)/compareRounds:]
+	// cachedRoundSearches searches only: the catalog's process cache (64 MiB) holds about 500
+	// pages of 100, and the uncached round left five a search (the first reading and four timed).
+	recent := texts[len(texts)-min(len(texts), cachedRoundSearches):]
 	if err := round(recent, 100, 99, &restWarm, &tzWarm, &bareRest, &bareTz); err != nil {
 		return out, err
 	}
