@@ -186,10 +186,19 @@ func TestThreadCPUClockFollowsTheWork(t *testing.T) {
 		sink = x
 		return threadCPU() - before
 	}
+	// The least of a few spins: on a busy machine a spin that straddles a preemption reads the
+	// switch's cost and a colder cache too (2 of 6 runs failed at load 4 with one spin each).
+	least := func(n int) time.Duration {
+		best := spin(n)
+		for range 4 {
+			best = min(best, spin(n))
+		}
+		return best
+	}
 	spin(1 << 20) // warm up
 	bad := 0
 	for n := 1 << 18; n <= 1<<22; n <<= 1 {
-		one, two := spin(n), spin(2*n)
+		one, two := least(n), least(2*n)
 		if ratio := float64(two) / float64(one); one <= 0 || ratio < 1.3 || ratio > 3.2 {
 			t.Logf("%d iterations: %v, twice as many: %v", n, one, two)
 			bad++
