@@ -390,3 +390,42 @@ func TestSearchThroughANarrowFilter(t *testing.T) {
 		}
 	})
 }
+
+// A date filter is never estimated from the newest matches: ids follow the order torrents arrive
+// in, which follows their dates, so the newest matches pass "after" far more often than the rest
+// do. Here 5,550 torrents pass the date (more than a narrow filter walks), and of the word's 6,500
+// matches the 1,500 newest pass: the sample of the 1,000 newest said about 10,000 pass, over twice
+// the bound of 2,000, and the total was the bound flagged as an estimate instead of 1,500 exact.
+func TestSearchDateTotalIsCountedUnderTheBound(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		var torrents []domain.Torrent
+		for i := range 10_550 {
+			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
+				tor.Files = nil
+				switch {
+				case i < 5000:
+					tor.Name, tor.UploadedAt = fmt.Sprintf("rarity old %d", i), baseTime.Add(-1000*time.Hour)
+				case i < 9050:
+					tor.Name, tor.UploadedAt = fmt.Sprintf("other %d", i), baseTime.Add(time.Duration(i)*time.Minute)
+				default:
+					tor.Name, tor.UploadedAt = fmt.Sprintf("rarity new %d", i), baseTime.Add(time.Duration(i)*time.Minute)
+				}
+			}))
+		}
+		for from := 0; from < len(torrents); from += 2500 {
+			upsert(t, repo, torrents[from:min(from+2500, len(torrents))]...)
+		}
+		repo.countLimit, repo.relevanceScored = 2000, 2
+		for _, sort := range []domain.SortField{domain.SortRelevance, domain.SortSeeders} {
+			page, err := repo.Search(ctx, criteria(t, "rarity", 5, func(c *domain.SearchCriteria) { c.After, c.Sort = baseTime, sort }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != 1500 || !page.TotalExact {
+				t.Fatalf("by %s: total %d exact %v, want 1500 exact (under the bound of 2000)", sort, page.Total, page.TotalExact)
+			}
+		}
+	})
+}
