@@ -48,8 +48,8 @@ test: vet
 	$(PLAIN) $(GO) test -trimpath -p 2 -count=1 -timeout 30m $(BLACKBOX) & blackbox=$$!; \
 	$(GO) test $(RACE) -count=1 -timeout 30m $(LONGEST) $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX) $(LONGEST),-e '$(patsubst ./%/,/%,$(p))$$')); \
 	race=$$?; wait $$blackbox; blackbox=$$?; [ $$race = 0 ] && [ $$blackbox = 0 ]
-	$(PLAIN) $(GO) test -trimpath -count=1 -run '^(TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestLocalTierWeighsWhatTheHeapHolds)$$' \
-		./adapters/r1/ ./tests/bench/ ./application/caching/
+	$(PLAIN) $(GO) test -trimpath -count=1 -run '^(TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestLocalTierWeighsWhatTheHeapHolds|TestAPageOfLongMagnetsGrowsOnce)$$' \
+		./adapters/r1/ ./tests/bench/ ./application/caching/ ./adapters/torznab/
 
 
 ## bench: the catalog at scale: a deterministic corpus of BENCH_N torrents (default 1,000,000) ingested

@@ -1,0 +1,5 @@
+//go:build !race
+
+package torznab
+
+const raceEnabled = false
