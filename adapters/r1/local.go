@@ -235,13 +235,9 @@ func (e *localEngine) QueryBatch(ctx context.Context, statements []Statement) ([
 	if e.closed.Load() {
 		return nil, errClosed
 	}
-	bound := make([][]any, len(statements))
-	for i, s := range statements {
-		params, err := e.params(s.Params)
-		if err != nil {
-			return nil, err
-		}
-		bound[i] = params
+	bound, err := e.bindAll(statements)
+	if err != nil {
+		return nil, err
 	}
 	if e.readerTurns != nil {
 		if err := e.readerTurns.take(ctx); err != nil {
@@ -274,6 +270,20 @@ func (e *localEngine) QueryBatch(ctx context.Context, statements []Statement) ([
 	return results, nil
 }
 
+// bindAll converts every statement's parameters before any runs, so a bad one fails the batch
+// before it takes a connection.
+func (e *localEngine) bindAll(statements []Statement) ([][]any, error) {
+	bound := make([][]any, len(statements))
+	for i, s := range statements {
+		params, err := e.params(s.Params)
+		if err != nil {
+			return nil, err
+		}
+		bound[i] = params
+	}
+	return bound, nil
+}
+
 // Costs are the local file's; in ParamsAsText mode, which stands for D1 in the tests, D1's, so the
 // search planner takes the paths it takes on D1 (one call for a page and its count).
 func (e *localEngine) Costs() Costs {
@@ -290,13 +300,9 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 	if len(statements) == 0 {
 		return nil, nil
 	}
-	bound := make([][]any, len(statements))
-	for i, s := range statements {
-		params, err := e.params(s.Params)
-		if err != nil {
-			return nil, err
-		}
-		bound[i] = params
+	bound, err := e.bindAll(statements)
+	if err != nil {
+		return nil, err
 	}
 	// One statement is a transaction by itself, so it runs as one (autocommit, on the writer held
 	// for it): SQLite then keeps no statement journal, the copy of every page the statement changes

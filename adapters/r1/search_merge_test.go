@@ -3,7 +3,6 @@ package r1
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -243,32 +242,7 @@ func TestSearchThroughTheMerge(t *testing.T) {
 						if plan := repo.plan(q, p); plan != mergedMatches {
 							t.Fatalf("%s: plan %d, want the merge (probe %+v)", name, plan, p)
 						}
-						want := expectedOrder(kept, sort, order)
-						if sort == domain.SortRelevance {
-							var inName, other []int64
-							for _, tor := range kept {
-								if strings.Contains(strings.ToLower(tor.Name), "common") {
-									inName = append(inName, tor.ID)
-								} else {
-									other = append(other, tor.ID)
-								}
-							}
-							want = append(other, inName...) // ascending: the lower tier first, oldest first
-							if order == domain.Descending {
-								slices.Reverse(want)
-							}
-						}
-						byCursor, byOffset, onePage := walkAll(t, repo, c)
-						if !slices.Equal(onePage, want) || !slices.Equal(byCursor, want) || !slices.Equal(byOffset, want) {
-							t.Fatalf("%s:\n one page %v\n cursor   %v\n offset   %v\n want     %v", name, onePage, byCursor, byOffset, want)
-						}
-						page, err := repo.Search(ctx, c(5))
-						if err != nil {
-							t.Fatal(err)
-						}
-						if page.Total != len(want) || !page.TotalExact {
-							t.Fatalf("%s: total %d exact %v, want %d", name, page.Total, page.TotalExact, len(want))
-						}
+						pagesFollowTheirOrder(t, repo, c, name, "common", kept, sort, order)
 					}
 				}
 			}

@@ -359,32 +359,7 @@ func TestSearchThroughANarrowFilter(t *testing.T) {
 					if plan := repo.plan(q, p); plan != narrowFilter {
 						t.Fatalf("%s: plan %d, want the narrow filter (probe %+v)", name, plan, p)
 					}
-					want := expectedOrder(kept, sort, order)
-					if sort == domain.SortRelevance {
-						var inName, other []int64
-						for _, tor := range kept {
-							if strings.Contains(strings.ToLower(tor.Name), "common") {
-								inName = append(inName, tor.ID)
-							} else {
-								other = append(other, tor.ID)
-							}
-						}
-						want = append(other, inName...) // ascending: the lower tier first, oldest first
-						if order == domain.Descending {
-							slices.Reverse(want)
-						}
-					}
-					byCursor, byOffset, onePage := walkAll(t, repo, c)
-					if !slices.Equal(onePage, want) || !slices.Equal(byCursor, want) || !slices.Equal(byOffset, want) {
-						t.Fatalf("%s:\n one page %v\n cursor   %v\n offset   %v\n want     %v", name, onePage, byCursor, byOffset, want)
-					}
-					page, err := repo.Search(ctx, c(5))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if page.Total != len(want) || !page.TotalExact {
-						t.Fatalf("%s: total %d exact %v, want %d", name, page.Total, page.TotalExact, len(want))
-					}
+					pagesFollowTheirOrder(t, repo, c, name, "common", kept, sort, order)
 				}
 			}
 		}
@@ -428,4 +403,37 @@ func TestSearchDateTotalIsCountedUnderTheBound(t *testing.T) {
 			}
 		}
 	})
+}
+
+// pagesFollowTheirOrder checks a strategy's every page, by cursor, by offset and as one page,
+// and its exact total, against the order the kept torrents take: by relevance, the torrents with
+// the word in their name after the others (ascending), each tier oldest first.
+func pagesFollowTheirOrder(t *testing.T, repo *TorrentRepository, c func(limit int) domain.SearchCriteria, name, word string, kept []domain.Torrent, sort domain.SortField, order domain.SortOrder) {
+	t.Helper()
+	want := expectedOrder(kept, sort, order)
+	if sort == domain.SortRelevance {
+		var inName, other []int64
+		for _, tor := range kept {
+			if strings.Contains(strings.ToLower(tor.Name), word) {
+				inName = append(inName, tor.ID)
+			} else {
+				other = append(other, tor.ID)
+			}
+		}
+		want = append(other, inName...) // ascending: the lower tier first, oldest first
+		if order == domain.Descending {
+			slices.Reverse(want)
+		}
+	}
+	byCursor, byOffset, onePage := walkAll(t, repo, c)
+	if !slices.Equal(onePage, want) || !slices.Equal(byCursor, want) || !slices.Equal(byOffset, want) {
+		t.Fatalf("%s:\n one page %v\n cursor   %v\n offset   %v\n want     %v", name, onePage, byCursor, byOffset, want)
+	}
+	page, err := repo.Search(context.Background(), c(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != len(want) || !page.TotalExact {
+		t.Fatalf("%s: total %d exact %v, want %d", name, page.Total, page.TotalExact, len(want))
+	}
 }
