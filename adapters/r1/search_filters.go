@@ -30,6 +30,9 @@ type filter struct {
 	carried bool
 	// column is the column of torrents the filter tests, "" for the release filters (several).
 	column string
+	// newest: the torrents passing the filter are the newest ones, a lower bound on the upload date
+	// alone (ids follow the order torrents arrive in, and that follows their dates).
+	newest bool
 }
 
 // narrowLimit is how many torrents of the catalog a filter may pass for the probe to count them
@@ -103,6 +106,9 @@ func filtersOf(c domain.SearchCriteria, carried carriedFacets) []filter {
 		before = ptr(ceilUnix(c.Before))
 	}
 	span("uploaded_at", ">=", after, "<", before)
+	if after != nil && before == nil {
+		fs[len(fs)-1].newest = true
+	}
 	// The release filters (search_query.go) are one filter here: few torrents pass them, so it is
 	// never vacuous.
 	release := &searchQuery{c: c, carried: carried}

@@ -121,7 +121,7 @@ func (q *searchQuery) countStatement(p probed) Statement {
 	match := q.wholeMatch(p.estimatedMatches())
 	joined := Statement{
 		SQL: "SELECT count(*) AS total FROM (SELECT 1 FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid" +
-			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + " LIMIT CAST(? AS INTEGER))",
+			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + q.countOrder() + " LIMIT CAST(? AS INTEGER))",
 		Params: append(append([]any{match}, q.params...), q.countLimit+1),
 	}
 	if index, side, params := q.mergeSide(); index != "" {
@@ -130,6 +130,19 @@ func (q *searchQuery) countStatement(p probed) Statement {
 		}
 	}
 	return joined
+}
+
+// countOrder is the order the count walks the matches in: FTS5's own (oldest first), or newest
+// first when a filter passes the newest torrents only ("after" a date), so that the count meets the
+// bound's passing matches first instead of stepping over every older match (datedFilter makes it
+// count whenever a date is filtered). FTS5 walks its lists backwards itself: no sort.
+func (q *searchQuery) countOrder() string {
+	for _, f := range q.filters {
+		if f.newest {
+			return " ORDER BY f.rowid DESC"
+		}
+	}
+	return ""
 }
 
 func readCount(res Result) (int, error) {
