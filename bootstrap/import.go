@@ -117,7 +117,7 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 	}
 	localFile := importLocalOptions()
 	if opts.DryRun {
-		localFile = r1.LocalOptions{} // it writes nothing: no writer's cache to give
+		localFile = r1.LocalOptions{} // it writes no record: no writer's cache to give
 	}
 	tgt, err := openTarget(ctx, cfg, log, localFile)
 	if err != nil {
