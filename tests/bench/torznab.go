@@ -95,14 +95,14 @@ type AppFeed struct {
 	// FirstRead is the pages' first reading (limit 99), FirstFailed the pages of it that failed.
 	FirstRead   Latency `json:"firstRead"`
 	FirstFailed int     `json:"firstFailed"`
-	// Latency is the same pages asked as the apps ask them (limit 100) right after: uncached
+	// Latency is the same pages asked again (limit 100) right after: the service's caches missed
 	// still, their pages in SQLite's cache.
 	Latency Latency `json:"latency"` // of the pages answered
 	// Failed counts the pages answered with an error (a search over its time budget is error 900
 	// with 503), and Error is the first one's of either reading.
 	Failed      int     `json:"failed"`
 	Error       string  `json:"error,omitempty"`
-	FailedAfter Latency `json:"failedAfter"` // how long the failed pages took to fail
+	FailedAfter Latency `json:"failedAfter"` // how long the failed pages of either reading took to fail
 }
 
 // RoundRatio is one round of the uncached comparison: Torznab's p50 and p99 over REST's.
@@ -500,8 +500,10 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 	}
 	// pass times a feed's pages at limit (offsets 0, 100, ...), each the first time the service
 	// answers it, into latency; the failed pages are counted.
+	var failedAfter []time.Duration // the feed's, over both readings
 	pass := func(params string, limit int, feed *AppFeed) (latency Latency, failed int) {
-		var pages, failedAfter []time.Duration
+		var pages []time.Duration
+		failedBefore := len(failedAfter)
 		for p := range appFeedPages {
 			start := time.Now()
 			page, err := timedGet(client, base+"/torznab/api?"+params+"&apikey="+url.QueryEscape(key)+"&limit="+strconv.Itoa(limit)+"&offset="+strconv.Itoa(p*100), "")
@@ -517,13 +519,15 @@ func measureSearchOverHTTP(ctx context.Context, client *fasthttp.Client, base, b
 		if len(failedAfter) > 0 {
 			feed.FailedAfter = latencyOf(failedAfter)
 		}
-		return latencyOf(pages), len(failedAfter)
+		return latencyOf(pages), len(failedAfter) - failedBefore
 	}
 	for _, f := range appFeeds {
 		feed := AppFeed{Name: f.name, Params: f.params}
+		failedAfter = nil
 		// First at limit 99: the pages' first reading, from the OS's cache or the disk into
 		// SQLite's (after a restart, or a large import that took the OS's cache, it is the disk).
-		// Then at 100, what the apps ask: uncached still (other keys), the pages in SQLite's cache.
+		// Then at 100: the service's caches missed still (other keys), the same pages now in
+		// SQLite's cache.
 		feed.FirstRead, feed.FirstFailed = pass(f.params, 99, &feed)
 		feed.Latency, feed.Failed = pass(f.params, 100, &feed)
 		out.AppFeeds = append(out.AppFeeds, feed)
