@@ -85,14 +85,7 @@ func TestD1SearchMerges(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s, local: %v", tc.name, err)
 			}
-			ids := func(p domain.SearchPage) []string {
-				var out []string
-				for _, it := range p.Items {
-					out = append(out, it.Name)
-				}
-				return out
-			}
-			if g, w := ids(got), ids(want); !slices.Equal(g, w) || got.Total != want.Total || got.TotalExact != want.TotalExact {
+			if g, w := pageNames(got), pageNames(want); !slices.Equal(g, w) || got.Total != want.Total || got.TotalExact != want.TotalExact {
 				t.Fatalf("%s, page %d: D1's %v (total %d, exact %v), the local file's %v (total %d, exact %v)",
 					tc.name, page, g, got.Total, got.TotalExact, w, want.Total, want.TotalExact)
 			}

@@ -95,16 +95,18 @@ func TestD1SearchRoundTrips(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s, local: %v", tc.name, err)
 		}
-		names := func(p domain.SearchPage) []string {
-			var out []string
-			for _, it := range p.Items {
-				out = append(out, it.Name)
-			}
-			return out
-		}
-		if g, w := names(got), names(want); !slices.Equal(g, w) || got.Total != want.Total || got.TotalExact != want.TotalExact {
+		if g, w := pageNames(got), pageNames(want); !slices.Equal(g, w) || got.Total != want.Total || got.TotalExact != want.TotalExact {
 			t.Errorf("%s: D1's page %v (total %d, exact %v), the local file's %v (total %d, exact %v)",
 				tc.name, g, got.Total, got.TotalExact, w, want.Total, want.TotalExact)
 		}
 	}
+}
+
+// pageNames are a page's torrents by name, to compare D1's page with the local file's.
+func pageNames(p domain.SearchPage) []string {
+	var out []string
+	for _, it := range p.Items {
+		out = append(out, it.Name)
+	}
+	return out
 }
