@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -100,6 +101,28 @@ func openTarget(ctx context.Context, cfg Config, log *slog.Logger, local r1.Loca
 	return t, nil
 }
 
+// dryRunTarget is the database a dry run checks against: a throwaway local file, with the
+// defaults, gone when the run ends. A dry run reads no record of the configured database and writes
+// none, so it never opens it: not even a migration it lacks, nor the file's creation, happens there,
+// and on Cloudflare it sends no request.
+func dryRunTarget(ctx context.Context) (target, error) {
+	dir, err := os.MkdirTemp("", "streamer-dry-run-")
+	if err != nil {
+		return target{}, fmt.Errorf("a dry run's scratch database: %w", err)
+	}
+	db, err := r1.OpenFile(ctx, filepath.Join(dir, "dry-run.db"), r1.LocalOptions{})
+	if err == nil {
+		if err = db.Migrate(ctx); err != nil {
+			_ = db.Close()
+		}
+	}
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return target{}, fmt.Errorf("a dry run's scratch database: %w", err)
+	}
+	return target{db: db, close: func() { _ = db.Close(); _ = os.RemoveAll(dir) }}, nil
+}
+
 // Import runs `streamer import`: it reads the source and writes through the service's own stores
 // and ingest rules into the configured database, then prints (and with ReportFile writes) the report.
 func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOptions) (migration.Report, error) {
@@ -115,11 +138,12 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 	if opts.Interrupt != nil {
 		src = opts.Interrupt(src)
 	}
-	localFile := importLocalOptions()
+	var tgt target
 	if opts.DryRun {
-		localFile = r1.LocalOptions{} // it writes no record: no writer's cache to give
+		tgt, err = dryRunTarget(ctx)
+	} else {
+		tgt, err = openTarget(ctx, cfg, log, importLocalOptions())
 	}
-	tgt, err := openTarget(ctx, cfg, log, localFile)
 	if err != nil {
 		return migration.Report{}, err
 	}

@@ -97,8 +97,8 @@ func (b memoryBudget) String() string {
 // data in and out"); caches of 80 MiB and more saved no more CPU at 250,000 and took the peak RSS
 // to 186 MiB and more.
 //
-// A dry run and export keep the defaults: they write no record (only the migrations the file lacks,
-// as every command that opens it does).
+// A dry run (a scratch file of its own: import.go's dryRunTarget) and export keep the defaults: they
+// write no record.
 const (
 	importWriterCache = 64 << 20
 	importReaders     = 2
