@@ -255,16 +255,7 @@ func TestAccountStatementsUseTheirIndexes(t *testing.T) {
 			return err
 		}), "users_email"},
 	} {
-		res, err := base.query(ctx, Statement{SQL: "EXPLAIN QUERY PLAN " + c.s.SQL, Params: c.s.Params})
-		if err != nil {
-			t.Fatalf("%s: %v", c.what, err)
-		}
-		var plan []string
-		for _, row := range res.Rows {
-			rr := rowReader{row: row}
-			plan = append(plan, rr.text("detail"))
-		}
-		joined := strings.Join(plan, "; ")
+		joined := strings.Join(queryPlan(t, ctx, base, c.s), "; ")
 		if !strings.Contains(joined, "SEARCH") || !strings.Contains(joined, c.index) ||
 			strings.Contains(joined, "TEMP B-TREE") {
 			t.Errorf("%s: %s\nplan: %s\nwant a search of %s with no sort", c.what, c.s.SQL, joined, c.index)

@@ -44,6 +44,21 @@ func openMigrated(t testing.TB, opts LocalOptions) *Database {
 	return db
 }
 
+// queryPlan is SQLite's EXPLAIN QUERY PLAN of s on db: one detail a step.
+func queryPlan(t testing.TB, ctx context.Context, db *Database, s Statement) []string {
+	t.Helper()
+	res, err := db.query(ctx, Statement{SQL: "EXPLAIN QUERY PLAN " + s.SQL, Params: s.Params})
+	if err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN %s: %v", s.SQL, err)
+	}
+	plan := make([]string, 0, len(res.Rows))
+	for _, row := range res.Rows {
+		rr := rowReader{row: row}
+		plan = append(plan, rr.text("detail"))
+	}
+	return plan
+}
+
 var baseTime = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
 func hashOf(i int) domain.InfoHash {

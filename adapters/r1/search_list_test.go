@@ -135,15 +135,7 @@ func TestTheUHDFeedWalksItsResolutionOnly(t *testing.T) {
 			t.Fatal("the listing sent nothing")
 		}
 		for _, s := range sent {
-			res, err := base.query(ctx, Statement{SQL: "EXPLAIN QUERY PLAN " + s.SQL, Params: s.Params})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var plan []string
-			for _, row := range res.Rows {
-				rr := rowReader{row: row}
-				plan = append(plan, rr.text("detail"))
-			}
+			plan := queryPlan(t, ctx, base, s)
 			for _, step := range plan {
 				if strings.HasPrefix(step, "SCAN t") || strings.Contains(step, "torrents_category_uploaded_at") ||
 					strings.HasPrefix(step, "SEARCH t USING INDEX") {

@@ -275,16 +275,7 @@ func TestSearchByNameReadsNoRowToOrder(t *testing.T) {
 				strategies = append(strategies, mergedMatches) // the merge needs a filter
 			}
 			for _, s := range strategies {
-				st := q.pageStatement(s, p)
-				res, err := db.query(ctx, Statement{SQL: "EXPLAIN QUERY PLAN " + st.SQL, Params: st.Params})
-				if err != nil {
-					t.Fatal(err)
-				}
-				var plan []string
-				for _, row := range res.Rows {
-					rr := rowReader{row: row}
-					plan = append(plan, rr.text("detail"))
-				}
+				plan := queryPlan(t, ctx, db, q.pageStatement(s, p))
 				// The page's rows are read after the hits are chosen (SCAN h): before that, no row.
 				hits := strings.Join(plan, "\n")
 				if i := strings.Index(hits, "SCAN h"); i >= 0 {

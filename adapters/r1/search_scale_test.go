@@ -440,12 +440,8 @@ func TestAnAfterFilterCountsNewestFirst(t *testing.T) {
 			if got := strings.Contains(s.SQL, "ORDER BY f.rowid DESC"); got != tc.newest {
 				t.Fatalf("%s: the count walks newest first: %v, want %v\n%s", tc.name, got, tc.newest, s.SQL)
 			}
-			plan, err := db.query(ctx, Statement{SQL: "EXPLAIN QUERY PLAN " + s.SQL, Params: s.Params})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, row := range plan.Rows {
-				if detail, _ := row["detail"].(string); strings.Contains(detail, "TEMP B-TREE") {
+			for _, detail := range queryPlan(t, ctx, db, s) {
+				if strings.Contains(detail, "TEMP B-TREE") {
 					t.Fatalf("%s: the count sorts the matches (%s)", tc.name, detail)
 				}
 			}
