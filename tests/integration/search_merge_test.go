@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -22,15 +21,6 @@ func TestD1SearchMerges(t *testing.T) {
 	repo := r1.NewTorrentRepository(d1Store(tg)(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
-	local, err := r1.OpenFile(ctx, filepath.Join(t.TempDir(), "local.db"), r1.LocalOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = local.Close() })
-	if err := local.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	plain := r1.NewTorrentRepository(local)
 	now := time.Now()
 	slugs := []string{"movies", "tv", "books", "music", "games"}
 	var list []domain.Torrent
@@ -51,11 +41,7 @@ func TestD1SearchMerges(t *testing.T) {
 		}
 		list = append(list, tr)
 	}
-	for _, r := range []*r1.TorrentRepository{repo, plain} {
-		if _, err := r.Upsert(ctx, list); err != nil {
-			t.Fatal(err)
-		}
-	}
+	plain := storedOnBoth(t, ctx, repo, list)
 	i64 := func(v int64) *int64 { return &v }
 	for _, tc := range []struct {
 		name   string

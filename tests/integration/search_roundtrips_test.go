@@ -26,15 +26,6 @@ func TestD1SearchRoundTrips(t *testing.T) {
 	repo := r1.NewTorrentRepository(db)
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
-	local, err := r1.OpenFile(ctx, filepath.Join(t.TempDir(), "local.db"), r1.LocalOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = local.Close() })
-	if err := local.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	plain := r1.NewTorrentRepository(local)
 	now := time.Now()
 	slugs := []string{"movies", "tv", "books"}
 	var list []domain.Torrent
@@ -54,11 +45,7 @@ func TestD1SearchRoundTrips(t *testing.T) {
 		}
 		list = append(list, tr)
 	}
-	for _, r := range []*r1.TorrentRepository{repo, plain} {
-		if _, err := r.Upsert(ctx, list); err != nil {
-			t.Fatal(err)
-		}
-	}
+	plain := storedOnBoth(t, ctx, repo, list)
 	seeders := int64(40)
 	for _, tc := range []struct {
 		name     string
@@ -109,4 +96,25 @@ func pageNames(p domain.SearchPage) []string {
 		out = append(out, it.Name)
 	}
 	return out
+}
+
+// storedOnBoth stores list on D1 (repo) and on a local file of its own, the reference D1's pages
+// are compared with, and returns the local file's repository.
+func storedOnBoth(t *testing.T, ctx context.Context, repo *r1.TorrentRepository, list []domain.Torrent) *r1.TorrentRepository {
+	t.Helper()
+	local, err := r1.OpenFile(ctx, filepath.Join(t.TempDir(), "local.db"), r1.LocalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = local.Close() })
+	if err := local.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	plain := r1.NewTorrentRepository(local)
+	for _, r := range []*r1.TorrentRepository{repo, plain} {
+		if _, err := r.Upsert(ctx, list); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return plain
 }
