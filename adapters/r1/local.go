@@ -199,6 +199,22 @@ var walSizeLimit int64 = 64 << 20
 // cacheKiB is a cache_size pragma's value for bytes: negative, in KiB.
 func cacheKiB(bytes int64) string { return strconv.FormatInt(-bytes>>10, 10) }
 
+// readerTurn waits for a reader's turn (when readers are limited) and returns what gives it back.
+// More readers than cores: the query's wall time is shared, and its budget told so.
+func (e *localEngine) readerTurn(ctx context.Context) (done func(), err error) {
+	if e.readerTurns == nil {
+		return func() {}, nil
+	}
+	if err := e.readerTurns.take(ctx); err != nil {
+		return nil, e.mapError(ctx, err)
+	}
+	restore := func() {}
+	if share := e.readerTurns.coreShare(runtime.GOMAXPROCS(0)); share < 1 {
+		restore = ports.SharingCores(ctx, share)
+	}
+	return func() { restore(); e.readerTurns.release() }, nil
+}
+
 func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 	if e.closed.Load() {
 		return Result{}, errClosed
@@ -207,16 +223,11 @@ func (e *localEngine) Query(ctx context.Context, s Statement) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if e.readerTurns != nil {
-		if err := e.readerTurns.take(ctx); err != nil {
-			return Result{}, e.mapError(ctx, err)
-		}
-		defer e.readerTurns.release()
-		// More readers than cores: the query's wall time is shared, and its budget told so.
-		if share := e.readerTurns.coreShare(runtime.GOMAXPROCS(0)); share < 1 {
-			defer ports.SharingCores(ctx, share)()
-		}
+	done, err := e.readerTurn(ctx)
+	if err != nil {
+		return Result{}, err
 	}
+	defer done()
 	rows, err := e.stmts.query(ctx, s.SQL, params...)
 	if err != nil {
 		return Result{}, e.mapError(ctx, err)
@@ -239,15 +250,11 @@ func (e *localEngine) QueryBatch(ctx context.Context, statements []Statement) ([
 	if err != nil {
 		return nil, err
 	}
-	if e.readerTurns != nil {
-		if err := e.readerTurns.take(ctx); err != nil {
-			return nil, e.mapError(ctx, err)
-		}
-		defer e.readerTurns.release()
-		if share := e.readerTurns.coreShare(runtime.GOMAXPROCS(0)); share < 1 {
-			defer ports.SharingCores(ctx, share)()
-		}
+	done, err := e.readerTurn(ctx)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	tx, err := e.readers.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, e.mapError(ctx, err)
