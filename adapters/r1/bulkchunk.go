@@ -54,6 +54,13 @@ func (b *bulkChunks) next() int {
 	return b.size
 }
 
+// batchWrote records the pages the engine's last batch wrote to the WAL (pageWrites).
+func (b *bulkChunks) batchWrote(pages int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.written = pages
+}
+
 // wrote records that the engine's last batch stored n torrents, and sizes the next chunk from the
 // pages it wrote.
 func (b *bulkChunks) wrote(n int) {

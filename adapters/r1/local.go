@@ -365,9 +365,7 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 	if err := commit(); err != nil {
 		return nil, e.mapError(ctx, err)
 	}
-	e.bulk.mu.Lock()
-	e.bulk.written = pageWrites(conn)
-	e.bulk.mu.Unlock()
+	e.bulk.batchWrote(pageWrites(conn))
 	e.roomAgain()
 	e.wroteNow()
 	return results, nil
