@@ -105,22 +105,19 @@ func openTarget(ctx context.Context, cfg Config, log *slog.Logger, local r1.Loca
 // defaults, gone when the run ends. A dry run reads no record of the configured database and writes
 // none, so it never opens it: not even a migration it lacks, nor the file's creation, happens there,
 // and on Cloudflare it sends no request.
-func dryRunTarget(ctx context.Context) (target, error) {
+func dryRunTarget(ctx context.Context, log *slog.Logger) (target, error) {
 	dir, err := os.MkdirTemp("", "streamer-dry-run-")
 	if err != nil {
 		return target{}, fmt.Errorf("a dry run's scratch database: %w", err)
 	}
-	db, err := r1.OpenFile(ctx, filepath.Join(dir, "dry-run.db"), r1.LocalOptions{})
-	if err == nil {
-		if err = db.Migrate(ctx); err != nil {
-			_ = db.Close()
-		}
-	}
+	t, err := openTarget(ctx, Config{R1Database: filepath.Join(dir, "dry-run.db")}, log, r1.LocalOptions{})
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return target{}, fmt.Errorf("a dry run's scratch database: %w", err)
 	}
-	return target{db: db, close: func() { _ = db.Close(); _ = os.RemoveAll(dir) }}, nil
+	closeDB := t.close
+	t.close = func() { closeDB(); _ = os.RemoveAll(dir) }
+	return t, nil
 }
 
 // Import runs `streamer import`: it reads the source and writes through the service's own stores
@@ -140,7 +137,7 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 	}
 	var tgt target
 	if opts.DryRun {
-		tgt, err = dryRunTarget(ctx)
+		tgt, err = dryRunTarget(ctx, log)
 	} else {
 		tgt, err = openTarget(ctx, cfg, log, importLocalOptions())
 	}
