@@ -115,14 +115,18 @@ func (q *searchQuery) total(p probed, carried, counted int) (int, bool) {
 }
 
 // countStatement counts the matches that pass the filters, up to one past the bound: each match
-// sought in torrents_facets, or, when an index holds every filter's column and few enough torrents
-// pass them, the matches merged with those torrents (search_merge.go).
+// sought in torrents_facets, or merged in id order with the torrents passing a minimum of seeders
+// (search_seeded.go), or, when an index holds every filter's column and few enough torrents pass
+// them, with those torrents sorted by id (search_merge.go).
 func (q *searchQuery) countStatement(p probed) Statement {
 	match := q.wholeMatch(p.estimatedMatches())
 	joined := Statement{
 		SQL: "SELECT count(*) AS total FROM (SELECT 1 FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid" +
 			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + q.countOrder() + " LIMIT CAST(? AS INTEGER))",
 		Params: append(append([]any{match}, q.params...), q.countLimit+1),
+	}
+	if index, side, params, ok := q.seededSide(); ok && q.costs.seededMergePays(q, p) {
+		return q.seededCount(match, index, side, params)
 	}
 	if index, side, params := q.mergeSide(); index != "" {
 		if limit := q.costs.mergeCap(q, p); limit > 0 {
