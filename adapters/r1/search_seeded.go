@@ -36,22 +36,33 @@ func (q *searchQuery) seededSide() (index, where string, params []any, ok bool) 
 	return "", "", nil, false
 }
 
-// seededMergePays says whether the seeded merge (seededCount) costs less than seeking each match in
-// torrents_facets. Both stop once one past the bound have passed: the seeks after about
-// (bound+1)/share matches, the merge after as many, and after the passing torrents among the same
-// ids (from the probe's sample: its share of the matches, of the whole catalog), a merge step each.
-func (c Costs) seededMergePays(q *searchQuery, p probed) bool {
+// seededMergePays says whether the seeded merge costs less than seeking each match in
+// torrents_facets, for a statement that stops once bound of the matches have passed (0: one that
+// walks them all). The seeks stop after about bound/share matches, the merge after as many, and
+// after the passing torrents among the same ids (from the probe's sample: its share of the
+// matches, of the whole catalog), a merge step each.
+func (c Costs) seededMergePays(q *searchQuery, p probed, bound int) bool {
 	matches, share := p.estimatedMatches(), p.keptShare(q)
-	walked := min(matches, float64(q.countLimit+1)/share)
+	walked := matches
+	if bound > 0 {
+		walked = min(matches, float64(bound)/share)
+	}
 	passing := share * float64(p.top) * walked / max(matches, 1)
 	return (walked+passing)*c.Merge < walked*c.Count
 }
 
+// seededMatches are the matches of match that pass the search's one filter, a minimum of seeders,
+// through the seeded merge, in id order (see seededSide), and the params.
+func seededMatches(match, index, side string, sideParams []any) (string, []any) {
+	return "SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? INTERSECT SELECT t.id FROM torrents t INDEXED BY " +
+		index + " WHERE " + side + " ORDER BY 1", append([]any{match}, sideParams...)
+}
+
 // seededCount is the count statement (see countStatement) through the seeded merge.
 func (q *searchQuery) seededCount(match, index, side string, sideParams []any) Statement {
+	kept, params := seededMatches(match, index, side, sideParams)
 	return Statement{
-		SQL: "SELECT count(*) AS total FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? INTERSECT SELECT t.id FROM torrents t INDEXED BY " +
-			index + " WHERE " + side + " ORDER BY 1 LIMIT CAST(? AS INTEGER))",
-		Params: append(append([]any{match}, sideParams...), q.countLimit+1),
+		SQL:    "SELECT count(*) AS total FROM (" + kept + " LIMIT CAST(? AS INTEGER))",
+		Params: append(params, q.countLimit+1),
 	}
 }

@@ -2,6 +2,7 @@ package r1
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -124,13 +125,13 @@ func TestSeededMergePays(t *testing.T) {
 	// "war" at 1,000,000 torrents of the flat corpus: 92,360 matches, 80 of the 1,000 newest with
 	// 10 seeders or more (71,370 torrents of the catalog): 14 ms merged, 90 ms sought.
 	war := probed{n: 1001, low: 989_128, top: 1_000_000, sampled: 80}
-	if q := newSearchQuery(criteria(t, "war", 50, minSeeders(10)), `"war"`, 10_000); !localCosts.seededMergePays(q, war) {
+	if q := newSearchQuery(criteria(t, "war", 50, minSeeders(10)), `"war"`, 10_000); !localCosts.seededMergePays(q, war, 10_001) {
 		t.Error("war with minSeeders=10: the merge does not pay")
 	}
 	// A word in 900 names, half of which have a seeder, as half the catalog does: 900 seeks against
 	// a merge through 500,000 torrents.
 	rare := probed{n: 900, complete: true, low: 1000, top: 1_000_000, sampled: 450}
-	if q := newSearchQuery(criteria(t, "rare", 50, minSeeders(1)), `"rare"`, 10_000); localCosts.seededMergePays(q, rare) {
+	if q := newSearchQuery(criteria(t, "rare", 50, minSeeders(1)), `"rare"`, 10_000); localCosts.seededMergePays(q, rare, 10_001) {
 		t.Error("a rare word with minSeeders=1: the merge pays")
 	}
 	// Another filter beside it, or a minimum under every threshold: no seeded side.
@@ -141,4 +142,67 @@ func TestSeededMergePays(t *testing.T) {
 	if _, _, _, ok := newSearchQuery(criteria(t, "war", 50, minSeeders(0)), `"war"`, 10_000).seededSide(); ok {
 		t.Error("minSeeders=0: a seeded side")
 	}
+}
+
+// A relevance search whose minimum of seeders keeps almost none of its matches (keptTierPage) finds
+// the kept through the seeded merge when it pays, and through torrents_facets otherwise: the same
+// pages, in the tiers' order, with the exact total.
+func TestSearchKeptTiersThroughTheSeededMerge(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		var torrents []domain.Torrent
+		for i := range 40 {
+			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
+				tor.Name = "seeded common"
+				if i%2 == 1 {
+					tor.Name = "other" // matches by its file path only: the lower tier
+				}
+				tor.Files = []domain.File{{Path: "seeded/file.bin", Size: 10}}
+				tor.Seeders = []int64{0, 7, 120}[i%3] * int64(1+i%4)
+				if i%10 == 3 {
+					tor.Seeders = 5000 + int64(i) // fewer than keptFewAbove pass
+				}
+			}))
+		}
+		out := upsert(t, repo, torrents...)
+		var kept []domain.Torrent
+		for i := range torrents {
+			torrents[i].ID = out[i].ID
+			if torrents[i].Seeders >= 5000 {
+				kept = append(kept, torrents[i])
+			}
+		}
+		repo.relevanceScored = 2
+		// Sorting the passing torrents costs too much for the merged page (search_merge.go): the
+		// seeded merge, which sorts nothing, pays; and then it does not.
+		seeded, sought := repo.db.costs(), repo.db.costs()
+		seeded.Count, seeded.Merge, seeded.SortID = 1, 0.01, 100
+		sought.Count, sought.SortID = 0, 100
+		for _, costs := range []Costs{seeded, sought} {
+			repo.planCosts = &costs
+			for _, order := range []domain.SortOrder{domain.Descending, domain.Ascending} {
+				c := func(limit int) domain.SearchCriteria {
+					return criteria(t, "seeded", limit, func(c *domain.SearchCriteria) {
+						c.Sort, c.Order, c.MinSeeders = domain.SortRelevance, order, ptr(int64(5000))
+					})
+				}
+				q := newSearchQuery(c(5), ftsQuery(c(5).Terms), repo.countLimit)
+				q.costs = costs
+				p, err := repo.probe(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if plan := repo.plan(q, p); plan != keptTiers {
+					t.Fatalf("plan %d, want the kept tiers (probe %+v)", plan, p)
+				}
+				merged := costs.Count == 1
+				if got := strings.Contains(q.keptTierPage(p).SQL, "torrents_seeded_100"); got != merged {
+					t.Fatalf("merge %v: the page walks torrents_seeded_100: %v", merged, got)
+				}
+				pagesFollowTheirOrder(t, repo, c, fmt.Sprintf("merge %v, %s", merged, order), "seeded", kept, domain.SortRelevance, order)
+			}
+		}
+		repo.planCosts = nil
+	})
 }

@@ -67,10 +67,14 @@ const keptFewAbove = 5
 // tiers' order (see tierPage): one walk over every match keeps those that pass, each of the few
 // kept is then checked for the words in its name, and the kept are counted.
 func (q *searchQuery) keptTierPage(p probed) Statement {
+	match := q.wholeMatch(p.estimatedMatches())
+	kept := "SELECT f.rowid AS id FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid WHERE f.torrents_fts MATCH ? AND " + q.joinWhere
+	params := append([]any{match}, q.params...)
+	if index, side, sideParams, ok := q.seededSide(); ok && q.costs.seededMergePays(q, p, 0) {
+		kept, params = seededMatches(match, index, side, sideParams) // search_seeded.go
+	}
 	var b strings.Builder
-	b.WriteString("WITH kept AS MATERIALIZED (SELECT f.rowid AS id FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets" +
-		" ON t.id = f.rowid WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + "), ")
-	params := append([]any{q.wholeMatch(p.estimatedMatches())}, q.params...)
+	b.WriteString("WITH kept AS MATERIALIZED (" + kept + "), ")
 	b.WriteString("hits AS MATERIALIZED (SELECT h.id AS id, CASE WHEN EXISTS (SELECT 1 FROM torrents_fts n WHERE n.rowid = h.id AND n.torrents_fts MATCH ?)" +
 		" THEN " + itoa(nameTier) + " ELSE " + itoa(otherTier) + " END AS k FROM kept h) ")
 	params = append(params, q.inName()) // the kept passed the carried filters

@@ -125,7 +125,7 @@ func (q *searchQuery) countStatement(p probed) Statement {
 			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + q.countOrder() + " LIMIT CAST(? AS INTEGER))",
 		Params: append(append([]any{match}, q.params...), q.countLimit+1),
 	}
-	if index, side, params, ok := q.seededSide(); ok && q.costs.seededMergePays(q, p) {
+	if index, side, params, ok := q.seededSide(); ok && q.costs.seededMergePays(q, p, q.countLimit+1) {
 		return q.seededCount(match, index, side, params)
 	}
 	if index, side, params := q.mergeSide(); index != "" {
