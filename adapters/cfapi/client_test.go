@@ -227,14 +227,17 @@ func TestA429HoldsTheServicesRequestsUntilRetryAfter(t *testing.T) {
 	s, call, up := newClient(t, answer{status: 429, retryAfter: "3"}, answer{status: 200})
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	if err := call(ctx, "accounts/a/d1/database/db/query"); !errors.Is(err, domain.ErrUnavailable) {
-		t.Fatalf("first call: %v", err)
+	err := call(ctx, "accounts/a/d1/database/db/query")
+	var sent *cfapi.Error
+	if !errors.Is(err, domain.ErrUnavailable) || !errors.As(err, &sent) || sent.Held() != 0 {
+		t.Fatalf("first call (sent, so not held): %v", err)
 	}
 	for range 5 {
 		err := call(context.Background(), "accounts/a/d1/database/db/query")
 		var e *cfapi.Error
-		if !errors.As(err, &e) || e.Status != 429 || e.RetryAfter() <= time.Second || e.RetryAfter() > 3*time.Second {
-			t.Fatalf("a call during the hold: %v", err)
+		if !errors.As(err, &e) || e.Status != 429 || e.RetryAfter() <= time.Second || e.RetryAfter() > 3*time.Second ||
+			e.Held() != e.RetryAfter() {
+			t.Fatalf("a call during the hold: %v (held %v)", err, e.Held())
 		}
 	}
 	if n := len(s.sent()); n != 1 {

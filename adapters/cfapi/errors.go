@@ -38,6 +38,8 @@ type Error struct {
 	// Attempts is how many requests were sent for this call.
 	Attempts   int
 	retryAfter time.Duration
+	// held: no request was sent, the call was refused in the process while a 429's wait runs.
+	held bool
 }
 
 func (e *Error) Error() string {
@@ -78,6 +80,16 @@ func (e *Error) Unwrap() []error {
 // RetryAfter is how long the API asked callers to wait (429), so the REST adapter's 503 can say
 // when to come back; zero when it did not say.
 func (e *Error) RetryAfter() time.Duration { return e.retryAfter }
+
+// Held is, when the call sent no request at all (the service's requests are held while the wait of
+// the API's last 429 runs), what was left of that wait; 0 when a request was sent. Such a failure
+// says nothing new about the service: the health probe reuses it only until the wait ends.
+func (e *Error) Held() time.Duration {
+	if e.held {
+		return e.retryAfter
+	}
+	return 0
+}
 
 // Translate turns what the client returned into the domain's words: a context error stays as it is,
 // an answer of the API becomes an *Error. Adapters call it on every error they do not handle

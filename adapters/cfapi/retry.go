@@ -111,7 +111,7 @@ func (m *middleware) handle(req *http.Request, next option.MiddlewareNext) (*htt
 		}
 		if left := time.Until(time.Unix(0, m.held(service).Load())); left > 0 {
 			return nil, &Error{Service: service, Status: http.StatusTooManyRequests, Attempts: attempt - 1,
-				Message: "not sent: the API asked to wait", retryAfter: left}
+				Message: "not sent: the API asked to wait", retryAfter: left, held: attempt == 1}
 		}
 		c.calls.Add(1)
 		res, err := next(req)

@@ -32,7 +32,8 @@ const ProbeTimeout = 2 * time.Second
 
 // ProbeCacheTTL is how long the stores' probes are reused: however many requests /api/health and
 // /readyz get, the stores are probed once per ProbeCacheTTL, by one request at a time (on
-// Cloudflare, at most 2 upstream calls per probe: 8 a minute).
+// Cloudflare, at most 2 upstream calls per probe: 8 a minute). A failure that asked the store
+// nothing is reused only until the wait it was held for ends (see reuse).
 const ProbeCacheTTL = 15 * time.Second
 
 // Check is the result of probing one store. Error is a sentence safe to show a client: it never
@@ -91,12 +92,32 @@ type Service struct {
 	last   probed
 }
 
-// probed is the outcome of probing both stores, and when.
+// probed is the outcome of probing both stores, when, and until when it is reused.
 type probed struct {
-	at          time.Time
+	at, until   time.Time
 	database    Check
 	databaseErr error
 	cache       Check
+}
+
+// held is a store's failure that asked the store nothing: the request stayed in the process while
+// the wait of the API's last 429 runs (cfapi holds a rate-limited service's requests), and Held is
+// what was left of that wait.
+type held interface{ Held() time.Duration }
+
+// reuse is how long a probe that ended with errs is reused: ProbeCacheTTL, but a failure that asked
+// the store nothing (held) only until its wait ends. It learned nothing of the store, and reused
+// for ProbeCacheTTL it reported a store that answers again as down for up to 15 s. The probes that
+// reach the store are still at least ProbeCacheTTL apart.
+func reuse(errs ...error) time.Duration {
+	d := ProbeCacheTTL
+	for _, err := range errs {
+		var h held
+		if errors.As(err, &h) && h.Held() > 0 {
+			d = min(d, h.Held())
+		}
+	}
+	return d
 }
 
 // NewService returns the health use case; started is when the process started.
@@ -130,7 +151,7 @@ func (s *Service) Counters() Counters {
 	return c
 }
 
-// probed returns the last probes of the stores when younger than ProbeCacheTTL, or probes both
+// probed returns the last probes of the stores while they are reused (ProbeCacheTTL), or probes both
 // at once, one caller at a time: the others wait for its answer.
 func (s *Service) probed(ctx context.Context) probed {
 	if last, fresh := s.lastProbed(); fresh {
@@ -144,22 +165,28 @@ func (s *Service) probed(ctx context.Context) probed {
 		}
 		ctx := context.WithoutCancel(ctx) // the answer is everyone's, not its first caller's
 		var p probed
-		cache := make(chan Check, 1)
+		type cacheProbe struct {
+			check Check
+			err   error
+		}
+		cache := make(chan cacheProbe, 1)
 		go func() {
 			defer func() {
 				if r := recover(); r != nil { // a panic here would end the process, not the request
 					s.log.Error("health probe panicked", "store", "cache", "panic", r)
-					cache <- Check{Status: Down, Error: "cache does not answer"}
+					cache <- cacheProbe{check: Check{Status: Down, Error: "cache does not answer"}}
 				}
 			}()
-			c, _ := s.probe(ctx, "cache", s.cache.Ping)
-			cache <- c
+			c, err := s.probe(ctx, "cache", s.cache.Ping)
+			cache <- cacheProbe{c, err}
 		}()
 		// The database's probe runs on the caller's goroutine, where a panic reaches the request's
 		// recovery (singleflight passes it to the callers waiting too).
 		p.database, p.databaseErr = s.probe(ctx, "database", s.database.Ping)
-		p.cache = <-cache
+		c := <-cache
+		p.cache = c.check
 		p.at = s.clock.Now()
+		p.until = p.at.Add(reuse(p.databaseErr, c.err))
 		s.lastMu.Lock()
 		s.last = p
 		s.lastMu.Unlock()
@@ -168,12 +195,12 @@ func (s *Service) probed(ctx context.Context) probed {
 	return v.(probed)
 }
 
-// lastProbed returns the last probes and whether they are younger than ProbeCacheTTL.
+// lastProbed returns the last probes and whether they are still reused (see reuse).
 func (s *Service) lastProbed() (probed, bool) {
 	s.lastMu.Lock()
 	last := s.last
 	s.lastMu.Unlock()
-	return last, !last.at.IsZero() && s.clock.Now().Sub(last.at) < ProbeCacheTTL
+	return last, !last.at.IsZero() && s.clock.Now().Before(last.until)
 }
 
 // Check reports the stores' probes (see ProbeCacheTTL) and the counters as they are now.

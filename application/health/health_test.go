@@ -3,6 +3,7 @@ package health_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/torrent-streamer/streamer/application/caching"
 	"github.com/torrent-streamer/streamer/application/health"
+	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
 	"github.com/torrent-streamer/streamer/tests/mocks"
 )
@@ -164,3 +166,72 @@ func TestProbesAreSharedAndCachedForTheProbeTTL(t *testing.T) {
 		t.Fatalf("%d probes after the TTL, want 2", n)
 	}
 }
+
+// heldErr is a store's failure that sent nothing: cfapi refused the request in the process while a
+// 429's wait ran (cfapi.Error.Held).
+type heldErr time.Duration
+
+func (e heldErr) Error() string             { return "not sent: the API asked to wait" }
+func (e heldErr) Held() time.Duration       { return time.Duration(e) }
+func (e heldErr) RetryAfter() time.Duration { return time.Duration(e) }
+
+// Regression (TestUpstreamFaults recovered in 15 s instead of 1 s after a 429 storm): a probe made
+// while the service's requests were held for a 429's Retry-After asked the store nothing, yet was
+// reused for ProbeCacheTTL, so health said down for 15 s after the store answered again. Such a
+// failure now stands only until the wait ends; a failure that asked the store stands for the TTL.
+func TestAProbeHeldForARetryAfterIsReusedOnlyUntilTheWaitEnds(t *testing.T) {
+	for _, store := range []string{"database", "cache"} {
+		t.Run(store, func(t *testing.T) {
+			var probes atomic.Int32
+			var fail atomic.Pointer[error] // the error of the next probes
+			set := func(err error) { fail.Store(&err) }
+			set(fmt.Errorf("%w: r1 did not answer: %w", domain.ErrUnavailable, heldErr(time.Second)))
+			ping := pinger(func(context.Context) error {
+				probes.Add(1)
+				return *fail.Load()
+			})
+			ok := pinger(func(context.Context) error { return nil })
+			clk := &fakeClock{now: time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC)}
+			db, shared := ports.Pinger(ping), ports.Cache(nil)
+			failing := health.Down
+			if store == "cache" {
+				db, shared, failing = ok, pingingCache{ping}, health.Degraded
+			}
+			svc := health.NewService(db, caching.NewStore(shared, clk, caching.Options{Logger: quiet}), clk, "dev", quiet)
+			if r := svc.Check(context.Background()); r.Status != failing {
+				t.Fatalf("during the hold: %s, want %s", r.Status, failing)
+			}
+			set(nil) // the wait ends; the store answers
+			clk.Advance(999 * time.Millisecond)
+			if r := svc.Check(context.Background()); r.Status != failing || probes.Load() != 1 {
+				t.Fatalf("before the wait ends: %s after %d probes, want the held probe reused", r.Status, probes.Load())
+			}
+			clk.Advance(time.Millisecond)
+			if r := svc.Check(context.Background()); r.Status != health.OK || probes.Load() != 2 {
+				t.Fatalf("when the wait ends: %s after %d probes, want ok after a second probe", r.Status, probes.Load())
+			}
+
+			// A failure that reached the store stands for the TTL, held or not beside it.
+			set(errors.New("connection reset"))
+			clk.Advance(health.ProbeCacheTTL)
+			if r := svc.Check(context.Background()); r.Status != failing {
+				t.Fatalf("a failure that reached the store: %s", r.Status)
+			}
+			set(nil)
+			clk.Advance(health.ProbeCacheTTL - time.Millisecond)
+			if r := svc.Check(context.Background()); r.Status != failing || probes.Load() != 3 {
+				t.Fatalf("within the TTL of a failure that reached the store: %s after %d probes", r.Status, probes.Load())
+			}
+		})
+	}
+}
+
+// pingingCache is a shared cache tier that answers Ping as ping does.
+type pingingCache struct{ ping pinger }
+
+func (c pingingCache) Ping(ctx context.Context) error { return c.ping(ctx) }
+func (pingingCache) Get(context.Context, string) ([]byte, bool, error) {
+	return nil, false, nil
+}
+func (pingingCache) Set(context.Context, string, []byte, time.Duration) error { return nil }
+func (pingingCache) Delete(context.Context, ...string) error                  { return nil }
