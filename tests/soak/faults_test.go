@@ -48,6 +48,7 @@ func TestUpstreamFaults(t *testing.T) {
 		phase = d
 	}
 	clients := 8
+	setUp := time.Now()
 	bin := binary.Build(t)
 	emu := emulator.Start(t)
 	up, _ := url.Parse(emu.BaseURL())
@@ -60,8 +61,10 @@ func TestUpstreamFaults(t *testing.T) {
 	if !in.post(300, false) {
 		t.Fatalf("seeding failed; logs:\n%s", tail(proc.Logs()))
 	}
+	t.Logf("the binary, the emulator, the service and 300 torrents seeded in %v", time.Since(setUp).Round(time.Millisecond))
 	run := func(name string, f faultproxy.Fault) faultRow {
 		l.totals, in.rec = totals{}, recorder{}
+		began := time.Now()
 		// What the process cache holds: read just before the fault, read again during it. The last
 		// phase's ingests bump the lists' generation up to 5 s later (caching.ListsGeneration
 		// coalesces bumps), which rightly empties those keys: warm after it.
@@ -95,14 +98,18 @@ func TestUpstreamFaults(t *testing.T) {
 			}
 			cachedOK <- n
 		}()
+		faultAt := time.Now()
 		l.runClients(ctx, clients, in, 1500*time.Millisecond)
 		cancel()
+		drained := time.Now()
 		ok := <-cachedOK
 		row := faultRow{name: name, upstreamCalls: proxy.Requests() - before, cached: len(warm) - 2, cachedOK: ok[1], listsOK: ok[0]}
 		proxy.Set(faultproxy.Fault{})
-		began := time.Now()
+		cleared := time.Now()
 		row.recovery = waitRecovery(t, l)
-		_ = began
+		t.Logf("%s: warming %v, the fault %v, its last requests %v, the cached reads %v, recovery %v",
+			name, faultAt.Sub(began).Round(time.Millisecond), phase, drained.Sub(faultAt.Add(phase)).Round(time.Millisecond),
+			cleared.Sub(drained).Round(time.Millisecond), row.recovery.Round(time.Millisecond))
 		l.tolerate503.Store(false)
 		for route, s := range l.totals.routes {
 			for status, n := range s.statuses {
@@ -155,7 +162,10 @@ func TestUpstreamFaults(t *testing.T) {
 			t.Errorf("%s: %d of the 2 lists the process cache held answered 200", r.name, r.listsOK)
 		}
 	}
-	if v := l.verify(10); v.Lost() > 0 {
+	verifying := time.Now()
+	v := l.verify(10)
+	t.Logf("the acknowledged writes read back in %v", time.Since(verifying).Round(time.Millisecond))
+	if v.Lost() > 0 {
 		t.Fatalf("after the faults, %d acknowledged writes are not served as acknowledged: %v", v.Lost(), v.Problems)
 	}
 	if os.Getenv("SOAK_WRITE") == "1" {

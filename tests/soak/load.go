@@ -431,15 +431,22 @@ func (in *ingester) post(size int, updates bool) bool {
 	return true
 }
 
+// run posts a batch every interval until ctx ends. A batch is never started once ctx has ended: when
+// a post outlasts the interval (an upstream fault holds it up to the service's 30 s deadline), the
+// tick and the end are both ready, and select picks either, so the run went on posting, each post
+// as long, after its phase had ended (TestUpstreamFaults' silence ran 30 to 150 s past its end).
 func (in *ingester) run(ctx context.Context, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	defer in.l.totals.merge(in.rec)
 	for {
 		select {
 		case <-ctx.Done():
-			in.l.totals.merge(in.rec)
 			return
 		case <-tick.C:
+			if ctx.Err() != nil {
+				return
+			}
 			in.post(in.batch, true)
 		}
 	}
