@@ -122,7 +122,7 @@ func (q *searchQuery) countStatement(p probed) Statement {
 	match := q.wholeMatch(p.estimatedMatches())
 	joined := Statement{
 		SQL: "SELECT count(*) AS total FROM (SELECT 1 FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid" +
-			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + q.countOrder() + " LIMIT CAST(? AS INTEGER))",
+			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + q.countOrder(p) + " LIMIT CAST(? AS INTEGER))",
 		Params: append(append([]any{match}, q.params...), q.countLimit+1),
 	}
 	if index, side, params, ok := q.seededSide(); ok && q.costs.seededMergePays(q, p, q.countLimit+1) {
@@ -137,12 +137,17 @@ func (q *searchQuery) countStatement(p probed) Statement {
 }
 
 // countOrder is the order the count walks the matches in: FTS5's own (oldest first), or newest
-// first when a filter passes the newest torrents only ("after" a date), so that the count meets the
-// bound's passing matches first instead of stepping over every older match (datedFilter makes it
-// count whenever a date is filtered). FTS5 walks its lists backwards itself: no sort.
-func (q *searchQuery) countOrder() string {
+// first when a filter passes the newest torrents only ("after" a date) and the probe's sample says
+// the bound may be reached, so that the count meets the bound's passing matches first instead of
+// stepping over every older match (datedFilter makes it count whenever a date is filtered). FTS5
+// walks its lists backwards itself: no sort. When the sample says fewer than half the bound pass,
+// the count walks every match whichever the order, and FTS5's own is the cheaper (a word in a
+// category after a date at 1,000,000 torrents, 5,857 matches: 11 ms backwards, 8.5 forwards). The
+// sample is the newest matches, which pass "after" a date more often than the others where
+// dates follow arrival, so it says more pass than do, not fewer.
+func (q *searchQuery) countOrder(p probed) string {
 	for _, f := range q.filters {
-		if f.newest {
+		if f.newest && p.keptShare(q)*p.estimatedMatches() >= float64(q.countLimit)/2 {
 			return " ORDER BY f.rowid DESC"
 		}
 	}
