@@ -15,8 +15,8 @@ import (
 // than the rest of the search. A search with a commoner word is ranked by the name tiers.
 const idfLimit = 5000
 
-// countSampleSize is how many of the newest matches stand for all of them when a filtered search
-// has more matches than the count bound.
+// countSampleSize is how many of the newest matches (one more, the probe's filtered window) stand
+// for all of them when a filtered search has more matches than the count bound.
 const countSampleSize = 1000
 
 // probed is what the probe learnt of a text search's matches.
@@ -28,7 +28,7 @@ type probed struct {
 	complete bool  // n is every match: fewer than the window
 	low      int64 // the oldest id among them (the window-th newest match when there are more)
 	top      int64 // the highest id in the catalog
-	sampled  int   // of the countSampleSize newest matches, how many pass the filters
+	sampled  int   // of the n matches counted (the filtered window's), how many pass the filters
 	vacuous  bool  // every torrent of the catalog passes the filters
 	// passing is, for each filter, how many torrents of the catalog pass it, counted up to one
 	// past narrowLimit; -1 when not counted (no index walks it, or the matches are few).
@@ -86,10 +86,6 @@ type probeSQL struct {
 // probeQuery is the probe's SQL (see probe).
 func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 	window, filteredWindow := r.probeWindows()
-	// The sample is never more than the probe counts: keptShare divides by the matches counted.
-	// (With a count bound under countSampleSize, the sample took in matches the count did not, and
-	// a share over the sample's size said far more passed than did.)
-	sampleSize := min(countSampleSize, filteredWindow)
 	var b strings.Builder
 	var params []any
 	vacuity, vacuityParams := q.vacuity()
@@ -107,16 +103,18 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 		textN = "(SELECT n FROM tn)"
 	}
 	b.WriteString("SELECT count(*) AS n, " + textN + " AS textn, coalesce(min(id), 0) AS low, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
-	sample := "(SELECT count(*) FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT CAST(? AS INTEGER)) s" +
-		" JOIN torrents t INDEXED BY torrents_facets ON t.id = s.id WHERE " + q.joinWhere + ")"
+	// The sample is the matches the probe walks (the filtered window), each sought in
+	// torrents_facets as it is walked: a second walk of the newest matches for it cost a third of
+	// the probe (a common word in a category: 2.9 ms of the walk's, 2.5 of the seeks').
+	sample := "EXISTS (SELECT 1 FROM torrents t INDEXED BY torrents_facets WHERE t.id = s.id AND " + q.joinWhere + ")"
 	switch {
 	case vacuity != "":
-		// The sample is only taken when some torrent may fail the filters.
-		b.WriteString("(SELECT vacuous FROM v) AS vacuous, CASE WHEN (SELECT vacuous FROM v) THEN 0 ELSE " + sample + " END AS sampled, ")
-		params = append(append(params, q.match, sampleSize), q.params...)
+		// The sample is only taken when some torrent may fail the filters (the test is once a statement).
+		b.WriteString("(SELECT vacuous FROM v) AS vacuous, sum(CASE WHEN (SELECT vacuous FROM v) THEN 0 ELSE " + sample + " END) AS sampled, ")
+		params = append(params, q.params...)
 	case q.filtered:
-		b.WriteString("0 AS vacuous, " + sample + " AS sampled, ")
-		params = append(append(params, q.match, sampleSize), q.params...)
+		b.WriteString("0 AS vacuous, sum(" + sample + ") AS sampled, ")
+		params = append(params, q.params...)
 	default:
 		b.WriteString("0 AS vacuous, 0 AS sampled, ")
 	}
@@ -141,13 +139,13 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 	params = append(params, q.match)
 	switch {
 	case vacuity != "":
-		b.WriteString("(SELECT CASE WHEN vacuous THEN CAST(? AS INTEGER) ELSE CAST(? AS INTEGER) END FROM v))")
+		b.WriteString("(SELECT CASE WHEN vacuous THEN CAST(? AS INTEGER) ELSE CAST(? AS INTEGER) END FROM v)) s")
 		params = append(params, window, filteredWindow)
 	case q.filtered:
-		b.WriteString("CAST(? AS INTEGER))")
+		b.WriteString("CAST(? AS INTEGER)) s")
 		params = append(params, filteredWindow)
 	default:
-		b.WriteString("CAST(? AS INTEGER))")
+		b.WriteString("CAST(? AS INTEGER)) s")
 		params = append(params, window)
 	}
 	return probeSQL{ctes: ctes, sel: b.String(), params: params}
@@ -190,5 +188,5 @@ func (p probed) keptShare(q *searchQuery) float64 {
 	if !q.filtered {
 		return 1
 	}
-	return (float64(p.sampled) + 0.5) / float64(min(p.n, countSampleSize))
+	return (float64(p.sampled) + 0.5) / float64(max(p.n, 1))
 }
