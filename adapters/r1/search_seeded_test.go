@@ -65,7 +65,7 @@ func TestSearchSeededCount(t *testing.T) {
 					if got != want {
 						t.Errorf("%s, minSeeders=%d (merge %v): counted %d, want %d", when, min, costs.Count == 1, got, want)
 					}
-					plan := explain(t, db, s)
+					plan := strings.Join(queryPlan(t, ctx, db, s), "\n")
 					if merged := strings.Contains(plan, index) && !strings.Contains(plan, "TEMP B-TREE"); merged != (costs.Count == 1) {
 						t.Errorf("minSeeders=%d (merge %v): the count does not walk %s in id order as it should:\n%s", min, costs.Count == 1, index, plan)
 					}
@@ -99,21 +99,6 @@ func TestSearchSeededCount(t *testing.T) {
 		upsert(t, repo, torrents...)
 		check("refreshed")
 	})
-}
-
-// explain is the query plan of s, one line a step.
-func explain(t *testing.T, db *Database, s Statement) string {
-	t.Helper()
-	res, err := db.query(context.Background(), Statement{SQL: "EXPLAIN QUERY PLAN " + s.SQL, Params: s.Params})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	for _, row := range res.Rows {
-		rr := rowReader{row: row}
-		lines = append(lines, rr.text("detail"))
-	}
-	return strings.Join(lines, "\n")
 }
 
 // When the seeded merge pays for a count: a common word with a minimum of seeders that keeps a share
