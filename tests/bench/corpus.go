@@ -33,7 +33,32 @@ type Corpus struct {
 	shape Shape
 	words []string
 	cdf   []float64 // cumulative weights over words
+	// dates is how upload dates follow the torrents' order (see Dates).
+	dates Dates
+	// arrivals is how many torrents the corpus's 15 years hold when dates follow arrival: the
+	// size of the catalog being built (torrents after it arrive after corpusEnd, as a catalog
+	// that keeps growing gets them).
+	arrivals int
 }
+
+// Dates is how a corpus's upload dates relate to the order its torrents arrive in.
+type Dates string
+
+const (
+	// DatesArrival: a torrent arrives after the ones before it, as a crawler or an import stores
+	// them, and its upload date is its arrival less a delay: most were uploaded hours or days before
+	// they reached the catalog, and a tenth are older torrents found late (a date anywhere before
+	// their arrival). So the indexes keyed by date take most new keys near their end, as a real
+	// catalog's do.
+	DatesArrival Dates = "arrival"
+	// DatesRandom: every torrent's date is drawn over the 15 years whatever its place, as the corpus
+	// did before (the databases kept from earlier sessions were built so).
+	DatesRandom Dates = "random"
+)
+
+// defaultArrivals is the catalog size whose 15 years a corpus's arrival dates span unless told
+// (WithArrivals): the benchmark's default size.
+const defaultArrivals = 1_000_000
 
 // Shape is how a corpus draws the words of its names.
 type Shape string
@@ -68,7 +93,7 @@ func NewCorpus(seed uint64) *Corpus { return NewShapedCorpus(seed, ShapeZipf) }
 // NewShapedCorpus returns the corpus of a seed and a shape.
 func NewShapedCorpus(seed uint64, shape Shape) *Corpus {
 	if shape == ShapeFlat {
-		c := &Corpus{seed: seed, shape: shape}
+		c := &Corpus{seed: seed, shape: shape, dates: DatesArrival, arrivals: defaultArrivals}
 		for _, w := range vocabulary() {
 			if !functionWords[w] && len(c.words) < flatWords {
 				c.words = append(c.words, w)
@@ -80,7 +105,7 @@ func NewShapedCorpus(seed uint64, shape Shape) *Corpus {
 		}
 		return c
 	}
-	c := &Corpus{seed: seed, shape: shape, words: vocabulary()}
+	c := &Corpus{seed: seed, shape: shape, words: vocabulary(), dates: DatesArrival, arrivals: defaultArrivals}
 	// Zipf with s = 1.05 (rank shifted by one): the commonest word is in about a fifth of the names
 	// and in a third of the torrents with their file names, the median word in a few dozen of a million.
 	c.cdf = make([]float64, len(c.words))
@@ -93,6 +118,14 @@ func NewShapedCorpus(seed uint64, shape Shape) *Corpus {
 		c.cdf[i] /= sum
 	}
 	return c
+}
+
+// WithDates returns the corpus with its dates drawn by the law d, over a catalog of arrivals
+// torrents (for DatesArrival: the first arrivals torrents span the 15 years).
+func (c *Corpus) WithDates(d Dates, arrivals int) *Corpus {
+	out := *c
+	out.dates, out.arrivals = d, max(arrivals, 1)
+	return &out
 }
 
 // category is one of the eight default categories, with its share of the corpus and how its
@@ -131,7 +164,7 @@ func (c *Corpus) Item(i int) ingest.Item {
 		Category:    cat.slug,
 		Seeders:     g.peers(1.1, 20000),
 		Leechers:    g.peers(1.4, 5000),
-		UploadedAt:  g.uploadedAt(),
+		UploadedAt:  g.uploadedAt(i),
 		Description: rel.desc,
 		Files:       rel.files,
 		Trackers:    g.trackers(),
@@ -464,11 +497,41 @@ func (g *gen) peers(alpha float64, limit int64) int64 {
 	return min(int64(math.Pow(u, -1/alpha))-1, limit)
 }
 
-// uploadedAt is over the corpus's 15 years, denser towards the end (catalogs grow).
-func (g *gen) uploadedAt() time.Time {
+// uploadedAt is over the corpus's 15 years, denser towards the end (catalogs grow): drawn at
+// random (DatesRandom), or torrent i's arrival less a delay (DatesArrival). Arrivals follow the
+// same law as the random dates, so a date filter keeps about as many torrents under either (the
+// torrents found late put a twelfth fewer in the last two years); and both take the same draw
+// from the torrent's stream, so the corpora differ in their dates alone.
+func (g *gen) uploadedAt(i int) time.Time {
 	span := corpusEnd.Sub(corpusStart).Seconds()
-	return corpusStart.Add(time.Duration(math.Sqrt(g.r.Float64())*span) * time.Second)
+	u := g.r.Float64()
+	if g.c.dates == DatesRandom {
+		return corpusStart.Add(time.Duration(math.Sqrt(u)*span) * time.Second)
+	}
+	return g.c.arrivalDate(i)
 }
+
+// arrivalDate is torrent i's upload date under DatesArrival, from a stream of its own (so the
+// date can be made without the rest of the torrent: see redate).
+func (c *Corpus) arrivalDate(i int) time.Time {
+	span := corpusEnd.Sub(corpusStart).Seconds()
+	arrival := math.Sqrt((float64(i)+0.5)/float64(c.arrivals)) * span
+	r := rand.New(rand.NewPCG(c.seed^0xda7e5, uint64(i)))
+	var delay float64
+	if r.Float64() < arrivalLateShare {
+		delay = r.Float64() * arrival // an older torrent found late
+	} else {
+		delay = r.ExpFloat64() * arrivalDelayMean.Seconds()
+	}
+	return corpusStart.Add(time.Duration(max(arrival-delay, 0)) * time.Second)
+}
+
+// Under DatesArrival, the share of torrents that reach the catalog long after their upload (any
+// time before), and the mean delay of the others.
+const (
+	arrivalLateShare = 0.1
+	arrivalDelayMean = 24 * time.Hour
+)
 
 func (g *gen) trackers() []string {
 	n := g.between(1, 4)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -48,7 +49,7 @@ func TestSameSeedSameCorpus(t *testing.T) {
 // The corpus has the shape the benchmark promises, and every torrent is one the catalog accepts.
 func TestCorpusShape(t *testing.T) {
 	const n = 20000
-	c := NewCorpus(1)
+	c := NewCorpus(1).WithDates(DatesArrival, n)
 	cats := map[string]int{}
 	hashes := map[string]bool{}
 	minFiles, maxFiles, dead, popular := 1<<30, 0, 0, 0
@@ -141,5 +142,49 @@ func TestComparedSearchesAreDistinct(t *testing.T) {
 	}
 	if !slices.Equal(few.compare, many.compare[:30]) || !slices.Equal(few.latest, many.latest) || !slices.Equal(few.details, many.details) {
 		t.Fatal("the other queries changed with the number compared")
+	}
+}
+
+// Under DatesArrival a torrent's date follows its arrival: most are within days of the torrents
+// around them, a tenth are older ones found late; under DatesRandom they follow nothing. Either
+// way the torrents differ in their dates alone, and both laws put about as many torrents in a
+// period (the torrents found late move a few of the dates earlier).
+func TestDatesFollowArrival(t *testing.T) {
+	const n = 20000
+	arrival, random := NewCorpus(1).WithDates(DatesArrival, n), NewCorpus(1).WithDates(DatesRandom, n)
+	near, late, recentA, recentR := 0, 0, 0, 0
+	recent := corpusEnd.AddDate(-2, 0, 0)
+	for i := range n {
+		a, r := arrival.Item(i), random.Item(i)
+		if a.UploadedAt.Before(corpusStart) || a.UploadedAt.After(corpusEnd) {
+			t.Fatalf("torrent %d: date %v outside the corpus's years", i, a.UploadedAt)
+		}
+		if !a.UploadedAt.Equal(arrival.arrivalDate(i)) {
+			t.Fatalf("torrent %d: the date made alone differs", i)
+		}
+		a.UploadedAt, r.UploadedAt = time.Time{}, time.Time{}
+		x, _ := json.Marshal(a)
+		y, _ := json.Marshal(r)
+		if string(x) != string(y) {
+			t.Fatalf("torrent %d differs in more than its date under the two laws", i)
+		}
+		due := corpusStart.Add(time.Duration(math.Sqrt((float64(i)+0.5)/n) * float64(corpusEnd.Sub(corpusStart))))
+		if d := due.Sub(arrival.arrivalDate(i)); d >= 0 && d < 7*24*time.Hour {
+			near++
+		} else if d >= 7*24*time.Hour {
+			late++
+		}
+		if arrival.arrivalDate(i).After(recent) {
+			recentA++
+		}
+		if random.Item(i).UploadedAt.After(recent) {
+			recentR++
+		}
+	}
+	if near < n*85/100 || late > n*12/100 || late < n*5/100 {
+		t.Errorf("arrival law: %d of %d within a week of their arrival, %d older", near, n, late)
+	}
+	if diff := recentA - recentR; diff < -recentR/8 || diff > recentR/8 {
+		t.Errorf("the last two years hold %d torrents under the arrival law, %d under the random one", recentA, recentR)
 	}
 }

@@ -52,6 +52,8 @@ func main() {
 	flag.StringVar(&cfg.ProfileDir, "profile", os.Getenv("BENCH_PROFILE"), "write CPU profiles of the ingest and the uncached reads here (env BENCH_PROFILE)")
 	flag.BoolVar(&cfg.IngestOnly, "ingest-only", false, "stop after the ingest")
 	flag.IntVar(&cfg.IngestMore, "ingest-more", envInt("BENCH_INGEST_MORE", 0), "with BENCH_DB: ingest this many more torrents into a copy of each kept database, and nothing else (env BENCH_INGEST_MORE)")
+	dates := flag.String("dates", envString("BENCH_DATES", string(cfg.Dates)), "how upload dates follow the torrents' order: arrival, or random (as the databases kept from before were built) (env BENCH_DATES)")
+	flag.BoolVar(&cfg.Redate, "redate", false, "with BENCH_DB: rewrite the upload dates of each kept database in place to the -dates law, and nothing else")
 	flag.BoolVar(&cfg.SearchesOnly, "searches-only", false, "measure the ingest and the searches only")
 	flag.BoolVar(&cfg.TorznabOnly, "torznab-only", false, "measure only the same searches through REST and Torznab over HTTP (on the first corpus)")
 	flag.Parse()
@@ -61,6 +63,10 @@ func main() {
 		os.Exit(2)
 	}
 	cfg.Shapes = shapes
+	if cfg.Dates = Dates(*dates); cfg.Dates != DatesArrival && cfg.Dates != DatesRandom {
+		fmt.Fprintf(os.Stderr, "bench: BENCH_DATES: no law %q (there are %s and %s)\n", *dates, DatesArrival, DatesRandom)
+		os.Exit(2)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -69,6 +75,9 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+	if cfg.Redate {
+		return // the databases are rewritten: nothing was measured
 	}
 	table := res.Markdown()
 	fmt.Println(table)

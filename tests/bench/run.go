@@ -28,6 +28,7 @@ import (
 type Config struct {
 	N       int     // torrents in each corpus
 	Seed    uint64  // corpus seed
+	Dates   Dates   // how the corpus's upload dates follow its torrents' order
 	Shapes  []Shape // the corpora, each measured on its own database; the first also for the rest
 	OutDir  string  // where the results go; "" for nowhere
 	TempDir string  // where the databases are made; "" for the system's
@@ -46,7 +47,10 @@ type Config struct {
 	IngestOnly bool // stop after the ingest (tuning it)
 	// IngestMore, with ReuseDB: ingest this many more torrents of each corpus into a copy of its kept
 	// database (the ingest at that database's size, without building it), and nothing else.
-	IngestMore   int
+	IngestMore int
+	// Redate, with ReuseDB: rewrite the upload dates of each kept database, in place, to the
+	// corpus's law (Dates), and nothing else.
+	Redate       bool
 	SearchesOnly bool   // measure the ingest and the searches only (tuning search)
 	TorznabOnly  bool   // measure only the same searches through REST and Torznab over HTTP
 	ProfileDir   string // where CPU profiles of the ingest and of the uncached reads go; "" for none
@@ -56,7 +60,7 @@ type Config struct {
 
 func defaultConfig() Config {
 	return Config{
-		N: 1_000_000, Seed: 1, Shapes: Shapes, OutDir: "bench",
+		N: 1_000_000, Seed: 1, Dates: DatesArrival, Shapes: Shapes, OutDir: "bench",
 		Samples: 200, LikeSamples: 5, LoadDuration: 5 * time.Second, Connections: 32, SweepQueries: 4000,
 		CompareQueries: 600,
 	}
@@ -84,6 +88,18 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	res := &Results{N: cfg.N, Seed: cfg.Seed, Started: time.Now().UTC(), GoVersion: runtime.Version(),
 		CPUs: runtime.NumCPU(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
+	if cfg.Redate {
+		if cfg.ReuseDB == "" {
+			return nil, errors.New("-redate needs the kept databases (BENCH_DB)")
+		}
+		for _, shape := range cfg.Shapes {
+			if err := redate(ctx, cfg, shape, progress); err != nil {
+				return nil, fmt.Errorf("%s corpus: %w", shape, err)
+			}
+		}
+		res.Elapsed = time.Since(res.Started)
+		return res, nil
+	}
 	if cfg.IngestMore > 0 {
 		if cfg.ReuseDB == "" {
 			return nil, errors.New("-ingest-more needs the kept databases (BENCH_DB)")
@@ -128,7 +144,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 // everything else on it too.
 func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path string, first bool, progress func(string, ...any)) (CorpusResults, error) {
 	cr := CorpusResults{Shape: shape}
-	corpus := NewShapedCorpus(cfg.Seed, shape)
+	corpus := NewShapedCorpus(cfg.Seed, shape).WithDates(cfg.Dates, cfg.N)
 	_, statErr := os.Stat(path)
 	reuse := cfg.ReuseDB != "" && statErr == nil
 	db, err := openMigrated(ctx, path)
@@ -254,7 +270,7 @@ func ingestMore(ctx context.Context, cfg Config, shape Shape, progress func(stri
 	stopProfile := startProfile(cfg.ProfileDir, string(shape)+"-ingest-more")
 	// The first half warms the writer's page cache, as a running service's is: the second half is
 	// the rate at this size.
-	cr.Ingest, err = ingestCorpus(ctx, repo, db.Settle, NewShapedCorpus(cfg.Seed, shape), from, cfg.IngestMore, cfg.IngestMore/2, progress)
+	cr.Ingest, err = ingestCorpus(ctx, repo, db.Settle, NewShapedCorpus(cfg.Seed, shape).WithDates(cfg.Dates, from), from, cfg.IngestMore, cfg.IngestMore/2, progress)
 	stopProfile()
 	if err != nil {
 		return cr, fmt.Errorf("ingest: %w", err)
@@ -466,7 +482,8 @@ func readIngest(dbPath string) (IngestResult, error) {
 
 // openMigrated opens the local file at path with the service's defaults and applies every migration.
 func openMigrated(ctx context.Context, path string) (*r1.Database, error) {
-	db, err := r1.OpenFile(ctx, path, r1.LocalOptions{})
+	// BENCH_WRITER_CACHE_MIB measures the ingest with another writer's cache than the service's.
+	db, err := r1.OpenFile(ctx, path, r1.LocalOptions{WriterCache: int64(envInt("BENCH_WRITER_CACHE_MIB", 0)) << 20})
 	if err != nil {
 		return nil, err
 	}
