@@ -105,7 +105,15 @@ func (r *TorrentRepository) localBulk() *localEngine {
 // returns nothing, which is how Upsert tells a blocked torrent.
 // jsonb needs SQLite 3.45; D1 has it (tests/integration runs the catalog contract on workerd).
 const upsertSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
-INSERT INTO torrents
+` + upsertBodySQL
+
+// upsertJSONBSQL is upsertSQL over rows given as one JSONB array (a BLOB: see rowjsonb.go), which
+// the local engine takes: SQLite reads each row's fields from the JSONB without parsing text.
+const upsertJSONBSQL = `WITH rows (r) AS MATERIALIZED (SELECT value FROM jsonb_each(?))
+` + upsertBodySQL
+
+// upsertBodySQL is the upsert of upsertSQL's rows.
+const upsertBodySQL = `INSERT INTO torrents
     (info_hash, info_hash_v2, name, name_key, size, category_id, seeders, leechers, uploaded_at, description, files,
      trackers, web_seeds, imdb_id, tmdb_id, tvdb_id, release, release_year, release_season_min, release_season_max,
      release_episode_min, release_episode_max, release_resolution, release_air_date, release_parser, created_at, updated_at)
@@ -174,6 +182,7 @@ type upsertRow struct {
 	torrent  domain.Torrent
 	hash     string
 	json     []byte // the row of upsertSQL's parameter
+	jsonb    []byte // the same row in JSONB (upsertJSONBSQL's), nil where it cannot be
 	wire     int    // its size in a D1 request, where it travels as a JSON string (escaped again)
 	category domain.CategoryRef
 }
@@ -185,7 +194,8 @@ type upsertRow struct {
 // statement and reported Blocked. On an error, the outcomes of the
 // chunks already stored come back with it.
 func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error) {
-	rows, rejected := upsertRows(torrents)
+	binary := r.localBulk() != nil
+	rows, rejected := upsertRows(torrents, binary)
 	// Refused before anything is written, so a bad torrent never leaves half a call stored; the
 	// caller learns which, by their index in the call, and may store the others.
 	if len(rejected) > 0 {
@@ -213,16 +223,7 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 		first := len(statements)
 		groups := upsertGroups(chunk)
 		for _, g := range groups {
-			list := make([]byte, 0, size+len(g)+2)
-			list = append(list, '[')
-			for i, row := range g {
-				if i > 0 {
-					list = append(list, ',')
-				}
-				list = append(list, row.json...)
-			}
-			list = append(list, ']')
-			statements = append(statements, Statement{SQL: upsertSQL, Params: []any{string(list)}})
+			statements = append(statements, upsertStatement(g, size, binary))
 		}
 		results, err := r.db.batch(ctx, statements)
 		if err != nil {
@@ -258,6 +259,35 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 		start = end
 	}
 	return outcomes, nil
+}
+
+// upsertStatement is the upsert of a group's rows: in JSONB when binary (the local engine) and
+// every row has it, else in JSON text (D1's).
+func upsertStatement(g []upsertRow, size int, binary bool) Statement {
+	for _, row := range g {
+		binary = binary && row.jsonb != nil
+	}
+	if binary {
+		n := 0
+		for _, row := range g {
+			n += len(row.jsonb)
+		}
+		payload := make([]byte, 0, n)
+		for _, row := range g {
+			payload = append(payload, row.jsonb...)
+		}
+		return Statement{SQL: upsertJSONBSQL, Params: []any{jsonbArrayOf(payload)}}
+	}
+	list := make([]byte, 0, size+len(g)+2)
+	list = append(list, '[')
+	for i, row := range g {
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = append(list, row.json...)
+	}
+	list = append(list, ']')
+	return Statement{SQL: upsertSQL, Params: []any{string(list)}}
 }
 
 // leftOut fills in the outcomes of the rows a statement did not return: it writes every row but
@@ -300,14 +330,14 @@ func (r *TorrentRepository) leftOut(ctx context.Context, group []upsertRow, retu
 // rows (their JSON) are a tenth of the writer's work, and the other core is often idle meanwhile.
 const encodeInParallel = 512
 
-// upsertRows makes the rows of torrents, and the problems of those the store cannot hold by their
-// index.
-func upsertRows(torrents []domain.Torrent) ([]upsertRow, map[int]domain.FieldProblem) {
+// upsertRows makes the rows of torrents (in JSONB when binary: see newUpsertRow), and the problems
+// of those the store cannot hold by their index.
+func upsertRows(torrents []domain.Torrent, binary bool) ([]upsertRow, map[int]domain.FieldProblem) {
 	rows := make([]upsertRow, len(torrents))
 	problems := make([]*domain.FieldProblem, len(torrents))
 	encode := func(from, to int) {
 		for i := from; i < to; i++ {
-			rows[i], problems[i] = newUpsertRow(torrents[i])
+			rows[i], problems[i] = newUpsertRow(torrents[i], binary)
 		}
 	}
 	if workers := runtime.GOMAXPROCS(0); len(torrents) >= encodeInParallel && workers > 1 {
@@ -352,7 +382,10 @@ type fileJSON struct {
 	Size int64  `json:"size"`
 }
 
-func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
+// newUpsertRow makes the row of upsertSQL's parameter for t, and when binary (the local engine)
+// the same row in JSONB for upsertJSONBSQL. A row in JSONB whose text could not reach a bound of
+// the store (its JSON text is at most jsonbTextFactor times the JSONB) is not written as text too.
+func newUpsertRow(t domain.Torrent, binary bool) (upsertRow, *domain.FieldProblem) {
 	if t.InfoHash.IsZero() {
 		return upsertRow{}, &domain.FieldProblem{Field: "infoHash", Message: "a v1 info hash is required"}
 	}
@@ -411,7 +444,15 @@ func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
 		imdb, tmdb, tvdb, release}
 	values = append(values, releaseColumns(t.Release)...)
 	values = append(values, releaseVersion)
-	b := make([]byte, 0, 256+2*(len(t.Name)+len(filesJSON))+len(t.Description)+len(trackersJSON)+len(release))
+	textSize := 256 + 2*(len(t.Name)+len(filesJSON)) + len(t.Description) + len(trackersJSON) + len(release)
+	if binary {
+		row.jsonb = jsonbRow(values, textSize)
+		if n := len(row.jsonb); n > 0 && jsonbTextFactor*n+len(t.Name)+len(upsertSQL)+4096 < min(maxRowBytes, maxD1Request) {
+			row.wire = n // the local engine's chunks are bounded by these bytes
+			return row, nil
+		}
+	}
+	b := make([]byte, 0, textSize)
 	b = append(b, '[')
 	for i, v := range values {
 		if i > 0 {
@@ -433,6 +474,25 @@ func newUpsertRow(t domain.Torrent) (upsertRow, *domain.FieldProblem) {
 			size, row.wire, maxRowBytes)}
 	}
 	return row, nil
+}
+
+// jsonbTextFactor bounds how many times larger than its JSONB a row's JSON text is, as D1 gets it
+// (the row a JSON string in the request): at most 7 (a control character, one byte in the JSONB,
+// is "\u001f" in the row and "\\u001f" in the request; the file list's JSON, held as it is in the
+// JSONB, grows by less than 2; a null, 1 byte, is 4), with room to spare.
+const jsonbTextFactor = 24
+
+// jsonbRow is an upsert row's values as a JSONB array (textLen: the size of its JSON text, which
+// bounds the JSONB's), or nil when a value has no JSONB form here (the row then goes as text).
+func jsonbRow(values []any, textLen int) []byte {
+	payload := make([]byte, 0, textLen)
+	for _, v := range values {
+		var ok bool
+		if payload, ok = appendJSONBValue(payload, v); !ok {
+			return nil
+		}
+	}
+	return jsonbArrayOf(payload)
 }
 
 // jsonStringLen is the length of s encoded as a JSON string (quotes included), as encoding/json

@@ -1,0 +1,79 @@
+package r1
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+)
+
+// A row in JSONB reads back, field by field (->>, as upsertJSONBSQL reads it), as the same row in
+// JSON text does (upsertSQL's), and SQLite finds the JSONB well formed; sizes across every header
+// width are covered.
+func TestJSONBRowsReadAsTheirText(t *testing.T) {
+	ctx := context.Background()
+	db := openMigrated(t, LocalOptions{})
+	values := []any{nil, 0, -1, 42, int64(math.MaxInt64), int64(math.MinInt64), "", "plain text",
+		`quote " and \ backslash`, "tab\tnew\nline\rreturn", "\x00\x01\b\f\x1f\x7f", "<b>&amp;</b>",
+		"Été · 東京 · 🎬", "line\u2028para\u2029end", `[{"path":"a/b.mkv","size":1}]`,
+		strings.Repeat("x", 11), strings.Repeat("y", 12), strings.Repeat("z", 255), strings.Repeat("w", 256),
+		strings.Repeat("v", 65535), strings.Repeat("u", 65536)}
+	var text []byte
+	text = append(text, '[')
+	for i, v := range values {
+		if i > 0 {
+			text = append(text, ',')
+		}
+		var err error
+		if text, err = appendJSON(text, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text = append(text, ']')
+	row := jsonbRow(values, len(text))
+	if row == nil {
+		t.Fatal("no JSONB for a row of strings, integers and nulls")
+	}
+	blob := jsonbArrayOf(append(append([]byte(nil), row...), row...)) // two rows, as a statement's list
+	for k := range values {
+		res, err := db.query(ctx, Statement{
+			SQL: `SELECT (SELECT json_valid(?, 8)) AS valid, (SELECT group_concat(quote(value ->> ?), '|') FROM jsonb_each(?)) AS b,
+				(SELECT quote(jsonb(?) ->> ?)) AS t`,
+			Params: []any{blob, k, blob, string(text), k}})
+		if err != nil {
+			t.Fatalf("value %d: %v", k, err)
+		}
+		rr := rowReader{row: res.Rows[0]}
+		valid, b, want := rr.int("valid"), rr.text("b"), rr.text("t")
+		if rr.err != nil {
+			t.Fatal(rr.err)
+		}
+		if valid != 1 {
+			t.Fatalf("SQLite finds the JSONB malformed")
+		}
+		if b != want+"|"+want {
+			t.Errorf("value %d (%.40q): JSONB reads %.80s, text %.80s", k, values[k], b, want)
+		}
+	}
+}
+
+// A value JSONB cannot carry as it is (invalid UTF-8, which JSON text repairs as D1's transport
+// does) sends its row as text.
+func TestARowJSONBCannotCarryGoesAsText(t *testing.T) {
+	if jsonbRow([]any{"ok", "bad \xff"}, 16) != nil {
+		t.Error("invalid UTF-8 went into JSONB as it is")
+	}
+	if jsonbRow([]any{"ok", 3.5}, 16) != nil {
+		t.Error("a float went into JSONB")
+	}
+	ok := upsertRow{json: []byte(`["a"]`), jsonb: jsonbRow([]any{"a"}, 5)}
+	if st := upsertStatement([]upsertRow{ok}, 5, true); st.SQL != upsertJSONBSQL {
+		t.Error("the local engine's rows went as text")
+	}
+	if st := upsertStatement([]upsertRow{ok, {json: []byte(`["b"]`)}}, 10, true); st.SQL != upsertSQL {
+		t.Error("a row without JSONB went in a JSONB statement")
+	}
+	if st := upsertStatement([]upsertRow{ok}, 5, false); st.SQL != upsertSQL {
+		t.Error("D1's rows went as JSONB")
+	}
+}
