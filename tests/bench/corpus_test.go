@@ -48,6 +48,9 @@ func TestSameSeedSameCorpus(t *testing.T) {
 
 // The corpus has the shape the benchmark promises, and every torrent is one the catalog accepts.
 func TestCorpusShape(t *testing.T) {
+	if raceEnabled {
+		t.Skip("one goroutine, so nothing for the race detector to watch, and 30 s of a fresh CI run under it; make test runs it without the detector")
+	}
 	const n = 20000
 	c := NewCorpus(1).WithDates(DatesArrival, n)
 	cats := map[string]int{}
