@@ -36,11 +36,11 @@ migrate: build
 ##    of our code keep it.
 ##  - Everything built without -race is built as `make build` builds (CGO_ENABLED=0, -trimpath), so
 ##    vet, those runs, the test binary and the image share one compilation of each package.
+##  - The race run's packages and test binaries are built without DWARF (-dwarf=false, -w): only a
+##    debugger reads it (stack traces and race reports use the symbol table), and it was about a
+##    tenth of their compilation.
 ##  - The race run starts its longest packages first (LONGEST: tests/integration alone over three
-##    minutes): started last, as `go list` orders them, the run ended on them with one core idle. It
-##    runs three test processes at a time (-p 3): tests/integration waits on its containers most of
-##    its time, and with two at a time every other package ran one by one beside it, each test
-##    binary linked, run and then the next, with part of a core idle.
+##    minutes): started last, as `go list` orders them, the run ended on them with one core idle.
 ##  - The tests that step aside under the race detector (ASIDE_RUN, each says why) run without it,
 ##    after the black-box packages in the same background run: after the race run they were the last
 ##    12 s of a fresh CI run.
@@ -49,12 +49,12 @@ LONGEST   := ./tests/integration/ ./tests/migration/ ./adapters/r1/ ./adapters/r
 ASIDE     := ./adapters/r1/ ./tests/bench/ ./application/caching/ ./adapters/torznab/
 ASIDE_RUN := ^(TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestCorpusShape|TestLocalTierWeighsWhatTheHeapHolds|TestAPageOfLongMagnetsGrowsOnce)$$
 PLAIN     := CGO_ENABLED=0
-RACE      := -race -gcflags=modernc.org/sqlite/lib=-race=false
+RACE      := -race -ldflags=-w -gcflags=all=-dwarf=false -gcflags='modernc.org/sqlite/lib=-race=false -dwarf=false'
 test: vet
 	@docker info >/dev/null 2>&1 || echo "!!! No Docker engine answers: the integration tests (tests/integration) will be SKIPPED (CI=true fails them). bash .ci/run sets Docker up." >&2
 	{ $(PLAIN) $(GO) test -trimpath -p 2 -count=1 -timeout 30m $(BLACKBOX) && \
 	  $(PLAIN) $(GO) test -trimpath -count=1 -run '$(ASIDE_RUN)' $(ASIDE); } & plain=$$!; \
-	$(GO) test $(RACE) -p 3 -count=1 -timeout 30m $(LONGEST) $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX) $(LONGEST),-e '$(patsubst ./%/,/%,$(p))$$')); \
+	$(GO) test $(RACE) -count=1 -timeout 30m $(LONGEST) $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX) $(LONGEST),-e '$(patsubst ./%/,/%,$(p))$$')); \
 	race=$$?; wait $$plain; plain=$$?; [ $$race = 0 ] && [ $$plain = 0 ]
 
 
