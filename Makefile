@@ -36,6 +36,10 @@ migrate: build
 ##    of our code keep it.
 ##  - Everything built without -race is built as `make build` builds (CGO_ENABLED=0, -trimpath), so
 ##    vet, those runs, the test binary and the image share one compilation of each package.
+##  - The runs without the race detector pass -vet=off: vet has just checked those packages in that
+##    very build, and go test's own vet (a subset of its checks) did it again, the facts of every
+##    dependency computed once more (97 s of its actions in a fresh CI run, before the soak could
+##    start). The race run keeps go test's vet: it checks the files of that build (race_test.go).
 ##  - The race run's packages and test binaries are built without DWARF (-dwarf=false, -w): only a
 ##    debugger reads it (stack traces and race reports use the symbol table), and it was about a
 ##    tenth of their compilation.
@@ -52,8 +56,8 @@ PLAIN     := CGO_ENABLED=0
 RACE      := -race -ldflags=-w -gcflags=all=-dwarf=false -gcflags='modernc.org/sqlite/lib=-race=false -dwarf=false'
 test: vet
 	@docker info >/dev/null 2>&1 || echo "!!! No Docker engine answers: the integration tests (tests/integration) will be SKIPPED (CI=true fails them). bash .ci/run sets Docker up." >&2
-	{ $(PLAIN) $(GO) test -trimpath -p 2 -count=1 -timeout 30m $(BLACKBOX) && \
-	  $(PLAIN) $(GO) test -trimpath -count=1 -run '$(ASIDE_RUN)' $(ASIDE); } & plain=$$!; \
+	{ $(PLAIN) $(GO) test -trimpath -vet=off -p 2 -count=1 -timeout 30m $(BLACKBOX) && \
+	  $(PLAIN) $(GO) test -trimpath -vet=off -count=1 -run '$(ASIDE_RUN)' $(ASIDE); } & plain=$$!; \
 	$(GO) test $(RACE) -count=1 -timeout 30m $(LONGEST) $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX) $(LONGEST),-e '$(patsubst ./%/,/%,$(p))$$')); \
 	race=$$?; wait $$plain; plain=$$?; [ $$race = 0 ] && [ $$plain = 0 ]
 
