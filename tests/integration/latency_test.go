@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/torrent-streamer/streamer/tests/emulator"
 )
 
 // injectedLatency is what the proxy in front of the emulator adds to every request: a round trip to
@@ -100,6 +102,7 @@ func TestLatencyWithInjectedRoundTrips(t *testing.T) {
 	if onRealCloudflare() {
 		t.Skip("the latency is injected in front of the emulator")
 	}
+	emulator.Turn(t) // not beside the soak's load on its emulator
 	tg := newTarget(t)
 	tg.reset(t)
 	corpus := newBudgetCorpus()

@@ -84,6 +84,7 @@ func TestSoak(t *testing.T) {
 				env = append(env, "R1_DATABASE="+filepath.Join(dir, "streamer.db"))
 				dbSize = func() int64 { return dirSize(dir) }
 			case "emulator":
+				emulator.Turn(t) // not beside tests/integration's latency measurement
 				emu := emulator.Start(t, emulator.WithState(t))
 				env = append(env, emu.Env(upstreamLog(t, emu))...)
 				dbSize = func() int64 { return dirSize(emu.State) }
