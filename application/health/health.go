@@ -33,7 +33,8 @@ const ProbeTimeout = 2 * time.Second
 // ProbeCacheTTL is how long the stores' probes are reused: however many requests /api/health and
 // /readyz get, the stores are probed once per ProbeCacheTTL, by one request at a time (on
 // Cloudflare, at most 2 upstream calls per probe: 8 a minute). A failure that asked the store
-// nothing is reused only until the wait it was held for ends (see reuse).
+// nothing is reused only until the wait it was held for ends (see reuse); the other store's probe
+// is still reused for ProbeCacheTTL.
 const ProbeCacheTTL = 15 * time.Second
 
 // Check is the result of probing one store. Error is a sentence safe to show a client: it never
@@ -92,32 +93,37 @@ type Service struct {
 	last   probed
 }
 
-// probed is the outcome of probing both stores, when, and until when it is reused.
+// probed is the last probe of each store. Each store's probe is reused until its own until: a
+// probe held for one store's wait (see reuse) does not cut short the reuse of the other store's.
 type probed struct {
-	at, until   time.Time
-	database    Check
-	databaseErr error
-	cache       Check
+	database, cache storeProbe
 }
+
+// storeProbe is the outcome of probing one store, when, and until when it is reused.
+type storeProbe struct {
+	at, until time.Time
+	check     Check
+	err       error
+}
+
+// fresh reports whether the probe is still reused at now.
+func (p storeProbe) fresh(now time.Time) bool { return !p.at.IsZero() && now.Before(p.until) }
 
 // held is a store's failure that asked the store nothing: the request stayed in the process while
 // the wait of the API's last 429 runs (cfapi holds a rate-limited service's requests), and Held is
 // what was left of that wait.
 type held interface{ Held() time.Duration }
 
-// reuse is how long a probe that ended with errs is reused: ProbeCacheTTL, but a failure that asked
-// the store nothing (held) only until its wait ends. It learned nothing of the store, and reused
-// for ProbeCacheTTL it reported a store that answers again as down for up to 15 s. The probes that
-// reach the store are still at least ProbeCacheTTL apart.
-func reuse(errs ...error) time.Duration {
-	d := ProbeCacheTTL
-	for _, err := range errs {
-		var h held
-		if errors.As(err, &h) && h.Held() > 0 {
-			d = min(d, h.Held())
-		}
+// reuse is how long a store's probe that ended with err is reused: ProbeCacheTTL, but a failure that
+// asked the store nothing (held) only until its wait ends. It learned nothing of the store, and
+// reused for ProbeCacheTTL it reported a store that answers again as down for up to 15 s. The
+// probes that reach a store are still at least ProbeCacheTTL apart, whatever the other store does.
+func reuse(err error) time.Duration {
+	var h held
+	if errors.As(err, &h) && h.Held() > 0 {
+		return min(ProbeCacheTTL, h.Held())
 	}
-	return d
+	return ProbeCacheTTL
 }
 
 // NewService returns the health use case; started is when the process started.
@@ -151,8 +157,9 @@ func (s *Service) Counters() Counters {
 	return c
 }
 
-// probed returns the last probes of the stores while they are reused (ProbeCacheTTL), or probes both
-// at once, one caller at a time: the others wait for its answer.
+// probed returns the last probe of each store while it is reused (see reuse), and probes the stores
+// whose probe is no longer reused, both at once, one caller at a time: the others wait for its
+// answer.
 func (s *Service) probed(ctx context.Context) probed {
 	if last, fresh := s.lastProbed(); fresh {
 		return last
@@ -160,33 +167,36 @@ func (s *Service) probed(ctx context.Context) probed {
 	v, _, _ := s.probes.Do("probe", func() (any, error) {
 		// Looked at again inside the flight: a caller that found no fresh probe just before another
 		// flight stored one must not start a second probe of its own.
-		if last, fresh := s.lastProbed(); fresh {
+		last, fresh := s.lastProbed()
+		if fresh {
 			return last, nil
 		}
 		ctx := context.WithoutCancel(ctx) // the answer is everyone's, not its first caller's
-		var p probed
-		type cacheProbe struct {
-			check Check
-			err   error
-		}
-		cache := make(chan cacheProbe, 1)
-		go func() {
-			defer func() {
-				if r := recover(); r != nil { // a panic here would end the process, not the request
-					s.log.Error("health probe panicked", "store", "cache", "panic", r)
-					cache <- cacheProbe{check: Check{Status: Down, Error: "cache does not answer"}}
-				}
+		now := s.clock.Now()
+		p := last
+		var cache chan storeProbe
+		if !last.cache.fresh(now) {
+			cache = make(chan storeProbe, 1)
+			go func() {
+				defer func() {
+					if r := recover(); r != nil { // a panic here would end the process, not the request
+						s.log.Error("health probe panicked", "store", "cache", "panic", r)
+						cache <- storeProbe{check: Check{Status: Down, Error: "cache does not answer"}}
+					}
+				}()
+				c, err := s.probe(ctx, "cache", s.cache.Ping)
+				cache <- storeProbe{check: c, err: err}
 			}()
-			c, err := s.probe(ctx, "cache", s.cache.Ping)
-			cache <- cacheProbe{c, err}
-		}()
+		}
 		// The database's probe runs on the caller's goroutine, where a panic reaches the request's
 		// recovery (singleflight passes it to the callers waiting too).
-		p.database, p.databaseErr = s.probe(ctx, "database", s.database.Ping)
-		c := <-cache
-		p.cache = c.check
-		p.at = s.clock.Now()
-		p.until = p.at.Add(reuse(p.databaseErr, c.err))
+		if !last.database.fresh(now) {
+			c, err := s.probe(ctx, "database", s.database.Ping)
+			p.database = stamped(storeProbe{check: c, err: err}, s.clock.Now())
+		}
+		if cache != nil {
+			p.cache = stamped(<-cache, s.clock.Now())
+		}
 		s.lastMu.Lock()
 		s.last = p
 		s.lastMu.Unlock()
@@ -195,18 +205,25 @@ func (s *Service) probed(ctx context.Context) probed {
 	return v.(probed)
 }
 
-// lastProbed returns the last probes and whether they are still reused (see reuse).
+// stamped is p probed at at, reused as reuse says.
+func stamped(p storeProbe, at time.Time) storeProbe {
+	p.at, p.until = at, at.Add(reuse(p.err))
+	return p
+}
+
+// lastProbed returns the last probes and whether both are still reused (see reuse).
 func (s *Service) lastProbed() (probed, bool) {
 	s.lastMu.Lock()
 	last := s.last
 	s.lastMu.Unlock()
-	return last, !last.at.IsZero() && s.clock.Now().Before(last.until)
+	now := s.clock.Now()
+	return last, last.database.fresh(now) && last.cache.fresh(now)
 }
 
 // Check reports the stores' probes (see ProbeCacheTTL) and the counters as they are now.
 func (s *Service) Check(ctx context.Context) Report {
 	p := s.probed(ctx)
-	db, cache := p.database, p.cache
+	db, cache := p.database.check, p.cache.check
 	counters := s.Counters()
 	r := Report{
 		Status: OK, Version: s.version, Uptime: s.clock.Now().Sub(s.started),
@@ -227,7 +244,7 @@ func (s *Service) Check(ctx context.Context) Report {
 // is an error wrapping domain.ErrStorageFull: the instance still serves reads, so the caller may
 // keep it in rotation.
 func (s *Service) Ready(ctx context.Context) error {
-	return s.probed(ctx).databaseErr
+	return s.probed(ctx).database.err
 }
 
 func (s *Service) probe(ctx context.Context, name string, ping func(context.Context) error) (Check, error) {

@@ -226,6 +226,38 @@ func TestAProbeHeldForARetryAfterIsReusedOnlyUntilTheWaitEnds(t *testing.T) {
 	}
 }
 
+// While one store is held for a 429 (1 s waits, renewed by other traffic) and health is checked every
+// second, the held store is probed again as each wait ends, but the other store's probe, which did
+// reach it, is reused for ProbeCacheTTL: at most 4 probes in a minute, not one per check.
+func TestAStoreHeldForARetryAfterDoesNotShortenTheOtherStoresReuse(t *testing.T) {
+	for _, heldStore := range []string{"database", "cache"} {
+		t.Run(heldStore, func(t *testing.T) {
+			var heldProbes, otherProbes atomic.Int32
+			heldPing := pinger(func(context.Context) error {
+				heldProbes.Add(1)
+				return fmt.Errorf("%w: %w", domain.ErrUnavailable, heldErr(time.Second))
+			})
+			otherPing := pinger(func(context.Context) error { otherProbes.Add(1); return nil })
+			db, shared := ports.Pinger(heldPing), ports.Cache(pingingCache{otherPing})
+			if heldStore == "cache" {
+				db, shared = otherPing, pingingCache{heldPing}
+			}
+			clk := &fakeClock{now: time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC)}
+			svc := health.NewService(db, caching.NewStore(shared, clk, caching.Options{Logger: quiet}), clk, "dev", quiet)
+			for range 60 {
+				svc.Check(context.Background())
+				clk.Advance(time.Second)
+			}
+			if n := heldProbes.Load(); n != 60 {
+				t.Errorf("the held %s was probed %d times in 60 checks a second apart, want 60 (once per wait)", heldStore, n)
+			}
+			if n, most := otherProbes.Load(), int32(time.Minute/health.ProbeCacheTTL); n > most {
+				t.Errorf("the other store was probed %d times in a minute while the %s was held, want at most %d (once per ProbeCacheTTL)", n, heldStore, most)
+			}
+		})
+	}
+}
+
 // pingingCache is a shared cache tier that answers Ping as ping does.
 type pingingCache struct{ ping pinger }
 
