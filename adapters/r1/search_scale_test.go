@@ -428,8 +428,8 @@ func TestAnAfterFilterCountsNewestFirst(t *testing.T) {
 			{"between", func(c *domain.SearchCriteria) { c.After, c.Before = baseTime, baseTime.Add(time.Hour) }, false},
 			{"min seeders", func(c *domain.SearchCriteria) { c.MinSeeders = ptr(int64(3)) }, false},
 		} {
-			// With a bound of 10, the sample says the bound may be reached (every one of the 45
-			// torrents passes "after"): newest first. With 1,000, it says fewer than half the
+			// With a bound of 10, the sample says the bound may be reached (42 of the 45 torrents
+			// pass "after"): newest first. With 1,000, it says fewer than half the
 			// bound pass, and the count, which walks every match, takes FTS5's own order.
 			for _, bound := range []int{10, 1000} {
 				c := criteria(t, "common", 5, tc.apply)
