@@ -72,6 +72,7 @@ func TestSoak(t *testing.T) {
 	}
 	cfg := soakSettings(t)
 	bin := binary.Build(t)
+	emulator.Turn(t) // its load (both backends) not beside tests/integration's latency measurement
 	var reports []string
 	for _, backend := range cfg.backends {
 		t.Run(backend, func(t *testing.T) {
@@ -84,7 +85,6 @@ func TestSoak(t *testing.T) {
 				env = append(env, "R1_DATABASE="+filepath.Join(dir, "streamer.db"))
 				dbSize = func() int64 { return dirSize(dir) }
 			case "emulator":
-				emulator.Turn(t) // not beside tests/integration's latency measurement
 				emu := emulator.Start(t, emulator.WithState(t))
 				env = append(env, emu.Env(upstreamLog(t, emu))...)
 				dbSize = func() int64 { return dirSize(emu.State) }
