@@ -11,12 +11,12 @@ import (
 var turnFile = filepath.Join(os.TempDir(), "streamer-emulator-turn.lock")
 
 // Turn waits until no other test of this machine holds the emulator's turn, and holds it until the
-// test ends. Two tests take it: the soak (16 clients for 30 s on each backend, which takes both
-// cores of the CI machine and starves the emulator) and the latency measurement in
+// test ends. Two tests take it: each backend's run of the soak (16 clients for 30 s, which takes
+// both cores of the CI machine and starves the emulator) and the latency measurement in
 // tests/integration; make test runs their packages side by side. In three of six fresh CI runs the
 // measurement met a burst of load from the other run (the soak, or the bench pipeline after it), a
-// read answered 503 and the run failed; its figures measured that load too. Neither waits long: the
-// soak takes two minutes, the measurement half of one.
+// read answered 503 and the run failed; its figures measured that load too. Neither waits long:
+// each backend of the soak takes a minute, the measurement half of one.
 func Turn(tb testing.TB) {
 	tb.Helper()
 	release, err := takeTurn(turnFile)

@@ -72,10 +72,10 @@ func TestSoak(t *testing.T) {
 	}
 	cfg := soakSettings(t)
 	bin := binary.Build(t)
-	emulator.Turn(t) // its load (both backends) not beside tests/integration's latency measurement
 	var reports []string
 	for _, backend := range cfg.backends {
 		t.Run(backend, func(t *testing.T) {
+			emulator.Turn(t) // its load not beside tests/integration's latency measurement
 			dir := t.TempDir()
 			env := serviceEnv()
 			var dbSize func() int64
