@@ -120,7 +120,7 @@ func (c Costs) keptTiersPay(q *searchQuery, p probed) bool {
 		tiers *= 2
 	}
 	if q.countNeed(p, nameTiers) != countNever {
-		tiers += matches * c.Walk
+		tiers += q.countWalked(p) * c.Walk
 	}
 	return matches*c.Walk+kept*c.check(q) < tiers
 }

@@ -405,7 +405,88 @@ func TestSearchDateTotalIsCountedUnderTheBound(t *testing.T) {
 	})
 }
 
-// An "after" filter passes the newest torrents, and datedFilter makes its total always counted:
+// Seeders and the release year follow age as dates do: the newest torrents are seeded and this
+// year's, the older ones dead and older releases. The probe's sample of the newest matches then
+// says far more pass than do, and a total under the bound must still be counted, not read from the
+// sample: of the word's 6,500 matches the 1,500 newest pass (and 5,550 torrents in all, more than
+// a narrow filter walks); the sample said every match passes, over twice the bound of 2,000, and
+// the total was the bound flagged as an estimate instead of 1,500 exact (review-s6 finding 1).
+func TestSearchAgedFilterTotalIsCountedUnderTheBound(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		var torrents []domain.Torrent
+		for i := range 10_550 {
+			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
+				tor.Files = nil
+				switch {
+				case i < 5000:
+					tor.Name, tor.Seeders = fmt.Sprintf("rarity old %d 2010 1080p", i), 0
+				case i < 9050:
+					tor.Name, tor.Seeders = fmt.Sprintf("other %d 2024 1080p", i), 12
+				default:
+					tor.Name, tor.Seeders = fmt.Sprintf("rarity new %d 2024 1080p", i), 12
+				}
+				tor.Release = domain.ParseRelease(tor.Name)
+			}))
+		}
+		for from := 0; from < len(torrents); from += 2500 {
+			upsert(t, repo, torrents[from:min(from+2500, len(torrents))]...)
+		}
+		repo.countLimit, repo.relevanceScored = 2000, 2
+		for name, apply := range map[string]func(c *domain.SearchCriteria){
+			"minSeeders=1":  func(c *domain.SearchCriteria) { c.MinSeeders = ptr(int64(1)) },
+			"minSeeders=10": func(c *domain.SearchCriteria) { c.MinSeeders = ptr(int64(10)) },
+			"year=2024":     func(c *domain.SearchCriteria) { c.Year = ptr(2024) },
+		} {
+			for _, sort := range []domain.SortField{domain.SortRelevance, domain.SortSeeders, domain.SortDate, domain.SortSize} {
+				page, err := repo.Search(ctx, criteria(t, "rarity", 5, func(c *domain.SearchCriteria) { apply(c); c.Sort = sort }))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.Total != 1500 || !page.TotalExact {
+					t.Errorf("%s by %s: total %d exact %v, want 1500 exact (under the bound of 2000)", name, sort, page.Total, page.TotalExact)
+				}
+			}
+		}
+		// Where the sample is right ("other": 4,050 matches, every one passing, over twice the
+		// bound), the count walks the matches newest first, the ones the sample measured, with no
+		// sort, and stops one past the bound.
+		for name, apply := range map[string]func(c *domain.SearchCriteria){
+			"minSeeders=10": func(c *domain.SearchCriteria) { c.MinSeeders = ptr(int64(10)) },
+			"year=2024":     func(c *domain.SearchCriteria) { c.Year = ptr(2024) },
+		} {
+			c := criteria(t, "other", 5, apply)
+			page, err := repo.Search(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != 2000 || page.TotalExact {
+				t.Errorf("other, %s: total %d exact %v, want the bound of 2000, not exact", name, page.Total, page.TotalExact)
+			}
+			q := newSearchQuery(c, ftsQuery(c.Terms), 2000)
+			if err := repo.expandLastTerm(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			p, err := repo.probe(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q.costs = seekForced(repo.db.costs())
+			s := q.countStatement(p)
+			if !strings.Contains(s.SQL, "ORDER BY f.rowid DESC") {
+				t.Errorf("other, %s: the count walks oldest first\n%s", name, s.SQL)
+			}
+			for _, detail := range queryPlan(t, ctx, db, s) {
+				if strings.Contains(detail, "TEMP B-TREE") {
+					t.Errorf("other, %s: the count sorts the matches (%s)", name, detail)
+				}
+			}
+		}
+	})
+}
+
+// An "after" filter passes the newest torrents, and a filtered total is always counted (countNeed):
 // the count walks the matches newest first, where the passing ones are, instead of stepping over
 // every older match before them (a word in 300,000 names with "after" keeping its newest third
 // walked 200,000 failing matches to count 10,001). FTS5 walks backwards itself: the plan holds no

@@ -18,34 +18,22 @@ const (
 )
 
 // countNeed says when the total needs counting. Without filters the probe settles it: every match
-// it counted, or the bound. With filters and more matches than the probe counted (see probe), its
-// sample of the newest matches estimates how many pass them, and a count, which may walk every
-// match, runs only when the estimate is under twice the bound or a filter is on the date (see
-// datedFilter): so a total under the bound is exact, and the common case (a common word and a
-// filter that keeps many of its matches) costs nothing more.
+// it counted, or the bound. With filters and more matches than the probe counted, a count always
+// runs: the probe's sample is the newest matches, and whatever follows age (the upload date, the
+// seeders of a crawled catalog, the release year, the resolution) passes them far more or far less
+// often than the rest, so its estimate cannot stand for a total under the bound (the newest 1,500
+// of 6,500 matches passing read as 10,000: TestSearchDateTotalIsCountedUnderTheBound,
+// TestSearchAgedFilterTotalIsCountedUnderTheBound). The count stops one past the bound, and where
+// the sample says the bound is far exceeded it walks newest first (countOrder), the matches the
+// sample measured: when the sample is right it stops after about bound/share matches.
 func (q *searchQuery) countNeed(p probed, s strategy) countNeed {
 	switch {
 	case !q.filtered:
 		return countNever
 	case p.complete && p.n <= q.countLimit, s.countsEveryMatch():
 		return countUnlessCarried
-	case p.keptShare(q)*p.estimatedMatches() >= 2*float64(q.countLimit) && !q.datedFilter():
-		return countNever
 	}
 	return countAlways
-}
-
-// datedFilter says whether a filter tests the upload date, which the probe's sample (the newest
-// matches) passes far more or far less often than the other matches: ids follow the order torrents
-// arrive in, and that follows their dates. Its estimate cannot skip the count: 1,500 of 6,500
-// matches passing, all of them the newest, read as 10,000 (TestSearchDateTotalIsCountedUnderTheBound).
-func (q *searchQuery) datedFilter() bool {
-	for _, f := range q.filters {
-		if f.column == "uploaded_at" {
-			return true
-		}
-	}
-	return false
 }
 
 // pageAndTotal runs the page statement and, when the total needs it, the count: in one engine call
@@ -108,8 +96,8 @@ func (q *searchQuery) total(p probed, carried, counted int) (int, bool) {
 		return p.n, true
 	case carried >= 0:
 		return min(carried, q.countLimit), carried <= q.countLimit
-	case !p.complete && counted < 0:
-		return q.countLimit, false // the sample says far more than the bound pass
+	case counted < 0:
+		return q.countLimit, false // unreachable: countNeed counts every filtered total the probe did not settle
 	}
 	return min(counted, q.countLimit), counted <= q.countLimit
 }
@@ -137,21 +125,44 @@ func (q *searchQuery) countStatement(p probed) Statement {
 }
 
 // countOrder is the order the count walks the matches in: FTS5's own (oldest first), or newest
-// first when a filter passes the newest torrents only ("after" a date) and the probe's sample says
-// the bound may be reached, so that the count meets the bound's passing matches first instead of
-// stepping over every older match (datedFilter makes it count whenever a date is filtered). FTS5
-// walks its lists backwards itself: no sort. When the sample says fewer than half the bound pass,
-// the count walks every match whichever the order, and FTS5's own is the cheaper (a word in a
-// category after a date at 1,000,000 torrents, 5,857 matches: 11 ms backwards, 8.5 forwards). The
-// sample is the newest matches, which pass "after" a date more often than the others where
-// dates follow arrival, so it says more pass than do, not fewer.
+// first when the probe's sample (the newest matches) says the bound may be reached, so that the
+// count meets the passing matches the sample saw first and stops one past the bound instead of
+// stepping over every older match: when a filter passes the newest torrents only ("after" a date)
+// and the sample says at least half the bound pass, or when it says at least twice the bound pass
+// whatever the filter (the count then stops after about bound/share matches if the sample is
+// right, and walks what the exact total needs if it is not). FTS5 walks its lists backwards
+// itself: no sort. When the sample says fewer pass, the count walks every match whichever the
+// order, and FTS5's own is the cheaper (a word in a category after a date at 1,000,000 torrents,
+// 5,857 matches: 11 ms backwards, 8.5 forwards).
 func (q *searchQuery) countOrder(p probed) string {
-	for _, f := range q.filters {
-		if f.newest && p.keptShare(q)*p.estimatedMatches() >= float64(q.countLimit)/2 {
-			return " ORDER BY f.rowid DESC"
-		}
+	if q.newestFirstCount(p) {
+		return " ORDER BY f.rowid DESC"
 	}
 	return ""
+}
+
+// newestFirstCount says whether the count walks the matches newest first (see countOrder).
+func (q *searchQuery) newestFirstCount(p probed) bool {
+	passing := p.keptShare(q) * p.estimatedMatches()
+	if passing >= 2*float64(q.countLimit) {
+		return true
+	}
+	for _, f := range q.filters {
+		if f.newest && passing >= float64(q.countLimit)/2 {
+			return true
+		}
+	}
+	return false
+}
+
+// countWalked is about how many matches the count walks: every one, or, newest first, about
+// bound/share if the sample is right.
+func (q *searchQuery) countWalked(p probed) float64 {
+	matches := p.estimatedMatches()
+	if share := p.keptShare(q); share > 0 && q.newestFirstCount(p) {
+		return min(matches, float64(q.countLimit+1)/share)
+	}
+	return matches
 }
 
 func readCount(res Result) (int, error) {
