@@ -29,7 +29,10 @@ type probed struct {
 	low      int64 // the oldest id among them (the window-th newest match when there are more)
 	top      int64 // the highest id in the catalog
 	sampled  int   // of the n matches counted (the filtered window's), how many pass the filters
-	vacuous  bool  // every torrent of the catalog passes the filters
+	// thresholded is, of the same matches, how many have at least the seeded threshold's seeders
+	// when a minimum of seeders over it is the one filter (thresholdSample); 0 otherwise.
+	thresholded int
+	vacuous     bool // every torrent of the catalog passes the filters
 	// passing is, for each filter, how many torrents of the catalog pass it, counted up to one
 	// past narrowLimit; -1 when not counted (no index walks it, or the matches are few).
 	passing []int
@@ -118,6 +121,14 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 	default:
 		b.WriteString("0 AS vacuous, 0 AS sampled, ")
 	}
+	switch th := q.thresholdSample(); {
+	case th != "" && vacuity != "":
+		b.WriteString("sum(CASE WHEN (SELECT vacuous FROM v) THEN 0 ELSE " + th + " END) AS thresholded, ")
+	case th != "" && q.filtered:
+		b.WriteString("sum(" + th + ") AS thresholded, ")
+	default:
+		b.WriteString("0 AS thresholded, ")
+	}
 	if q.filtered {
 		columns, columnParams := q.passingColumns(r.relevanceScored, vacuity != "")
 		b.WriteString(columns)
@@ -156,7 +167,7 @@ func (r *TorrentRepository) readProbe(q *searchQuery, res Result) (probed, error
 	window, filteredWindow := r.probeWindows()
 	rr := rowReader{row: firstRow(res)}
 	p := probed{n: int(rr.int("n")), textN: int(rr.int("textn")), low: rr.int("low"), top: rr.int("top"), sampled: int(rr.int("sampled")),
-		commonestTerm: int(rr.int("commonest"))}
+		thresholded: int(rr.int("thresholded")), commonestTerm: int(rr.int("commonest"))}
 	p.vacuous = rr.int("vacuous") != 0
 	if q.filtered && !p.vacuous {
 		window = filteredWindow

@@ -119,6 +119,19 @@ func TestSeededMergePays(t *testing.T) {
 	if q := newSearchQuery(criteria(t, "rare", 50, minSeeders(1)), `"rare"`, 10_000); localCosts.seededMergePays(q, rare, 10_001) {
 		t.Error("a rare word with minSeeders=1: the merge pays")
 	}
+	// "war witch" there: 22,929 matches, 78 of the 1,000 newest with 9 seeders or more (79,331
+	// torrents of the catalog), 466 with at least one (torrents_seeded_1: 466,471 entries). With
+	// minSeeders=9 the merge steps that whole index: 90 ms merged, 46 sought (review-s6 finding 2;
+	// it was costed on the 79,331 passing and chosen). With minSeeders=10 it steps
+	// torrents_seeded_10: 21 ms merged, 42 sought.
+	warWitch := probed{n: 1001, low: 1_000_000 - 43_650, top: 1_000_000, sampled: 78, thresholded: 466}
+	if q := newSearchQuery(criteria(t, "war witch", 50, minSeeders(9)), `"war" "witch"`, 10_000); localCosts.seededMergePays(q, warWitch, 10_001) {
+		t.Error("war witch with minSeeders=9: the merge through torrents_seeded_1 pays")
+	}
+	warWitch.sampled, warWitch.thresholded = 72, 0
+	if q := newSearchQuery(criteria(t, "war witch", 50, minSeeders(10)), `"war" "witch"`, 10_000); !localCosts.seededMergePays(q, warWitch, 10_001) {
+		t.Error("war witch with minSeeders=10: the merge does not pay")
+	}
 	// Another filter beside it, or a minimum under every threshold: no seeded side.
 	two := newSearchQuery(criteria(t, "war", 50, minSeeders(10), func(c *domain.SearchCriteria) { c.MinSize = ptr(int64(1)) }), `"war"`, 10_000)
 	if _, _, _, ok := two.seededSide(); ok {
@@ -189,5 +202,38 @@ func TestSearchKeptTiersThroughTheSeededMerge(t *testing.T) {
 			}
 		}
 		repo.planCosts = nil
+	})
+}
+
+// The probe counts its sample's matches at or above the seeded threshold when the minimum is over
+// it (what the seeded merge steps), and only then.
+func TestTheProbeSamplesTheSeededThreshold(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		var torrents []domain.Torrent
+		for i := range 30 {
+			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
+				tor.Files, tor.Name, tor.Seeders = nil, fmt.Sprintf("word %d", i), int64(i%5)
+			}))
+		}
+		upsert(t, repo, torrents...)
+		for _, tc := range []struct {
+			min                  int64
+			sampled, thresholded int
+		}{
+			{3, 12, 24}, // threshold 1: seeders 1 to 4
+			{1, 24, 0},  // the minimum is the threshold: not sampled twice
+		} {
+			c := criteria(t, "word", 5, func(c *domain.SearchCriteria) { c.MinSeeders = ptr(tc.min) })
+			q := newSearchQuery(c, ftsQuery(c.Terms), 10_000)
+			p, err := repo.probe(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.sampled != tc.sampled || p.thresholded != tc.thresholded {
+				t.Errorf("minSeeders=%d: sampled %d thresholded %d, want %d and %d", tc.min, p.sampled, p.thresholded, tc.sampled, tc.thresholded)
+			}
+		}
 	})
 }
