@@ -3,6 +3,7 @@ package cfapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -33,6 +34,8 @@ type answer struct {
 	status     int
 	retryAfter string
 	body       string
+	// cut ends the connection half way through the body, its length announced whole.
+	cut bool
 }
 
 func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -44,14 +47,25 @@ func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.retryAfter != "" {
 		w.Header().Set("Retry-After", a.retryAfter)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(a.status)
 	if a.body == "" {
 		a.body = `{"success":true,"errors":[],"messages":[],"result":{"ok":true}}`
 		if a.status >= 400 {
 			a.body = `{"success":false,"errors":[{"code":7500,"message":"it broke"}],"messages":[],"result":null}`
 		}
 	}
+	if a.cut {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		_, _ = fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+			a.status, http.StatusText(a.status), len(a.body), a.body[:len(a.body)/2])
+		_ = buf.Flush()
+		_ = conn.Close()
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(a.status)
 	_, _ = io.WriteString(w, a.body)
 }
 
@@ -114,6 +128,34 @@ func TestServerErrorsAreRetriedWithTheSameBody(t *testing.T) {
 	}
 	expectCounts(t, up.UpstreamStats().R1, ports.UpstreamCalls{Calls: 3, Errors: 2, Retries: 2})
 	expectCounts(t, up.UpstreamStats().KV, ports.UpstreamCalls{})
+}
+
+// An answer cut mid-body (the connection closed before its announced length) is re-sent like one
+// that never came, rather than failing the call as unreadable: under load, the emulator's answers
+// were cut on their way through a test's proxy and failed a read with a 503 or a start.
+func TestAnAnswerCutMidBodyIsResent(t *testing.T) {
+	for _, path := range []string{"accounts/a/d1/database/db/query", "accounts/a/storage/kv/namespaces/n/values/k"} {
+		s, call, up := newClient(t, answer{status: 200, cut: true}, answer{status: 200})
+		if err := call(context.Background(), path); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if bodies := s.sent(); len(bodies) != 2 || bodies[0] != bodies[1] {
+			t.Fatalf("%s: bodies sent: %q", path, bodies)
+		}
+		stats := up.UpstreamStats()
+		got := stats.R1
+		if strings.Contains(path, "/storage/kv/") {
+			got = stats.KV
+		}
+		expectCounts(t, got, ports.UpstreamCalls{Calls: 2, Errors: 1, Retries: 1})
+	}
+	// Cut every time, the call fails as no answer after its attempts, never as a decoded value.
+	_, call, _ := newClient(t, answer{status: 200, cut: true})
+	err := call(context.Background(), "accounts/a/d1/database/db/query")
+	var cfErr *cfapi.Error
+	if !errors.As(err, &cfErr) || cfErr.Attempts != 4 || !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("always cut: %v", err)
+	}
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {

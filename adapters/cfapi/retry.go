@@ -1,6 +1,7 @@
 package cfapi
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"math/rand/v2"
@@ -12,8 +13,8 @@ import (
 	"github.com/cloudflare/cloudflare-go/v7/option"
 )
 
-// RetryPolicy bounds the re-sends of one request. A request is re-sent when no answer came, or the
-// answer was 429 or 5xx; never past the caller's deadline, never more than MaxAttempts times in all.
+// RetryPolicy bounds the re-sends of one request. A request is re-sent when no answer came (or it
+// was cut short mid-body), or the answer was 429 or 5xx; never past the caller's deadline, never more than MaxAttempts times in all.
 //
 // A re-sent write may run twice if the first attempt committed and only its answer was lost (a 5xx
 // from a proxy, a connection cut mid-answer). Every write of the repositories ends as if sent once:
@@ -122,6 +123,12 @@ func (m *middleware) handle(req *http.Request, next option.MiddlewareNext) (*htt
 		}
 		failed := failure(service, res, err)
 		if failed == nil {
+			failed = readAnswer(service, res)
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, ctxErr
+			}
+		}
+		if failed == nil {
 			if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
 				c.errors.Add(1) // answered, and passed on for the client's error, but a failure
 			}
@@ -162,6 +169,36 @@ func failure(s Service, res *http.Response, err error) *Error {
 	closeBody(res)
 	e.Code, e.Message = apiErrors(body)
 	return e
+}
+
+// maxBufferedAnswer bounds how much of an answer readAnswer holds in memory: D1's results and KV's
+// values are far smaller; a longer answer is handed on as it streams in, unchecked.
+const maxBufferedAnswer = 64 << 20
+
+// readAnswer reads an answer passed on to the SDK whole, here rather than in the SDK after the
+// middleware has returned, so that an answer cut short (the connection closed mid-body, which a
+// loaded proxy or network does) is a failure re-sent under the policy like one that never came,
+// instead of an unreadable answer that fails the call. The body is handed on from memory; the SDK
+// and the adapters read it whole anyway.
+func readAnswer(s Service, res *http.Response) *Error {
+	if res.Body == nil || res.Body == http.NoBody {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxBufferedAnswer+1))
+	if err != nil {
+		_ = res.Body.Close()
+		return &Error{Service: s, Message: describeTransport(err)}
+	}
+	if len(body) > maxBufferedAnswer {
+		res.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), res.Body), res.Body}
+		return nil
+	}
+	_ = res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	return nil
 }
 
 // wait returns how long to wait before the next attempt, and false when there is to be none: the
