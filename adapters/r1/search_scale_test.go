@@ -366,6 +366,31 @@ func TestSearchThroughANarrowFilter(t *testing.T) {
 	})
 }
 
+// storeAgedCatalog stores 10,550 torrents in the order they arrived: 5,000 old matches of "rarity"
+// ("rarity old <i>"), 4,050 of "other", then the 1,500 newest matches of "rarity" ("rarity new
+// <i>"); age gives each its fields for its place (old: one of the first 5,000).
+func storeAgedCatalog(t *testing.T, repo *TorrentRepository, age func(tor *domain.Torrent, i int, old bool)) {
+	t.Helper()
+	var torrents []domain.Torrent
+	for i := range 10_550 {
+		torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
+			tor.Files = nil
+			switch {
+			case i < 5000:
+				tor.Name = fmt.Sprintf("rarity old %d", i)
+			case i < 9050:
+				tor.Name = fmt.Sprintf("other %d", i)
+			default:
+				tor.Name = fmt.Sprintf("rarity new %d", i)
+			}
+			age(tor, i, i < 5000)
+		}))
+	}
+	for from := 0; from < len(torrents); from += 2500 {
+		upsert(t, repo, torrents[from:min(from+2500, len(torrents))]...)
+	}
+}
+
 // A date filter is never estimated from the newest matches: ids follow the order torrents arrive
 // in, which follows their dates, so the newest matches pass "after" far more often than the rest
 // do. Here 5,550 torrents pass the date (more than a narrow filter walks), and of the word's 6,500
@@ -375,23 +400,12 @@ func TestSearchDateTotalIsCountedUnderTheBound(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 10_550 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Files = nil
-				switch {
-				case i < 5000:
-					tor.Name, tor.UploadedAt = fmt.Sprintf("rarity old %d", i), baseTime.Add(-1000*time.Hour)
-				case i < 9050:
-					tor.Name, tor.UploadedAt = fmt.Sprintf("other %d", i), baseTime.Add(time.Duration(i)*time.Minute)
-				default:
-					tor.Name, tor.UploadedAt = fmt.Sprintf("rarity new %d", i), baseTime.Add(time.Duration(i)*time.Minute)
-				}
-			}))
-		}
-		for from := 0; from < len(torrents); from += 2500 {
-			upsert(t, repo, torrents[from:min(from+2500, len(torrents))]...)
-		}
+		storeAgedCatalog(t, repo, func(tor *domain.Torrent, i int, old bool) {
+			tor.UploadedAt = baseTime.Add(time.Duration(i) * time.Minute)
+			if old {
+				tor.UploadedAt = baseTime.Add(-1000 * time.Hour)
+			}
+		})
 		repo.countLimit, repo.relevanceScored = 2000, 2
 		for _, sort := range []domain.SortField{domain.SortRelevance, domain.SortSeeders} {
 			page, err := repo.Search(ctx, criteria(t, "rarity", 5, func(c *domain.SearchCriteria) { c.After, c.Sort = baseTime, sort }))
@@ -415,24 +429,14 @@ func TestSearchAgedFilterTotalIsCountedUnderTheBound(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 10_550 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Files = nil
-				switch {
-				case i < 5000:
-					tor.Name, tor.Seeders = fmt.Sprintf("rarity old %d 2010 1080p", i), 0
-				case i < 9050:
-					tor.Name, tor.Seeders = fmt.Sprintf("other %d 2024 1080p", i), 12
-				default:
-					tor.Name, tor.Seeders = fmt.Sprintf("rarity new %d 2024 1080p", i), 12
-				}
-				tor.Release = domain.ParseRelease(tor.Name)
-			}))
-		}
-		for from := 0; from < len(torrents); from += 2500 {
-			upsert(t, repo, torrents[from:min(from+2500, len(torrents))]...)
-		}
+		storeAgedCatalog(t, repo, func(tor *domain.Torrent, _ int, old bool) {
+			tags, seeders := " 2024 1080p", int64(12)
+			if old {
+				tags, seeders = " 2010 1080p", 0
+			}
+			tor.Name, tor.Seeders = tor.Name+tags, seeders
+			tor.Release = domain.ParseRelease(tor.Name)
+		})
 		repo.countLimit, repo.relevanceScored = 2000, 2
 		for name, apply := range map[string]func(c *domain.SearchCriteria){
 			"minSeeders=1":  func(c *domain.SearchCriteria) { c.MinSeeders = ptr(int64(1)) },
