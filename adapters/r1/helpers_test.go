@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,33 @@ func queryPlan(t testing.TB, ctx context.Context, db *Database, s Statement) []s
 		plan = append(plan, rr.text("detail"))
 	}
 	return plan
+}
+
+// seekCountStatement is the statement that counts c's total under bound, built as Search builds it
+// (the last word expanded, the probe read) with each match's filters tested by a seek.
+func seekCountStatement(t testing.TB, ctx context.Context, repo *TorrentRepository, c domain.SearchCriteria, bound int) Statement {
+	t.Helper()
+	q := newSearchQuery(c, ftsQuery(c.Terms), bound)
+	if err := repo.expandLastTerm(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	p, err := repo.probe(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.costs = seekForced(repo.db.costs())
+	return q.countStatement(p)
+}
+
+// expectNoSort fails the test when s's plan sorts its rows (a temporary b-tree), which would read
+// every match before the first.
+func expectNoSort(t testing.TB, ctx context.Context, db *Database, s Statement, what string) {
+	t.Helper()
+	for _, detail := range queryPlan(t, ctx, db, s) {
+		if strings.Contains(detail, "TEMP B-TREE") {
+			t.Errorf("%s: the count sorts the matches (%s)", what, detail)
+		}
+	}
 }
 
 var baseTime = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)

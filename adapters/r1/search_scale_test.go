@@ -468,24 +468,11 @@ func TestSearchAgedFilterTotalIsCountedUnderTheBound(t *testing.T) {
 			if page.Total != 2000 || page.TotalExact {
 				t.Errorf("other, %s: total %d exact %v, want the bound of 2000, not exact", name, page.Total, page.TotalExact)
 			}
-			q := newSearchQuery(c, ftsQuery(c.Terms), 2000)
-			if err := repo.expandLastTerm(ctx, q); err != nil {
-				t.Fatal(err)
-			}
-			p, err := repo.probe(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q.costs = seekForced(repo.db.costs())
-			s := q.countStatement(p)
+			s := seekCountStatement(t, ctx, repo, c, 2000)
 			if !strings.Contains(s.SQL, "ORDER BY f.rowid DESC") {
 				t.Errorf("other, %s: the count walks oldest first\n%s", name, s.SQL)
 			}
-			for _, detail := range queryPlan(t, ctx, db, s) {
-				if strings.Contains(detail, "TEMP B-TREE") {
-					t.Errorf("other, %s: the count sorts the matches (%s)", name, detail)
-				}
-			}
+			expectNoSort(t, ctx, db, s, "other, "+name)
 		}
 	})
 }
@@ -518,24 +505,11 @@ func TestAnAfterFilterCountsNewestFirst(t *testing.T) {
 			// bound pass, and the count, which walks every match, takes FTS5's own order.
 			for _, bound := range []int{10, 1000} {
 				c := criteria(t, "common", 5, tc.apply)
-				q := newSearchQuery(c, ftsQuery(c.Terms), bound)
-				if err := repo.expandLastTerm(ctx, q); err != nil {
-					t.Fatal(err)
-				}
-				p, err := repo.probe(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				q.costs = seekForced(repo.db.costs())
-				s := q.countStatement(p)
+				s := seekCountStatement(t, ctx, repo, c, bound)
 				if got := strings.Contains(s.SQL, "ORDER BY f.rowid DESC"); got != (tc.newest && bound == 10) {
 					t.Fatalf("%s, bound %d: the count walks newest first: %v, want %v\n%s", tc.name, bound, got, tc.newest && bound == 10, s.SQL)
 				}
-				for _, detail := range queryPlan(t, ctx, db, s) {
-					if strings.Contains(detail, "TEMP B-TREE") {
-						t.Fatalf("%s: the count sorts the matches (%s)", tc.name, detail)
-					}
-				}
+				expectNoSort(t, ctx, db, s, tc.name)
 			}
 		}
 	})
