@@ -68,6 +68,15 @@ func (c Costs) mergeCap(q *searchQuery, p probed) int {
 	return int(limit)
 }
 
+// passingMatches are the matches of match that pass side, the condition on the torrents walked on
+// index, merged in id order (the full-text index's ids INTERSECT the index's, nothing sorted when
+// the index starts with the id), and their params: the one merge the merged count and page and
+// the seeded count and tiers are built on.
+func passingMatches(match, index, side string, sideParams []any) (string, []any) {
+	return "SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? INTERSECT SELECT t.id FROM torrents t INDEXED BY " +
+		index + " WHERE " + side + " ORDER BY 1", append([]any{match}, sideParams...)
+}
+
 // mergedCount is the count statement (see countStatement) that merges when at most limit torrents
 // pass the filters, and seeks each match otherwise: one statement, so D1 still takes the count in
 // the page's request. SQLite runs only the branch of the CASE it takes.
@@ -78,9 +87,9 @@ func (q *searchQuery) mergedCount(match string, joined Statement, index, side st
 	// for 80,000 entries where counting them through a subquery took 5.4).
 	b.WriteString("SELECT CASE WHEN NOT EXISTS (" + passing + " LIMIT 1 OFFSET CAST(? AS INTEGER))")
 	params := append(slices.Clone(sideParams), limit)
-	b.WriteString(" THEN (SELECT count(*) FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? INTERSECT " + passing +
-		" ORDER BY 1 LIMIT CAST(? AS INTEGER)))")
-	params = append(append(append(params, match), sideParams...), q.countLimit+1)
+	kept, keptParams := passingMatches(match, index, side, sideParams)
+	b.WriteString(" THEN (SELECT count(*) FROM (" + kept + " LIMIT CAST(? AS INTEGER)))")
+	params = append(append(params, keptParams...), q.countLimit+1)
 	b.WriteString(" ELSE (" + joined.SQL + ") END AS total")
 	return Statement{SQL: b.String(), Params: append(params, joined.Params...)}
 }
@@ -118,9 +127,8 @@ func (c Costs) mergedPays(q *searchQuery, p probed) bool {
 func (q *searchQuery) mergedPage(p probed) Statement {
 	index, side, sideParams := q.mergeSide()
 	var b strings.Builder
-	b.WriteString("WITH m AS MATERIALIZED (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? INTERSECT SELECT t.id FROM torrents t INDEXED BY " +
-		index + " WHERE " + side + " ORDER BY 1), ")
-	params := append([]any{q.wholeMatch(p.estimatedMatches())}, sideParams...)
+	kept, params := passingMatches(q.wholeMatch(p.estimatedMatches()), index, side, sideParams)
+	b.WriteString("WITH m AS MATERIALIZED (" + kept + "), ")
 	if q.sort == domain.SortRelevance {
 		b.WriteString("n AS MATERIALIZED (SELECT id FROM m INTERSECT SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY 1), ")
 		params = append(params, q.inName())

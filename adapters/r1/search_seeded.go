@@ -89,16 +89,9 @@ func (q *searchQuery) thresholdSample() string {
 	return "EXISTS (SELECT 1 FROM torrents t INDEXED BY torrents_facets WHERE t.id = s.id AND t.seeders >= " + strconv.FormatInt(t, 10) + ")"
 }
 
-// seededMatches are the matches of match that pass the search's one filter, a minimum of seeders,
-// through the seeded merge, in id order (see seededSide), and the params.
-func seededMatches(match, index, side string, sideParams []any) (string, []any) {
-	return "SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? INTERSECT SELECT t.id FROM torrents t INDEXED BY " +
-		index + " WHERE " + side + " ORDER BY 1", append([]any{match}, sideParams...)
-}
-
 // seededCount is the count statement (see countStatement) through the seeded merge.
 func (q *searchQuery) seededCount(match, index, side string, sideParams []any) Statement {
-	kept, params := seededMatches(match, index, side, sideParams)
+	kept, params := passingMatches(match, index, side, sideParams)
 	return Statement{
 		SQL:    "SELECT count(*) AS total FROM (" + kept + " LIMIT CAST(? AS INTEGER))",
 		Params: append(params, q.countLimit+1),

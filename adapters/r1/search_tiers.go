@@ -71,7 +71,7 @@ func (q *searchQuery) keptTierPage(p probed) Statement {
 	kept := "SELECT f.rowid AS id FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid WHERE f.torrents_fts MATCH ? AND " + q.joinWhere
 	params := append([]any{match}, q.params...)
 	if index, side, sideParams, ok := q.seededSide(); ok && q.costs.seededMergePays(q, p, 0) {
-		kept, params = seededMatches(match, index, side, sideParams) // search_seeded.go
+		kept, params = passingMatches(match, index, side, sideParams) // search_merge.go
 	}
 	var b strings.Builder
 	b.WriteString("WITH kept AS MATERIALIZED (" + kept + "), ")
