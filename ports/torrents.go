@@ -44,3 +44,19 @@ type CategoryRepository interface {
 	// Ensure creates the categories that do not exist yet; existing ones keep their name.
 	Ensure(ctx context.Context, categories []domain.CategoryRef) error
 }
+
+// BulkLoader is what a torrent store may offer a load much larger than its catalog (an import of
+// millions): what only reads need (sort indexes, full-text entries) built once at the end, instead
+// of entry by entry. The store decides when it applies (the local file, an empty catalog); the
+// torrents go through Upsert as always, and every write stays correct during the load. Until
+// FinishBulkLoad, a search may miss the loaded torrents and sorts are slow. A load interrupted
+// before FinishBulkLoad is finished by the store the next time it opens.
+type BulkLoader interface {
+	// BeginBulkLoad says a load of about expected torrents (-1: unknown) begins; it reports whether
+	// the store defers its work for it (false: every batch is stored as any other).
+	BeginBulkLoad(ctx context.Context, expected int64) (bool, error)
+	// FinishBulkLoad builds what the load deferred, telling step what it does as each part begins
+	// (they take a while: tens of seconds at a million torrents). Nothing to do when nothing was
+	// deferred.
+	FinishBulkLoad(ctx context.Context, step func(what string)) error
+}

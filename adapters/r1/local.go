@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -86,6 +87,11 @@ type localEngine struct {
 	upkeep *upkeep
 	// bulk sizes the transactions of bulk upserts (bulkchunk.go).
 	bulk *bulkChunks
+	// path is the database's file ("" in memory); bulkLock, when set, is this process's lock on a
+	// bulk load of it (bulklock.go).
+	path     string
+	bulkMu   sync.Mutex
+	bulkLock *os.File
 }
 
 func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngine, error) {
@@ -152,7 +158,7 @@ func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngin
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
 	writer.SetConnMaxLifetime(0)
-	e := &localEngine{writer: writer, opts: opts, dir: filepath.Dir(path), bulk: newBulkChunks(opts.WriterCache)}
+	e := &localEngine{writer: writer, opts: opts, dir: filepath.Dir(path), path: path, bulk: newBulkChunks(opts.WriterCache)}
 	// The writer connects first, so the file exists and is in WAL mode before any reader opens it.
 	if err := writer.PingContext(ctx); err != nil {
 		writer.Close()
@@ -419,6 +425,7 @@ func (e *localEngine) Close() error {
 	}
 	e.stmts.close()
 	err := errors.Join(e.stopUpkeep(), e.writer.Close())
+	e.unlockBulk()
 	if e.readers != e.writer {
 		err = errors.Join(err, e.readers.Close())
 	}

@@ -73,6 +73,12 @@ func (db *Database) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if e, ok := db.engine.(*localEngine); ok && applied[bulkLoadMigration] {
+		// Before any migration, which may change what it makes again (the full-text triggers).
+		if err := e.finishInterruptedBulkLoad(ctx); err != nil {
+			return err
+		}
+	}
 	for _, m := range migrations {
 		if applied[m.name] {
 			continue

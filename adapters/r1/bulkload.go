@@ -1,0 +1,302 @@
+package r1
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/torrent-streamer/streamer/ports"
+)
+
+// A bulk load (ports.BulkLoader) on the local file. At a million torrents the writer spends about
+// 200 µs a torrent, most of it on what only reads need: the full-text entry (about 40 %: the
+// tokens and their 1- to 4-character prefixes, flushed at each commit, merged in crises) and the
+// sort and filter indexes, whose random keys each cost a b-tree insert and a page (about 40 %).
+// A load into an empty catalog stores the rows with only what its writes need (the table, the
+// unique info hash the upsert's ON CONFLICT relies on, the category counts' triggers), then builds
+// every index with CREATE INDEX (SQLite sorts the keys, then writes each page once) and the
+// full-text entries with one INSERT ... SELECT in id order (FTS5 writes large segments, no merge
+// in between): pg_restore's order, and SQLite's own advice.
+//
+// The rule, here only: the local engine (D1, and the local engine standing for it, keep their
+// path) and an empty catalog when the load begins. With no torrent in the catalog, the full-text
+// index holds no entry, so none of the triggers that keep it is needed during the load: a row
+// updated meanwhile is indexed at the end as it is then, a row deleted (a takedown) is never
+// indexed. Indexing every row at the end is exactly what the triggers would have left. A catalog
+// that is not empty holds entries a later 'delete' must find with their exact text (the index is
+// contentless), and an update during the load would need the old text of some rows and not of
+// others: not worth its risk for a load that is not the first.
+//
+// What was dropped is kept in bulk_load_deferred (migration 0025) with the SQL that made it, in
+// the transaction that drops it; finishing makes each index again from its SQL and deletes its
+// row in one transaction, then indexes every torrent for search (the view torrents_fts_rows) and
+// makes the triggers again in one more. A load that dies half way leaves rows there, and the next
+// Migrate finishes it (finishBulkLoad) before anything else, unless a live process still loads
+// (a lock beside the file, bulklock_*.go).
+
+// BulkLoader is ports.BulkLoader on an R1 database; on D1 it never applies.
+type BulkLoader struct {
+	db *Database
+}
+
+var _ ports.BulkLoader = (*BulkLoader)(nil)
+
+// NewBulkLoader returns the bulk loads of db.
+func NewBulkLoader(db *Database) *BulkLoader { return &BulkLoader{db: db} }
+
+// local is the engine a bulk load applies to: the local file, not standing for D1.
+func (b *BulkLoader) local() *localEngine {
+	if e, ok := b.db.engine.(*localEngine); ok && !e.opts.ParamsAsText {
+		return e
+	}
+	return nil
+}
+
+// BeginBulkLoad defers the catalog's read-side work when the catalog is empty (see above);
+// expected is not needed by the rule (an empty catalog is smaller than any load).
+func (b *BulkLoader) BeginBulkLoad(ctx context.Context, expected int64) (bool, error) {
+	e := b.local()
+	if e == nil {
+		return false, nil
+	}
+	began, err := e.beginBulkLoad(ctx)
+	if err != nil {
+		return false, fmt.Errorf("r1: begin a bulk load: %w", e.mapError(ctx, err))
+	}
+	return began, nil
+}
+
+// FinishBulkLoad builds what the load deferred.
+func (b *BulkLoader) FinishBulkLoad(ctx context.Context, step func(what string)) error {
+	e := b.local()
+	if e == nil {
+		return nil
+	}
+	if step == nil {
+		step = func(string) {}
+	}
+	if err := e.finishBulkLoad(ctx, step); err != nil {
+		return fmt.Errorf("r1: finish the bulk load: %w", e.mapError(ctx, err))
+	}
+	e.unlockBulk()
+	return nil
+}
+
+// deferredSQL reads what a bulk load drops: every index of torrents that SQLite did not make for a
+// constraint (those have no SQL) and that is not UNIQUE (a unique index is what a write checks),
+// and every trigger on torrents that writes the full-text index. Indexes come first.
+const deferredSQL = `SELECT type, name, sql FROM sqlite_master
+WHERE tbl_name = 'torrents' AND sql IS NOT NULL
+  AND (type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%' OR type = 'trigger' AND sql LIKE '%torrents_fts%')
+ORDER BY type, name`
+
+type deferredItem struct{ typ, name, sql string }
+
+func (e *localEngine) beginBulkLoad(ctx context.Context) (bool, error) {
+	conn, err := e.writer.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit a no-op
+	var pending int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM bulk_load_deferred").Scan(&pending); err != nil {
+		return false, err
+	}
+	if pending > 0 {
+		// A load under way, in this process or another, and not finished: the catalog still holds
+		// no full-text entry, so this load joins it.
+		return true, e.lockBulk()
+	}
+	var stored bool
+	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM torrents)").Scan(&stored); err != nil {
+		return false, err
+	}
+	if stored {
+		return false, nil
+	}
+	items, err := readDeferred(ctx, tx, deferredSQL)
+	if err != nil {
+		return false, err
+	}
+	for _, it := range items {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO bulk_load_deferred (name, type, sql) VALUES (?, ?, ?)", it.name, it.typ, it.sql); err != nil {
+			return false, err
+		}
+		if _, err := tx.ExecContext(ctx, "DROP "+strings.ToUpper(it.typ)+" "+quoteIdent(it.name)); err != nil {
+			return false, err
+		}
+	}
+	if err := e.lockBulk(); err != nil {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		e.unlockBulk()
+		return false, err
+	}
+	return true, nil
+}
+
+func readDeferred(ctx context.Context, q querier, query string) ([]deferredItem, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []deferredItem
+	for rows.Next() {
+		var it deferredItem
+		if err := rows.Scan(&it.typ, &it.name, &it.sql); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// bulkIndexChunks is how many statements the full-text step is cut into, to tell its progress;
+// each statement ends with a flush of FTS5's pending entries, a segment at most.
+const bulkIndexChunks = 10
+
+// bulkHashBytes is FTS5's pending entries' bound (its 'hashsize') while the full-text step runs:
+// each time they reach it they are written as a segment, so larger means fewer segments to merge.
+// The option is restored after (FTS5's default is 1 MiB).
+const bulkHashBytes = 64 << 20
+
+// bulkIndexSQL indexes the torrents of an id range for search, in id order: a range of the table
+// read by rowid, no sort.
+const bulkIndexSQL = `INSERT INTO torrents_fts (rowid, name, paths, facets)
+SELECT id, name, paths, facets FROM torrents_fts_rows WHERE id >= ? AND id < ? ORDER BY id`
+
+// finishBulkLoad builds every deferred index, then the full-text entries and their triggers.
+func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) error {
+	items, err := readDeferred(ctx, e.writer, "SELECT type, name, sql FROM bulk_load_deferred ORDER BY type, name")
+	if err != nil {
+		return err
+	}
+	var indexes, triggers []deferredItem
+	for _, it := range items {
+		if it.typ == "index" {
+			indexes = append(indexes, it)
+		} else {
+			triggers = append(triggers, it)
+		}
+	}
+	for i, it := range indexes {
+		step(fmt.Sprintf("building the index %s (%d of %d)", it.name, i+1, len(indexes)))
+		if err := e.inWriteTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, it.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "DELETE FROM bulk_load_deferred WHERE name = ?", it.name)
+			return err
+		}); err != nil {
+			return fmt.Errorf("index %s: %w", it.name, err)
+		}
+	}
+	if len(triggers) == 0 {
+		return nil
+	}
+	return e.inWriteTx(ctx, func(tx *sql.Tx) error {
+		var count, first, last int64
+		if err := tx.QueryRowContext(ctx, "SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM torrents").Scan(&count, &first, &last); err != nil {
+			return err
+		}
+		var hashSize sql.NullInt64
+		if err := tx.QueryRowContext(ctx, "SELECT v FROM torrents_fts_config WHERE k = 'hashsize'").Scan(&hashSize); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO torrents_fts (torrents_fts, rank) VALUES ('hashsize', ?)", bulkHashBytes); err != nil {
+			return err
+		}
+		span := (last - first + bulkIndexChunks) / bulkIndexChunks
+		for k := range int64(bulkIndexChunks) {
+			from := first + k*span
+			if from > last {
+				break
+			}
+			step(fmt.Sprintf("indexing %d torrents for search (%d %%)", count, k*100/bulkIndexChunks))
+			// In id order, so FTS5 appends to its pending entries (a rowid lower than the last
+			// flushes them).
+			if _, err := tx.ExecContext(ctx, bulkIndexSQL, from, from+span); err != nil {
+				return fmt.Errorf("the full-text index: %w", err)
+			}
+		}
+		step("making the full-text index's triggers again")
+		for _, it := range triggers {
+			if _, err := tx.ExecContext(ctx, it.sql); err != nil {
+				return fmt.Errorf("trigger %s: %w", it.name, err)
+			}
+			if _, err := tx.ExecContext(ctx, "DELETE FROM bulk_load_deferred WHERE name = ?", it.name); err != nil {
+				return err
+			}
+		}
+		restore := int64(1 << 20) // FTS5's default
+		if hashSize.Valid {
+			restore = hashSize.Int64
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO torrents_fts (torrents_fts, rank) VALUES ('hashsize', ?)", restore)
+		return err
+	})
+}
+
+// inWriteTx runs fn in a write transaction on the writer (BEGIN IMMEDIATE), committed when fn
+// returns nil.
+func (e *localEngine) inWriteTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	conn, err := e.writer.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit a no-op
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	e.wroteNow()
+	return nil
+}
+
+// finishInterruptedBulkLoad finishes a bulk load that no live process is doing any more (one
+// killed half way): Migrate calls it before any migration, which might change what it made again.
+func (e *localEngine) finishInterruptedBulkLoad(ctx context.Context) error {
+	if e.opts.ParamsAsText {
+		return nil
+	}
+	var pending int
+	if err := e.writer.QueryRowContext(ctx, "SELECT count(*) FROM bulk_load_deferred").Scan(&pending); err != nil {
+		return e.mapError(ctx, err)
+	}
+	if pending == 0 {
+		return nil
+	}
+	if held, err := e.bulkLockedElsewhere(); err != nil || held {
+		// Another process loads: it finishes. Meanwhile searches here miss its torrents.
+		return err
+	}
+	defer e.unlockBulk()
+	if err := e.finishBulkLoad(ctx, func(string) {}); err != nil {
+		return fmt.Errorf("r1: finish an interrupted bulk load: %w", e.mapError(ctx, err))
+	}
+	return nil
+}
+
+// quoteIdent quotes an SQL identifier.
+func quoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// bulkLoadMigration makes bulk_load_deferred.
+const bulkLoadMigration = "0025_bulk_load.sql"

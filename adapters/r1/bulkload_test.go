@@ -1,0 +1,307 @@
+package r1
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// bulkTorrent is torrent i of the bulk-load scenario: names of a few common words (so searches
+// match many), three categories, resolutions, several files.
+func bulkTorrent(t testing.TB, i int, mutate ...func(*domain.Torrent)) domain.Torrent {
+	words := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"}
+	res := []string{"1080p", "720p", "2160p", ""}
+	cats := []domain.CategoryRef{{Slug: "movies", Name: "Movies"}, {Slug: "tv", Name: "TV"}, {Slug: "music", Name: "Music"}}
+	return newTorrent(t, i, append([]func(*domain.Torrent){func(tor *domain.Torrent) {
+		tor.Name = strings.TrimSpace(fmt.Sprintf("%s %s %d %s", words[i%7], words[(i/7)%7], i, res[i%4]))
+		tor.Category = cats[i%3]
+		tor.Seeders = int64(i * 37 % 101)
+		tor.Files = []domain.File{{Path: fmt.Sprintf("%s/part-%d.mkv", words[(i+3)%7], i), Size: int64(1000 + i*13%997)}, {Path: "extras/readme.txt", Size: 1}}
+		tor.Size = tor.Files[0].Size + 1
+	}}, mutate...)...)
+}
+
+// bulkScenario loads the same torrents into repo, through a bulk load when bulk is set: a batch
+// holding one hash twice, a second batch overlapping the first (updates, renames, unchanged
+// ones), a takedown during the load, a blocked hash sent again, moves to another category.
+func bulkScenario(t *testing.T, db *Database, bulk bool, steps int) {
+	t.Helper()
+	ctx := context.Background()
+	repo := NewTorrentRepository(db)
+	loader := NewBulkLoader(db)
+	if bulk {
+		began, err := loader.BeginBulkLoad(ctx, 450)
+		if err != nil || !began {
+			t.Fatalf("BeginBulkLoad on an empty catalog: %v, %v; want true", began, err)
+		}
+	}
+	var batch []domain.Torrent
+	step := 0
+	next := func() bool { step++; return step <= steps }
+	if next() {
+		batch = nil
+		for i := range 200 {
+			batch = append(batch, bulkTorrent(t, i))
+		}
+		// The same hash twice in one batch, renamed the second time.
+		batch = append(batch, bulkTorrent(t, 5, func(tor *domain.Torrent) { tor.Name = "hotel india renamed" }))
+		upsert(t, repo, batch...)
+	}
+	if next() {
+		batch = nil
+		for i := 150; i < 350; i++ {
+			if i < 175 {
+				batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) { tor.Name += " juliet" })) // renamed
+			} else {
+				batch = append(batch, bulkTorrent(t, i)) // new, or (175..199) unchanged
+			}
+		}
+		upsert(t, repo, batch...)
+	}
+	if next() {
+		if _, err := repo.TakeDown(ctx, []domain.InfoHash{hashOf(10), hashOf(160), hashOf(300), hashOf(9999)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if next() {
+		batch = []domain.Torrent{bulkTorrent(t, 10)} // blocked
+		for i := 350; i < 450; i++ {
+			batch = append(batch, bulkTorrent(t, i))
+		}
+		for i := 20; i < 30; i++ { // moved to another category, seeders refreshed
+			batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) {
+				tor.Category, tor.Seeders = domain.CategoryRef{Slug: "books", Name: "Books"}, 500
+			}))
+		}
+		upsert(t, repo, batch...)
+	}
+	if bulk && steps >= 4 {
+		var said []string
+		if err := loader.FinishBulkLoad(ctx, func(what string) { said = append(said, what) }); err != nil {
+			t.Fatal(err)
+		}
+		if len(said) == 0 {
+			t.Error("FinishBulkLoad told no step")
+		}
+	}
+}
+
+// rowsOf reads every row of a query as text, for comparing two databases.
+func rowsOf(t *testing.T, db *Database, query string) []string {
+	t.Helper()
+	res, err := db.query(context.Background(), Statement{SQL: query})
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	out := make([]string, 0, len(res.Rows))
+	for _, row := range res.Rows {
+		out = append(out, fmt.Sprint(row))
+	}
+	return out
+}
+
+// sameCatalog fails unless a and b hold the same catalog, searched the same way: the same rows,
+// schema, category counts, the very same full-text entries (every token of every torrent, with
+// its column and offset), the same search pages; and both pass SQLite's and FTS5's checks.
+func sameCatalog(t *testing.T, a, b *Database) {
+	t.Helper()
+	ctx := context.Background()
+	for _, q := range []string{
+		"SELECT id, info_hash, name, category_id, seeders, files, release_resolution, revision FROM torrents ORDER BY id",
+		"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+		"SELECT slug, torrent_count FROM categories ORDER BY slug",
+		"SELECT term, doc, col, offset FROM torrents_fts_terms ORDER BY term, doc, col, offset",
+		"SELECT info_hash FROM blocked_torrents ORDER BY 1",
+		"SELECT count(*) FROM bulk_load_deferred",
+	} {
+		ra, rb := rowsOf(t, a, q), rowsOf(t, b, q)
+		if !reflect.DeepEqual(ra, rb) {
+			t.Errorf("%s: the databases differ:\n%d rows: %.600v\n%d rows: %.600v", q, len(ra), ra, len(rb), rb)
+		}
+	}
+	if n := scalar(t, a, "SELECT count(*) FROM torrents_fts_terms"); n < 1000 {
+		t.Errorf("the full-text index holds %d entries: the scenario indexed nothing", n)
+	}
+	for _, db := range []*Database{a, b} {
+		if got := rowsOf(t, db, "PRAGMA integrity_check"); len(got) != 1 || !strings.Contains(got[0], "ok") {
+			t.Errorf("integrity_check: %v", got)
+		}
+		if _, err := db.batch(ctx, []Statement{{SQL: "INSERT INTO torrents_fts (torrents_fts) VALUES ('integrity-check')"}}); err != nil {
+			t.Errorf("FTS5 integrity-check: %v", err)
+		}
+	}
+	seeders := int64(40)
+	for _, c := range []domain.SearchCriteria{
+		criteria(t, "alpha", 20),
+		criteria(t, "alpha bravo", 20),
+		criteria(t, "juliet", 50),
+		criteria(t, "hotel", 5),
+		criteria(t, "char", 20), // a prefix
+		criteria(t, "part", 20), // a file path's word
+		criteria(t, "delta", 20, func(c *domain.SearchCriteria) { c.Sort, c.Order = domain.SortSeeders, domain.Descending }),
+		criteria(t, "echo", 20, func(c *domain.SearchCriteria) { c.Sort, c.Order = domain.SortName, domain.Ascending }),
+		criteria(t, "", 30, func(c *domain.SearchCriteria) { c.Sort, c.Order = domain.SortSize, domain.Descending }),
+		criteria(t, "golf", 20, func(c *domain.SearchCriteria) { c.Categories = []string{"tv", "books"} }),
+		criteria(t, "foxtrot", 20, func(c *domain.SearchCriteria) { c.Resolutions = []string{"1080p"}; c.MinSeeders = &seeders }),
+		criteria(t, "", 20, func(c *domain.SearchCriteria) { c.Categories = []string{"books"}; c.Sort = domain.SortDate }),
+	} {
+		pa, err := NewTorrentRepository(a).Search(ctx, c)
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		pb, err := NewTorrentRepository(b).Search(ctx, c)
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		if !reflect.DeepEqual(pa, pb) {
+			t.Errorf("search %q (%s %s, %v): the pages differ:\n%+v\n%+v", c.Text, c.Sort, c.Order, c.Categories, pa, pb)
+		}
+		if c.Text != "" && c.Text != "hotel" && len(pa.Items) == 0 {
+			t.Errorf("search %q found nothing", c.Text)
+		}
+	}
+}
+
+// A bulk load into an empty catalog leaves exactly what the same torrents stored one batch at a
+// time leave: the same rows, indexes and triggers, full-text entries token for token, searches.
+func TestBulkLoadLeavesWhatIncrementalLoadLeaves(t *testing.T) {
+	t.Parallel()
+	bulk, incremental := openMigrated(t, LocalOptions{}), openMigrated(t, LocalOptions{})
+	bulkScenario(t, bulk, true, 4)
+	bulkScenario(t, incremental, false, 4)
+	if n := scalar(t, bulk, "SELECT count(*) FROM torrents_fts_terms WHERE doc NOT IN (SELECT id FROM torrents)"); n != 0 {
+		t.Errorf("%d full-text entries of torrents not in the catalog (taken down during the load)", n)
+	}
+	sameCatalog(t, bulk, incremental)
+	plan := strings.Join(queryPlan(t, context.Background(), bulk, Statement{SQL: bulkIndexSQL, Params: []any{1, 100}}), "; ")
+	if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "INTEGER PRIMARY KEY") {
+		t.Errorf("the full-text step does not read an id range in order: %s", plan)
+	}
+
+	// The entries indexed from torrents_fts_rows are the triggers' to the byte: a takedown of
+	// every torrent, whose triggers 'delete' each entry with the text they compute, empties the
+	// (contentless) index.
+	ctx := context.Background()
+	var all []domain.InfoHash
+	for i := range 450 {
+		all = append(all, hashOf(i))
+	}
+	if _, err := NewTorrentRepository(bulk).TakeDown(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bulk.batch(ctx, []Statement{{SQL: "INSERT INTO torrents_fts (torrents_fts) VALUES ('optimize')"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := scalar(t, bulk, "SELECT count(*) FROM torrents_fts_terms"); n != 0 {
+		t.Errorf("after every torrent was deleted, the full-text index still holds %d entries", n)
+	}
+}
+
+// A load that stops half way (the process killed, or it gave up) is finished by the next open:
+// the reopened store searches, sorts and filters as one loaded incrementally, and takes the rest
+// of the load incrementally (the catalog is no longer empty).
+func TestAnInterruptedBulkLoadIsFinishedByTheNextOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	db, err := OpenFile(ctx, path, LocalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bulkScenario(t, db, true, 2) // begun, two batches stored, never finished
+	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred"); n == 0 {
+		t.Fatal("a bulk load in progress left nothing deferred")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// While another process holds the load's lock, an open leaves its work alone.
+	other, ok, err := lockFile(path + bulkLockSuffix)
+	if err != nil || !ok {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	db = openAt(t, path)
+	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred"); n == 0 {
+		t.Error("an open finished a bulk load another process still holds")
+	}
+	db.Close()
+	other.Close()
+
+	db = openAt(t, path)
+	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred"); n != 0 {
+		t.Fatalf("the reopened store left %d deferred items", n)
+	}
+	if began, err := NewBulkLoader(db).BeginBulkLoad(ctx, 1000); err != nil || began {
+		t.Errorf("BeginBulkLoad on a catalog that is not empty: %v, %v; want false", began, err)
+	}
+	// The rest of the scenario, incrementally now.
+	rest := func(t *testing.T, db *Database) {
+		repo := NewTorrentRepository(db)
+		if _, err := repo.TakeDown(ctx, []domain.InfoHash{hashOf(10), hashOf(160), hashOf(300), hashOf(9999)}); err != nil {
+			t.Fatal(err)
+		}
+		batch := []domain.Torrent{bulkTorrent(t, 10)}
+		for i := 350; i < 450; i++ {
+			batch = append(batch, bulkTorrent(t, i))
+		}
+		for i := 20; i < 30; i++ {
+			batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) {
+				tor.Category, tor.Seeders = domain.CategoryRef{Slug: "books", Name: "Books"}, 500
+			}))
+		}
+		upsert(t, repo, batch...)
+	}
+	rest(t, db)
+	incremental := openMigrated(t, LocalOptions{})
+	bulkScenario(t, incremental, false, 4)
+	sameCatalog(t, db, incremental)
+}
+
+func openAt(t *testing.T, path string) *Database {
+	t.Helper()
+	db, err := OpenFile(context.Background(), path, LocalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// The rule: a bulk load applies to the local file with an empty catalog, never on D1 (nor the
+// local engine standing for it), and never to a catalog already holding torrents.
+func TestBulkLoadAppliesToAnEmptyLocalCatalogOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d1 := openMigrated(t, LocalOptions{ParamsAsText: true, JSONResults: true})
+	if began, err := NewBulkLoader(d1).BeginBulkLoad(ctx, 1_000_000); err != nil || began {
+		t.Errorf("d1-typed: BeginBulkLoad = %v, %v; want false", began, err)
+	}
+	if err := NewBulkLoader(d1).FinishBulkLoad(ctx, nil); err != nil {
+		t.Errorf("d1-typed: FinishBulkLoad: %v", err)
+	}
+	stored := openMigrated(t, LocalOptions{})
+	upsert(t, NewTorrentRepository(stored), bulkTorrent(t, 1))
+	before := rowsOf(t, stored, "SELECT name FROM sqlite_master ORDER BY name")
+	if began, err := NewBulkLoader(stored).BeginBulkLoad(ctx, 1_000_000); err != nil || began {
+		t.Errorf("a catalog of one torrent: BeginBulkLoad = %v, %v; want false", began, err)
+	}
+	if after := rowsOf(t, stored, "SELECT name FROM sqlite_master ORDER BY name"); !reflect.DeepEqual(before, after) {
+		t.Errorf("a bulk load that did not apply changed the schema:\n%v\n%v", before, after)
+	}
+	// Finishing with nothing deferred does nothing.
+	if err := NewBulkLoader(stored).FinishBulkLoad(ctx, nil); err != nil {
+		t.Error(err)
+	}
+}
