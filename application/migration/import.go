@@ -39,6 +39,8 @@ const (
 type Progress interface {
 	Begin(kind ports.ImportKind, total int64)
 	Advance(kind ports.ImportKind, n int)
+	// Step says what a long step without records does (a bulk load's finish).
+	Step(kind ports.ImportKind, what string)
 	End(kind ports.ImportKind)
 }
 
@@ -50,6 +52,10 @@ type Deps struct {
 	// Ingest checks and stores torrents exactly as POST /api/ingest does. Its cache should be the
 	// process's only: the import invalidates the shared cache once, at the end.
 	Ingest *ingest.Service
+	// Bulk, when not nil, is the torrent store's bulk load: the torrents of a run into an empty
+	// catalog are loaded with the store's read-side work (sort indexes, full-text entries) built
+	// once at the end (see ports.BulkLoader). Nil: every batch is stored as POST /api/ingest does.
+	Bulk   ports.BulkLoader
 	Legacy ports.LegacyPasswords
 	// SessionID is the keyed hash a session is stored by (accounts.Service.SessionIDOf).
 	SessionID func(token string) string
@@ -174,6 +180,10 @@ func (k *kindRun) run(ctx context.Context) error {
 		k.opts.Progress.Begin(k.kind, total)
 		defer k.opts.Progress.End(k.kind)
 	}
+	bulk, err := k.beginBulk(ctx, total)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	// Unbuffered: the reader hands a batch over when the writer takes it, so at most two batches
@@ -212,6 +222,43 @@ func (k *kindRun) run(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("%s: read the source: %w", k.kind, err)
 	}
+	if bulk {
+		// A run that fails before here leaves the finish to the store's next open.
+		return k.finishBulk(ctx)
+	}
+	return nil
+}
+
+// beginBulk begins a bulk load of the torrents when the store has one and takes this run as one.
+func (k *kindRun) beginBulk(ctx context.Context, total int64) (bool, error) {
+	if k.kind != ports.ImportTorrents || k.opts.DryRun || k.im.Bulk == nil {
+		return false, nil
+	}
+	began, err := k.im.Bulk.BeginBulkLoad(ctx, total)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", k.kind, err)
+	}
+	if began {
+		k.im.Logger.Info("import: a bulk load into the empty catalog: the torrents' sort indexes and search index are built once at the end, and a service reading the database meanwhile finds none of them by words")
+	}
+	return began, nil
+}
+
+// finishBulk builds what the bulk load deferred, saying what it does (tens of seconds at a million
+// torrents).
+func (k *kindRun) finishBulk(ctx context.Context) error {
+	began := time.Now()
+	err := k.im.Bulk.FinishBulkLoad(ctx, func(what string) {
+		k.im.Logger.Info("import: finishing the bulk load: " + what)
+		if k.opts.Progress != nil {
+			k.opts.Progress.Step(k.kind, "finishing the bulk load: "+what)
+		}
+	})
+	k.report.BulkFinish = time.Since(began)
+	if err != nil {
+		return fmt.Errorf("%s: %w", k.kind, err)
+	}
+	k.im.Logger.Info("import: finished the bulk load", "took", k.report.BulkFinish.Round(time.Millisecond))
 	return nil
 }
 

@@ -38,6 +38,9 @@ type KindReport struct {
 	// long the writer waited for the reader's next batch: the larger names the bottleneck (the
 	// store, or the source and the checks).
 	ReadWaited, WriteWaited time.Duration
+	// BulkFinish is how long the store took, at the end of a bulk load, to build what it deferred
+	// (in Took too); zero when the kind was not bulk loaded.
+	BulkFinish time.Duration
 }
 
 // Report is the outcome of an import.

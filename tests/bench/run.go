@@ -45,6 +45,9 @@ type Config struct {
 	CompareQueries int
 
 	IngestOnly bool // stop after the ingest (tuning it)
+	// Bulk lets the store take a load into an empty catalog as a bulk load (ports.BulkLoader), as
+	// `streamer import` does; false: every batch stored as POST /api/ingest stores it.
+	Bulk bool
 	// IngestMore, with ReuseDB: ingest this many more torrents of each corpus into a copy of its kept
 	// database (the ingest at that database's size, without building it), and nothing else.
 	IngestMore int
@@ -60,7 +63,7 @@ type Config struct {
 
 func defaultConfig() Config {
 	return Config{
-		N: 1_000_000, Seed: 1, Dates: DatesArrival, Shapes: Shapes, OutDir: "bench",
+		N: 1_000_000, Seed: 1, Dates: DatesArrival, Shapes: Shapes, OutDir: "bench", Bulk: true,
 		Samples: 200, LikeSamples: 5, LoadDuration: 5 * time.Second, Connections: 32, SweepQueries: 4000,
 		CompareQueries: 600,
 	}
@@ -156,7 +159,7 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 	if !reuse {
 		progress("%s corpus: ingesting %d torrents in batches of %d", shape, cfg.N, ingestBatch)
 		stopProfile := startProfile(cfg.ProfileDir, string(shape)+"-ingest")
-		cr.Ingest, err = ingestCorpus(ctx, repo, db.Settle, corpus, 0, cfg.N, cfg.N/10, progress)
+		cr.Ingest, err = ingestCorpus(ctx, repo, bulkLoader(cfg, db), db.Settle, corpus, 0, cfg.N, cfg.N/10, progress)
 		stopProfile()
 		if err != nil {
 			return cr, fmt.Errorf("ingest: %w", err)
@@ -270,7 +273,7 @@ func ingestMore(ctx context.Context, cfg Config, shape Shape, progress func(stri
 	stopProfile := startProfile(cfg.ProfileDir, string(shape)+"-ingest-more")
 	// The first half warms the writer's page cache, as a running service's is: the second half is
 	// the rate at this size.
-	cr.Ingest, err = ingestCorpus(ctx, repo, db.Settle, NewShapedCorpus(cfg.Seed, shape).WithDates(cfg.Dates, from), from, cfg.IngestMore, cfg.IngestMore/2, progress)
+	cr.Ingest, err = ingestCorpus(ctx, repo, bulkLoader(cfg, db), db.Settle, NewShapedCorpus(cfg.Seed, shape).WithDates(cfg.Dates, from), from, cfg.IngestMore, cfg.IngestMore/2, progress)
 	stopProfile()
 	if err != nil {
 		return cr, fmt.Errorf("ingest: %w", err)
@@ -340,17 +343,28 @@ func startProfile(dir, name string) func() {
 	}
 }
 
+// bulkLoader is the store's bulk load when cfg allows it (the store decides whether a load is one:
+// into a kept database, -ingest-more, it never is), nil otherwise.
+func bulkLoader(cfg Config, db *r1.Database) ports.BulkLoader {
+	if !cfg.Bulk {
+		return nil
+	}
+	return r1.NewBulkLoader(db)
+}
+
 // ingestCorpus sends torrents [from, from+n) of the corpus through the ingest use case (the same
 // code POST /api/ingest and streamer import call), one batch at a time, while the next batches are
 // generated and prepared on the other core.
 //
 // settle finishes what the store left for its idle time (the full-text index's merges, see
 // r1.Database.Settle): the ingest's time includes it, so deferring work does not flatter the rate.
+// So does a bulk load's finish (bulk, when not nil and the store takes the load as one), timed
+// apart too.
 //
 // Its Last part is the last torrents (at least last of them, in whole batches; settling included):
 // for a build, the rate at the database's final size, where the average over a build from empty
 // flatters it (the indexes outgrow the writer's page cache as they grow).
-func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, settle func(context.Context) error, corpus *Corpus, from, n, last int, progress func(string, ...any)) (IngestResult, error) {
+func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, bulk ports.BulkLoader, settle func(context.Context) error, corpus *Corpus, from, n, last int, progress func(string, ...any)) (IngestResult, error) {
 	cache := caching.NewStore(memory.NewCache(memory.CacheOptions{}), ports.SystemClock{}, caching.Options{Logger: quiet})
 	svc := ingest.NewService(repo, metainfo.NewDecoder(), cache, ports.SystemClock{}, quiet)
 	batches := make(chan ingest.Prepared, 2)
@@ -393,6 +407,15 @@ func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, settle func
 	start := time.Now()
 	cpuStart := processCPU()
 	lastReport := start
+	if bulk != nil {
+		var err error
+		if out.Bulk, err = bulk.BeginBulkLoad(ctx, int64(n)); err != nil {
+			return out, err
+		}
+		if out.Bulk {
+			progress("  a bulk load: the store builds its indexes and full-text entries at the end")
+		}
+	}
 	// Where the last tenth began: the wall clock, the process's CPU and the writer's.
 	var lastStart time.Time
 	var lastCPU, lastWriter time.Duration
@@ -432,10 +455,17 @@ func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, settle func
 		return out, prepareErr
 	}
 	settleStart, c0, io0 := time.Now(), threadCPU(), threadIO()
+	if out.Bulk {
+		if err := bulk.FinishBulkLoad(ctx, func(what string) { progress("  finishing the bulk load: %s", what) }); err != nil {
+			return out, fmt.Errorf("finish the bulk load: %w", err)
+		}
+		out.Finish = time.Since(settleStart)
+		progress("  finished the bulk load in %s", out.Finish.Round(time.Millisecond))
+	}
 	if err := settle(ctx); err != nil {
 		return out, fmt.Errorf("settle: %w", err)
 	}
-	out.Settle = time.Since(settleStart)
+	out.Settle = time.Since(settleStart) - out.Finish
 	out.WriterCPU += threadCPU() - c0
 	io := threadIO().minus(io0)
 	out.WriterIO = out.WriterIO.plus(io)
