@@ -456,7 +456,9 @@ func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, bulk ports.
 	}
 	settleStart, c0, io0 := time.Now(), threadCPU(), threadIO()
 	if out.Bulk {
-		if err := bulk.FinishBulkLoad(ctx, func(what string) { progress("  finishing the bulk load (%s in): %s", time.Since(settleStart).Round(time.Millisecond), what) }); err != nil {
+		if err := bulk.FinishBulkLoad(ctx, func(what string) {
+			progress("  finishing the bulk load (%s in): %s", time.Since(settleStart).Round(time.Millisecond), what)
+		}); err != nil {
 			return out, fmt.Errorf("finish the bulk load: %w", err)
 		}
 		out.Finish = time.Since(settleStart)
