@@ -112,7 +112,7 @@ func (tg *target) reset(t testing.TB) {
 	}
 }
 
-// dropEverything drops every table of the database but SQLite's and D1's own (_cf_*): virtual
+// dropEverything drops every view and table of the database but SQLite's and D1's own (_cf_*): views, virtual
 // tables first (their shadow tables go with them), then the others newest first, so a table that
 // refers to another goes before it.
 func dropEverything(ctx context.Context, client *cfapi.Client, account, database string) error {
@@ -130,8 +130,8 @@ func dropEverything(ctx context.Context, client *cfapi.Client, account, database
 		SQL string `json:"sql"`
 	}
 	var raw []byte
-	err := query(statement{SQL: `SELECT name, sql FROM sqlite_master
-			WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name NOT LIKE '\_cf\_%' ESCAPE '\'
+	err := query(statement{SQL: `SELECT type, name, sql FROM sqlite_master
+			WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name NOT LIKE '\_cf\_%' ESCAPE '\'
 			ORDER BY rowid DESC`}, &raw)
 	if err != nil {
 		return err
@@ -140,18 +140,23 @@ func dropEverything(ctx context.Context, client *cfapi.Client, account, database
 	if err != nil {
 		return err
 	}
-	var virtual, plain []statement
+	// Views (migration 0025's) first, then the virtual tables, then the others.
+	var views, virtual, plain []statement
 	for _, row := range rows {
+		typ, _ := row["type"].(string)
 		name, _ := row["name"].(string)
 		sql, _ := row["sql"].(string)
-		drop := statement{SQL: `DROP TABLE IF EXISTS "` + strings.ReplaceAll(name, `"`, `""`) + `"`}
-		if strings.HasPrefix(strings.ToUpper(sql), "CREATE VIRTUAL TABLE") {
-			virtual = append(virtual, drop)
-		} else {
-			plain = append(plain, drop)
+		quoted := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+		switch {
+		case typ == "view":
+			views = append(views, statement{SQL: `DROP VIEW IF EXISTS ` + quoted})
+		case strings.HasPrefix(strings.ToUpper(sql), "CREATE VIRTUAL TABLE"):
+			virtual = append(virtual, statement{SQL: `DROP TABLE IF EXISTS ` + quoted})
+		default:
+			plain = append(plain, statement{SQL: `DROP TABLE IF EXISTS ` + quoted})
 		}
 	}
-	drops := append(virtual, plain...)
+	drops := append(append(views, virtual...), plain...)
 	if len(drops) == 0 {
 		return nil
 	}
