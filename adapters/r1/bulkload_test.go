@@ -2,7 +2,10 @@ package r1
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -239,6 +242,9 @@ func TestAnInterruptedBulkLoadIsFinishedByTheNextOpen(t *testing.T) {
 	db = openAt(t, path)
 	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred"); n != 0 {
 		t.Fatalf("the reopened store left %d deferred items", n)
+	}
+	if _, err := os.Stat(path + bulkLockSuffix); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the lock's file stays beside the database (%v)", err)
 	}
 	if began, err := NewBulkLoader(db).BeginBulkLoad(ctx, 1000); err != nil || began {
 		t.Errorf("BeginBulkLoad on a catalog that is not empty: %v, %v; want false", began, err)

@@ -1,10 +1,12 @@
 package r1
 
+import "os"
+
 // A bulk load's lock: a file beside the database (<path>.bulk-load), locked by the process that
 // loads for as long as it does, and let go by the system when the process ends however it ends.
 // The next open finishes an unfinished load only when it can take the lock: while a live import
 // loads, a service opening the file serves what is there (its searches miss the torrents loaded
-// so far) instead of finishing the load under it. The file stays, empty.
+// so far) instead of finishing the load under it. The file is removed when the lock is let go.
 
 // bulkLockSuffix names the lock's file, beside the database.
 const bulkLockSuffix = ".bulk-load"
@@ -50,6 +52,8 @@ func (e *localEngine) unlockBulk() {
 	e.bulkMu.Lock()
 	defer e.bulkMu.Unlock()
 	if e.bulkLock != nil {
+		// Removed while locked: a process that opens it from now on makes a new one.
+		_ = os.Remove(e.bulkLock.Name())
 		_ = e.bulkLock.Close() // closing the descriptor lets the lock go
 		e.bulkLock = nil
 	}
