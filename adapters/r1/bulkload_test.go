@@ -67,21 +67,10 @@ func bulkScenario(t *testing.T, db *Database, bulk bool, steps int) {
 		upsert(t, repo, batch...)
 	}
 	if next() {
-		if _, err := repo.TakeDown(ctx, []domain.InfoHash{hashOf(10), hashOf(160), hashOf(300), hashOf(9999)}); err != nil {
-			t.Fatal(err)
-		}
+		bulkTakedown(t, repo)
 	}
 	if next() {
-		batch = []domain.Torrent{bulkTorrent(t, 10)} // blocked
-		for i := 350; i < 450; i++ {
-			batch = append(batch, bulkTorrent(t, i))
-		}
-		for i := 20; i < 30; i++ { // moved to another category, seeders refreshed
-			batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Category, tor.Seeders = domain.CategoryRef{Slug: "books", Name: "Books"}, 500
-			}))
-		}
-		upsert(t, repo, batch...)
+		upsert(t, repo, bulkLastBatch(t)...)
 	}
 	if bulk && steps >= 4 {
 		var said []string
@@ -92,6 +81,29 @@ func bulkScenario(t *testing.T, db *Database, bulk bool, steps int) {
 			t.Error("FinishBulkLoad told no step")
 		}
 	}
+}
+
+// bulkTakedown is the scenario's third step: a takedown of three stored torrents and one never seen.
+func bulkTakedown(t *testing.T, repo *TorrentRepository) {
+	t.Helper()
+	if _, err := repo.TakeDown(context.Background(), []domain.InfoHash{hashOf(10), hashOf(160), hashOf(300), hashOf(9999)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bulkLastBatch is the scenario's fourth step: a blocked hash sent again, new torrents, and moves
+// to another category with the seeders refreshed.
+func bulkLastBatch(t *testing.T) []domain.Torrent {
+	batch := []domain.Torrent{bulkTorrent(t, 10)}
+	for i := 350; i < 450; i++ {
+		batch = append(batch, bulkTorrent(t, i))
+	}
+	for i := 20; i < 30; i++ {
+		batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) {
+			tor.Category, tor.Seeders = domain.CategoryRef{Slug: "books", Name: "Books"}, 500
+		}))
+	}
+	return batch
 }
 
 // rowsOf reads every row of a query as text, for comparing two databases.
@@ -250,23 +262,8 @@ func TestAnInterruptedBulkLoadIsFinishedByTheNextOpen(t *testing.T) {
 		t.Errorf("BeginBulkLoad on a catalog that is not empty: %v, %v; want false", began, err)
 	}
 	// The rest of the scenario, incrementally now.
-	rest := func(t *testing.T, db *Database) {
-		repo := NewTorrentRepository(db)
-		if _, err := repo.TakeDown(ctx, []domain.InfoHash{hashOf(10), hashOf(160), hashOf(300), hashOf(9999)}); err != nil {
-			t.Fatal(err)
-		}
-		batch := []domain.Torrent{bulkTorrent(t, 10)}
-		for i := 350; i < 450; i++ {
-			batch = append(batch, bulkTorrent(t, i))
-		}
-		for i := 20; i < 30; i++ {
-			batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Category, tor.Seeders = domain.CategoryRef{Slug: "books", Name: "Books"}, 500
-			}))
-		}
-		upsert(t, repo, batch...)
-	}
-	rest(t, db)
+	bulkTakedown(t, NewTorrentRepository(db))
+	upsert(t, NewTorrentRepository(db), bulkLastBatch(t)...)
 	incremental := openMigrated(t, LocalOptions{})
 	bulkScenario(t, incremental, false, 4)
 	sameCatalog(t, db, incremental)
@@ -310,4 +307,42 @@ func TestBulkLoadAppliesToAnEmptyLocalCatalogOnly(t *testing.T) {
 	if err := NewBulkLoader(stored).FinishBulkLoad(ctx, nil); err != nil {
 		t.Error(err)
 	}
+}
+
+// A finish that stops half way (its context ended as the full-text step began: the indexes built,
+// their rows gone from bulk_load_deferred, the full-text transaction rolled back) leaves the rest
+// to the next open, which builds it once.
+func TestABulkLoadFinishStoppedHalfWayIsFinishedByTheNextOpen(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	db := openAt(t, path)
+	bulkScenario(t, db, true, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	var said []string
+	err := NewBulkLoader(db).FinishBulkLoad(ctx, func(what string) {
+		said = append(said, what)
+		if strings.HasPrefix(what, "indexing") && strings.Contains(what, "(30 %)") {
+			cancel()
+		}
+	})
+	if err == nil {
+		t.Fatalf("a finish whose context ended returned no error (it said %q)", said)
+	}
+	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'index'"); n != 0 {
+		t.Errorf("%d indexes still deferred: the finish had built them", n)
+	}
+	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'trigger'"); n != 3 {
+		t.Errorf("%d triggers deferred, want the three of the full-text index", n)
+	}
+	if n := scalar(t, db, "SELECT count(*) FROM torrents_fts_terms"); n != 0 {
+		t.Errorf("the stopped full-text step left %d entries", n)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openAt(t, path)
+	upsert(t, NewTorrentRepository(db), bulkLastBatch(t)...)
+	incremental := openMigrated(t, LocalOptions{})
+	bulkScenario(t, incremental, false, 4)
+	sameCatalog(t, db, incremental)
 }
