@@ -77,6 +77,7 @@ func (t target) calls() int64 {
 // openTarget opens the configured database: the local file with local's options, or D1.
 func openTarget(ctx context.Context, cfg Config, log *slog.Logger, local r1.LocalOptions) (target, error) {
 	if !cfg.Cloudflare() {
+		local.Progress = migrateProgress(log)
 		db, err := r1.OpenFile(ctx, cfg.DatabasePath(), local)
 		if err != nil {
 			return target{}, fmt.Errorf("open the database %s: %w", cfg.DatabasePath(), err)

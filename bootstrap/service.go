@@ -100,7 +100,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		mode = "cloudflare"
 		st, err = cloudflareStores(ctx, cfg, log)
 	} else {
-		st, err = localStores(ctx, cfg)
+		st, err = localStores(ctx, cfg, log)
 	}
 	if err != nil {
 		return nil, err
@@ -131,9 +131,15 @@ func NewInMemory(cfg Config, log *slog.Logger) (*Service, error) {
 	return wire(cfg, st, secret, "memory", log)
 }
 
+// migrateProgress logs what a long step of opening the local file does (finishing a bulk load an
+// import left unfinished).
+func migrateProgress(log *slog.Logger) func(string) {
+	return func(what string) { log.Info("database: " + what) }
+}
+
 // localStores is the embedded default: R1's SQL on a local SQLite file, the cache in process only.
-func localStores(ctx context.Context, cfg Config) (stores, error) {
-	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{PageCache: sqlitePageCache()})
+func localStores(ctx context.Context, cfg Config, log *slog.Logger) (stores, error) {
+	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{PageCache: sqlitePageCache(), Progress: migrateProgress(log)})
 	if err != nil {
 		return stores{}, fmt.Errorf("open the database %s: %w", cfg.DatabasePath(), err)
 	}

@@ -290,7 +290,11 @@ func (e *localEngine) finishInterruptedBulkLoad(ctx context.Context) error {
 		return err
 	}
 	defer e.unlockBulk()
-	if err := e.finishBulkLoad(ctx, func(string) {}); err != nil {
+	step := func(string) {}
+	if e.opts.Progress != nil {
+		step = func(what string) { e.opts.Progress("finishing a bulk load left unfinished: " + what) }
+	}
+	if err := e.finishBulkLoad(ctx, step); err != nil {
 		return fmt.Errorf("r1: finish an interrupted bulk load: %w", e.mapError(ctx, err))
 	}
 	return nil

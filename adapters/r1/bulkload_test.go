@@ -251,9 +251,13 @@ func TestAnInterruptedBulkLoadIsFinishedByTheNextOpen(t *testing.T) {
 	db.Close()
 	other.Close()
 
-	db = openAt(t, path)
+	var said []string
+	db = openAt(t, path, func(what string) { said = append(said, what) })
 	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred"); n != 0 {
 		t.Fatalf("the reopened store left %d deferred items", n)
+	}
+	if !strings.Contains(strings.Join(said, "\n"), "finishing a bulk load left unfinished: indexing") {
+		t.Errorf("the open that finished the load did not say so: %q", said)
 	}
 	if _, err := os.Stat(path + bulkLockSuffix); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the lock's file stays beside the database (%v)", err)
@@ -269,9 +273,14 @@ func TestAnInterruptedBulkLoadIsFinishedByTheNextOpen(t *testing.T) {
 	sameCatalog(t, db, incremental)
 }
 
-func openAt(t *testing.T, path string) *Database {
+// openAt opens and migrates the file at path, telling progress (when given) what Migrate does.
+func openAt(t *testing.T, path string, progress ...func(string)) *Database {
 	t.Helper()
-	db, err := OpenFile(context.Background(), path, LocalOptions{})
+	opts := LocalOptions{}
+	if len(progress) > 0 {
+		opts.Progress = progress[0]
+	}
+	db, err := OpenFile(context.Background(), path, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,9 @@ type LocalOptions struct {
 	// fewer pages, and the bulk transactions, sized to half of it (bulkchunk.go), grow with it.
 	// With a pool, the pool should hold it (PageCacheForWriter).
 	WriterCache int64
+	// Progress, when set, is told what a long step of Migrate does as it begins: finishing a bulk
+	// load that a process left unfinished (bulkload.go) takes tens of seconds at a million torrents.
+	Progress func(what string)
 	// MergeAfterIdle is how long the writer must have been idle before the full-text index's
 	// segments are merged (see upkeep.go). Default 500 ms; negative: only when Settle is called.
 	MergeAfterIdle time.Duration
