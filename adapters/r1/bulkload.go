@@ -274,20 +274,22 @@ func (e *localEngine) inWriteTx(ctx context.Context, fn func(*sql.Tx) error) err
 
 // finishInterruptedBulkLoad finishes a bulk load that no live process is doing any more (one
 // killed half way): Migrate calls it before any migration, which might change what it made again.
-func (e *localEngine) finishInterruptedBulkLoad(ctx context.Context) error {
+// loading says a live process still loads (it finishes): meanwhile searches here miss its
+// torrents, and no migration may run (it could make again what the load dropped, or drop what the
+// load will make again).
+func (e *localEngine) finishInterruptedBulkLoad(ctx context.Context) (loading bool, err error) {
 	if e.opts.ParamsAsText {
-		return nil
+		return false, nil
 	}
 	var pending int
 	if err := e.writer.QueryRowContext(ctx, "SELECT count(*) FROM bulk_load_deferred").Scan(&pending); err != nil {
-		return e.mapError(ctx, err)
+		return false, e.mapError(ctx, err)
 	}
 	if pending == 0 {
-		return nil
+		return false, nil
 	}
 	if held, err := e.bulkLockedElsewhere(); err != nil || held {
-		// Another process loads: it finishes. Meanwhile searches here miss its torrents.
-		return err
+		return held, err
 	}
 	defer e.unlockBulk()
 	step := func(string) {}
@@ -295,9 +297,9 @@ func (e *localEngine) finishInterruptedBulkLoad(ctx context.Context) error {
 		step = func(what string) { e.opts.Progress("finishing a bulk load left unfinished: " + what) }
 	}
 	if err := e.finishBulkLoad(ctx, step); err != nil {
-		return fmt.Errorf("r1: finish an interrupted bulk load: %w", e.mapError(ctx, err))
+		return false, fmt.Errorf("r1: finish an interrupted bulk load: %w", e.mapError(ctx, err))
 	}
-	return nil
+	return false, nil
 }
 
 // quoteIdent quotes an SQL identifier.

@@ -248,6 +248,16 @@ func TestAnInterruptedBulkLoadIsFinishedByTheNextOpen(t *testing.T) {
 	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred"); n == 0 {
 		t.Error("an open finished a bulk load another process still holds")
 	}
+	// Nor does it apply a migration the file lacks (it could make again an index the load dropped).
+	if _, err := db.batch(ctx, []Statement{{SQL: "DELETE FROM d1_migrations WHERE name = '0021_seeded_torrents.sql'"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); !errors.Is(err, domain.ErrUnavailable) || !strings.Contains(err.Error(), "0021_seeded_torrents.sql waits") {
+		t.Errorf("Migrate during another process's bulk load, a migration missing: %v; want it refused", err)
+	}
+	if _, err := db.batch(ctx, []Statement{{SQL: "INSERT INTO d1_migrations (name) VALUES ('0021_seeded_torrents.sql')"}}); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 	other.Close()
 

@@ -75,8 +75,14 @@ func (db *Database) Migrate(ctx context.Context) error {
 	}
 	if e, ok := db.engine.(*localEngine); ok && applied[bulkLoadMigration] {
 		// Before any migration, which may change what it makes again (the full-text triggers).
-		if err := e.finishInterruptedBulkLoad(ctx); err != nil {
+		loading, err := e.finishInterruptedBulkLoad(ctx)
+		if err != nil {
 			return err
+		}
+		for _, m := range migrations {
+			if loading && !applied[m.name] {
+				return fmt.Errorf("r1: another process is bulk loading this database; migration %s waits until it has finished: %w", m.name, domain.ErrUnavailable)
+			}
 		}
 	}
 	for _, m := range migrations {
