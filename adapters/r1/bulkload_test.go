@@ -142,9 +142,17 @@ func sameCatalog(t *testing.T, a, b *Database) {
 	if n := scalar(t, a, "SELECT count(*) FROM torrents_fts_terms"); n < 1000 {
 		t.Errorf("the full-text index holds %d entries: the scenario indexed nothing", n)
 	}
-	for _, db := range []*Database{a, b} {
-		if got := rowsOf(t, db, "PRAGMA integrity_check"); len(got) != 1 || !strings.Contains(got[0], "ok") {
-			t.Errorf("integrity_check: %v", got)
+	for i, db := range []*Database{a, b} {
+		// On the writer: a reader that read the full-text index before the writer's upkeep merged
+		// it (upkeep.go) can report the merged-away segment as corruption here (seen under -race,
+		// on the incremental database: FTS5's integrity check on a reader's cached structure),
+		// while its searches and FTS5's own 'integrity-check' are right.
+		res, err := db.batch(ctx, []Statement{{SQL: "PRAGMA integrity_check"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(res[0].Rows); len(res[0].Rows) != 1 || !strings.Contains(got, "ok") {
+			t.Errorf("database %d: integrity_check: %v", i, got)
 		}
 		if _, err := db.batch(ctx, []Statement{{SQL: "INSERT INTO torrents_fts (torrents_fts) VALUES ('integrity-check')"}}); err != nil {
 			t.Errorf("FTS5 integrity-check: %v", err)
