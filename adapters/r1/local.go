@@ -559,6 +559,12 @@ func (e *localEngine) mapError(ctx context.Context, err error) error {
 		return fmt.Errorf("r1: %s: %w", se.Error(), domain.ErrUnavailable)
 	case sqlite3.SQLITE_INTERRUPT:
 		return fmt.Errorf("r1: statement interrupted: %w", domain.ErrUnavailable)
+	case sqlite3.SQLITE_ERROR:
+		if strings.Contains(se.Error(), "no such index:") {
+			// An index a search names (INDEXED BY) that a bulk load dropped until it finishes
+			// (bulkload.go), in this process or another: the catalog is being loaded, come back.
+			return fmt.Errorf("r1: %s (a bulk load of the database has not finished): %w", se.Error(), domain.ErrUnavailable)
+		}
 	}
 	// A logic error (bad SQL, missing table) is a bug or an unmigrated database: its text only.
 	return fmt.Errorf("r1: %s", se.Error())
