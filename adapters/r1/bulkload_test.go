@@ -201,6 +201,19 @@ func TestBulkLoadLeavesWhatIncrementalLoadLeaves(t *testing.T) {
 		t.Errorf("%d full-text entries of torrents not in the catalog (taken down during the load)", n)
 	}
 	sameCatalog(t, bulk, incremental)
+	for _, pragma := range []string{"PRAGMA cache_size", "PRAGMA temp_store"} {
+		a, err := bulk.batch(context.Background(), []Statement{{SQL: pragma}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := incremental.batch(context.Background(), []Statement{{SQL: pragma}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a[0].Rows, b[0].Rows) {
+			t.Errorf("%s: the writer's after a bulk load %v, without one %v", pragma, a[0].Rows, b[0].Rows)
+		}
+	}
 	plan := strings.Join(queryPlan(t, context.Background(), bulk, Statement{SQL: bulkIndexSQL, Params: []any{1, 100}}), "; ")
 	if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "INTEGER PRIMARY KEY") {
 		t.Errorf("the full-text step does not read an id range in order: %s", plan)
