@@ -225,10 +225,12 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 	for i, it := range indexes {
 		step(fmt.Sprintf("building the index %s (%d of %d)", it.name, i+1, len(indexes)))
 		if err := e.inWriteTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, it.sql); err != nil {
+			// Unless another process's finish built it since the list was read (two loads of one
+			// file, finishing together).
+			if left, err := stillDeferred(ctx, tx, it.name); err != nil || !left {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, "DELETE FROM bulk_load_deferred WHERE name = ?", it.name)
+			_, err := tx.ExecContext(ctx, it.sql)
 			return err
 		}); err != nil {
 			return fmt.Errorf("index %s: %w", it.name, err)
@@ -238,6 +240,9 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 		return nil
 	}
 	return e.inWriteTx(ctx, func(tx *sql.Tx) error {
+		if left, err := stillDeferred(ctx, tx, triggers[0].name); err != nil || !left {
+			return err // another process's finish did this step since the list was read
+		}
 		var count, first, last int64
 		if err := tx.QueryRowContext(ctx, "SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM torrents").Scan(&count, &first, &last); err != nil {
 			return err
@@ -267,7 +272,7 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 			if _, err := tx.ExecContext(ctx, it.sql); err != nil {
 				return fmt.Errorf("trigger %s: %w", it.name, err)
 			}
-			if _, err := tx.ExecContext(ctx, "DELETE FROM bulk_load_deferred WHERE name = ?", it.name); err != nil {
+			if _, err := stillDeferred(ctx, tx, it.name); err != nil {
 				return err
 			}
 		}
@@ -278,6 +283,17 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 		_, err := tx.ExecContext(ctx, "INSERT INTO torrents_fts (torrents_fts, rank) VALUES ('hashsize', ?)", restore)
 		return err
 	})
+}
+
+// stillDeferred deletes the deferred item name, in the transaction that makes it again, and says
+// whether it was still there.
+func stillDeferred(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
+	res, err := tx.ExecContext(ctx, "DELETE FROM bulk_load_deferred WHERE name = ?", name)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // inWriteTx runs fn in a write transaction on the writer (BEGIN IMMEDIATE), committed when fn

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/torrent-streamer/streamer/domain"
@@ -77,4 +79,53 @@ func TestSearchesDuringABulkLoadAnswerOrAreUnavailable(t *testing.T) {
 
 func describeCriteria(c domain.SearchCriteria) string {
 	return fmt.Sprintf("%q by %s, categories %v, resolutions %v, min seeders %v, min size %v", c.Text, c.Sort, c.Categories, c.Resolutions, c.MinSeeders != nil, c.MinSize != nil)
+}
+
+// Two loads of one file at once (two imports started together: the second joins the first's
+// load), finishing together: each finish builds what is left when it gets to it, and neither fails
+// on what the other built meanwhile ("index ... already exists" failed the import that came second,
+// though the catalog was whole).
+func TestTwoBulkLoadsFinishingTogetherBothSucceed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	first, second := openAt(t, path), openAt(t, path)
+	for _, db := range []*Database{first, second} {
+		if began, err := NewBulkLoader(db).BeginBulkLoad(ctx, 300); err != nil || !began {
+			t.Fatalf("BeginBulkLoad: %v, %v", began, err)
+		}
+	}
+	var batch []domain.Torrent
+	for i := range 300 {
+		batch = append(batch, bulkTorrent(t, i))
+	}
+	upsert(t, NewTorrentRepository(first), batch[:150]...)
+	upsert(t, NewTorrentRepository(second), batch[150:]...)
+	// The second finishes whole while the first has read what is deferred and is about to build
+	// its first index; then the first goes on.
+	var secondErr error
+	finished := false
+	err := NewBulkLoader(first).FinishBulkLoad(ctx, func(string) {
+		if !finished {
+			finished = true
+			secondErr = NewBulkLoader(second).FinishBulkLoad(ctx, nil)
+		}
+	})
+	if secondErr != nil || err != nil {
+		t.Fatalf("two loads finishing together: %v; %v", secondErr, err)
+	}
+	incremental := openMigrated(t, LocalOptions{})
+	upsert(t, NewTorrentRepository(incremental), batch[:150]...)
+	upsert(t, NewTorrentRepository(incremental), batch[150:]...)
+	for _, q := range []string{
+		"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+		"SELECT term, doc, col, offset FROM torrents_fts_terms ORDER BY term, doc, col, offset",
+	} {
+		if a, b := rowsOf(t, first, q), rowsOf(t, incremental, q); !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: the two loads left %d rows, an incremental load %d", q, len(a), len(b))
+		}
+	}
+	if _, err := first.batch(ctx, []Statement{{SQL: "INSERT INTO torrents_fts (torrents_fts) VALUES ('integrity-check')"}}); err != nil {
+		t.Errorf("FTS5 integrity-check: %v", err)
+	}
 }

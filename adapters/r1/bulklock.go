@@ -12,7 +12,8 @@ import "os"
 const bulkLockSuffix = ".bulk-load"
 
 // lockBulk takes the lock for this process's load, unless it holds it already or another live
-// process does (two loads then share the deferred work; the last to finish builds it).
+// process does (two loads then share the deferred work; the first to finish builds it, the
+// other finds it done).
 func (e *localEngine) lockBulk() error {
 	_, err := e.claimBulk()
 	return err
