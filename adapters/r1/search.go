@@ -27,10 +27,12 @@ import (
 //     (search_merge.go).
 //  4. The total (search_total.go), when neither the probe nor the page settled it: a count, sent in
 //     the same engine call as the page where a call costs a round trip (D1); each match sought in
-//     torrents_facets, or merged in id order with the torrents passing the filters when one index
-//     holds their columns and few enough pass (search_merge.go), or, for a minimum of seeders
-//     alone, with migration 0021's partial index of the seeded torrents, which holds them by id
-//     (search_seeded.go).
+//     torrents_facets, or, for size and date ranges, counted from the index's buckets of those
+//     ranges, seeking only the matches in the buckets the ranges cut (migration 0027:
+//     search_ranges.go, search_bucketed.go), or merged in id order with the torrents passing the
+//     filters when one index holds their columns and few enough pass (search_merge.go), or, for a
+//     minimum of seeders alone, with migration 0021's partial index of the seeded torrents, which
+//     holds them by id (search_seeded.go).
 //
 // So a text search is two engine calls on the local file (one more when a long last word is
 // written out, and one every 30 s to count the index's segments, which a check against it costs in

@@ -176,8 +176,13 @@ func TestSearchFacetsFollowTheirTorrent(t *testing.T) {
 	})
 }
 
-// Migration 0014 indexes the torrents stored before it with their facets: its statements, run
-// again over a catalog, leave every search, filtered or not, answering as before.
+// searchIndexMigration is the latest migration that makes the full-text index again from the rows
+// (0014 first, with the category and resolution; 0027 with the date and size too).
+const searchIndexMigration = "0027_search_ranges.sql"
+
+// The latest migration that makes the full-text index again indexes the torrents stored before it
+// with their facets: its statements, run again over a catalog, leave every search, filtered or not,
+// answering as before, and every torrent's date and size tokens in the index.
 func TestSearchFacetsMigrationIndexesStoredTorrents(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		repo := NewTorrentRepository(db)
@@ -208,9 +213,9 @@ func TestSearchFacetsMigrationIndexesStoredTorrents(t *testing.T) {
 		if len(before[3]) != 6 || len(before[4]) != 6 || len(before[6]) != 8 {
 			t.Fatalf("before the migration again: %v", before)
 		}
-		i := slices.IndexFunc(migrations, func(m migration) bool { return m.name == "0014_search_facets.sql" })
+		i := slices.IndexFunc(migrations, func(m migration) bool { return m.name == searchIndexMigration })
 		if i < 0 {
-			t.Fatal("no migration 0014")
+			t.Fatal("no migration " + searchIndexMigration)
 		}
 		var batch []Statement
 		for _, s := range migrations[i].statements {
@@ -225,6 +230,11 @@ func TestSearchFacetsMigrationIndexesStoredTorrents(t *testing.T) {
 		// The index was made again from the rows: nothing is left of the first one.
 		if n := scalar(t, db, "SELECT doc FROM torrents_fts_vocab WHERE term = 'sigma'"); n != 12 {
 			t.Fatalf("'sigma' is in %d torrents of the rebuilt index, want 12", n)
+		}
+		for _, kind := range []string{"d", "s"} {
+			if n := scalar(t, db, "SELECT count(*) FROM torrents_fts WHERE torrents_fts MATCH ?", "{facets} : "+ftsString(facetMark+kind)+" *"); n != 12 {
+				t.Fatalf("%d torrents of the rebuilt index have a %q token, want 12", n, kind)
+			}
 		}
 	})
 }

@@ -47,8 +47,11 @@ func mergeCases() []struct {
 }
 
 // mergeForced and seekForced are costs under which the merged count always, and never, pays.
-func mergeForced(c Costs) Costs { c.Count, c.SortID, c.Merge = 1, 1e-9, 0; return c }
-func seekForced(c Costs) Costs  { c.Count = 0; return c }
+func mergeForced(c Costs) Costs {
+	c.Count, c.SortID, c.Merge, c.Bucket = 1, 1e-9, 0, 1000 // the bucketed count never pays
+	return c
+}
+func seekForced(c Costs) Costs { c.Count = 0; return c }
 
 // The planner's side of the merged count: which index walks the torrents passing the filters
 // without their rows, and when the merge pays.

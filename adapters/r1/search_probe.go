@@ -39,6 +39,15 @@ type probed struct {
 	// commonestTerm is how many torrents the commonest word matches, counted up to idfLimit+1, for
 	// a ranked search of several words (bm25 weighs each); 0 otherwise.
 	commonestTerm int
+	// edges are, for each column a filter of the search ranges over that the index buckets (size,
+	// uploaded_at: search_ranges.go), its smallest and largest value in the catalog.
+	edges map[string][2]int64
+	// edgeSampled are, for each sampled range (search_ranges.go), how many of the sampled matches
+	// have values in the coarsest bucket at its lower end and at its upper end.
+	edgeSampled map[string][2]int
+	// categories are the ids and torrent counts of the categories the match carries, when the
+	// search also has a date range (categoryDateSlugs).
+	categories []categoryCount
 }
 
 // probe walks the newest matches of the text, ids only, as far as the count bound and the
@@ -121,6 +130,16 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 	default:
 		b.WriteString("0 AS vacuous, 0 AS sampled, ")
 	}
+	if q.filtered {
+		tests, names, testParams := q.edgeSamples()
+		for i, test := range tests {
+			if vacuity != "" {
+				test = "CASE WHEN (SELECT vacuous FROM v) THEN 0 ELSE " + test + " END"
+			}
+			b.WriteString("sum(" + test + ") AS " + names[i] + ", ")
+		}
+		params = append(params, testParams...)
+	}
 	switch th := q.thresholdSample(); {
 	case th != "" && vacuity != "":
 		b.WriteString("sum(CASE WHEN (SELECT vacuous FROM v) THEN 0 ELSE " + th + " END) AS thresholded, ")
@@ -133,6 +152,9 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 		columns, columnParams := q.passingColumns(r.relevanceScored, vacuity != "")
 		b.WriteString(columns)
 		params = append(params, columnParams...)
+		edges, edgeParams := q.edgeColumns()
+		b.WriteString(edges)
+		params = append(params, edgeParams...)
 	}
 	if q.sort == domain.SortRelevance && len(q.terms) > 1 {
 		// Only when bm25 may rank the matches (few enough of them): CASE runs the counts only then.
@@ -174,6 +196,10 @@ func (r *TorrentRepository) readProbe(q *searchQuery, res Result) (probed, error
 	}
 	p.complete = p.n < window
 	p.passing = q.readPassing(&rr)
+	if q.filtered {
+		p.edges, p.categories = q.readEdges(&rr)
+		p.edgeSampled = q.readEdgeSamples(&rr)
+	}
 	return p, rr.err
 }
 

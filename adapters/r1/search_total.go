@@ -103,7 +103,8 @@ func (q *searchQuery) total(p probed, carried, counted int) (int, bool) {
 }
 
 // countStatement counts the matches that pass the filters, up to one past the bound: each match
-// sought in torrents_facets, or merged in id order with the torrents passing a minimum of seeders
+// sought in torrents_facets, or, for size and date ranges, from the index's buckets of the ranges
+// (search_bucketed.go), or merged in id order with the torrents passing a minimum of seeders
 // (search_seeded.go), or, when an index holds every filter's column and few enough torrents pass
 // them, with those torrents sorted by id (search_merge.go).
 func (q *searchQuery) countStatement(p probed) Statement {
@@ -112,6 +113,9 @@ func (q *searchQuery) countStatement(p probed) Statement {
 		SQL: "SELECT count(*) AS total FROM (SELECT 1 FROM torrents_fts f JOIN torrents t INDEXED BY torrents_facets ON t.id = f.rowid" +
 			" WHERE f.torrents_fts MATCH ? AND " + q.joinWhere + q.countOrder(p) + " LIMIT CAST(? AS INTEGER))",
 		Params: append(append([]any{match}, q.params...), q.countLimit+1),
+	}
+	if ranges, ok := q.bucketedRanges(p); ok && q.costs.bucketedPays(q, p, ranges) {
+		return q.bucketedCount(match, ranges)
 	}
 	if index, side, params, ok := q.seededSide(); ok && q.costs.seededMergePays(q, p, q.countLimit+1) {
 		return q.seededCount(match, index, side, params)

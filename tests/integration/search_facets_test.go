@@ -16,8 +16,9 @@ import (
 )
 
 // Migration 0014 (the category and resolution as tokens of the full-text index) on D1: the triggers
-// write the tokens of the torrents stored after it, and the rebuild, applied again over a stored
-// catalog (its record removed, the next Migrate applies it), indexes those stored before it; a
+// write the tokens of the torrents stored after it, and the rebuild (now migration 0027's, the
+// latest that makes the index again), applied again over a stored catalog (its record removed, the
+// next Migrate applies it), indexes those stored before it; a
 // text search filtered by category or resolution, which the index then carries, finds the same
 // torrents every time, and no others.
 func TestD1SearchFacetsAtMigrate(t *testing.T) {
@@ -91,12 +92,12 @@ func TestD1SearchFacetsAtMigrate(t *testing.T) {
 	var raw []byte
 	var params d1.DatabaseQueryParams
 	params.AccountID.Value = tg.account
-	forget, _ := json.Marshal(map[string]string{"sql": "DELETE FROM d1_migrations WHERE name = '0014_search_facets.sql'"})
+	forget, _ := json.Marshal(map[string]string{"sql": "DELETE FROM d1_migrations WHERE name = '0027_search_ranges.sql'"})
 	if _, err := client.D1.Query(ctx, tg.database, params, option.WithRequestBody("application/json", forget), cfOption(&raw)); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migration 0014 again over a stored catalog: %v", err)
+		t.Fatalf("migration 0027 (which makes the index again as 0014 did) over a stored catalog: %v", err)
 	}
 	check("rebuilt by the migration")
 }

@@ -1,0 +1,164 @@
+package r1
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/torrent-streamer/streamer/domain"
+)
+
+// bucketForced are costs under which the bucketed count always pays (when its lists are few enough),
+// its ranges covered to the finest level (fine) or with as few lists as may be.
+func bucketForced(c Costs, fine bool) Costs {
+	c.Bucket, c.BucketList, c.Count = 0, 1, 1000
+	if fine {
+		c.BucketList = 0
+	}
+	return c
+}
+
+// bucketedCountStatement is the statement that counts c's total under bound as Search builds it
+// (the probe read), with costs under which the bucketed count pays; bucketed says whether it is
+// the one built.
+func bucketedCountStatement(t testing.TB, ctx context.Context, repo *TorrentRepository, c domain.SearchCriteria, bound int, fine bool) (s Statement, bucketed bool) {
+	t.Helper()
+	q := newSearchQuery(c, ftsQuery(c.Terms), bound)
+	if err := repo.expandLastTerm(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	p, err := repo.probe(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.vacuous {
+		q.filtered = false
+	}
+	q.costs = bucketForced(repo.db.costs(), fine)
+	s = q.countStatement(p)
+	return s, strings.Contains(fmt.Sprint(s.Params...), "{facets}")
+}
+
+// The bucketed count is the count of the matches in every range, for ranges on every edge of the
+// buckets (a torrent exactly on a day's, a block's, a decade's first or last value), inside one
+// bucket, open above or below, on dates before 1970 and beyond the date scale's blocks and on the
+// largest sizes, alone, together and beside a category the match carries, covered to the finest
+// level or the coarsest: against the torrents counted one by one, in both modes.
+func TestBucketedCountIsTheRangesCount(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		r := rand.New(rand.NewPCG(7, 9))
+		dates, sizes := rangeValues(dateScale, r), rangeValues(sizeScale, r)
+		type stored struct {
+			date, size int64
+			books      bool
+		}
+		var torrents []domain.Torrent
+		var all []stored
+		for i := range 500 {
+			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
+				tor.Name, tor.Files = fmt.Sprintf("common %d", i), nil
+				if i%3 == 0 {
+					tor.Category = domain.CategoryRef{Slug: "books", Name: "Books"}
+				}
+			}))
+			all = append(all, stored{date: dates[i%len(dates)], size: max(sizes[(i*7)%len(sizes)], 0), books: i%3 == 0})
+		}
+		upsert(t, repo, torrents...)
+		var updates []Statement
+		for i, s := range all {
+			updates = append(updates, Statement{SQL: "UPDATE torrents SET uploaded_at = CAST(? AS INTEGER), size = CAST(? AS INTEGER) WHERE info_hash = ?",
+				Params: []any{s.date, s.size, torrents[i].InfoHash.String()}})
+		}
+		if _, err := db.batch(ctx, updates); err != nil {
+			t.Fatal(err)
+		}
+		const bound = 10_000
+		checked, bucketed, inCategory := 0, 0, 0
+		for i := range 400 {
+			var minSize, maxSize *int64
+			var after, before time.Time
+			lo, hi := sizes[r.IntN(len(sizes))], sizes[r.IntN(len(sizes))]
+			lo, hi = max(min(lo, hi), 0), max(lo, hi, 0)
+			if i%4 != 1 {
+				if i%3 != 0 {
+					minSize = ptr(lo)
+				}
+				if i%3 != 1 {
+					maxSize = ptr(hi)
+				}
+				if i%8 == 0 {
+					maxSize = ptr(lo + int64(r.IntN(3))) // inside one bucket
+				}
+			}
+			dlo, dhi := dates[r.IntN(len(dates))], dates[r.IntN(len(dates))]
+			dlo, dhi = min(dlo, dhi), max(dlo, dhi)
+			inTime := func(v int64) bool { return v > -1<<40 && v < 1<<40 } // bounds a time.Time and the API can carry
+			if i%4 != 0 {
+				if i%3 != 0 && inTime(dlo) {
+					after = time.Unix(dlo, 0)
+				}
+				if i%3 != 1 && inTime(dhi) && dhi > dlo {
+					before = time.Unix(dhi, 0)
+				}
+			}
+			if minSize == nil && maxSize == nil && after.IsZero() && before.IsZero() {
+				continue
+			}
+			books := i%5 == 0
+			c := criteria(t, "common", 5, func(c *domain.SearchCriteria) {
+				c.MinSize, c.MaxSize, c.After, c.Before = minSize, maxSize, after, before
+				if books {
+					c.Categories = []string{"books"}
+				}
+			})
+			want := 0
+			for _, s := range all {
+				if (minSize == nil || s.size >= *minSize) && (maxSize == nil || s.size <= *maxSize) &&
+					(after.IsZero() || s.date >= after.Unix()) && (before.IsZero() || s.date < before.Unix()) && (!books || s.books) {
+					want++
+				}
+			}
+			s, ok := bucketedCountStatement(t, ctx, repo, c, bound, i%2 == 0)
+			if !ok {
+				continue // every torrent passes, or too many lists: not this count
+			}
+			bucketed++
+			if strings.Contains(fmt.Sprint(s.Params...), facetMark+string(categoryDateFacet)) {
+				inCategory++
+			}
+			res, err := db.query(ctx, s)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, s.SQL)
+			}
+			got, err := readCount(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked++
+			if got != want {
+				t.Fatalf("size [%v, %v] date [%v, %v) books %v: counted %d, want %d\n%s\n%q", deref(minSize), deref(maxSize), after, before, books, got, want, s.SQL, s.Params)
+			}
+		}
+		if inCategory < 5 {
+			t.Fatalf("only %d of the searches were counted through a category's dates", inCategory)
+		}
+		if bucketed < 150 { // the others: too many lists (dates from year 535 to 3405), or every torrent passes
+			t.Fatalf("only %d of the searches were counted through the buckets", bucketed)
+		}
+	})
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return "open"
+	}
+	return *p
+}
+
+var _ = math.MaxInt64
