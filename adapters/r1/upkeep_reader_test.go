@@ -10,7 +10,8 @@ import (
 // A reader that read the full-text index before upkeep merged it (its connection caches FTS5's
 // structure: the list of segments) searches the merged index right, and the segments written after
 // the merge (their ids reused) too: FTS5 reads the structure again when a statement opens the
-// index and the file changed since (PRAGMA data_version). Only PRAGMA integrity_check on such a
+// index and the file changed since (PRAGMA data_version), and so do the vocabulary tables the
+// planner reads. Only PRAGMA integrity_check on such a
 // reader checks the cached structure as it was, and reports the merged-away segments as corruption
 // (logged here, not asserted: it is SQLite's to fix); run it on the writer (bulkload_test.go).
 func TestAReaderSearchesRightAfterUpkeepMergedUnderIt(t *testing.T) {
@@ -46,6 +47,27 @@ func TestAReaderSearchesRightAfterUpkeepMergedUnderIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("PRAGMA integrity_check on that reader, before it searched again: %v", res.Rows)
+	// The vocabulary tables (the planner's word counts, search_words.go's terms) read the new
+	// structure too.
+	for query, want := range map[string]int64{
+		"SELECT doc FROM torrents_fts_vocab WHERE term = 'orion'":                                 36,
+		"SELECT doc FROM torrents_fts_vocab WHERE term = 'nebula'":                                18,
+		"SELECT count(*) FROM torrents_fts_terms WHERE term = 'quasar'":                           18,
+		"SELECT count(DISTINCT doc) FROM torrents_fts_terms WHERE term >= 'neb' AND term < 'nec'": 18,
+	} {
+		res, err := db.query(ctx, Statement{SQL: query})
+		if err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		if len(res.Rows) != 1 {
+			t.Fatalf("%s: %v", query, res.Rows)
+		}
+		for _, v := range res.Rows[0] {
+			if n, _ := asInt64(v); n != want {
+				t.Errorf("after the merge, on that reader, %s: %v, want %d", query, v, want)
+			}
+		}
+	}
 	for text, want := range map[string]int{"orion": 36, "nebula": 18, "neb": 18, "quasar 23": 1, "quasar 33": 1, "nebula 24": 1} {
 		if n := searchCount(t, repo, text); n != want {
 			t.Errorf("after the merge, on the reader that had read the index before it, %q: %d hits, want %d", text, n, want)
