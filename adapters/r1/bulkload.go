@@ -173,7 +173,8 @@ const bulkIndexChunks = 10
 // and more memory outside SQLite's page cache (the import's budget, bootstrap/memory.go). At
 // 200,000 torrents the finish and its merge took 14.2 + 3.3 s with 64 MiB, 16.2 + 0.7 s with 16,
 // 18.9 s with FTS5's default of 1 MiB, which is restored after; at 1,000,000 the import's
-// full-text step took 74 s with 64 MiB, 75 s with 16.
+// full-text step took 74 s with 64 MiB, 75 s with 16, and its final merge 3.5 s against 22 s:
+// the price of the import's memory bound (64 MiB took it over, see finishBulkLoad).
 const bulkHashBytes = 16 << 20
 
 // bulkSortCache is the writer's cache while a bulk load finishes, and so the size of CREATE
