@@ -206,14 +206,18 @@ func (q *searchQuery) bucketedCount(match string, ranges []bucketedRange) Statem
 	}
 	var b strings.Builder
 	var params []any
-	b.WriteString("SELECT ")
-	// full: the matches in every range's full buckets, counted by FTS5 alone.
+	// full: the matches in every range's full buckets, counted by FTS5 alone, first; when they are
+	// past the bound the total is, and the rest is not counted (SQLite runs only the CASE's branch
+	// it takes).
+	b.WriteString("WITH f AS MATERIALIZED (SELECT ")
 	if allFull {
 		b.WriteString("(SELECT count(*) FROM (SELECT 1 FROM torrents_fts WHERE torrents_fts MATCH ? LIMIT CAST(? AS INTEGER)))")
 		params = append(params, "("+bucketed+") AND "+strings.Join(full, " AND "), limit)
 	} else {
 		b.WriteString("0")
 	}
+	b.WriteString(" AS n) SELECT n + CASE WHEN n > CAST(? AS INTEGER) THEN 0 ELSE 0")
+	params = append(params, q.countLimit)
 	// cut: the cover's other matches, tested on the row.
 	if !empty && (len(ranges) > 1 || len(ranges[0].cover.cut) > 0) {
 		cut := "(" + bucketed + ") AND " + strings.Join(cover, " AND ")
@@ -250,7 +254,7 @@ func (q *searchQuery) bucketedCount(match string, ranges []bucketedRange) Statem
 		b.WriteString(" + (SELECT count(*) FROM (" + strings.Join(beyond, " UNION ") + " LIMIT CAST(? AS INTEGER)))")
 		params = append(params, limit)
 	}
-	b.WriteString(" AS total")
+	b.WriteString(" END AS total FROM f")
 	return Statement{SQL: b.String(), Params: params}
 }
 

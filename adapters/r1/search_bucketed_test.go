@@ -144,6 +144,21 @@ func TestBucketedCountIsTheRangesCount(t *testing.T) {
 			if got != want {
 				t.Fatalf("size [%v, %v] date [%v, %v) books %v: counted %d, want %d\n%s\n%q", deref(minSize), deref(maxSize), after, before, books, got, want, s.SQL, s.Params)
 			}
+			// Under a bound of 30 the count stops past it (the full buckets' count alone, when it
+			// passes the bound, is the total), and counts a total at or under it exactly.
+			if s, ok := bucketedCountStatement(t, ctx, repo, c, 30, i%2 == 0); ok {
+				res, err := db.query(ctx, s)
+				if err != nil {
+					t.Fatalf("%v\n%s", err, s.SQL)
+				}
+				under, err := readCount(res)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want > 30 && under <= 30 || want <= 30 && under != want {
+					t.Fatalf("size [%v, %v] date [%v, %v) books %v, bound 30: counted %d, want %d", deref(minSize), deref(maxSize), after, before, books, under, want)
+				}
+			}
 		}
 		if inCategory < 5 {
 			t.Fatalf("only %d of the searches were counted through a category's dates", inCategory)
