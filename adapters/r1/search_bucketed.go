@@ -25,7 +25,6 @@ type bucketedRange struct {
 	scale    rangeScale
 	lo, hi   int64
 	cover    rangeCover
-	filterAt int // the filter's index in q.filters
 	// categories are the ids of the categories the match carries when the cover's buckets are
 	// those categories' dates (categoryDates), which then stand for the categories, and
 	// inCategories the share of the catalog they hold; nil and 1 otherwise.
@@ -41,7 +40,7 @@ func (q *searchQuery) bucketedRanges(p probed) ([]bucketedRange, bool) {
 		return nil, false
 	}
 	var out []bucketedRange
-	for i, f := range q.filters {
+	for _, f := range q.filters {
 		scale, lo, hi, ok := q.rangeOf(f)
 		if !ok {
 			return nil, false
@@ -50,7 +49,7 @@ func (q *searchQuery) bucketedRanges(p probed) ([]bucketedRange, bool) {
 		if !ok {
 			return nil, false
 		}
-		r := bucketedRange{scale: scale, lo: lo, hi: hi, filterAt: i, inCategories: 1}
+		r := bucketedRange{scale: scale, lo: lo, hi: hi, inCategories: 1}
 		bucket, depths := scale.match, rangeLevels
 		if ids, share, ok := p.categoryDates(scale); ok {
 			// The categories' dates: lists of a few percent of the catalog where the category's
