@@ -22,9 +22,9 @@ import (
 
 // bucketedRange is a filter of the search as a range of one scale's values, and its cover.
 type bucketedRange struct {
-	scale    rangeScale
-	lo, hi   int64
-	cover    rangeCover
+	scale  rangeScale
+	lo, hi int64
+	cover  rangeCover
 	// categories are the ids of the categories the match carries when the cover's buckets are
 	// those categories' dates (categoryDates), which then stand for the categories, and
 	// inCategories the share of the catalog they hold; nil and 1 otherwise.
