@@ -60,9 +60,9 @@ func queryPlan(t testing.TB, ctx context.Context, db *Database, s Statement) []s
 	return plan
 }
 
-// seekCountStatement is the statement that counts c's total under bound, built as Search builds it
-// (the last word expanded, the probe read) with each match's filters tested by a seek.
-func seekCountStatement(t testing.TB, ctx context.Context, repo *TorrentRepository, c domain.SearchCriteria, bound int) Statement {
+// probedQuery is c's query under bound as Search has it before it counts: the last word
+// expanded, the probe read.
+func probedQuery(t testing.TB, ctx context.Context, repo *TorrentRepository, c domain.SearchCriteria, bound int) (*searchQuery, probed) {
 	t.Helper()
 	q := newSearchQuery(c, ftsQuery(c.Terms), bound)
 	if err := repo.expandLastTerm(ctx, q); err != nil {
@@ -72,6 +72,14 @@ func seekCountStatement(t testing.TB, ctx context.Context, repo *TorrentReposito
 	if err != nil {
 		t.Fatal(err)
 	}
+	return q, p
+}
+
+// seekCountStatement is the statement that counts c's total under bound, built as Search builds it
+// with each match's filters tested by a seek.
+func seekCountStatement(t testing.TB, ctx context.Context, repo *TorrentRepository, c domain.SearchCriteria, bound int) Statement {
+	t.Helper()
+	q, p := probedQuery(t, ctx, repo, c, bound)
 	q.costs = seekForced(repo.db.costs())
 	return q.countStatement(p)
 }

@@ -27,14 +27,7 @@ func bucketForced(c Costs, fine bool) Costs {
 // the one built.
 func bucketedCountStatement(t testing.TB, ctx context.Context, repo *TorrentRepository, c domain.SearchCriteria, bound int, fine bool) (s Statement, bucketed bool) {
 	t.Helper()
-	q := newSearchQuery(c, ftsQuery(c.Terms), bound)
-	if err := repo.expandLastTerm(ctx, q); err != nil {
-		t.Fatal(err)
-	}
-	p, err := repo.probe(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, p := probedQuery(t, ctx, repo, c, bound)
 	if p.vacuous {
 		q.filtered = false
 	}
