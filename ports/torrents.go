@@ -52,9 +52,9 @@ type CategoryRepository interface {
 // FinishBulkLoad, a search may miss the loaded torrents and sorts are slow. A load interrupted
 // before FinishBulkLoad is finished by the store the next time it opens.
 type BulkLoader interface {
-	// BeginBulkLoad says a load of about expected torrents (-1: unknown) begins; it reports whether
-	// the store defers its work for it (false: every batch is stored as any other).
-	BeginBulkLoad(ctx context.Context, expected int64) (bool, error)
+	// BeginBulkLoad says a load begins; it reports whether the store defers its work for it
+	// (false: every batch is stored as any other).
+	BeginBulkLoad(ctx context.Context) (bool, error)
 	// FinishBulkLoad builds what the load deferred, telling step what it does as each part begins
 	// (they take a while: tens of seconds at a million torrents). Nothing to do when nothing was
 	// deferred.

@@ -55,9 +55,9 @@ func (b *BulkLoader) local() *localEngine {
 	return nil
 }
 
-// BeginBulkLoad defers the catalog's read-side work when the catalog is empty (see above);
-// expected is not needed by the rule (an empty catalog is smaller than any load).
-func (b *BulkLoader) BeginBulkLoad(ctx context.Context, expected int64) (bool, error) {
+// BeginBulkLoad defers the catalog's read-side work when the catalog is empty (see above): an
+// empty catalog is smaller than any load, so the load's size does not enter the rule.
+func (b *BulkLoader) BeginBulkLoad(ctx context.Context) (bool, error) {
 	e := b.local()
 	if e == nil {
 		return false, nil

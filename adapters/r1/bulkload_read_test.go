@@ -49,7 +49,7 @@ func TestSearchesDuringABulkLoadAnswerOrAreUnavailable(t *testing.T) {
 	ctx := context.Background()
 	db := openMigrated(t, LocalOptions{})
 	loader := NewBulkLoader(db)
-	if began, err := loader.BeginBulkLoad(ctx, 300); err != nil || !began {
+	if began, err := loader.BeginBulkLoad(ctx); err != nil || !began {
 		t.Fatalf("BeginBulkLoad: %v, %v", began, err)
 	}
 	var batch []domain.Torrent
@@ -91,7 +91,7 @@ func TestTwoBulkLoadsFinishingTogetherBothSucceed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "catalog.db")
 	first, second := openAt(t, path), openAt(t, path)
 	for _, db := range []*Database{first, second} {
-		if began, err := NewBulkLoader(db).BeginBulkLoad(ctx, 300); err != nil || !began {
+		if began, err := NewBulkLoader(db).BeginBulkLoad(ctx); err != nil || !began {
 			t.Fatalf("BeginBulkLoad: %v, %v", began, err)
 		}
 	}

@@ -38,7 +38,7 @@ func bulkScenario(t *testing.T, db *Database, bulk bool, steps int) {
 	repo := NewTorrentRepository(db)
 	loader := NewBulkLoader(db)
 	if bulk {
-		began, err := loader.BeginBulkLoad(ctx, 450)
+		began, err := loader.BeginBulkLoad(ctx)
 		if err != nil || !began {
 			t.Fatalf("BeginBulkLoad on an empty catalog: %v, %v; want true", began, err)
 		}
@@ -293,7 +293,7 @@ func TestAnInterruptedBulkLoadIsFinishedByTheNextOpen(t *testing.T) {
 	if _, err := os.Stat(path + bulkLockSuffix); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the lock's file stays beside the database (%v)", err)
 	}
-	if began, err := NewBulkLoader(db).BeginBulkLoad(ctx, 1000); err != nil || began {
+	if began, err := NewBulkLoader(db).BeginBulkLoad(ctx); err != nil || began {
 		t.Errorf("BeginBulkLoad on a catalog that is not empty: %v, %v; want false", began, err)
 	}
 	// The rest of the scenario, incrementally now.
@@ -328,7 +328,7 @@ func TestBulkLoadAppliesToAnEmptyLocalCatalogOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d1 := openMigrated(t, LocalOptions{ParamsAsText: true, JSONResults: true})
-	if began, err := NewBulkLoader(d1).BeginBulkLoad(ctx, 1_000_000); err != nil || began {
+	if began, err := NewBulkLoader(d1).BeginBulkLoad(ctx); err != nil || began {
 		t.Errorf("d1-typed: BeginBulkLoad = %v, %v; want false", began, err)
 	}
 	if err := NewBulkLoader(d1).FinishBulkLoad(ctx, nil); err != nil {
@@ -337,7 +337,7 @@ func TestBulkLoadAppliesToAnEmptyLocalCatalogOnly(t *testing.T) {
 	stored := openMigrated(t, LocalOptions{})
 	upsert(t, NewTorrentRepository(stored), bulkTorrent(t, 1))
 	before := rowsOf(t, stored, "SELECT name FROM sqlite_master ORDER BY name")
-	if began, err := NewBulkLoader(stored).BeginBulkLoad(ctx, 1_000_000); err != nil || began {
+	if began, err := NewBulkLoader(stored).BeginBulkLoad(ctx); err != nil || began {
 		t.Errorf("a catalog of one torrent: BeginBulkLoad = %v, %v; want false", began, err)
 	}
 	if after := rowsOf(t, stored, "SELECT name FROM sqlite_master ORDER BY name"); !reflect.DeepEqual(before, after) {

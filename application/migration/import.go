@@ -180,7 +180,7 @@ func (k *kindRun) run(ctx context.Context) error {
 		k.opts.Progress.Begin(k.kind, total)
 		defer k.opts.Progress.End(k.kind)
 	}
-	bulk, err := k.beginBulk(ctx, total)
+	bulk, err := k.beginBulk(ctx)
 	if err != nil {
 		return err
 	}
@@ -230,11 +230,11 @@ func (k *kindRun) run(ctx context.Context) error {
 }
 
 // beginBulk begins a bulk load of the torrents when the store has one and takes this run as one.
-func (k *kindRun) beginBulk(ctx context.Context, total int64) (bool, error) {
+func (k *kindRun) beginBulk(ctx context.Context) (bool, error) {
 	if k.kind != ports.ImportTorrents || k.opts.DryRun || k.im.Bulk == nil {
 		return false, nil
 	}
-	began, err := k.im.Bulk.BeginBulkLoad(ctx, total)
+	began, err := k.im.Bulk.BeginBulkLoad(ctx)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", k.kind, err)
 	}

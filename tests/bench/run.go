@@ -409,7 +409,7 @@ func ingestCorpus(ctx context.Context, repo ports.TorrentRepository, bulk ports.
 	lastReport := start
 	if bulk != nil {
 		var err error
-		if out.Bulk, err = bulk.BeginBulkLoad(ctx, int64(n)); err != nil {
+		if out.Bulk, err = bulk.BeginBulkLoad(ctx); err != nil {
 			return out, err
 		}
 		if out.Bulk {
