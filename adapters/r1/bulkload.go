@@ -98,53 +98,49 @@ ORDER BY type, name`
 
 type deferredItem struct{ typ, name, sql string }
 
-func (e *localEngine) beginBulkLoad(ctx context.Context) (bool, error) {
-	conn, err := e.writer.Conn(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit a no-op
-	var pending int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM bulk_load_deferred").Scan(&pending); err != nil {
-		return false, err
-	}
-	if pending > 0 {
-		// A load under way, in this process or another, and not finished: the catalog still holds
-		// no full-text entry, so this load joins it.
-		return true, e.lockBulk()
-	}
-	var stored bool
-	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM torrents)").Scan(&stored); err != nil {
-		return false, err
-	}
-	if stored {
-		return false, nil
-	}
-	items, err := readDeferred(ctx, tx, deferredSQL)
-	if err != nil {
-		return false, err
-	}
-	for _, it := range items {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO bulk_load_deferred (name, type, sql) VALUES (?, ?, ?)", it.name, it.typ, it.sql); err != nil {
-			return false, err
+func (e *localEngine) beginBulkLoad(ctx context.Context) (began bool, err error) {
+	dropped := false // this call dropped what the load defers and took the lock for it
+	err = e.inWriteTx(ctx, func(tx *sql.Tx) error {
+		var pending int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM bulk_load_deferred").Scan(&pending); err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, "DROP "+strings.ToUpper(it.typ)+" "+quoteIdent(it.name)); err != nil {
-			return false, err
+		if pending > 0 {
+			// A load under way, in this process or another, and not finished: the catalog still
+			// holds no full-text entry, so this load joins it.
+			began = true
+			return e.lockBulk()
 		}
-	}
-	if err := e.lockBulk(); err != nil {
+		var stored bool
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM torrents)").Scan(&stored); err != nil {
+			return err
+		}
+		if stored {
+			return nil
+		}
+		items, err := readDeferred(ctx, tx, deferredSQL)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO bulk_load_deferred (name, type, sql) VALUES (?, ?, ?)", it.name, it.typ, it.sql); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "DROP "+strings.ToUpper(it.typ)+" "+quoteIdent(it.name)); err != nil {
+				return err
+			}
+		}
+		// Locked before the drop commits, so no open finishes the load under this process.
+		began, dropped = true, true
+		return e.lockBulk()
+	})
+	if err != nil {
+		if dropped {
+			e.unlockBulk()
+		}
 		return false, err
 	}
-	if err := tx.Commit(); err != nil {
-		e.unlockBulk()
-		return false, err
-	}
-	return true, nil
+	return began, nil
 }
 
 func readDeferred(ctx context.Context, q querier, query string) ([]deferredItem, error) {
