@@ -41,23 +41,28 @@ type File struct {
 // Torrent is a catalog entry: the identity (info hash), what it contains, and its swarm's last
 // known health.
 type Torrent struct {
-	ID          int64
-	InfoHash    InfoHash
-	InfoHashV2  InfoHashV2
-	Name        string
-	Size        int64
-	Category    CategoryRef
-	Seeders     int64
-	Leechers    int64
-	UploadedAt  time.Time
-	Description string
-	Files       []File
-	Trackers    []string
-	WebSeeds    []string // BEP 19 HTTP seeds (url-list, ws=)
-	External    ExternalIDs
-	Release     Release // derived from Name by Normalize
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID         int64
+	InfoHash   InfoHash
+	InfoHashV2 InfoHashV2
+	Name       string
+	Size       int64
+	Category   CategoryRef
+	Seeders    int64
+	Leechers   int64
+	UploadedAt time.Time
+	// UploadedAtUnset is set by Normalize when no upload date was given: UploadedAt is then the
+	// time of this ingest, which a store gives a torrent it does not hold yet; a stored torrent
+	// keeps its date, so sending a torrent again without one (a seeders refresh, a second import
+	// of a source without dates) neither moves it in the latest list nor counts as a change.
+	UploadedAtUnset bool
+	Description     string
+	Files           []File
+	Trackers        []string
+	WebSeeds        []string // BEP 19 HTTP seeds (url-list, ws=)
+	External        ExternalIDs
+	Release         Release // derived from Name by Normalize
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // TorrentSummary is what lists show: enough to choose and to start a download.
@@ -95,7 +100,7 @@ func (s TorrentSummary) Magnet() Magnet {
 }
 
 // Normalize checks t against the catalog's rules and fills what can be derived: the size from the
-// files, the upload date from now, duplicate trackers dropped. Every problem is reported at once.
+// files, the upload date from now (see UploadedAtUnset), duplicate trackers dropped. Every problem is reported at once.
 func (t *Torrent) Normalize(now time.Time) error {
 	var problems ValidationError
 	if t.InfoHash.IsZero() {
@@ -135,7 +140,7 @@ func (t *Torrent) Normalize(now time.Time) error {
 		t.Category = CategoryRef{Slug: DefaultCategorySlug, Name: "Other"}
 	}
 	if t.UploadedAt.IsZero() {
-		t.UploadedAt = now
+		t.UploadedAt, t.UploadedAtUnset = now, true
 	} else if t.UploadedAt.After(now.Add(MaxUploadedAtSkew)) {
 		problems.Add("uploadedAt", "must not be in the future")
 	}

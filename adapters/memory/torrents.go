@@ -67,6 +67,11 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 			if t.External.TVDb == 0 {
 				t.External.TVDb = old.t.External.TVDb
 			}
+			// And its upload date, when this ingest gave none (Normalize's now stands in for it).
+			if t.UploadedAtUnset {
+				t.UploadedAt = old.t.UploadedAt
+			}
+			t.UploadedAtUnset = false // what the store holds has its date
 			if sameTorrent(old.t, t) { // nothing to write: its updated time stays
 				outcomes = append(outcomes, domain.UpsertOutcome{InfoHash: t.InfoHash, ID: t.ID, Unchanged: true})
 				continue
@@ -78,7 +83,7 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 			continue
 		}
 		t.ID = int64(len(c.torrents) + 1)
-		t.CreatedAt = now
+		t.CreatedAt, t.UploadedAtUnset = now, false
 		rec := newRecord(t)
 		c.torrents = append(c.torrents, rec)
 		c.byHash[t.InfoHash] = rec

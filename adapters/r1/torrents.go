@@ -104,16 +104,32 @@ func (r *TorrentRepository) localBulk() *localEngine {
 // migration 0009), which also ends the SELECT before ON CONFLICT as SQLite requires; a skipped row
 // returns nothing, which is how Upsert tells a blocked torrent.
 // jsonb needs SQLite 3.45; D1 has it (tests/integration runs the catalog contract on workerd).
-const upsertSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
-` + upsertBodySQL
+//
+// A row whose torrent came without an upload date (domain.Torrent.UploadedAtUnset) carries the
+// ingest's time, which a new torrent takes; a stored one keeps its date. The excluded row cannot
+// tell the two apart, so such rows go in a statement of their own (upsertUndatedSQL), whose update
+// keeps uploaded_at.
+var upsertSQL = jsonRowsSQL + upsertBody("excluded.uploaded_at")
+
+// upsertUndatedSQL is upsertSQL for rows without an upload date of their own.
+var upsertUndatedSQL = jsonRowsSQL + upsertBody("torrents.uploaded_at")
+
+const jsonRowsSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
+`
 
 // upsertJSONBSQL is upsertSQL over rows given as one JSONB array (a BLOB: see rowjsonb.go), which
 // the local engine takes: SQLite reads each row's fields from the JSONB without parsing text.
-const upsertJSONBSQL = `WITH rows (r) AS MATERIALIZED (SELECT value FROM jsonb_each(?))
-` + upsertBodySQL
+var upsertJSONBSQL = jsonbRowsSQL + upsertBody("excluded.uploaded_at")
 
-// upsertBodySQL is the upsert of upsertSQL's rows.
-const upsertBodySQL = `INSERT INTO torrents
+// upsertUndatedJSONBSQL is upsertJSONBSQL for rows without an upload date of their own.
+var upsertUndatedJSONBSQL = jsonbRowsSQL + upsertBody("torrents.uploaded_at")
+
+const jsonbRowsSQL = `WITH rows (r) AS MATERIALIZED (SELECT value FROM jsonb_each(?))
+`
+
+// upsertBody is the upsert of upsertSQL's rows, uploadedAt the date an update stores.
+func upsertBody(uploadedAt string) string {
+	return `INSERT INTO torrents
     (info_hash, info_hash_v2, name, name_key, size, category_id, seeders, leechers, uploaded_at, description, files,
      trackers, web_seeds, imdb_id, tmdb_id, tvdb_id, release, release_year, release_season_min, release_season_max,
      release_episode_min, release_episode_max, release_resolution, release_air_date, release_parser, created_at, updated_at)
@@ -129,7 +145,7 @@ ON CONFLICT (info_hash) DO UPDATE SET
     category_id = excluded.category_id,
     seeders = excluded.seeders,
     leechers = excluded.leechers,
-    uploaded_at = excluded.uploaded_at,
+    uploaded_at = ` + uploadedAt + `,
     description = excluded.description,
     files = excluded.files,
     trackers = excluded.trackers,
@@ -148,18 +164,20 @@ ON CONFLICT (info_hash) DO UPDATE SET
     release_parser = excluded.release_parser,
     revision = torrents.revision + 1,
     updated_at = unixepoch()
-WHERE ` + upsertChangedSQL + `
+WHERE ` + upsertChanged(uploadedAt) + `
 RETURNING id, revision, info_hash`
+}
 
-// upsertChangedSQL is true when the update would change a stored torrent: an identical one is
+// upsertChanged is true when the update would change a stored torrent: an identical one is
 // left as it is (no write, no trigger, revision and updated_at kept) and returns nothing, like a
 // blocked one; Upsert tells the two apart with leftOutSQL. A re-ingest or a second import of
 // an unchanged catalog writes nothing.
-const upsertChangedSQL = `(torrents.info_hash_v2 IS NOT coalesce(excluded.info_hash_v2, torrents.info_hash_v2)
+func upsertChanged(uploadedAt string) string {
+	return `(torrents.info_hash_v2 IS NOT coalesce(excluded.info_hash_v2, torrents.info_hash_v2)
     OR torrents.name IS NOT excluded.name OR torrents.name_key IS NOT excluded.name_key
     OR torrents.size IS NOT excluded.size OR torrents.category_id IS NOT excluded.category_id
     OR torrents.seeders IS NOT excluded.seeders OR torrents.leechers IS NOT excluded.leechers
-    OR torrents.uploaded_at IS NOT excluded.uploaded_at OR torrents.description IS NOT excluded.description
+    OR torrents.uploaded_at IS NOT ` + uploadedAt + ` OR torrents.description IS NOT excluded.description
     OR torrents.files IS NOT excluded.files OR torrents.trackers IS NOT excluded.trackers
     OR torrents.web_seeds IS NOT excluded.web_seeds
     OR torrents.imdb_id IS NOT coalesce(excluded.imdb_id, torrents.imdb_id)
@@ -172,6 +190,7 @@ const upsertChangedSQL = `(torrents.info_hash_v2 IS NOT coalesce(excluded.info_h
     OR torrents.release_episode_max IS NOT excluded.release_episode_max
     OR torrents.release_resolution IS NOT excluded.release_resolution
     OR torrents.release_parser IS NOT excluded.release_parser)`
+}
 
 // leftOutSQL reads, for a JSON list of info hashes an upsert statement did not return, the id of
 // each stored one (unchanged) and whether it is on the blocklist (blocked).
@@ -222,8 +241,12 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 		}
 		first := len(statements)
 		groups := upsertGroups(chunk)
-		for _, g := range groups {
-			statements = append(statements, upsertStatement(g, size, binary))
+		parts := make([]int, len(groups)) // how many statements each group takes: see upsertParts
+		for k, g := range groups {
+			for _, part := range upsertParts(g) {
+				statements = append(statements, upsertStatement(part, size, binary))
+				parts[k]++
+			}
 		}
 		results, err := r.db.batch(ctx, statements)
 		if err != nil {
@@ -235,18 +258,22 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 		for _, ref := range refs {
 			r.knownSlugs.Store(ref.Slug, true)
 		}
+		next := first
 		for k, g := range groups {
-			// RETURNING rows come in no promised order: they are matched by hash, which a statement
+			// RETURNING rows come in no promised order: they are matched by hash, which a group
 			// holds once.
 			returned := make(map[string]domain.UpsertOutcome, len(g))
-			for _, row := range results[first+k].Rows {
-				rr := rowReader{row: row}
-				id, revision, hash := rr.int("id"), rr.int("revision"), rr.text("info_hash")
-				if rr.err != nil {
-					return outcomes, rr.err
+			for _, res := range results[next : next+parts[k]] {
+				for _, row := range res.Rows {
+					rr := rowReader{row: row}
+					id, revision, hash := rr.int("id"), rr.int("revision"), rr.text("info_hash")
+					if rr.err != nil {
+						return outcomes, rr.err
+					}
+					returned[hash] = domain.UpsertOutcome{ID: id, Created: revision == 1}
 				}
-				returned[hash] = domain.UpsertOutcome{ID: id, Created: revision == 1}
 			}
+			next += parts[k]
 			if err := r.leftOut(ctx, g, returned); err != nil {
 				return outcomes, err
 			}
@@ -261,9 +288,27 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 	return outcomes, nil
 }
 
-// upsertStatement is the upsert of a group's rows: in JSONB when binary (the local engine) and
-// every row has it, else in JSON text (D1's).
+// upsertParts splits a group into its rows with an upload date and those without (upsertSQL and
+// upsertUndatedSQL), leaving out an empty part: one statement for a group from one source.
+func upsertParts(g []upsertRow) [][]upsertRow {
+	var dated, undated []upsertRow
+	for _, row := range g {
+		if row.torrent.UploadedAtUnset {
+			undated = append(undated, row)
+		} else {
+			dated = append(dated, row)
+		}
+	}
+	if len(dated) == 0 || len(undated) == 0 {
+		return [][]upsertRow{g}
+	}
+	return [][]upsertRow{dated, undated}
+}
+
+// upsertStatement is the upsert of a group's rows, all with an upload date or all without: in
+// JSONB when binary (the local engine) and every row has it, else in JSON text (D1's).
 func upsertStatement(g []upsertRow, size int, binary bool) Statement {
+	undated := len(g) > 0 && g[0].torrent.UploadedAtUnset
 	for _, row := range g {
 		binary = binary && row.jsonb != nil
 	}
@@ -276,6 +321,9 @@ func upsertStatement(g []upsertRow, size int, binary bool) Statement {
 		for _, row := range g {
 			payload = append(payload, row.jsonb...)
 		}
+		if undated {
+			return Statement{SQL: upsertUndatedJSONBSQL, Params: []any{jsonbArrayOf(payload)}}
+		}
 		return Statement{SQL: upsertJSONBSQL, Params: []any{jsonbArrayOf(payload)}}
 	}
 	list := make([]byte, 0, size+len(g)+2)
@@ -287,6 +335,9 @@ func upsertStatement(g []upsertRow, size int, binary bool) Statement {
 		list = append(list, row.json...)
 	}
 	list = append(list, ']')
+	if undated {
+		return Statement{SQL: upsertUndatedSQL, Params: []any{string(list)}}
+	}
 	return Statement{SQL: upsertSQL, Params: []any{string(list)}}
 }
 

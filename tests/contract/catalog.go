@@ -35,6 +35,7 @@ func RunTorrentRepository(t *testing.T, h CatalogHarness) {
 		run(t, "UpsertSameHashTwiceInOneCall", testUpsertSameHashTwice)
 		run(t, "UpsertNothing", testUpsertNothing)
 		run(t, "UpsertUnchanged", testUpsertUnchanged)
+		run(t, "UpsertWithoutAnUploadDate", testUpsertWithoutAnUploadDate)
 		run(t, "GetByIDAndByHash", testGetByIDAndHash)
 		run(t, "GetUnknown", testGetUnknown)
 		run(t, "ValuesAreCopied", testTorrentValuesAreCopied)
@@ -217,6 +218,71 @@ func testUpsertUnchanged(t *testing.T, repo ports.TorrentRepository, categories 
 		upsert(t, repo, a) // back as it was, for the next change
 	}
 	expectCounts(t, categories, map[string]int64{"movies": 1, "music": 1})
+}
+
+// A torrent sent without an upload date is dated by the ingest that first stores it; sent again
+// without one, later (a seeders refresh, a second import of a source without dates), it keeps that
+// date: unchanged when nothing else changed, updated but still dated so when something did (so it
+// does not move up the latest list). A date given replaces the stored one.
+func testUpsertWithoutAnUploadDate(t *testing.T, repo ports.TorrentRepository, _ ports.CategoryRepository) {
+	undated := func(at time.Time, seeders int64) domain.Torrent {
+		x := torrent("undated", "Undated.Release.2021.720p", "movies")
+		x.UploadedAt, x.Seeders = time.Time{}, seeders
+		if err := x.Normalize(at); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	first := now.Add(-48 * time.Hour)
+	if o := upsert(t, repo, undated(first, 3))[0]; !o.Created {
+		t.Fatalf("the first ingest = %+v, want created", o)
+	}
+	if got := get(t, repo, domain.TorrentRef{ID: 1}).UploadedAt; !got.Equal(first) {
+		t.Fatalf("a torrent first stored without an upload date is dated %v, want the ingest's time %v", got, first)
+	}
+	if o := upsert(t, repo, undated(first.Add(time.Hour), 3))[0]; !o.Unchanged {
+		t.Errorf("the same torrent again an hour later, without a date = %+v, want unchanged", o)
+	}
+	if o := upsert(t, repo, undated(first.Add(2*time.Hour), 9))[0]; o.Unchanged || o.Created {
+		t.Errorf("its seeders refreshed without a date = %+v, want updated", o)
+	}
+	got := get(t, repo, domain.TorrentRef{ID: 1})
+	if !got.UploadedAt.Equal(first) || got.Seeders != 9 {
+		t.Errorf("after a refresh without a date: dated %v with %d seeders, want %v with 9", got.UploadedAt, got.Seeders, first)
+	}
+	dated := undated(now, 9)
+	dated.UploadedAt, dated.UploadedAtUnset = epoch, false
+	if o := upsert(t, repo, dated)[0]; o.Unchanged || o.Created {
+		t.Errorf("a date given = %+v, want updated", o)
+	}
+	if got := get(t, repo, domain.TorrentRef{ID: 1}).UploadedAt; !got.Equal(epoch) {
+		t.Errorf("a date given was stored as %v, want %v", got, epoch)
+	}
+
+	// One call mixing both, the same hash twice among them: outcomes in order, each date as said.
+	fresh := normalized(t, torrent("fresh", "Fresh One", "music"))
+	again := undated(now, 9)
+	out := upsert(t, repo, fresh, again, normalized(t, torrent("other", "Other One", "games")), undated(now, 10), fresh)
+	for i, want := range []string{"created", "unchanged", "created", "updated", "unchanged"} {
+		if got := outcomeWord(out[i]); got != want {
+			t.Errorf("mixed call, outcome %d: %s, want %s", i, got, want)
+		}
+	}
+	if got := get(t, repo, domain.TorrentRef{ID: 1}); !got.UploadedAt.Equal(epoch) || got.Seeders != 10 {
+		t.Errorf("after the mixed call: dated %v with %d seeders, want %v with 10", got.UploadedAt, got.Seeders, epoch)
+	}
+}
+
+func outcomeWord(o domain.UpsertOutcome) string {
+	switch {
+	case o.Blocked:
+		return "blocked"
+	case o.Created:
+		return "created"
+	case o.Unchanged:
+		return "unchanged"
+	}
+	return "updated"
 }
 
 func testUpsertNothing(t *testing.T, repo ports.TorrentRepository, categories ports.CategoryRepository) {

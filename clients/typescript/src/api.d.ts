@@ -659,7 +659,7 @@ export interface components {
             seeders?: number;
             /** Format: int64 */
             leechers?: number;
-            /** @description RFC 3339 or `YYYY-MM-DD` (midnight UTC); at most a day in the future. Absent means now. */
+            /** @description RFC 3339 or `YYYY-MM-DD` (midnight UTC); at most a day in the future. Absent means now for a torrent not stored yet; a stored torrent keeps its date (an update without one does not move it in the latest list). */
             uploadedAt?: string | unknown | unknown;
             description?: string;
             files?: {
