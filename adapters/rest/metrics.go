@@ -1,21 +1,29 @@
 package rest
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"net/http"
+	runtimemetrics "runtime/metrics"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/torrent-streamer/streamer/application/health"
 )
 
+// metricsContentType is Prometheus's text exposition format, which every scraper accepts.
+const metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+// maxScrapesInFlight bounds the scrapes served at once; one more is answered 503 at once.
+const maxScrapesInFlight = 4
+
 // metricsHandler serves the counters in Prometheus's text format. They are read from the health
 // use case at each scrape, without probing a store: a scrape costs no upstream request. Beside them,
 // the Go runtime's (go_goroutines, go_memstats_*, GC pauses) and the process's (RSS, CPU, open file
-// descriptors) standard collectors, which an operator and the soak (tests/soak) watch.
+// descriptors) standard metrics, which an operator and the soak (tests/soak) watch.
 func metricsHandler(svc *health.Service, conns func() ConnStats) fiber.Handler {
 	serve := adaptor.HTTPHandler(MetricsHandler(svc, conns))
 	return func(c *fiber.Ctx) error {
@@ -26,111 +34,114 @@ func metricsHandler(svc *health.Service, conns func() ConnStats) fiber.Handler {
 
 // MetricsHandler is /metrics as a net/http handler, for serving it on an address of its own
 // (METRICS_ADDR) so it need not be public; see Options.MetricsElsewhere. conns, when not nil, adds
-// the connection limiter's counters (LimitListener, Stats).
+// the connection limiter's counters (LimitListener, Stats). The go_* and process_* metrics are
+// VictoriaMetrics/metrics's (no protobuf linked), with # HELP and # TYPE lines.
 func MetricsHandler(svc *health.Service, conns func() ConnStats) http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(countersCollector{health: svc},
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if conns != nil {
-		reg.MustRegister(connCollector{stats: conns})
-	}
-	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		ErrorHandling:       promhttp.ContinueOnError,
-		DisableCompression:  true,
-		MaxRequestsInFlight: 4,
-	})
+	metrics.ExposeMetadata(true)
+	inFlight := make(chan struct{}, maxScrapesInFlight)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		h.ServeHTTP(w, r)
+		select {
+		case inFlight <- struct{}{}:
+			defer func() { <-inFlight }()
+		default:
+			http.Error(w, fmt.Sprintf("Limit of concurrent scrapes reached (%d), try again later.", maxScrapesInFlight),
+				http.StatusServiceUnavailable)
+			return
+		}
+		var b bytes.Buffer
+		writeCounters(&b, svc.Counters())
+		if conns != nil {
+			writeConnStats(&b, conns())
+		}
+		metrics.WriteProcessMetrics(&b) // go_memstats_*, go_goroutines, go_gc_duration_seconds, process_*
+		metrics.WriteFDMetrics(&b)      // process_open_fds, process_max_fds
+		writeRuntimeSettings(&b)
+		w.Header().Set("Content-Type", metricsContentType)
+		_, _ = w.Write(b.Bytes())
 	})
 }
 
-var (
-	upstreamCallsDesc = prometheus.NewDesc("streamer_upstream_calls_total",
-		"Requests sent to Cloudflare, re-sends included, by service (r1: D1, kv: Workers KV).", []string{"service"}, nil)
-	upstreamErrorsDesc = prometheus.NewDesc("streamer_upstream_errors_total",
-		"Requests to Cloudflare that failed (no answer, 401, 403, 429, 5xx), by service.", []string{"service"}, nil)
-	upstreamRetriesDesc = prometheus.NewDesc("streamer_upstream_retries_total",
-		"Requests to Cloudflare that were re-sends after a failure, by service.", []string{"service"}, nil)
-	cacheHitsDesc = prometheus.NewDesc("streamer_cache_hits_total",
-		"Reads answered by the cache, by tier (process: this instance's memory, shared: the shared cache).", []string{"tier"}, nil)
-	cacheMissesDesc = prometheus.NewDesc("streamer_cache_misses_total",
-		"Reads the cache could not answer (filled from the database).", nil, nil)
-	cacheStaleDesc = prometheus.NewDesc("streamer_cache_stale_served_total",
-		"Hits answered with a stale value while a refresh ran.", nil, nil)
-	cacheErrorsDesc = prometheus.NewDesc("streamer_cache_errors_total",
-		"Shared cache failures, each answered from the database instead.", nil, nil)
-	cacheBytesDesc = prometheus.NewDesc("streamer_cache_process_bytes",
-		"The weight of the values held in this process's cache tier, in bytes.", nil, nil)
-	cacheMaxBytesDesc = prometheus.NewDesc("streamer_cache_process_max_bytes",
-		"The bound of streamer_cache_process_bytes (CACHE_MAX_MIB).", nil, nil)
-	cacheEntriesDesc = prometheus.NewDesc("streamer_cache_process_entries",
-		"The values held in this process's cache tier.", nil, nil)
-)
-
-// countersCollector turns health's counters into Prometheus counters at each scrape.
-type countersCollector struct {
-	health *health.Service
+// sample is one value of a metric family, with its labels already written (`tier="process"`).
+type sample struct {
+	labels string
+	value  float64
 }
 
-func (countersCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{upstreamCallsDesc, upstreamErrorsDesc, upstreamRetriesDesc,
-		cacheHitsDesc, cacheMissesDesc, cacheStaleDesc, cacheErrorsDesc, cacheBytesDesc, cacheMaxBytesDesc, cacheEntriesDesc} {
-		ch <- d
+// family writes one metric family: its help, its type (counter or gauge) and its samples.
+func family(w io.Writer, name, typ, help string, samples ...sample) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+	for _, s := range samples {
+		if s.labels == "" {
+			fmt.Fprintf(w, "%s %g\n", name, s.value)
+		} else {
+			fmt.Fprintf(w, "%s{%s} %g\n", name, s.labels, s.value)
+		}
 	}
 }
 
-func (c countersCollector) Collect(ch chan<- prometheus.Metric) {
-	k := c.health.Counters()
-	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+func one(v uint64) sample { return sample{value: float64(v)} }
+
+// writeCounters writes health's counters, read at this scrape.
+func writeCounters(w io.Writer, k health.Counters) {
+	up := k.Upstream
+	byService := func(r1, kv uint64) []sample {
+		return []sample{{`service="r1"`, float64(r1)}, {`service="kv"`, float64(kv)}}
 	}
-	for _, s := range []struct {
-		name  string
-		calls uint64
-		errs  uint64
-		retry uint64
-	}{
-		{"r1", k.Upstream.R1.Calls, k.Upstream.R1.Errors, k.Upstream.R1.Retries},
-		{"kv", k.Upstream.KV.Calls, k.Upstream.KV.Errors, k.Upstream.KV.Retries},
-	} {
-		counter(upstreamCallsDesc, s.calls, s.name)
-		counter(upstreamErrorsDesc, s.errs, s.name)
-		counter(upstreamRetriesDesc, s.retry, s.name)
-	}
-	counter(cacheHitsDesc, k.Cache.LocalHits, "process")
-	counter(cacheHitsDesc, k.Cache.SharedHits, "shared")
-	counter(cacheMissesDesc, k.Cache.Misses)
-	counter(cacheStaleDesc, k.Cache.StaleServed)
-	counter(cacheErrorsDesc, k.Cache.Errors)
-	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
-	gauge(cacheBytesDesc, float64(k.Cache.LocalBytes))
-	gauge(cacheMaxBytesDesc, float64(k.Cache.LocalMaxBytes))
-	gauge(cacheEntriesDesc, float64(k.Cache.LocalSize))
+	family(w, "streamer_upstream_calls_total", "counter",
+		"Requests sent to Cloudflare, re-sends included, by service (r1: D1, kv: Workers KV).",
+		byService(up.R1.Calls, up.KV.Calls)...)
+	family(w, "streamer_upstream_errors_total", "counter",
+		"Requests to Cloudflare that failed (no answer, 401, 403, 429, 5xx), by service.",
+		byService(up.R1.Errors, up.KV.Errors)...)
+	family(w, "streamer_upstream_retries_total", "counter",
+		"Requests to Cloudflare that were re-sends after a failure, by service.",
+		byService(up.R1.Retries, up.KV.Retries)...)
+	c := k.Cache
+	family(w, "streamer_cache_hits_total", "counter",
+		"Reads answered by the cache, by tier (process: this instance's memory, shared: the shared cache).",
+		sample{`tier="process"`, float64(c.LocalHits)}, sample{`tier="shared"`, float64(c.SharedHits)})
+	family(w, "streamer_cache_misses_total", "counter",
+		"Reads the cache could not answer (filled from the database).", one(c.Misses))
+	family(w, "streamer_cache_stale_served_total", "counter",
+		"Hits answered with a stale value while a refresh ran.", one(c.StaleServed))
+	family(w, "streamer_cache_errors_total", "counter",
+		"Shared cache failures, each answered from the database instead.", one(c.Errors))
+	family(w, "streamer_cache_process_bytes", "gauge",
+		"The weight of the values held in this process's cache tier, in bytes.", sample{value: float64(c.LocalBytes)})
+	family(w, "streamer_cache_process_max_bytes", "gauge",
+		"The bound of streamer_cache_process_bytes (CACHE_MAX_MIB).", sample{value: float64(c.LocalMaxBytes)})
+	family(w, "streamer_cache_process_entries", "gauge",
+		"The values held in this process's cache tier.", sample{value: float64(c.LocalSize)})
 }
 
-var (
-	connOpenDesc = prometheus.NewDesc("streamer_connections_open",
-		"Client connections held now (at most MAX_CONNECTIONS).", nil, nil)
-	connShedDesc = prometheus.NewDesc("streamer_connections_shed_total",
-		"Client connections refused with a quick 503 for MAX_CONNECTIONS or MAX_CONNECTIONS_PER_CLIENT.", nil, nil)
-	connAcceptErrorsDesc = prometheus.NewDesc("streamer_accept_errors_total",
-		"Accepts that failed (out of descriptors, a connection reset early) and were retried.", nil, nil)
-)
-
-// connCollector reads the connection limiter's counters at each scrape.
-type connCollector struct{ stats func() ConnStats }
-
-func (connCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- connOpenDesc
-	ch <- connShedDesc
-	ch <- connAcceptErrorsDesc
+// writeConnStats writes the connection limiter's counters, read at this scrape.
+func writeConnStats(w io.Writer, s ConnStats) {
+	family(w, "streamer_connections_open", "gauge",
+		"Client connections held now (at most MAX_CONNECTIONS).", sample{value: float64(s.Open)})
+	family(w, "streamer_connections_shed_total", "counter",
+		"Client connections refused with a quick 503 for MAX_CONNECTIONS or MAX_CONNECTIONS_PER_CLIENT.", one(s.Shed))
+	family(w, "streamer_accept_errors_total", "counter",
+		"Accepts that failed (out of descriptors, a connection reset early) and were retried.", one(s.AcceptErrors))
 }
 
-func (c connCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.stats()
-	ch <- prometheus.MustNewConstMetric(connOpenDesc, prometheus.GaugeValue, float64(s.Open))
-	ch <- prometheus.MustNewConstMetric(connShedDesc, prometheus.CounterValue, float64(s.Shed))
-	ch <- prometheus.MustNewConstMetric(connAcceptErrorsDesc, prometheus.CounterValue, float64(s.AcceptErrors))
+// runtimeSettings are the runtime's settings that Prometheus's Go collector serves under these
+// names (the soak reads go_gc_gomemlimit_bytes) and VictoriaMetrics/metrics does not.
+var runtimeSettings = []struct{ metric, name, help string }{
+	{"/gc/gogc:percent", "go_gc_gogc_percent", "The heap growth target between collections (GOGC), in percent."},
+	{"/gc/gomemlimit:bytes", "go_gc_gomemlimit_bytes", "The Go runtime's soft memory limit (GOMEMLIMIT), in bytes."},
+	{"/sched/gomaxprocs:threads", "go_sched_gomaxprocs_threads", "The threads that may run Go code at once (GOMAXPROCS)."},
+}
+
+func writeRuntimeSettings(w io.Writer) {
+	read := make([]runtimemetrics.Sample, len(runtimeSettings))
+	for i, s := range runtimeSettings {
+		read[i].Name = s.metric
+	}
+	runtimemetrics.Read(read)
+	for i, s := range runtimeSettings {
+		if read[i].Value.Kind() == runtimemetrics.KindUint64 { // KindBad when this Go has no such metric
+			family(w, s.name, "gauge", s.help, one(read[i].Value.Uint64()))
+		}
+	}
 }

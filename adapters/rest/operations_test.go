@@ -135,6 +135,15 @@ func TestMetrics(t *testing.T) {
 		"# TYPE go_gc_duration_seconds summary",
 		"# TYPE process_resident_memory_bytes gauge",
 		"# TYPE process_open_fds gauge",
+		// What the soak reads (tests/soak, takeSample).
+		"# TYPE process_cpu_seconds_total counter",
+		"# TYPE go_memstats_heap_inuse_bytes gauge",
+		"# TYPE go_memstats_sys_bytes gauge",
+		"# TYPE go_memstats_heap_released_bytes gauge",
+		"# TYPE go_memstats_next_gc_bytes gauge",
+		"# TYPE go_gc_gomemlimit_bytes gauge",
+		"# TYPE go_gc_gogc_percent gauge",
+		"# TYPE go_sched_gomaxprocs_threads gauge",
 		"streamer_cache_process_max_bytes 6.7108864e+07",
 		"streamer_cache_process_entries 1",
 	} {
@@ -142,6 +151,7 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("no line %q in:\n%s", line, r.body)
 		}
 	}
+	assertExposition(t, string(r.body))
 	// Without remote stores the counters are there, at zero.
 	r = newHarness(t).get("/metrics")
 	if !strings.Contains(string(r.body), `streamer_upstream_calls_total{service="r1"} 0`+"\n") {
