@@ -25,11 +25,7 @@ const maxScrapesInFlight = 4
 // the Go runtime's (go_goroutines, go_memstats_*, GC pauses) and the process's (RSS, CPU, open file
 // descriptors) standard metrics, which an operator and the soak (tests/soak) watch.
 func metricsHandler(svc *health.Service, conns func() ConnStats) fiber.Handler {
-	serve := adaptor.HTTPHandler(MetricsHandler(svc, conns))
-	return func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		return serve(c)
-	}
+	return adaptor.HTTPHandler(MetricsHandler(svc, conns)) // which says no-store, once
 }
 
 // MetricsHandler is /metrics as a net/http handler, for serving it on an address of its own

@@ -114,8 +114,9 @@ func TestMetrics(t *testing.T) {
 	h.get("/api/categories")       // a miss, then a hit in the process
 	h.get("/api/categories?again") // another URI: past the response cache
 	r := h.get("/metrics")
-	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") || r.header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("status %d, Content-Type %q, Cache-Control %q", r.status, r.header.Get("Content-Type"), r.header.Get("Cache-Control"))
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain; version=0.0.4") ||
+		len(r.header.Values("Cache-Control")) != 1 || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("status %d, Content-Type %q, Cache-Control %q", r.status, r.header.Get("Content-Type"), r.header.Values("Cache-Control"))
 	}
 	for _, line := range []string{
 		"# TYPE streamer_upstream_calls_total counter",
