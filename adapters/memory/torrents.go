@@ -71,7 +71,8 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 			if t.UploadedAtUnset {
 				t.UploadedAt = old.t.UploadedAt
 			}
-			t.UploadedAtUnset = false // what the store holds has its date
+			// What the store holds has its date.
+			t.UploadedAtUnset = false
 			if sameTorrent(old.t, t) { // nothing to write: its updated time stays
 				outcomes = append(outcomes, domain.UpsertOutcome{InfoHash: t.InfoHash, ID: t.ID, Unchanged: true})
 				continue
