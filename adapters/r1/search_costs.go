@@ -36,9 +36,11 @@ type Costs struct {
 	// Bucket is one entry of a list stepped by FTS5 in an intersection (the bucketed count,
 	// search_bucketed.go), BucketList what each list of an OR adds at each match stepped,
 	// PrefixStep one match of a long prefix's merge (every list of the words it begins copied into
-	// one). At 1,000,000 torrents: a word of 44,000 matches and a list of 368,000 entries, 8.8 ms;
-	// the same word and 7 lists of 340,000 entries in all, 16 ms; a word of 92,000 matches and 10
-	// lists of a category's dates, 30,000 entries in all, 9 ms.
+	// one). At 1,000,000 torrents, what the lists added to a word's count (warm, interleaved): a
+	// word of 44,000 matches and one list of 368,000 entries, 7.3 ms; 6 lists of 208,000, 7.6 ms;
+	// 20 lists of 331,000, 19 ms; one of 368,000 less 7 short ones, 8.1 ms (the same with a word
+	// of 92,000: 7.2, 9.4, 26 and 11.8 ms); a word of 92,000 matches and 10 lists of a category's
+	// dates, 30,000 entries in all, 9 ms.
 	Bucket, BucketList, PrefixStep float64
 	// RoundTrip is what one more engine call costs beyond its work: nothing on the local file, a
 	// network request on D1.
@@ -47,13 +49,13 @@ type Costs struct {
 
 // localCosts are the local engine's, measured with tests/bench at 1,000,000 torrents.
 var localCosts = Costs{CheckBase: 13, CheckSegment: 12, Walk: 1.4, WalkRow: 5, Lookup: 3, SetBuild: 0.5, SetProbe: 0.5,
-	Count: 0.65, SortID: 0.27, Merge: 0.05, CountSparse: 2, Bucket: 0.03, BucketList: 0.005, PrefixStep: 0.1}
+	Count: 0.65, SortID: 0.27, Merge: 0.05, CountSparse: 2, Bucket: 0.02, BucketList: 0.012, PrefixStep: 0.1}
 
 // d1Costs are D1's: SQLite does the same work there (the local figures stand for it; D1's machines
 // are not measured here), and every statement sent on its own is an HTTPS request to Cloudflare,
 // tens of milliseconds from outside it.
 var d1Costs = Costs{CheckBase: 13, CheckSegment: 12, Walk: 1.4, WalkRow: 5, Lookup: 3, SetBuild: 0.5, SetProbe: 0.5,
-	Count: 0.65, SortID: 0.27, Merge: 0.05, CountSparse: 2, Bucket: 0.03, BucketList: 0.005, PrefixStep: 0.1, RoundTrip: 30_000}
+	Count: 0.65, SortID: 0.27, Merge: 0.05, CountSparse: 2, Bucket: 0.02, BucketList: 0.012, PrefixStep: 0.1, RoundTrip: 30_000}
 
 // nameSkew is how many times longer than an even spread a walk of the name index is counted (see
 // cheapestWalk).

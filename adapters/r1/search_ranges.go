@@ -81,16 +81,51 @@ func (s rangeScale) rangeToken(level int, d rangeDigits) string {
 func rangeDigitRune(digit int) rune { return rune(0xE001 + digit) }
 
 // rangeCover is how a range [lo, hi] is matched in the index: the buckets every value of which is
-// in the range (full, FTS5 expressions), the buckets the range cuts (cut: their matches are checked
+// in the range (full), the buckets the range cuts (cut, FTS5 expressions: their matches are checked
 // on the row), and the values the buckets cover, [from, to]; the range's values outside [from, to]
 // are found on the column's index (search_bucketed.go). empty: no bucket is needed ([from, to] is
-// empty). fullShare and cutShare are about the shares of the catalog's torrents in the full and
-// the cut buckets.
+// empty). fullShare and cutShare are about the shares of the catalog's torrents in the lists the
+// full and the cut buckets step (a bucket less its parts steps the bucket's list and the parts'),
+// fullKept the share in the full buckets' values.
 type rangeCover struct {
-	full, cut           []string
-	from, to            int64
-	empty               bool
-	fullShare, cutShare float64
+	full                          []fullBucket
+	cut                           []string
+	from, to                      int64
+	empty                         bool
+	fullShare, cutShare, fullKept float64
+}
+
+// fullBucket is a bucket of a cover whose every value is in the range: a bucket's list (an FTS5
+// expression), less the lists of its parts in except (its parts the range cuts or leaves out).
+type fullBucket struct {
+	bucket string
+	except []string
+}
+
+// expr is the bucket as an FTS5 expression.
+func (b fullBucket) expr() string {
+	if len(b.except) == 0 {
+		return b.bucket
+	}
+	return "((" + b.bucket + ") NOT (" + strings.Join(b.except, " OR ") + "))"
+}
+
+// lists is how many lists of the index the cover's buckets are.
+func (c rangeCover) lists() int {
+	n := len(c.cut)
+	for _, b := range c.full {
+		n += 1 + len(b.except)
+	}
+	return n
+}
+
+// fullExprs are the full buckets as FTS5 expressions.
+func (c rangeCover) fullExprs() []string {
+	out := make([]string, len(c.full))
+	for i, b := range c.full {
+		out[i] = b.expr()
+	}
+	return out
 }
 
 // cover is the cover of [lo, hi] within the values [catalogLo, catalogHi] the catalog holds (the
@@ -101,9 +136,14 @@ type rangeCover struct {
 // in the coarser bucket. share is about the share of the catalog's torrents with values in
 // [blo, bhi].
 //
+// With except, a coarsest bucket the range cuts is written as that bucket less its parts that are
+// not wholly in the range (those the range leaves out and those it cuts, which are also cut), not
+// as the parts wholly in it: one long list and a few short ones where a range keeps most of the
+// bucket ("1 GiB to 8 GiB": the decade of 1 to 10 GB less 7 lists, against 20 lists).
+//
 // bucket is the FTS5 expression of the bucket of level named by d (rangeScale.match, or a category's
 // dates: categoryDates).
-func (s rangeScale) cover(lo, hi, catalogLo, catalogHi int64, depth int, share func(blo, bhi int64) float64, bucket func(level int, d rangeDigits) string) rangeCover {
+func (s rangeScale) cover(lo, hi, catalogLo, catalogHi int64, depth int, except bool, share func(blo, bhi int64) float64, bucket func(level int, d rangeDigits) string) rangeCover {
 	first, last := max(lo, catalogLo), min(hi, catalogHi)
 	if first > last {
 		return rangeCover{empty: true}
@@ -113,24 +153,38 @@ func (s rangeScale) cover(lo, hi, catalogLo, catalogHi int64, depth int, share f
 	from, _ := s.span(1, d0)
 	_, to := s.span(1, d1)
 	c.from, c.to = max(lo, from), min(hi, to)
-	var visit func(level int, d rangeDigits)
-	visit = func(level int, d rangeDigits) {
+	// visit adds the bucket of level named by d to the cover, and returns the buckets under it that
+	// are not wholly in the range, and their share.
+	var visit func(level int, d rangeDigits) ([]string, float64)
+	visit = func(level int, d rangeDigits) ([]string, float64) {
 		blo, bhi := s.span(level, d)
 		switch {
 		case bhi < lo || blo > hi:
+			return []string{bucket(level, d)}, share(blo, bhi)
 		case lo <= blo && bhi <= hi && s.whole(level, d):
-			c.full = append(c.full, bucket(level, d))
+			c.full = append(c.full, fullBucket{bucket: bucket(level, d)})
 			c.fullShare += share(blo, bhi)
+			c.fullKept += share(blo, bhi)
+			return nil, 0
 		case level >= depth || !s.whole(level, d):
 			c.cut = append(c.cut, bucket(level, d))
 			c.cutShare += share(blo, bhi)
-		default:
-			a, b := s.children(level, d)
-			for digit := a; digit <= b; digit++ {
-				d[level] = digit
-				visit(level+1, d)
-			}
+			return []string{bucket(level, d)}, share(blo, bhi)
 		}
+		full, fullShare := len(c.full), c.fullShare
+		var others []string
+		othersShare := 0.0
+		a, b := s.children(level, d)
+		for digit := a; digit <= b; digit++ {
+			d[level] = digit
+			o, share := visit(level+1, d)
+			others, othersShare = append(others, o...), othersShare+share
+		}
+		if except && level == 1 && len(c.full) > full {
+			c.full = append(c.full[:full], fullBucket{bucket: bucket(level, d), except: others})
+			c.fullShare = fullShare + share(blo, bhi) + othersShare
+		}
+		return others, othersShare
 	}
 	for digit := d0[0]; digit <= d1[0]; digit++ {
 		visit(1, rangeDigits{digit})
