@@ -21,10 +21,10 @@ import (
 //     passes in the whole catalog (search_filters.go).
 //  3. The planner below chooses a strategy from what the probe found; each strategy is one file
 //     returning its page statement: few matches (search_few.go), the relevance name tiers
-//     (search_tiers.go), the sort key's index walked with a check of each torrent
-//     (search_checked.go), every match walked (search_walked.go), the torrents passing a narrow
-//     filter walked with a check of each (search_narrow.go), or the matches merged with them
-//     (search_merge.go).
+//     (search_tiers.go; over every match when they are few), the sort key's index walked with a
+//     check of each torrent (search_checked.go), every match walked (search_walked.go), the
+//     torrents passing a narrow filter walked with a check of each (search_narrow.go), or the
+//     matches merged with them (search_merge.go).
 //  4. The total (search_total.go), when neither the probe nor the page settled it: a count, sent in
 //     the same engine call as the page where a call costs a round trip (D1); each match sought in
 //     torrents_facets, or, for size and date ranges, counted from the index's buckets of those
@@ -54,6 +54,7 @@ type strategy int
 const (
 	fewMatches       strategy = iota // every match (at most relevanceScored) scored, filtered, sorted in one statement
 	nameTiers                        // relevance above relevanceScored: name matches, then the rest
+	fewTiers                         // the same order over every match, when they are few but bm25 may not weigh a word
 	keptTiers                        // the same order when the filters keep almost none of the matches
 	checkedIndex                     // the sort key's index walked, each torrent checked against the text
 	matchSetIndex                    // the sort key's index walked, each torrent looked up in the set of matches
@@ -107,6 +108,8 @@ func (r *TorrentRepository) plan(q *searchQuery, p probed) strategy {
 	switch {
 	case q.sort == domain.SortRelevance && p.rankable(r.relevanceScored):
 		return fewMatches
+	case q.sort == domain.SortRelevance && p.complete && p.n <= min(r.relevanceScored, fewTiersWindows*q.window()) && !q.costs.pagesAhead():
+		return fewTiers // where pages go ahead with the probe, the name tiers already have (search_ahead.go)
 	case q.sort != domain.SortRelevance && p.n <= r.relevanceScored:
 		return fewMatches
 	case q.filtered && q.costs.mergedPays(q, p):
@@ -129,6 +132,8 @@ func (q *searchQuery) pageStatement(s strategy, p probed) Statement {
 		return q.fewPage(p)
 	case nameTiers:
 		return q.tierPage()
+	case fewTiers:
+		return q.fewTierPage()
 	case keptTiers:
 		return q.keptTierPage(p)
 	case checkedIndex:
@@ -147,7 +152,7 @@ func (q *searchQuery) pageStatement(s strategy, p probed) Statement {
 // countsEveryMatch says whether the strategy's page carries the count of every match that passes
 // the filters (when the search has filters).
 func (s strategy) countsEveryMatch() bool {
-	return s == fewMatches || s == keptTiers || s == narrowFilter || s == mergedMatches
+	return s == fewMatches || s == fewTiers || s == keptTiers || s == narrowFilter || s == mergedMatches
 }
 
 func emptyPage() domain.SearchPage {

@@ -30,7 +30,7 @@ import (
 // probeAhead runs the probe with the pages sent ahead in one call (on an engine where a call is a
 // round trip), and returns the pages' results by strategy.
 func (r *TorrentRepository) probeAhead(ctx context.Context, q *searchQuery) (probed, map[strategy]Result, error) {
-	if q.costs.RoundTrip == 0 {
+	if !q.costs.pagesAhead() {
 		p, err := r.probe(ctx, q)
 		return p, nil, err
 	}

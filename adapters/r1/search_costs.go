@@ -143,6 +143,10 @@ func (c Costs) check(q *searchQuery) float64 {
 	return (c.CheckBase + c.CheckSegment*float64(max(q.segments, 1))) * float64(q.words)
 }
 
+// pagesAhead says whether page statements go out with the probe, before the plan (search_ahead.go):
+// where an engine call is a round trip.
+func (c Costs) pagesAhead() bool { return c.RoundTrip > 0 }
+
 // expansionPays says whether writing a long last word out is worth the statement that asks the
 // vocabulary for its words: it saves at most a merge of the lists of the words it begins (a few
 // milliseconds for common words), which one more round trip to D1 costs more than.

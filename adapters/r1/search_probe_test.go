@@ -2,6 +2,7 @@ package r1
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -47,6 +48,64 @@ func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 			}
 			if p.n != len(torrents) || p.sampled != want {
 				t.Errorf("%s: the probe counted %d and sampled %d passing, want %d and %d", tc.name, p.n, p.sampled, len(torrents), want)
+			}
+		}
+	})
+}
+
+// The probe of a search without filters walks the oldest matches (FTS5 steps an intersection
+// backwards slowly beside a long list), past the window or counting every one, a filtered one's the
+// newest (its sample); each estimates the matches from how densely those it walked sit among the
+// ids.
+func TestTheProbeWalksTheOldestWithoutFilters(t *testing.T) {
+	eachMode(t, func(t *testing.T, db *Database) {
+		ctx := context.Background()
+		repo := NewTorrentRepository(db)
+		var torrents []domain.Torrent
+		for i := range 40 {
+			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
+				if i%2 == 0 {
+					tor.Name = "Common Story"
+				}
+			}))
+		}
+		upsert(t, repo, torrents...)
+		top := scalar(t, db, "SELECT max(id) FROM torrents")
+		first := scalar(t, db, "SELECT min(id) FROM torrents")
+		for i, text := range []string{"common", "common story", "story"} { // one list, an intersection
+			filtered := i == 2
+			c := criteria(t, text, 5, func(c *domain.SearchCriteria) {
+				if filtered {
+					c.MinSeeders = ptr(int64(1))
+				}
+			})
+			q := newSearchQuery(c, ftsQuery(c.Terms), 5)
+			repo.countLimit, repo.relevanceScored = 5, 5 // the window: 6 of the 20 matches
+			name := fmt.Sprintf("%q filtered %v", text, filtered)
+			p, err := repo.probe(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.oldestFirst == filtered {
+				t.Fatalf("%s: the probe walked the oldest first: %v", name, p.oldestFirst)
+			}
+			if !filtered {
+				// past the 6 oldest matches (the even torrents 0 to 10)
+				if p.n != 6 || p.complete || p.high != first+10 {
+					t.Fatalf("%s: the probe counted %d matches (complete %v) up to %d, want 6 up to %d", name, p.n, p.complete, p.high, first+10)
+				}
+				if got := p.estimatedMatches(); got != 6*float64(top)/float64(first+10) {
+					t.Fatalf("%s: estimated %v matches", name, got)
+				}
+				repo.countLimit = 100 // the window: every match
+				if p, err = repo.probe(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+				if p.n != 20 || !p.complete || p.estimatedMatches() != 20 {
+					t.Fatalf("%s: the probe counted %d matches (complete %v), want all 20", name, p.n, p.complete)
+				}
+			} else if p.n != 6 || p.low != top-11 || p.high != top-1 {
+				t.Fatalf("%s: the probe walked %d matches from %d to %d, want 6 from %d to %d", name, p.n, p.low, p.high, top-11, top-1)
 			}
 		}
 	})
