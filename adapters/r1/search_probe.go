@@ -104,7 +104,7 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 	if !q.filtered {
 		return r.plainProbeQuery(q)
 	}
-	window, filteredWindow := r.probeWindows()
+	_, filteredWindow := r.probeWindows()
 	var b strings.Builder
 	var params []any
 	vacuity, vacuityParams := q.vacuity()
@@ -113,9 +113,22 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 		ctes = append(ctes, "v AS MATERIALIZED (SELECT "+vacuity+" AS vacuous)")
 		params = append(params, vacuityParams...)
 	}
-	textCTEs, textParams, textN := r.textCount(q, "count(*)")
+	// When every torrent passes the filters, the search is planned as one without them and its probe
+	// is such a search's (plainCount: the oldest matches, up to the window); the walk of the newest
+	// below then stops before its first match (its LIMIT is 0).
+	n, low, high := "count(*)", "coalesce(min(id), 0)", "coalesce(max(id), 0)"
+	if vacuity != "" {
+		n = "(CASE WHEN (SELECT vacuous FROM v) THEN (SELECT n FROM pn) ELSE count(*) END)"
+		low = "(CASE WHEN (SELECT vacuous FROM v) THEN 0 ELSE " + low + " END)"
+		high = "(CASE WHEN (SELECT vacuous FROM v) THEN (SELECT high FROM pn) ELSE " + high + " END)"
+	}
+	textCTEs, textParams, textN := r.textCount(q, n)
 	ctes, params = append(ctes, textCTEs...), append(params, textParams...)
-	b.WriteString("SELECT count(*) AS n, " + textN + " AS textn, coalesce(min(id), 0) AS low, coalesce(max(id), 0) AS high, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
+	if vacuity != "" {
+		plainCTEs, plainParams := r.plainCount(q)
+		ctes, params = append(ctes, plainCTEs...), append(params, plainParams...)
+	}
+	b.WriteString("SELECT " + n + " AS n, " + textN + " AS textn, " + low + " AS low, " + high + " AS high, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
 	// The sample is the matches the probe walks (the filtered window), each sought in
 	// torrents_facets as it is walked: a second walk of the newest matches for it cost a third of
 	// the probe (a common word in a category: 2.9 ms of the walk's, 2.5 of the seeks').
@@ -156,8 +169,8 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 	b.WriteString("FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid DESC LIMIT ")
 	params = append(params, q.match)
 	if vacuity != "" {
-		b.WriteString("(SELECT CASE WHEN vacuous THEN CAST(? AS INTEGER) ELSE CAST(? AS INTEGER) END FROM v)) s")
-		params = append(params, window, filteredWindow)
+		b.WriteString("(SELECT CASE WHEN vacuous THEN 0 ELSE CAST(? AS INTEGER) END FROM v)) s")
+		params = append(params, filteredWindow)
 	} else {
 		b.WriteString("CAST(? AS INTEGER)) s")
 		params = append(params, filteredWindow)
@@ -179,23 +192,27 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 // reads add little to: it is counted once, its last id read (4.0 ms for two words of 9 % each,
 // where skipping and counting would walk it twice).
 func (r *TorrentRepository) plainProbeQuery(q *searchQuery) probeSQL {
-	window, _ := r.probeWindows()
 	ctes, params, textN := r.textCount(q, "pn.n")
-	if len(q.terms) > 1 || q.facetMatch != "" {
-		ctes = append(ctes, "pn AS MATERIALIZED (SELECT count(*) AS n, coalesce(max(id), 0) AS high"+
-			" FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid ASC LIMIT CAST(? AS INTEGER)))")
-		params = append(params, q.match, window)
-	} else {
-		ctes = append(ctes,
-			"px AS MATERIALIZED (SELECT (SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid ASC LIMIT 1 OFFSET CAST(? AS INTEGER)) AS r)",
-			"pn AS MATERIALIZED (SELECT CASE WHEN r IS NULL THEN (SELECT count(*) FROM torrents_fts WHERE torrents_fts MATCH ?) ELSE CAST(? AS INTEGER) END AS n,"+
-				" coalesce(r, 0) AS high FROM px)")
-		params = append(params, q.match, window-1, q.match, window)
-	}
+	plainCTEs, plainParams := r.plainCount(q)
+	ctes, params = append(ctes, plainCTEs...), append(params, plainParams...)
 	commonest, commonestParams := r.commonestColumn(q, textN)
 	sel := "SELECT pn.n AS n, " + textN + " AS textn, 0 AS low, pn.high AS high, (SELECT coalesce(max(id), 0) FROM torrents) AS top, 0 AS vacuous, 0 AS sampled, 0 AS thresholded, " +
 		commonest + " FROM pn"
 	return probeSQL{ctes: ctes, sel: sel, params: append(params, commonestParams...)}
+}
+
+// plainCount is the common tables of plainProbeQuery's walk, the last pn(n, high), and their params.
+func (r *TorrentRepository) plainCount(q *searchQuery) ([]string, []any) {
+	window, _ := r.probeWindows()
+	if len(q.terms) > 1 || q.facetMatch != "" {
+		return []string{"pn AS MATERIALIZED (SELECT count(*) AS n, coalesce(max(id), 0) AS high" +
+			" FROM (SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid ASC LIMIT CAST(? AS INTEGER)))"}, []any{q.match, window}
+	}
+	return []string{
+		"px AS MATERIALIZED (SELECT (SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ? ORDER BY rowid ASC LIMIT 1 OFFSET CAST(? AS INTEGER)) AS r)",
+		"pn AS MATERIALIZED (SELECT CASE WHEN r IS NULL THEN (SELECT count(*) FROM torrents_fts WHERE torrents_fts MATCH ?) ELSE CAST(? AS INTEGER) END AS n," +
+			" coalesce(r, 0) AS high FROM px)",
+	}, []any{q.match, window - 1, q.match, window}
 }
 
 // textCount is how many torrents the text alone matches (up to one past the relevance bound) when
@@ -235,6 +252,7 @@ func (r *TorrentRepository) readProbe(q *searchQuery, res Result) (probed, error
 	p := probed{n: int(rr.int("n")), textN: int(rr.int("textn")), low: rr.int("low"), high: rr.int("high"), top: rr.int("top"), sampled: int(rr.int("sampled")),
 		thresholded: int(rr.int("thresholded")), commonestTerm: int(rr.int("commonest")), oldestFirst: !q.filtered}
 	p.vacuous = rr.int("vacuous") != 0
+	p.oldestFirst = p.oldestFirst || p.vacuous
 	if q.filtered && !p.vacuous {
 		window = filteredWindow
 	}

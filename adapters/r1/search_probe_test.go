@@ -27,9 +27,19 @@ func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 			c := criteria(t, "common", 5, tc.apply)
 			q := newSearchQuery(c, ftsQuery(c.Terms), 1000)
 			s := repo.probeStatement(q)
-			walks := 0
-			for _, step := range queryPlan(t, ctx, db, s) {
-				if strings.Contains(step, "VIRTUAL TABLE") {
+			// The walk of a search without filters (plainCount), taken instead when every torrent
+			// passes them, is not counted.
+			res, err := db.query(ctx, Statement{SQL: "EXPLAIN QUERY PLAN " + s.SQL, Params: s.Params})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, walks := map[int64]bool{}, 0
+			for _, row := range res.Rows {
+				rr := rowReader{row: row}
+				id, parent, step := rr.int("id"), rr.int("parent"), rr.text("detail")
+				if plain[parent] || step == "MATERIALIZE pn" || step == "MATERIALIZE px" {
+					plain[id] = true
+				} else if strings.Contains(step, "VIRTUAL TABLE") {
 					walks++
 				}
 			}
@@ -39,6 +49,9 @@ func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 			p, err := repo.probe(ctx, q)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if p.vacuous {
+				t.Fatalf("%s: every torrent passes the filter", tc.name)
 			}
 			want := 0
 			for _, tor := range torrents {
@@ -53,10 +66,10 @@ func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 	})
 }
 
-// The probe of a search without filters walks the oldest matches (FTS5 steps an intersection
-// backwards slowly beside a long list), past the window or counting every one, a filtered one's the
-// newest (its sample); each estimates the matches from how densely those it walked sit among the
-// ids.
+// The probe of a search without filters, or whose filters every torrent passes, walks the oldest
+// matches (FTS5 steps an intersection backwards slowly beside a long list), past the window or
+// counting every one; a filtered one's the newest (its sample); each estimates the matches from how
+// densely those it walked sit among the ids.
 func TestTheProbeWalksTheOldestWithoutFilters(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
@@ -72,22 +85,32 @@ func TestTheProbeWalksTheOldestWithoutFilters(t *testing.T) {
 		upsert(t, repo, torrents...)
 		top := scalar(t, db, "SELECT max(id) FROM torrents")
 		first := scalar(t, db, "SELECT min(id) FROM torrents")
-		for i, text := range []string{"common", "common story", "story"} { // one list, an intersection
-			filtered := i == 2
+		for _, tc := range []struct {
+			text             string
+			filter           func(*domain.SearchCriteria)
+			filtered, oldest bool
+		}{
+			{"common", nil, false, true},       // one list
+			{"common story", nil, false, true}, // an intersection
+			{"common", func(c *domain.SearchCriteria) { c.MinSize = ptr(int64(1)) }, true, true},       // passed by every torrent
+			{"common story", func(c *domain.SearchCriteria) { c.MinSize = ptr(int64(1)) }, true, true}, // the same
+			{"story", func(c *domain.SearchCriteria) { c.MinSeeders = ptr(int64(1)) }, true, false},    // some fail it
+		} {
+			text, filtered := tc.text, !tc.oldest
 			c := criteria(t, text, 5, func(c *domain.SearchCriteria) {
-				if filtered {
-					c.MinSeeders = ptr(int64(1))
+				if tc.filter != nil {
+					tc.filter(c)
 				}
 			})
 			q := newSearchQuery(c, ftsQuery(c.Terms), 5)
 			repo.countLimit, repo.relevanceScored = 5, 5 // the window: 6 of the 20 matches
-			name := fmt.Sprintf("%q filtered %v", text, filtered)
+			name := fmt.Sprintf("%q filtered %v", text, tc.filtered)
 			p, err := repo.probe(ctx, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.oldestFirst == filtered {
-				t.Fatalf("%s: the probe walked the oldest first: %v", name, p.oldestFirst)
+			if p.oldestFirst != tc.oldest || p.vacuous != (tc.filtered && tc.oldest) {
+				t.Fatalf("%s: the probe walked the oldest first: %v (every torrent passes the filters: %v)", name, p.oldestFirst, p.vacuous)
 			}
 			if !filtered {
 				// past the 6 oldest matches (the even torrents 0 to 10)
