@@ -69,22 +69,22 @@ var (
 	reTrailingGroup = regexp.MustCompile(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`)
 	reTrailingCRC   = regexp.MustCompile(`\s*\[[0-9A-Fa-f]{8}\]\s*$`)
 
-	reSxxEyy      = hinted(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`)
+	reSxxEyy      = screened(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`, sThenDigit)
 	reEpisodeMore = regexp.MustCompile(`(?i)(-?)\s*E?(\d{1,4})`)
-	reNxNN        = hinted(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`, "x")
-	reSeasonRange = hinted(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`)
+	reNxNN        = screened(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`, digitXDigit)
+	reSeasonRange = screened(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`, sThenDigit)
 	reSeasonWord  = hinted(`(?i)\bSeasons?[ ._]?(\d{1,2})(?:\s?(?:-|to|~)\s?(\d{1,2}))?\b`, "season")
 	reSeasonOrd   = hinted(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`, "season")
-	reSeasonOnly  = hinted(`(?i)\bS(\d{1,2})\b`)
-	reEpisodeOnly = hinted(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`)
+	reSeasonOnly  = screened(`(?i)\bS(\d{1,2})\b`, sThenDigit)
+	reEpisodeOnly = screened(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`, eThenDigit)
 	reAbsolute    = hinted(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`, " - ", " – ", " ~ ")
-	reAbsBatch    = hinted(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`)
-	reDaily       = hinted(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`)
-	reYear        = hinted(`(?:^|[\s.\-_\[(,])((?:18|19|20)\d{2})`)
+	reAbsBatch    = hinted(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`, "[", "(")
+	reDaily       = screened(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`, dailyDate)
+	reYear        = screened(`(?:^|[\s.\-_\[(,])((?:18|19|20)\d{2})`, yearDigits)
 	reComplete    = hinted(`(?i)\b(?:complete|full[ ._]season)\b`, "complete", "full")
 	reCompleteSer = hinted(`(?i)\bcomplete[ ._](?:series|seasons?)\b`, "complete")
 
-	reResolution = hinted(`(?i)\b(?:(?:BD|HD)?(360|480|540|576|720|1080|2160|4320)[pi]|(?:\d{3,4}x(360|480|540|576|720|1080|2160))p?|(4K|UHD))\b`, "0p", "0i", "6p", "6i", "4k", "uhd", "x")
+	reResolution = screened(`(?i)\b(?:(?:BD|HD)?(360|480|540|576|720|1080|2160|4320)[pi]|(?:\d{3,4}x(360|480|540|576|720|1080|2160))p?|(4K|UHD))\b`, resolutionLike)
 
 	reRemux  = hinted(`(?i)\b(?:BD)?REMUX\b`, "remux")
 	reBluRay = hinted(`(?i)\b(?:Blu-?Ray(?:[ .-]?Rip)?|BDRip|BRRip|BR-?Rip|BD25|BD50|BDMV|BD(?:\d{3,4}p)?)\b`, "blu", "bd", "br")
@@ -564,17 +564,28 @@ type text struct{ s, lower string }
 
 func newText(s string) text { return text{s: s, lower: strings.ToLower(s)} }
 
-// pattern is a regular expression with the lowercase substrings one of which any match contains.
+// pattern is a regular expression with what any match holds: one of the lowercase substrings
+// hints, or what screen finds in the lowercase name. Either lets most names skip the expression,
+// which costs far more (a release name was a fifth of the ingest's CPU, most of it in patterns that
+// had no hint and matched rarely).
 type pattern struct {
-	re    *regexp.Regexp
-	hints []string
+	re     *regexp.Regexp
+	hints  []string
+	screen func(lower string) bool
 }
 
 func hinted(expr string, hints ...string) pattern {
 	return pattern{re: regexp.MustCompile(expr), hints: hints}
 }
 
+func screened(expr string, screen func(lower string) bool) pattern {
+	return pattern{re: regexp.MustCompile(expr), screen: screen}
+}
+
 func (p pattern) possible(t text) bool {
+	if p.screen != nil {
+		return p.screen(t.lower)
+	}
 	if len(p.hints) == 0 {
 		return true
 	}
@@ -608,3 +619,77 @@ func (p pattern) FindAllStringSubmatchIndex(t text, n int) [][]int {
 	}
 	return p.re.FindAllStringSubmatchIndex(t.s, n)
 }
+
+// The screens: what a lowercase name holds when the pattern can match it, tested without the
+// expression. Each is a necessary condition only (TestScreensPassEveryMatch). Under (?i) an 's'
+// also matches the long s (U+017F), which lowercasing keeps: a name holding one passes.
+
+// sThenDigit: an 's' right before a digit (S01E02, S2, S01-S03).
+func sThenDigit(lower string) bool {
+	for i := 0; i+1 < len(lower); i++ {
+		if lower[i] == 's' && isDigitByte(lower[i+1]) {
+			return true
+		}
+	}
+	return strings.Contains(lower, "ſ")
+}
+
+// eThenDigit: an 'e' with a digit within the next eight bytes (E05, EP.5, Episode 5).
+func eThenDigit(lower string) bool {
+	for i := 0; i < len(lower); i++ {
+		if lower[i] != 'e' {
+			continue
+		}
+		for j := i + 1; j < len(lower) && j <= i+8; j++ {
+			if isDigitByte(lower[j]) {
+				return true
+			}
+		}
+	}
+	return strings.Contains(lower, "ſ")
+}
+
+// digitXDigit: an 'x' between two digits (1x05, 1920x1080).
+func digitXDigit(lower string) bool {
+	for i := 1; i+1 < len(lower); i++ {
+		if lower[i] == 'x' && isDigitByte(lower[i-1]) && isDigitByte(lower[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// yearDigits: four digits beginning 18, 19 or 20.
+func yearDigits(lower string) bool {
+	for i := 0; i+3 < len(lower); i++ {
+		if (lower[i] == '1' && (lower[i+1] == '8' || lower[i+1] == '9') || lower[i] == '2' && lower[i+1] == '0') &&
+			isDigitByte(lower[i+2]) && isDigitByte(lower[i+3]) {
+			return true
+		}
+	}
+	return false
+}
+
+// dailyDate: a year of 19xx or 20xx, then a separator and two digits (2024.03.15).
+func dailyDate(lower string) bool {
+	for i := 0; i+7 < len(lower); i++ {
+		if (lower[i] == '1' && lower[i+1] == '9' || lower[i] == '2' && lower[i+1] == '0') &&
+			isDigitByte(lower[i+2]) && isDigitByte(lower[i+3]) && strings.IndexByte(".-_ ", lower[i+4]) >= 0 &&
+			isDigitByte(lower[i+5]) && isDigitByte(lower[i+6]) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolutionLike: what a resolution's token ends with (1080p, 576i, 4K, UHD), or WIDTHxHEIGHT.
+func resolutionLike(lower string) bool {
+	for _, h := range []string{"0p", "0i", "6p", "6i", "4k", "uhd"} {
+		if strings.Contains(lower, h) {
+			return true
+		}
+	}
+	return digitXDigit(lower)
+}
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
