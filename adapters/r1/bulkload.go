@@ -93,7 +93,7 @@ func (b *BulkLoader) FinishBulkLoad(ctx context.Context, step func(what string))
 // (make bench, zipf).
 const deferredSQL = `SELECT type, name, sql FROM sqlite_master
 WHERE tbl_name = 'torrents' AND sql IS NOT NULL
-  AND (type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%' OR type = 'trigger' AND sql LIKE '%torrents_fts%')
+  AND (type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%' OR type = 'trigger' AND sql LIKE '%torrents_fts%' AND name NOT LIKE 'bulk_load_changed_%')
 ORDER BY type, name`
 
 type deferredItem struct{ typ, name, sql string }
@@ -130,6 +130,14 @@ func (e *localEngine) beginBulkLoad(ctx context.Context) (began bool, err error)
 				return err
 			}
 		}
+		if err := dropBulkChanged(ctx, tx); err != nil {
+			return err
+		}
+		for _, stmt := range bulkChangedTriggers {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return err
+			}
+		}
 		// Locked before the drop commits, so no open finishes the load under this process.
 		began, dropped = true, true
 		return e.lockBulk()
@@ -140,7 +148,25 @@ func (e *localEngine) beginBulkLoad(ctx context.Context) (began bool, err error)
 		}
 		return false, err
 	}
+	if dropped {
+		// Its scratch index, without which the load still finishes (as before it existed).
+		if side, err := e.startBulkFTS(ctx); err == nil {
+			e.bulkMu.Lock()
+			e.bulkFTS = side
+			e.bulkMu.Unlock()
+			go side.run()
+		}
+	}
 	return began, nil
+}
+
+// takeBulkFTS takes this process's scratch index from the engine (nil when it has none).
+func (e *localEngine) takeBulkFTS() *bulkFTS {
+	e.bulkMu.Lock()
+	defer e.bulkMu.Unlock()
+	side := e.bulkFTS
+	e.bulkFTS = nil
+	return side
 }
 
 func readDeferred(ctx context.Context, q querier, query string) ([]deferredItem, error) {
@@ -219,6 +245,33 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 			triggers = append(triggers, it)
 		}
 	}
+	// This process's scratch index (bulkfts.go) indexes what it has not yet on the other core,
+	// while the indexes are built here.
+	side := e.takeBulkFTS()
+	var sideDone chan error
+	indexesBuilt := make(chan struct{})
+	if side != nil {
+		sideDone = make(chan error, 1)
+		defer func() {
+			if sideDone != nil {
+				<-sideDone
+			}
+			side.close()
+		}()
+		sideCtx, cancelSide := context.WithCancel(ctx)
+		defer cancelSide() // first: a finish that fails stops it
+		go func() {
+			if err := side.halt(false); err != nil {
+				sideDone <- err
+				return
+			}
+			if err := side.catchUp(sideCtx); err != nil {
+				sideDone <- err
+				return
+			}
+			sideDone <- side.mergeWhile(sideCtx, indexesBuilt)
+		}()
+	}
 	for i, it := range indexes {
 		step(fmt.Sprintf("building the index %s (%d of %d)", it.name, i+1, len(indexes)))
 		if err := e.inWriteTx(ctx, func(tx *sql.Tx) error {
@@ -233,8 +286,28 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 			return fmt.Errorf("index %s: %w", it.name, err)
 		}
 	}
+	close(indexesBuilt)
 	if len(triggers) == 0 {
 		return nil
+	}
+	if side != nil {
+		err := <-sideDone
+		sideDone = nil
+		if err == nil {
+			var used bool
+			if used, err = side.finish(ctx, triggers, step); used {
+				return err
+			}
+			if err != nil && ctx.Err() != nil {
+				return err
+			}
+		}
+		// Unusable (a step failed, or the catalog's index is not empty): indexed as without it.
+		why := "the catalog's full-text index is not empty"
+		if err != nil {
+			why = err.Error()
+		}
+		step("not using the full-text entries built during the load (" + why + ")")
 	}
 	return e.inWriteTx(ctx, func(tx *sql.Tx) error {
 		if left, err := stillDeferred(ctx, tx, triggers[0].name); err != nil || !left {
@@ -244,11 +317,8 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 		if err := tx.QueryRowContext(ctx, "SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM torrents").Scan(&count, &first, &last); err != nil {
 			return err
 		}
-		var hashSize sql.NullInt64
-		if err := tx.QueryRowContext(ctx, "SELECT v FROM torrents_fts_config WHERE k = 'hashsize'").Scan(&hashSize); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO torrents_fts (torrents_fts, rank) VALUES ('hashsize', ?)", bulkHashBytes); err != nil {
+		restore, err := setBulkHashSize(ctx, tx)
+		if err != nil {
 			return err
 		}
 		span := (last - first + bulkIndexChunks) / bulkIndexChunks
@@ -264,28 +334,53 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 				return fmt.Errorf("the full-text index: %w", err)
 			}
 		}
-		step("making the full-text index's triggers again")
-		for _, it := range triggers {
-			if _, err := tx.ExecContext(ctx, it.sql); err != nil {
-				return fmt.Errorf("trigger %s: %w", it.name, err)
-			}
-			if _, err := stillDeferred(ctx, tx, it.name); err != nil {
-				return err
-			}
-		}
-		restore := int64(1 << 20) // FTS5's default
-		if hashSize.Valid {
-			restore = hashSize.Int64
-		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO torrents_fts (torrents_fts, rank) VALUES ('hashsize', ?)", restore)
-		return err
+		return remakeFTSTriggers(ctx, tx, triggers, restore, step)
 	})
+}
+
+// setBulkHashSize sets the full-text index's bound on pending entries for the finish, and returns
+// the one to restore after.
+func setBulkHashSize(ctx context.Context, x interface {
+	execer
+	querier
+}) (restore int64, err error) {
+	var hashSize sql.NullInt64
+	if err := x.QueryRowContext(ctx, "SELECT v FROM main.torrents_fts_config WHERE k = 'hashsize'").Scan(&hashSize); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if _, err := x.ExecContext(ctx, "INSERT INTO main.torrents_fts (torrents_fts, rank) VALUES ('hashsize', ?)", bulkHashBytes); err != nil {
+		return 0, err
+	}
+	if hashSize.Valid {
+		return hashSize.Int64, nil
+	}
+	return 1 << 20, nil // FTS5's default
+}
+
+// remakeFTSTriggers ends the full-text step, in its transaction: the triggers that keep the index
+// are made again (and leave bulk_load_deferred), the load's own are dropped, the hash size
+// restored.
+func remakeFTSTriggers(ctx context.Context, x execer, triggers []deferredItem, restoreHash int64, step func(string)) error {
+	step("making the full-text index's triggers again")
+	for _, it := range triggers {
+		if _, err := x.ExecContext(ctx, it.sql); err != nil {
+			return fmt.Errorf("trigger %s: %w", it.name, err)
+		}
+		if _, err := stillDeferred(ctx, x, it.name); err != nil {
+			return err
+		}
+	}
+	if err := dropBulkChanged(ctx, x); err != nil {
+		return err
+	}
+	_, err := x.ExecContext(ctx, "INSERT INTO main.torrents_fts (torrents_fts, rank) VALUES ('hashsize', ?)", restoreHash)
+	return err
 }
 
 // stillDeferred deletes the deferred item name, in the transaction that makes it again, and says
 // whether it was still there.
-func stillDeferred(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
-	res, err := tx.ExecContext(ctx, "DELETE FROM bulk_load_deferred WHERE name = ?", name)
+func stillDeferred(ctx context.Context, x execer, name string) (bool, error) {
+	res, err := x.ExecContext(ctx, "DELETE FROM bulk_load_deferred WHERE name = ?", name)
 	if err != nil {
 		return false, err
 	}
@@ -336,6 +431,7 @@ func (e *localEngine) finishInterruptedBulkLoad(ctx context.Context) (loading bo
 		return held, err
 	}
 	defer e.unlockBulk()
+	removeBulkFTS(e.path + bulkFTSSuffix) // the scratch index of the process that left the load
 	step := func(string) {}
 	if e.opts.Progress != nil {
 		step = func(what string) { e.opts.Progress("finishing a bulk load left unfinished: " + what) }

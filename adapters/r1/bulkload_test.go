@@ -32,7 +32,8 @@ func bulkTorrent(t testing.TB, i int, mutate ...func(*domain.Torrent)) domain.To
 // bulkScenario loads the same torrents into repo, through a bulk load when bulk is set: a batch
 // holding one hash twice, a second batch overlapping the first (updates, renames, unchanged
 // ones), a takedown during the load, a blocked hash sent again, moves to another category.
-func bulkScenario(t *testing.T, db *Database, bulk bool, steps int) {
+// between, when given, runs after each of the steps (1 to 4).
+func bulkScenario(t *testing.T, db *Database, bulk bool, steps int, between ...func(step int)) {
 	t.Helper()
 	ctx := context.Background()
 	repo := NewTorrentRepository(db)
@@ -45,7 +46,15 @@ func bulkScenario(t *testing.T, db *Database, bulk bool, steps int) {
 	}
 	var batch []domain.Torrent
 	step := 0
-	next := func() bool { step++; return step <= steps }
+	next := func() bool {
+		if step > 0 && step <= steps {
+			for _, f := range between {
+				f(step)
+			}
+		}
+		step++
+		return step <= steps
+	}
 	if next() {
 		batch = nil
 		for i := range 200 {
@@ -72,6 +81,7 @@ func bulkScenario(t *testing.T, db *Database, bulk bool, steps int) {
 	if next() {
 		upsert(t, repo, bulkLastBatch(t)...)
 	}
+	next()
 	if bulk && steps >= 4 {
 		var said []string
 		if err := loader.FinishBulkLoad(ctx, func(what string) { said = append(said, what) }); err != nil {
@@ -354,35 +364,71 @@ func TestBulkLoadAppliesToAnEmptyLocalCatalogOnly(t *testing.T) {
 // to the next open, which builds it once.
 func TestABulkLoadFinishStoppedHalfWayIsFinishedByTheNextOpen(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "catalog.db")
-	db := openAt(t, path)
-	bulkScenario(t, db, true, 3)
-	ctx, cancel := context.WithCancel(context.Background())
-	var said []string
-	err := NewBulkLoader(db).FinishBulkLoad(ctx, func(what string) {
-		said = append(said, what)
-		if strings.HasPrefix(what, "indexing") && strings.Contains(what, "(30 %)") {
-			cancel()
-		}
-	})
-	if err == nil {
-		t.Fatalf("a finish whose context ended returned no error (it said %q)", said)
+	for _, tc := range []struct {
+		name    string
+		scratch bool   // the load's scratch index (bulkfts.go) read some rows
+		stopAt  string // a step the finish tells, where its context ends
+	}{
+		{"indexed from the rows", false, "(30 %)"},
+		{"copied from the scratch index", true, "copying the"},
+		{"after the copy from the scratch index", true, "changed during the load"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "catalog.db")
+			db := openAt(t, path)
+			var read func(int)
+			if tc.scratch {
+				read = func(step int) {
+					if step == 1 {
+						side := sideOf(t, db)
+						_ = side.halt(true)
+						if _, err := side.step(context.Background(), 1); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			} else {
+				read = func(step int) {
+					if step == 1 {
+						side := db.engine.(*localEngine).takeBulkFTS()
+						_ = side.halt(true)
+						side.close()
+					}
+				}
+			}
+			bulkScenario(t, db, true, 3, read)
+			ctx, cancel := context.WithCancel(context.Background())
+			var said []string
+			err := NewBulkLoader(db).FinishBulkLoad(ctx, func(what string) {
+				said = append(said, what)
+				if strings.HasPrefix(what, "indexing") && strings.Contains(what, tc.stopAt) {
+					cancel()
+				}
+			})
+			if err == nil {
+				t.Fatalf("a finish whose context ended returned no error (it said %q)", said)
+			}
+			if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'index'"); n != 0 {
+				t.Errorf("%d indexes still deferred: the finish had built them", n)
+			}
+			if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'trigger'"); n != 4 {
+				t.Errorf("%d triggers deferred, want the four of the full-text index (migration 0027's)", n)
+			}
+			if n := scalar(t, db, "SELECT count(*) FROM torrents_fts_terms"); n != 0 {
+				t.Errorf("the stopped full-text step left %d entries", n)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(path + bulkFTSSuffix); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the scratch index's file stays after the finish stopped (%v)", err)
+			}
+			db = openAt(t, path)
+			upsert(t, NewTorrentRepository(db), bulkLastBatch(t)...)
+			incremental := openMigrated(t, LocalOptions{})
+			bulkScenario(t, incremental, false, 4)
+			sameCatalog(t, db, incremental)
+		})
 	}
-	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'index'"); n != 0 {
-		t.Errorf("%d indexes still deferred: the finish had built them", n)
-	}
-	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'trigger'"); n != 4 {
-		t.Errorf("%d triggers deferred, want the four of the full-text index (migration 0027's)", n)
-	}
-	if n := scalar(t, db, "SELECT count(*) FROM torrents_fts_terms"); n != 0 {
-		t.Errorf("the stopped full-text step left %d entries", n)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db = openAt(t, path)
-	upsert(t, NewTorrentRepository(db), bulkLastBatch(t)...)
-	incremental := openMigrated(t, LocalOptions{})
-	bulkScenario(t, incremental, false, 4)
-	sameCatalog(t, db, incremental)
 }

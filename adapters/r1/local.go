@@ -95,6 +95,8 @@ type localEngine struct {
 	path     string
 	bulkMu   sync.Mutex
 	bulkLock *os.File
+	// bulkFTS is the scratch full-text index of the bulk load this process began (bulkfts.go).
+	bulkFTS *bulkFTS
 }
 
 func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngine, error) {
@@ -427,6 +429,10 @@ func (e *localEngine) Close() error {
 		return nil
 	}
 	e.stmts.close()
+	if side := e.takeBulkFTS(); side != nil {
+		_ = side.halt(true) // a load left unfinished: the next open finishes it without
+		side.close()
+	}
 	err := errors.Join(e.stopUpkeep(), e.writer.Close())
 	e.unlockBulk()
 	if e.readers != e.writer {

@@ -1,0 +1,131 @@
+package r1
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+)
+
+// sideOf is the scratch full-text index of the bulk load db's process began (bulkfts.go).
+func sideOf(t *testing.T, db *Database) *bulkFTS {
+	t.Helper()
+	e := db.engine.(*localEngine)
+	e.bulkMu.Lock()
+	defer e.bulkMu.Unlock()
+	if e.bulkFTS == nil {
+		t.Fatal("the bulk load has no scratch index")
+	}
+	return e.bulkFTS
+}
+
+// The scratch index changes nothing a bulk load leaves, whenever it reads the rows: each way below
+// leaves what an incremental load of the same torrents leaves, token for token (sameCatalog).
+// The scenario renames, leaves unchanged, moves and takes down rows the scratch index had read
+// (their entries must go with the text it read), and rows it had not read yet (it must leave
+// them out); it stores a hash twice in one batch; and the finish finds rows stored after the
+// scratch index last read.
+func TestABulkLoadsScratchIndexLeavesWhatIncrementalLoadLeaves(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	incremental := openMigrated(t, LocalOptions{})
+	bulkScenario(t, incremental, false, 4)
+	stepAfter := func(t *testing.T, db *Database, steps ...int) func(int) {
+		return func(step int) {
+			for _, s := range steps {
+				if s == step {
+					if _, err := sideOf(t, db).step(ctx, 1); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T, db *Database)
+	}{
+		{"read after each step", func(t *testing.T, db *Database) {
+			began(t, db)
+			_ = sideOf(t, db).halt(true) // stepped by the test only
+			bulkScenario(t, db, false, 4, stepAfter(t, db, 1, 2, 3, 4))
+			finish(t, db)
+		}},
+		{"read after the first two steps, the rest at the finish", func(t *testing.T, db *Database) {
+			began(t, db)
+			_ = sideOf(t, db).halt(true)
+			bulkScenario(t, db, false, 4, stepAfter(t, db, 1, 2))
+			finish(t, db)
+		}},
+		{"rows stored after its last read, indexed by the finish's transaction", func(t *testing.T, db *Database) {
+			began(t, db)
+			side := sideOf(t, db)
+			_ = side.halt(true)
+			bulkScenario(t, db, false, 4, stepAfter(t, db, 1, 3))
+			e := db.engine.(*localEngine)
+			e.takeBulkFTS()
+			defer side.close()
+			triggers, err := readDeferred(ctx, e.writer, "SELECT type, name, sql FROM bulk_load_deferred WHERE type = 'trigger' ORDER BY type, name")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after := scalar(t, db, "SELECT count(*) FROM torrents WHERE id > ?", side.upTo); after != 100 {
+				t.Fatalf("%d rows stored after the scratch index's last read; want the last batch's 100", after)
+			}
+			var said []string
+			used, err := side.finish(ctx, triggers, func(what string) { said = append(said, what) })
+			if err != nil || !used {
+				t.Fatalf("finish from the scratch index: %v, %v", used, err)
+			}
+			if !strings.Contains(strings.Join(said, "\n"), "copying the") {
+				t.Errorf("the finish said %q; want the entries copied", said)
+			}
+			finish(t, db)
+		}},
+		{"reading on its own as rows arrive", func(t *testing.T, db *Database) {
+			began(t, db)
+			sideOf(t, db).minRows.Store(1)
+			bulkScenario(t, db, false, 4)
+			finish(t, db)
+		}},
+		{"none: indexed from the rows at the finish", func(t *testing.T, db *Database) {
+			began(t, db)
+			side := db.engine.(*localEngine).takeBulkFTS()
+			_ = side.halt(true)
+			side.close()
+			bulkScenario(t, db, false, 4)
+			finish(t, db)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openMigrated(t, LocalOptions{})
+			tc.run(t, db)
+			sameCatalog(t, db, incremental)
+			if n := scalar(t, db, "SELECT count(*) FROM bulk_load_changed"); n != 0 {
+				t.Errorf("bulk_load_changed holds %d rows after the finish", n)
+			}
+			path := db.engine.(*localEngine).path + bulkFTSSuffix
+			if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the scratch index's file stays after the finish (%v)", err)
+			}
+		})
+	}
+}
+
+func began(t *testing.T, db *Database) {
+	t.Helper()
+	began, err := NewBulkLoader(db).BeginBulkLoad(context.Background())
+	if err != nil || !began {
+		t.Fatalf("BeginBulkLoad on an empty catalog: %v, %v; want true", began, err)
+	}
+}
+
+func finish(t *testing.T, db *Database) {
+	t.Helper()
+	if err := NewBulkLoader(db).FinishBulkLoad(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
