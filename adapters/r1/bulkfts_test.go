@@ -49,20 +49,20 @@ func TestABulkLoadsScratchIndexLeavesWhatIncrementalLoadLeaves(t *testing.T) {
 	}{
 		{"read after each step", func(t *testing.T, db *Database) {
 			began(t, db)
-			_ = sideOf(t, db).halt(true) // stepped by the test only
+			halted(t, sideOf(t, db)) // stepped by the test only
 			bulkScenario(t, db, false, 4, stepAfter(t, db, 1, 2, 3, 4))
 			finish(t, db)
 		}},
 		{"read after the first two steps, the rest at the finish", func(t *testing.T, db *Database) {
 			began(t, db)
-			_ = sideOf(t, db).halt(true)
+			halted(t, sideOf(t, db))
 			bulkScenario(t, db, false, 4, stepAfter(t, db, 1, 2))
 			finish(t, db)
 		}},
 		{"rows stored after its last read, indexed by the finish's transaction", func(t *testing.T, db *Database) {
 			began(t, db)
 			side := sideOf(t, db)
-			_ = side.halt(true)
+			halted(t, side)
 			bulkScenario(t, db, false, 4, stepAfter(t, db, 1, 3))
 			e := db.engine.(*localEngine)
 			e.takeBulkFTS()
@@ -90,10 +90,27 @@ func TestABulkLoadsScratchIndexLeavesWhatIncrementalLoadLeaves(t *testing.T) {
 			bulkScenario(t, db, false, 4)
 			finish(t, db)
 		}},
+		{"one that failed: indexed from the rows at the finish", func(t *testing.T, db *Database) {
+			began(t, db)
+			side := sideOf(t, db)
+			halted(t, side)
+			bulkScenario(t, db, false, 4, stepAfter(t, db, 1, 2))
+			// Its next step fails (its table of rows left out is gone).
+			if _, err := side.conn.ExecContext(ctx, "DROP TABLE bulk_fts.skipped"); err != nil {
+				t.Fatal(err)
+			}
+			var said []string
+			if err := NewBulkLoader(db).FinishBulkLoad(ctx, func(what string) { said = append(said, what) }); err != nil {
+				t.Fatal(err)
+			}
+			if told := strings.Join(said, "\n"); !strings.Contains(told, "not using the full-text entries built during the load") || !strings.Contains(told, "no such table: bulk_fts.skipped") {
+				t.Errorf("the finish said %q; want it not to use the scratch index", said)
+			}
+		}},
 		{"none: indexed from the rows at the finish", func(t *testing.T, db *Database) {
 			began(t, db)
 			side := db.engine.(*localEngine).takeBulkFTS()
-			_ = side.halt(true)
+			_ = side.halt(false)
 			side.close()
 			bulkScenario(t, db, false, 4)
 			finish(t, db)
@@ -126,6 +143,14 @@ func began(t *testing.T, db *Database) {
 func finish(t *testing.T, db *Database) {
 	t.Helper()
 	if err := NewBulkLoader(db).FinishBulkLoad(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// halted stops the scratch index's own steps, so the test steps it.
+func halted(t *testing.T, side *bulkFTS) {
+	t.Helper()
+	if err := side.halt(false); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -382,7 +382,7 @@ func TestABulkLoadFinishStoppedHalfWayIsFinishedByTheNextOpen(t *testing.T) {
 				read = func(step int) {
 					if step == 1 {
 						side := sideOf(t, db)
-						_ = side.halt(true)
+						_ = side.halt(false)
 						if _, err := side.step(context.Background(), 1); err != nil {
 							t.Fatal(err)
 						}
@@ -392,7 +392,7 @@ func TestABulkLoadFinishStoppedHalfWayIsFinishedByTheNextOpen(t *testing.T) {
 				read = func(step int) {
 					if step == 1 {
 						side := db.engine.(*localEngine).takeBulkFTS()
-						_ = side.halt(true)
+						_ = side.halt(false)
 						side.close()
 					}
 				}
