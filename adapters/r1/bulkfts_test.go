@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -153,4 +154,44 @@ func halted(t *testing.T, side *bulkFTS) {
 	if err := side.halt(false); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A scratch index left by a process that died after its finish committed (before it removed the
+// file) or after another process finished its load is removed by the next open, which finds no
+// load under way; a live process's load keeps its own.
+func TestAScratchIndexLeftBehindIsRemovedByTheNextOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	db := openAt(t, path)
+	scratch := path + bulkFTSSuffix
+	if err := os.WriteFile(scratch, []byte("a scratch index left behind"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	openAt(t, path).Close()
+	if _, err := os.Stat(scratch); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the scratch index left behind stays after the next open (%v)", err)
+	}
+
+	// A live load's is its own.
+	loading := openAt(t, path)
+	began(t, loading)
+	if _, err := os.Stat(scratch); err != nil {
+		t.Fatalf("the load has no scratch file: %v", err)
+	}
+	other, err := OpenFile(ctx, path, LocalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(scratch); err != nil {
+		t.Errorf("an open beside a live load removed its scratch index: %v", err)
+	}
+	finish(t, loading)
 }

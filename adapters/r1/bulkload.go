@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -425,6 +426,7 @@ func (e *localEngine) finishInterruptedBulkLoad(ctx context.Context) (loading bo
 		return false, e.mapError(ctx, err)
 	}
 	if pending == 0 {
+		e.removeLeftBulkFTS()
 		return false, nil
 	}
 	if held, err := e.bulkLockedElsewhere(); err != nil || held {
@@ -440,6 +442,25 @@ func (e *localEngine) finishInterruptedBulkLoad(ctx context.Context) (loading bo
 		return false, fmt.Errorf("r1: finish an interrupted bulk load: %w", e.mapError(ctx, err))
 	}
 	return false, nil
+}
+
+// removeLeftBulkFTS removes a scratch index (bulkfts.go) that no load needs: with no load under
+// way, one a process left when it died between its finish's commit and the file's removal, or
+// when another process finished its load. Not while a live process holds the lock (a load that
+// is beginning).
+func (e *localEngine) removeLeftBulkFTS() {
+	if e.path == "" {
+		return
+	}
+	path := e.path + bulkFTSSuffix
+	if _, err := os.Stat(path); err != nil {
+		return
+	}
+	if held, err := e.bulkLockedElsewhere(); err != nil || held {
+		return
+	}
+	defer e.unlockBulk()
+	removeBulkFTS(path)
 }
 
 // quoteIdent quotes an SQL identifier.
