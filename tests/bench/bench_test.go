@@ -196,17 +196,26 @@ func TestThreadCPUClockFollowsTheWork(t *testing.T) {
 		return best
 	}
 	spin(1 << 20) // warm up
+	// A few attempts: in a virtual machine the thread's clock also counts the time the host took
+	// the CPU away (steal), which on a loaded host inflated every spin of a size (a fresh CI run:
+	// 2^19 iterations read 1.22 ms, as long as 2^20). A clock that reads a fraction of the work
+	// (the defect this guards against) still fails; one that does so only rarely is likelier to
+	// slip through three attempts than one.
 	bad := 0
-	for n := 1 << 18; n <= 1<<22; n <<= 1 {
-		one, two := least(n), least(2*n)
-		if ratio := float64(two) / float64(one); one <= 0 || ratio < 1.3 || ratio > 3.2 {
-			t.Logf("%d iterations: %v, twice as many: %v", n, one, two)
-			bad++
+	for range 3 {
+		bad = 0
+		for n := 1 << 18; n <= 1<<22; n <<= 1 {
+			one, two := least(n), least(2*n)
+			if ratio := float64(two) / float64(one); one <= 0 || ratio < 1.3 || ratio > 3.2 {
+				t.Logf("%d iterations: %v, twice as many: %v", n, one, two)
+				bad++
+			}
+		}
+		if bad <= 1 { // one pair may straddle a preemption
+			return
 		}
 	}
-	if bad > 1 { // one pair may straddle a preemption
-		t.Fatalf("the thread's CPU clock did not follow the work in %d of 5 pairs", bad)
-	}
+	t.Fatalf("the thread's CPU clock did not follow the work in %d of 5 pairs, three attempts running", bad)
 }
 
 var sink int
