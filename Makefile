@@ -52,7 +52,7 @@ migrate: build
 BLACKBOX  := ./tests/e2e/ ./tests/soak/
 LONGEST   := ./tests/integration/ ./tests/migration/ ./adapters/r1/ ./adapters/rest/ ./tests/contract/
 ASIDE     := ./adapters/r1/ ./tests/bench/ ./application/caching/ ./adapters/torznab/ ./domain/
-ASIDE_RUN := ^(TestScreensPassEveryMatch|TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestCorpusShape|TestLocalTierWeighsWhatTheHeapHolds|TestAPageOfLongMagnetsGrowsOnce)$$
+ASIDE_RUN := ^(TestScreensPassEveryMatch|TestRangeCoverIsTheRange|TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestCorpusShape|TestLocalTierWeighsWhatTheHeapHolds|TestAPageOfLongMagnetsGrowsOnce)$$
 PLAIN     := CGO_ENABLED=0
 RACE      := -race -ldflags=-w -gcflags=all=-dwarf=false -gcflags='modernc.org/sqlite/lib=-race=false -dwarf=false'
 test: vet
