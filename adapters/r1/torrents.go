@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -289,8 +290,11 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 }
 
 // upsertParts splits a group into its rows with an upload date and those without (upsertSQL and
-// upsertUndatedSQL), leaving out an empty part: one statement for a group from one source.
+// upsertUndatedSQL): the group itself, uncopied, when it is all one (a group from one source).
 func upsertParts(g []upsertRow) [][]upsertRow {
+	if !slices.ContainsFunc(g, func(row upsertRow) bool { return row.torrent.UploadedAtUnset != g[0].torrent.UploadedAtUnset }) {
+		return [][]upsertRow{g}
+	}
 	var dated, undated []upsertRow
 	for _, row := range g {
 		if row.torrent.UploadedAtUnset {
@@ -298,9 +302,6 @@ func upsertParts(g []upsertRow) [][]upsertRow {
 		} else {
 			dated = append(dated, row)
 		}
-	}
-	if len(dated) == 0 || len(undated) == 0 {
-		return [][]upsertRow{g}
 	}
 	return [][]upsertRow{dated, undated}
 }
