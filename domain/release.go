@@ -562,7 +562,17 @@ func yearEnds(s string, to int) bool {
 // hold it with one substring test, which is far cheaper than running the expression.
 type text struct{ s, lower string }
 
-func newText(s string) text { return text{s: s, lower: strings.ToLower(s)} }
+// newText folds the name as the patterns' (?i) does for ASCII letters: ToLower maps the Kelvin sign
+// to 'k', and the long s (U+017F, which ToLower keeps) becomes 's' here. Without it a hint turned
+// away a name its expression matches ("Seaſon 2" had no season, "Season 2" had). Nothing slices
+// lower by s's offsets: their lengths differ.
+func newText(s string) text {
+	lower := strings.ToLower(s)
+	if strings.Contains(lower, "ſ") {
+		lower = strings.ReplaceAll(lower, "ſ", "s")
+	}
+	return text{s: s, lower: lower}
+}
 
 // pattern is a regular expression with what any match holds: one of the lowercase substrings
 // hints, or what screen finds in the lowercase name. Either lets most names skip the expression,
@@ -622,7 +632,7 @@ func (p pattern) FindAllStringSubmatchIndex(t text, n int) [][]int {
 
 // The screens: what a lowercase name holds when the pattern can match it, tested without the
 // expression. Each is a necessary condition only (TestScreensPassEveryMatch). Under (?i) an 's'
-// also matches the long s (U+017F), which lowercasing keeps: a name holding one passes.
+// also matches the long s (U+017F), which newText folds to 's' in the lowercase form.
 
 // sThenDigit: an 's' right before a digit (S01E02, S2, S01-S03).
 func sThenDigit(lower string) bool {
@@ -631,7 +641,7 @@ func sThenDigit(lower string) bool {
 			return true
 		}
 	}
-	return strings.Contains(lower, "ſ")
+	return false
 }
 
 // eThenDigit: an 'e' with a digit within the next eight bytes (E05, EP.5, Episode 5).
@@ -646,7 +656,7 @@ func eThenDigit(lower string) bool {
 			}
 		}
 	}
-	return strings.Contains(lower, "ſ")
+	return false
 }
 
 // digitXDigit: an 'x' between two digits (1x05, 1920x1080).
