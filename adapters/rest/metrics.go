@@ -122,11 +122,16 @@ func writeConnStats(w io.Writer, s ConnStats) {
 }
 
 // runtimeSettings are the runtime's settings that Prometheus's Go collector serves under these
-// names (the soak reads go_gc_gomemlimit_bytes) and VictoriaMetrics/metrics does not.
-var runtimeSettings = []struct{ metric, name, help string }{
-	{"/gc/gogc:percent", "go_gc_gogc_percent", "The heap growth target between collections (GOGC), in percent."},
-	{"/gc/gomemlimit:bytes", "go_gc_gomemlimit_bytes", "The Go runtime's soft memory limit (GOMEMLIMIT), in bytes."},
-	{"/sched/gomaxprocs:threads", "go_sched_gomaxprocs_threads", "The threads that may run Go code at once (GOMAXPROCS)."},
+// names (the soak reads go_gc_gomemlimit_bytes) and VictoriaMetrics/metrics does not. signed: the
+// runtime hands over a signed setting as a uint64, so GOGC=off (-1, as debug.SetGCPercent says it)
+// read 18446744073709551615 (client_golang served that too: a float of the uint64); served as -1.
+var runtimeSettings = []struct {
+	metric, name, help string
+	signed             bool
+}{
+	{"/gc/gogc:percent", "go_gc_gogc_percent", "The heap growth target between collections (GOGC), in percent; -1 when collections are off (GOGC=off).", true},
+	{"/gc/gomemlimit:bytes", "go_gc_gomemlimit_bytes", "The Go runtime's soft memory limit (GOMEMLIMIT), in bytes.", false},
+	{"/sched/gomaxprocs:threads", "go_sched_gomaxprocs_threads", "The threads that may run Go code at once (GOMAXPROCS).", false},
 }
 
 func writeRuntimeSettings(w io.Writer) {
@@ -136,8 +141,13 @@ func writeRuntimeSettings(w io.Writer) {
 	}
 	runtimemetrics.Read(read)
 	for i, s := range runtimeSettings {
-		if read[i].Value.Kind() == runtimemetrics.KindUint64 { // KindBad when this Go has no such metric
-			family(w, s.name, "gauge", s.help, one(read[i].Value.Uint64()))
+		if read[i].Value.Kind() != runtimemetrics.KindUint64 { // KindBad when this Go has no such metric
+			continue
 		}
+		v := one(read[i].Value.Uint64())
+		if s.signed {
+			v.value = float64(int64(read[i].Value.Uint64()))
+		}
+		family(w, s.name, "gauge", s.help, v)
 	}
 }

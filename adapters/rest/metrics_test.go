@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,4 +117,39 @@ func TestMetricsBoundScrapesInFlight(t *testing.T) {
 	if again.Code != 200 {
 		t.Fatalf("a scrape after the four: %d", again.Code)
 	}
+}
+
+// With GOGC=off (debug.SetGCPercent(-1)) go_gc_gogc_percent is -1, as Go itself says it, not the
+// runtime's uint64 of it (18446744073709551615, which read as a growth target of 1.8e19 %).
+// Regression test: fails before the setting is read as signed.
+func TestMetricsGOGCOffIsMinusOne(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	clock := ports.SystemClock{}
+	store := caching.NewStore(memory.NewCache(memory.CacheOptions{}), clock, caching.Options{Logger: log})
+	h := rest.MetricsHandler(health.NewService(nil, store, clock, "", log), nil)
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		assertExposition(t, rec.Body.String())
+		return rec.Body.String()
+	}
+	before := debug.SetGCPercent(-1)
+	off := scrape()
+	debug.SetGCPercent(before)
+	if !strings.Contains(off, "\ngo_gc_gogc_percent -1\n") {
+		t.Errorf("GOGC=off: want go_gc_gogc_percent -1, got %q", sampleLine(off, "go_gc_gogc_percent"))
+	}
+	if on := scrape(); !strings.Contains(on, "\ngo_gc_gogc_percent "+strconv.Itoa(before)+"\n") {
+		t.Errorf("GOGC=%d: got %q", before, sampleLine(on, "go_gc_gogc_percent"))
+	}
+}
+
+// sampleLine is the line of body holding name's sample.
+func sampleLine(body, name string) string {
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, name+" ") {
+			return line
+		}
+	}
+	return ""
 }
