@@ -2,8 +2,10 @@ package rest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,6 +119,13 @@ func problemOf(err error) problem {
 	return internalProblem
 }
 
+// errScrapesBusy is a scrape beyond maxScrapesInFlight. A scraper reads only a failed scrape's
+// status (Prometheus records "server returned HTTP status 503"); a person reading /metrics with curl
+// gets the problem document every other error is, and its Retry-After.
+var errScrapesBusy = &requestError{problem{status: fiber.StatusServiceUnavailable, code: codeUnavailable,
+	detail:     "Limit of concurrent scrapes reached (" + strconv.Itoa(maxScrapesInFlight) + "); try again shortly.",
+	retryAfter: 1}}
+
 var errAmbiguousFraming = &requestError{problem{status: fiber.StatusBadRequest, code: codeInvalidRequest,
 	detail: "The request carries two different Content-Length values: its body cannot be delimited."}}
 
@@ -229,7 +238,7 @@ type fieldErrorDTO struct {
 	Message string `json:"message"`
 }
 
-func writeProblem(c *fiber.Ctx, p problem) error {
+func (p problem) document() problemDocument {
 	doc := problemDocument{
 		Type: "about:blank", Title: utils.StatusMessage(p.status), Status: p.status,
 		Code: p.code, Detail: p.detail, Errors: make([]fieldErrorDTO, len(p.fields)),
@@ -237,11 +246,29 @@ func writeProblem(c *fiber.Ctx, p problem) error {
 	for i, f := range p.fields {
 		doc.Errors[i] = fieldErrorDTO{Field: f.Field, Message: f.Message}
 	}
+	return doc
+}
+
+func writeProblem(c *fiber.Ctx, p problem) error {
 	if p.retryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(p.retryAfter))
 	}
 	c.Response().ResetBody()
-	return writeJSONAs(c, p.status, "application/problem+json", doc)
+	return writeJSONAs(c, p.status, "application/problem+json", p.document())
+}
+
+// writeHTTPProblem is writeProblem on a net/http response: /metrics is a net/http handler, served
+// on METRICS_ADDR outside Fiber too.
+func writeHTTPProblem(w http.ResponseWriter, err error) {
+	p := problemOf(err)
+	if p.retryAfter > 0 {
+		w.Header().Set(fiber.HeaderRetryAfter, strconv.Itoa(p.retryAfter))
+	}
+	w.Header().Set(fiber.HeaderContentType, "application/problem+json")
+	w.WriteHeader(p.status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p.document())
 }
 
 // allowedMethods lists the methods registered for path, for the Allow header of a 405. It walks

@@ -17,7 +17,8 @@ import (
 // metricsContentType is Prometheus's text exposition format, which every scraper accepts.
 const metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-// maxScrapesInFlight bounds the scrapes served at once; one more is answered 503 at once.
+// maxScrapesInFlight bounds the scrapes served at once; one more is answered 503 at once (a problem
+// document, errScrapesBusy).
 const maxScrapesInFlight = 4
 
 // metricsHandler serves the counters in Prometheus's text format. They are read from the health
@@ -41,8 +42,7 @@ func MetricsHandler(svc *health.Service, conns func() ConnStats) http.Handler {
 		case inFlight <- struct{}{}:
 			defer func() { <-inFlight }()
 		default:
-			http.Error(w, fmt.Sprintf("Limit of concurrent scrapes reached (%d), try again later.", maxScrapesInFlight),
-				http.StatusServiceUnavailable)
+			writeHTTPProblem(w, errScrapesBusy)
 			return
 		}
 		var b bytes.Buffer

@@ -1,6 +1,7 @@
 package rest_test
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -65,7 +66,7 @@ func assertExposition(t *testing.T, body string) {
 }
 
 // A fifth scrape while four are being served is answered 503 at once, as promhttp's
-// MaxRequestsInFlight did, and the four are served whole.
+// MaxRequestsInFlight did (a problem document now, as every other error), and the four are served whole.
 func TestMetricsBoundScrapesInFlight(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	clock := ports.SystemClock{}
@@ -100,6 +101,16 @@ func TestMetricsBoundScrapesInFlight(t *testing.T) {
 	}
 	if extra.Code != http.StatusServiceUnavailable || extra.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("a fifth scrape: %d %q", extra.Code, extra.Body)
+	}
+	// A problem document, as every other error (it was plain text), with when to come back.
+	var doc struct {
+		Status int    `json:"status"`
+		Code   string `json:"code"`
+		Detail string `json:"detail"`
+	}
+	if ct := extra.Header().Get("Content-Type"); ct != "application/problem+json" || json.Unmarshal(extra.Body.Bytes(), &doc) != nil ||
+		doc.Status != 503 || doc.Code != "unavailable" || !strings.Contains(doc.Detail, "scrapes") || extra.Header().Get("Retry-After") != "1" {
+		t.Fatalf("a fifth scrape: %q, Retry-After %q, %q; want a problem document", ct, extra.Header().Get("Retry-After"), extra.Body)
 	}
 	close(release)
 	wg.Wait()

@@ -358,7 +358,7 @@ export interface paths {
         };
         /**
          * Counters in the Prometheus text format
-         * @description The service's counters for a Prometheus scrape, read without probing any store (a scrape costs no upstream request): `streamer_upstream_calls_total`, `streamer_upstream_errors_total` and `streamer_upstream_retries_total` by `service` (`r1`, `kv`), the same numbers as `upstream` in `/api/health`; `streamer_cache_hits_total` by `tier` (`process`, `shared`), `streamer_cache_misses_total`, `streamer_cache_stale_served_total` and `streamer_cache_errors_total`. Not cached (`Cache-Control: no-store`). Beside them `streamer_connections_open`, `streamer_connections_shed_total` and `streamer_accept_errors_total` (the connection limits). With `METRICS_ADDR` set, it is served on that address only, and this path answers 404.
+         * @description The service's counters for a Prometheus scrape, read without probing any store (a scrape costs no upstream request): `streamer_upstream_calls_total`, `streamer_upstream_errors_total` and `streamer_upstream_retries_total` by `service` (`r1`, `kv`), the same numbers as `upstream` in `/api/health`; `streamer_cache_hits_total` by `tier` (`process`, `shared`), `streamer_cache_misses_total`, `streamer_cache_stale_served_total` and `streamer_cache_errors_total`. Not cached (`Cache-Control: no-store`). Beside them `streamer_connections_open`, `streamer_connections_shed_total` and `streamer_accept_errors_total` (the connection limits). With `METRICS_ADDR` set, it is served on that address only, and this path answers 404. At most 4 scrapes are served at once: a fifth is answered 503 at once, a problem document with `Retry-After: 1`.
          */
         get: operations["metrics"];
         put?: never;
@@ -1997,6 +1997,7 @@ export interface operations {
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     openapi: {
