@@ -78,6 +78,9 @@ func (t target) calls() int64 {
 func openTarget(ctx context.Context, cfg Config, log *slog.Logger, local r1.LocalOptions) (target, error) {
 	if !cfg.Cloudflare() {
 		local.Progress = migrateProgress(log)
+		if local.Notice == nil {
+			local.Notice = databaseNotice(log)
+		}
 		db, err := r1.OpenFile(ctx, cfg.DatabasePath(), local)
 		if err != nil {
 			return target{}, fmt.Errorf("open the database %s: %w", cfg.DatabasePath(), err)
@@ -136,11 +139,19 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 	if opts.Interrupt != nil {
 		src = opts.Interrupt(src)
 	}
+	progress := newProgress(opts.Progress, opts.Terminal)
+	defer progress.close()
 	var tgt target
 	if opts.DryRun {
 		tgt, err = dryRunTarget(ctx, log)
 	} else {
-		tgt, err = openTarget(ctx, cfg, log, importLocalOptions())
+		local := importLocalOptions()
+		// Another process's bulk load under way: logged, and shown where the person watches.
+		local.Notice = func(what string) {
+			databaseNotice(log)(what)
+			progress.note(what)
+		}
+		tgt, err = openTarget(ctx, cfg, log, local)
 	}
 	if err != nil {
 		return migration.Report{}, err
@@ -180,7 +191,6 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, opts ImportOption
 		Ingest: ingest.NewService(r1.NewTorrentRepository(tgt.db), metainfo.NewDecoder(), local, clock, quiet), Bulk: bulk,
 		Legacy: legacy, SessionID: acc.SessionIDOf, Cache: cache, Clock: clock, Logger: log,
 	})
-	progress := newProgress(opts.Progress, opts.Terminal)
 	callsBefore := tgt.calls()
 	run := migration.Options{DryRun: opts.DryRun, Progress: progress, CheckpointEvery: opts.CheckpointEvery}
 	if tgt.upstream != nil {
@@ -235,16 +245,17 @@ func openSource(ctx context.Context, opts ImportOptions) (ports.ImportSource, er
 // progress shows an import's progress: a bar per kind (rows per second, time left) on a terminal,
 // a plain line every few seconds otherwise.
 type progress struct {
-	mu       sync.Mutex
-	w        io.Writer
-	terminal bool
-	bar      *progressbar.ProgressBar
-	kind     ports.ImportKind
-	total    int64
-	done     int64
-	began    time.Time
-	stop     chan struct{}
-	stopped  sync.WaitGroup
+	mu        sync.Mutex
+	w         io.Writer
+	terminal  bool
+	bar       *progressbar.ProgressBar
+	kind      ports.ImportKind
+	total     int64
+	done      int64
+	began     time.Time
+	stop      chan struct{}
+	stopped   sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // ProgressEvery is how often a plain progress line is written.
@@ -338,9 +349,23 @@ func (p *progress) lines() {
 	}
 }
 
+// note shows a line the person should read (another process's bulk load), above the bar on a
+// terminal.
+func (p *progress) note(what string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	fmt.Fprintf(p.w, "import: %s\n", what)
+}
+
+// close stops the plain lines; a second call does nothing.
 func (p *progress) close() {
-	close(p.stop)
-	p.stopped.Wait()
+	p.closeOnce.Do(func() {
+		close(p.stop)
+		p.stopped.Wait()
+	})
 }
 
 func printReport(w io.Writer, r migration.Report, calls int64) {

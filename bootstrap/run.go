@@ -122,7 +122,7 @@ func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 		log.Info("database migrated", "database", describeDatabase(cfg))
 		return nil
 	}
-	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{Progress: migrateProgress(log)})
+	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{Progress: migrateProgress(log), Notice: databaseNotice(log)})
 	if err != nil {
 		return fmt.Errorf("open the database %s: %w", cfg.DatabasePath(), err)
 	}

@@ -137,9 +137,15 @@ func migrateProgress(log *slog.Logger) func(string) {
 	return func(what string) { log.Info("database: " + what) }
 }
 
+// databaseNotice logs, as a warning, what the local file's engine finds that a person should know
+// (another process's bulk load under way: r1.LocalOptions.Notice).
+func databaseNotice(log *slog.Logger) func(string) {
+	return func(what string) { log.Warn("database: " + what) }
+}
+
 // localStores is the embedded default: R1's SQL on a local SQLite file, the cache in process only.
 func localStores(ctx context.Context, cfg Config, log *slog.Logger) (stores, error) {
-	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{PageCache: sqlitePageCache(), Progress: migrateProgress(log)})
+	db, err := r1.OpenFile(ctx, cfg.DatabasePath(), r1.LocalOptions{PageCache: sqlitePageCache(), Progress: migrateProgress(log), Notice: databaseNotice(log)})
 	if err != nil {
 		return stores{}, fmt.Errorf("open the database %s: %w", cfg.DatabasePath(), err)
 	}

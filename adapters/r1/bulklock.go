@@ -15,8 +15,26 @@ const bulkLockSuffix = ".bulk-load"
 // process does (two loads then share the deferred work; the first to finish builds it, the
 // other finds it done).
 func (e *localEngine) lockBulk() error {
-	_, err := e.claimBulk()
+	free, err := e.claimBulk()
+	if err == nil && !free {
+		e.notice("another process holds this database's bulk-load lock (" + e.path + bulkLockSuffix +
+			"): this bulk load joins the one under way there; whichever finishes first builds the indexes and the search index for both")
+	}
 	return err
+}
+
+// noticeLoadingElsewhere is what an open says when another process bulk loads the file.
+func (e *localEngine) noticeLoadingElsewhere() {
+	e.notice("another process is bulk loading this database (it holds " + e.path + bulkLockSuffix +
+		"): until it finishes, searches here miss the torrents it has loaded, and sorts are slow")
+}
+
+// notice tells LocalOptions.Notice what a person should know: taken silently, the lock left them
+// wondering why searches missed a load's torrents, or why their import joined another's load.
+func (e *localEngine) notice(what string) {
+	if e.opts.Notice != nil {
+		e.opts.Notice(what)
+	}
 }
 
 // claimBulk takes the lock and says whether no other process holds it (true when this engine

@@ -51,6 +51,10 @@ type LocalOptions struct {
 	// Progress, when set, is told what a long step of Migrate does as it begins: finishing a bulk
 	// load that a process left unfinished (bulkload.go) takes tens of seconds at a million torrents.
 	Progress func(what string)
+	// Notice, when set, is told what a person using the file should know that no error says:
+	// another process holds its bulk-load lock (bulklock.go), so this process's searches miss that
+	// load's torrents until it finishes, or this process's bulk load joins that one.
+	Notice func(what string)
 	// MergeAfterIdle is how long the writer must have been idle before the full-text index's
 	// segments are merged (see upkeep.go). Default 500 ms; negative: only when Settle is called.
 	MergeAfterIdle time.Duration

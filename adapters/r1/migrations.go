@@ -84,6 +84,9 @@ func (db *Database) Migrate(ctx context.Context) error {
 				return fmt.Errorf("r1: another process is bulk loading this database; migration %s waits until it has finished: %w", m.name, domain.ErrUnavailable)
 			}
 		}
+		if loading {
+			e.noticeLoadingElsewhere()
+		}
 	}
 	for _, m := range migrations {
 		if applied[m.name] {
