@@ -1,0 +1,60 @@
+package domain
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// unsafePathBySplitting is unsafePath as it was written first, splitting the path into its
+// segments: the scan in place must answer the same for every path.
+func unsafePathBySplitting(path string) string {
+	if path[0] == '/' || path[0] == '\\' || (len(path) >= 2 && path[1] == ':' && unicode.IsLetter(rune(path[0]))) {
+		return "must be relative (no leading slash, backslash or drive letter)"
+	}
+	for _, segment := range strings.Split(path, "/") {
+		if segment == "" {
+			return "must not have empty segments"
+		}
+	}
+	for _, segment := range strings.FieldsFunc(path, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if segment == ".." {
+			return "must not have a .. segment"
+		}
+	}
+	return ""
+}
+
+func TestUnsafePathAnswersAsSplittingDid(t *testing.T) {
+	paths := []string{"a", "a/b", "..", "../a", "a/..", "a/../b", "a\\..\\b", "...", "a/.../b", "..a", "a..", "a/b/",
+		"a//b", "C:/x", "é:/x", ".", "./a", "a/.", "a\\\\b", "\\a", "/a", "a/\\..", "..\\", "x/..\\y"}
+	r := rand.New(rand.NewPCG(3, 4))
+	runes := []rune("/\\.a:é")
+	for range 200_000 {
+		b := make([]rune, 1+r.IntN(9))
+		for i := range b {
+			b[i] = runes[r.IntN(len(runes))]
+		}
+		paths = append(paths, string(b))
+	}
+	for _, p := range paths {
+		if got, want := unsafePath(p), unsafePathBySplitting(p); got != want {
+			t.Fatalf("unsafePath(%q) = %q, splitting said %q", p, got, want)
+		}
+	}
+}
+
+func TestHasControlIsIndexFuncIsControl(t *testing.T) {
+	for _, s := range []string{"", "abc", "a\tb", "a\x7fb", "é\u0085", "é", "ab\u009f", "\x00", "日本\n", "a\u200bb"} {
+		if got, want := hasControl(s), strings.IndexFunc(s, unicode.IsControl) >= 0; got != want {
+			t.Errorf("hasControl(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for c := rune(0); c < 0x3000; c++ {
+		s := "a" + string(c) + "b"
+		if got, want := hasControl(s), unicode.IsControl(c); got != want {
+			t.Fatalf("hasControl(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
