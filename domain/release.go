@@ -66,58 +66,59 @@ func inSpan(list []int, n int) bool {
 var (
 	reExtension     = regexp.MustCompile(`(?i)\.(?:mkv|mp4|m4v|avi|wmv|mov|webm|mpg|flac|mp3|m4a|m4b|ogg|opus|wav|epub|mobi|azw3|pdf|cbr|cbz|iso|img|zip|rar|7z|exe|msi|dmg|deb|rpm|apk|appimage|srt|torrent)$`)
 	reLeadingTag    = regexp.MustCompile(`^\s*[\[【]([^\]】]{1,80})[\]】][\s_.\-]*`)
-	reTrailingGroup = regexp.MustCompile(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`)
-	reTrailingCRC   = regexp.MustCompile(`\s*\[[0-9A-Fa-f]{8}\]\s*$`)
+	reTrailingGroup = plain(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`).at(beforeDash)
 
-	reSxxEyy      = screened(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`, sThenDigit)
+	reSxxEyy      = screened(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`, sThenDigit).at(wordStart("s#"))
 	reEpisodeMore = regexp.MustCompile(`(?i)(-?)\s*E?(\d{1,4})`)
-	reNxNN        = screened(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`, digitXDigit)
-	reSeasonRange = screened(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`, sThenDigit)
-	reSeasonWord  = hinted(`(?i)\bSeasons?[ ._]?(\d{1,2})(?:\s?(?:-|to|~)\s?(\d{1,2}))?\b`, "season")
-	reSeasonOrd   = hinted(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`, "season")
-	reSeasonOnly  = screened(`(?i)\bS(\d{1,2})\b`, sThenDigit)
-	reEpisodeOnly = screened(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`, eThenDigit)
-	reAbsolute    = hinted(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`, " - ", " – ", " ~ ")
-	reAbsBatch    = hinted(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`, "[", "(")
-	reDaily       = screened(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`, dailyDate)
-	reYear        = screened(`(?:^|[\s.\-_\[(,])((?:18|19|20)\d{2})`, yearDigits)
-	reComplete    = hinted(`(?i)\b(?:complete|full[ ._]season)\b`, "complete", "full")
-	reCompleteSer = hinted(`(?i)\bcomplete[ ._](?:series|seasons?)\b`, "complete")
+	reNxNN        = screened(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`, digitXDigit).at(wordStart("#"))
+	reSeasonRange = screened(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`, sThenDigit).at(wordStart("s#"))
+	reSeasonWord  = hinted(`(?i)\bSeasons?[ ._]?(\d{1,2})(?:\s?(?:-|to|~)\s?(\d{1,2}))?\b`, "season").at(wordStart("season"))
+	reSeasonOrd   = hinted(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`, "season").at(wordStart("#"))
+	reSeasonOnly  = screened(`(?i)\bS(\d{1,2})\b`, sThenDigit).at(wordStart("s#"))
+	reEpisodeOnly = screened(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`, eThenDigit).at(wordStart("e#", "e ", "e.", "e_", "ep"))
+	reAbsolute    = hinted(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`, " - ", " – ", " ~ ").at(spaceBefore("-~"))
+	reAbsBatch    = hinted(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`, "[", "(").at(byteIn("[("))
+	reDaily       = screened(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`, dailyDate).at(wordStart("19", "20"))
+	reComplete    = hinted(`(?i)\b(?:complete|full[ ._]season)\b`, "complete", "full").at(wordStart("complete", "full"))
+	reCompleteSer = hinted(`(?i)\bcomplete[ ._](?:series|seasons?)\b`, "complete").at(wordStart("complete"))
 
-	reResolution = screened(`(?i)\b(?:(?:BD|HD)?(360|480|540|576|720|1080|2160|4320)[pi]|(?:\d{3,4}x(360|480|540|576|720|1080|2160))p?|(4K|UHD))\b`, resolutionLike)
+	reResolution = screened(`(?i)\b(?:(?:BD|HD)?(360|480|540|576|720|1080|2160|4320)[pi]|(?:\d{3,4}x(360|480|540|576|720|1080|2160))p?|(4K|UHD))\b`, resolutionLike).at(wordStart("bd", "hd", "###", "4k", "uhd"))
 
-	reRemux  = hinted(`(?i)\b(?:BD)?REMUX\b`, "remux")
-	reBluRay = hinted(`(?i)\b(?:Blu-?Ray(?:[ .-]?Rip)?|BDRip|BRRip|BR-?Rip|BD25|BD50|BDMV|BD(?:\d{3,4}p)?)\b`, "blu", "bd", "br")
-	reWebDL  = hinted(`(?i)\b(?:WEB-?DL(?:Mux)?|WEB)\b`, "web")
-	reWebRip = hinted(`(?i)\bWEB-?Rip\b`, "web")
-	reHDTV   = hinted(`(?i)\b(?:HDTV(?:Rip)?|PDTV|SDTV|TVRip|DSR|DTH)\b`, "tv", "dsr", "dth")
-	reDVD    = hinted(`(?i)\b(?:DVD-?Rip|DVD[59R]?|DvDScr|DVD-?Scr)\b|\bDvd-Rip\b`, "dvd")
-	reHDRip  = hinted(`(?i)\bHD-?Rip\b`, "rip")
-	reCam    = hinted(`\bCAM\b|(?i)\b(?:HDCAM|Cam-?Rip)\b`, "cam")
-	reTS     = hinted(`\b(?:TS|HDTS)\b|(?i)\b(?:TELESYNC|HD-TS)\b`, "ts", "telesync")
+	reRemux  = hinted(`(?i)\b(?:BD)?REMUX\b`, "remux").at(wordStart("bdremux", "remux"))
+	reBluRay = hinted(`(?i)\b(?:Blu-?Ray(?:[ .-]?Rip)?|BDRip|BRRip|BR-?Rip|BD25|BD50|BDMV|BD(?:\d{3,4}p)?)\b`, "blu", "bd", "br").at(wordStart("blu", "bd", "br"))
+	reWebDL  = hinted(`(?i)\b(?:WEB-?DL(?:Mux)?|WEB)\b`, "web").at(wordStart("web"))
+	reWebRip = hinted(`(?i)\bWEB-?Rip\b`, "web").at(wordStart("web"))
+	reHDTV   = hinted(`(?i)\b(?:HDTV(?:Rip)?|PDTV|SDTV|TVRip|DSR|DTH)\b`, "tv", "dsr", "dth").at(wordStart("hdtv", "pdtv", "sdtv", "tvrip", "dsr", "dth"))
+	reDVD    = hinted(`(?i)\b(?:DVD-?Rip|DVD[59R]?|DvDScr|DVD-?Scr)\b|\bDvd-Rip\b`, "dvd").at(wordStart("dvd"))
+	reHDRip  = hinted(`(?i)\bHD-?Rip\b`, "rip").at(wordStart("hd"))
+	reCam    = hinted(`\bCAM\b|(?i)\b(?:HDCAM|Cam-?Rip)\b`, "cam").at(wordStart("cam", "hdcam"))
+	reTS     = hinted(`\b(?:TS|HDTS)\b|(?i)\b(?:TELESYNC|HD-TS)\b`, "ts", "telesync").at(wordStart("ts", "hd", "telesync"))
 
-	reH264  = hinted(`(?i)\b(?:[xh]\.?264|AVC)\b`, "264", "avc")
-	reH265  = hinted(`(?i)\b(?:[xh]\.?265|HEVC)\b`, "265", "hevc")
-	reAV1   = hinted(`(?i)\bAV1\b`, "av1")
-	reXviD  = hinted(`(?i)\bXviD\b`, "xvid")
-	reDivX  = hinted(`(?i)\bDivX\b`, "divx")
-	reVP9   = hinted(`(?i)\bVP9\b`, "vp9")
-	reMPEG2 = hinted(`(?i)\bMPEG-?2\b`, "mpeg")
+	reH264  = hinted(`(?i)\b(?:[xh]\.?264|AVC)\b`, "264", "avc").at(wordStart("x264", "x.264", "h264", "h.264", "avc"))
+	reH265  = hinted(`(?i)\b(?:[xh]\.?265|HEVC)\b`, "265", "hevc").at(wordStart("x265", "x.265", "h265", "h.265", "hevc"))
+	reAV1   = hinted(`(?i)\bAV1\b`, "av1").at(wordStart("av1"))
+	reXviD  = hinted(`(?i)\bXviD\b`, "xvid").at(wordStart("xvid"))
+	reDivX  = hinted(`(?i)\bDivX\b`, "divx").at(wordStart("divx"))
+	reVP9   = hinted(`(?i)\bVP9\b`, "vp9").at(wordStart("vp9"))
+	reMPEG2 = hinted(`(?i)\bMPEG-?2\b`, "mpeg").at(wordStart("mpeg"))
 
-	reDV     = hinted(`(?i)\b(?:DV|DoVi|Dolby[ .]?Vision)\b`, "dv", "dolby")
-	reHDR10P = hinted(`(?i)\bHDR10(?:\+|Plus\b|P\b)`, "hdr")
-	reHDR10  = hinted(`(?i)\bHDR10\b`, "hdr")
-	reHDR    = hinted(`(?i)\bHDR\b`, "hdr")
-	reHLG    = hinted(`\bHLG\b`, "hlg")
+	reDV     = hinted(`(?i)\b(?:DV|DoVi|Dolby[ .]?Vision)\b`, "dv", "dolby").at(wordStart("dv", "dovi", "dolby"))
+	reHDR10P = hinted(`(?i)\bHDR10(?:\+|Plus\b|P\b)`, "hdr").at(wordStart("hdr10"))
+	reHDR10  = hinted(`(?i)\bHDR10\b`, "hdr").at(wordStart("hdr10"))
+	reHDR    = hinted(`(?i)\bHDR\b`, "hdr").at(wordStart("hdr"))
+	reHLG    = hinted(`\bHLG\b`, "hlg").at(wordStart("hlg"))
 
-	reAudio    = hinted(`(?i)\b(DTS-?HD[ .-]?MA|DTS-?HD|DTS[-:]?X|DTS|TrueHD|DDP|DD\+|E-?AC-?3|DD|AC-?3|Dolby[ .]Digital|AAC|FLAC|ALAC|MP3|OPUS|LPCM|PCM)(?:[ .]?([1-9])[ .]?([01])(?:ch)?)?(?:\b|[^A-Za-z0-9])`, "dts", "truehd", "dd", "ac", "flac", "mp3", "opus", "pcm", "dolby")
-	reAtmos    = hinted(`(?i)\bAtmos\b`, "atmos")
-	reChannels = regexp.MustCompile(`(?:^|[^0-9])([2-9])\.([01])(?:ch)?(?:$|[^0-9.])`)
+	reAudio = hinted(`(?i)\b(DTS-?HD[ .-]?MA|DTS-?HD|DTS[-:]?X|DTS|TrueHD|DDP|DD\+|E-?AC-?3|DD|AC-?3|Dolby[ .]Digital|AAC|FLAC|ALAC|MP3|OPUS|LPCM|PCM)(?:[ .]?([1-9])[ .]?([01])(?:ch)?)?(?:\b|[^A-Za-z0-9])`, "dts", "truehd", "dd", "ac", "flac", "mp3", "opus", "pcm", "dolby").at(wordStart(
+		"dts", "truehd", "dd", "eac", "e-ac", "ac", "dolby", "aac", "flac", "alac", "mp3", "opus", "lpcm", "pcm",
+	))
+	reAtmos = hinted(`(?i)\bAtmos\b`, "atmos").at(wordStart("atmos"))
 
 	// Words that end a title without saying anything this type keeps.
-	reMarker = hinted(`(?i)\b(?:PROPER|REPACK|RERIP|iNTERNAL|EXTENDED|UNRATED|UNCUT|REMASTERED|DIRECTORS?[ .]CUT|THEATRICAL|LIMITED|DOCU|READNFO|MULTi|DUAL[ .-]AUDIO|DUBBED|SUBBED|HC|3D|10bit|8bit|NF|AMZN|DSNP|HMAX|ATVP|HULU)\b`, "proper", "repack", "rerip", "internal", "extended", "unrated", "uncut", "remastered", "cut", "theatrical", "limited", "docu", "readnfo", "multi", "dual", "dubbed", "subbed", "hc", "3d", "bit", "nf", "amzn", "dsnp", "hmax", "atvp", "hulu")
-
-	reAnySep = regexp.MustCompile(`[\s_]+`)
+	reMarker = hinted(`(?i)\b(?:PROPER|REPACK|RERIP|iNTERNAL|EXTENDED|UNRATED|UNCUT|REMASTERED|DIRECTORS?[ .]CUT|THEATRICAL|LIMITED|DOCU|READNFO|MULTi|DUAL[ .-]AUDIO|DUBBED|SUBBED|HC|3D|10bit|8bit|NF|AMZN|DSNP|HMAX|ATVP|HULU)\b`, "proper", "repack", "rerip", "internal", "extended", "unrated", "uncut", "remastered", "cut", "theatrical", "limited", "docu", "readnfo", "multi", "dual", "dubbed", "subbed", "hc", "3d", "bit", "nf", "amzn", "dsnp", "hmax", "atvp", "hulu").at(wordStart(
+		"proper", "repack", "rerip", "internal", "extended", "unrated", "uncut", "remastered", "director",
+		"theatrical", "limited", "docu", "readnfo", "multi", "dual", "dubbed", "subbed", "hc", "3d", "10bit",
+		"8bit", "nf", "amzn", "dsnp", "hmax", "atvp", "hulu",
+	))
 )
 
 var groupNotWords = map[string]bool{
@@ -140,12 +141,15 @@ func ParseRelease(name string) Release {
 	}
 	s := strings.TrimSpace(name)
 	if i := strings.LastIndexByte(s, '.'); i >= 0 && len(s)-i <= 10 {
-		s = reExtension.ReplaceAllString(s, "")
+		s = trimExtension(s)
 	}
 
 	// A leading [Group] (anime) or [site tag]: the group, unless it looks like a web address.
 	start := 0
 	for range 2 {
+		if !opensWithBracket(s[start:]) {
+			break
+		}
 		m := reLeadingTag.FindStringSubmatchIndex(s[start:])
 		if m == nil {
 			break
@@ -164,7 +168,7 @@ func ParseRelease(name string) Release {
 	}
 	body := s[start:]
 	if strings.HasSuffix(body, "]") {
-		body = strings.TrimSpace(reTrailingCRC.ReplaceAllString(body, ""))
+		body = strings.TrimSpace(trimTrailingCRC(body))
 	}
 	// Underscores separate words as dots and spaces do.
 	body = strings.ReplaceAll(body, "_", " ")
@@ -191,7 +195,7 @@ func ParseRelease(name string) Release {
 	}
 	if r.Group == "" && (r.Resolution != "" || r.Source != "" || r.Codec != "" || r.Audio != "" ||
 		len(r.Seasons) > 0 || len(r.Episodes) > 0) {
-		if m := reTrailingGroup.FindStringSubmatchIndex(body); m != nil {
+		if m := reTrailingGroup.FindStringSubmatchIndex(t); m != nil {
 			group := body[m[2]:m[3]]
 			if !groupNotWords[strings.ToLower(group)] && !isDigits(group) && !reResolution.re.MatchString(group) {
 				r.Group = group
@@ -420,16 +424,15 @@ func (r *Release) parseTechnical(t text, mark func(int), take func(int, int)) {
 		hdr = append(hdr, "DV")
 		mark(m[0])
 	}
-	switch {
-	case reHDR10P.MatchString(t):
+	if m := reHDR10P.FindStringIndex(t); m != nil {
 		hdr = append(hdr, "HDR10+")
-		mark(reHDR10P.FindStringIndex(t)[0])
-	case reHDR10.MatchString(t):
+		mark(m[0])
+	} else if m := reHDR10.FindStringIndex(t); m != nil {
 		hdr = append(hdr, "HDR10")
-		mark(reHDR10.FindStringIndex(t)[0])
-	case reHDR.MatchString(t):
+		mark(m[0])
+	} else if m := reHDR.FindStringIndex(t); m != nil {
 		hdr = append(hdr, "HDR")
-		mark(reHDR.FindStringIndex(t)[0])
+		mark(m[0])
 	}
 	if m := reHLG.FindStringIndex(t); m != nil {
 		hdr = append(hdr, "HLG")
@@ -446,8 +449,8 @@ func (r *Release) parseTechnical(t text, mark func(int), take func(int, int)) {
 		case m[4] >= 0:
 			parts = append(parts, s[m[4]:m[5]]+"."+s[m[6]:m[7]])
 		default:
-			if c := reChannels.FindStringSubmatch(s[m[0]:]); c != nil {
-				parts = append(parts, c[1]+"."+c[2])
+			if at := findChannels(s[m[0]:]); at >= 0 {
+				parts = append(parts, s[m[0]+at:m[0]+at+1]+"."+s[m[0]+at+2:m[0]+at+3])
 			}
 		}
 		r.Audio = strings.Join(parts, " ")
@@ -489,7 +492,7 @@ func (r *Release) parseYear(t text, mark func(int), taken []bool) {
 	if r.Year != 0 {
 		return
 	}
-	for _, m := range slices.Backward(reYear.FindAllStringSubmatchIndex(t, -1)) {
+	for _, m := range slices.Backward(findYears(s)) {
 		from, to := m[2], m[3]
 		if from == 0 || taken[from] || !yearEnds(s, to) {
 			continue
@@ -504,11 +507,131 @@ func (r *Release) parseYear(t text, mark func(int), taken []bool) {
 	}
 }
 
+// trimExtension removes a file's extension (.mkv, .epub...) from the end of a name: s without
+// reExtension's match. Only the text after the last dot can be one.
+func trimExtension(s string) string {
+	i := strings.LastIndexByte(s, '.')
+	if i < 0 {
+		return s
+	}
+	ext := s[i+1:]
+	var lower [len("appimage")]byte
+	if len(ext) == 0 || len(ext) > len(lower) {
+		return s
+	}
+	for k := 0; k < len(ext); k++ {
+		c := ext[k]
+		if c >= utf8.RuneSelf {
+			// (?i) folds the Kelvin sign and the long s into k and s: the expression decides.
+			return reExtension.ReplaceAllString(s, "")
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[k] = c
+	}
+	if fileExtensions[string(lower[:len(ext)])] {
+		return s[:i]
+	}
+	return s
+}
+
+var fileExtensions = map[string]bool{}
+
+func init() {
+	for _, ext := range strings.Split("mkv|mp4|m4v|avi|wmv|mov|webm|mpg|flac|mp3|m4a|m4b|ogg|opus|wav|epub|mobi|azw3|pdf|cbr|cbz|iso|img|zip|rar|7z|exe|msi|dmg|deb|rpm|apk|appimage|srt|torrent", "|") {
+		fileExtensions[ext] = true
+	}
+}
+
+// opensWithBracket: s begins, after spaces (\s), with [ or 【, as any match of reLeadingTag does.
+func opensWithBracket(s string) bool {
+	i := 0
+	for i < len(s) && isSpaceByte(s[i]) {
+		i++
+	}
+	return strings.HasPrefix(s[i:], "[") || strings.HasPrefix(s[i:], "【")
+}
+
+// trimTrailingCRC removes a trailing [0123ABCD] (a CRC-32 in hex) and the spaces around it: s
+// without a match of \s*\[[0-9A-Fa-f]{8}\]\s*$.
+func trimTrailingCRC(s string) string {
+	end := len(s)
+	for end > 0 && isSpaceByte(s[end-1]) {
+		end--
+	}
+	if end < 10 || s[end-10] != '[' || s[end-1] != ']' {
+		return s
+	}
+	for k := end - 9; k < end-1; k++ {
+		if c := s[k]; !isDigitByte(c) && !(c >= 'a' && c <= 'f') && !(c >= 'A' && c <= 'F') {
+			return s
+		}
+	}
+	from := end - 10
+	for from > 0 && isSpaceByte(s[from-1]) {
+		from--
+	}
+	return s[:from]
+}
+
+// findChannels is where (?:^|[^0-9])([2-9])\.([01])(?:ch)?(?:$|[^0-9.]) first finds channels
+// ("5.1") in s: the index of their first digit, or -1.
+func findChannels(s string) int {
+	for k := 0; k+3 <= len(s); k++ {
+		if s[k] < '2' || s[k] > '9' || s[k+1] != '.' || (s[k+2] != '0' && s[k+2] != '1') {
+			continue
+		}
+		if k > 0 && isDigitByte(s[k-1]) {
+			continue // [^0-9] before, unless at the start
+		}
+		// Then "ch" or not, followed by the end or anything but a digit or a dot.
+		endsAt := func(i int) bool { return i == len(s) || !isDigitByte(s[i]) && s[i] != '.' }
+		if strings.HasPrefix(s[k+3:], "ch") && endsAt(k+5) || endsAt(k+3) {
+			return k
+		}
+	}
+	return -1
+}
+
+// findYears is what (?:^|[\s.\-_\[(,])((?:18|19|20)\d{2}) would find in s with
+// FindAllStringSubmatchIndex: a number of four digits beginning 18, 19 or 20, at the start or after a
+// separator, matches and their years' spans, left to right, not overlapping (each match takes the
+// separator before it). Written out, as a scan costs a tenth of the expression's.
+func findYears(s string) [][]int {
+	var all [][]int
+	for i := 0; i+4 <= len(s); {
+		switch {
+		case i == 0 && yearAt(s, 0):
+			all = append(all, []int{0, 4, 0, 4})
+			i = 4
+		case i+5 <= len(s) && isYearSeparator(s[i]) && yearAt(s, i+1):
+			all = append(all, []int{i, i + 5, i + 1, i + 5})
+			i += 5
+		default:
+			i++
+		}
+	}
+	return all
+}
+
+// yearAt: four digits at i beginning 18, 19 or 20.
+func yearAt(s string, i int) bool {
+	return (s[i] == '1' && (s[i+1] == '8' || s[i+1] == '9') || s[i] == '2' && s[i+1] == '0') &&
+		isDigitByte(s[i+2]) && isDigitByte(s[i+3])
+}
+
+func isYearSeparator(c byte) bool {
+	return isSpaceByte(c) || strings.IndexByte(".-_[(,", c) >= 0
+}
+
 // cleanTitle turns the title's span of the name into words: dots between words become spaces (not
 // between digits: "22.04", "5.1"), brackets and separators at either end go.
 func cleanTitle(s string) string {
+	spaced := strings.Contains(s, " ")
 	var b strings.Builder
 	b.Grow(len(s))
+	run := false // in a run of separators, written as one space
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '.' {
@@ -516,16 +639,25 @@ func cleanTitle(s string) string {
 			nextDigit := i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9'
 			// A dot between digits is a version or a number; where spaces separate the words,
 			// dots are the name's own ("Mr. Robot", "M.S. Dhoni").
-			if !(prevDigit && nextDigit) && !strings.Contains(s, " ") {
+			if !(prevDigit && nextDigit) && !spaced {
 				c = ' '
 			}
 		}
+		// Spaces (\s) and underscores, in a run of any length, become one space.
+		if isSpaceByte(c) || c == '_' {
+			if !run {
+				b.WriteByte(' ')
+			}
+			run = true
+			continue
+		}
+		run = false
 		b.WriteByte(c)
 	}
-	t := reAnySep.ReplaceAllString(b.String(), " ")
+	t := b.String()
 	t = strings.TrimLeft(t, " -–:;,.([{+~/|&")
 	t = strings.TrimRight(t, " -–:;,([{+~/|&")
-	if !strings.Contains(s, " ") {
+	if !spaced {
 		t = strings.TrimRight(t, " .")
 	}
 	// A bracket left open by the cut ("Title (CamRip / 2014)") goes with what it held.
@@ -559,29 +691,51 @@ func yearEnds(s string, to int) bool {
 }
 
 // text is a name and its lowercase form; the lowercase form lets a pattern skip a name that cannot
-// hold it with one substring test, which is far cheaper than running the expression.
-type text struct{ s, lower string }
+// hold it with one substring test, which is far cheaper than running the expression. In an ASCII
+// name (most), a byte of the lowercase form is the lowercase of the name's byte at the same place.
+type text struct {
+	s, lower string
+	ascii    bool
+	words    []int // in an ASCII name, where its words begin (\b then a letter, digit or _)
+}
 
 // newText folds the name as the patterns' (?i) does for ASCII letters: ToLower maps the Kelvin sign
 // to 'k', and the long s (U+017F, which ToLower keeps) becomes 's' here. Without it a hint turned
-// away a name its expression matches ("Seaſon 2" had no season, "Season 2" had). Nothing slices
-// lower by s's offsets: their lengths differ.
+// away a name its expression matches ("Seaſon 2" had no season, "Season 2" had). Only an ASCII
+// name's lower is sliced by s's offsets: otherwise their lengths may differ.
 func newText(s string) text {
-	lower := strings.ToLower(s)
-	if strings.Contains(lower, "ſ") {
-		lower = strings.ReplaceAll(lower, "ſ", "s")
+	t := text{s: s, lower: strings.ToLower(s), ascii: true}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			t.ascii, t.words = false, nil
+			break
+		}
+		if isWordByte(s[i]) && (i == 0 || !isWordByte(s[i-1])) {
+			t.words = append(t.words, i)
+		}
 	}
-	return text{s: s, lower: lower}
+	if !t.ascii && strings.Contains(t.lower, "ſ") {
+		t.lower = strings.ReplaceAll(t.lower, "ſ", "s")
+	}
+	return t
 }
 
 // pattern is a regular expression with what any match holds: one of the lowercase substrings
 // hints, or what screen finds in the lowercase name. Either lets most names skip the expression,
 // which costs far more (a release name was a fifth of the ingest's CPU, most of it in patterns that
 // had no hint and matched rarely).
+//
+// A pattern that knows where its matches can begin (begins) is run on an ASCII name from those
+// places only, anchored there (anchored is ^(?:expression)), instead of being scanned along the
+// whole name: the first place it matches from is where the scan would have found its leftmost
+// match, and the match is the same, so the answers are the expression's
+// (TestPatternsAnswerAsTheirExpressions).
 type pattern struct {
-	re     *regexp.Regexp
-	hints  []string
-	screen func(lower string) bool
+	re       *regexp.Regexp
+	hints    []string
+	screen   func(lower string) bool
+	begins   func(t text, from int) int
+	anchored *regexp.Regexp
 }
 
 func hinted(expr string, hints ...string) pattern {
@@ -590,6 +744,18 @@ func hinted(expr string, hints ...string) pattern {
 
 func screened(expr string, screen func(lower string) bool) pattern {
 	return pattern{re: regexp.MustCompile(expr), screen: screen}
+}
+
+func plain(expr string) pattern { return pattern{re: regexp.MustCompile(expr)} }
+
+// at tells where the pattern's matches can begin in an ASCII name: begins(t, from) is the first such
+// place at from or after, or -1. Every match must begin at one of them, and the expression must look
+// at nothing before where it begins: its leading \b (if any) is then the place's own (see
+// wordStart).
+func (p pattern) at(begins func(t text, from int) int) pattern {
+	p.begins = begins
+	p.anchored = regexp.MustCompile(`^(?:` + p.re.String() + `)`)
+	return p
 }
 
 func (p pattern) possible(t text) bool {
@@ -607,16 +773,53 @@ func (p pattern) possible(t text) bool {
 	return false
 }
 
-func (p pattern) MatchString(t text) bool { return p.possible(t) && p.re.MatchString(t.s) }
+// find is the leftmost match at from or after, as FindStringSubmatchIndex gives it, from the places
+// the pattern's matches can begin, the first of them at.
+func (p pattern) find(t text, at int) []int {
+	for i := at; i >= 0; i = p.begins(t, i+1) {
+		m := p.anchored.FindStringSubmatchIndex(t.s[i:])
+		if m == nil {
+			continue
+		}
+		for k := range m {
+			if m[k] >= 0 {
+				m[k] += i
+			}
+		}
+		return m
+	}
+	return nil
+}
+
+func (p pattern) fast(t text) bool { return p.begins != nil && t.ascii }
+
+// first is where the pattern's first match can begin in an ASCII name, or -1 when it cannot match
+// (the places it can begin are looked for first, as that test is the cheaper one).
+func (p pattern) first(t text) int {
+	if i := p.begins(t, 0); i >= 0 && p.possible(t) {
+		return i
+	}
+	return -1
+}
+
+func (p pattern) MatchString(t text) bool {
+	if p.fast(t) {
+		return p.find(t, p.first(t)) != nil
+	}
+	return p.possible(t) && p.re.MatchString(t.s)
+}
 
 func (p pattern) FindStringIndex(t text) []int {
-	if !p.possible(t) {
-		return nil
+	if m := p.FindStringSubmatchIndex(t); m != nil {
+		return m[:2]
 	}
-	return p.re.FindStringIndex(t.s)
+	return nil
 }
 
 func (p pattern) FindStringSubmatchIndex(t text) []int {
+	if p.fast(t) {
+		return p.find(t, p.first(t))
+	}
 	if !p.possible(t) {
 		return nil
 	}
@@ -624,10 +827,125 @@ func (p pattern) FindStringSubmatchIndex(t text) []int {
 }
 
 func (p pattern) FindAllStringSubmatchIndex(t text, n int) [][]int {
-	if !p.possible(t) {
+	if !p.fast(t) {
+		if !p.possible(t) {
+			return nil
+		}
+		return p.re.FindAllStringSubmatchIndex(t.s, n)
+	}
+	at := p.first(t)
+	if at < 0 {
 		return nil
 	}
-	return p.re.FindAllStringSubmatchIndex(t.s, n)
+	var all [][]int
+	for n < 0 || len(all) < n {
+		m := p.find(t, at)
+		if m == nil {
+			break
+		}
+		if m[1] == m[0] {
+			// An empty match: the regexp package's rules for those apply (none of the patterns
+			// matches nothing).
+			return p.re.FindAllStringSubmatchIndex(t.s, n)
+		}
+		all = append(all, m)
+		if at = p.begins(t, m[1]); at < 0 {
+			break
+		}
+	}
+	return all
+}
+
+// Where matches can begin, for at.
+
+const digits = "0123456789"
+
+// wordStart: where an ASCII word begins (\b then a letter, digit or _) with one of the lowercase
+// prefixes ('#' in a prefix stands for any digit). It serves an expression that opens with \b
+// followed by a letter or digit, whose every match begins with one of the prefixes (in either case):
+// that \b holds at such a place only, and there the anchored expression's own \b holds too, so the
+// name before the place is never needed.
+func wordStart(prefixes ...string) func(t text, from int) int {
+	var firsts [256]bool
+	for _, p := range prefixes {
+		if p[0] == '#' {
+			for d := '0'; d <= '9'; d++ {
+				firsts[d] = true
+			}
+		}
+		firsts[p[0]] = true
+	}
+	return func(t text, from int) int {
+		for _, i := range t.words {
+			if i < from || !firsts[t.lower[i]] {
+				continue
+			}
+			for _, p := range prefixes {
+				if hasPrefixOrDigits(t.lower[i:], p) {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+}
+
+// hasPrefixOrDigits is strings.HasPrefix where '#' in prefix stands for any digit.
+func hasPrefixOrDigits(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for k := 0; k < len(prefix); k++ {
+		if c := prefix[k]; c != s[k] && !(c == '#' && isDigitByte(s[k])) {
+			return false
+		}
+	}
+	return true
+}
+
+// spaceBefore: a space (\s) followed by one of the bytes next.
+func spaceBefore(next string) func(t text, from int) int {
+	return func(t text, from int) int {
+		for i := from; i+1 < len(t.s); i++ {
+			if isSpaceByte(t.s[i]) && strings.IndexByte(next, t.s[i+1]) >= 0 {
+				return i
+			}
+		}
+		return -1
+	}
+}
+
+// byteIn: one of the bytes set.
+func byteIn(set string) func(t text, from int) int {
+	return func(t text, from int) int {
+		if from >= len(t.s) {
+			return -1
+		}
+		if i := strings.IndexAny(t.s[from:], set); i >= 0 {
+			return from + i
+		}
+		return -1
+	}
+}
+
+// beforeDash: the byte before a '-'.
+func beforeDash(t text, from int) int {
+	for i := max(from, 0); i+1 < len(t.s); i++ {
+		if t.s[i+1] == '-' {
+			return i
+		}
+	}
+	return -1
+}
+
+// isWordByte is \b's word character (ASCII letters, digits and _).
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// isSpaceByte is \s (ASCII: tab, newline, form feed, carriage return, space).
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
 }
 
 // The screens: what a lowercase name holds when the pattern can match it, tested without the
@@ -663,17 +981,6 @@ func eThenDigit(lower string) bool {
 func digitXDigit(lower string) bool {
 	for i := 1; i+1 < len(lower); i++ {
 		if lower[i] == 'x' && isDigitByte(lower[i-1]) && isDigitByte(lower[i+1]) {
-			return true
-		}
-	}
-	return false
-}
-
-// yearDigits: four digits beginning 18, 19 or 20.
-func yearDigits(lower string) bool {
-	for i := 0; i+3 < len(lower); i++ {
-		if (lower[i] == '1' && (lower[i+1] == '8' || lower[i+1] == '9') || lower[i] == '2' && lower[i+1] == '0') &&
-			isDigitByte(lower[i+2]) && isDigitByte(lower[i+3]) {
 			return true
 		}
 	}

@@ -47,7 +47,7 @@ func checkScreens(t *testing.T, name string) {
 		p    pattern
 	}{
 		{"SxxEyy", reSxxEyy}, {"NxNN", reNxNN}, {"SeasonRange", reSeasonRange}, {"SeasonOnly", reSeasonOnly},
-		{"EpisodeOnly", reEpisodeOnly}, {"Daily", reDaily}, {"Year", reYear}, {"Resolution", reResolution},
+		{"EpisodeOnly", reEpisodeOnly}, {"Daily", reDaily}, {"Resolution", reResolution},
 	} {
 		if p.p.re.MatchString(name) && !p.p.screen(lower) {
 			t.Fatalf("%s matches %q, but its screen turns the name away", p.name, name)
