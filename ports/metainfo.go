@@ -16,5 +16,6 @@ type Metainfo struct {
 // MetainfoDecoder reads .torrent files (BEP 3, BEP 52).
 type MetainfoDecoder interface {
 	// Decode parses a whole .torrent file. It fails with a *domain.ValidationError on malformed input.
+	// It may be called from several goroutines at once (ingest.Service.Prepare checks a large batch so).
 	Decode(raw []byte) (Metainfo, error)
 }

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/torrent-streamer/streamer/application/caching"
@@ -126,16 +129,42 @@ type Prepared struct {
 // Prepare checks a batch without storing it: Ingest is Prepare then Store. An import prepares one
 // batch while the store writes the one before. Such a caller's batches may hold up to MaxBulkBatch
 // items; Ingest's, MaxBatch.
+//
+// A large batch is checked on several goroutines (one a core, see checkers), as the checks are CPU
+// work that any idle core can take while the store writes; the outcome is the same as one
+// goroutine's, in the same order.
 func (s *Service) Prepare(items []Item) (Prepared, error) {
+	return s.prepare(items, checkers(len(items)))
+}
+
+// checkChunk is how many items a checker takes at a time, and parallelFrom the batch size from
+// which Prepare uses more than one: below it, starting them would cost more than it saves.
+const (
+	checkChunk   = 128
+	parallelFrom = 4 * checkChunk
+)
+
+// checkers is how many goroutines check a batch of n items.
+func checkers(n int) int {
+	if n < parallelFrom {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), n/checkChunk)
+}
+
+func (s *Service) prepare(items []Item, workers int) (Prepared, error) {
 	if len(items) == 0 || len(items) > MaxBulkBatch {
 		return Prepared{}, domain.Invalid("torrents", fmt.Sprintf("must hold 1 to %d torrents", MaxBulkBatch))
 	}
 	now := s.clock.Now()
+	torrents := make([]domain.Torrent, len(items))
+	errs := make([]error, len(items))
+	s.check(items, torrents, errs, now, workers)
 	report := Report{Results: make([]ItemResult, len(items))}
-	valid := make([]domain.Torrent, 0, len(items))
+	valid := torrents[:0] // the valid ones, moved down in place
 	validIndex := make([]int, 0, len(items))
-	for i, item := range items {
-		t, err := s.torrentOf(item, now)
+	for i := range items {
+		t, err := torrents[i], errs[i]
 		report.Results[i] = ItemResult{Index: i}
 		if !t.InfoHash.IsZero() {
 			report.Results[i].InfoHash = t.InfoHash.String()
@@ -149,8 +178,51 @@ func (s *Service) Prepare(items []Item) (Prepared, error) {
 		valid = append(valid, t)
 		validIndex = append(validIndex, i)
 	}
+	clear(torrents[len(valid):]) // what was moved down is not kept twice
 	return Prepared{report: report, valid: valid, validIndex: validIndex}, nil
 }
+
+// check builds each item's torrent into torrents and its problem into errs, on workers goroutines
+// that take checkChunk items at a time. A panic in one of them is raised again in the caller's,
+// as it would have been without them (an HTTP handler's recovery still sees it).
+func (s *Service) check(items []Item, torrents []domain.Torrent, errs []error, now time.Time, workers int) {
+	if workers <= 1 {
+		for i, item := range items {
+			torrents[i], errs[i] = s.torrentOf(item, now)
+		}
+		return
+	}
+	var next atomic.Int64
+	var panicked atomic.Value
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					panicked.CompareAndSwap(nil, checkPanic{v})
+				}
+			}()
+			for {
+				from := int(next.Add(checkChunk)) - checkChunk
+				if from >= len(items) {
+					return
+				}
+				for i := from; i < min(from+checkChunk, len(items)); i++ {
+					torrents[i], errs[i] = s.torrentOf(items[i], now)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if v := panicked.Load(); v != nil {
+		panic(v.(checkPanic).value)
+	}
+}
+
+// checkPanic carries what a checker panicked with to the caller's goroutine.
+type checkPanic struct{ value any }
 
 // Store upserts a prepared batch and reports every item of it.
 func (s *Service) Store(ctx context.Context, p Prepared) (Report, error) {
