@@ -10,7 +10,9 @@ import (
 )
 
 // The probe of a filtered search walks the newest matches once: its sample is the matches it
-// walks, each sought as it goes, not a second walk; and it says how many of them pass.
+// walks, each sought in torrents_facets once as it goes (one seek for every test of the sample: the
+// filters, a size range's edge buckets), not a second walk; and it says how many of them pass, and
+// how many lie in the coarsest buckets at a size range's ends.
 func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
@@ -23,6 +25,8 @@ func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 		}{
 			{"seeders", func(c *domain.SearchCriteria) { c.MinSeeders = ptr(int64(2)) }, func(tor domain.Torrent) bool { return tor.Seeders >= 2 }},
 			{"size", func(c *domain.SearchCriteria) { c.MinSize = ptr(int64(200)) }, func(tor domain.Torrent) bool { return tor.Files[0].Size >= 200 }},
+			{"size range", func(c *domain.SearchCriteria) { c.MinSize, c.MaxSize = ptr(int64(150)), ptr(int64(2500)) },
+				func(tor domain.Torrent) bool { return tor.Files[0].Size >= 150 && tor.Files[0].Size <= 2500 }},
 		} {
 			c := criteria(t, "common", 5, tc.apply)
 			q := newSearchQuery(c, ftsQuery(c.Terms), 1000)
@@ -33,7 +37,7 @@ func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			plain, walks := map[int64]bool{}, 0
+			plain, walks, seeks := map[int64]bool{}, 0, 0
 			for _, row := range res.Rows {
 				rr := rowReader{row: row}
 				id, parent, step := rr.int("id"), rr.int("parent"), rr.text("detail")
@@ -41,10 +45,15 @@ func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 					plain[id] = true
 				} else if strings.Contains(step, "VIRTUAL TABLE") {
 					walks++
+				} else if strings.Contains(step, "torrents_facets") {
+					seeks++
 				}
 			}
 			if walks != 1 {
 				t.Errorf("%s: the probe walks the full-text index %d times, want once", tc.name, walks)
+			}
+			if seeks != 1 {
+				t.Errorf("%s: the probe seeks each sampled match in torrents_facets %d times, want once", tc.name, seeks)
 			}
 			p, err := repo.probe(ctx, q)
 			if err != nil {
@@ -61,6 +70,21 @@ func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 			}
 			if p.n != len(torrents) || p.sampled != want {
 				t.Errorf("%s: the probe counted %d and sampled %d passing, want %d and %d", tc.name, p.n, p.sampled, len(torrents), want)
+			}
+			if c.MaxSize != nil {
+				// The coarsest size buckets at the ends: 100 to 999 bytes (150's) and 1,000 to 9,999 (2,500's).
+				var inEdges [2]int
+				for _, tor := range torrents {
+					switch size := tor.Files[0].Size; {
+					case size >= 100 && size <= 999:
+						inEdges[0]++
+					case size >= 1000 && size <= 9999:
+						inEdges[1]++
+					}
+				}
+				if got := p.edgeSampled["size"]; got != inEdges {
+					t.Errorf("%s: the probe sampled %v matches in the edge buckets, want %v", tc.name, got, inEdges)
+				}
 			}
 		}
 	})

@@ -429,7 +429,7 @@ func (s rangeScale) edgeBuckets(lo, hi int64) [2][2]int64 {
 }
 
 // edgeSamples are, for each end of each range of a sampled scale, the test that a sampled match
-// (sought as s.id) has its value in the coarsest bucket at that end, and the column's name
+// (joined as t) has its value in the coarsest bucket at that end, and the column's name
 // (edge_<column>_0 for the lower end, _1 for the upper), with the tests' params in order.
 func (q *searchQuery) edgeSamples() (tests, names []string, params []any) {
 	for _, f := range q.filters {
@@ -438,8 +438,7 @@ func (q *searchQuery) edgeSamples() (tests, names []string, params []any) {
 			continue
 		}
 		for i, span := range s.edgeBuckets(lo, hi) {
-			tests = append(tests, "EXISTS (SELECT 1 FROM torrents t INDEXED BY torrents_facets WHERE t.id = s.id AND t."+s.column+
-				" >= CAST(? AS INTEGER) AND t."+s.column+" <= CAST(? AS INTEGER))")
+			tests = append(tests, "(t."+s.column+" >= CAST(? AS INTEGER) AND t."+s.column+" <= CAST(? AS INTEGER))")
 			names = append(names, "edge_"+s.column+"_"+itoa(i))
 			params = append(params, span[0], span[1])
 		}

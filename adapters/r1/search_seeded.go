@@ -79,14 +79,14 @@ func (p probed) thresholdShare(q *searchQuery) float64 {
 }
 
 // thresholdSample is, for the probe's sample, whether a match has at least the seeded threshold's
-// seeders, when that is under the minimum (see seededMergePays); "" otherwise. A seek of the row in
-// torrents_facets that the sample's own seek has just read.
+// seeders, when that is under the minimum (see seededMergePays); "" otherwise: a test of the row of
+// torrents_facets the probe joins each sampled match to (t).
 func (q *searchQuery) thresholdSample() string {
 	t, ok := q.seededThreshold()
 	if !ok || t >= *q.c.MinSeeders {
 		return ""
 	}
-	return "EXISTS (SELECT 1 FROM torrents t INDEXED BY torrents_facets WHERE t.id = s.id AND t.seeders >= " + strconv.FormatInt(t, 10) + ")"
+	return "(t.seeders >= " + strconv.FormatInt(t, 10) + ")"
 }
 
 // seededCount is the count statement (see countStatement) through the seeded merge.
