@@ -2,14 +2,18 @@ package ndjson
 
 import (
 	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
+	stdjson "encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/segmentio/encoding/json"
 
 	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
@@ -45,13 +49,13 @@ type fileItem struct {
 // Writer writes torrents one a line.
 type Writer struct {
 	w   *bufio.Writer
-	enc *json.Encoder
+	enc *stdjson.Encoder
 }
 
 // NewWriter returns a writer to w; call Flush at the end.
 func NewWriter(w io.Writer) *Writer {
 	bw := bufio.NewWriterSize(w, 256<<10)
-	enc := json.NewEncoder(bw)
+	enc := stdjson.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	return &Writer{w: bw, enc: enc}
 }
@@ -135,8 +139,18 @@ func (s *Source) Estimate(ctx context.Context, kind ports.ImportKind) (int64, er
 	}
 }
 
-// lineKey is a line's key: its number, zero-padded so keys order as lines do.
-func lineKey(n int64) string { return fmt.Sprintf("%012d", n) }
+// lineKey is a line's key: its number, zero-padded so keys order as lines do (as %012d writes it).
+func lineKey(n int64) string {
+	if n < 0 {
+		return fmt.Sprintf("%012d", n)
+	}
+	var b [20]byte
+	digits := strconv.AppendInt(b[:0], n, 10)
+	if len(digits) >= 12 {
+		return string(digits)
+	}
+	return strings.Repeat("0", 12-len(digits)) + string(digits)
+}
 
 // Read implements ports.ImportSource. Lines up to after are skipped unparsed.
 func (s *Source) Read(ctx context.Context, kind ports.ImportKind, after string, each func(ports.SourceRecord) error) error {
@@ -160,8 +174,8 @@ func (s *Source) Read(ctx context.Context, kind ports.ImportKind, after string, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
+		line := bytes.TrimSpace(sc.Bytes()) // decoded below, before the scanner reuses its buffer
+		if len(line) == 0 {
 			continue
 		}
 		if err := each(recordOf(key, line)); err != nil {
@@ -174,10 +188,17 @@ func (s *Source) Read(ctx context.Context, kind ports.ImportKind, after string, 
 	return nil
 }
 
-func recordOf(key, line string) ports.SourceRecord {
+// recordOf decodes a line with segmentio's encoding/json, which decodes what the standard library
+// does, as the standard library does (TestLinesDecodeAsEncodingJSONDoes), in about a third of its
+// time. A line it refuses is read again by the standard library, whose word is final and whose
+// message the report gives (the other one quotes the rest of the line).
+func recordOf(key string, line []byte) ports.SourceRecord {
 	var it item
-	if err := json.Unmarshal([]byte(line), &it); err != nil {
-		return ports.SourceRecord{Key: key, Problem: "not a JSON object in ingest's shape: " + err.Error()}
+	if err := json.Unmarshal(line, &it); err != nil {
+		it = item{}
+		if err := stdjson.Unmarshal(line, &it); err != nil {
+			return ports.SourceRecord{Key: key, Problem: "not a JSON object in ingest's shape: " + err.Error()}
+		}
 	}
 	t := &ports.SourceTorrent{
 		InfoHash: it.InfoHash, Magnet: it.Magnet, Name: it.Name, Size: it.Size, Category: it.Category, Seeders: it.Seeders,
@@ -191,8 +212,11 @@ func recordOf(key, line string) ports.SourceRecord {
 		}
 		t.UploadedAt = at
 	}
-	for _, f := range it.Files {
-		t.Files = append(t.Files, domain.File(f))
+	if len(it.Files) > 0 {
+		t.Files = make([]domain.File, len(it.Files))
+		for i, f := range it.Files {
+			t.Files[i] = domain.File(f)
+		}
 	}
 	return ports.SourceRecord{Key: key, Torrent: t}
 }
