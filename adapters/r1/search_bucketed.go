@@ -144,7 +144,16 @@ func (c Costs) rangeCost(q *searchQuery, p probed, r bucketedRange, cover rangeC
 	if !q.cheapCheck {
 		step = c.PrefixStep
 	}
-	full := walked*step + cover.fullShare*r.inCategories*top*c.Bucket + walked*fullLists*c.BucketList
+	// The full buckets' lists hold at least the range's torrents outside the cut buckets: the
+	// scale's even spread of the values (cover.fullShare) misjudges a range where they gather, and
+	// the probe's catalog sample, when taken, says how many the range holds ("love" in books over
+	// 150 MB at 1,000,000 torrents of the zipf corpus: sizes over 150 MB, 49 % of the catalog by the
+	// spread and 80 % in fact, counted through the buckets in 39 ms against 19 sought).
+	fullShare := cover.fullShare
+	if inRange, ok := p.inCatalog[r.scale.column]; ok {
+		fullShare = max(fullShare, inRange-cover.cutShare)
+	}
+	full := walked*step + fullShare*r.inCategories*top*c.Bucket + walked*fullLists*c.BucketList
 	if len(q.filters) == 1 && cover.fullKept+cover.cutShare > 0 {
 		inFull := p.keptShare(q) * matches * cover.fullKept / (cover.fullKept + cover.cutShare)
 		if bound := float64(q.countLimit + 1); inFull > bound {

@@ -48,6 +48,10 @@ type probed struct {
 	// edgeSampled are, for each sampled range (search_ranges.go), how many of the sampled matches
 	// have values in the coarsest bucket at its lower end and at its upper end.
 	edgeSampled map[string][2]int
+	// inCatalog is, for each column of those ranges, the share of the catalog's torrents with a
+	// value in the search's range, from catalogSample torrents spread evenly over the ids (the
+	// lists a bucketed count steps: search_bucketed.go); absent when not sampled.
+	inCatalog map[string]float64
 	// categories are the ids and torrent counts of the categories the match carries, when the
 	// search also has a date range (categoryDateSlugs).
 	categories []categoryCount
@@ -128,6 +132,8 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 		plainCTEs, plainParams := r.plainCount(q)
 		ctes, params = append(ctes, plainCTEs...), append(params, plainParams...)
 	}
+	catalogCTEs, catalogParams := q.catalogSample()
+	ctes, params = append(ctes, catalogCTEs...), append(params, catalogParams...)
 	b.WriteString("SELECT " + n + " AS n, " + textN + " AS textn, " + low + " AS low, " + high + " AS high, (SELECT coalesce(max(id), 0) FROM torrents) AS top, ")
 	// The sample is the matches the probe walks (the filtered window), each sought in
 	// torrents_facets once as it is walked (the join below), for every test of the sample: a second
@@ -164,6 +170,9 @@ func (r *TorrentRepository) probeQuery(q *searchQuery) probeSQL {
 	edges, edgeParams := q.edgeColumns()
 	b.WriteString(edges)
 	params = append(params, edgeParams...)
+	inCatalog, inCatalogParams := q.catalogColumns(r.relevanceScored, vacuity != "")
+	b.WriteString(inCatalog)
+	params = append(params, inCatalogParams...)
 	commonest, commonestParams := r.commonestColumn(q, textN)
 	b.WriteString(commonest + " ")
 	params = append(params, commonestParams...)
@@ -264,6 +273,7 @@ func (r *TorrentRepository) readProbe(q *searchQuery, res Result) (probed, error
 	if q.filtered {
 		p.edges, p.categories = q.readEdges(&rr)
 		p.edgeSampled = q.readEdgeSamples(&rr)
+		p.inCatalog = q.readCatalogSample(&rr)
 	}
 	return p, rr.err
 }

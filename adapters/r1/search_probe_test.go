@@ -41,7 +41,9 @@ func TestTheProbeWalksTheMatchesOnce(t *testing.T) {
 			for _, row := range res.Rows {
 				rr := rowReader{row: row}
 				id, parent, step := rr.int("id"), rr.int("parent"), rr.text("detail")
-				if plain[parent] || step == "MATERIALIZE pn" || step == "MATERIALIZE px" {
+				// The walk of a search without filters, and the catalog's sample (catalogSample),
+				// are not the sample's walk.
+				if plain[parent] || step == "MATERIALIZE pn" || step == "MATERIALIZE px" || step == "MATERIALIZE cs" {
 					plain[id] = true
 				} else if strings.Contains(step, "VIRTUAL TABLE") {
 					walks++

@@ -381,6 +381,85 @@ func (q *searchQuery) edgeColumns() (string, []any) {
 	return b.String(), params
 }
 
+// catalogSampleSize is how many torrents, spread evenly over the catalog's ids, the probe reads to
+// weigh the share of the catalog a range holds (catalogColumns): a seek each in torrents_facets.
+const catalogSampleSize = 64
+
+// catalogSample is the common tables of catalogColumns, and their params: cg, the sample's ranks,
+// and cs, for each column of rangedColumns how many of the sampled torrents have a value in the
+// search's range, and n, how many were read (an id no torrent has any more reads none). cs is made
+// when a column reads it (the probe's CASE), once.
+func (q *searchQuery) catalogSample() ([]string, []any) {
+	columns := q.rangedColumns()
+	if len(columns) == 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	var params []any
+	b.WriteString("cs AS MATERIALIZED (SELECT count(*) AS n")
+	for _, c := range columns {
+		lo, hi := q.columnRange(c)
+		b.WriteString(", coalesce(sum(t." + c + " >= CAST(? AS INTEGER) AND t." + c + " <= CAST(? AS INTEGER)), 0) AS " + c)
+		params = append(params, lo, hi)
+	}
+	b.WriteString(" FROM cg JOIN torrents t INDEXED BY torrents_facets ON t.id = cg.i * (SELECT coalesce(max(id), 0) FROM torrents) / " + itoa(catalogSampleSize+1) + ")")
+	return []string{"cg(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM cg WHERE i < " + itoa(catalogSampleSize) + ")", b.String()}, params
+}
+
+// catalogColumns are the probe's columns of the catalog sample (catalogSample): for each column of
+// rangedColumns, how many sampled torrents have a value in the search's range (in_<column>), and
+// how many were read (in_n); -1 when not sampled: only when the matches are more than scored (a
+// bucketed count weighs them against the seeks of fewer), and, with vacuity, not every torrent
+// passes the filters.
+func (q *searchQuery) catalogColumns(scored int, vacuity bool) (string, []any) {
+	columns := q.rangedColumns()
+	if len(columns) == 0 {
+		return "", nil
+	}
+	when := "count(*) > CAST(? AS INTEGER)"
+	if vacuity {
+		when += " AND NOT (SELECT vacuous FROM v)"
+	}
+	var b strings.Builder
+	var params []any
+	for _, c := range append([]string{"n"}, columns...) {
+		b.WriteString("CASE WHEN " + when + " THEN (SELECT " + c + " FROM cs) ELSE -1 END AS in_" + c + ", ")
+		params = append(params, scored)
+	}
+	return b.String(), params
+}
+
+// readCatalogSample reads the columns of catalogColumns: each column's share of the sampled
+// torrents in the range; nil when not sampled.
+func (q *searchQuery) readCatalogSample(rr *rowReader) map[string]float64 {
+	columns := q.rangedColumns()
+	if len(columns) == 0 {
+		return nil
+	}
+	n := rr.int("in_n")
+	if n <= 0 {
+		return nil
+	}
+	shares := map[string]float64{}
+	for _, c := range columns {
+		shares[c] = float64(rr.int("in_"+c)) / float64(n)
+	}
+	return shares
+}
+
+// columnRange is the search's range of a column of rangedColumns, [lo, hi] (the filters of one
+// column are one range: rangeOf).
+func (q *searchQuery) columnRange(column string) (lo, hi int64) {
+	for _, f := range q.filters {
+		if f.column == column {
+			if _, lo, hi, ok := q.rangeOf(f); ok {
+				return lo, hi
+			}
+		}
+	}
+	return math.MinInt64, math.MaxInt64
+}
+
 // categoryDateSlugs are the categories the match carries when the search also has a date range
 // (whose buckets may then be the categories' dates: categoryDates); none otherwise.
 func (q *searchQuery) categoryDateSlugs() []string {
