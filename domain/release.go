@@ -605,7 +605,7 @@ func findYears(s string) [][]int {
 		case i == 0 && yearAt(s, 0):
 			all = append(all, []int{0, 4, 0, 4})
 			i = 4
-		case i+5 <= len(s) && isYearSeparator(s[i]) && yearAt(s, i+1):
+		case i+5 <= len(s) && (s[i+1] == '1' || s[i+1] == '2') && isYearSeparator(s[i]) && yearAt(s, i+1):
 			all = append(all, []int{i, i + 5, i + 1, i + 5})
 			i += 5
 		default:
@@ -704,7 +704,7 @@ type text struct {
 // away a name its expression matches ("Seaſon 2" had no season, "Season 2" had). Only an ASCII
 // name's lower is sliced by s's offsets: otherwise their lengths may differ.
 func newText(s string) text {
-	t := text{s: s, lower: strings.ToLower(s), ascii: true}
+	t := text{s: s, lower: strings.ToLower(s), ascii: true, words: make([]int, 0, 16)}
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			t.ascii, t.words = false, nil
@@ -866,22 +866,24 @@ const digits = "0123456789"
 // that \b holds at such a place only, and there the anchored expression's own \b holds too, so the
 // name before the place is never needed.
 func wordStart(prefixes ...string) func(t text, from int) int {
-	var firsts [256]bool
+	// The prefixes by their first byte (a leading '#' stands for each digit).
+	var byFirst [256][]string
 	for _, p := range prefixes {
-		if p[0] == '#' {
-			for d := '0'; d <= '9'; d++ {
-				firsts[d] = true
-			}
+		if p[0] != '#' {
+			byFirst[p[0]] = append(byFirst[p[0]], p[1:])
+			continue
 		}
-		firsts[p[0]] = true
+		for d := '0'; d <= '9'; d++ {
+			byFirst[d] = append(byFirst[d], p[1:])
+		}
 	}
 	return func(t text, from int) int {
 		for _, i := range t.words {
-			if i < from || !firsts[t.lower[i]] {
+			if i < from {
 				continue
 			}
-			for _, p := range prefixes {
-				if hasPrefixOrDigits(t.lower[i:], p) {
+			for _, rest := range byFirst[t.lower[i]] {
+				if hasPrefixOrDigits(t.lower[i+1:], rest) {
 					return i
 				}
 			}
