@@ -92,13 +92,25 @@ func (db *Database) queryAll(ctx context.Context, statements []Statement) ([]Res
 }
 
 func (db *Database) batch(ctx context.Context, statements []Statement) ([]Result, error) {
+	return db.batchOf(ctx, statements, false)
+}
+
+// batchOf is batch; rowsChecked says the caller checked its rows against the tables' CHECK
+// constraints itself (rowchecks.go), so the local engine may run them with SQLite's off.
+func (db *Database) batchOf(ctx context.Context, statements []Statement, rowsChecked bool) ([]Result, error) {
 	for _, s := range statements {
 		if err := checkStatement(s); err != nil {
 			return nil, err
 		}
 	}
 	db.calls.Add(1)
-	results, err := db.engine.Batch(ctx, statements)
+	var results []Result
+	var err error
+	if e, ok := db.engine.(*localEngine); ok && rowsChecked {
+		results, err = e.batch(ctx, statements, true)
+	} else {
+		results, err = db.engine.Batch(ctx, statements)
+	}
 	if err == nil && len(results) != len(statements) {
 		return nil, fmt.Errorf("r1: the engine answered %d results for %d statements", len(results), len(statements))
 	}

@@ -3,6 +3,7 @@ package r1
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -316,6 +317,12 @@ func (e *localEngine) Costs() Costs {
 }
 
 func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Result, error) {
+	return e.batch(ctx, statements, false)
+}
+
+// batch is Batch; checksOff runs the statements with SQLite's CHECK constraints off, for rows the
+// caller checked itself (rowchecks.go), and on again after.
+func (e *localEngine) batch(ctx context.Context, statements []Statement, checksOff bool) ([]Result, error) {
 	if e.closed.Load() {
 		return nil, errClosed
 	}
@@ -337,6 +344,18 @@ func (e *localEngine) Batch(ctx context.Context, statements []Statement) ([]Resu
 	}
 	defer conn.Close()
 	pageWrites(conn) // what came before (a merge, say) is not this batch's
+	if checksOff {
+		if _, err := conn.ExecContext(ctx, "PRAGMA ignore_check_constraints = ON"); err != nil {
+			return nil, e.mapError(ctx, err)
+		}
+		defer func() {
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA ignore_check_constraints = OFF"); err != nil {
+				// A connection that may still skip the checks is not used again: database/sql
+				// closes it.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+	}
 	var tx querier = conn
 	commit := func() error { return nil }
 	if len(statements) > 1 {

@@ -223,6 +223,11 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 	}
 	outcomes := make([]domain.UpsertOutcome, 0, len(rows))
 	chunkTorrents, chunkBytes := r.chunkBounds()
+	// Every row passed storableProblem: in a bulk load SQLite need not check them again (rowchecks.go).
+	checked := false
+	if e := r.localBulk(); e != nil {
+		checked = e.inBulkLoad()
+	}
 	for start := 0; start < len(rows); {
 		end, size := start, 0
 		for end < len(rows) && end-start < chunkTorrents && (end == start || size+rows[end].wire <= chunkBytes) {
@@ -249,7 +254,7 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 				parts[k]++
 			}
 		}
-		results, err := r.db.batch(ctx, statements)
+		results, err := r.db.batchOf(ctx, statements, checked)
 		if err != nil {
 			return outcomes, err
 		}
@@ -441,6 +446,13 @@ func newUpsertRow(t domain.Torrent, binary bool) (upsertRow, *domain.FieldProble
 	if t.InfoHash.IsZero() {
 		return upsertRow{}, &domain.FieldProblem{Field: "infoHash", Message: "a v1 info hash is required"}
 	}
+	hash, v2 := t.InfoHash.String(), ""
+	if !t.InfoHashV2.IsZero() {
+		v2 = t.InfoHashV2.String()
+	}
+	if p := storableProblem(t, hash, v2); p != nil {
+		return upsertRow{}, p
+	}
 	// JSON (D1's transport) cannot carry invalid UTF-8; the file list and trackers are encoded by
 	// encoding/json, which repairs it, but these go as they are.
 	for _, f := range [...]struct{ field, text string }{
@@ -483,11 +495,7 @@ func newUpsertRow(t domain.Torrent, binary bool) (upsertRow, *domain.FieldProble
 	if t.External.TVDb > 0 {
 		tvdb = t.External.TVDb
 	}
-	v2 := ""
-	if !t.InfoHashV2.IsZero() {
-		v2 = t.InfoHashV2.String()
-	}
-	row := upsertRow{torrent: t, hash: t.InfoHash.String(), category: category}
+	row := upsertRow{torrent: t, hash: hash, category: category}
 	// The row of upsertSQL's parameter, in its column order. The file list and the trackers travel
 	// as JSON strings holding their JSON, so ->> hands the stored text over as it is: rendering a
 	// nested array back to text costs more than the rest of the row.
