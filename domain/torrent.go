@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -286,7 +288,39 @@ func CheckWebSeed(raw string) error {
 
 // CheckTracker tells whether raw is a tracker URL the catalog keeps: http, https, udp, ws or wss
 // with a host, at most MaxTrackerLength bytes.
-func CheckTracker(raw string) error {
+func CheckTracker(raw string) error { return trackerVerdicts.check(raw, checkTracker) }
+
+// trackerVerdicts remembers CheckTracker's answers: catalogs name the same few hundred trackers in
+// most of their torrents, and parsing the URL again was most of a torrent's tracker checks.
+var trackerVerdicts urlVerdicts
+
+// maxRememberedURLs bounds what urlVerdicts keeps (at most 2 MiB of URLs): past it, a URL it does
+// not know is checked each time.
+const maxRememberedURLs = 4096
+
+// urlVerdicts is a check's answers by URL, safe for concurrent use.
+type urlVerdicts struct {
+	known sync.Map // URL → its check's error (nil: kept)
+	n     atomic.Int64
+}
+
+func (v *urlVerdicts) check(raw string, check func(string) error) error {
+	if err, ok := v.known.Load(raw); ok {
+		if err == nil {
+			return nil
+		}
+		return err.(error)
+	}
+	err := check(raw)
+	if v.n.Load() < maxRememberedURLs {
+		if _, loaded := v.known.LoadOrStore(raw, err); !loaded {
+			v.n.Add(1)
+		}
+	}
+	return err
+}
+
+func checkTracker(raw string) error {
 	if raw == "" || len(raw) > MaxTrackerLength {
 		return fmt.Errorf("must be a URL of 1 to %d bytes", MaxTrackerLength)
 	}

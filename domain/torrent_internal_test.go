@@ -2,6 +2,7 @@ package domain
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -56,5 +57,29 @@ func TestHasControlIsIndexFuncIsControl(t *testing.T) {
 		if got, want := hasControl(s), unicode.IsControl(c); got != want {
 			t.Fatalf("hasControl(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// A remembered verdict is the check's own, kept or refused, and what is remembered is bounded.
+func TestTrackerVerdictsAreTheChecksAndBounded(t *testing.T) {
+	urls := []string{"udp://tracker.example:1337/announce", "ftp://tracker.example/x", "http://", "wss://t.example",
+		"udp://[::1", "HTTP://T.EXAMPLE/A", " udp://x.example", strings.Repeat("u", MaxTrackerLength+1)}
+	for range 3 {
+		for _, u := range urls {
+			got, want := CheckTracker(u), checkTracker(u)
+			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Fatalf("CheckTracker(%q) = %v, the check says %v", u, got, want)
+			}
+		}
+	}
+	var v urlVerdicts
+	for i := range maxRememberedURLs + 100 {
+		v.check("udp://t"+strconv.Itoa(i)+".example:1", checkTracker)
+	}
+	if n := v.n.Load(); n != maxRememberedURLs {
+		t.Fatalf("%d verdicts remembered, at most %d", n, maxRememberedURLs)
+	}
+	if err := v.check("ftp://late.example", checkTracker); err == nil {
+		t.Fatal("a URL past the bound was not checked")
 	}
 }
