@@ -589,7 +589,7 @@ const (
     t.size AS size, c.slug AS category_slug, c.name AS category_name, t.seeders AS seeders,
     t.leechers AS leechers, t.uploaded_at AS uploaded_at, t.trackers AS trackers, t.web_seeds AS web_seeds,
     t.imdb_id AS imdb_id, t.tmdb_id AS tmdb_id, t.tvdb_id AS tvdb_id, t.release AS release,
-    t.file_count AS file_count`
+    json_array_length(t.files) AS file_count`
 	detailColumns = summaryColumns + `, t.description AS description, t.files AS files,
     t.created_at AS created_at, t.updated_at AS updated_at`
 )
