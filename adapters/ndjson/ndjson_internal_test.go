@@ -91,3 +91,27 @@ func sampleLines(r *rand.Rand, mutations int) [][]byte {
 	}
 	return out
 }
+
+// A line nested deeper than encoding/json's bound of 10,000 is refused as encoding/json refuses it,
+// and one nested 2,000,000 deep (4 MiB, a line's bound) is refused too: segmentio's parser
+// recursed once a level, and such a line overflowed the stack, a fatal error that killed the import
+// after it had taken 1 GB. Regression test: before the fix the 20,000-deep lines were taken (the
+// import kept them), and the deepest one crashed the test binary.
+func TestALineNestedTooDeepIsRefusedNotACrash(t *testing.T) {
+	for _, depth := range []int{maxNesting + 1, 20_000, 2_000_000} {
+		for _, field := range []string{"unknown", "files", "trackers"} {
+			line := `{"infoHash":"dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c","name":"x","` + field + `":` +
+				strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}`
+			rec := recordOf("k", []byte(line))
+			if rec.Torrent != nil || !strings.Contains(rec.Problem, "exceeded max depth") {
+				t.Errorf("%s nested %d deep: problem %.80q, torrent %v; want encoding/json's refusal", field, depth, rec.Problem, rec.Torrent != nil)
+			}
+		}
+	}
+	// As deep as encoding/json allows, in a field it ignores: taken by both.
+	line := `{"infoHash":"dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c","name":"x","unknown":` +
+		strings.Repeat("[", maxNesting-1) + strings.Repeat("]", maxNesting-1) + `}`
+	if rec := recordOf("k", []byte(line)); rec.Torrent == nil || rec.Torrent.Name != "x" {
+		t.Errorf("nested %d deep: %q; want the torrent", maxNesting-1, rec.Problem)
+	}
+}
