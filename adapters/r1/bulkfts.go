@@ -59,8 +59,18 @@ const (
 	// that. With the finish's 16 MiB (bulkHashBytes) the import of 1,000,000 torrents peaked at 280
 	// MiB of RSS against its budget of 200.
 	bulkFTSHashBytes = 4 << 20
-	// bulkFTSMergePages bounds one merge step of the scratch index, in pages written, so a step
-	// of indexing waits for at most one.
+	// bulkFTSCrisisMerge is the scratch index's crisismerge: how many segments one level holds
+	// before the write that adds one merges them all. Each commit of a step, and each time the
+	// pending entries reach bulkFTSHashBytes, writes a segment; with FTS5's default of 16, every 16
+	// were merged into one of the next level inside the step, and every 16 of those again: at
+	// 1,000,000 torrents (a few hundred segments) each entry was rewritten twice during the load,
+	// 24 s of CPU on the core the load was waiting for. So the load merges nothing (up to some
+	// 500 segments a level, about 1,500,000,000 bytes of pending entries); the finish merges them
+	// all once (mergeWhile), on the other core while the writer builds the indexes. FTS5 holds at
+	// most 2000 segments: with 499 a level, that is four levels, far beyond any load's size.
+	bulkFTSCrisisMerge = 500
+	// bulkFTSMergePages bounds one step of the finish's merge, in pages written, so it sees
+	// within one step that the indexes are built (the copy goes first).
 	bulkFTSMergePages = 1024
 )
 
@@ -160,10 +170,10 @@ func (e *localEngine) startBulkFTS(ctx context.Context) (*bulkFTS, error) {
 		"CREATE VIRTUAL TABLE bulk_fts.torrents_fts " + strings.TrimPrefix(create, head),
 		"CREATE TABLE bulk_fts.skipped (id INTEGER PRIMARY KEY)",
 		fmt.Sprintf("INSERT INTO bulk_fts.torrents_fts (torrents_fts, rank) VALUES ('hashsize', %d)", bulkFTSHashBytes),
-		// Not merged as it grows (FTS5's automerge rewrote each entry several times: at 1,000,000
-		// torrents its merges took a quarter of the scratch index's CPU); merged at the finish,
-		// while the indexes are built (mergeWhile), and then by upkeep as the catalog's own.
+		// Not merged as it grows: neither FTS5's automerge nor its crisis merges (see
+		// bulkFTSCrisisMerge); merged once at the finish, while the indexes are built (mergeWhile).
 		fmt.Sprintf("INSERT INTO bulk_fts.torrents_fts (torrents_fts, rank) VALUES ('automerge', %d)", ftsAutomerge),
+		fmt.Sprintf("INSERT INTO bulk_fts.torrents_fts (torrents_fts, rank) VALUES ('crisismerge', %d)", bulkFTSCrisisMerge),
 	} {
 		if _, err := b.conn.ExecContext(ctx, stmt); err != nil {
 			b.close()
@@ -190,17 +200,15 @@ func (b *bulkFTS) run() {
 	for {
 		n, err := b.step(ctx, b.minRows.Load())
 		if err == nil && n == 0 {
-			// Caught up: it merges its segments, a step at a time between looks for rows, rather
-			// than leave them to the catalog's writer after the finish, alone on one core.
-			var merged bool
-			if merged, err = b.mergeOnce(ctx); err == nil && !merged {
-				select {
-				case <-b.stop:
-					return
-				case <-poll.C:
-				}
-				continue
+			// Caught up: it waits for rows, and leaves the cores to the load. Merging meanwhile
+			// (four segments at a time, as upkeep does) rewrote each entry several times, and the
+			// finish merges them all once anyway.
+			select {
+			case <-b.stop:
+				return
+			case <-poll.C:
 			}
+			continue
 		}
 		if err != nil {
 			// Failed or interrupted half way, its file may be inconsistent (no journal): not used.
@@ -273,8 +281,9 @@ func (b *bulkFTS) catchUp(ctx context.Context) error {
 	}
 }
 
-// mergeWhile merges the scratch index's segments, a step at a time, until there is nothing left
-// to merge or busy is closed (the indexes are built: copying it goes first).
+// mergeWhile merges the scratch index's segments into one, a step at a time, until it is one or
+// busy is closed (the indexes are built: copying it goes first; the catalog's upkeep then goes on
+// with the merge, which FTS5 records in the index's structure).
 func (b *bulkFTS) mergeWhile(ctx context.Context, busy <-chan struct{}) error {
 	for {
 		select {
@@ -288,14 +297,14 @@ func (b *bulkFTS) mergeWhile(ctx context.Context, busy <-chan struct{}) error {
 	}
 }
 
-// mergeOnce runs one merge step of the scratch index (mergeStep's, upkeep.go), and says whether
-// it found work.
+// mergeOnce runs one step of merging every segment of the scratch index into one (FTS5's 'merge'
+// with a negative page count: its 'optimize', a step at a time), and says whether it found work.
 func (b *bulkFTS) mergeOnce(ctx context.Context) (bool, error) {
 	var before, after int64
 	if err := b.conn.QueryRowContext(ctx, "SELECT total_changes()").Scan(&before); err != nil {
 		return false, err
 	}
-	if _, err := b.conn.ExecContext(ctx, "INSERT INTO bulk_fts.torrents_fts (torrents_fts, rank) VALUES ('merge', ?)", bulkFTSMergePages); err != nil {
+	if _, err := b.conn.ExecContext(ctx, "INSERT INTO bulk_fts.torrents_fts (torrents_fts, rank) VALUES ('merge', ?)", -bulkFTSMergePages); err != nil {
 		return false, err
 	}
 	if err := b.conn.QueryRowContext(ctx, "SELECT total_changes()").Scan(&after); err != nil {

@@ -85,6 +85,42 @@ func TestABulkLoadsScratchIndexLeavesWhatIncrementalLoadLeaves(t *testing.T) {
 			}
 			finish(t, db)
 		}},
+		{"many segments, never merged during the load, merged into one at the finish", func(t *testing.T, db *Database) {
+			began(t, db)
+			side := sideOf(t, db)
+			halted(t, side)
+			// Pending entries of a few rows' worth: each step writes many segments.
+			if _, err := side.conn.ExecContext(ctx, "INSERT INTO bulk_fts.torrents_fts (torrents_fts, rank) VALUES ('hashsize', 2048)"); err != nil {
+				t.Fatal(err)
+			}
+			bulkScenario(t, db, false, 4, stepAfter(t, db, 1, 2, 3, 4))
+			// More than FTS5's default crisismerge (16) at one level: the load merged none.
+			if n := scratchSegments(t, side); n <= 16 {
+				t.Fatalf("the scratch index holds %d segments after the load; want many, unmerged", n)
+			}
+			e := db.engine.(*localEngine)
+			e.takeBulkFTS()
+			defer side.close()
+			if err := side.mergeWhile(ctx, make(chan struct{})); err != nil {
+				t.Fatal(err)
+			}
+			if n := scratchSegments(t, side); n != 1 {
+				t.Errorf("the scratch index holds %d segments after its merge; want 1", n)
+			}
+			triggers, err := readDeferred(ctx, e.writer, "SELECT type, name, sql FROM bulk_load_deferred WHERE type = 'trigger' ORDER BY type, name")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if used, err := side.finish(ctx, triggers, func(string) {}); err != nil || !used {
+				t.Fatalf("finish from the scratch index: %v, %v", used, err)
+			}
+			finish(t, db)
+			// The merged one, and the finish's own: the changed rows' 'delete's, then their text now
+			// (a rowid lower than the last flushes FTS5's pending entries).
+			if n := scalar(t, db, "SELECT count(DISTINCT segid) FROM torrents_fts_idx"); n > 3 {
+				t.Errorf("the catalog's index holds %d segments; want the merged one and the finish's two", n)
+			}
+		}},
 		{"reading on its own as rows arrive", func(t *testing.T, db *Database) {
 			began(t, db)
 			sideOf(t, db).minRows.Store(1)
@@ -195,4 +231,14 @@ func TestAScratchIndexLeftBehindIsRemovedByTheNextOpen(t *testing.T) {
 	if _, err := os.Stat(scratch); err != nil {
 		t.Errorf("an open beside a live process holding the bulk lock removed the scratch index: %v", err)
 	}
+}
+
+// scratchSegments is how many segments the scratch index's full-text table holds.
+func scratchSegments(t *testing.T, side *bulkFTS) int64 {
+	t.Helper()
+	var n int64
+	if err := side.conn.QueryRowContext(context.Background(), "SELECT count(DISTINCT segid) FROM bulk_fts.torrents_fts_idx").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
