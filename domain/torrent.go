@@ -312,8 +312,11 @@ func (v *urlVerdicts) check(raw string, check func(string) error) error {
 		return err.(error)
 	}
 	err := check(raw)
-	if v.n.Load() < maxRememberedURLs {
-		if _, loaded := v.known.LoadOrStore(raw, err); !loaded {
+	// Only a URL short enough to be kept (a longer one is refused by its length, at once), and a
+	// copy of it: raw may be part of a much larger string (a magnet's tr without escapes is a
+	// slice of the magnet, up to 128 KiB), which the map would keep alive for the process's life.
+	if len(raw) <= MaxTrackerLength && v.n.Load() < maxRememberedURLs {
+		if _, loaded := v.known.LoadOrStore(strings.Clone(raw), err); !loaded {
 			v.n.Add(1)
 		}
 	}

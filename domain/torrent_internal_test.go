@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unsafe"
 )
 
 // unsafePathBySplitting is unsafePath as it was written first, splitting the path into its
@@ -82,4 +83,36 @@ func TestTrackerVerdictsAreTheChecksAndBounded(t *testing.T) {
 	if err := v.check("ftp://late.example", checkTracker); err == nil {
 		t.Fatal("a URL past the bound was not checked")
 	}
+}
+
+// What the verdicts keep is bounded by maxRememberedURLs URLs of at most MaxTrackerLength bytes
+// ("at most 2 MiB"): a URL longer than a tracker may be (refused by its length at once) is not
+// kept, and a URL that is a slice of a larger string (a magnet's tr without escapes is a slice of
+// the magnet, up to 128 KiB; a tracker list's entry may be a slice of a request) is kept as a copy,
+// not as the slice that holds the larger string alive. Regression test: before, 4,096 magnets of
+// 128 KiB each with a tracker of their own kept 512 MiB for the process's life, and 4,096 refused
+// 100 KiB URLs 400 MiB.
+func TestTrackerVerdictsKeepNoLargerString(t *testing.T) {
+	var v urlVerdicts
+	long := "udp://" + strings.Repeat("x", 100<<10) + ".example:1"
+	if v.check(long, checkTracker) == nil {
+		t.Fatal("a 100 KiB tracker URL was kept")
+	}
+	if _, kept := v.known.Load(long); kept || v.n.Load() != 0 {
+		t.Errorf("a 100 KiB URL is remembered (%d remembered)", v.n.Load())
+	}
+	magnet := "magnet:?xt=urn:btih:" + strings.Repeat("a", 40) + "&tr=udp://t.example:1337/announce&dn=" + strings.Repeat("n", 128<<10)
+	from := strings.Index(magnet, "udp://")
+	tracker := magnet[from : from+len("udp://t.example:1337/announce")]
+	if err := v.check(tracker, checkTracker); err != nil {
+		t.Fatal(err)
+	}
+	v.known.Range(func(k, _ any) bool {
+		key := k.(string)
+		start, end := uintptr(unsafe.Pointer(unsafe.StringData(magnet))), uintptr(unsafe.Pointer(unsafe.StringData(magnet)))+uintptr(len(magnet))
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(key))); p >= start && p < end {
+			t.Errorf("the remembered %q is a slice of the %d-byte magnet, which it keeps alive", key, len(magnet))
+		}
+		return true
+	})
 }
