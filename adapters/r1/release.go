@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -24,8 +25,70 @@ type releaseJSON struct {
 	CompleteSeason bool   `json:"cs,omitempty"`
 }
 
+// encodeRelease is the release column of r: compactJSON(releaseJSON(r)), written here directly
+// because every torrent stored makes one, and encoding/json's reflection was an eighth of making a
+// row (TestReleaseJSONIsEncodingJSON compares the two).
 func encodeRelease(r domain.Release) (string, error) {
-	return compactJSON(releaseJSON(r))
+	w := releaseWriter{b: make([]byte, 0, 64+len(r.Title)+len(r.Audio)+len(r.Group))}
+	w.b = append(w.b, '{')
+	w.text("t", r.Title)
+	if r.Year != 0 {
+		w.key("y")
+		w.b = strconv.AppendInt(w.b, int64(r.Year), 10)
+	}
+	w.ints("s", r.Seasons)
+	w.ints("e", r.Episodes)
+	w.text("d", r.AirDate)
+	w.text("r", r.Resolution)
+	w.text("src", r.Source)
+	w.text("c", r.Codec)
+	w.text("hdr", r.HDR)
+	w.text("a", r.Audio)
+	w.text("g", r.Group)
+	if r.CompleteSeason {
+		w.key("cs")
+		w.b = append(w.b, "true"...)
+	}
+	if w.err != nil {
+		return "", w.err
+	}
+	return string(append(w.b, '}')), nil
+}
+
+// releaseWriter writes releaseJSON's members in its order, leaving out the empty ones (omitempty).
+type releaseWriter struct {
+	b   []byte
+	err error
+}
+
+func (w *releaseWriter) key(k string) {
+	if len(w.b) > 1 {
+		w.b = append(w.b, ',')
+	}
+	w.b = append(append(append(w.b, '"'), k...), '"', ':')
+}
+
+func (w *releaseWriter) text(k, v string) {
+	if v == "" || w.err != nil {
+		return
+	}
+	w.key(k)
+	w.b, w.err = appendJSON(w.b, v)
+}
+
+func (w *releaseWriter) ints(k string, list []int) {
+	if len(list) == 0 {
+		return
+	}
+	w.key(k)
+	w.b = append(w.b, '[')
+	for i, n := range list {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = strconv.AppendInt(w.b, int64(n), 10)
+	}
+	w.b = append(w.b, ']')
 }
 
 func decodeRelease(raw string) (domain.Release, error) {

@@ -28,7 +28,7 @@ var torrentChecks = []struct {
 	{"json_valid(files)", "filesJSONOf (the same bytes as encoding/json: TestListsAreEncodingJSON)"},
 	{"json_valid(trackers)", "stringsJSONOf (the same bytes as encoding/json)"},
 	{"json_valid(web_seeds)", "stringsJSONOf (the same bytes as encoding/json)"},
-	{"json_valid(release)", "encodeRelease (encoding/json)"},
+	{"json_valid(release)", "encodeRelease (the same bytes as encoding/json: TestReleaseJSONIsEncodingJSON)"},
 	{"imdb_id IS NULL OR imdb_id GLOB 'tt[0-9]*'", "storableProblem"},
 	{"tmdb_id IS NULL OR tmdb_id > 0", "newUpsertRow stores only a positive id, NULL otherwise"},
 	{"tvdb_id IS NULL OR tvdb_id > 0", "newUpsertRow stores only a positive id, NULL otherwise"},

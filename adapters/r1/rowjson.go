@@ -16,9 +16,10 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		if utf8.ValidString(x) {
-			return appendJSONString(b, x), nil
+		if out, ok := appendJSONString(b, x); ok {
+			return out, nil
 		}
+		// b is as it was: what appendJSONString wrote lies past its length.
 	case int:
 		return strconv.AppendInt(b, int64(x), 10), nil
 	case int64:
@@ -31,9 +32,10 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s, valid UTF-8, as a JSON string, escaping what encoding/json escapes
-// without HTML escaping: '"', '\\', control characters, U+2028 and U+2029.
-func appendJSONString(b []byte, s string) []byte {
+// appendJSONString appends s as a JSON string, escaping what encoding/json escapes without HTML
+// escaping: '"', '\\', control characters, U+2028 and U+2029. ok is false when s is not valid
+// UTF-8 (which encoding/json repairs); b's own bytes are left as they were either way.
+func appendJSONString(b []byte, s string) (_ []byte, ok bool) {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -65,6 +67,9 @@ func appendJSONString(b []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return b, false
+		}
 		if r == '\u2028' || r == '\u2029' {
 			b = append(b, s[start:i]...)
 			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
@@ -75,7 +80,7 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, '"'), true
 }
 
 // filesJSONOf is the files column: what compactJSON writes of them as []fileJSON.

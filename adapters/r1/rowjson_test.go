@@ -92,3 +92,38 @@ func TestRowsOfABulkCallAreTheRowsOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// The release column is written as encoding/json wrote releaseJSON, byte for byte: every member
+// alone and all together, empty ones left out, escapes and invalid UTF-8 as encoding/json has them.
+func TestReleaseJSONIsEncodingJSON(t *testing.T) {
+	full := domain.Release{Title: `The "Title" \ Été`, Year: 1999, Seasons: []int{1, 2, 3}, Episodes: []int{4},
+		AirDate: "2024-01-05", Resolution: "1080p", Source: "WEB-DL", Codec: "H.264", HDR: "DV HDR10",
+		Audio: "DD+ 5.1", Group: "GRP\u2028x", CompleteSeason: true}
+	releases := []domain.Release{{}, full, {Title: "bad \xff utf-8"}, {Seasons: []int{}}, {Year: -5, Episodes: []int{0, 10}},
+		{Group: "\x00\x1f<&>"}}
+	for _, set := range []func(*domain.Release){
+		func(r *domain.Release) { r.Title = full.Title }, func(r *domain.Release) { r.Year = full.Year },
+		func(r *domain.Release) { r.Seasons = full.Seasons }, func(r *domain.Release) { r.Episodes = full.Episodes },
+		func(r *domain.Release) { r.AirDate = full.AirDate }, func(r *domain.Release) { r.Resolution = full.Resolution },
+		func(r *domain.Release) { r.Source = full.Source }, func(r *domain.Release) { r.Codec = full.Codec },
+		func(r *domain.Release) { r.HDR = full.HDR }, func(r *domain.Release) { r.Audio = full.Audio },
+		func(r *domain.Release) { r.Group = full.Group }, func(r *domain.Release) { r.CompleteSeason = true },
+	} {
+		var r domain.Release
+		set(&r)
+		releases = append(releases, r)
+	}
+	for _, name := range []string{"Show.S01E02.1080p.WEB-DL.DDP5.1.H.264-GRP", "Movie (2021) 2160p UHD BluRay Remux HDR10 TrueHD Atmos 7.1",
+		"Daily.Show.2024.01.05.720p.HDTV.x264", "Series.S01-S03.Complete.480p", "Album - Artist [FLAC]"} {
+		releases = append(releases, domain.ParseRelease(name))
+	}
+	for _, r := range releases {
+		want, err := compactJSON(releaseJSON(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := encodeRelease(r); err != nil || got != want {
+			t.Errorf("%+v: %s %v, want %s", r, got, err, want)
+		}
+	}
+}

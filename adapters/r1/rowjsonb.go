@@ -69,3 +69,22 @@ func jsonbArrayOf(payload []byte) []byte {
 	out := appendJSONBHeader(make([]byte, 0, len(payload)+9), jsonbArray, len(payload))
 	return append(out, payload...)
 }
+
+// jsonbHeaderRoom is the most bytes a JSONB header takes: its byte and an eight-byte size.
+const jsonbHeaderRoom = 9
+
+// newJSONBArray starts a JSONB array whose payload will take about size bytes: the bytes before
+// the payload are room for its header, which closeJSONBArray writes once the payload is known.
+func newJSONBArray(size int) []byte {
+	return make([]byte, jsonbHeaderRoom, jsonbHeaderRoom+size)
+}
+
+// closeJSONBArray is the array newJSONBArray began, b its room and payload: the header written
+// just before the payload, with no copy of it.
+func closeJSONBArray(b []byte) []byte {
+	var header [jsonbHeaderRoom]byte
+	h := appendJSONBHeader(header[:0], jsonbArray, len(b)-jsonbHeaderRoom)
+	start := jsonbHeaderRoom - len(h)
+	copy(b[start:], h)
+	return b[start:]
+}

@@ -80,3 +80,20 @@ func TestARowJSONBCannotCarryGoesAsText(t *testing.T) {
 		t.Error("D1's rows went as JSONB")
 	}
 }
+
+// closeJSONBArray writes the header jsonbArrayOf writes, for payloads on either side of each of
+// the header's sizes.
+func TestAJSONBArrayClosedInPlaceIsTheArray(t *testing.T) {
+	for _, n := range []int{0, 1, 11, 12, 255, 256, 65535, 65536, 1 << 20} {
+		payload := make([]byte, n)
+		for i := range payload {
+			payload[i] = byte(i)
+		}
+		for _, size := range []int{0, n, 2 * n} { // the first capacity: short, exact, long
+			b := append(newJSONBArray(size), payload...)
+			if got, want := closeJSONBArray(b), jsonbArrayOf(payload); string(got) != string(want) {
+				t.Fatalf("payload of %d bytes (capacity %d): header % x, want % x", n, size, got[:min(len(got), 9)], want[:min(len(want), 9)])
+			}
+		}
+	}
+}

@@ -323,14 +323,14 @@ func upsertStatement(g []upsertRow, size int, binary bool) Statement {
 		for _, row := range g {
 			n += len(row.jsonb)
 		}
-		payload := make([]byte, 0, n)
+		list := newJSONBArray(n)
 		for _, row := range g {
-			payload = append(payload, row.jsonb...)
+			list = append(list, row.jsonb...)
 		}
 		if undated {
-			return Statement{SQL: upsertUndatedJSONBSQL, Params: []any{jsonbArrayOf(payload)}}
+			return Statement{SQL: upsertUndatedJSONBSQL, Params: []any{closeJSONBArray(list)}}
 		}
-		return Statement{SQL: upsertJSONBSQL, Params: []any{jsonbArrayOf(payload)}}
+		return Statement{SQL: upsertJSONBSQL, Params: []any{closeJSONBArray(list)}}
 	}
 	list := make([]byte, 0, size+len(g)+2)
 	list = append(list, '[')
@@ -506,7 +506,10 @@ func newUpsertRow(t domain.Torrent, binary bool) (upsertRow, *domain.FieldProble
 	values = append(values, releaseVersion)
 	textSize := 256 + 2*(len(t.Name)+len(filesJSON)) + len(t.Description) + len(trackersJSON) + len(release)
 	if binary {
-		row.jsonb = jsonbRow(values, textSize)
+		// Each value's bytes and a header of up to 9: a buffer of about the row's size, which
+		// the JSON text's estimate (escapes doubled) overstated twice, all of it zeroed.
+		jsonbSize := 25*jsonbHeaderRoom + 256 + 2*len(t.Name) + len(t.Description) + len(filesJSON) + len(trackersJSON) + len(webSeedsJSON) + len(release)
+		row.jsonb = jsonbRow(values, jsonbSize)
 		if n := len(row.jsonb); n > 0 && jsonbTextFactor*n+len(t.Name)+len(upsertSQL)+4096 < min(maxRowBytes, maxD1Request) {
 			row.wire = n // the local engine's chunks are bounded by these bytes
 			return row, nil
@@ -542,17 +545,17 @@ func newUpsertRow(t domain.Torrent, binary bool) (upsertRow, *domain.FieldProble
 // JSONB, grows by less than 2; a null, 1 byte, is 4), with room to spare.
 const jsonbTextFactor = 24
 
-// jsonbRow is an upsert row's values as a JSONB array (textLen: the size of its JSON text, which
-// bounds the JSONB's), or nil when a value has no JSONB form here (the row then goes as text).
-func jsonbRow(values []any, textLen int) []byte {
-	payload := make([]byte, 0, textLen)
+// jsonbRow is an upsert row's values as a JSONB array (size: about its payload's bytes, the
+// buffer's first capacity), or nil when a value has no JSONB form here (the row then goes as text).
+func jsonbRow(values []any, size int) []byte {
+	row := newJSONBArray(size)
 	for _, v := range values {
 		var ok bool
-		if payload, ok = appendJSONBValue(payload, v); !ok {
+		if row, ok = appendJSONBValue(row, v); !ok {
 			return nil
 		}
 	}
-	return jsonbArrayOf(payload)
+	return closeJSONBArray(row)
 }
 
 // jsonStringLen is the length of s encoded as a JSON string (quotes included), as encoding/json
