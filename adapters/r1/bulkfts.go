@@ -165,6 +165,11 @@ func (e *localEngine) startBulkFTS(ctx context.Context) (*bulkFTS, error) {
 		// torrents peaked at 294 MiB of RSS with it).
 		"PRAGMA bulk_fts.journal_mode = OFF",
 		"PRAGMA bulk_fts.synchronous = OFF",
+		// The catalog, written by the finish's last transaction only: as durably as the writer
+		// writes it (local.go). SQLite's default (FULL) synced the WAL at that commit, the whole
+		// copied index in it, on the finish's path; a power loss may now roll the finish back, and
+		// the next open finishes the load without the scratch index.
+		"PRAGMA main.synchronous = NORMAL",
 		"PRAGMA main.cache_size = " + cacheKiB(bulkFTSCatalogCache),
 		"PRAGMA bulk_fts.cache_size = " + cacheKiB(bulkFTSCache),
 		"CREATE VIRTUAL TABLE bulk_fts.torrents_fts " + strings.TrimPrefix(create, head),

@@ -242,3 +242,27 @@ func scratchSegments(t *testing.T, side *bulkFTS) int64 {
 	}
 	return n
 }
+
+// The finish's last transaction, on the scratch index's connection, commits the copied index into
+// the catalog as durably as the writer commits (synchronous=NORMAL, local.go): a power loss may roll
+// it back, and the next open then finishes the load without it. With SQLite's default (FULL) that
+// commit synced the whole WAL, the copied index in it, on the finish's path.
+func TestTheScratchIndexCommitsToTheCatalogAsTheWriterDoes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openMigrated(t, LocalOptions{})
+	began(t, db)
+	side := sideOf(t, db)
+	halted(t, side)
+	var scratch, writer int64
+	if err := side.conn.QueryRowContext(ctx, "PRAGMA main.synchronous").Scan(&scratch); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.engine.(*localEngine).writer.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&writer); err != nil {
+		t.Fatal(err)
+	}
+	if scratch != writer {
+		t.Errorf("the scratch index's connection commits to the catalog with synchronous=%d, the writer with %d", scratch, writer)
+	}
+	finish(t, db)
+}
