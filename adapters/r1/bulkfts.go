@@ -21,8 +21,9 @@ import (
 // into a full-text table of the same definition in a scratch file beside the database
 // (<db>.bulk-fts): a writer of that file, a reader of the catalog (WAL: it never waits for the
 // catalog's writer, nor the writer for it). It takes the rows stored so far, a range of ids at a
-// time, whenever enough have arrived, and what is left while the finish builds the indexes. The
-// finish then copies the scratch index's tables (FTS5's shadow tables, its whole on-disk state)
+// time, whenever enough have arrived, and what is left while the finish builds the indexes, when
+// it also merges its segments into one (merging nothing before: bulkFTSCrisisMerge). The finish
+// then copies the scratch index's tables (FTS5's shadow tables, its whole on-disk state)
 // into torrents_fts's, in the transaction that makes the triggers again, and indexes there what
 // the scratch index does not hold.
 //
@@ -63,11 +64,11 @@ const (
 	// before the write that adds one merges them all. Each commit of a step, and each time the
 	// pending entries reach bulkFTSHashBytes, writes a segment; with FTS5's default of 16, every 16
 	// were merged into one of the next level inside the step, and every 16 of those again: at
-	// 1,000,000 torrents (a few hundred segments) each entry was rewritten twice during the load,
-	// 24 s of CPU on the core the load was waiting for. So the load merges nothing (up to some
-	// 500 segments a level, about 1,500,000,000 bytes of pending entries); the finish merges them
-	// all once (mergeWhile), on the other core while the writer builds the indexes. FTS5 holds at
-	// most 2000 segments: with 499 a level, that is four levels, far beyond any load's size.
+	// 1,000,000 torrents (about 300 segments) each entry was rewritten twice during the load, 24 s
+	// of CPU on the core the load was waiting for. So a load of up to about 1,500,000 torrents
+	// merges nothing, a larger one a level of 500 at once; the finish merges them all once
+	// (mergeWhile), on the other core while the writer builds the indexes (17 s of CPU at
+	// 1,000,000). FTS5 holds at most 2000 segments: with 499 a level, four levels hold them.
 	bulkFTSCrisisMerge = 500
 	// bulkFTSMergePages bounds one step of the finish's merge, in pages written, so it sees
 	// within one step that the indexes are built (the copy goes first).
