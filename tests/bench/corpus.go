@@ -32,7 +32,10 @@ type Corpus struct {
 	seed  uint64
 	shape Shape
 	words []string
-	cdf   []float64 // cumulative weights over words
+	// capitals are the words capitalized, as titles write them: made once, not at each draw (the
+	// corpus stands for a source's decoding in the ingest's timed window, and should cost no more).
+	capitals []string
+	cdf      []float64 // cumulative weights over words
 	// dates is how upload dates follow the torrents' order (see Dates).
 	dates Dates
 	// arrivals is how many torrents the corpus's 15 years hold when dates follow arrival: the
@@ -103,7 +106,7 @@ func NewShapedCorpus(seed uint64, shape Shape) *Corpus {
 		for i := range c.cdf {
 			c.cdf[i] = float64(i+1) / float64(len(c.words))
 		}
-		return c
+		return c.capitalized()
 	}
 	c := &Corpus{seed: seed, shape: shape, words: vocabulary(), dates: DatesArrival, arrivals: defaultArrivals}
 	// Zipf with s = 1.05 (rank shifted by one): the commonest word is in about a fifth of the names
@@ -116,6 +119,14 @@ func NewShapedCorpus(seed uint64, shape Shape) *Corpus {
 	}
 	for i := range c.cdf {
 		c.cdf[i] /= sum
+	}
+	return c.capitalized()
+}
+
+func (c *Corpus) capitalized() *Corpus {
+	c.capitals = make([]string, len(c.words))
+	for i, w := range c.words {
+		c.capitals[i] = capitalize(w)
 	}
 	return c
 }
@@ -192,6 +203,9 @@ func (c *Corpus) infoHash(i int) string {
 // are as common as in the names.
 func (c *Corpus) Word(r *rand.Rand) string { return c.words[c.wordRank(r)] }
 
+// capitalWord is Word capitalized.
+func (c *Corpus) capitalWord(r *rand.Rand) string { return c.capitals[c.wordRank(r)] }
+
 func (c *Corpus) wordRank(r *rand.Rand) int {
 	i, _ := slices.BinarySearch(c.cdf, r.Float64())
 	return min(i, len(c.words)-1)
@@ -229,9 +243,18 @@ func (g *gen) title() []string {
 		for n == 1 && rank < 20 && g.c.shape != ShapeFlat {
 			rank = g.c.wordRank(g.r) // a one-word title is a word that says something, not "The"
 		}
-		words[i] = capitalize(g.c.words[rank])
+		words[i] = g.c.capitals[rank]
 	}
 	return words
+}
+
+// pad writes n (not negative) with at least width digits, as %0<width>d does.
+func pad(n, width int) string {
+	s := strconv.Itoa(n)
+	if len(s) >= width {
+		return s
+	}
+	return strings.Repeat("0", width-len(s)) + s
 }
 
 func capitalize(w string) string {
@@ -354,7 +377,7 @@ func (g *gen) tv() release {
 	episodes := g.between(6, 24)
 	files := make([]string, episodes)
 	for e := range files {
-		files[e] = g.join(true, append(show, fmt.Sprintf("S%02dE%02d", season, e+1), res)...) + ".mkv"
+		files[e] = g.join(true, append(show, "S"+pad(season, 2)+"E"+pad(e+1, 2), res)...) + ".mkv"
 	}
 	return g.release(name, files, g.logSize(1<<30, 80<<30), true)
 }
@@ -375,7 +398,7 @@ func (g *gen) music() release {
 	tracks := g.between(6, 20)
 	files := make([]string, 0, tracks+1)
 	for t := range tracks {
-		files = append(files, fmt.Sprintf("%02d - %s.%s", t+1, strings.Join(g.title(), " "), ext))
+		files = append(files, pad(t+1, 2)+" - "+strings.Join(g.title(), " ")+"."+ext)
 	}
 	if g.chance(0.6) {
 		files = append(files, "cover.jpg")
@@ -396,13 +419,13 @@ func (g *gen) game() release {
 	for k := 1; k < n; k++ {
 		switch k % 4 {
 		case 0:
-			files = append(files, fmt.Sprintf("setup-%d.bin", k))
+			files = append(files, "setup-"+strconv.Itoa(k)+".bin")
 		case 1:
-			files = append(files, fmt.Sprintf("Data/%s.pak", strings.ToLower(g.c.Word(g.r))))
+			files = append(files, "Data/"+strings.ToLower(g.c.Word(g.r))+".pak")
 		case 2:
-			files = append(files, fmt.Sprintf("Redist/%s_%d.exe", g.pick([]string{"vcredist", "dxsetup", "dotnet"}), k))
+			files = append(files, "Redist/"+g.pick([]string{"vcredist", "dxsetup", "dotnet"})+"_"+strconv.Itoa(k)+".exe")
 		default:
-			files = append(files, fmt.Sprintf("MD5/%d.md5", k))
+			files = append(files, "MD5/"+strconv.Itoa(k)+".md5")
 		}
 	}
 	return g.release(name, files, g.logSize(500<<20, 120<<30), true)
@@ -431,13 +454,13 @@ func (g *gen) anime() release {
 	n := g.between(12, 26)
 	files := make([]string, n)
 	for e := range files {
-		files[e] = fmt.Sprintf("[%s] %s - %02d (%s).mkv", grp, title, e+1, res)
+		files[e] = "[" + grp + "] " + title + " - " + pad(e+1, 2) + " (" + res + ").mkv"
 	}
 	return g.release(name, files, g.logSize(2<<30, 40<<30), true)
 }
 
 func (g *gen) book() release {
-	author := capitalize(g.c.Word(g.r)) + " " + capitalize(g.c.Word(g.r))
+	author := g.c.capitalWord(g.r) + " " + g.c.capitalWord(g.r)
 	title := strings.Join(g.title(), " ")
 	format := g.pick(bookFormats)
 	name := fmt.Sprintf("%s - %s (%s) %s", author, title, g.year(), format)
@@ -453,7 +476,7 @@ func (g *gen) other() release {
 	n := g.between(1, 40)
 	files := make([]string, n)
 	for k := range files {
-		files[k] = fmt.Sprintf("%s %03d.%s", capitalize(g.c.Word(g.r)), k+1, g.pick(otherExts))
+		files[k] = g.c.capitalWord(g.r) + " " + pad(k+1, 3) + "." + g.pick(otherExts)
 	}
 	return g.release(name, files, g.logSize(1<<20, 30<<30), n > 1)
 }
@@ -474,7 +497,7 @@ func (g *gen) release(name string, paths []string, size int64, folder bool) rele
 	}
 	desc := ""
 	if g.chance(0.3) {
-		desc = "Uploaded by " + capitalize(g.c.Word(g.r)) + ". " + strings.Join(g.title(), " ") + "."
+		desc = "Uploaded by " + g.c.capitalWord(g.r) + ". " + strings.Join(g.title(), " ") + "."
 	}
 	return release{name: name, files: files, desc: desc}
 }
