@@ -115,3 +115,20 @@ func TestALineNestedTooDeepIsRefusedNotACrash(t *testing.T) {
 		t.Errorf("nested %d deep: %q; want the torrent", maxNesting-1, rec.Problem)
 	}
 }
+
+// Read hands recordOf the scanner's own buffer, which the next line overwrites: a record must keep
+// copies of what it read, not slices of that buffer.
+func TestARecordKeepsNothingOfTheScannersBuffer(t *testing.T) {
+	line := []byte(`{"infoHash":"dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c","name":"Big.Buck.Bunny","category":"movies",` +
+		`"files":[{"path":"a/b.mkv","size":1}],"trackers":["udp://t.example:1"],"webSeeds":["https://w.example/x"],"imdbId":"tt0000001"}`)
+	r := recordOf("k", line)
+	for i := range line {
+		line[i] = 'X'
+	}
+	tor := r.Torrent
+	if tor == nil || tor.InfoHash != "dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c" || tor.Name != "Big.Buck.Bunny" || tor.Category != "movies" ||
+		tor.Files[0].Path != "a/b.mkv" || tor.Trackers[0] != "udp://t.example:1" || tor.WebSeeds[0] != "https://w.example/x" ||
+		tor.External.IMDb != "tt0000001" {
+		t.Fatalf("the record changed with the buffer: %+v", tor)
+	}
+}
