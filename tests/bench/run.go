@@ -324,16 +324,23 @@ func copyFile(from, to string) error {
 }
 
 // startProfile writes a CPU profile of what runs until the returned function is called to
-// dir/<name>.cpu.pprof (go tool pprof reads it).
+// dir/<name>.cpu.pprof (go tool pprof reads it), making dir if need be. A profile that cannot be
+// written is said on stderr, and the run goes on without it.
 func startProfile(dir, name string) func() {
 	if dir == "" {
 		return func() {}
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: no CPU profile:", err)
+		return func() {}
+	}
 	f, err := os.Create(filepath.Join(dir, name+".cpu.pprof"))
 	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: no CPU profile:", err)
 		return func() {}
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: no CPU profile:", err)
 		f.Close()
 		return func() {}
 	}
