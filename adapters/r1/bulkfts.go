@@ -167,9 +167,10 @@ func (e *localEngine) startBulkFTS(ctx context.Context) (*bulkFTS, error) {
 		"PRAGMA bulk_fts.journal_mode = OFF",
 		"PRAGMA bulk_fts.synchronous = OFF",
 		// The catalog, written by the finish's last transaction only: as durably as the writer
-		// writes it (local.go). SQLite's default (FULL) synced the WAL at that commit, the whole
-		// copied index in it, on the finish's path; a power loss may now roll the finish back, and
-		// the next open finishes the load without the scratch index.
+		// writes it (local.go), not with SQLite's default (FULL), which synced the WAL at that
+		// commit. It saves one sync, not its writes: the checkpoint that the commit then runs (this
+		// connection's wal_autocheckpoint) syncs the WAL before it copies it. A power loss may roll
+		// the finish back, and the next open then finishes the load without the scratch index.
 		"PRAGMA main.synchronous = NORMAL",
 		"PRAGMA main.cache_size = " + cacheKiB(bulkFTSCatalogCache),
 		"PRAGMA bulk_fts.cache_size = " + cacheKiB(bulkFTSCache),
