@@ -2,6 +2,7 @@ package migration
 
 import (
 	"time"
+	"unicode/utf8"
 
 	"github.com/torrent-streamer/streamer/ports"
 )
@@ -54,9 +55,26 @@ type Report struct {
 	UpstreamCalls int64
 }
 
+// MaxReasonBytes bounds one skip's reason: a message may quote what it refused (encoding/json
+// quotes a number whole, time.Parse the text it could not read), which a source line may make
+// megabytes long, and the report prints its reasons and writes them to --report's file.
+const MaxReasonBytes = 1 << 10
+
 func (k *KindReport) skip(key, reason string) {
 	k.Skipped++
 	if len(k.Reasons) < MaxReasons {
-		k.Reasons = append(k.Reasons, Skip{Key: key, Reason: reason})
+		k.Reasons = append(k.Reasons, Skip{Key: key, Reason: shortReason(reason)})
 	}
+}
+
+// shortReason is reason cut to MaxReasonBytes at a character's start, "…" saying it was cut.
+func shortReason(reason string) string {
+	if len(reason) <= MaxReasonBytes {
+		return reason
+	}
+	cut := MaxReasonBytes - len("…")
+	for cut > 0 && !utf8.RuneStart(reason[cut]) {
+		cut--
+	}
+	return reason[:cut] + "…"
 }
