@@ -321,6 +321,12 @@ func openAt(t *testing.T, path string, progress ...func(string)) *Database {
 	if len(progress) > 0 {
 		opts.Progress = progress[0]
 	}
+	return openWith(t, path, opts)
+}
+
+// openWith opens the file at path with opts and migrates it, closing it when the test ends.
+func openWith(t *testing.T, path string, opts LocalOptions) *Database {
+	t.Helper()
 	db, err := OpenFile(context.Background(), path, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -71,13 +71,5 @@ func TestAnotherProcesssBulkLoadIsNoticed(t *testing.T) {
 // openNoticed opens and migrates the file at path, telling board what the engine notices.
 func openNoticed(t *testing.T, path string, board *noticeBoard) *Database {
 	t.Helper()
-	db, err := OpenFile(context.Background(), path, LocalOptions{Notice: board.notice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return openWith(t, path, LocalOptions{Notice: board.notice})
 }

@@ -6,7 +6,7 @@ import (
 
 // The CHECK constraints of the torrents table, checked here before a row is written, so a bulk load
 // can store its rows with SQLite's own checks off (PRAGMA ignore_check_constraints, on the writer's
-// connection for its upsert statements only: batchTrusted). At 1,000,000 torrents they cost about
+// connection for its upsert statements only: Database.batchOf). At 1,000,000 torrents they cost about
 // a tenth of the writer's work on the rows: json_valid parses again the file list, the trackers,
 // the web seeds and the release that this package has just written, and three GLOBs. Outside a
 // bulk load SQLite checks them too.

@@ -63,13 +63,6 @@ func appendJSONBInt(b []byte, n int64) []byte {
 	return append(appendJSONBHeader(b, jsonbInt, len(text)), text...)
 }
 
-// jsonbArrayOf returns the JSONB array of elements already encoded (payload is their bytes, one
-// after the other).
-func jsonbArrayOf(payload []byte) []byte {
-	out := appendJSONBHeader(make([]byte, 0, len(payload)+9), jsonbArray, len(payload))
-	return append(out, payload...)
-}
-
 // jsonbHeaderRoom is the most bytes a JSONB header takes: its byte and an eight-byte size.
 const jsonbHeaderRoom = 9
 

@@ -97,3 +97,10 @@ func TestAJSONBArrayClosedInPlaceIsTheArray(t *testing.T) {
 		}
 	}
 }
+
+// jsonbArrayOf is the JSONB array of elements already encoded (payload is their bytes, one after
+// the other), built the plain way: the reference newJSONBArray and closeJSONBArray are held to.
+func jsonbArrayOf(payload []byte) []byte {
+	out := appendJSONBHeader(make([]byte, 0, len(payload)+jsonbHeaderRoom), jsonbArray, len(payload))
+	return append(out, payload...)
+}
