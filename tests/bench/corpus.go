@@ -4,7 +4,6 @@ import (
 	"crypto/sha1"
 	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -36,6 +35,7 @@ type Corpus struct {
 	// corpus stands for a source's decoding in the ingest's timed window, and should cost no more).
 	capitals []string
 	cdf      []float64 // cumulative weights over words
+	guide    []int     // where in cdf each bucket of draws begins (see guided)
 	// dates is how upload dates follow the torrents' order (see Dates).
 	dates Dates
 	// arrivals is how many torrents the corpus's 15 years hold when dates follow arrival: the
@@ -106,7 +106,7 @@ func NewShapedCorpus(seed uint64, shape Shape) *Corpus {
 		for i := range c.cdf {
 			c.cdf[i] = float64(i+1) / float64(len(c.words))
 		}
-		return c.capitalized()
+		return c.capitalized().guided()
 	}
 	c := &Corpus{seed: seed, shape: shape, words: vocabulary(), dates: DatesArrival, arrivals: defaultArrivals}
 	// Zipf with s = 1.05 (rank shifted by one): the commonest word is in about a fifth of the names
@@ -120,7 +120,7 @@ func NewShapedCorpus(seed uint64, shape Shape) *Corpus {
 	for i := range c.cdf {
 		c.cdf[i] /= sum
 	}
-	return c.capitalized()
+	return c.capitalized().guided()
 }
 
 func (c *Corpus) capitalized() *Corpus {
@@ -165,28 +165,15 @@ var categories = []category{
 }
 
 // Item returns torrent i as an ingest item.
-func (c *Corpus) Item(i int) ingest.Item {
-	g := &gen{c: c, r: rand.New(rand.NewPCG(c.seed, uint64(i)))}
-	cat := g.category()
-	rel := cat.make(g)
-	return ingest.Item{
-		InfoHash:    c.infoHash(i),
-		Name:        rel.name,
-		Category:    cat.slug,
-		Seeders:     g.peers(1.1, 20000),
-		Leechers:    g.peers(1.4, 5000),
-		UploadedAt:  g.uploadedAt(i),
-		Description: rel.desc,
-		Files:       rel.files,
-		Trackers:    g.trackers(),
-	}
-}
+func (c *Corpus) Item(i int) ingest.Item { return newGen(c).item(i) }
 
-// Batch returns torrents [from, from+n).
+// Batch returns torrents [from, from+n), made by one generator whose buffers each torrent uses
+// again: the corpus is made while the ingest is timed, on the cores the service uses.
 func (c *Corpus) Batch(from, n int) []ingest.Item {
+	g := newGen(c)
 	out := make([]ingest.Item, n)
 	for k := range out {
-		out[k] = c.Item(from + k)
+		out[k] = g.item(from + k)
 	}
 	return out
 }
@@ -206,15 +193,86 @@ func (c *Corpus) Word(r *rand.Rand) string { return c.words[c.wordRank(r)] }
 // capitalWord is Word capitalized.
 func (c *Corpus) capitalWord(r *rand.Rand) string { return c.capitals[c.wordRank(r)] }
 
-func (c *Corpus) wordRank(r *rand.Rand) int {
-	i, _ := slices.BinarySearch(c.cdf, r.Float64())
-	return min(i, len(c.words)-1)
+// wordRank is the first rank whose cumulative weight reaches a uniform draw (the last rank if
+// none does): a binary search of the weights between the two ranks its guide table gives for the
+// draw's bucket, the same rank as a search of them all in a few steps instead of fifteen.
+func (c *Corpus) wordRank(r *rand.Rand) int { return c.rankOf(r.Float64()) }
+
+// rankOf is the rank of the draw u, in [0, 1).
+func (c *Corpus) rankOf(u float64) int {
+	k := int(u * guideBuckets) // exact: guideBuckets is a power of two
+	lo, hi := c.guide[k], c.guide[k+1]
+	// The first rank in [lo, hi) whose weight reaches u, else hi: a float search of its own, since
+	// slices.BinarySearch's NaN checks were a tenth of the corpus's making.
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if c.cdf[mid] < u {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
-// gen draws one torrent.
+// guideBuckets is how many equal parts of [0, 1) the guide table cuts the draws into.
+const guideBuckets = 4096
+
+// guided fills the guide table: guide[k] is the first rank whose cumulative weight reaches
+// k/guideBuckets (len(cdf) when none does), so a draw u of bucket k = floor(u*guideBuckets) has its
+// rank between guide[k] and guide[k+1]: cdf[guide[k]-1] < k/guideBuckets <= u, and
+// cdf[guide[k+1]] >= (k+1)/guideBuckets > u.
+func (c *Corpus) guided() *Corpus {
+	c.guide = make([]int, guideBuckets+2)
+	for k := range c.guide {
+		c.guide[k], _ = slices.BinarySearch(c.cdf, float64(k)/guideBuckets)
+		c.guide[k] = min(c.guide[k], len(c.cdf)-1)
+	}
+	return c
+}
+
+// gen draws torrents: each its own PCG stream, seeded again for it.
 type gen struct {
-	c *Corpus
-	r *rand.Rand
+	c    *Corpus
+	r    *rand.Rand // over pcg
+	pcg  rand.PCG
+	date *rand.Rand // over datePCG: a torrent's arrival date (arrivalDate)
+	// datePCG is date's source.
+	datePCG rand.PCG
+	// What one torrent uses, and the next uses again: the words of a title or the parts of a name,
+	// a name being written, the paths of its files back to back (paths) and where each ends (ends),
+	// and split's weights and sizes.
+	words   []string
+	text    []byte
+	paths   []byte
+	ends    []int
+	weights []float64
+	sizes   []int64
+}
+
+func newGen(c *Corpus) *gen {
+	g := &gen{c: c}
+	g.r, g.date = rand.New(&g.pcg), rand.New(&g.datePCG)
+	return g
+}
+
+// item makes torrent i.
+func (g *gen) item(i int) ingest.Item {
+	g.pcg.Seed(g.c.seed, uint64(i))
+	g.paths, g.ends = g.paths[:0], g.ends[:0]
+	cat := g.category()
+	rel := cat.make(g)
+	return ingest.Item{
+		InfoHash:    g.c.infoHash(i),
+		Name:        rel.name,
+		Category:    cat.slug,
+		Seeders:     g.peers(1.1, 20000),
+		Leechers:    g.peers(1.4, 5000),
+		UploadedAt:  g.uploadedAt(i),
+		Description: rel.desc,
+		Files:       rel.files,
+		Trackers:    g.trackers(),
+	}
 }
 
 func (g *gen) pick(list []string) string { return list[g.r.IntN(len(list))] }
@@ -234,27 +292,86 @@ func (g *gen) category() category {
 	return categories[len(categories)-1]
 }
 
-// title is 1 to 5 capitalised words.
-func (g *gen) title() []string {
-	n := []int{1, 2, 2, 3, 3, 3, 4, 4, 5}[g.r.IntN(9)]
-	words := make([]string, n)
-	for i := range words {
-		rank := g.c.wordRank(g.r)
-		for n == 1 && rank < 20 && g.c.shape != ShapeFlat {
-			rank = g.c.wordRank(g.r) // a one-word title is a word that says something, not "The"
-		}
-		words[i] = g.c.capitals[rank]
+// titleLengths are a title's word counts, drawn evenly.
+var titleLengths = [...]int{1, 2, 2, 3, 3, 3, 4, 4, 5}
+
+// titleInto appends a title's 1 to 5 capitalised words to dst.
+func (g *gen) titleInto(dst []string) []string {
+	n := titleLengths[g.r.IntN(len(titleLengths))]
+	for range n {
+		dst = append(dst, g.c.capitals[g.titleRank(n)])
 	}
-	return words
+	return dst
+}
+
+// appendTitle appends a title's words to b, sep between them: the words titleInto draws.
+func (g *gen) appendTitle(b []byte, sep string) []byte {
+	n := titleLengths[g.r.IntN(len(titleLengths))]
+	for k := range n {
+		if k > 0 {
+			b = append(b, sep...)
+		}
+		b = append(b, g.c.capitals[g.titleRank(n)]...)
+	}
+	return b
+}
+
+// titleText is a title written with sep between its words.
+func (g *gen) titleText(sep string) string {
+	g.text = g.appendTitle(g.text[:0], sep)
+	return string(g.text)
+}
+
+// titleRank draws a word of a title of n words.
+func (g *gen) titleRank(n int) int {
+	rank := g.c.wordRank(g.r)
+	for n == 1 && rank < 20 && g.c.shape != ShapeFlat {
+		rank = g.c.wordRank(g.r) // a one-word title is a word that says something, not "The"
+	}
+	return rank
 }
 
 // pad writes n (not negative) with at least width digits, as %0<width>d does.
-func pad(n, width int) string {
-	s := strconv.Itoa(n)
-	if len(s) >= width {
-		return s
+func pad(n, width int) string { return string(appendPad(nil, n, width)) }
+
+// appendPad appends n (not negative) with at least width digits.
+func appendPad(b []byte, n, width int) []byte {
+	for digits := len(strconv.Itoa(n)); digits < width; digits++ {
+		b = append(b, '0')
 	}
-	return strings.Repeat("0", width-len(s)) + s
+	return strconv.AppendInt(b, int64(n), 10)
+}
+
+// appendUpperHex appends x as %08X does.
+func appendUpperHex(b []byte, x uint32) []byte {
+	const digits = "0123456789ABCDEF"
+	for shift := 28; shift >= 0; shift -= 4 {
+		b = append(b, digits[x>>uint(shift)&0xf])
+	}
+	return b
+}
+
+// appendLower appends s in lower case (ASCII, as every word and tag of the corpus is).
+func appendLower(b []byte, s string) []byte {
+	for i := range len(s) {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// appendJoined appends parts with sep between them, as strings.Join writes them.
+func appendJoined(b []byte, parts []string, sep string) []byte {
+	for k, p := range parts {
+		if k > 0 {
+			b = append(b, sep...)
+		}
+		b = append(b, p...)
+	}
+	return b
 }
 
 func capitalize(w string) string {
@@ -264,17 +381,26 @@ func capitalize(w string) string {
 	return string(w[0]-'a'+'A') + w[1:]
 }
 
-// join writes a release name the way groups do: dotted scene style or spaced.
-func (g *gen) join(dotted bool, parts ...string) string {
+// separator is how a release name joins its parts: dotted scene style or spaced.
+func separator(dotted bool) string {
 	if dotted {
-		return strings.Join(parts, ".")
+		return "."
 	}
-	return strings.Join(parts, " ")
+	return " "
 }
+
+// years are the upload years a name may carry, most recent first (year's draws index it).
+var years = func() []string {
+	out := make([]string, 60)
+	for k := range out {
+		out[k] = strconv.Itoa(2024 - k)
+	}
+	return out
+}()
 
 // year is weighted to recent years, as catalogs are.
 func (g *gen) year() string {
-	return strconv.Itoa(2024 - int(math.Floor(math.Pow(g.r.Float64(), 2)*60)))
+	return years[int(math.Floor(math.Pow(g.r.Float64(), 2)*60))]
 }
 
 // logSize is a size in bytes, log-uniform between lo and hi.
@@ -282,14 +408,17 @@ func (g *gen) logSize(lo, hi float64) int64 {
 	return int64(math.Exp(math.Log(lo) + g.r.Float64()*(math.Log(hi)-math.Log(lo))))
 }
 
-// split cuts total into n file sizes; the first takes the most.
+// split cuts total into n file sizes; the first takes the most. The sizes are the generator's
+// own, good until its next split.
 func (g *gen) split(total int64, n int) []int64 {
-	sizes := make([]int64, n)
+	g.sizes = slices.Grow(g.sizes[:0], n)[:n]
+	sizes := g.sizes
 	if n == 1 {
 		sizes[0] = total
 		return sizes
 	}
-	weights := make([]float64, n)
+	g.weights = slices.Grow(g.weights[:0], n)[:n]
+	weights := g.weights
 	sum := 0.0
 	for i := range weights {
 		weights[i] = 0.2 + g.r.Float64()
@@ -303,6 +432,17 @@ func (g *gen) split(total int64, n int) []int64 {
 	sizes[0] = rest
 	return sizes
 }
+
+// addPath adds the path its parts spell to the torrent's files (release writes them).
+func (g *gen) addPath(parts ...string) {
+	for _, p := range parts {
+		g.paths = append(g.paths, p...)
+	}
+	g.endPath()
+}
+
+// endPath ends the path written into g.paths since the last one.
+func (g *gen) endPath() { g.ends = append(g.ends, len(g.paths)) }
 
 // The tags of the tags corpus, each in a share of the names its repeats give.
 var (
@@ -318,14 +458,20 @@ var (
 	audioCodecs = []string{"AAC", "DTS", "DDP5.1", "AC3", "TrueHD", "FLAC", "AAC2.0"}
 	groups      = []string{"SPARKS", "RARBG", "YIFY", "FGT", "NTb", "GECKOS", "ETRG", "EVO", "ION10",
 		"TGx", "PSA", "MeGusta", "CMRG", "KiNGS", "AMIABLE", "DRONES", "LOL", "DIMENSION", "SiGMA", "NOGRP"}
-	animeGroups  = []string{"SubsPlease", "Erai-raws", "HorribleSubs", "Judas", "EMBER", "ASW", "Commie", "GJM"}
-	gameGroups   = []string{"CODEX", "PLAZA", "SKIDROW", "RELOADED", "FitGirl Repack", "DODI Repack", "GOG", "TENOKE"}
-	musicFormats = []string{"FLAC", "MP3 320", "MP3 V0", "FLAC 24bit", "AAC 256", "OGG"}
-	bookFormats  = []string{"EPUB", "PDF", "MOBI", "AZW3", "CBZ"}
-	softwareOS   = []string{"x64", "x86", "macOS", "Linux", "Win", "ARM64"}
-	softwareTags = []string{"Multilingual", "Portable", "Pre-Activated", "Retail", "Final", "Repack", "Incl Keygen"}
-	otherExts    = []string{"jpg", "png", "pdf", "zip", "txt", "mp4", "psd", "ttf", "svg", "wav"}
-	trackerList  = []string{
+	animeGroups    = []string{"SubsPlease", "Erai-raws", "HorribleSubs", "Judas", "EMBER", "ASW", "Commie", "GJM"}
+	gameGroups     = []string{"CODEX", "PLAZA", "SKIDROW", "RELOADED", "FitGirl Repack", "DODI Repack", "GOG", "TENOKE"}
+	musicFormats   = []string{"FLAC", "MP3 320", "MP3 V0", "FLAC 24bit", "AAC 256", "OGG"}
+	bookFormats    = []string{"EPUB", "PDF", "MOBI", "AZW3", "CBZ"}
+	softwareOS     = []string{"x64", "x86", "macOS", "Linux", "Win", "ARM64"}
+	softwareTags   = []string{"Multilingual", "Portable", "Pre-Activated", "Retail", "Final", "Repack", "Incl Keygen"}
+	otherExts      = []string{"jpg", "png", "pdf", "zip", "txt", "mp4", "psd", "ttf", "svg", "wav"}
+	movieExts      = []string{"mkv", "mkv", "mp4", "avi"}
+	redists        = []string{"vcredist", "dxsetup", "dotnet"}
+	softwareKinds  = []string{"Studio", "Pro", "Suite", "Office", "Editor", "Server", "Toolkit", "Manager"}
+	softwareExtras = []string{"Readme.txt", "Crack/patch.exe", "License.rtf", "Docs/Manual.pdf", "checksums.sha256"}
+	animeRes       = []string{"1080p", "720p", "1080p", "480p"}
+	otherKinds     = []string{"Collection", "Pack", "Bundle", "Archive", "Course", "Tutorial", "Wallpapers", "Fonts"}
+	trackerList    = []string{
 		"udp://tracker.opentrackr.org:1337/announce", "udp://open.stealth.si:80/announce",
 		"udp://tracker.torrent.eu.org:451/announce", "udp://exodus.desync.com:6969/announce",
 		"https://tracker.tamersunion.org:443/announce", "udp://tracker.moeking.me:6969/announce",
@@ -335,179 +481,257 @@ var (
 )
 
 func (g *gen) movie() release {
-	parts := append(g.title(), g.year(), g.pick(resolutions), g.pick(sources))
+	parts := append(g.titleInto(g.words[:0]), g.year(), g.pick(resolutions), g.pick(sources))
 	if g.chance(0.5) {
 		parts = append(parts, g.pick(audioCodecs))
 	}
-	parts = append(parts, g.pick(videoCodecs)+"-"+g.pick(groups))
-	name := g.join(g.chance(0.6), parts...)
+	g.words = parts
+	codec, grp := g.pick(videoCodecs), g.pick(groups)
+	sep := separator(g.chance(0.6))
+	b := appendJoined(g.text[:0], parts, sep)
+	b = append(append(append(append(b, sep...), codec...), '-'), grp...)
+	g.text = b
+	name := string(b)
 	size := g.logSize(700<<20, 60<<30)
-	ext := g.pick([]string{"mkv", "mkv", "mp4", "avi"})
-	files := []string{name + "." + ext}
+	ext := g.pick(movieExts)
+	g.addPath(name, ".", ext)
 	if g.chance(0.5) {
-		files = append(files, "Sample/sample-"+strings.ToLower(g.pick(groups))+"."+ext)
+		g.paths = append(g.paths, "Sample/sample-"...)
+		g.paths = appendLower(g.paths, g.pick(groups))
+		g.addPath(".", ext)
 	}
 	if g.chance(0.4) {
-		files = append(files, name+".nfo")
+		g.addPath(name, ".nfo")
 	}
 	if g.chance(0.3) {
-		files = append(files, "Subs/English.srt", "Subs/Spanish.srt")
+		g.addPath("Subs/English.srt")
+		g.addPath("Subs/Spanish.srt")
 	}
-	return g.release(name, files, size, g.chance(0.2))
+	return g.release(name, size, g.chance(0.2))
 }
 
 func (g *gen) tv() release {
-	dotted := g.chance(0.7)
-	show := g.title()
+	sep := separator(g.chance(0.7))
+	show := g.titleInto(g.words[:0])
+	g.words = show
 	season := g.between(1, 12)
 	res, src, codec, grp := g.pick(resolutions), g.pick(sources), g.pick(videoCodecs), g.pick(groups)
+	b := appendJoined(g.text[:0], show, sep)
+	b = append(append(b, sep...), 'S')
+	b = appendPad(b, season, 2)
 	if g.chance(0.55) {
-		ep := fmt.Sprintf("S%02dE%02d", season, g.between(1, 24))
-		name := g.join(dotted, append(show, ep, res, src)...) + "." + codec + "-" + grp
-		files := []string{name + ".mkv"}
+		b = appendPad(append(b, 'E'), g.between(1, 24), 2)
+		b = append(append(append(append(b, sep...), res...), sep...), src...)
+		b = append(append(append(append(b, '.'), codec...), '-'), grp...)
+		g.text = b
+		name := string(b)
+		g.addPath(name, ".mkv")
 		if g.chance(0.3) {
-			files = append(files, name+".nfo")
+			g.addPath(name, ".nfo")
 		}
-		return g.release(name, files, g.logSize(150<<20, 5<<30), false)
+		return g.release(name, g.logSize(150<<20, 5<<30), false)
 	}
-	name := g.join(dotted, append(show, fmt.Sprintf("S%02d", season), res, src)...) + "." + codec + "-" + grp
+	b = append(append(append(append(b, sep...), res...), sep...), src...)
+	b = append(append(append(append(b, '.'), codec...), '-'), grp...)
 	if g.chance(0.2) {
-		name = g.join(false, show...) + fmt.Sprintf(" Season %d Complete %s %s", season, res, src)
+		b = appendJoined(b[:0], show, " ")
+		b = strconv.AppendInt(append(b, " Season "...), int64(season), 10)
+		b = append(append(append(append(b, " Complete "...), res...), ' '), src...)
 	}
+	g.text = b
+	name := string(b)
 	episodes := g.between(6, 24)
-	files := make([]string, episodes)
-	for e := range files {
-		files[e] = g.join(true, append(show, "S"+pad(season, 2)+"E"+pad(e+1, 2), res)...) + ".mkv"
+	for e := range episodes {
+		g.paths = appendJoined(g.paths, show, ".")
+		g.paths = appendPad(append(g.paths, ".S"...), season, 2)
+		g.paths = appendPad(append(g.paths, 'E'), e+1, 2)
+		g.addPath(".", res, ".mkv")
 	}
-	return g.release(name, files, g.logSize(1<<30, 80<<30), true)
+	return g.release(name, g.logSize(1<<30, 80<<30), true)
 }
 
 func (g *gen) music() release {
-	words := g.title()
-	artist := strings.Join(words[:min(len(words), 1+g.r.IntN(2))], " ")
+	words := g.titleInto(g.words[:0])
+	g.words = words
+	b := g.text[:0]
+	artist := words[:min(len(words), 1+g.r.IntN(2))]
 	if g.chance(0.15) {
-		artist = "The " + artist
+		b = append(b, "The "...)
 	}
-	album := strings.Join(g.title(), " ")
+	b = append(appendJoined(b, artist, " "), " - "...)
+	b = g.appendTitle(b, " ") // the album
 	year, format := g.year(), g.pick(musicFormats)
-	name := fmt.Sprintf("%s - %s (%s) [%s]", artist, album, year, format)
+	b = append(append(append(append(append(b, " ("...), year...), ") ["...), format...), ']')
+	g.text = b
+	name := string(b)
 	ext := "flac"
 	if !strings.HasPrefix(format, "FLAC") {
 		ext = "mp3"
 	}
 	tracks := g.between(6, 20)
-	files := make([]string, 0, tracks+1)
 	for t := range tracks {
-		files = append(files, pad(t+1, 2)+" - "+strings.Join(g.title(), " ")+"."+ext)
+		g.paths = append(appendPad(g.paths, t+1, 2), " - "...)
+		g.paths = g.appendTitle(g.paths, " ")
+		g.addPath(".", ext)
 	}
 	if g.chance(0.6) {
-		files = append(files, "cover.jpg")
+		g.addPath("cover.jpg")
 	}
-	return g.release(name, files, g.logSize(40<<20, 2<<30), true)
+	return g.release(name, g.logSize(40<<20, 2<<30), true)
 }
 
 func (g *gen) game() release {
-	title := strings.Join(g.title(), " ")
-	version := fmt.Sprintf("v%d.%d.%d", g.between(1, 3), g.between(0, 20), g.between(0, 99))
+	b := append(g.appendTitle(g.text[:0], " "), " v"...)
+	b = append(strconv.AppendInt(b, int64(g.between(1, 3)), 10), '.')
+	b = append(strconv.AppendInt(b, int64(g.between(0, 20)), 10), '.')
+	b = strconv.AppendInt(b, int64(g.between(0, 99)), 10)
 	grp := g.pick(gameGroups)
-	name := fmt.Sprintf("%s %s-%s", title, version, grp)
 	if strings.HasSuffix(grp, "Repack") {
-		name = fmt.Sprintf("%s %s [%s]", title, version, grp)
+		b = append(append(append(b, " ["...), grp...), ']')
+	} else {
+		b = append(append(b, '-'), grp...)
 	}
+	g.text = b
+	name := string(b)
 	n := g.between(3, 40)
-	files := []string{"setup.exe"}
+	g.addPath("setup.exe")
 	for k := 1; k < n; k++ {
 		switch k % 4 {
 		case 0:
-			files = append(files, "setup-"+strconv.Itoa(k)+".bin")
+			g.paths = strconv.AppendInt(append(g.paths, "setup-"...), int64(k), 10)
+			g.addPath(".bin")
 		case 1:
-			files = append(files, "Data/"+strings.ToLower(g.c.Word(g.r))+".pak")
+			g.paths = appendLower(append(g.paths, "Data/"...), g.c.Word(g.r))
+			g.addPath(".pak")
 		case 2:
-			files = append(files, "Redist/"+g.pick([]string{"vcredist", "dxsetup", "dotnet"})+"_"+strconv.Itoa(k)+".exe")
+			g.paths = append(append(append(g.paths, "Redist/"...), g.pick(redists)...), '_')
+			g.paths = strconv.AppendInt(g.paths, int64(k), 10)
+			g.addPath(".exe")
 		default:
-			files = append(files, "MD5/"+strconv.Itoa(k)+".md5")
+			g.paths = strconv.AppendInt(append(g.paths, "MD5/"...), int64(k), 10)
+			g.addPath(".md5")
 		}
 	}
-	return g.release(name, files, g.logSize(500<<20, 120<<30), true)
+	return g.release(name, g.logSize(500<<20, 120<<30), true)
 }
 
 func (g *gen) software() release {
-	product := strings.Join(g.title()[:1], " ") + " " + g.pick([]string{"Studio", "Pro", "Suite", "Office", "Editor", "Server", "Toolkit", "Manager"})
-	version := fmt.Sprintf("%d.%d", g.between(1, 2024), g.between(0, 12))
-	name := fmt.Sprintf("%s %s %s %s", product, version, g.pick(softwareOS), g.pick(softwareTags))
-	files := []string{strings.ReplaceAll(product, " ", "_") + "_" + version + "_setup.exe"}
+	first := g.titleInto(g.words[:0])[0]
+	product := first + " " + g.pick(softwareKinds)
+	version := strconv.Itoa(g.between(1, 2024)) + "." + strconv.Itoa(g.between(0, 12))
+	name := product + " " + version + " " + g.pick(softwareOS) + " " + g.pick(softwareTags)
+	files := append(g.words[:0], strings.ReplaceAll(product, " ", "_")+"_"+version+"_setup.exe")
 	for range g.between(0, 5) {
-		files = append(files, g.pick([]string{"Readme.txt", "Crack/patch.exe", "License.rtf", "Docs/Manual.pdf", "checksums.sha256"}))
+		files = append(files, g.pick(softwareExtras))
 	}
-	return g.release(name, dedupe(files), g.logSize(5<<20, 20<<30), true)
+	g.words = files
+	for _, f := range dedupe(files) {
+		g.addPath(f)
+	}
+	return g.release(name, g.logSize(5<<20, 20<<30), true)
 }
 
 func (g *gen) anime() release {
 	grp := g.pick(animeGroups)
-	title := strings.Join(g.title(), " ")
-	res := g.pick([]string{"1080p", "720p", "1080p", "480p"})
+	title := g.titleText(" ")
+	res := g.pick(animeRes)
+	b := append(append(append(append(g.text[:0], '['), grp...), "] "...), title...)
 	if g.chance(0.6) {
-		name := fmt.Sprintf("[%s] %s - %02d (%s) [%08X].mkv", grp, title, g.between(1, 26), res, g.r.Uint32())
-		return g.release(name, []string{name}, g.logSize(200<<20, 3<<30), false)
+		b = appendPad(append(b, " - "...), g.between(1, 26), 2)
+		b = append(append(append(b, " ("...), res...), ") ["...)
+		b = append(appendUpperHex(b, g.r.Uint32()), "].mkv"...)
+		g.text = b
+		name := string(b)
+		g.addPath(name)
+		return g.release(name, g.logSize(200<<20, 3<<30), false)
 	}
-	name := fmt.Sprintf("[%s] %s (%s) [Batch]", grp, title, res)
+	b = append(append(append(b, " ("...), res...), ") [Batch]"...)
+	g.text = b
+	name := string(b)
 	n := g.between(12, 26)
-	files := make([]string, n)
-	for e := range files {
-		files[e] = "[" + grp + "] " + title + " - " + pad(e+1, 2) + " (" + res + ").mkv"
+	for e := range n {
+		g.paths = append(append(append(append(append(g.paths, '['), grp...), "] "...), title...), " - "...)
+		g.paths = appendPad(g.paths, e+1, 2)
+		g.addPath(" (", res, ").mkv")
 	}
-	return g.release(name, files, g.logSize(2<<30, 40<<30), true)
+	return g.release(name, g.logSize(2<<30, 40<<30), true)
 }
 
 func (g *gen) book() release {
 	author := g.c.capitalWord(g.r) + " " + g.c.capitalWord(g.r)
-	title := strings.Join(g.title(), " ")
+	title := g.titleText(" ")
 	format := g.pick(bookFormats)
-	name := fmt.Sprintf("%s - %s (%s) %s", author, title, g.year(), format)
-	files := []string{fmt.Sprintf("%s - %s.%s", author, title, strings.ToLower(format))}
+	name := author + " - " + title + " (" + g.year() + ") " + format
+	stem := author + " - " + title + "."
+	files := append(g.words[:0], stem+strings.ToLower(format))
 	for range g.between(0, 3) {
-		files = append(files, fmt.Sprintf("%s - %s.%s", author, title, strings.ToLower(g.pick(bookFormats))))
+		files = append(files, stem+strings.ToLower(g.pick(bookFormats)))
 	}
-	return g.release(name, dedupe(files), g.logSize(500<<10, 200<<20), len(files) > 1)
+	g.words = files
+	folder := len(files) > 1
+	for _, f := range dedupe(files) {
+		g.addPath(f)
+	}
+	return g.release(name, g.logSize(500<<10, 200<<20), folder)
 }
 
 func (g *gen) other() release {
-	name := strings.Join(g.title(), " ") + " " + g.pick([]string{"Collection", "Pack", "Bundle", "Archive", "Course", "Tutorial", "Wallpapers", "Fonts"})
+	b := append(g.appendTitle(g.text[:0], " "), ' ')
+	b = append(b, g.pick(otherKinds)...)
+	g.text = b
+	name := string(b)
 	n := g.between(1, 40)
-	files := make([]string, n)
-	for k := range files {
-		files[k] = g.c.capitalWord(g.r) + " " + pad(k+1, 3) + "." + g.pick(otherExts)
+	for k := range n {
+		g.paths = append(append(g.paths, g.c.capitalWord(g.r)...), ' ')
+		g.paths = append(appendPad(g.paths, k+1, 3), '.')
+		g.addPath(g.pick(otherExts))
 	}
-	return g.release(name, files, g.logSize(1<<20, 30<<30), n > 1)
+	return g.release(name, g.logSize(1<<20, 30<<30), n > 1)
 }
 
-// release spreads size over the paths; in a folder release the paths sit under the name, as a
-// client shows them.
-func (g *gen) release(name string, paths []string, size int64, folder bool) release {
+// release spreads size over the paths the category added (addPath); in a folder release the
+// paths sit under the name, as a client shows them. The paths are written into one string, which
+// each file's path is a part of.
+func (g *gen) release(name string, size int64, folder bool) release {
 	if g.c.shape == ShapeTags {
 		name += " " + g.pick(tagResolutions) + " " + g.pick(tagCodecs) + " " + g.pick(tagSources)
 	}
-	sizes := g.split(size, len(paths))
-	files := make([]domain.File, len(paths))
-	for k, p := range paths {
-		if folder || len(paths) > 1 {
-			p = name + "/" + p
+	n := len(g.ends)
+	sizes := g.split(size, n)
+	under := folder || n > 1
+	var all strings.Builder
+	all.Grow(len(g.paths) + n*(len(name)+1))
+	from := 0
+	for k, end := range g.ends {
+		if under {
+			all.WriteString(name)
+			all.WriteByte('/')
 		}
-		files[k] = domain.File{Path: p, Size: max(sizes[k], 1)}
+		all.Write(g.paths[from:end])
+		from, g.ends[k] = end, all.Len()
+	}
+	paths := all.String()
+	files := make([]domain.File, n)
+	from = 0
+	for k, end := range g.ends {
+		files[k] = domain.File{Path: paths[from:end], Size: max(sizes[k], 1)}
+		from = end
 	}
 	desc := ""
 	if g.chance(0.3) {
-		desc = "Uploaded by " + g.c.capitalWord(g.r) + ". " + strings.Join(g.title(), " ") + "."
+		b := append(append(g.text[:0], "Uploaded by "...), g.c.capitalWord(g.r)...)
+		b = append(g.appendTitle(append(b, ". "...), " "), '.')
+		g.text = b
+		desc = string(b)
 	}
 	return release{name: name, files: files, desc: desc}
 }
 
+// dedupe drops the repeats of in, in place, keeping each string's first place.
 func dedupe(in []string) []string {
-	seen := make(map[string]bool, len(in))
 	out := in[:0]
 	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
+		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
@@ -531,15 +755,21 @@ func (g *gen) uploadedAt(i int) time.Time {
 	if g.c.dates == DatesRandom {
 		return corpusStart.Add(time.Duration(math.Sqrt(u)*span) * time.Second)
 	}
-	return g.c.arrivalDate(i)
+	return g.c.arrivalDateFrom(g.date, &g.datePCG, i)
 }
 
 // arrivalDate is torrent i's upload date under DatesArrival, from a stream of its own (so the
 // date can be made without the rest of the torrent: see redate).
 func (c *Corpus) arrivalDate(i int) time.Time {
+	var pcg rand.PCG
+	return c.arrivalDateFrom(rand.New(&pcg), &pcg, i)
+}
+
+// arrivalDateFrom is arrivalDate drawn with r, whose source is pcg.
+func (c *Corpus) arrivalDateFrom(r *rand.Rand, pcg *rand.PCG, i int) time.Time {
 	span := corpusEnd.Sub(corpusStart).Seconds()
 	arrival := math.Sqrt((float64(i)+0.5)/float64(c.arrivals)) * span
-	r := rand.New(rand.NewPCG(c.seed^0xda7e5, uint64(i)))
+	pcg.Seed(c.seed^0xda7e5, uint64(i))
 	var delay float64
 	if r.Float64() < arrivalLateShare {
 		delay = r.Float64() * arrival // an older torrent found late

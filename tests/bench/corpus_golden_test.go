@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -57,5 +60,37 @@ func BenchmarkCorpusBatch(b *testing.B) {
 				i += 100
 			}
 		})
+	}
+}
+
+// The guide table only narrows the search: every draw gets the rank a search of all the weights
+// gives, at the buckets' edges too.
+func TestAWordsRankIsTheOneASearchOfAllTheWeightsGives(t *testing.T) {
+	for _, shape := range Shapes {
+		c := NewShapedCorpus(1, shape)
+		want := func(u float64) int {
+			i, _ := slices.BinarySearch(c.cdf, u)
+			return min(i, len(c.words)-1)
+		}
+		draws := []float64{0, math.Nextafter(1, 0)}
+		for k := 1; k < guideBuckets; k++ {
+			edge := float64(k) / guideBuckets
+			draws = append(draws, edge, math.Nextafter(edge, 0), math.Nextafter(edge, 1))
+		}
+		for _, w := range c.cdf {
+			draws = append(draws, w, math.Nextafter(w, 0), math.Nextafter(w, 1))
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		for range 100_000 {
+			draws = append(draws, r.Float64())
+		}
+		for _, u := range draws {
+			if u < 0 || u >= 1 {
+				continue
+			}
+			if got, want := c.rankOf(u), want(u); got != want {
+				t.Fatalf("%s corpus: the draw %v has rank %d; a search of all the weights gives %d", shape, u, got, want)
+			}
+		}
 	}
 }
