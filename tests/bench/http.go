@@ -184,34 +184,8 @@ func measureHTTP(ctx context.Context, path string, qs *queries, cfg Config, res 
 	defer c.stop()
 	client := &fasthttp.Client{MaxConnsPerHost: cfg.Connections * 2, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 
-	detailsPath := "/api/torrents/" + strconv.Itoa(1+qs.n/2)
-	targets := []struct {
-		name string
-		path string
-		into *Throughput
-	}{
-		{"details", detailsPath, &res.HTTPDetails},
-		{"latest", "/api/torrents/latest", &res.HTTPLatest},
-	}
-	for _, t := range targets {
-		body, err := get(client, "http://"+c.app+t.path)
-		if err != nil {
-			return fmt.Errorf("%s: %w", t.path, err)
-		}
-		t.into.Bytes = len(body)
-		bare := fmt.Sprintf("http://%s/bytes/%d", c.bare, len(body))
-		if b, err := get(client, bare); err != nil || len(b) != len(body) {
-			return fmt.Errorf("bare handler: %d bytes, %v", len(b), err)
-		}
-		// Interleaved, app then bare, so drift on the machine touches both alike.
-		t.into.App, err = load(ctx, client, "http://"+c.app+t.path, cfg.Connections, cfg.LoadDuration)
-		if err != nil {
-			return err
-		}
-		t.into.Bare, err = load(ctx, client, bare, cfg.Connections, cfg.LoadDuration)
-		if err != nil {
-			return err
-		}
+	if err := measureThroughput(ctx, client, c, qs, cfg, res); err != nil {
+		return err
 	}
 
 	// The sweep: every search of the benchmark (first pages), and details of distinct torrents,
@@ -247,6 +221,84 @@ func measureHTTP(ctx context.Context, path string, qs *queries, cfg Config, res 
 	return nil
 }
 
+// measureThroughput measures requests/s of cached details and latest against the bare handler
+// sending bodies of the same sizes (res.HTTPDetails, res.HTTPLatest).
+func measureThroughput(ctx context.Context, client *fasthttp.Client, c *child, qs *queries, cfg Config, res *Results) error {
+	detailsPath := "/api/torrents/" + strconv.Itoa(1+qs.n/2)
+	targets := []struct {
+		name string
+		path string
+		into *Throughput
+	}{
+		{"details", detailsPath, &res.HTTPDetails},
+		{"latest", "/api/torrents/latest", &res.HTTPLatest},
+	}
+	for _, t := range targets {
+		body, err := get(client, "http://"+c.app+t.path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.path, err)
+		}
+		bare := fmt.Sprintf("http://%s/bytes/%d", c.bare, len(body))
+		if b, err := get(client, bare); err != nil || len(b) != len(body) {
+			return fmt.Errorf("bare handler: %d bytes, %v", len(b), err)
+		}
+		if *t.into, err = interleavedLoad(ctx, client, "http://"+c.app+t.path, bare, cfg.Connections, cfg.LoadDuration); err != nil {
+			return err
+		}
+		t.into.Bytes = len(body)
+	}
+	return nil
+}
+
+// loadRounds is how many turns the app and the bare handler take at the load, alternately.
+const loadRounds = 6
+
+// interleavedLoad measures the app's url against the bare handler's for d each: both warmed up
+// first (a tenth of d each), then loadRounds turns of d/loadRounds each, app and bare alternately
+// and the first of each pair alternating too (ABBA...), so drift on the shared machine touches both
+// alike. Each side's rate is its answers over its time, pooled; Rounds are the pairs' ratios.
+func interleavedLoad(ctx context.Context, client *fasthttp.Client, app, bare string, conns int, d time.Duration) (Throughput, error) {
+	var t Throughput
+	for _, u := range []string{app, bare} {
+		if _, _, err := load(ctx, client, u, conns, d/10); err != nil {
+			return t, err
+		}
+	}
+	var n [2]int64
+	var took [2]time.Duration
+	turn := d / loadRounds
+	for r := range loadRounds {
+		order := [2]int{0, 1}
+		if r%2 == 1 {
+			order = [2]int{1, 0}
+		}
+		var rate [2]float64
+		for _, k := range order {
+			got, elapsed, err := load(ctx, client, [2]string{app, bare}[k], conns, turn)
+			if err != nil {
+				return t, err
+			}
+			n[k], took[k] = n[k]+got, took[k]+elapsed
+			rate[k] = float64(got) / elapsed.Seconds()
+		}
+		t.Rounds = append(t.Rounds, rate[0]/rate[1])
+	}
+	t.App, t.Bare = float64(n[0])/took[0].Seconds(), float64(n[1])/took[1].Seconds()
+	return t, nil
+}
+
+// measureHTTPOnly starts the child and measures only cached details and latest against the bare
+// handler (Config.HTTPOnly).
+func measureHTTPOnly(ctx context.Context, path string, qs *queries, cfg Config, res *Results) error {
+	c, err := startChild(path)
+	if err != nil {
+		return err
+	}
+	defer c.stop()
+	client := &fasthttp.Client{MaxConnsPerHost: cfg.Connections * 2, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	return measureThroughput(ctx, client, c, qs, cfg, res)
+}
+
 // measureTorznabOnly starts the child and compares REST and Torznab only (Config.TorznabOnly).
 func measureTorznabOnly(ctx context.Context, path string, qs *queries, cfg Config, res *Results) error {
 	c, err := startChild(path)
@@ -272,50 +324,40 @@ func get(client *fasthttp.Client, url string) ([]byte, error) {
 	return body, nil
 }
 
-// load keeps conns keep-alive connections busy with GET url for d (after a warm-up of a tenth of
-// it) and returns the requests/s answered 200.
-func load(ctx context.Context, client *fasthttp.Client, url string, conns int, d time.Duration) (float64, error) {
-	run := func(d time.Duration) (int64, time.Duration, error) {
-		var ok, failed atomic.Int64
-		var firstErr atomic.Value
-		deadline := time.Now().Add(d)
-		var wg sync.WaitGroup
-		start := time.Now()
-		for range conns {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-				defer fasthttp.ReleaseRequest(req)
-				defer fasthttp.ReleaseResponse(resp)
-				req.SetRequestURI(url)
-				for time.Now().Before(deadline) && ctx.Err() == nil {
-					if err := client.Do(req, resp); err != nil || resp.StatusCode() != fasthttp.StatusOK {
-						failed.Add(1)
-						if err == nil {
-							err = fmt.Errorf("status %d", resp.StatusCode())
-						}
-						firstErr.CompareAndSwap(nil, err)
-						continue
+// load keeps conns keep-alive connections busy with GET url for d and returns how many were
+// answered 200 and in what time.
+func load(ctx context.Context, client *fasthttp.Client, url string, conns int, d time.Duration) (int64, time.Duration, error) {
+	var ok, failed atomic.Int64
+	var firstErr atomic.Value
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			req.SetRequestURI(url)
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if err := client.Do(req, resp); err != nil || resp.StatusCode() != fasthttp.StatusOK {
+					failed.Add(1)
+					if err == nil {
+						err = fmt.Errorf("status %d", resp.StatusCode())
 					}
-					ok.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+					continue
 				}
-			}()
-		}
-		wg.Wait()
-		if f := failed.Load(); f > 0 {
-			return 0, 0, fmt.Errorf("%s: %d requests failed: %v", url, f, firstErr.Load())
-		}
-		return ok.Load(), time.Since(start), ctx.Err()
+				ok.Add(1)
+			}
+		}()
 	}
-	if _, _, err := run(d / 10); err != nil {
-		return 0, err
+	wg.Wait()
+	if f := failed.Load(); f > 0 {
+		return 0, 0, fmt.Errorf("%s: %d requests failed: %v", url, f, firstErr.Load())
 	}
-	n, elapsed, err := run(d)
-	if err != nil {
-		return 0, err
-	}
-	return float64(n) / elapsed.Seconds(), nil
+	return ok.Load(), time.Since(start), ctx.Err()
 }
 
 func sweep(ctx context.Context, client *fasthttp.Client, base string, paths []string, workers int) error {

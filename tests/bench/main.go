@@ -57,6 +57,7 @@ func main() {
 	flag.BoolVar(&cfg.Redate, "redate", false, "with BENCH_DB: rewrite the upload dates of each kept database in place to the -dates law, and nothing else")
 	flag.BoolVar(&cfg.SearchesOnly, "searches-only", false, "measure the ingest and the searches only")
 	flag.BoolVar(&cfg.TorznabOnly, "torznab-only", false, "measure only the same searches through REST and Torznab over HTTP (on the first corpus)")
+	flag.BoolVar(&cfg.HTTPOnly, "http-only", false, "measure only cached details and latest over HTTP against the bare handler (on the first corpus)")
 	flag.Parse()
 	shapes, err := parseShapes(*corpora)
 	if err != nil {

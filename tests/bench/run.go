@@ -56,6 +56,7 @@ type Config struct {
 	Redate       bool
 	SearchesOnly bool   // measure the ingest and the searches only (tuning search)
 	TorznabOnly  bool   // measure only the same searches through REST and Torznab over HTTP
+	HTTPOnly     bool   // measure only cached details and latest over HTTP against the bare handler
 	ProfileDir   string // where CPU profiles of the ingest and of the uncached reads go; "" for none
 
 	Progress io.Writer // progress lines; nil for none
@@ -198,6 +199,16 @@ func runCorpus(ctx context.Context, cfg Config, res *Results, shape Shape, path 
 		return cr, nil
 	}
 	qs := buildQueries(ctx, corpus, repo, cfg.N, cfg.Samples, cfg.CompareQueries, cfg.Seed)
+	if cfg.HTTPOnly {
+		if !first {
+			return cr, nil
+		}
+		if err := db.Close(); err != nil {
+			return cr, err
+		}
+		progress("%s corpus: cached details and latest over HTTP against a bare Fiber handler, %d connections, %s each", shape, cfg.Connections, cfg.LoadDuration)
+		return cr, measureHTTPOnly(ctx, path, qs, cfg, res)
+	}
 	if cfg.TorznabOnly {
 		if !first {
 			return cr, nil
