@@ -33,27 +33,33 @@ const (
 // gzip, inflated to those that do not; the answer that fills an entry goes out compressed too.
 type responseCache struct {
 	mu      sync.Mutex
-	entries *simplelru.LRU[string, cachedResponse]
-	bytes   int64 // kept, compressed, with their keys
+	entries *simplelru.LRU[string, *cachedResponse]
+	bytes   int64 // kept, compressed, with their keys (and the plain copies made, see cachedResponse)
 	// alsoPurge are other caches of encoded answers (Torznab's), emptied with this one.
 	alsoPurge []func()
 	// off keeps nothing (Options.NoResponseCache): every request reaches its handler.
 	off bool
+	now func() time.Time // time.Now; a test's clock
 }
 
 type cachedResponse struct {
-	body        gzipped.Body
+	body gzipped.Body
+	// plain is the body inflated, once a client that does not accept gzip was sent it: the clients
+	// after it in the answer's second get these bytes, not an inflate each (a page of 20 latest
+	// torrents, 13 KB, cost four times the rest of the request to inflate). Set under the cache's
+	// lock, counted in its bytes; nil until a plain client asks, and for a body kept plain.
+	plain       []byte
 	contentType string
 	expires     time.Time
 }
 
-func responseWeight(key string, r cachedResponse) int64 {
-	return int64(len(key) + r.body.Size() + len(r.contentType) + 96)
+func responseWeight(key string, r *cachedResponse) int64 {
+	return int64(len(key) + r.body.Size() + len(r.plain) + len(r.contentType) + 96)
 }
 
 func newResponseCache(off bool) *responseCache {
-	r := &responseCache{off: off}
-	entries, err := simplelru.NewLRU(responseEntries, func(key string, e cachedResponse) { r.bytes -= responseWeight(key, e) })
+	r := &responseCache{off: off, now: time.Now}
+	entries, err := simplelru.NewLRU(responseEntries, func(key string, e *cachedResponse) { r.bytes -= responseWeight(key, e) })
 	if err != nil {
 		panic(err) // only a non-positive size fails
 	}
@@ -77,14 +83,24 @@ func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
 		// Path and query as the client sent them: the same request in another parameter order is
 		// simply another entry.
 		key := c.Request().URI().RequestURI()
-		now := time.Now()
-		// Every anonymous answer here may be sent compressed, so each says it depends on it.
-		gzipped.Vary(c)
-		if hit, ok := r.get(key, now); ok {
+		now := r.now()
+		if hit, plain, ok := r.get(key, now); ok {
 			c.Status(fiber.StatusOK)
 			c.Response().Header.SetContentType(hit.contentType)
-			return gzipped.Send(c, hit.body)
+			if gzipped.SendCompressed(c, hit.body) { // says Vary too
+				return nil
+			}
+			if plain == nil {
+				var err error
+				if plain, err = r.inflate(key, hit); err != nil {
+					return err
+				}
+			}
+			c.Response().SetBodyRaw(plain) // kept bytes are never written again
+			return nil
 		}
+		// Every anonymous answer here may be sent compressed, so each says it depends on it.
+		gzipped.Vary(c)
 		if err := next(c); err != nil {
 			return err
 		}
@@ -95,7 +111,7 @@ func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
 		// client that accepts gzip gets those bytes now too, another gets the body as written.
 		kept := gzipped.Compress(c.Response().Body())
 		if kept.Size() <= maxResponseBytes {
-			r.put(string(key), cachedResponse{ // string(key) copies fasthttp's reused buffer
+			r.put(string(key), &cachedResponse{ // string(key) copies fasthttp's reused buffer
 				body: kept, contentType: string(c.Response().Header.ContentType()), expires: now.Add(responseTTL),
 			})
 		}
@@ -104,17 +120,39 @@ func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
 	}
 }
 
-func (r *responseCache) get(key []byte, now time.Time) (cachedResponse, bool) {
+// get returns the live entry for key and its plain bytes when a plain client was sent them already.
+func (r *responseCache) get(key []byte, now time.Time) (*cachedResponse, []byte, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	hit, ok := r.entries.Get(string(key))
 	if !ok || !now.Before(hit.expires) {
-		return cachedResponse{}, false
+		return nil, nil, false
 	}
-	return hit, true
+	return hit, hit.plain, true
 }
 
-func (r *responseCache) put(key string, resp cachedResponse) {
+// inflate returns hit's body as written and, when the body is kept compressed, keeps those bytes in
+// the entry for the plain clients after this one (unless another did meanwhile, or the entry went).
+func (r *responseCache) inflate(key []byte, hit *cachedResponse) ([]byte, error) {
+	plain, err := hit.body.Plain()
+	if err != nil || !hit.body.Gzipped() {
+		return plain, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now, ok := r.entries.Peek(string(key)); !ok || now != hit {
+		return plain, nil
+	}
+	if hit.plain != nil {
+		return hit.plain, nil
+	}
+	hit.plain = plain
+	r.bytes += int64(len(plain))
+	r.evictOverBytes()
+	return plain, nil
+}
+
+func (r *responseCache) put(key string, resp *cachedResponse) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old, ok := r.entries.Peek(key); ok {
@@ -122,6 +160,12 @@ func (r *responseCache) put(key string, resp cachedResponse) {
 	}
 	r.entries.Add(key, resp)
 	r.bytes += responseWeight(key, resp)
+	r.evictOverBytes()
+}
+
+// evictOverBytes drops the least recently used answers while the kept bytes are over their bound.
+// r.mu is held.
+func (r *responseCache) evictOverBytes() {
 	for r.bytes > responseBytes {
 		if _, _, ok := r.entries.RemoveOldest(); !ok {
 			break

@@ -18,7 +18,7 @@ func TestKeptResponsesStayWithinTheirBytes(t *testing.T) {
 	_, _ = rand.Read(random)
 	body := gzipped.Compress(random) // incompressible: kept as large as written
 	for i := range 300 {
-		r.put("/api/torrents/search?q="+strconv.Itoa(i), cachedResponse{body: body, contentType: "application/json", expires: time.Now().Add(time.Second)})
+		r.put("/api/torrents/search?q="+strconv.Itoa(i), &cachedResponse{body: body, contentType: "application/json", expires: time.Now().Add(time.Second)})
 		if r.bytes > responseBytes {
 			t.Fatalf("after %d answers the kept bytes are %d, over %d", i+1, r.bytes, responseBytes)
 		}
@@ -26,7 +26,7 @@ func TestKeptResponsesStayWithinTheirBytes(t *testing.T) {
 	if r.entries.Len() < responseBytes/(210<<10) {
 		t.Fatalf("only %d answers kept", r.entries.Len())
 	}
-	r.put("/api/torrents/search?q=299", cachedResponse{body: body}) // replacing an entry counts once
+	r.put("/api/torrents/search?q=299", &cachedResponse{body: body}) // replacing an entry counts once
 	if r.bytes > responseBytes {
 		t.Fatalf("%d bytes after a replacement", r.bytes)
 	}
@@ -37,8 +37,46 @@ func TestKeptResponsesStayWithinTheirBytes(t *testing.T) {
 	// A compressible page weighs its compressed bytes.
 	page := []byte(strings.Repeat(`{"name":"Some.Show.S01E01.1080p.WEB-DL","magnet":"magnet:?xt=urn:btih:0123"},`, 800))
 	kept := gzipped.Compress(page)
-	r.put("/page", cachedResponse{body: kept, contentType: "application/json"})
-	if !kept.Gzipped() || r.bytes != responseWeight("/page", cachedResponse{body: kept, contentType: "application/json"}) || r.bytes > int64(len(page))/10 {
+	r.put("/page", &cachedResponse{body: kept, contentType: "application/json"})
+	if !kept.Gzipped() || r.bytes != responseWeight("/page", &cachedResponse{body: kept, contentType: "application/json"}) || r.bytes > int64(len(page))/10 {
 		t.Fatalf("%d bytes counted for a page of %d kept as %d", r.bytes, len(page), kept.Size())
+	}
+}
+
+// The plain bytes kept for clients that do not accept gzip count in the bound too: inflating every
+// kept answer does not take the cache past its bytes.
+func TestPlainCopiesOfKeptResponsesStayWithinTheirBytes(t *testing.T) {
+	r := newResponseCache(false)
+	page := []byte(strings.Repeat(`{"name":"Some.Show.S01E01.1080p.WEB-DL","magnet":"magnet:?xt=urn:btih:0123"},`, 2000))
+	for i := range 300 {
+		key := "/api/torrents/search?q=" + strconv.Itoa(i)
+		kept := gzipped.Compress(page)
+		r.put(key, &cachedResponse{body: kept, contentType: "application/json", expires: time.Now().Add(time.Second)})
+		hit, plain, ok := r.get([]byte(key), time.Now())
+		if !ok || plain != nil {
+			t.Fatalf("entry %d: found %v, plain kept before a plain client asked: %v", i, ok, plain != nil)
+		}
+		got, err := r.inflate([]byte(key), hit)
+		if err != nil || string(got) != string(page) {
+			t.Fatalf("entry %d inflated to %d bytes, %v", i, len(got), err)
+		}
+		if _, plain, _ := r.get([]byte(key), time.Now()); r.entries.Contains(key) && len(plain) != len(page) {
+			t.Fatalf("entry %d: the plain bytes are not kept (%d)", i, len(plain))
+		}
+		if r.bytes > responseBytes {
+			t.Fatalf("after %d answers inflated the kept bytes are %d, over %d", i+1, r.bytes, responseBytes)
+		}
+	}
+	var sum int64
+	for _, key := range r.entries.Keys() {
+		e, _ := r.entries.Peek(key)
+		sum += responseWeight(key, e)
+	}
+	if sum != r.bytes {
+		t.Fatalf("the entries weigh %d, %d counted", sum, r.bytes)
+	}
+	r.purge()
+	if r.bytes != 0 {
+		t.Fatalf("%d bytes counted after a purge", r.bytes)
 	}
 }
