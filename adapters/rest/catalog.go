@@ -21,12 +21,13 @@ func (s *server) catalogRoutes(svc *catalog.Service) {
 	}
 	// search and latest come before :id, which would otherwise take them as ids.
 	// Anonymous answers are kept encoded for a second (responses.go); signed-in ones never are.
-	// Anonymous reads that reach the store are limited per client address (misslimit.go).
+	// Anonymous reads that reach the store are limited per client address (misslimit.go); the
+	// guard is inside the cache, as only a miss can reach the store.
 	cached := s.responses.cached
-	misses := s.guardMisses(newMissLimiter(s.limits.CatalogMissesPerIP))
-	s.route(fiber.MethodGet, "/api/torrents/search", maxBody, handlers(session, misses, cached(h.search))...)
-	s.route(fiber.MethodGet, "/api/torrents/latest", maxBody, handlers(misses, cached(h.latest))...)
-	s.route(fiber.MethodGet, "/api/torrents/:id", maxBody, handlers(session, misses, cached(h.details))...)
+	guarded := s.guardMisses(newMissLimiter(s.limits.CatalogMissesPerIP))
+	s.route(fiber.MethodGet, "/api/torrents/search", maxBody, handlers(session, cached(guarded(h.search)))...)
+	s.route(fiber.MethodGet, "/api/torrents/latest", maxBody, cached(guarded(h.latest)))
+	s.route(fiber.MethodGet, "/api/torrents/:id", maxBody, handlers(session, cached(guarded(h.details)))...)
 	s.route(fiber.MethodGet, "/api/categories", maxBody, cached(h.categories))
 }
 

@@ -36,6 +36,9 @@ func (a *asker) ask(t *testing.T, path, accept string) *fasthttp.Response {
 	a.ctx.Request.Reset()
 	a.ctx.Response.Reset()
 	a.ctx.Request.SetRequestURI(path)
+	// Set, as a request read from a connection has it: fasthttp makes a new "GET" for a header
+	// that has none.
+	a.ctx.Request.Header.SetMethod(fasthttp.MethodGet)
 	if accept != "" {
 		a.ctx.Request.Header.Set("Accept-Encoding", accept)
 	}
@@ -82,5 +85,23 @@ func TestAPlainClientIsSentAKeptAnswerWithoutInflatingItAgain(t *testing.T) {
 	plain, zippedAllocs := a.allocs(t, path, ""), a.allocs(t, path, "gzip")
 	if plain > zippedAllocs {
 		t.Fatalf("a plain client's kept answer costs %v allocations, a gzip client's %v: inflated again per request", plain, zippedAllocs)
+	}
+}
+
+// A read the response cache answers allocates nothing: not the miss guard, which only a read that
+// may reach the store needs (a context, a closure and the client's address each, before), not the
+// security headers (helmet formatted the peer's address for every request), not the cache's
+// lookup (a string of the request's path and query, before).
+func TestACachedAnonymousReadAllocatesNothing(t *testing.T) {
+	h := hotHarness(t)
+	a := &asker{handler: h.app.Handler()}
+	for _, c := range []struct{ path, accept string }{
+		{"/api/torrents/1", ""}, {"/api/torrents/latest", ""}, {"/api/torrents/latest", "gzip, deflate, br"},
+		{"/api/torrents/latest?limit=5&category=movies", ""}, {"/api/torrents/search?q=sintel", "gzip"},
+		{"/api/torrents/search?q=sintel", ""}, {"/api/categories", ""},
+	} {
+		if n := a.allocs(t, c.path, c.accept); n != 0 {
+			t.Errorf("GET %s (Accept-Encoding %q) from the response cache: %v allocations", c.path, c.accept, n)
+		}
 	}
 }

@@ -53,18 +53,23 @@ func (l *missLimiter) allow(client string) error {
 	return nil
 }
 
-// guardMisses puts the miss limiter in an anonymous request's context, for the catalog's store
-// reads to ask (catalog.Bounded). Signed-in requests are not limited here.
-func (s *server) guardMisses(l *missLimiter) fiber.Handler {
+// guardMisses wraps a catalog handler so that an anonymous request's store reads ask the miss
+// limiter (catalog.Bounded reads it from the context). Signed-in requests are not limited here. It
+// goes inside the response cache, around the handler only: an answer the cache sends reaches no
+// store, so the guard (a context, a closure and the client's address, per request) is made only for
+// the requests that may.
+func (s *server) guardMisses(l *missLimiter) func(fiber.Handler) fiber.Handler {
 	if l == nil {
-		return nil
+		return func(next fiber.Handler) fiber.Handler { return next }
 	}
-	return func(c *fiber.Ctx) error {
-		ctx := c.UserContext()
-		if _, signedIn := accounts.PrincipalFrom(ctx); !signedIn {
-			client := s.clientIP.of(c)
-			c.SetUserContext(catalog.WithMissGuard(ctx, func() error { return l.allow(client) }))
+	return func(next fiber.Handler) fiber.Handler {
+		return func(c *fiber.Ctx) error {
+			ctx := c.UserContext()
+			if _, signedIn := accounts.PrincipalFrom(ctx); !signedIn {
+				client := s.clientIP.of(c)
+				c.SetUserContext(catalog.WithMissGuard(ctx, func() error { return l.allow(client) }))
+			}
+			return next(c)
 		}
-		return c.Next()
 	}
 }

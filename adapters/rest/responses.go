@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -32,8 +33,11 @@ const (
 // Each answer is kept gzip-compressed, once (adapters/gzipped), and sent so to clients that accept
 // gzip, inflated to those that do not; the answer that fills an entry goes out compressed too.
 type responseCache struct {
-	mu      sync.Mutex
-	entries *simplelru.LRU[string, *cachedResponse]
+	mu sync.Mutex
+	// entries are keyed by a hash of the request's path and query, so a lookup makes no string of
+	// fasthttp's bytes; each entry holds its key to tell a collision from a hit.
+	entries *simplelru.LRU[uint64, *cachedResponse]
+	seed    maphash.Seed
 	bytes   int64 // kept, compressed, with their keys (and the plain copies made, see cachedResponse)
 	// alsoPurge are other caches of encoded answers (Torznab's), emptied with this one.
 	alsoPurge []func()
@@ -43,6 +47,7 @@ type responseCache struct {
 }
 
 type cachedResponse struct {
+	key  string
 	body gzipped.Body
 	// plain is the body inflated, once a client that does not accept gzip was sent it: the clients
 	// after it in the answer's second get these bytes, not an inflate each (a page of 20 latest
@@ -53,13 +58,13 @@ type cachedResponse struct {
 	expires     time.Time
 }
 
-func responseWeight(key string, r *cachedResponse) int64 {
-	return int64(len(key) + r.body.Size() + len(r.plain) + len(r.contentType) + 96)
+func responseWeight(r *cachedResponse) int64 {
+	return int64(len(r.key) + r.body.Size() + len(r.plain) + len(r.contentType) + 96)
 }
 
 func newResponseCache(off bool) *responseCache {
-	r := &responseCache{off: off, now: time.Now}
-	entries, err := simplelru.NewLRU(responseEntries, func(key string, e *cachedResponse) { r.bytes -= responseWeight(key, e) })
+	r := &responseCache{off: off, now: time.Now, seed: maphash.MakeSeed()}
+	entries, err := simplelru.NewLRU(responseEntries, func(_ uint64, e *cachedResponse) { r.bytes -= responseWeight(e) })
 	if err != nil {
 		panic(err) // only a non-positive size fails
 	}
@@ -124,8 +129,8 @@ func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
 func (r *responseCache) get(key []byte, now time.Time) (*cachedResponse, []byte, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	hit, ok := r.entries.Get(string(key))
-	if !ok || !now.Before(hit.expires) {
+	hit, ok := r.entries.Get(maphash.Bytes(r.seed, key))
+	if !ok || hit.key != string(key) || !now.Before(hit.expires) {
 		return nil, nil, false
 	}
 	return hit, hit.plain, true
@@ -140,7 +145,7 @@ func (r *responseCache) inflate(key []byte, hit *cachedResponse) ([]byte, error)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if now, ok := r.entries.Peek(string(key)); !ok || now != hit {
+	if now, ok := r.entries.Peek(maphash.Bytes(r.seed, key)); !ok || now != hit {
 		return plain, nil
 	}
 	if hit.plain != nil {
@@ -153,13 +158,15 @@ func (r *responseCache) inflate(key []byte, hit *cachedResponse) ([]byte, error)
 }
 
 func (r *responseCache) put(key string, resp *cachedResponse) {
+	resp.key = key
+	hash := maphash.String(r.seed, key)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if old, ok := r.entries.Peek(key); ok {
-		r.bytes -= responseWeight(key, old) // Add replaces it without the eviction callback
+	if old, ok := r.entries.Peek(hash); ok {
+		r.bytes -= responseWeight(old) // Add replaces it (or a colliding key's) without the eviction callback
 	}
-	r.entries.Add(key, resp)
-	r.bytes += responseWeight(key, resp)
+	r.entries.Add(hash, resp)
+	r.bytes += responseWeight(resp)
 	r.evictOverBytes()
 }
 

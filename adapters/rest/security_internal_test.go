@@ -1,8 +1,15 @@
 package rest
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
+	"reflect"
 	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
 )
 
 func TestCookieSecure(t *testing.T) {
@@ -92,5 +99,59 @@ func TestClientIPFromForwardingHeader(t *testing.T) {
 	}
 	if got := addrKey(netip.MustParseAddr("2001:db8:1:2:3:4:5:6")); got != "2001:db8:1:2::/64" {
 		t.Errorf("an IPv6 client is counted by %q, want its /64", got)
+	}
+}
+
+// The security headers are helmet's, as this server configured helmet before it set them itself
+// (helmet normalized each name and formatted the peer's address on every request): the same
+// header lines, over plain HTTP and behind a trusted proxy that says HTTPS, with HSTS on and off.
+func TestSecurityHeadersAreHelmets(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		proxies []string
+		proto   string
+		hsts    time.Duration
+	}{
+		{"plain", nil, "", 365 * 24 * time.Hour},
+		{"an untrusted proxy's https", nil, "https", 365 * 24 * time.Hour},
+		{"a trusted proxy's https", []string{"0.0.0.0"}, "https", 365 * 24 * time.Hour},
+		{"a trusted proxy's http", []string{"0.0.0.0"}, "http", 365 * 24 * time.Hour},
+		{"a trusted proxy's https, another max-age", []string{"0.0.0.0"}, "https", time.Hour},
+		{"a trusted proxy's https, no HSTS", []string{"0.0.0.0"}, "https", -1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			hsts := 0
+			if c.hsts > 0 {
+				hsts = int(c.hsts / time.Second)
+			}
+			reference := helmet.New(helmet.Config{
+				ContentTypeNosniff: "nosniff", XFrameOptions: "DENY", ReferrerPolicy: "no-referrer",
+				ContentSecurityPolicy:     "default-src 'none'; frame-ancestors 'none'",
+				CrossOriginResourcePolicy: "same-origin", HSTSMaxAge: hsts, HSTSExcludeSubdomains: true,
+			})
+			var got [2]http.Header
+			for i, mw := range []fiber.Handler{reference, securityHeaders(c.hsts, len(c.proxies) > 0)} {
+				app := fiber.New(fiber.Config{EnableTrustedProxyCheck: true, TrustedProxies: c.proxies})
+				app.Use(mw)
+				app.Get("/", func(c *fiber.Ctx) error { return c.SendString("ok") })
+				req := httptest.NewRequest(http.MethodGet, "/", nil)
+				if c.proto != "" {
+					req.Header.Set("X-Forwarded-Proto", c.proto)
+				}
+				resp, err := app.Test(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Header.Del("Date")
+				got[i] = resp.Header
+			}
+			if !reflect.DeepEqual(got[0], got[1]) {
+				t.Fatalf("helmet sent %v\nthis sends %v", got[0], got[1])
+			}
+			wantHSTS := c.proto == "https" && len(c.proxies) > 0 && c.hsts > 0
+			if len(got[1]) < 12 || (got[1].Get("Strict-Transport-Security") != "") != wantHSTS {
+				t.Fatalf("%d headers, HSTS wanted %v: %v", len(got[1]), wantHSTS, got[1])
+			}
+		})
 	}
 }

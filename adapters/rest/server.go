@@ -146,7 +146,7 @@ func New(deps Deps, opts Options) *fiber.App {
 		TrustedProxies:          opts.TrustedProxies,
 	})
 	s.app.Use(s.requestScope)
-	s.app.Use(securityHeaders(opts.HSTSMaxAge))
+	s.app.Use(securityHeaders(opts.HSTSMaxAge, len(opts.TrustedProxies) > 0))
 	if len(opts.CORSOrigins) > 0 {
 		s.app.Use(corsHandler(opts.CORSOrigins))
 	}
