@@ -92,7 +92,16 @@ func (b Body) Plain() ([]byte, error) {
 
 // Vary says the answer depends on Accept-Encoding, so a shared cache on the way keeps one answer
 // per encoding. Every answer of a route that may be compressed carries it, compressed or not.
-func Vary(c *fiber.Ctx) { c.Vary(fiber.HeaderAcceptEncoding) }
+func Vary(c *fiber.Ctx) {
+	h := &c.Response().Header
+	if len(h.Peek(fiber.HeaderVary)) == 0 {
+		h.SetCanonical(varyName, acceptEncoding) // the common case, without Ctx.Vary's parsing
+		return
+	}
+	c.Vary(fiber.HeaderAcceptEncoding) // beside what is there (CORS's Origin)
+}
+
+var varyName, acceptEncoding = []byte(fiber.HeaderVary), []byte(fiber.HeaderAcceptEncoding)
 
 // Send answers c with the kept body: the compressed bytes, as they are, to a client that accepts
 // gzip (SendCompressed), the plain bytes otherwise. The status and the content type are the

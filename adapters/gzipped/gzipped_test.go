@@ -199,3 +199,25 @@ func TestFibersCompressMiddlewareDoesNotCompressAgain(t *testing.T) {
 		t.Fatalf("one inflate does not give the answer (compressed twice?): %v %.40q", err, once)
 	}
 }
+
+// Vary names Accept-Encoding once, beside what another layer put there (CORS's Origin).
+func TestVaryJoinsWhatIsThere(t *testing.T) {
+	for before, want := range map[string]string{"": "Accept-Encoding", "Origin": "Origin, Accept-Encoding", "Accept-Encoding": "Accept-Encoding"} {
+		app := fiber.New()
+		app.Get("/", func(c *fiber.Ctx) error {
+			if before != "" {
+				c.Set("Vary", before)
+			}
+			gzipped.Vary(c)
+			gzipped.Vary(c)
+			return nil
+		})
+		resp, err := app.Test(httptest.NewRequest("GET", "/", nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := resp.Header.Values("Vary"); len(got) != 1 || got[0] != want {
+			t.Errorf("Vary after %q: %q, want %q", before, got, want)
+		}
+	}
+}
