@@ -70,6 +70,10 @@ func TestPipelineAtSmallN(t *testing.T) {
 		"rest cached": res.SearchHTTP.RESTCached, "torznab cached": res.SearchHTTP.TorznabCached,
 		"torznab rss": res.SearchHTTP.TorznabRSS, "bare torznab": res.SearchHTTP.BareTorznab, "bare rest": res.SearchHTTP.BareREST,
 		"bare rss": res.SearchHTTP.BareRSS, "bare listing": res.SearchHTTP.BareListing,
+		"rest again received": res.SearchHTTP.AgainReceived[0], "torznab again received": res.SearchHTTP.AgainReceived[1],
+		"bare again rest": res.SearchHTTP.BareAgain[0], "bare again torznab": res.SearchHTTP.BareAgain[1],
+		"rest cached received": res.SearchHTTP.CachedReceived[0], "torznab cached received": res.SearchHTTP.CachedReceived[1],
+		"rest listing received": res.SearchHTTP.RSSReceived[0], "torznab rss received": res.SearchHTTP.RSSReceived[1],
 	} {
 		if l.N == 0 || l.P50 <= 0 || l.P99 < l.P50 {
 			t.Errorf("%s: %+v", name, l)
@@ -95,7 +99,7 @@ func TestPipelineAtSmallN(t *testing.T) {
 		}
 	}
 	for name, tp := range map[string]Throughput{"details": res.HTTPDetails, "latest": res.HTTPLatest} {
-		if tp.Bytes < 100 || tp.App <= 0 || tp.Bare <= 0 {
+		if tp.Bytes < 100 || tp.App <= 0 || tp.Bare <= 0 || len(tp.Rounds) != loadRounds {
 			t.Errorf("http %s: %+v", name, tp)
 		}
 	}
