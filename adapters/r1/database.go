@@ -2,6 +2,7 @@ package r1
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -79,6 +80,12 @@ func (db *Database) query(ctx context.Context, s Statement) (Result, error) {
 // queryAll runs read-only statements in one engine call (one request on D1).
 func (db *Database) queryAll(ctx context.Context, statements []Statement) ([]Result, error) {
 	for _, s := range statements {
+		if s.local {
+			if e, ok := db.engine.(*localEngine); !ok || e.opts.ParamsAsText {
+				return nil, errLocalOnly
+			}
+			continue
+		}
 		if err := checkStatement(s); err != nil {
 			return nil, err
 		}
@@ -99,6 +106,12 @@ func (db *Database) batch(ctx context.Context, statements []Statement) ([]Result
 // constraints itself (rowchecks.go), so the local engine may run them with SQLite's off.
 func (db *Database) batchOf(ctx context.Context, statements []Statement, rowsChecked bool) ([]Result, error) {
 	for _, s := range statements {
+		if s.local {
+			if e, ok := db.engine.(*localEngine); !ok || e.opts.ParamsAsText {
+				return nil, errLocalOnly
+			}
+			continue
+		}
 		if err := checkStatement(s); err != nil {
 			return nil, err
 		}
@@ -116,6 +129,9 @@ func (db *Database) batchOf(ctx context.Context, statements []Statement, rowsChe
 	}
 	return results, err
 }
+
+// errLocalOnly is a statement for the local file (Statement.local) sent to another engine: a bug.
+var errLocalOnly = errors.New("r1: a statement for the local file only, sent to another engine")
 
 // checkStatement refuses what D1 would: the local engine would run it, and the bug would show only in
 // production.

@@ -37,6 +37,9 @@ type Engine interface {
 type Statement struct {
 	SQL    string
 	Params []any
+	// local is a statement only the local file's engine runs (a bound upsert, rowvalues.go): D1's
+	// bounds do not apply, a parameter may be nil (NULL), and D1 refuses it.
+	local bool
 }
 
 // Row is one result row keyed by column name, as D1 returns it; every selected column needs a

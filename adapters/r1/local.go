@@ -277,8 +277,26 @@ func (e *localEngine) QueryBatch(ctx context.Context, statements []Statement) ([
 	}
 	defer tx.Rollback() //nolint:errcheck // a read transaction: nothing to keep
 	results := make([]Result, len(statements))
+	// A statement that runs more than once in the batch (a bulk load's bound upserts, rowvalues.go)
+	// is prepared once.
+	prepared := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range prepared {
+			st.Close()
+		}
+	}()
 	for i, s := range statements {
-		rows, err := tx.QueryContext(ctx, s.SQL, bound[i]...)
+		var rows *sql.Rows
+		if st := prepared[s.SQL]; st != nil {
+			rows, err = st.QueryContext(ctx, bound[i]...)
+		} else if i+1 < len(statements) && statements[i+1].SQL == s.SQL {
+			if st, err = tx.PrepareContext(ctx, s.SQL); err == nil {
+				prepared[s.SQL] = st
+				rows, err = st.QueryContext(ctx, bound[i]...)
+			}
+		} else {
+			rows, err = tx.QueryContext(ctx, s.SQL, bound[i]...)
+		}
 		if err != nil {
 			return nil, e.mapError(ctx, err)
 		}
@@ -356,7 +374,7 @@ func (e *localEngine) batch(ctx context.Context, statements []Statement, checksO
 			}
 		}()
 	}
-	var tx querier = conn
+	var tx preparer = conn
 	commit := func() error { return nil }
 	if len(statements) > 1 {
 		t, err := conn.BeginTx(ctx, nil)
@@ -371,8 +389,26 @@ func (e *localEngine) batch(ctx context.Context, statements []Statement, checksO
 	if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&total); err != nil {
 		return nil, e.mapError(ctx, err)
 	}
+	// A statement that runs more than once in the batch (a bulk load's bound upserts, rowvalues.go)
+	// is prepared once.
+	prepared := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range prepared {
+			st.Close()
+		}
+	}()
 	for i, s := range statements {
-		rows, err := tx.QueryContext(ctx, s.SQL, bound[i]...)
+		var rows *sql.Rows
+		if st := prepared[s.SQL]; st != nil {
+			rows, err = st.QueryContext(ctx, bound[i]...)
+		} else if i+1 < len(statements) && statements[i+1].SQL == s.SQL {
+			if st, err = tx.PrepareContext(ctx, s.SQL); err == nil {
+				prepared[s.SQL] = st
+				rows, err = st.QueryContext(ctx, bound[i]...)
+			}
+		} else {
+			rows, err = tx.QueryContext(ctx, s.SQL, bound[i]...)
+		}
 		if err != nil {
 			return nil, e.mapError(ctx, err)
 		}
@@ -409,6 +445,12 @@ func (e *localEngine) batch(ctx context.Context, statements []Statement, checksO
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// preparer is a transaction or a connection, which prepares statements.
+type preparer interface {
+	querier
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 // minFreeBytes is the free space under which a disk that already refused a write still counts as

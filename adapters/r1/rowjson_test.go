@@ -78,7 +78,7 @@ func TestRowsOfABulkCallAreTheRowsOneByOne(t *testing.T) {
 	for _, bad := range []int{0, encodeInParallel + 1, len(torrents) - 1} {
 		torrents[bad].Name = "bad \xff name"
 	}
-	rows, rejected := upsertRows(torrents, false)
+	rows, rejected := upsertRows(torrents, rowsAsText)
 	if len(rejected) != 3 || rejected[0].Field != "name" || rejected[encodeInParallel+1].Field != "name" || rejected[len(torrents)-1].Field != "name" {
 		t.Fatalf("rejected: %v", rejected)
 	}
@@ -86,7 +86,7 @@ func TestRowsOfABulkCallAreTheRowsOneByOne(t *testing.T) {
 		if _, bad := rejected[i]; bad {
 			continue
 		}
-		one, problem := newUpsertRow(tor, false)
+		one, problem := newUpsertRow(tor, rowsAsText)
 		if problem != nil || string(rows[i].json) != string(one.json) || rows[i].hash != one.hash {
 			t.Fatalf("row %d: %s, want %s (%v)", i, rows[i].json, one.json, problem)
 		}

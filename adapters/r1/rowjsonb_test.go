@@ -70,13 +70,13 @@ func TestARowJSONBCannotCarryGoesAsText(t *testing.T) {
 		t.Error("a float went into JSONB")
 	}
 	ok := upsertRow{json: []byte(`["a"]`), jsonb: jsonbRow([]any{"a"}, 5)}
-	if st := upsertStatement([]upsertRow{ok}, 5, true); st.SQL != upsertJSONBSQL {
+	if st := upsertStatements([]upsertRow{ok}, 5, rowsAsJSONB); st[0].SQL != upsertJSONBSQL {
 		t.Error("the local engine's rows went as text")
 	}
-	if st := upsertStatement([]upsertRow{ok, {json: []byte(`["b"]`)}}, 10, true); st.SQL != upsertSQL {
+	if st := upsertStatements([]upsertRow{ok, {json: []byte(`["b"]`)}}, 10, rowsAsJSONB); st[0].SQL != upsertSQL {
 		t.Error("a row without JSONB went in a JSONB statement")
 	}
-	if st := upsertStatement([]upsertRow{ok}, 5, false); st.SQL != upsertSQL {
+	if st := upsertStatements([]upsertRow{ok}, 5, rowsAsText); st[0].SQL != upsertSQL {
 		t.Error("D1's rows went as JSONB")
 	}
 }

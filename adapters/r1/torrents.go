@@ -110,34 +110,42 @@ func (r *TorrentRepository) localBulk() *localEngine {
 // ingest's time, which a new torrent takes; a stored one keeps its date. The excluded row cannot
 // tell the two apart, so such rows go in a statement of their own (upsertUndatedSQL), whose update
 // keeps uploaded_at.
-var upsertSQL = jsonRowsSQL + upsertBody("excluded.uploaded_at")
+var upsertSQL = jsonRowsSQL + upsertBody("excluded.uploaded_at", jsonField, jsonRows)
 
 // upsertUndatedSQL is upsertSQL for rows without an upload date of their own.
-var upsertUndatedSQL = jsonRowsSQL + upsertBody("torrents.uploaded_at")
+var upsertUndatedSQL = jsonRowsSQL + upsertBody("torrents.uploaded_at", jsonField, jsonRows)
 
 const jsonRowsSQL = `WITH rows (r) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
 `
 
 // upsertJSONBSQL is upsertSQL over rows given as one JSONB array (a BLOB: see rowjsonb.go), which
 // the local engine takes: SQLite reads each row's fields from the JSONB without parsing text.
-var upsertJSONBSQL = jsonbRowsSQL + upsertBody("excluded.uploaded_at")
+var upsertJSONBSQL = jsonbRowsSQL + upsertBody("excluded.uploaded_at", jsonField, jsonRows)
 
 // upsertUndatedJSONBSQL is upsertJSONBSQL for rows without an upload date of their own.
-var upsertUndatedJSONBSQL = jsonbRowsSQL + upsertBody("torrents.uploaded_at")
+var upsertUndatedJSONBSQL = jsonbRowsSQL + upsertBody("torrents.uploaded_at", jsonField, jsonRows)
 
 const jsonbRowsSQL = `WITH rows (r) AS MATERIALIZED (SELECT value FROM jsonb_each(?))
 `
 
-// upsertBody is the upsert of upsertSQL's rows, uploadedAt the date an update stores.
-func upsertBody(uploadedAt string) string {
+// upsertBody is the upsert of upsertSQL's rows, uploadedAt the date an update stores, f the
+// expression of a row's field by its index (upsertRowValues of them, newUpsertRow's order), rows
+// what the rows are read from up to WHERE and any condition of its own (with its AND).
+func upsertBody(uploadedAt string, f func(int) string, rows string) string {
+	fields := func(from, to int) string {
+		list := make([]string, 0, to-from)
+		for i := from; i < to; i++ {
+			list = append(list, f(i))
+		}
+		return strings.Join(list, ", ")
+	}
 	return `INSERT INTO torrents
     (info_hash, info_hash_v2, name, name_key, size, category_id, seeders, leechers, uploaded_at, description, files,
      trackers, web_seeds, imdb_id, tmdb_id, tvdb_id, release, release_year, release_season_min, release_season_max,
      release_episode_min, release_episode_max, release_resolution, release_air_date, release_parser, created_at, updated_at)
-SELECT r ->> 0, NULLIF(r ->> 1, ''), r ->> 2, r ->> 3, r ->> 4, (SELECT id FROM categories WHERE slug = r ->> 5),
-       r ->> 6, r ->> 7, r ->> 8, r ->> 9, r ->> 10, r ->> 11, r ->> 12, r ->> 13, r ->> 14, r ->> 15, r ->> 16,
-       r ->> 17, r ->> 18, r ->> 19, r ->> 20, r ->> 21, r ->> 22, r ->> 23, r ->> 24, unixepoch(), unixepoch()
-FROM rows WHERE NOT EXISTS (SELECT 1 FROM blocked_torrents b WHERE b.info_hash = r ->> 0)
+SELECT ` + f(0) + `, NULLIF(` + f(1) + `, ''), ` + fields(2, 5) + `, (SELECT id FROM categories WHERE slug = ` + f(5) + `),
+       ` + fields(6, upsertRowValues) + `, unixepoch(), unixepoch()
+FROM ` + rows + ` NOT EXISTS (SELECT 1 FROM blocked_torrents b WHERE b.info_hash = ` + f(0) + `)
 ON CONFLICT (info_hash) DO UPDATE SET
     info_hash_v2 = coalesce(excluded.info_hash_v2, torrents.info_hash_v2),
     name = excluded.name,
@@ -198,11 +206,21 @@ func upsertChanged(uploadedAt string) string {
 const leftOutSQL = `SELECT h.value AS info_hash, coalesce(t.id, 0) AS id, b.info_hash IS NOT NULL AS blocked
 FROM json_each(?) h LEFT JOIN torrents t ON t.info_hash = h.value LEFT JOIN blocked_torrents b ON b.info_hash = h.value`
 
+// rowForm is how an upsert's rows go to the engine.
+type rowForm int
+
+const (
+	rowsAsText  rowForm = iota // one JSON parameter (upsertSQL): D1's, and the local engine's where no other form can carry a row
+	rowsAsJSONB                // one JSONB parameter (upsertJSONBSQL): the local engine's
+	rowsBound                  // each field a parameter (rowvalues.go): the local engine's in a bulk load
+)
+
 type upsertRow struct {
 	torrent  domain.Torrent
 	hash     string
 	json     []byte // the row of upsertSQL's parameter
-	jsonb    []byte // the same row in JSONB (upsertJSONBSQL's), nil where it cannot be
+	jsonb    []byte // the same row in JSONB (upsertJSONBSQL's), nil where it cannot be or is not asked for
+	params   []any  // the same row's values to bind (a bulk load's: rowvalues.go), likewise
 	wire     int    // its size in a D1 request, where it travels as a JSON string (escaped again)
 	category domain.CategoryRef
 }
@@ -214,8 +232,16 @@ type upsertRow struct {
 // statement and reported Blocked. On an error, the outcomes of the
 // chunks already stored come back with it.
 func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torrent) ([]domain.UpsertOutcome, error) {
-	binary := r.localBulk() != nil
-	rows, rejected := upsertRows(torrents, binary)
+	form := rowsAsText
+	// Every row passed storableProblem: in a bulk load SQLite need not check them again (rowchecks.go).
+	checked := false
+	if e := r.localBulk(); e != nil {
+		form, checked = rowsAsJSONB, e.inBulkLoad()
+		if checked {
+			form = rowsBound
+		}
+	}
+	rows, rejected := upsertRows(torrents, form)
 	// Refused before anything is written, so a bad torrent never leaves half a call stored; the
 	// caller learns which, by their index in the call, and may store the others.
 	if len(rejected) > 0 {
@@ -223,11 +249,6 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 	}
 	outcomes := make([]domain.UpsertOutcome, 0, len(rows))
 	chunkTorrents, chunkBytes := r.chunkBounds()
-	// Every row passed storableProblem: in a bulk load SQLite need not check them again (rowchecks.go).
-	checked := false
-	if e := r.localBulk(); e != nil {
-		checked = e.inBulkLoad()
-	}
 	for start := 0; start < len(rows); {
 		end, size := start, 0
 		for end < len(rows) && end-start < chunkTorrents && (end == start || size+rows[end].wire <= chunkBytes) {
@@ -250,8 +271,9 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 		parts := make([]int, len(groups)) // how many statements each group takes: see upsertParts
 		for k, g := range groups {
 			for _, part := range upsertParts(g) {
-				statements = append(statements, upsertStatement(part, size, binary))
-				parts[k]++
+				st := upsertStatements(part, size, form)
+				statements = append(statements, st...)
+				parts[k] += len(st)
 			}
 		}
 		results, err := r.db.batchOf(ctx, statements, checked)
@@ -311,14 +333,20 @@ func upsertParts(g []upsertRow) [][]upsertRow {
 	return [][]upsertRow{dated, undated}
 }
 
-// upsertStatement is the upsert of a group's rows, all with an upload date or all without: in
-// JSONB when binary (the local engine) and every row has it, else in JSON text (D1's).
-func upsertStatement(g []upsertRow, size int, binary bool) Statement {
+// upsertStatements are the upserts of a group's rows, all with an upload date or all without, in
+// the rows' form when every row has it: bound (rowvalues.go), or one statement over the rows in
+// JSONB; else one over the rows in JSON text (D1's).
+func upsertStatements(g []upsertRow, size int, form rowForm) []Statement {
 	undated := len(g) > 0 && g[0].torrent.UploadedAtUnset
 	for _, row := range g {
-		binary = binary && row.jsonb != nil
+		if form == rowsBound && row.params == nil || form == rowsAsJSONB && row.jsonb == nil {
+			form = rowsAsText
+		}
 	}
-	if binary {
+	switch form {
+	case rowsBound:
+		return upsertValuesStatements(g, undated)
+	case rowsAsJSONB:
 		n := 0
 		for _, row := range g {
 			n += len(row.jsonb)
@@ -328,9 +356,9 @@ func upsertStatement(g []upsertRow, size int, binary bool) Statement {
 			list = append(list, row.jsonb...)
 		}
 		if undated {
-			return Statement{SQL: upsertUndatedJSONBSQL, Params: []any{closeJSONBArray(list)}}
+			return []Statement{{SQL: upsertUndatedJSONBSQL, Params: []any{closeJSONBArray(list)}}}
 		}
-		return Statement{SQL: upsertJSONBSQL, Params: []any{closeJSONBArray(list)}}
+		return []Statement{{SQL: upsertJSONBSQL, Params: []any{closeJSONBArray(list)}}}
 	}
 	list := make([]byte, 0, size+len(g)+2)
 	list = append(list, '[')
@@ -342,9 +370,9 @@ func upsertStatement(g []upsertRow, size int, binary bool) Statement {
 	}
 	list = append(list, ']')
 	if undated {
-		return Statement{SQL: upsertUndatedSQL, Params: []any{string(list)}}
+		return []Statement{{SQL: upsertUndatedSQL, Params: []any{string(list)}}}
 	}
-	return Statement{SQL: upsertSQL, Params: []any{string(list)}}
+	return []Statement{{SQL: upsertSQL, Params: []any{string(list)}}}
 }
 
 // leftOut fills in the outcomes of the rows a statement did not return: it writes every row but
@@ -387,14 +415,14 @@ func (r *TorrentRepository) leftOut(ctx context.Context, group []upsertRow, retu
 // rows (their JSON) are a tenth of the writer's work, and the other core is often idle meanwhile.
 const encodeInParallel = 512
 
-// upsertRows makes the rows of torrents (in JSONB when binary: see newUpsertRow), and the problems
+// upsertRows makes the rows of torrents in form (see newUpsertRow), and the problems
 // of those the store cannot hold by their index.
-func upsertRows(torrents []domain.Torrent, binary bool) ([]upsertRow, map[int]domain.FieldProblem) {
+func upsertRows(torrents []domain.Torrent, form rowForm) ([]upsertRow, map[int]domain.FieldProblem) {
 	rows := make([]upsertRow, len(torrents))
 	problems := make([]*domain.FieldProblem, len(torrents))
 	encode := func(from, to int) {
 		for i := from; i < to; i++ {
-			rows[i], problems[i] = newUpsertRow(torrents[i], binary)
+			rows[i], problems[i] = newUpsertRow(torrents[i], form)
 		}
 	}
 	if workers := runtime.GOMAXPROCS(0); len(torrents) >= encodeInParallel && workers > 1 {
@@ -439,10 +467,11 @@ type fileJSON struct {
 	Size int64  `json:"size"`
 }
 
-// newUpsertRow makes the row of upsertSQL's parameter for t, and when binary (the local engine)
-// the same row in JSONB for upsertJSONBSQL. A row in JSONB whose text could not reach a bound of
-// the store (its JSON text is at most jsonbTextFactor times the JSONB) is not written as text too.
-func newUpsertRow(t domain.Torrent, binary bool) (upsertRow, *domain.FieldProblem) {
+// newUpsertRow makes the row of upsertSQL's parameter for t, or the same row in form: in JSONB for
+// upsertJSONBSQL, its values to bind for upsertValuesSQL. A row in another form whose text could
+// not reach a bound of the store (its JSON text is at most jsonbTextFactor times the JSONB) is not
+// written as text too.
+func newUpsertRow(t domain.Torrent, form rowForm) (upsertRow, *domain.FieldProblem) {
 	if t.InfoHash.IsZero() {
 		return upsertRow{}, &domain.FieldProblem{Field: "infoHash", Message: "a v1 info hash is required"}
 	}
@@ -505,13 +534,19 @@ func newUpsertRow(t domain.Torrent, binary bool) (upsertRow, *domain.FieldProble
 	values = append(values, releaseColumns(t.Release)...)
 	values = append(values, releaseVersion)
 	textSize := 256 + 2*(len(t.Name)+len(filesJSON)) + len(t.Description) + len(trackersJSON) + len(release)
-	if binary {
+	switch form {
+	case rowsAsJSONB:
 		// Each value's bytes and a header of up to 9: a buffer of about the row's size, which
 		// the JSON text's estimate (escapes doubled) overstated twice, all of it zeroed.
 		jsonbSize := 25*jsonbHeaderRoom + 256 + 2*len(t.Name) + len(t.Description) + len(filesJSON) + len(trackersJSON) + len(webSeedsJSON) + len(release)
 		row.jsonb = jsonbRow(values, jsonbSize)
 		if n := len(row.jsonb); n > 0 && jsonbTextFactor*n+len(t.Name)+len(upsertSQL)+4096 < min(maxRowBytes, maxD1Request) {
 			row.wire = n // the local engine's chunks are bounded by these bytes
+			return row, nil
+		}
+	case rowsBound:
+		if params, n, ok := boundRow(values); ok && jsonbTextFactor*n+len(t.Name)+len(upsertSQL)+4096 < min(maxRowBytes, maxD1Request) {
+			row.params, row.wire = params, n // as a row in JSONB
 			return row, nil
 		}
 	}
