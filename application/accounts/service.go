@@ -8,7 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/torrent-streamer/streamer/application/caching"
@@ -38,6 +41,9 @@ type Deps struct {
 type Service struct {
 	Deps
 	secret []byte
+	// macs are HMAC-SHA256 states keyed with secret (keyedHash): hmac.New hashes the key's two pads
+	// again and allocates the digests each time, on every authenticated request.
+	macs sync.Pool
 	// dummyHash is verified against when the email is unknown, so an unknown email costs the same
 	// work as a wrong password and the two cannot be told apart by timing.
 	dummyHash string
@@ -56,6 +62,7 @@ func NewService(deps Deps, secret []byte) (*Service, error) {
 		return nil, fmt.Errorf("accounts: hash the dummy password: %w", err)
 	}
 	svc := &Service{Deps: deps, secret: secret, dummyHash: dummy}
+	svc.macs.New = func() any { return hmac.New(sha256.New, secret) }
 	if deps.Legacy != nil {
 		var salt [16]byte
 		var key [64]byte
@@ -85,10 +92,18 @@ type Signed struct {
 }
 
 // sessionID is the keyed hash of a token: what the store and the cache know the session by.
-func (s *Service) sessionID(token string) string {
-	mac := hmac.New(sha256.New, s.secret)
-	mac.Write([]byte(token))
-	return hex.EncodeToString(mac.Sum(nil))
+func (s *Service) sessionID(token string) string { return s.keyedHash(token) }
+
+// keyedHash is HMAC-SHA256 of input under the secret, in hex, from a pooled keyed state (Reset
+// takes it back to the key's inner pad without hashing the key again).
+func (s *Service) keyedHash(input string) string {
+	mac := s.macs.Get().(hash.Hash)
+	mac.Reset()
+	_, _ = io.WriteString(mac, input) // a hash's Write never fails
+	var sum [sha256.Size]byte
+	out := hex.EncodeToString(mac.Sum(sum[:0]))
+	s.macs.Put(mac)
+	return out
 }
 
 // SessionIDOf is the id a session with token is stored by: an import of the previous app's
