@@ -99,7 +99,7 @@ func TestPipelineAtSmallN(t *testing.T) {
 		}
 	}
 	for name, tp := range map[string]Throughput{"details": res.HTTPDetails, "latest": res.HTTPLatest} {
-		if tp.Bytes < 100 || tp.App <= 0 || tp.Bare <= 0 || len(tp.Rounds) != loadRounds {
+		if tp.Bytes < 100 || tp.App <= 0 || tp.Bare <= 0 || len(tp.Rounds) != loadRounds || tp.AppHeader <= tp.BareHeader || tp.BareHeader <= 0 || tp.BareWire <= 0 {
 			t.Errorf("http %s: %+v", name, tp)
 		}
 	}

@@ -242,39 +242,66 @@ func measureThroughput(ctx context.Context, client *fasthttp.Client, c *child, q
 		if b, err := get(client, bare); err != nil || len(b) != len(body) {
 			return fmt.Errorf("bare handler: %d bytes, %v", len(b), err)
 		}
-		if *t.into, err = interleavedLoad(ctx, client, "http://"+c.app+t.path, bare, cfg.Connections, cfg.LoadDuration); err != nil {
+		appHeader, err := headerBytes(client, "http://"+c.app+t.path)
+		if err != nil {
 			return err
 		}
-		t.into.Bytes = len(body)
+		bareHeader, err := headerBytes(client, bare)
+		if err != nil {
+			return err
+		}
+		// The same bytes on the wire: the bare body longer by what the app's headers add.
+		wire := fmt.Sprintf("http://%s/bytes/%d", c.bare, len(body)+appHeader-bareHeader)
+		if *t.into, err = interleavedLoad(ctx, client, "http://"+c.app+t.path, bare, wire, cfg.Connections, cfg.LoadDuration); err != nil {
+			return err
+		}
+		t.into.Bytes, t.into.AppHeader, t.into.BareHeader = len(body), appHeader, bareHeader
 	}
 	return nil
+}
+
+// headerBytes is the size of the header block an answer to GET url comes with: the same body
+// size is not the same bytes on the wire, and a response past the server's 4 KiB write buffer
+// takes two writes.
+func headerBytes(client *fasthttp.Client, url string) (int, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(url)
+	if err := client.DoTimeout(req, resp, 30*time.Second); err != nil {
+		return 0, err
+	}
+	return len(resp.Header.Header()), nil
 }
 
 // loadRounds is how many turns the app and the bare handler take at the load, alternately.
 const loadRounds = 6
 
-// interleavedLoad measures the app's url against the bare handler's for d each: both warmed up
-// first (a tenth of d each), then loadRounds turns of d/loadRounds each, app and bare alternately
-// and the first of each pair alternating too (ABBA...), so drift on the shared machine touches both
-// alike. Each side's rate is its answers over its time, pooled; Rounds are the pairs' ratios.
-func interleavedLoad(ctx context.Context, client *fasthttp.Client, app, bare string, conns int, d time.Duration) (Throughput, error) {
+// interleavedLoad measures the app's url against the bare handler's sending a body of the same
+// size (bare) and a body as much longer as the app's headers are (wire: the same bytes on the
+// wire), for d each: all warmed up first (a tenth of d each), then loadRounds turns of
+// d/loadRounds each, the three one after the other, the order rotating from turn to turn, so drift
+// on the shared machine touches them alike. Each one's rate is its answers over its time, pooled;
+// Rounds are each turn's app over bare.
+func interleavedLoad(ctx context.Context, client *fasthttp.Client, app, bare, wire string, conns int, d time.Duration) (Throughput, error) {
 	var t Throughput
-	for _, u := range []string{app, bare} {
+	urls := [3]string{app, bare, wire}
+	for _, u := range urls {
 		if _, _, err := load(ctx, client, u, conns, d/10); err != nil {
 			return t, err
 		}
 	}
-	var n [2]int64
-	var took [2]time.Duration
+	var n [3]int64
+	var took [3]time.Duration
 	turn := d / loadRounds
 	for r := range loadRounds {
-		order := [2]int{0, 1}
-		if r%2 == 1 {
-			order = [2]int{1, 0}
-		}
-		var rate [2]float64
-		for _, k := range order {
-			got, elapsed, err := load(ctx, client, [2]string{app, bare}[k], conns, turn)
+		var rate [3]float64
+		for i := range 3 {
+			k := (r + i) % 3
+			if r%2 == 1 {
+				k = (r + 2 - i) % 3 // and reversed every other turn
+			}
+			got, elapsed, err := load(ctx, client, urls[k], conns, turn)
 			if err != nil {
 				return t, err
 			}
@@ -283,7 +310,7 @@ func interleavedLoad(ctx context.Context, client *fasthttp.Client, app, bare str
 		}
 		t.Rounds = append(t.Rounds, rate[0]/rate[1])
 	}
-	t.App, t.Bare = float64(n[0])/took[0].Seconds(), float64(n[1])/took[1].Seconds()
+	t.App, t.Bare, t.BareWire = float64(n[0])/took[0].Seconds(), float64(n[1])/took[1].Seconds(), float64(n[2])/took[2].Seconds()
 	return t, nil
 }
 
