@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/torrent-streamer/streamer/adapters/memory"
@@ -355,8 +356,33 @@ func startProfile(dir, name string) func() {
 		f.Close()
 		return func() {}
 	}
+	stopTrace := startTrace(dir, name)
 	return func() {
+		stopTrace()
 		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
+// startTrace writes an execution trace (go tool trace) beside the CPU profile when BENCH_TRACE is
+// set: where each goroutine ran, waited for a core, or blocked (on a lock, a channel, a system
+// call), which tells when a core idles during the ingest and why.
+func startTrace(dir, name string) func() {
+	if os.Getenv("BENCH_TRACE") == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, name+".trace"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: no trace:", err)
+		return func() {}
+	}
+	if err := trace.Start(f); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: no trace:", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		trace.Stop()
 		f.Close()
 	}
 }
