@@ -247,10 +247,13 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 		}
 	}
 	// This process's scratch index (bulkfts.go) indexes what it has not yet on the other core,
-	// while the indexes are built here.
+	// while the indexes are built here, and merges its segments into one, which the copy waits
+	// for: cut short once the indexes were built, the rest of the merge fell to the catalog's
+	// upkeep after the finish, on one core, a step and a commit to the WAL at a time (at 200,000
+	// zipf torrents about 5 s of settling after the finish, against about 3.5 s more of merging
+	// the same in the scratch file before the copy).
 	side := e.takeBulkFTS()
 	var sideDone chan error
-	indexesBuilt := make(chan struct{})
 	if side != nil {
 		sideDone = make(chan error, 1)
 		defer func() {
@@ -270,7 +273,7 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 				sideDone <- err
 				return
 			}
-			sideDone <- side.mergeWhile(sideCtx, indexesBuilt)
+			sideDone <- side.mergeWhile(sideCtx, nil)
 		}()
 	}
 	for i, it := range indexes {
@@ -287,7 +290,6 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 			return fmt.Errorf("index %s: %w", it.name, err)
 		}
 	}
-	close(indexesBuilt)
 	if len(triggers) == 0 {
 		return nil
 	}
