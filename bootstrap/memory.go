@@ -49,8 +49,8 @@ func sqlitePageCache() int64 { return r1.PageCacheFor(r1.DefaultReaders(runtime.
 // write-behind queue (at most 8 MiB, Cloudflare mode) and the runtime hold: measured at 20 to 30 MiB
 // under the soak's 64 clients (heap profiles), with room. Torznab's kept answers and items are
 // bounded at 16 and 8 MiB (adapters/torznab: answers.go, fragments.go), REST's kept answers at 16
-// MiB (adapters/rest/responses.go); kept answers are counted as kept, gzip-compressed (REST's with
-// the plain copy made once a client without gzip asked for one).
+// MiB (adapters/rest/responses.go); kept answers are counted as kept, gzip-compressed, with the
+// plain copy made once a client without gzip asked for one.
 const memoryForRequests = 48 << 20
 
 // total is the Go heap's share: the runtime's memory limit. SQLite's pages are beside it.

@@ -23,9 +23,9 @@ import (
 // while the catalog answers the search with the very page it was written from (see written).
 //
 // Each answer is kept gzip-compressed, once (adapters/gzipped), and sent so to the apps, which all
-// accept gzip; a client that does not gets it inflated. Bounded by count and by the bytes kept,
-// compressed (answerBytes; with the items' bytes of fragments.go, what Torznab keeps is at most 24
-// MiB; a page of 100 items is ~22 KB compressed, ~185 KB plain).
+// accept gzip; a client that does not gets it inflated, once (plain). Bounded by count and by the
+// bytes kept, compressed and the plain copies (answerBytes; with the items' bytes of fragments.go,
+// what Torznab keeps is at most 24 MiB; a page of 100 items is ~22 KB compressed, ~185 KB plain).
 const (
 	answerEntries = 512
 	answerBytes   = 16 << 20
@@ -34,13 +34,16 @@ const (
 
 type answerCache struct {
 	mu      sync.Mutex
-	entries *simplelru.LRU[string, cachedAnswer]
+	entries *simplelru.LRU[string, *cachedAnswer]
 	bytes   int64
 	off     bool // Options.NoAnswerCache
 }
 
 type cachedAnswer struct {
-	body    gzipped.Body
+	body gzipped.Body
+	// plain is the body inflated, once a client that does not accept gzip was sent it: the clients
+	// after it get these bytes, not an inflate each. Set under the cache's lock, counted in its bytes.
+	plain   []byte
 	expires time.Time
 	// written is the catalog's page the body was written from: past its second, while the catalog
 	// still answers the search with that same page (its process cache gives back the same items),
@@ -67,7 +70,7 @@ func identityOf(items []domain.TorrentSummary, total int) pageIdentity {
 
 func newAnswerCache(off bool) *answerCache {
 	a := &answerCache{off: off}
-	entries, err := simplelru.NewLRU(answerEntries, func(key string, e cachedAnswer) { a.bytes -= answerWeight(key, e) })
+	entries, err := simplelru.NewLRU(answerEntries, func(key string, e *cachedAnswer) { a.bytes -= answerWeight(key, e) })
 	if err != nil {
 		panic(err) // only a non-positive size fails
 	}
@@ -75,7 +78,9 @@ func newAnswerCache(off bool) *answerCache {
 	return a
 }
 
-func answerWeight(key string, e cachedAnswer) int64 { return int64(len(key) + e.body.Size() + 160) }
+func answerWeight(key string, e *cachedAnswer) int64 {
+	return int64(len(key) + e.body.Size() + len(e.plain) + 160)
+}
 
 // answerKey is the request's parameters but apikey, in order of name (two apps asking the same
 // search in another order share an answer), then the base URL the links are made of. Each name
@@ -144,7 +149,7 @@ func (a *answerCache) put(key string, body gzipped.Body, id pageIdentity, now ti
 	if !a.keeps(key) {
 		return
 	}
-	e := cachedAnswer{body: body, expires: now.Add(answerTTL), written: id}
+	e := &cachedAnswer{body: body, expires: now.Add(answerTTL), written: id}
 	if answerWeight(key, e) > answerBytes/8 {
 		return // no one answer takes more than an eighth of the bound
 	}
@@ -155,11 +160,43 @@ func (a *answerCache) put(key string, body gzipped.Body, id pageIdentity, now ti
 	}
 	a.entries.Add(key, e)
 	a.bytes += answerWeight(key, e)
+	a.evictOverBytes()
+}
+
+// evictOverBytes drops the least recently used answers while the kept bytes are over their bound.
+// a.mu is held.
+func (a *answerCache) evictOverBytes() {
 	for a.bytes > answerBytes {
 		if _, _, ok := a.entries.RemoveOldest(); !ok {
 			break
 		}
 	}
+}
+
+// plain is body, kept under key, as written: inflated once for the first client that does not
+// accept gzip, and kept in the entry for the ones after it (while the entry holds that body).
+func (a *answerCache) plain(key string, body gzipped.Body) ([]byte, error) {
+	if !body.Gzipped() {
+		return body.Plain()
+	}
+	a.mu.Lock()
+	if e, ok := a.entries.Peek(key); ok && e.body.Same(body) && e.plain != nil {
+		a.mu.Unlock()
+		return e.plain, nil
+	}
+	a.mu.Unlock()
+	plain, err := body.Plain()
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e, ok := a.entries.Peek(key); ok && e.body.Same(body) && e.plain == nil {
+		e.plain = plain
+		a.bytes += int64(len(plain))
+		a.evictOverBytes()
+	}
+	return plain, nil
 }
 
 // Purge forgets every kept answer.

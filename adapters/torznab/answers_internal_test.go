@@ -124,7 +124,42 @@ func TestKeptAnswersAreKeptCompressed(t *testing.T) {
 	if !ok || !got.Gzipped() || plainOf(t, got) != string(page) {
 		t.Fatalf("the page was not kept compressed: ok=%v gzipped=%v", ok, got.Gzipped())
 	}
-	if a.bytes != answerWeight(key, cachedAnswer{body: kept}) || a.bytes > int64(len(page))/10 {
+	if a.bytes != answerWeight(key, &cachedAnswer{body: kept}) || a.bytes > int64(len(page))/10 {
 		t.Fatalf("%d bytes counted for a page of %d that compressed to %d", a.bytes, len(page), kept.Size())
+	}
+}
+
+// A client that does not accept gzip is sent a kept answer inflated once, not once a request: the
+// plain bytes stay in the entry (counted in the bound) for the clients after it, and go with it.
+func TestAPlainClientsKeptAnswerIsInflatedOnce(t *testing.T) {
+	a := newAnswerCache(false)
+	page := []byte(strings.Repeat("<item><title>Some.Show.S01E01.1080p.WEB-DL.x264-GRP</title><link>magnet:?xt=urn:btih:0123</link></item>\n", 1800))
+	key := keyOf("t=search&q=a")
+	kept := gzipped.Compress(page)
+	a.put(key, kept, pageIdentity{}, time.Now())
+	first, err := a.plain(key, kept)
+	if err != nil || string(first) != string(page) {
+		t.Fatalf("inflated to %d bytes, %v", len(first), err)
+	}
+	again, _ := a.plain(key, kept)
+	if &again[0] != &first[0] {
+		t.Fatal("the second plain client's answer was inflated again")
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = a.plain(key, kept) }); n != 0 {
+		t.Fatalf("%v allocations to send a kept answer plain", n)
+	}
+	e, _ := a.entries.Peek(key)
+	if a.bytes != answerWeight(key, e) || len(e.plain) != len(page) {
+		t.Fatalf("%d bytes counted, the entry weighs %d with %d plain", a.bytes, answerWeight(key, e), len(e.plain))
+	}
+	// Another answer under the key (written again): its own bytes, not the old one's plain.
+	other := gzipped.Compress(append([]byte("<rss>"), page...))
+	a.put(key, other, pageIdentity{}, time.Now())
+	if got, _ := a.plain(key, other); !strings.HasPrefix(string(got), "<rss>") {
+		t.Fatal("the plain bytes of the answer replaced were sent")
+	}
+	a.entries.Purge()
+	if a.bytes != 0 {
+		t.Fatalf("%d bytes counted after a purge", a.bytes)
 	}
 }

@@ -27,7 +27,7 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 	// Every search's answer may be sent compressed, so each says it depends on Accept-Encoding.
 	gzipped.Vary(c)
 	if body, ok := ix.answers.get(key, now); ok {
-		return sendKept(c, body)
+		return ix.sendKept(c, key, body)
 	}
 	cats, err := ix.categories(c.UserContext())
 	if err != nil {
@@ -46,7 +46,7 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 	}
 	written := identityOf(found.Items, found.Total)
 	if body, ok := ix.answers.written(key, written); ok {
-		return sendKept(c, body)
+		return ix.sendKept(c, key, body)
 	}
 	b := make([]byte, 0, 1024+2048*len(found.Items))
 	b = appendFeedHead(b, ix.opts.Title, base, req.Offset, req.Offset+found.Total)
@@ -73,11 +73,20 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 	return nil
 }
 
-// sendKept answers with a kept answer: compressed to a client that accepts gzip, plain otherwise.
-func sendKept(c *fiber.Ctx, body gzipped.Body) error {
+// sendKept answers with the answer kept under key: compressed to a client that accepts gzip, plain
+// otherwise (inflated once in the answer's life, not once a request).
+func (ix *Indexer) sendKept(c *fiber.Ctx, key string, body gzipped.Body) error {
 	c.Status(http.StatusOK)
 	c.Response().Header.SetContentType(ContentType)
-	return gzipped.Send(c, body)
+	if gzipped.SendCompressed(c, body) {
+		return nil
+	}
+	plain, err := ix.answers.plain(key, body)
+	if err != nil {
+		return err
+	}
+	c.Response().SetBodyRaw(plain) // kept bytes are never written again
+	return nil
 }
 
 // attrsKey is the attrs parameter's selection as a key: its names sorted, "" for every attribute.
