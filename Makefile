@@ -51,8 +51,8 @@ migrate: build
 ##    load met tests/integration's latency measurement.
 BLACKBOX  := ./tests/e2e/ ./tests/soak/
 LONGEST   := ./tests/integration/ ./tests/migration/ ./adapters/r1/ ./adapters/rest/ ./tests/contract/
-ASIDE     := ./adapters/r1/ ./tests/bench/ ./application/caching/ ./adapters/torznab/ ./domain/
-ASIDE_RUN := ^(TestScreensPassEveryMatch|TestRangeCoverIsTheRange|TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestCorpusShape|TestLocalTierWeighsWhatTheHeapHolds|TestAPageOfLongMagnetsGrowsOnce)$$
+ASIDE     := ./adapters/r1/ ./tests/bench/ ./application/caching/ ./adapters/torznab/ ./domain/ ./adapters/rest/ ./tests/torznab/ ./application/accounts/
+ASIDE_RUN := ^(TestScreensPassEveryMatch|TestRangeCoverIsTheRange|TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestCorpusShape|TestLocalTierWeighsWhatTheHeapHolds|TestAPageOfLongMagnetsGrowsOnce|TestACachedAnonymousReadAllocatesNothing|TestAPlainClientIsSentAKeptAnswerWithoutInflatingItAgain|TestTheKeyedHashIsHMACFromPooledStates|TestAPlainClientsKeptAnswerIsInflatedOnce)$$
 PLAIN     := CGO_ENABLED=0
 RACE      := -race -ldflags=-w -gcflags=all=-dwarf=false -gcflags='modernc.org/sqlite/lib=-race=false -dwarf=false'
 test: vet

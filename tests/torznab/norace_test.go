@@ -1,0 +1,5 @@
+//go:build !race
+
+package torznab_test
+
+const raceEnabled = false
