@@ -512,12 +512,11 @@ func (e *localEngine) Close() error {
 var errClosed = fmt.Errorf("r1: database is closed: %w", domain.ErrUnavailable)
 
 func (e *localEngine) params(in []any) ([]any, error) {
+	if !e.opts.ParamsAsText {
+		return in, nil // as they are: no copy (a bulk batch's 3,200 parameters a statement)
+	}
 	out := make([]any, len(in))
 	for i, p := range in {
-		if !e.opts.ParamsAsText {
-			out[i] = p
-			continue
-		}
 		text, err := paramText(p)
 		if err != nil {
 			return nil, fmt.Errorf("parameter %d: %w", i+1, err)
