@@ -80,13 +80,6 @@ const (
 	// bulkFTSMergePages bounds one step of the finish's merge, in pages written, so it sees
 	// within one step that the indexes are built (the copy goes first).
 	bulkFTSMergePages = 1024
-	// bulkFTSPageSize is the scratch file's page size. Its tables hold FTS5's leaves, blobs of
-	// about 4,000 bytes (pgsz, which the copy keeps: the catalog's pages and what a search reads
-	// are the same whatever this is), one to a page of the catalog's 4,096: with four to a page,
-	// the scratch file is written and read in a quarter of the calls and its b-tree moves a
-	// quarter of the pages. At 200,000 torrents of the tags corpus, the scratch index's CPU
-	// (its steps, its merge and the copy) went from about 100 to 90 µs a torrent.
-	bulkFTSPageSize = 16 << 10
 )
 
 // bulkChangedTriggers keep the indexed text of a row before its first change during a load. Any
@@ -174,8 +167,6 @@ func (e *localEngine) startBulkFTS(ctx context.Context) (*bulkFTS, error) {
 	}
 	for _, stmt := range []string{
 		"ATTACH DATABASE '" + strings.ReplaceAll(b.path, "'", "''") + "' AS bulk_fts",
-		// Before anything is written to the new file: a page size is set once, at its first write.
-		fmt.Sprintf("PRAGMA bulk_fts.page_size = %d", bulkFTSPageSize),
 		// A scratch file: a crash leaves it to be thrown away, and so does a statement that fails
 		// (run, halt: the finish then indexes without it). No journal: in memory, it held every
 		// page FTS5's merges freed and used again within a step (`streamer import` of 1,000,000

@@ -266,26 +266,3 @@ func TestTheScratchIndexCommitsToTheCatalogAsTheWriterDoes(t *testing.T) {
 	}
 	finish(t, db)
 }
-
-// The scratch file has the page size bulkFTSPageSize says, the catalog its own. A page size set
-// after a file's first write is ignored without an error, so the order of startBulkFTS's
-// statements is what this holds.
-func TestTheScratchFileHasItsOwnPageSize(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := openMigrated(t, LocalOptions{})
-	began(t, db)
-	side := sideOf(t, db)
-	halted(t, side)
-	var scratch, catalog int64
-	if err := side.conn.QueryRowContext(ctx, "PRAGMA bulk_fts.page_size").Scan(&scratch); err != nil {
-		t.Fatal(err)
-	}
-	if err := side.conn.QueryRowContext(ctx, "PRAGMA main.page_size").Scan(&catalog); err != nil {
-		t.Fatal(err)
-	}
-	if scratch != bulkFTSPageSize || catalog == bulkFTSPageSize {
-		t.Errorf("the scratch file's pages are %d bytes, the catalog's %d; want %d and the catalog's own", scratch, catalog, bulkFTSPageSize)
-	}
-	finish(t, db)
-}
