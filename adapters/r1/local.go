@@ -277,26 +277,10 @@ func (e *localEngine) QueryBatch(ctx context.Context, statements []Statement) ([
 	}
 	defer tx.Rollback() //nolint:errcheck // a read transaction: nothing to keep
 	results := make([]Result, len(statements))
-	// A statement that runs more than once in the batch (a bulk load's bound upserts, rowvalues.go)
-	// is prepared once.
-	prepared := map[string]*sql.Stmt{}
-	defer func() {
-		for _, st := range prepared {
-			st.Close()
-		}
-	}()
-	for i, s := range statements {
-		var rows *sql.Rows
-		if st := prepared[s.SQL]; st != nil {
-			rows, err = st.QueryContext(ctx, bound[i]...)
-		} else if i+1 < len(statements) && statements[i+1].SQL == s.SQL {
-			if st, err = tx.PrepareContext(ctx, s.SQL); err == nil {
-				prepared[s.SQL] = st
-				rows, err = st.QueryContext(ctx, bound[i]...)
-			}
-		} else {
-			rows, err = tx.QueryContext(ctx, s.SQL, bound[i]...)
-		}
+	run := batchRun{on: tx, statements: statements, bound: bound}
+	defer run.close()
+	for i := range statements {
+		rows, err := run.query(ctx, i)
 		if err != nil {
 			return nil, e.mapError(ctx, err)
 		}
@@ -389,26 +373,10 @@ func (e *localEngine) batch(ctx context.Context, statements []Statement, checksO
 	if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&total); err != nil {
 		return nil, e.mapError(ctx, err)
 	}
-	// A statement that runs more than once in the batch (a bulk load's bound upserts, rowvalues.go)
-	// is prepared once.
-	prepared := map[string]*sql.Stmt{}
-	defer func() {
-		for _, st := range prepared {
-			st.Close()
-		}
-	}()
-	for i, s := range statements {
-		var rows *sql.Rows
-		if st := prepared[s.SQL]; st != nil {
-			rows, err = st.QueryContext(ctx, bound[i]...)
-		} else if i+1 < len(statements) && statements[i+1].SQL == s.SQL {
-			if st, err = tx.PrepareContext(ctx, s.SQL); err == nil {
-				prepared[s.SQL] = st
-				rows, err = st.QueryContext(ctx, bound[i]...)
-			}
-		} else {
-			rows, err = tx.QueryContext(ctx, s.SQL, bound[i]...)
-		}
+	run := batchRun{on: tx, statements: statements, bound: bound}
+	defer run.close()
+	for i := range statements {
+		rows, err := run.query(ctx, i)
 		if err != nil {
 			return nil, e.mapError(ctx, err)
 		}
@@ -439,6 +407,42 @@ func (e *localEngine) batch(ctx context.Context, statements []Statement, checksO
 	e.roomAgain()
 	e.wroteNow()
 	return results, nil
+}
+
+// batchRun runs a batch's statements on one transaction or connection. A statement that runs
+// more than once in a row (a bulk load's bound upserts, rowvalues.go) is prepared once.
+type batchRun struct {
+	on         preparer
+	statements []Statement
+	bound      [][]any
+	prepared   map[string]*sql.Stmt
+}
+
+// query runs the batch's statement i.
+func (b *batchRun) query(ctx context.Context, i int) (*sql.Rows, error) {
+	s := b.statements[i]
+	if st := b.prepared[s.SQL]; st != nil {
+		return st.QueryContext(ctx, b.bound[i]...)
+	}
+	if i+1 < len(b.statements) && b.statements[i+1].SQL == s.SQL {
+		st, err := b.on.PrepareContext(ctx, s.SQL)
+		if err != nil {
+			return nil, err
+		}
+		if b.prepared == nil {
+			b.prepared = map[string]*sql.Stmt{}
+		}
+		b.prepared[s.SQL] = st
+		return st.QueryContext(ctx, b.bound[i]...)
+	}
+	return b.on.QueryContext(ctx, s.SQL, b.bound[i]...)
+}
+
+// close closes the statements it prepared.
+func (b *batchRun) close() {
+	for _, st := range b.prepared {
+		st.Close()
+	}
 }
 
 // querier is a transaction or a connection.
