@@ -34,6 +34,10 @@ type ledger struct {
 	accounts  []*account
 	free      []*account // signed out, waiting for a sign-in
 	logouts   []string   // tokens whose logout was acknowledged
+	// held are torrents no update may touch for now: the fault test reads their details from the
+	// process cache during a fault, and a failed ingest rightly forgets the details of every hash
+	// it sent (caching.cachedTorrents.Upsert).
+	held map[string]bool
 }
 
 func newLedger() *ledger {
@@ -83,12 +87,22 @@ func (l *ledger) sample(rng *rand.Rand, n int) []torrent {
 			break
 		}
 		h := l.hashes[rng.IntN(len(l.hashes))]
-		if !seen[h] {
+		if !seen[h] && !l.held[h] {
 			seen[h] = true
 			out = append(out, l.torrents[h])
 		}
 	}
 	return out
+}
+
+// hold keeps the hashes out of sample's updates until the next hold (none: none held).
+func (l *ledger) hold(hashes ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.held = map[string]bool{}
+	for _, h := range hashes {
+		l.held[h] = true
+	}
 }
 
 func (l *ledger) addAccount(a *account) {

@@ -2,8 +2,11 @@ package soak
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 )
@@ -30,5 +33,34 @@ func TestTheCheckAsksAgainWhileTheServiceSaysNotNow(t *testing.T) {
 	l.ledger.ingested(want)
 	if v := l.verify(0); v.Lost() != 0 || asked.Load() != 2 {
 		t.Fatalf("one 503 then the details: %d lost (%v), %d reads", v.Lost(), v.Problems, asked.Load())
+	}
+}
+
+// The fault test's warmed details stay in the process cache only if no update of the phase sends
+// their hashes (a failed ingest forgets them): sample leaves held hashes out.
+func TestSampleLeavesHeldTorrentsOut(t *testing.T) {
+	l := newLedger()
+	for i := range 20 {
+		l.ingested(torrent{InfoHash: fmt.Sprintf("%040x", i)})
+	}
+	held := []string{fmt.Sprintf("%040x", 3), fmt.Sprintf("%040x", 7)}
+	l.hold(held...)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		for _, tor := range l.sample(rng, 10) {
+			if slices.Contains(held, tor.InfoHash) {
+				t.Fatalf("sample returned the held torrent %s", tor.InfoHash)
+			}
+		}
+	}
+	l.hold()
+	seen := false
+	for range 500 {
+		for _, tor := range l.sample(rng, 10) {
+			seen = seen || slices.Contains(held, tor.InfoHash)
+		}
+	}
+	if !seen {
+		t.Fatal("after hold() with none, sample never returned the torrents held before")
 	}
 }
