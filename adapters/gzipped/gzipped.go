@@ -64,11 +64,6 @@ func Compress(plain []byte) Body {
 // Size is the bytes the Body keeps: what a memory bound on kept answers counts.
 func (b Body) Size() int { return len(b.bytes) }
 
-// Same reports whether b and o are the one kept answer (the same bytes in memory, not equal ones).
-func (b Body) Same(o Body) bool {
-	return len(b.bytes) == len(o.bytes) && (len(b.bytes) == 0 || &b.bytes[0] == &o.bytes[0])
-}
-
 // Gzipped reports whether the Body is kept compressed.
 func (b Body) Gzipped() bool { return b.gzip }
 

@@ -38,7 +38,7 @@ type responseCache struct {
 	// fasthttp's bytes; each entry holds its key to tell a collision from a hit.
 	entries *simplelru.LRU[uint64, *cachedResponse]
 	seed    maphash.Seed
-	bytes   int64 // kept, compressed, with their keys (and the plain copies made, see cachedResponse)
+	bytes   int64 // kept, compressed, with their keys (and the plain copies made, see plain)
 	// alsoPurge are other caches of encoded answers (Torznab's), emptied with this one.
 	alsoPurge []func()
 	// off keeps nothing (Options.NoResponseCache): every request reaches its handler.
@@ -48,18 +48,16 @@ type responseCache struct {
 
 type cachedResponse struct {
 	key  string
-	body gzipped.Body
-	// plain is the body inflated, once a client that does not accept gzip was sent it: the clients
-	// after it in the answer's second get these bytes, not an inflate each (a page of 20 latest
-	// torrents, 13 KB, cost four times the rest of the request to inflate). Set under the cache's
-	// lock, counted in its bytes; nil until a plain client asks, and for a body kept plain.
-	plain       []byte
+	body gzipped.Kept // inflated once, for the first client that does not accept gzip
+	// plainBytes is the plain copy's bytes counted in the cache's bytes (see plain): 0 until a plain
+	// client asks, and for a body kept plain. Under the cache's lock.
+	plainBytes  int
 	contentType string
 	expires     time.Time
 }
 
 func responseWeight(r *cachedResponse) int64 {
-	return int64(len(r.key) + r.body.Size() + len(r.plain) + len(r.contentType) + 96)
+	return int64(len(r.key) + r.body.Size() + r.plainBytes + len(r.contentType) + 96)
 }
 
 func newResponseCache(off bool) *responseCache {
@@ -89,17 +87,15 @@ func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
 		// simply another entry.
 		key := c.Request().URI().RequestURI()
 		now := r.now()
-		if hit, plain, ok := r.get(key, now); ok {
+		if hit, ok := r.get(key, now); ok {
 			c.Status(fiber.StatusOK)
 			c.Response().Header.SetContentType(hit.contentType)
-			if gzipped.SendCompressed(c, hit.body) { // says Vary too
+			if gzipped.SendCompressed(c, hit.body.Body) { // says Vary too
 				return nil
 			}
-			if plain == nil {
-				var err error
-				if plain, err = r.inflate(key, hit); err != nil {
-					return err
-				}
+			plain, err := r.plain(key, hit)
+			if err != nil {
+				return err
 			}
 			c.Response().SetBodyRaw(plain) // kept bytes are never written again
 			return nil
@@ -117,7 +113,7 @@ func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
 		kept := gzipped.Compress(c.Response().Body())
 		if kept.Size() <= maxResponseBytes {
 			r.put(string(key), &cachedResponse{ // string(key) copies fasthttp's reused buffer
-				body: kept, contentType: string(c.Response().Header.ContentType()), expires: now.Add(responseTTL),
+				body: gzipped.Kept{Body: kept}, contentType: string(c.Response().Header.ContentType()), expires: now.Add(responseTTL),
 			})
 		}
 		gzipped.SendCompressed(c, kept)
@@ -125,36 +121,33 @@ func (r *responseCache) cached(next fiber.Handler) fiber.Handler {
 	}
 }
 
-// get returns the live entry for key and its plain bytes when a plain client was sent them already.
-func (r *responseCache) get(key []byte, now time.Time) (*cachedResponse, []byte, bool) {
+// get returns the live entry for key.
+func (r *responseCache) get(key []byte, now time.Time) (*cachedResponse, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	hit, ok := r.entries.Get(maphash.Bytes(r.seed, key))
 	if !ok || hit.key != string(key) || !now.Before(hit.expires) {
-		return nil, nil, false
+		return nil, false
 	}
-	return hit, hit.plain, true
+	return hit, true
 }
 
-// inflate returns hit's body as written and, when the body is kept compressed, keeps those bytes in
-// the entry for the plain clients after this one (unless another did meanwhile, or the entry went).
-func (r *responseCache) inflate(key []byte, hit *cachedResponse) ([]byte, error) {
-	plain, err := hit.body.Plain()
-	if err != nil || !hit.body.Gzipped() {
+// plain returns hit's body as written (gzipped.Kept inflates it once) and counts the plain copy
+// the inflate made in the cache's bytes, unless the entry went meanwhile (evicted or replaced):
+// then no entry holds the copy, and the bound does not count it.
+func (r *responseCache) plain(key []byte, hit *cachedResponse) ([]byte, error) {
+	plain, grew, err := hit.body.Plain()
+	if grew == 0 {
 		return plain, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if now, ok := r.entries.Peek(maphash.Bytes(r.seed, key)); !ok || now != hit {
-		return plain, nil
+	if now, ok := r.entries.Peek(maphash.Bytes(r.seed, key)); ok && now == hit {
+		hit.plainBytes += grew
+		r.bytes += int64(grew)
+		r.evictOverBytes()
 	}
-	if hit.plain != nil {
-		return hit.plain, nil
-	}
-	hit.plain = plain
-	r.bytes += int64(len(plain))
-	r.evictOverBytes()
-	return plain, nil
+	return plain, err
 }
 
 func (r *responseCache) put(key string, resp *cachedResponse) {

@@ -23,7 +23,7 @@ import (
 // while the catalog answers the search with the very page it was written from (see written).
 //
 // Each answer is kept gzip-compressed, once (adapters/gzipped), and sent so to the apps, which all
-// accept gzip; a client that does not gets it inflated, once (plain). Bounded by count and by the
+// accept gzip; a client that does not gets it inflated, once (gzipped.Kept, plain). Bounded by count and by the
 // bytes kept, compressed and the plain copies (answerBytes; with the items' bytes of fragments.go,
 // what Torznab keeps is at most 24 MiB; a page of 100 items is ~22 KB compressed, ~185 KB plain).
 const (
@@ -40,11 +40,11 @@ type answerCache struct {
 }
 
 type cachedAnswer struct {
-	body gzipped.Body
-	// plain is the body inflated, once a client that does not accept gzip was sent it: the clients
-	// after it get these bytes, not an inflate each. Set under the cache's lock, counted in its bytes.
-	plain   []byte
-	expires time.Time
+	body gzipped.Kept // inflated once, for the first client that does not accept gzip
+	// plainBytes is the plain copy's bytes counted in the cache's bytes (see plain): 0 until a plain
+	// client asks, and for a body kept plain. Under the cache's lock.
+	plainBytes int
+	expires    time.Time
 	// written is the catalog's page the body was written from: past its second, while the catalog
 	// still answers the search with that same page (its process cache gives back the same items),
 	// the body is still its answer, and is sent again without being written again.
@@ -79,7 +79,7 @@ func newAnswerCache(off bool) *answerCache {
 }
 
 func answerWeight(key string, e *cachedAnswer) int64 {
-	return int64(len(key) + e.body.Size() + len(e.plain) + 160)
+	return int64(len(key) + e.body.Size() + e.plainBytes + 160)
 }
 
 // answerKey is the request's parameters but apikey, in order of name (two apps asking the same
@@ -112,31 +112,31 @@ func answerKey(args *fasthttp.Args, base string) string {
 	return string(key)
 }
 
-func (a *answerCache) get(key string, now time.Time) (gzipped.Body, bool) {
+func (a *answerCache) get(key string, now time.Time) (*gzipped.Kept, bool) {
 	if a.off {
-		return gzipped.Body{}, false
+		return nil, false
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e, ok := a.entries.Get(key)
 	if !ok || now.After(e.expires) {
-		return gzipped.Body{}, false
+		return nil, false
 	}
-	return e.body, true
+	return &e.body, true
 }
 
 // written returns the body kept for key when it was written from the page id, however old.
-func (a *answerCache) written(key string, id pageIdentity) (gzipped.Body, bool) {
+func (a *answerCache) written(key string, id pageIdentity) (*gzipped.Kept, bool) {
 	if a.off || id.items == 0 {
-		return gzipped.Body{}, false
+		return nil, false
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e, ok := a.entries.Get(key)
 	if !ok || e.written != id || e.written.first.Value() == nil {
-		return gzipped.Body{}, false
+		return nil, false
 	}
-	return e.body, true
+	return &e.body, true
 }
 
 // keeps reports whether an answer under key would be kept (so is worth compressing).
@@ -149,7 +149,7 @@ func (a *answerCache) put(key string, body gzipped.Body, id pageIdentity, now ti
 	if !a.keeps(key) {
 		return
 	}
-	e := &cachedAnswer{body: body, expires: now.Add(answerTTL), written: id}
+	e := &cachedAnswer{body: gzipped.Kept{Body: body}, expires: now.Add(answerTTL), written: id}
 	if answerWeight(key, e) > answerBytes/8 {
 		return // no one answer takes more than an eighth of the bound
 	}
@@ -173,30 +173,22 @@ func (a *answerCache) evictOverBytes() {
 	}
 }
 
-// plain is body, kept under key, as written: inflated once for the first client that does not
-// accept gzip, and kept in the entry for the ones after it (while the entry holds that body).
-func (a *answerCache) plain(key string, body gzipped.Body) ([]byte, error) {
-	if !body.Gzipped() {
-		return body.Plain()
-	}
-	a.mu.Lock()
-	if e, ok := a.entries.Peek(key); ok && e.body.Same(body) && e.plain != nil {
-		a.mu.Unlock()
-		return e.plain, nil
-	}
-	a.mu.Unlock()
-	plain, err := body.Plain()
-	if err != nil {
-		return nil, err
+// plain returns body, kept under key, as written (gzipped.Kept inflates it once) and counts the
+// plain copy the inflate made in the cache's bytes, unless the entry went meanwhile (evicted or
+// replaced): then no entry holds the copy, and the bound does not count it.
+func (a *answerCache) plain(key string, body *gzipped.Kept) ([]byte, error) {
+	plain, grew, err := body.Plain()
+	if grew == 0 {
+		return plain, err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if e, ok := a.entries.Peek(key); ok && e.body.Same(body) && e.plain == nil {
-		e.plain = plain
-		a.bytes += int64(len(plain))
+	if e, ok := a.entries.Peek(key); ok && &e.body == body {
+		e.plainBytes += grew
+		a.bytes += int64(grew)
 		a.evictOverBytes()
 	}
-	return plain, nil
+	return plain, err
 }
 
 // Purge forgets every kept answer.

@@ -80,9 +80,10 @@ func TestKeptAnswersFollowTheCatalogsPage(t *testing.T) {
 	}
 }
 
-func plainOf(t *testing.T, b gzipped.Body) string {
+// plainOf inflates a kept answer without keeping the plain copy in it.
+func plainOf(t *testing.T, b *gzipped.Kept) string {
 	t.Helper()
-	plain, err := b.Plain()
+	plain, err := b.Body.Plain()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestKeptAnswersAreKeptCompressed(t *testing.T) {
 	if !ok || !got.Gzipped() || plainOf(t, got) != string(page) {
 		t.Fatalf("the page was not kept compressed: ok=%v gzipped=%v", ok, got.Gzipped())
 	}
-	if a.bytes != answerWeight(key, &cachedAnswer{body: kept}) || a.bytes > int64(len(page))/10 {
+	if a.bytes != answerWeight(key, &cachedAnswer{body: gzipped.Kept{Body: kept}}) || a.bytes > int64(len(page))/10 {
 		t.Fatalf("%d bytes counted for a page of %d that compressed to %d", a.bytes, len(page), kept.Size())
 	}
 }
@@ -135,8 +136,8 @@ func TestAPlainClientsKeptAnswerIsInflatedOnce(t *testing.T) {
 	a := newAnswerCache(false)
 	page := []byte(strings.Repeat("<item><title>Some.Show.S01E01.1080p.WEB-DL.x264-GRP</title><link>magnet:?xt=urn:btih:0123</link></item>\n", 1800))
 	key := keyOf("t=search&q=a")
-	kept := gzipped.Compress(page)
-	a.put(key, kept, pageIdentity{}, time.Now())
+	a.put(key, gzipped.Compress(page), pageIdentity{}, time.Now())
+	kept, _ := a.get(key, time.Now())
 	first, err := a.plain(key, kept)
 	if err != nil || string(first) != string(page) {
 		t.Fatalf("inflated to %d bytes, %v", len(first), err)
@@ -149,14 +150,25 @@ func TestAPlainClientsKeptAnswerIsInflatedOnce(t *testing.T) {
 		t.Fatalf("%v allocations to send a kept answer plain", n)
 	}
 	e, _ := a.entries.Peek(key)
-	if a.bytes != answerWeight(key, e) || len(e.plain) != len(page) {
-		t.Fatalf("%d bytes counted, the entry weighs %d with %d plain", a.bytes, answerWeight(key, e), len(e.plain))
+	if a.bytes != answerWeight(key, e) || e.plainBytes != len(page) {
+		t.Fatalf("%d bytes counted, the entry weighs %d with %d plain", a.bytes, answerWeight(key, e), e.plainBytes)
 	}
 	// Another answer under the key (written again): its own bytes, not the old one's plain.
-	other := gzipped.Compress(append([]byte("<rss>"), page...))
-	a.put(key, other, pageIdentity{}, time.Now())
+	a.put(key, gzipped.Compress(append([]byte("<rss>"), page...)), pageIdentity{}, time.Now())
+	other, _ := a.get(key, time.Now())
 	if got, _ := a.plain(key, other); !strings.HasPrefix(string(got), "<rss>") {
 		t.Fatal("the plain bytes of the answer replaced were sent")
+	}
+	// An answer replaced between a plain client's lookup and its inflate: the client gets the
+	// answer it found, and its plain copy, which no entry holds, is not counted.
+	a.put(key, gzipped.Compress(append([]byte("<old>"), page...)), pageIdentity{}, time.Now())
+	old, _ := a.get(key, time.Now())
+	a.put(key, gzipped.Compress(append([]byte("<new>"), page...)), pageIdentity{}, time.Now())
+	if got, _ := a.plain(key, old); !strings.HasPrefix(string(got), "<old>") {
+		t.Fatal("the client was sent another answer than the one it found")
+	}
+	if e, _ := a.entries.Peek(key); a.bytes != answerWeight(key, e) || e.plainBytes != 0 {
+		t.Fatalf("%d bytes counted for an entry of %d with %d plain: the replaced answer's plain copy counted", a.bytes, answerWeight(key, e), e.plainBytes)
 	}
 	a.entries.Purge()
 	if a.bytes != 0 {

@@ -75,10 +75,10 @@ func (ix *Indexer) search(c *fiber.Ctx, function string) error {
 
 // sendKept answers with the answer kept under key: compressed to a client that accepts gzip, plain
 // otherwise (inflated once in the answer's life, not once a request).
-func (ix *Indexer) sendKept(c *fiber.Ctx, key string, body gzipped.Body) error {
+func (ix *Indexer) sendKept(c *fiber.Ctx, key string, body *gzipped.Kept) error {
 	c.Status(http.StatusOK)
 	c.Response().Header.SetContentType(ContentType)
-	if gzipped.SendCompressed(c, body) {
+	if gzipped.SendCompressed(c, body.Body) {
 		return nil
 	}
 	plain, err := ix.answers.plain(key, body)
