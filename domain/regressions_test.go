@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +129,22 @@ func TestNewAccountRules(t *testing.T) {
 	}
 	if err := domain.CheckNewAccount(domain.User{}, domain.Session{ID: id}); err == nil || len(err.(*domain.ValidationError).Problems) != 2 {
 		t.Errorf("missing id and email: %v", err)
+	}
+}
+
+// reAbsolute's expression takes any \s beside its dash (" - 05", "\t-\t05"), but its hints were
+// " - ", " – " and " ~ ", so a name with a tab or a newline beside the dash had no episode and kept
+// "- 05" in its title. Found by TestHintsPassEveryAlternative; fails before spacedDash.
+func TestATabBesideAnAbsoluteEpisodesDashReadsAsASpace(t *testing.T) {
+	for _, c := range []struct{ tab, space string }{
+		{"[SubsPlease] Frieren -\t05 (1080p) [ABCD1234].mkv", "[SubsPlease] Frieren - 05 (1080p) [ABCD1234].mkv"},
+		{"Frieren\t-\t05\t[1080p]", "Frieren - 05 [1080p]"},
+		{"[Erai-raws] Show\t~\t01-12 [720p]", "[Erai-raws] Show ~ 01-12 [720p]"},
+		{"[Grp] Show\r\n–\n07 [720p]", "[Grp] Show – 07 [720p]"},
+	} {
+		tab, space := domain.ParseRelease(c.tab), domain.ParseRelease(c.space)
+		if !reflect.DeepEqual(tab, space) {
+			t.Errorf("%q parses as %+v,\n%q as %+v", c.tab, tab, c.space, space)
+		}
 	}
 }

@@ -76,7 +76,7 @@ var (
 	reSeasonOrd   = hinted(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`, "season").at(wordStart("#"))
 	reSeasonOnly  = screened(`(?i)\bS(\d{1,2})\b`, sThenDigit).at(wordStart("s#"))
 	reEpisodeOnly = screened(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`, eThenDigit).at(wordStart("e#", "e ", "e.", "e_", "ep"))
-	reAbsolute    = hinted(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`, " - ", " – ", " ~ ").at(spaceBefore("-~"))
+	reAbsolute    = screened(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`, spacedDash).at(spaceBefore("-~"))
 	reAbsBatch    = hinted(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`, "[", "(").at(byteIn("[("))
 	reDaily       = screened(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`, dailyDate).at(wordStart("19", "20"))
 	reComplete    = hinted(`(?i)\b(?:complete|full[ ._]season)\b`, "complete", "full").at(wordStart("complete", "full"))
@@ -102,7 +102,7 @@ var (
 	reVP9   = hinted(`(?i)\bVP9\b`, "vp9").at(wordStart("vp9"))
 	reMPEG2 = hinted(`(?i)\bMPEG-?2\b`, "mpeg").at(wordStart("mpeg"))
 
-	reDV     = hinted(`(?i)\b(?:DV|DoVi|Dolby[ .]?Vision)\b`, "dv", "dolby").at(wordStart("dv", "dovi", "dolby"))
+	reDV     = hinted(`(?i)\b(?:DV|DoVi|Dolby[ .]?Vision)\b`, "dv", "dovi", "dolby").at(wordStart("dv", "dovi", "dolby"))
 	reHDR10P = hinted(`(?i)\bHDR10(?:\+|Plus\b|P\b)`, "hdr").at(wordStart("hdr10"))
 	reHDR10  = hinted(`(?i)\bHDR10\b`, "hdr").at(wordStart("hdr10"))
 	reHDR    = hinted(`(?i)\bHDR\b`, "hdr").at(wordStart("hdr"))
@@ -972,6 +972,27 @@ func eThenDigit(lower string) bool {
 		}
 		for j := i + 1; j < len(lower) && j <= i+8; j++ {
 			if isDigitByte(lower[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// spacedDash: a '-', '–' or '~' between two \s (" - 05", "\t~\t05"). Hints " - ", " – " and " ~ "
+// were this pattern's screen once, and turned away a name whose dash a tab or a newline stood beside.
+func spacedDash(lower string) bool {
+	for i := 1; i+1 < len(lower); i++ {
+		if !isSpaceByte(lower[i-1]) {
+			continue
+		}
+		switch {
+		case lower[i] == '-' || lower[i] == '~':
+			if isSpaceByte(lower[i+1]) {
+				return true
+			}
+		case strings.HasPrefix(lower[i:], "–"):
+			if j := i + len("–"); j < len(lower) && isSpaceByte(lower[j]) {
 				return true
 			}
 		}

@@ -47,7 +47,7 @@ func checkScreens(t *testing.T, name string) {
 		p    pattern
 	}{
 		{"SxxEyy", reSxxEyy}, {"NxNN", reNxNN}, {"SeasonRange", reSeasonRange}, {"SeasonOnly", reSeasonOnly},
-		{"EpisodeOnly", reEpisodeOnly}, {"Daily", reDaily}, {"Resolution", reResolution},
+		{"EpisodeOnly", reEpisodeOnly}, {"Absolute", reAbsolute}, {"Daily", reDaily}, {"Resolution", reResolution},
 	} {
 		if p.p.re.MatchString(name) && !p.p.screen(lower) {
 			t.Fatalf("%s matches %q, but its screen turns the name away", p.name, name)
@@ -58,7 +58,7 @@ func checkScreens(t *testing.T, name string) {
 
 // hintedPatterns are the patterns with hints, by name.
 var hintedPatterns = map[string]pattern{
-	"SeasonWord": reSeasonWord, "SeasonOrd": reSeasonOrd, "Absolute": reAbsolute, "AbsBatch": reAbsBatch,
+	"SeasonWord": reSeasonWord, "SeasonOrd": reSeasonOrd, "AbsBatch": reAbsBatch,
 	"Complete": reComplete, "CompleteSer": reCompleteSer, "Remux": reRemux, "BluRay": reBluRay, "WebDL": reWebDL,
 	"WebRip": reWebRip, "HDTV": reHDTV, "DVD": reDVD, "HDRip": reHDRip, "Cam": reCam, "TS": reTS, "H264": reH264,
 	"H265": reH265, "AV1": reAV1, "XviD": reXviD, "DivX": reDivX, "VP9": reVP9, "MPEG2": reMPEG2, "DV": reDV,
