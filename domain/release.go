@@ -9,8 +9,9 @@ import (
 )
 
 // ReleaseParserVersion changes whenever ParseRelease would answer differently for some name, so
-// stores can tell which rows were parsed by an older parser and derive them again.
-const ReleaseParserVersion = 1
+// stores can tell which rows were parsed by an older parser and derive them again. 2: "DoVi" reads
+// as DV, and an absolute episode's dash may have a tab or a newline beside it.
+const ReleaseParserVersion = 2
 
 // Bounds on what a release name can claim, so that a hostile name never grows a long list.
 const (

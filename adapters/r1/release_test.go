@@ -110,3 +110,55 @@ func TestMigrateDerivesTheAirDateOfRowsReadBefore0011(t *testing.T) {
 		}
 	})
 }
+
+// Rows read by parser version 1 (release_parser 102: version 1 with 0011's columns, as
+// derived_versions records too) are read again at the next Migrate once the parser's version moves:
+// version 1 never saw "DoVi" (reDV's hints missed it), so such a row said hdr HDR10 where the
+// current parser says "DV HDR10". Fails while ReleaseParserVersion is still 1: the record says
+// every row is current and Migrate reads none of them.
+func TestMigrateRereadsRowsOfParserVersion1(t *testing.T) {
+	const version1 = 1*100 + 2
+	eachMode(t, func(t *testing.T, db *Database) {
+		repo := NewTorrentRepository(db)
+		const n = deriveBatch + 5
+		var list []domain.Torrent
+		for i := range n {
+			list = append(list, newTorrent(t, i, func(tor *domain.Torrent) {
+				tor.Name = fmt.Sprintf("Film.%03d.2023.2160p.WEB-DL.DoVi.HDR10.HEVC-GRP", i)
+			}))
+		}
+		upsert(t, repo, list...)
+		// As parser version 1 stored them.
+		if _, err := db.batch(context.Background(), []Statement{
+			{SQL: "UPDATE torrents SET release = json_set(release, '$.hdr', 'HDR10'), release_parser = ?", Params: []any{version1}},
+			{SQL: "UPDATE derived_versions SET version = ? WHERE name = 'release'", Params: []any{version1}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := repo.Get(t.Context(), domain.TorrentRef{ID: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Release.HDR != "HDR10" {
+			t.Fatalf("the row as version 1 stored it reads hdr %q", got.Release.HDR)
+		}
+		if err := db.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int64{1, n} {
+			got, err := repo.Get(t.Context(), domain.TorrentRef{ID: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Release.HDR != "DV HDR10" || got.Release.Resolution != "2160p" || got.Release.Group != "GRP" {
+				t.Errorf("row %d reads %+v after Migrate", id, got.Release)
+			}
+		}
+		if stale := scalar(t, db, "SELECT count(*) FROM torrents WHERE release_parser <> ? OR release ->> '$.hdr' IS NOT 'DV HDR10'", releaseVersion); stale != 0 {
+			t.Errorf("%d rows not read again", stale)
+		}
+		if v := scalar(t, db, "SELECT version FROM derived_versions WHERE name = 'release'"); v != releaseVersion {
+			t.Errorf("derived_versions records %d, want %d", v, releaseVersion)
+		}
+	})
+}
