@@ -297,6 +297,10 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 		err := <-sideDone
 		sideDone = nil
 		if err == nil {
+			// The copy is the finish's largest transaction: begun with every frame of the WAL
+			// copied (no snapshot holds any back now), it writes the WAL from its start, not after
+			// the frames of the indexes (upkeep.go).
+			e.checkpoint(ctx)
 			var used bool
 			if used, err = side.finish(ctx, triggers, step); used {
 				return err

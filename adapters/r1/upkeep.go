@@ -15,7 +15,12 @@ import (
 //     of its own, beside the next writes; the writer's threshold is set high enough
 //     (walAutocheckpointPages) that its own checkpoint is only the bound on the WAL, and finds
 //     little left to copy. Nothing changes for durability: a commit is in the WAL before it
-//     returns, as before.
+//     returns, as before. A checkpoint copies the WAL only up to the oldest snapshot a reader
+//     still holds, and the WAL starts over (the writer writes it again from its first frame) only
+//     when a transaction of the writer begins with every frame copied and no reader using the WAL:
+//     a reader that holds snapshots nearly all the time keeps the WAL growing for as long. A bulk
+//     load's scratch full-text index (bulkfts.go) so holds its snapshot of the catalog only while
+//     it copies a range of rows into its own file, not while it indexes them.
 //   - Full-text merges. FTS5 merges its index segments as it writes (automerge): at a million
 //     torrents that was an eighth of the ingest's CPU, and each entry was rewritten once per 4x
 //     growth. The local index is set not to (ftsAutomerge); upkeep merges it a step at a time once
