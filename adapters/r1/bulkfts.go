@@ -21,7 +21,9 @@ import (
 // into a full-text table of the same definition in a scratch file beside the database
 // (<db>.bulk-fts): a writer of that file, a reader of the catalog (WAL: it never waits for the
 // catalog's writer, nor the writer for it). It takes the rows stored so far, a range of ids at a
-// time, whenever enough have arrived, and what is left while the finish builds the indexes, when
+// time, whenever enough have arrived (copied into its own file on one snapshot of the catalog,
+// then indexed from there, so it holds no snapshot while FTS5 indexes, which would keep the
+// catalog's WAL from starting over: step, upkeep.go), and what is left while the finish builds the indexes, when
 // it also merges its segments into one (merging nothing before: bulkFTSCrisisMerge). The finish
 // then copies the scratch index's tables (FTS5's shadow tables, its whole on-disk state)
 // into torrents_fts's, in the transaction that makes the triggers again, and indexes there what

@@ -209,6 +209,13 @@ const walAutocheckpointPages = 40000
 
 // walSizeLimit is where the WAL's file is cut back when it starts over (journal_size_limit), so
 // the WAL of a bulk load (up to about 220 MiB at the threshold above) does not stay on disk.
+// The WAL starts over only once every frame is copied and no reader uses it, and no checkpoint
+// copies past the oldest snapshot a reader holds: a reader that always holds one keeps it growing
+// past any threshold. A bulk load's scratch full-text index reads the catalog step after step, so
+// it holds its snapshot only while it copies a range's rows into its own file (bulkfts.go): the
+// WAL of a load starts over every few seconds (tests/bench: peaks of 173-224 MB at 200,000
+// torrents, 366 MB at 1,000,000; 787 MB and about 6.5 GB before). The finish's copy of the
+// full-text index is one transaction, which the WAL holds whole (1.16 GB at 1,000,000 tags).
 // A variable for the tests.
 var walSizeLimit int64 = 64 << 20
 
