@@ -23,11 +23,11 @@ import (
 // catalog's writer, nor the writer for it). It takes the rows stored so far, a range of ids at a
 // time, whenever enough have arrived (copied into its own file on one snapshot of the catalog,
 // then indexed from there, so it holds no snapshot while FTS5 indexes, which would keep the
-// catalog's WAL from starting over: step, upkeep.go), and what is left while the finish builds the indexes, when
-// it also merges its segments into one (merging nothing before: bulkFTSCrisisMerge). The finish
-// then copies the scratch index's tables (FTS5's shadow tables, its whole on-disk state)
-// into torrents_fts's, in the transaction that makes the triggers again, and indexes there what
-// the scratch index does not hold.
+// catalog's WAL from starting over: step, upkeep.go), and what is left while the finish builds
+// the indexes, when it also merges its segments into one (merging nothing before:
+// bulkFTSCrisisMerge). The finish then copies the scratch index's tables (FTS5's shadow tables,
+// its whole on-disk state) into torrents_fts's, in the transaction that makes the triggers again,
+// and indexes there what the scratch index does not hold.
 //
 // A row indexed there and then changed or deleted (a hash sent twice, a takedown, by this process
 // or another) would leave an entry the catalog no longer says. While a load runs, two triggers
