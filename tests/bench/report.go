@@ -118,9 +118,23 @@ func (p IngestPart) CPUPerTorrent() time.Duration {
 
 // IOText tells the writer's reads and writes through the OS per torrent (each a page, mostly).
 func (p IngestPart) IOText() string {
+	if p.WriterIO == (ioCounts{}) {
+		return untimedWriter
+	}
 	n := float64(max(p.Torrents, 1))
 	return fmt.Sprintf("%.1f reads (%.1f KiB), %.1f writes (%.1f KiB)", float64(p.WriterIO.Reads)/n, float64(p.WriterIO.ReadBytes)/n/1024,
 		float64(p.WriterIO.Writes)/n, float64(p.WriterIO.WriteBytes)/n/1024)
+}
+
+// untimedWriter stands for the writer's figures when its thread was not timed (Config.WriterThread).
+const untimedWriter = "not timed (BENCH_WRITER_THREAD=1 times it)"
+
+// writerText is a writer's CPU time a torrent as the report writes it: 0 when it was not timed.
+func writerText(d time.Duration) string {
+	if d == 0 {
+		return untimedWriter
+	}
+	return d.Round(100 * time.Nanosecond).String()
 }
 
 // WriterCPUPerTorrent is the writer's thread's CPU time per torrent.
@@ -244,16 +258,16 @@ func (r *Results) rows() []row {
 			// having warmed the writer's page cache.
 			whole := fmt.Sprintf("%s more into %s: %s/s (%s; CPU a torrent %s, the writer's %s)", thousands(int64(in.Created+in.Updated)), thousands(int64(in.Into)),
 				thousands(int64(in.PerSecond())), in.Duration.Round(100*time.Millisecond),
-				in.CPUPerTorrent().Round(100*time.Nanosecond), in.WriterCPUPerTorrent().Round(100*time.Nanosecond))
+				in.CPUPerTorrent().Round(100*time.Nanosecond), writerText(in.WriterCPUPerTorrent()))
 			if in.Last.Torrents == 0 {
 				return whole, metMin(in.PerSecond(), targetIngestPerSecond)
 			}
 			return fmt.Sprintf("%s; its last %s: %s/s, CPU a torrent %s, the writer's %s (the writer's I/O a torrent: %s)", whole, thousands(int64(in.Last.Torrents)),
-					thousands(int64(in.Last.PerSecond())), in.Last.CPUPerTorrent().Round(100*time.Nanosecond), in.Last.WriterCPUPerTorrent().Round(100*time.Nanosecond), in.Last.IOText()),
+					thousands(int64(in.Last.PerSecond())), in.Last.CPUPerTorrent().Round(100*time.Nanosecond), writerText(in.Last.WriterCPUPerTorrent()), in.Last.IOText()),
 				metMin(in.Last.PerSecond(), targetIngestPerSecond)
 		}
 		text := fmt.Sprintf("%s/s (%s; CPU a torrent %s, the writer's %s%s)", thousands(int64(in.PerSecond())), in.Duration.Round(100*time.Millisecond),
-			in.CPUPerTorrent().Round(100*time.Nanosecond), in.WriterCPUPerTorrent().Round(100*time.Nanosecond), when)
+			in.CPUPerTorrent().Round(100*time.Nanosecond), writerText(in.WriterCPUPerTorrent()), when)
 		if in.Last.Torrents == 0 {
 			return text, metMin(in.PerSecond(), targetIngestPerSecond)
 		}
@@ -265,7 +279,7 @@ func (r *Results) rows() []row {
 		}
 		// The rate at the corpus's size is the last tenth's: the target is met there or not at all.
 		return fmt.Sprintf("at %s (its last %s): %s/s, CPU a torrent %s, the writer's %s (the writer's I/O a torrent: %s); the whole build %s", thousands(int64(in.Created+in.Updated)), thousands(int64(in.Last.Torrents)),
-				thousands(int64(in.Last.PerSecond())), in.Last.CPUPerTorrent().Round(100*time.Nanosecond), in.Last.WriterCPUPerTorrent().Round(100*time.Nanosecond), in.Last.IOText(), text),
+				thousands(int64(in.Last.PerSecond())), in.Last.CPUPerTorrent().Round(100*time.Nanosecond), writerText(in.Last.WriterCPUPerTorrent()), in.Last.IOText(), text),
 			metMin(in.Last.PerSecond(), targetIngestPerSecond)
 	})
 	searched := false
