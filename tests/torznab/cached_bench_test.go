@@ -40,26 +40,11 @@ func BenchmarkCachedAnswers(b *testing.B) {
 	handler := svc.App.Handler()
 	do := func(method, uri, bearer, body string) *fasthttp.RequestCtx {
 		var ctx fasthttp.RequestCtx
-		ctx.Request.Header.SetMethod(method)
-		ctx.Request.SetRequestURI(uri)
-		ctx.Request.Header.SetHost("127.0.0.1:8080")
-		ctx.Request.Header.Set("Accept-Encoding", "gzip, deflate, br") // as the apps ask
-		if bearer != "" {
-			ctx.Request.Header.Set("Authorization", "Bearer "+bearer)
-		}
-		if body != "" {
-			ctx.Request.Header.SetContentType("application/json")
-			ctx.Request.SetBodyString(body)
-		}
+		request(&ctx, method, uri, "gzip, deflate, br", bearer, body) // as the apps ask
 		handler(&ctx)
 		return &ctx
 	}
-	signed := do("POST", "/api/auth/sign-up", "", `{"email":"b@example.com","password":"benchmark password","name":"B"}`)
-	token := jsonString(signed.Response.Body(), "token")
-	key := jsonString(do("POST", "/api/auth/api-keys", token, `{"name":"bench"}`).Response.Body(), "key")
-	if key == "" {
-		b.Fatalf("no key: %s", signed.Response.Body())
-	}
+	key := apiKey(b, handler, "b@example.com")
 	for _, c := range []struct{ name, uri, bearer string }{
 		{"rest-anonymous", "/api/torrents/search?limit=100&q=some+show", ""},
 		{"rest-key", "/api/torrents/search?limit=100&q=some+show", key},
@@ -117,20 +102,4 @@ func BenchmarkCachedAnswers(b *testing.B) {
 			}
 		})
 	}
-}
-
-func jsonString(body []byte, name string) string {
-	key := `"` + name + `":"`
-	s := string(body)
-	for i := 0; i+len(key) <= len(s); i++ {
-		if s[i:i+len(key)] == key {
-			rest := s[i+len(key):]
-			for j := range len(rest) {
-				if rest[j] == '"' {
-					return rest[:j]
-				}
-			}
-		}
-	}
-	return ""
 }

@@ -39,27 +39,11 @@ func TestAPlainClientIsSentAKeptAnswerWithoutInflatingItAgain(t *testing.T) {
 		ctx.ResetUserValues()
 		ctx.Request.Reset()
 		ctx.Response.Reset()
-		ctx.Request.Header.SetMethod(method)
-		ctx.Request.SetRequestURI(uri)
-		ctx.Request.Header.SetHost("127.0.0.1:8080")
-		if accept != "" {
-			ctx.Request.Header.Set("Accept-Encoding", accept)
-		}
-		if bearer != "" {
-			ctx.Request.Header.Set("Authorization", "Bearer "+bearer)
-		}
-		if body != "" {
-			ctx.Request.Header.SetContentType("application/json")
-			ctx.Request.SetBodyString(body)
-		}
+		request(&ctx, method, uri, accept, bearer, body)
 		handler(&ctx)
 		return &ctx.Response
 	}
-	token := jsonString(do("POST", "/api/auth/sign-up", "", `{"email":"p@example.com","password":"plain client password","name":"P"}`, "").Body(), "token")
-	key := jsonString(do("POST", "/api/auth/api-keys", token, `{"name":"plain"}`, "").Body(), "key")
-	if key == "" {
-		t.Fatal("no key")
-	}
+	key := apiKey(t, handler, "p@example.com")
 	uri := "/torznab/api?t=search&limit=100&q=some+show&apikey=" + url.QueryEscape(key)
 	if r := do("GET", uri, "", "", "gzip"); r.StatusCode() != 200 || string(r.Header.ContentEncoding()) != "gzip" {
 		t.Fatalf("%d, Content-Encoding %q: the page is not kept compressed", r.StatusCode(), r.Header.ContentEncoding())
