@@ -67,28 +67,28 @@ func inSpan(list []int, n int) bool {
 var (
 	reExtension     = regexp.MustCompile(`(?i)\.(?:mkv|mp4|m4v|avi|wmv|mov|webm|mpg|flac|mp3|m4a|m4b|ogg|opus|wav|epub|mobi|azw3|pdf|cbr|cbz|iso|img|zip|rar|7z|exe|msi|dmg|deb|rpm|apk|appimage|srt|torrent)$`)
 	reLeadingTag    = regexp.MustCompile(`^\s*[\[【]([^\]】]{1,80})[\]】][\s_.\-]*`)
-	reTrailingGroup = plain(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`).at(beforeDash)
+	reTrailingGroup = plain(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`).at(where(beforeDash, groupCanStart))
 
-	reSxxEyy      = screened(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`, sThenDigit).at(wordStart("s#"))
+	reSxxEyy      = screened(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`, sThenDigit).at(wordStart(followedBy([]string{"s#", "s##", "s###"}, " ", ".", "_", "-", "e")...))
 	reEpisodeMore = regexp.MustCompile(`(?i)(-?)\s*E?(\d{1,4})`)
-	reNxNN        = screened(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`, digitXDigit).at(wordStart("#"))
-	reSeasonRange = screened(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`, sThenDigit).at(wordStart("s#"))
+	reNxNN        = screened(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`, digitXDigit).at(wordStart("#x", "##x"))
+	reSeasonRange = screened(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`, sThenDigit).at(wordStart(followedBy([]string{"s#", "s##"}, "-", "t", "~", " ", "\t", "\n", "\f", "\r")...))
 	reSeasonWord  = hinted(`(?i)\bSeasons?[ ._]?(\d{1,2})(?:\s?(?:-|to|~)\s?(\d{1,2}))?\b`, "season").at(wordStart("season"))
-	reSeasonOrd   = hinted(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`, "season").at(wordStart("#"))
-	reSeasonOnly  = screened(`(?i)\bS(\d{1,2})\b`, sThenDigit).at(wordStart("s#"))
-	reEpisodeOnly = screened(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`, eThenDigit).at(wordStart("e#", "e ", "e.", "e_", "ep"))
-	reAbsolute    = screened(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`, spacedDash).at(spaceBefore("-~"))
-	reAbsBatch    = hinted(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`, "[", "(").at(byteIn("[("))
-	reDaily       = screened(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`, dailyDate).at(wordStart("19", "20"))
+	reSeasonOrd   = hinted(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`, "season").at(wordStart(followedBy([]string{"#", "##"}, "st", "nd", "rd", "th")...))
+	reSeasonOnly  = screened(`(?i)\bS(\d{1,2})\b`, sThenDigit).at(wordStart("s#|", "s##|"))
+	reEpisodeOnly = screened(`(?i)\b(?:E|EP\.?|Episode)[ ._]?(\d{1,4})(?:\s?-\s?(?:E|EP)?(\d{1,4}))?\b`, eThenDigit).at(wordStart("e#", "e ", "e.", "e_", "ep#", "ep ", "ep.", "ep_", "episode"))
+	reAbsolute    = screened(`\s[-–~]\s(\d{1,4})(?:\s?[-~]\s?(\d{1,4}))?(?:v\d)?(?:\s+(?:END|FINAL|Final))?(?:\s|$|[\[(])`, spacedDash).at(where(spaceBefore("-~"), spacedDashThenDigit))
+	reAbsBatch    = hinted(`[\[(](\d{1,4})\s?[-~]\s?(\d{1,4})[\])]`, "[", "(").at(where(byteIn("[("), bracketedRangeAt))
+	reDaily       = screened(`\b((?:19|20)\d{2})[.\-_ ](\d{2})[.\-_ ](\d{2})\b`, dailyDate).at(where(wordStart("19", "20"), dateAt))
 	reComplete    = hinted(`(?i)\b(?:complete|full[ ._]season)\b`, "complete", "full").at(wordStart("complete", "full"))
-	reCompleteSer = hinted(`(?i)\bcomplete[ ._](?:series|seasons?)\b`, "complete").at(wordStart("complete"))
+	reCompleteSer = hinted(`(?i)\bcomplete[ ._](?:series|seasons?)\b`, "complete").at(wordStart(followedBy([]string{"complete"}, " s", ".s", "_s")...))
 
-	reResolution = screened(`(?i)\b(?:(?:BD|HD)?(360|480|540|576|720|1080|2160|4320)[pi]|(?:\d{3,4}x(360|480|540|576|720|1080|2160))p?|(4K|UHD))\b`, resolutionLike).at(wordStart("bd", "hd", "###", "4k", "uhd"))
+	reResolution = screened(`(?i)\b(?:(?:BD|HD)?(360|480|540|576|720|1080|2160|4320)[pi]|(?:\d{3,4}x(360|480|540|576|720|1080|2160))p?|(4K|UHD))\b`, resolutionLike).at(wordStart("bd#", "hd#", "360", "480", "540", "576", "720", "1080", "2160", "4320", "###x", "####x", "4k", "uhd"))
 
 	reRemux  = hinted(`(?i)\b(?:BD)?REMUX\b`, "remux").at(wordStart("bdremux", "remux"))
-	reBluRay = hinted(`(?i)\b(?:Blu-?Ray(?:[ .-]?Rip)?|BDRip|BRRip|BR-?Rip|BD25|BD50|BDMV|BD(?:\d{3,4}p)?)\b`, "blu", "bd", "br").at(wordStart("blu", "bd", "br"))
-	reWebDL  = hinted(`(?i)\b(?:WEB-?DL(?:Mux)?|WEB)\b`, "web").at(wordStart("web"))
-	reWebRip = hinted(`(?i)\bWEB-?Rip\b`, "web").at(wordStart("web"))
+	reBluRay = hinted(`(?i)\b(?:Blu-?Ray(?:[ .-]?Rip)?|BDRip|BRRip|BR-?Rip|BD25|BD50|BDMV|BD(?:\d{3,4}p)?)\b`, "blu", "bd", "br").at(wordStart("blur", "blu-r", "bd", "brrip", "br-r"))
+	reWebDL  = hinted(`(?i)\b(?:WEB-?DL(?:Mux)?|WEB)\b`, "web").at(wordStart("webdl", "web-dl", "web|"))
+	reWebRip = hinted(`(?i)\bWEB-?Rip\b`, "web").at(wordStart("webrip", "web-rip"))
 	reHDTV   = hinted(`(?i)\b(?:HDTV(?:Rip)?|PDTV|SDTV|TVRip|DSR|DTH)\b`, "tv", "dsr", "dth").at(wordStart("hdtv", "pdtv", "sdtv", "tvrip", "dsr", "dth"))
 	reDVD    = hinted(`(?i)\b(?:DVD-?Rip|DVD[59R]?|DvDScr|DVD-?Scr)\b|\bDvd-Rip\b`, "dvd").at(wordStart("dvd"))
 	reHDRip  = hinted(`(?i)\bHD-?Rip\b`, "rip").at(wordStart("hd"))
@@ -103,14 +103,14 @@ var (
 	reVP9   = hinted(`(?i)\bVP9\b`, "vp9").at(wordStart("vp9"))
 	reMPEG2 = hinted(`(?i)\bMPEG-?2\b`, "mpeg").at(wordStart("mpeg"))
 
-	reDV     = hinted(`(?i)\b(?:DV|DoVi|Dolby[ .]?Vision)\b`, "dv", "dovi", "dolby").at(wordStart("dv", "dovi", "dolby"))
+	reDV     = hinted(`(?i)\b(?:DV|DoVi|Dolby[ .]?Vision)\b`, "dv", "dovi", "dolby").at(wordStart("dv|", "dovi|", "dolby"))
 	reHDR10P = hinted(`(?i)\bHDR10(?:\+|Plus\b|P\b)`, "hdr").at(wordStart("hdr10"))
 	reHDR10  = hinted(`(?i)\bHDR10\b`, "hdr").at(wordStart("hdr10"))
 	reHDR    = hinted(`(?i)\bHDR\b`, "hdr").at(wordStart("hdr"))
 	reHLG    = hinted(`\bHLG\b`, "hlg").at(wordStart("hlg"))
 
 	reAudio = hinted(`(?i)\b(DTS-?HD[ .-]?MA|DTS-?HD|DTS[-:]?X|DTS|TrueHD|DDP|DD\+|E-?AC-?3|DD|AC-?3|Dolby[ .]Digital|AAC|FLAC|ALAC|MP3|OPUS|LPCM|PCM)(?:[ .]?([1-9])[ .]?([01])(?:ch)?)?(?:\b|[^A-Za-z0-9])`, "dts", "truehd", "dd", "ac", "flac", "mp3", "opus", "pcm", "dolby").at(wordStart(
-		"dts", "truehd", "dd", "eac", "e-ac", "ac", "dolby", "aac", "flac", "alac", "mp3", "opus", "lpcm", "pcm",
+		"dts", "truehd", "dd", "eac", "e-ac", "ac3", "ac-3", "dolby", "aac", "flac", "alac", "mp3", "opus", "lpcm", "pcm",
 	))
 	reAtmos = hinted(`(?i)\bAtmos\b`, "atmos").at(wordStart("atmos"))
 
@@ -862,7 +862,7 @@ func (p pattern) FindAllStringSubmatchIndex(t text, n int) [][]int {
 const digits = "0123456789"
 
 // wordStart: where an ASCII word begins (\b then a letter, digit or _) with one of the lowercase
-// prefixes ('#' in a prefix stands for any digit). It serves an expression that opens with \b
+// prefixes ('#' in a prefix stands for any digit, '|' for the word's end). It serves an expression that opens with \b
 // followed by a letter or digit, whose every match begins with one of the prefixes (in either case):
 // that \b holds at such a place only, and there the anchored expression's own \b holds too, so the
 // name before the place is never needed.
@@ -893,17 +893,33 @@ func wordStart(prefixes ...string) func(t text, from int) int {
 	}
 }
 
-// hasPrefixOrDigits is strings.HasPrefix where '#' in prefix stands for any digit.
+// hasPrefixOrDigits is strings.HasPrefix where '#' in prefix stands for any digit and '|' for the
+// end of a word (a byte that is not a word byte, or the end of s).
 func hasPrefixOrDigits(s, prefix string) bool {
-	if len(s) < len(prefix) {
-		return false
-	}
 	for k := 0; k < len(prefix); k++ {
-		if c := prefix[k]; c != s[k] && !(c == '#' && isDigitByte(s[k])) {
+		c := prefix[k]
+		if c == '|' {
+			if k < len(s) && isWordByte(s[k]) {
+				return false
+			}
+			continue
+		}
+		if k >= len(s) || c != s[k] && !(c == '#' && isDigitByte(s[k])) {
 			return false
 		}
 	}
 	return true
+}
+
+// followedBy is each of the prefixes followed by each of the nexts, for wordStart.
+func followedBy(prefixes []string, nexts ...string) []string {
+	var out []string
+	for _, p := range prefixes {
+		for _, n := range nexts {
+			out = append(out, p+n)
+		}
+	}
+	return out
 }
 
 // spaceBefore: a space (\s) followed by one of the bytes next.
@@ -929,6 +945,92 @@ func byteIn(set string) func(t text, from int) int {
 		}
 		return -1
 	}
+}
+
+// where: the places begins finds at which ok holds too.
+func where(begins func(t text, from int) int, ok func(t text, i int) bool) func(t text, from int) int {
+	return func(t text, from int) int {
+		for i := begins(t, from); i >= 0; i = begins(t, i+1) {
+			if ok(t, i) {
+				return i
+			}
+		}
+		return -1
+	}
+}
+
+// dateAt: at i, what reDaily's date is made of: 19 or 20, two digits, a separator, two digits, a
+// separator, two digits.
+func dateAt(t text, i int) bool {
+	s := t.s[i:]
+	return len(s) >= 10 && isDigitByte(s[2]) && isDigitByte(s[3]) && isDateSeparator(s[4]) &&
+		isDigitByte(s[5]) && isDigitByte(s[6]) && isDateSeparator(s[7]) && isDigitByte(s[8]) && isDigitByte(s[9])
+}
+
+func isDateSeparator(c byte) bool { return c == '.' || c == '-' || c == '_' || c == ' ' }
+
+// spacedDashThenDigit: at i, a space, a '-' or '~', a space and a digit, as reAbsolute's matches begin
+// in an ASCII name.
+func spacedDashThenDigit(t text, i int) bool {
+	return i+3 < len(t.s) && isSpaceByte(t.s[i+2]) && isDigitByte(t.s[i+3])
+}
+
+// bracketedRangeAt: at i, what reAbsBatch's matches begin with: a bracket, one to four digits, perhaps
+// a space (\s), then '-' or '~'.
+func bracketedRangeAt(t text, i int) bool {
+	j := i + 1
+	for j < len(t.s) && j-i <= 4 && isDigitByte(t.s[j]) {
+		j++
+	}
+	if j == i+1 {
+		return false
+	}
+	if j < len(t.s) && isSpaceByte(t.s[j]) {
+		j++
+	}
+	return j < len(t.s) && (t.s[j] == '-' || t.s[j] == '~')
+}
+
+// groupCanStart: reTrailingGroup can match from i, as far as the end of the name tells: its match
+// runs to the end, where after the group come only spaces (\s) and perhaps one bracket, so the group
+// lies in the run of the bytes a group is made of that ends there (see groupTail), and its match
+// begins at most three bytes before that run (a space, a dash and a space).
+func groupCanStart(t text, i int) bool {
+	tail := groupTail(t.s)
+	return tail >= 0 && i >= tail-3
+}
+
+// groupTail is where the run of group bytes ([A-Za-z0-9_@&.-]) begins that ends s once spaces, a
+// final [...] or (...) and spaces before it are taken off; -1 when s ends with a bracket that
+// reTrailingGroup's cannot match (a ']' whose nearest bracket before it is not a '[', likewise ')').
+func groupTail(s string) int {
+	e := len(s)
+	for e > 0 && isSpaceByte(s[e-1]) {
+		e--
+	}
+	if e > 0 && (s[e-1] == ']' || s[e-1] == ')') {
+		brackets := "[]"
+		if s[e-1] == ')' {
+			brackets = "()"
+		}
+		j := strings.LastIndexAny(s[:e-1], brackets)
+		if j < 0 || s[j] != brackets[0] {
+			return -1
+		}
+		e = j
+		for e > 0 && isSpaceByte(s[e-1]) {
+			e--
+		}
+	}
+	g := e
+	for g > 0 && isGroupByte(s[g-1]) {
+		g--
+	}
+	return g
+}
+
+func isGroupByte(c byte) bool {
+	return isWordByte(c) || c == '@' || c == '&' || c == '.' || c == '-'
 }
 
 // beforeDash: the byte before a '-'.
