@@ -698,6 +698,7 @@ type text struct {
 	s, lower string
 	ascii    bool
 	words    []int // in an ASCII name, where its words begin (\b then a letter, digit or _)
+	openings byteCouples // in an ASCII name, the lowercase couples of bytes its words open with
 }
 
 // newText folds the name as the patterns' (?i) does for ASCII letters: ToLower maps the Kelvin sign
@@ -713,12 +714,38 @@ func newText(s string) text {
 		}
 		if isWordByte(s[i]) && (i == 0 || !isWordByte(s[i-1])) {
 			t.words = append(t.words, i)
+			next := byte(0) // a word of one byte at the end: a couple no prefix of two bytes opens
+			if i+1 < len(s) {
+				next = lowerASCII(s[i+1])
+			}
+			t.openings.add(lowerASCII(s[i]), next)
 		}
 	}
 	if !t.ascii && strings.Contains(t.lower, "ſ") {
 		t.lower = strings.ReplaceAll(t.lower, "ſ", "s")
 	}
 	return t
+}
+
+// byteCouples is a set of couples of bytes, hashed into 256 bits: a name's word openings, or those a
+// pattern's prefixes can have. A pattern none of whose couples a name's words open with has no
+// place to begin in it, and need not look at its words one by one.
+type byteCouples [4]uint64
+
+func (c *byteCouples) add(a, b byte) {
+	k := (uint(a)*31 + uint(b)) & 255
+	c[k>>6] |= 1 << (k & 63)
+}
+
+func (c *byteCouples) meets(d *byteCouples) bool {
+	return c[0]&d[0]|c[1]&d[1]|c[2]&d[2]|c[3]&d[3] != 0
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // pattern is a regular expression with what any match holds: one of the lowercase substrings
@@ -878,7 +905,11 @@ func wordStart(prefixes ...string) func(t text, from int) int {
 			byFirst[d] = append(byFirst[d], p[1:])
 		}
 	}
+	opening := prefixOpenings(prefixes)
 	return func(t text, from int) int {
+		if !t.openings.meets(&opening) {
+			return -1
+		}
 		for _, i := range t.words {
 			if i < from {
 				continue
@@ -891,6 +922,31 @@ func wordStart(prefixes ...string) func(t text, from int) int {
 		}
 		return -1
 	}
+}
+
+// prefixOpenings are the couples of bytes wordStart's prefixes open with ('#' each digit); every couple
+// when a prefix's second byte is '|' or it has one byte only.
+func prefixOpenings(prefixes []string) byteCouples {
+	var all byteCouples
+	for _, p := range prefixes {
+		if len(p) < 2 || p[1] == '|' {
+			return byteCouples{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+		}
+		for _, a := range byteChoices(p[0]) {
+			for _, b := range byteChoices(p[1]) {
+				all.add(a, b)
+			}
+		}
+	}
+	return all
+}
+
+// byteChoices is what a byte of a prefix stands for: each digit for '#', else itself.
+func byteChoices(c byte) []byte {
+	if c == '#' {
+		return []byte(digits)
+	}
+	return []byte{c}
 }
 
 // hasPrefixOrDigits is strings.HasPrefix where '#' in prefix stands for any digit and '|' for the
