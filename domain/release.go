@@ -697,7 +697,7 @@ func yearEnds(s string, to int) bool {
 type text struct {
 	s, lower string
 	ascii    bool
-	words    []int // in an ASCII name, where its words begin (\b then a letter, digit or _)
+	words    []int       // in an ASCII name, where its words begin (\b then a letter, digit or _)
 	openings byteCouples // in an ASCII name, the lowercase couples of bytes its words open with
 }
 
@@ -764,6 +764,8 @@ type pattern struct {
 	screen   func(lower string) bool
 	begins   func(t text, from int) int
 	anchored *regexp.Regexp
+	walked   finite // the expression walked, where it is finite (walks): run instead of anchored
+	walks    bool
 }
 
 func hinted(expr string, hints ...string) pattern {
@@ -783,6 +785,7 @@ func plain(expr string) pattern { return pattern{re: regexp.MustCompile(expr)} }
 func (p pattern) at(begins func(t text, from int) int) pattern {
 	p.begins = begins
 	p.anchored = regexp.MustCompile(`^(?:` + p.re.String() + `)`)
+	p.walked, p.walks = newFinite(p.re.String())
 	return p
 }
 
@@ -805,7 +808,7 @@ func (p pattern) possible(t text) bool {
 // the pattern's matches can begin, the first of them at.
 func (p pattern) find(t text, at int) []int {
 	for i := at; i >= 0; i = p.begins(t, i+1) {
-		m := p.anchored.FindStringSubmatchIndex(t.s[i:])
+		m := p.matchAt(t.s[i:])
 		if m == nil {
 			continue
 		}
@@ -817,6 +820,14 @@ func (p pattern) find(t text, at int) []int {
 		return m
 	}
 	return nil
+}
+
+// matchAt is the match of the expression that begins where s does, if any, with its submatches.
+func (p pattern) matchAt(s string) []int {
+	if p.walks {
+		return p.walked.anchoredMatch(s)
+	}
+	return p.anchored.FindStringSubmatchIndex(s)
 }
 
 func (p pattern) fast(t text) bool { return p.begins != nil && t.ascii }
