@@ -162,13 +162,18 @@ func unsafePath(path string) string {
 	if strings.HasSuffix(path, "/") || strings.Contains(path, "//") {
 		return "must not have empty segments"
 	}
-	for i := 0; i+1 < len(path); i++ {
-		if path[i] == '.' && path[i+1] == '.' && (i == 0 || isPathSeparator(path[i-1])) &&
-			(i+2 == len(path) || isPathSeparator(path[i+2])) {
+	// Each "..", overlapping ones too, found by the fast substring search.
+	for from := 0; ; {
+		k := strings.Index(path[from:], "..")
+		if k < 0 {
+			return ""
+		}
+		i := from + k
+		if (i == 0 || isPathSeparator(path[i-1])) && (i+2 == len(path) || isPathSeparator(path[i+2])) {
 			return "must not have a .. segment"
 		}
+		from = i + 1
 	}
-	return ""
 }
 
 // hasControl tells whether s holds a control character (unicode.IsControl), reading ASCII bytes
@@ -183,6 +188,21 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+// plainPath tells that a path (not empty) needs none of the checks that follow it in normalizeFiles:
+// it is ASCII without control characters (which makes it valid UTF-8 too), and unsafePath finds
+// nothing in it. False says only that those checks must look.
+func plainPath(path string) bool { return printableASCII(path) && unsafePath(path) == "" }
+
+// printableASCII: every byte of s is ASCII and no control character (0x20 to 0x7e).
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i]-0x20 >= 0x7f-0x20 { // below 0x20 wraps around
+			return false
+		}
+	}
+	return true
 }
 
 func isPathSeparator(c byte) bool { return c == '/' || c == '\\' }
@@ -202,6 +222,8 @@ func (t *Torrent) normalizeFiles(problems *ValidationError) {
 			problems.Add(field()+".path", "is required")
 		case len(path) > MaxFilePathLength:
 			problems.Add(field()+".path", fmt.Sprintf("must be at most %d bytes", MaxFilePathLength))
+		case plainPath(path):
+			// Nothing to report, told in one pass (most paths).
 		case !utf8.ValidString(path) || hasControl(path):
 			problems.Add(field()+".path", "must be valid UTF-8 without control characters")
 		default:

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -44,6 +45,35 @@ func TestUnsafePathAnswersAsSplittingDid(t *testing.T) {
 		if got, want := unsafePath(p), unsafePathBySplitting(p); got != want {
 			t.Fatalf("unsafePath(%q) = %q, splitting said %q", p, got, want)
 		}
+	}
+}
+
+// A path plainPath passes is one the checks after it find nothing in: valid UTF-8, no control
+// character, nothing unsafePath reports. Checked on short random paths of the bytes those checks
+// look at, and on paths of the corpus's shape.
+func TestAPlainPathIsOneTheChecksPass(t *testing.T) {
+	paths := []string{"a", "Show/Season 1/e01.mkv", "a..b/c", "a/...", "x:", "C:/x", "a\\b", "a\x7f", "é/a"}
+	r := rand.New(rand.NewPCG(5, 6))
+	runes := []rune("/\\.a:é\t\x7f\u0085 ")
+	plain := 0
+	for range 300_000 {
+		b := make([]rune, 1+r.IntN(9))
+		for i := range b {
+			b[i] = runes[r.IntN(len(runes))]
+		}
+		paths = append(paths, string(b))
+	}
+	for _, p := range paths {
+		if !plainPath(p) {
+			continue
+		}
+		plain++
+		if !utf8.ValidString(p) || hasControl(p) || unsafePath(p) != "" {
+			t.Fatalf("plainPath(%q) passes it, but the checks find %v %v %q", p, utf8.ValidString(p), hasControl(p), unsafePath(p))
+		}
+	}
+	if plain < 1000 {
+		t.Fatalf("only %d random paths plain: the test no longer sees what it should", plain)
 	}
 }
 
