@@ -220,7 +220,7 @@ func ParseRelease(name string) Release {
 
 // parseEpisodes finds seasons, episodes and air dates; it tells whether the name is an episode or
 // season of a show.
-func (r *Release) parseEpisodes(t text, mark func(int), take func(int, int)) bool {
+func (r *Release) parseEpisodes(t *text, mark func(int), take func(int, int)) bool {
 	s := t.s
 	if m := reDaily.FindStringSubmatchIndex(t); m != nil && m[0] > 0 {
 		y, _ := strconv.Atoi(s[m[2]:m[3]])
@@ -298,7 +298,7 @@ func (r *Release) parseEpisodes(t text, mark func(int), take func(int, int)) boo
 			}
 			mark(m[0])
 			take(m[0], m[1])
-		} else if m := lastMatch(reAbsolute, t); m != nil && !r.isYearLike(s[m[2]:m[3]]) &&
+		} else if m := lastMatch(&reAbsolute, t); m != nil && !r.isYearLike(s[m[2]:m[3]]) &&
 			(r.Group != "" || reResolution.MatchString(t)) {
 			first, _ := strconv.Atoi(s[m[2]:m[3]])
 			r.Episodes = []int{first}
@@ -365,7 +365,7 @@ func episodeRange(a, b int) []int {
 	return out
 }
 
-func lastMatch(re pattern, t text) []int {
+func lastMatch(re *pattern, t *text) []int {
 	all := re.FindAllStringSubmatchIndex(t, -1)
 	if len(all) == 0 {
 		return nil
@@ -374,7 +374,7 @@ func lastMatch(re pattern, t text) []int {
 }
 
 // parseTechnical finds resolution, source, codec, HDR and audio.
-func (r *Release) parseTechnical(t text, mark func(int), take func(int, int)) {
+func (r *Release) parseTechnical(t *text, mark func(int), take func(int, int)) {
 	s := t.s
 	if m := reResolution.FindStringSubmatchIndex(t); m != nil {
 		switch {
@@ -388,13 +388,6 @@ func (r *Release) parseTechnical(t text, mark func(int), take func(int, int)) {
 		mark(m[0])
 		take(m[0], m[1])
 	}
-	sources := []struct {
-		re   pattern
-		name string
-	}{
-		{reRemux, "Remux"}, {reBluRay, "BluRay"}, {reWebRip, "WEBRip"}, {reWebDL, "WEB-DL"},
-		{reHDTV, "HDTV"}, {reDVD, "DVD"}, {reHDRip, "HDRip"}, {reCam, "CAM"}, {reTS, "TS"},
-	}
 	for _, src := range sources {
 		if m := src.re.FindStringIndex(t); m != nil {
 			if r.Source == "" {
@@ -403,13 +396,6 @@ func (r *Release) parseTechnical(t text, mark func(int), take func(int, int)) {
 			mark(m[0])
 			take(m[0], m[1])
 		}
-	}
-	codecs := []struct {
-		re   pattern
-		name string
-	}{
-		{reH265, "H.265"}, {reH264, "H.264"}, {reAV1, "AV1"}, {reXviD, "XviD"}, {reDivX, "DivX"},
-		{reVP9, "VP9"}, {reMPEG2, "MPEG-2"},
 	}
 	for _, c := range codecs {
 		if m := c.re.FindStringIndex(t); m != nil {
@@ -463,6 +449,24 @@ func (r *Release) parseTechnical(t text, mark func(int), take func(int, int)) {
 	}
 }
 
+// sources and codecs are the patterns of each, in the order they are looked for: the first found
+// names the release's.
+var (
+	sources = []namedPattern{
+		{&reRemux, "Remux"}, {&reBluRay, "BluRay"}, {&reWebRip, "WEBRip"}, {&reWebDL, "WEB-DL"},
+		{&reHDTV, "HDTV"}, {&reDVD, "DVD"}, {&reHDRip, "HDRip"}, {&reCam, "CAM"}, {&reTS, "TS"},
+	}
+	codecs = []namedPattern{
+		{&reH265, "H.265"}, {&reH264, "H.264"}, {&reAV1, "AV1"}, {&reXviD, "XviD"}, {&reDivX, "DivX"},
+		{&reVP9, "VP9"}, {&reMPEG2, "MPEG-2"},
+	}
+)
+
+type namedPattern struct {
+	re   *pattern
+	name string
+}
+
 var audioSeparators = strings.NewReplacer(" ", "", ".", "", "-", "", ":", "")
 
 func audioName(raw string) string {
@@ -488,7 +492,7 @@ func audioName(raw string) string {
 
 // parseYear takes the last year-like number that is not the very start of the name ("2001 A Space
 // Odyssey 1968", "1917 (2019)") and not part of another token.
-func (r *Release) parseYear(t text, mark func(int), taken []bool) {
+func (r *Release) parseYear(t *text, mark func(int), taken []bool) {
 	s := t.s
 	if r.Year != 0 {
 		return
@@ -699,14 +703,17 @@ type text struct {
 	ascii    bool
 	words    []int       // in an ASCII name, where its words begin (\b then a letter, digit or _)
 	openings byteCouples // in an ASCII name, the lowercase couples of bytes its words open with
+	// firstWords holds words for most names, so that a text is one allocation.
+	firstWords [24]int
 }
 
 // newText folds the name as the patterns' (?i) does for ASCII letters: ToLower maps the Kelvin sign
 // to 'k', and the long s (U+017F, which ToLower keeps) becomes 's' here. Without it a hint turned
 // away a name its expression matches ("Seaſon 2" had no season, "Season 2" had). Only an ASCII
 // name's lower is sliced by s's offsets: otherwise their lengths may differ.
-func newText(s string) text {
-	t := text{s: s, lower: strings.ToLower(s), ascii: true, words: make([]int, 0, 16)}
+func newText(s string) *text {
+	t := &text{s: s, lower: strings.ToLower(s), ascii: true}
+	t.words = t.firstWords[:0]
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			t.ascii, t.words = false, nil
@@ -714,12 +721,11 @@ func newText(s string) text {
 		}
 		if isWordByte(s[i]) && (i == 0 || !isWordByte(s[i-1])) {
 			t.words = append(t.words, i)
-			next := byte(0) // a word of one byte at the end: a couple no prefix of two bytes opens
-			if i+1 < len(s) {
-				next = lowerASCII(s[i+1])
-			}
-			t.openings.add(lowerASCII(s[i]), next)
 		}
+	}
+	for _, i := range t.words {
+		k := wordOpening(t.lower, i)
+		t.openings[k>>6] |= 1 << (k & 63)
 	}
 	if !t.ascii && strings.Contains(t.lower, "ſ") {
 		t.lower = strings.ReplaceAll(t.lower, "ſ", "s")
@@ -733,8 +739,22 @@ func newText(s string) text {
 type byteCouples [4]uint64
 
 func (c *byteCouples) add(a, b byte) {
-	k := (uint(a)*31 + uint(b)) & 255
+	k := coupleKey(a, b)
 	c[k>>6] |= 1 << (k & 63)
+}
+
+func (c *byteCouples) has(k uint) bool { return c[k>>6]&(1<<(k&63)) != 0 }
+
+func coupleKey(a, b byte) uint { return (uint(a)*31 + uint(b)) & 255 }
+
+// wordOpening is the key of the couple of bytes the word at i of an ASCII name's lowercase form
+// opens with (a word of one byte at the end: that byte and 0).
+func wordOpening(lower string, i int) uint {
+	next := byte(0)
+	if i+1 < len(lower) {
+		next = lower[i+1]
+	}
+	return coupleKey(lower[i], next)
 }
 
 func (c *byteCouples) meets(d *byteCouples) bool {
@@ -762,7 +782,7 @@ type pattern struct {
 	re       *regexp.Regexp
 	hints    []string
 	screen   func(lower string) bool
-	begins   func(t text, from int) int
+	begins   func(t *text, from int) int
 	anchored *regexp.Regexp
 	walked   finite // the expression walked, where it is finite (walks): run instead of anchored
 	walks    bool
@@ -782,14 +802,14 @@ func plain(expr string) pattern { return pattern{re: regexp.MustCompile(expr)} }
 // place at from or after, or -1. Every match must begin at one of them, and the expression must look
 // at nothing before where it begins: its leading \b (if any) is then the place's own (see
 // wordStart).
-func (p pattern) at(begins func(t text, from int) int) pattern {
+func (p pattern) at(begins func(t *text, from int) int) pattern {
 	p.begins = begins
 	p.anchored = regexp.MustCompile(`^(?:` + p.re.String() + `)`)
 	p.walked, p.walks = newFinite(p.re.String())
 	return p
 }
 
-func (p pattern) possible(t text) bool {
+func (p *pattern) possible(t *text) bool {
 	if p.screen != nil {
 		return p.screen(t.lower)
 	}
@@ -806,7 +826,7 @@ func (p pattern) possible(t text) bool {
 
 // find is the leftmost match at from or after, as FindStringSubmatchIndex gives it, from the places
 // the pattern's matches can begin, the first of them at.
-func (p pattern) find(t text, at int) []int {
+func (p *pattern) find(t *text, at int) []int {
 	for i := at; i >= 0; i = p.begins(t, i+1) {
 		m := p.matchAt(t.s[i:])
 		if m == nil {
@@ -823,39 +843,39 @@ func (p pattern) find(t text, at int) []int {
 }
 
 // matchAt is the match of the expression that begins where s does, if any, with its submatches.
-func (p pattern) matchAt(s string) []int {
+func (p *pattern) matchAt(s string) []int {
 	if p.walks {
 		return p.walked.anchoredMatch(s)
 	}
 	return p.anchored.FindStringSubmatchIndex(s)
 }
 
-func (p pattern) fast(t text) bool { return p.begins != nil && t.ascii }
+func (p *pattern) fast(t *text) bool { return p.begins != nil && t.ascii }
 
 // first is where the pattern's first match can begin in an ASCII name, or -1 when it cannot match
 // (the places it can begin are looked for first, as that test is the cheaper one).
-func (p pattern) first(t text) int {
+func (p *pattern) first(t *text) int {
 	if i := p.begins(t, 0); i >= 0 && p.possible(t) {
 		return i
 	}
 	return -1
 }
 
-func (p pattern) MatchString(t text) bool {
+func (p *pattern) MatchString(t *text) bool {
 	if p.fast(t) {
 		return p.find(t, p.first(t)) != nil
 	}
 	return p.possible(t) && p.re.MatchString(t.s)
 }
 
-func (p pattern) FindStringIndex(t text) []int {
+func (p *pattern) FindStringIndex(t *text) []int {
 	if m := p.FindStringSubmatchIndex(t); m != nil {
 		return m[:2]
 	}
 	return nil
 }
 
-func (p pattern) FindStringSubmatchIndex(t text) []int {
+func (p *pattern) FindStringSubmatchIndex(t *text) []int {
 	if p.fast(t) {
 		return p.find(t, p.first(t))
 	}
@@ -865,7 +885,7 @@ func (p pattern) FindStringSubmatchIndex(t text) []int {
 	return p.re.FindStringSubmatchIndex(t.s)
 }
 
-func (p pattern) FindAllStringSubmatchIndex(t text, n int) [][]int {
+func (p *pattern) FindAllStringSubmatchIndex(t *text, n int) [][]int {
 	if !p.fast(t) {
 		if !p.possible(t) {
 			return nil
@@ -904,7 +924,7 @@ const digits = "0123456789"
 // followed by a letter or digit, whose every match begins with one of the prefixes (in either case):
 // that \b holds at such a place only, and there the anchored expression's own \b holds too, so the
 // name before the place is never needed.
-func wordStart(prefixes ...string) func(t text, from int) int {
+func wordStart(prefixes ...string) func(t *text, from int) int {
 	// The prefixes by their first byte (a leading '#' stands for each digit).
 	var byFirst [256][]string
 	for _, p := range prefixes {
@@ -917,12 +937,14 @@ func wordStart(prefixes ...string) func(t text, from int) int {
 		}
 	}
 	opening := prefixOpenings(prefixes)
-	return func(t text, from int) int {
+	return func(t *text, from int) int {
 		if !t.openings.meets(&opening) {
 			return -1
 		}
 		for _, i := range t.words {
-			if i < from {
+			// A word whose opening couple is none of the prefixes' is passed over without looking
+			// up its first byte's prefixes (a table of 6 KiB a pattern, which the cache seldom holds).
+			if i < from || !opening.has(wordOpening(t.lower, i)) {
 				continue
 			}
 			for _, rest := range byFirst[t.lower[i]] {
@@ -990,8 +1012,8 @@ func followedBy(prefixes []string, nexts ...string) []string {
 }
 
 // spaceBefore: a space (\s) followed by one of the bytes next.
-func spaceBefore(next string) func(t text, from int) int {
-	return func(t text, from int) int {
+func spaceBefore(next string) func(t *text, from int) int {
+	return func(t *text, from int) int {
 		for i := from; i+1 < len(t.s); i++ {
 			if isSpaceByte(t.s[i]) && strings.IndexByte(next, t.s[i+1]) >= 0 {
 				return i
@@ -1002,8 +1024,8 @@ func spaceBefore(next string) func(t text, from int) int {
 }
 
 // byteIn: one of the bytes set.
-func byteIn(set string) func(t text, from int) int {
-	return func(t text, from int) int {
+func byteIn(set string) func(t *text, from int) int {
+	return func(t *text, from int) int {
 		if from >= len(t.s) {
 			return -1
 		}
@@ -1015,8 +1037,8 @@ func byteIn(set string) func(t text, from int) int {
 }
 
 // where: the places begins finds at which ok holds too.
-func where(begins func(t text, from int) int, ok func(t text, i int) bool) func(t text, from int) int {
-	return func(t text, from int) int {
+func where(begins func(t *text, from int) int, ok func(t *text, i int) bool) func(t *text, from int) int {
+	return func(t *text, from int) int {
 		for i := begins(t, from); i >= 0; i = begins(t, i+1) {
 			if ok(t, i) {
 				return i
@@ -1028,7 +1050,7 @@ func where(begins func(t text, from int) int, ok func(t text, i int) bool) func(
 
 // dateAt: at i, what reDaily's date is made of: 19 or 20, two digits, a separator, two digits, a
 // separator, two digits.
-func dateAt(t text, i int) bool {
+func dateAt(t *text, i int) bool {
 	s := t.s[i:]
 	return len(s) >= 10 && isDigitByte(s[2]) && isDigitByte(s[3]) && isDateSeparator(s[4]) &&
 		isDigitByte(s[5]) && isDigitByte(s[6]) && isDateSeparator(s[7]) && isDigitByte(s[8]) && isDigitByte(s[9])
@@ -1038,13 +1060,13 @@ func isDateSeparator(c byte) bool { return c == '.' || c == '-' || c == '_' || c
 
 // spacedDashThenDigit: at i, a space, a '-' or '~', a space and a digit, as reAbsolute's matches begin
 // in an ASCII name.
-func spacedDashThenDigit(t text, i int) bool {
+func spacedDashThenDigit(t *text, i int) bool {
 	return i+3 < len(t.s) && isSpaceByte(t.s[i+2]) && isDigitByte(t.s[i+3])
 }
 
 // bracketedRangeAt: at i, what reAbsBatch's matches begin with: a bracket, one to four digits, perhaps
 // a space (\s), then '-' or '~'.
-func bracketedRangeAt(t text, i int) bool {
+func bracketedRangeAt(t *text, i int) bool {
 	j := i + 1
 	for j < len(t.s) && j-i <= 4 && isDigitByte(t.s[j]) {
 		j++
@@ -1062,7 +1084,7 @@ func bracketedRangeAt(t text, i int) bool {
 // runs to the end, where after the group come only spaces (\s) and perhaps one bracket, so the group
 // lies in the run of the bytes a group is made of that ends there (see groupTail), and its match
 // begins at most three bytes before that run (a space, a dash and a space).
-func groupCanStart(t text, i int) bool {
+func groupCanStart(t *text, i int) bool {
 	tail := groupTail(t.s)
 	return tail >= 0 && i >= tail-3
 }
@@ -1101,7 +1123,7 @@ func isGroupByte(c byte) bool {
 }
 
 // beforeDash: the byte before a '-'.
-func beforeDash(t text, from int) int {
+func beforeDash(t *text, from int) int {
 	for i := max(from, 0); i+1 < len(t.s); i++ {
 		if t.s[i+1] == '-' {
 			return i
