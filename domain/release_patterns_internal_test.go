@@ -69,7 +69,7 @@ func TestPatternsAnswerAsTheirExpressions(t *testing.T) {
 	}
 	names := append(releaseNames(t), randomReleaseNames(rand.New(rand.NewPCG(5, 6)), 20_000)...)
 	names = append(names, "", " [0123abcd]", "\t [0123ABCD] ", "[0123abcd]", "a[0123abcd]", "5.1", "x5.1", "15.1", "5.1.",
-		"5.1ch", "5.1c", "2019", " 2019", "a.mkv", ".mkv", "a.MKV", "a.mkſ", "a.ap\u212ak", "1080p", "S01")
+		"5.1ch", "5.1c", "2019", " 2019", "a.mkv", ".mkv", "a.MKV", "a.mkſ", "a.ap\u212ak", "1080p", "S01", "uHd", "4\u212a", "UH")
 	for _, name := range names {
 		checkPatterns(t, name)
 	}
@@ -122,6 +122,9 @@ func checkPatterns(t *testing.T, name string) {
 	}
 	if got, want := opensWithBracket(name), reLeadingTag.MatchString(name); want && !got {
 		t.Fatalf("reLeadingTag matches %q, but opensWithBracket turns it away", name)
+	}
+	if got, want := holdsResolution(name), reResolution.re.MatchString(name); got != want {
+		t.Fatalf("holdsResolution(%q) = %v, the expression %v", name, got, want)
 	}
 	if got, want := cleanTitle(name), cleanTitleAsWritten(name); got != want {
 		t.Fatalf("cleanTitle(%q) = %q, as written first %q", name, got, want)
