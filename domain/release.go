@@ -191,8 +191,8 @@ func ParseRelease(name string) Release {
 	r.parseEpisodes(t, mark, take)
 	r.parseTechnical(t, mark, take)
 	r.parseYear(t, mark, taken)
-	if m := reMarker.FindStringIndex(t); m != nil {
-		mark(m[0])
+	if from, _, ok := reMarker.FindStringIndex(t); ok {
+		mark(from)
 	}
 	if r.Group == "" && (r.Resolution != "" || r.Source != "" || r.Codec != "" || r.Audio != "" ||
 		len(r.Seasons) > 0 || len(r.Episodes) > 0) {
@@ -274,16 +274,13 @@ func (r *Release) parseEpisodes(t *text, mark func(int), take func(int, int)) bo
 		found = true
 	}
 	if !found {
-		switch {
-		case reSeasonRange.MatchString(t):
-			m := reSeasonRange.FindStringSubmatchIndex(t)
+		if m := reSeasonRange.FindStringSubmatchIndex(t); m != nil {
 			a, _ := strconv.Atoi(s[m[2]:m[3]])
 			b, _ := strconv.Atoi(s[m[4]:m[5]])
 			r.Seasons = episodeRange(a, b)
 			mark(m[0])
 			take(m[0], m[1])
-		case reSeasonOnly.MatchString(t):
-			m := reSeasonOnly.FindStringSubmatchIndex(t)
+		} else if m := reSeasonOnly.FindStringSubmatchIndex(t); m != nil {
 			n, _ := strconv.Atoi(s[m[2]:m[3]])
 			r.Seasons = []int{n}
 			mark(m[0])
@@ -338,9 +335,9 @@ func (r *Release) parseEpisodes(t *text, mark func(int), take func(int, int)) bo
 	if len(r.Seasons) > 0 && len(r.Episodes) == 0 {
 		r.CompleteSeason = true
 	}
-	if m := reComplete.FindStringIndex(t); m != nil && len(r.Episodes) == 0 &&
+	if from, _, ok := reComplete.FindStringIndex(t); ok && len(r.Episodes) == 0 &&
 		(len(r.Seasons) > 0 || reCompleteSer.MatchString(t)) {
-		mark(m[0])
+		mark(from)
 		r.CompleteSeason = true
 	}
 	return len(r.Seasons) > 0 || len(r.Episodes) > 0 || r.AirDate != ""
@@ -406,41 +403,41 @@ func (r *Release) parseTechnical(t *text, mark func(int), take func(int, int)) {
 		take(m[0], m[1])
 	}
 	for _, src := range sources {
-		if m := src.re.FindStringIndex(t); m != nil {
+		if from, to, ok := src.re.FindStringIndex(t); ok {
 			if r.Source == "" {
 				r.Source = src.name
 			}
-			mark(m[0])
-			take(m[0], m[1])
+			mark(from)
+			take(from, to)
 		}
 	}
 	for _, c := range codecs {
-		if m := c.re.FindStringIndex(t); m != nil {
+		if from, to, ok := c.re.FindStringIndex(t); ok {
 			if r.Codec == "" {
 				r.Codec = c.name
 			}
-			mark(m[0])
-			take(m[0], m[1])
+			mark(from)
+			take(from, to)
 		}
 	}
 	var hdr []string
-	if m := reDV.FindStringIndex(t); m != nil && m[0] > 0 {
+	if from, _, ok := reDV.FindStringIndex(t); ok && from > 0 {
 		hdr = append(hdr, "DV")
-		mark(m[0])
+		mark(from)
 	}
-	if m := reHDR10P.FindStringIndex(t); m != nil {
+	if from, _, ok := reHDR10P.FindStringIndex(t); ok {
 		hdr = append(hdr, "HDR10+")
-		mark(m[0])
-	} else if m := reHDR10.FindStringIndex(t); m != nil {
+		mark(from)
+	} else if from, _, ok := reHDR10.FindStringIndex(t); ok {
 		hdr = append(hdr, "HDR10")
-		mark(m[0])
-	} else if m := reHDR.FindStringIndex(t); m != nil {
+		mark(from)
+	} else if from, _, ok := reHDR.FindStringIndex(t); ok {
 		hdr = append(hdr, "HDR")
-		mark(m[0])
+		mark(from)
 	}
-	if m := reHLG.FindStringIndex(t); m != nil {
+	if from, _, ok := reHLG.FindStringIndex(t); ok {
 		hdr = append(hdr, "HLG")
-		mark(m[0])
+		mark(from)
 	}
 	r.HDR = strings.Join(hdr, " ")
 
@@ -460,9 +457,9 @@ func (r *Release) parseTechnical(t *text, mark func(int), take func(int, int)) {
 		r.Audio = strings.Join(parts, " ")
 		mark(m[0])
 		take(m[0], m[1])
-	} else if m := reAtmos.FindStringIndex(t); m != nil && m[0] > 0 {
+	} else if from, _, ok := reAtmos.FindStringIndex(t); ok && from > 0 {
 		r.Audio = "Atmos"
-		mark(m[0])
+		mark(from)
 	}
 }
 
@@ -721,13 +718,13 @@ type text struct {
 	words    []word      // in an ASCII name, its words (\b then a letter, digit or _)
 	openings byteCouples // in an ASCII name, the lowercase couples of bytes its words open with
 	// firstWords holds words for most names, so that a text is one allocation.
-	firstWords [24]word
+	firstWords [16]word
 }
 
 // word is where a word of an ASCII name begins, and the key of the couple of bytes it opens with
 // (see wordOpening).
 type word struct {
-	at      int
+	at      int32 // a name is cut to MaxNameLength*4 bytes
 	opening uint8
 }
 
@@ -745,7 +742,7 @@ func newText(s string) *text {
 		}
 		if isWordByte(s[i]) && (i == 0 || !isWordByte(s[i-1])) {
 			k := wordOpening(t.lower, i)
-			t.words = append(t.words, word{at: i, opening: uint8(k)})
+			t.words = append(t.words, word{at: int32(i), opening: uint8(k)})
 			t.openings[k>>6] |= 1 << (k & 63)
 		}
 	}
@@ -884,17 +881,26 @@ func (p *pattern) first(t *text) int {
 }
 
 func (p *pattern) MatchString(t *text) bool {
-	if p.fast(t) {
-		return p.find(t, p.first(t)) != nil
-	}
-	return p.possible(t) && p.re.MatchString(t.s)
+	_, _, ok := p.FindStringIndex(t)
+	return ok
 }
 
-func (p *pattern) FindStringIndex(t *text) []int {
-	if m := p.FindStringSubmatchIndex(t); m != nil {
-		return m[:2]
+// FindStringIndex is where the leftmost match begins and ends (ok false: there is none), as the
+// expression's FindStringIndex tells, without allocating when the pattern is walked.
+func (p *pattern) FindStringIndex(t *text) (from, to int, ok bool) {
+	if !p.fast(t) || !p.walks {
+		m := p.FindStringSubmatchIndex(t)
+		if m == nil {
+			return 0, 0, false
+		}
+		return m[0], m[1], true
 	}
-	return nil
+	for i := p.first(t); i >= 0; i = p.begins(t, i+1) {
+		if end := p.walked.anchoredEnd(t.s[i:]); end >= 0 {
+			return i, i + end, true
+		}
+	}
+	return 0, 0, false
 }
 
 func (p *pattern) FindStringSubmatchIndex(t *text) []int {
@@ -966,7 +972,7 @@ func wordStart(prefixes ...string) func(t *text, from int) int {
 		for _, w := range t.words {
 			// A word whose opening couple is none of the prefixes' is passed over without looking
 			// up its first byte's prefixes (a table of 6 KiB a pattern, which the cache seldom holds).
-			i := w.at
+			i := int(w.at)
 			if i < from || !opening.has(uint(w.opening)) {
 				continue
 			}

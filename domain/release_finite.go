@@ -50,7 +50,7 @@ func newFinite(expr string) (f finite, ok bool) {
 		return finite{}, false
 	}
 	root, ok := compileNode(re)
-	if !ok {
+	if !ok || re.MaxCap()+1 > maxWalkedCaps {
 		return finite{}, false
 	}
 	return finite{root: root, ncap: re.MaxCap()}, true
@@ -145,17 +145,38 @@ func upperASCII(c byte) byte {
 // anchoredMatch is what ^(?:expr) gives on the ASCII string s with FindStringSubmatchIndex: the
 // match's span then each group's, -1 for a group that took no part; nil when there is none.
 func (f finite) anchoredMatch(s string) []int {
-	var caps [2 * 8]int
-	w := walk{s: s, caps: caps[:2*(f.ncap+1)]}
+	var buf [2 * maxWalkedCaps]int
+	caps := buf[:2*(f.ncap+1)]
+	if f.walkFrom(s, caps) < 0 {
+		return nil
+	}
+	return append([]int(nil), caps...)
+}
+
+// anchoredEnd is where the match of ^(?:expr) on the ASCII string s ends, -1 when there is none:
+// anchoredMatch without its submatches, and without allocating.
+func (f finite) anchoredEnd(s string) int {
+	var buf [2 * maxWalkedCaps]int
+	return f.walkFrom(s, buf[:2*(f.ncap+1)])
+}
+
+// maxWalkedCaps bounds the groups (the whole match included) of a walked expression, so that a walk
+// keeps its submatches on the stack.
+const maxWalkedCaps = 8
+
+// walkFrom walks the expression from the start of s, fills caps with the match's submatches and
+// tells where it ends (-1: no match).
+func (f finite) walkFrom(s string, caps []int) int {
+	w := walk{s: s, caps: caps}
 	for k := range w.caps {
 		w.caps[k] = -1
 	}
 	end := -1
 	if !w.match(f.root, 0, func(i int) bool { end = i; return true }) {
-		return nil
+		return -1
 	}
 	w.caps[0], w.caps[1] = 0, end
-	return append([]int(nil), w.caps...)
+	return end
 }
 
 // walk is one try of an expression on s, with the submatches of the way through being tried.

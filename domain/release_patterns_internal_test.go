@@ -98,8 +98,8 @@ func checkPatterns(t *testing.T, name string) {
 		if got := p.FindStringSubmatchIndex(tx); !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s on %q: %v, the expression %v", np.name, name, got, want)
 		}
-		if got := p.FindStringIndex(tx); len(want) > 0 && !reflect.DeepEqual(got, want[:2]) || len(want) == 0 && got != nil {
-			t.Fatalf("%s on %q: index %v, the expression %v", np.name, name, got, want)
+		if from, to, ok := p.FindStringIndex(tx); ok != (want != nil) || ok && (from != want[0] || to != want[1]) {
+			t.Fatalf("%s on %q: index %d %d %v, the expression %v", np.name, name, from, to, ok, want)
 		}
 		if got := p.MatchString(tx); got != (want != nil) {
 			t.Fatalf("%s on %q: match %v, the expression %v", np.name, name, got, want)
