@@ -69,10 +69,10 @@ var (
 	reLeadingTag    = regexp.MustCompile(`^\s*[\[【]([^\]】]{1,80})[\]】][\s_.\-]*`)
 	reTrailingGroup = plain(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`).at(where(beforeDash, groupCanStart))
 
-	reSxxEyy      = screened(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`, sThenDigit).at(wordStart(followedBy([]string{"s#", "s##", "s###"}, " ", ".", "_", "-", "e")...))
+	reSxxEyy      = screened(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`, sThenDigit).at(where(wordStart("s#"), digitsThen(3, " ._-e")))
 	reEpisodeMore = regexp.MustCompile(`(?i)(-?)\s*E?(\d{1,4})`)
 	reNxNN        = screened(`(?i)\b(\d{1,2})x(\d{2,3})(?:-(\d{2,3}))?\b`, digitXDigit).at(wordStart("#x", "##x"))
-	reSeasonRange = screened(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`, sThenDigit).at(wordStart(followedBy([]string{"s#", "s##"}, "-", "t", "~", " ", "\t", "\n", "\f", "\r")...))
+	reSeasonRange = screened(`(?i)\bS(\d{1,2})(?:-S?|\s?(?:-|to|~)\s?S)(\d{1,2})\b`, sThenDigit).at(where(wordStart("s#"), digitsThen(2, "-t~ \t\n\f\r")))
 	reSeasonWord  = hinted(`(?i)\bSeasons?[ ._]?(\d{1,2})(?:\s?(?:-|to|~)\s?(\d{1,2}))?\b`, "season").at(wordStart("season"))
 	reSeasonOrd   = hinted(`(?i)\b(\d{1,2})(?:st|nd|rd|th)[ ._]Season\b`, "season").at(wordStart(followedBy([]string{"#", "##"}, "st", "nd", "rd", "th")...))
 	reSeasonOnly  = screened(`(?i)\bS(\d{1,2})\b`, sThenDigit).at(wordStart("s#|", "s##|"))
@@ -713,10 +713,12 @@ func yearEnds(s string, to int) bool {
 // hold it with one substring test, which is far cheaper than running the expression. In an ASCII
 // name (most), a byte of the lowercase form is the lowercase of the name's byte at the same place.
 type text struct {
-	s, lower string
-	ascii    bool
-	words    []word      // in an ASCII name, its words (\b then a letter, digit or _)
-	openings byteCouples // in an ASCII name, the lowercase couples of bytes its words open with
+	s, lower       string
+	ascii          bool
+	words          []word      // in an ASCII name, its words (\b then a letter, digit or _)
+	openings       byteCouples // in an ASCII name, the lowercase couples of bytes its words open with
+	groupTail      int         // groupTail(s), once groupTailKnown
+	groupTailKnown bool
 	// firstWords holds words for most names, so that a text is one allocation.
 	firstWords [16]word
 }
@@ -1040,12 +1042,16 @@ func followedBy(prefixes []string, nexts ...string) []string {
 	return out
 }
 
-// spaceBefore: a space (\s) followed by one of the bytes next.
+// spaceBefore: a space (\s) followed by one of the bytes next (rarer than spaces, so looked for first).
 func spaceBefore(next string) func(t *text, from int) int {
 	return func(t *text, from int) int {
-		for i := from; i+1 < len(t.s); i++ {
-			if isSpaceByte(t.s[i]) && strings.IndexByte(next, t.s[i+1]) >= 0 {
-				return i
+		for i := from + 1; i < len(t.s); i++ {
+			k := indexOfAnyByte(t.s[i:], next)
+			if k < 0 {
+				return -1
+			}
+			if i += k; isSpaceByte(t.s[i-1]) {
+				return i - 1
 			}
 		}
 		return -1
@@ -1058,10 +1064,47 @@ func byteIn(set string) func(t *text, from int) int {
 		if from >= len(t.s) {
 			return -1
 		}
-		if i := strings.IndexAny(t.s[from:], set); i >= 0 {
-			return from + i
+		if k := indexOfAnyByte(t.s[from:], set); k >= 0 {
+			return from + k
 		}
 		return -1
+	}
+}
+
+// indexOfAnyByte is strings.IndexAny for a few ASCII bytes: the first of their strings.IndexByte,
+// which reads many bytes at a time, where IndexAny reads them one by one.
+func indexOfAnyByte(s, bytes string) int {
+	first := -1
+	for k := 0; k < len(bytes); k++ {
+		end := len(s)
+		if first >= 0 {
+			end = first
+		}
+		if i := strings.IndexByte(s[:end], bytes[k]); i >= 0 {
+			first = i
+		}
+	}
+	return first
+}
+
+func byteSetOf(s string) byteSet {
+	var set byteSet
+	for i := 0; i < len(s); i++ {
+		set.add(s[i])
+	}
+	return set
+}
+
+// digitsThen: after the byte at i, one to most digits, then one of the bytes next (none of them a
+// digit) in the lowercase name.
+func digitsThen(most int, next string) func(t *text, i int) bool {
+	set := byteSetOf(next)
+	return func(t *text, i int) bool {
+		j := i + 1
+		for j < len(t.lower) && isDigitByte(t.lower[j]) {
+			j++
+		}
+		return j > i+1 && j-i-1 <= most && j < len(t.lower) && set.has(t.lower[j])
 	}
 }
 
@@ -1114,8 +1157,10 @@ func bracketedRangeAt(t *text, i int) bool {
 // lies in the run of the bytes a group is made of that ends there (see groupTail), and its match
 // begins at most three bytes before that run (a space, a dash and a space).
 func groupCanStart(t *text, i int) bool {
-	tail := groupTail(t.s)
-	return tail >= 0 && i >= tail-3
+	if !t.groupTailKnown {
+		t.groupTail, t.groupTailKnown = groupTail(t.s), true
+	}
+	return t.groupTail >= 0 && i >= t.groupTail-3
 }
 
 // groupTail is where the run of group bytes ([A-Za-z0-9_@&.-]) begins that ends s once spaces, a
@@ -1153,10 +1198,12 @@ func isGroupByte(c byte) bool {
 
 // beforeDash: the byte before a '-'.
 func beforeDash(t *text, from int) int {
-	for i := max(from, 0); i+1 < len(t.s); i++ {
-		if t.s[i+1] == '-' {
-			return i
-		}
+	from = max(from, 0)
+	if from+1 >= len(t.s) {
+		return -1
+	}
+	if k := strings.IndexByte(t.s[from+1:], '-'); k >= 0 {
+		return from + k
 	}
 	return -1
 }

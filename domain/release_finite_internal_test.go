@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -62,6 +63,23 @@ func TestWalkedChoicesAreTheRegexpPackages(t *testing.T) {
 	for _, expr := range []string{`a*`, `a+`, `a{2,}`, `(?m)^a`, `(?m)a$`} {
 		if _, ok := newFinite(expr); ok {
 			t.Errorf("%s is walked, though its matches have no bound or it reads lines", expr)
+		}
+	}
+}
+
+// indexOfAnyByte answers as strings.IndexAny for the sets of bytes it serves.
+func TestIndexOfAnyByteIsIndexAny(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	const alphabet = "ab -~[(\t"
+	for range 50_000 {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		for _, set := range []string{"-~", "[(", "-", ""} {
+			if got, want := indexOfAnyByte(string(b), set), strings.IndexAny(string(b), set); got != want {
+				t.Fatalf("indexOfAnyByte(%q, %q) = %d, IndexAny %d", b, set, got, want)
+			}
 		}
 	}
 }
