@@ -735,21 +735,39 @@ type word struct {
 // away a name its expression matches ("Seaſon 2" had no season, "Season 2" had). Only an ASCII
 // name's lower is sliced by s's offsets: otherwise their lengths may differ.
 func newText(s string) *text {
-	t := &text{s: s, lower: strings.ToLower(s), ascii: true}
+	t := &text{s: s, ascii: true}
 	t.words = t.firstWords[:0]
+	// One pass lowers an ASCII name and finds its words; a name with any other byte is lowered
+	// by strings.ToLower and has no words.
+	var lower strings.Builder
+	lower.Grow(len(s))
+	inWord := false
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
+		c := s[i]
+		if c >= utf8.RuneSelf {
 			t.ascii, t.words = false, nil
 			break
 		}
-		if isWordByte(s[i]) && (i == 0 || !isWordByte(s[i-1])) {
-			k := wordOpening(t.lower, i)
-			t.words = append(t.words, word{at: int32(i), opening: uint8(k)})
-			t.openings[k>>6] |= 1 << (k & 63)
+		lower.WriteByte(lowerASCII(c))
+		if isWordByte(c) != inWord {
+			inWord = !inWord
+			if inWord {
+				t.words = append(t.words, word{at: int32(i)})
+			}
 		}
 	}
-	if !t.ascii && strings.Contains(t.lower, "ſ") {
-		t.lower = strings.ReplaceAll(t.lower, "ſ", "s")
+	if !t.ascii {
+		t.lower = strings.ToLower(s)
+		if strings.Contains(t.lower, "ſ") {
+			t.lower = strings.ReplaceAll(t.lower, "ſ", "s")
+		}
+		return t
+	}
+	t.lower = lower.String()
+	for k := range t.words {
+		key := wordOpening(t.lower, int(t.words[k].at))
+		t.words[k].opening = uint8(key)
+		t.openings[key>>6] |= 1 << (key & 63)
 	}
 	return t
 }
