@@ -1,8 +1,8 @@
 package domain
 
 import (
+	"iter"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -511,17 +511,17 @@ func (r *Release) parseYear(t *text, mark func(int), taken []bool) {
 	if r.Year != 0 {
 		return
 	}
-	for _, m := range slices.Backward(findYears(s)) {
-		from, to := m[2], m[3]
+	for start, from := range yearsBackward(s) {
+		to := from + 4
 		if from == 0 || taken[from] || !yearEnds(s, to) {
 			continue
 		}
-		y, _ := strconv.Atoi(s[m[2]:m[3]])
+		y, _ := strconv.Atoi(s[from:to])
 		if y < minReleaseYear || y > maxReleaseYear {
 			continue
 		}
 		r.Year = y
-		mark(m[0])
+		mark(start)
 		return
 	}
 }
@@ -632,6 +632,23 @@ func findYears(s string) [][]int {
 		}
 	}
 	return all
+}
+
+// yearsBackward is findYears's matches, last first, as where each begins and where its year does,
+// found from the end without listing them (a year is near the end of most names). A match's
+// separator is no digit, so no two candidates overlap: findYears keeps every one, and they can be
+// read in any order.
+func yearsBackward(s string) iter.Seq2[int, int] {
+	return func(yield func(start, from int) bool) {
+		for i := len(s) - 5; i >= 0; i-- {
+			if (s[i+1] == '1' || s[i+1] == '2') && yearAt(s, i+1) && isYearSeparator(s[i]) && !yield(i, i+1) {
+				return
+			}
+		}
+		if len(s) >= 4 && yearAt(s, 0) {
+			yield(0, 0)
+		}
+	}
 }
 
 // yearAt: four digits at i beginning 18, 19 or 20.

@@ -4,9 +4,17 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
+
+// reversed is a copy of s, last first.
+func reversed(s [][]int) [][]int {
+	s = slices.Clone(s)
+	slices.Reverse(s)
+	return s
+}
 
 // namedPatterns are every pattern of the release parser.
 var namedPatterns = []struct {
@@ -110,6 +118,13 @@ func checkPatterns(t *testing.T, name string) {
 	}
 	if got, want := findYears(name), reYear.FindAllStringSubmatchIndex(name, -1); !reflect.DeepEqual(got, want) {
 		t.Fatalf("findYears(%q) = %v, the expression %v", name, got, want)
+	}
+	var backward [][]int
+	for start, from := range yearsBackward(name) {
+		backward = append(backward, []int{start, from + 4, from, from + 4})
+	}
+	if want := findYears(name); !reflect.DeepEqual(backward, reversed(want)) {
+		t.Fatalf("yearsBackward(%q) = %v, findYears backward %v", name, backward, reversed(want))
 	}
 	if got, want := trimExtension(name), reExtension.ReplaceAllString(name, ""); got != want {
 		t.Fatalf("trimExtension(%q) = %q, the expression %q", name, got, want)
