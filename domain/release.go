@@ -698,6 +698,9 @@ func cleanTitle(s string) string {
 	}
 	// A bracket left open by the cut ("Title (CamRip / 2014)") goes with what it held.
 	for _, open := range []string{" (", " [", " {"} {
+		if strings.IndexByte(t, open[1]) < 0 {
+			continue // most titles: the fast search for the bracket alone says there is none
+		}
 		if i := strings.LastIndex(t, open); i >= 0 && !strings.ContainsAny(t[i:], ")]}") {
 			t = strings.TrimRight(t[:i], " -–:")
 		}
