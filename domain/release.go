@@ -67,7 +67,7 @@ func inSpan(list []int, n int) bool {
 var (
 	reExtension     = regexp.MustCompile(`(?i)\.(?:mkv|mp4|m4v|avi|wmv|mov|webm|mpg|flac|mp3|m4a|m4b|ogg|opus|wav|epub|mobi|azw3|pdf|cbr|cbz|iso|img|zip|rar|7z|exe|msi|dmg|deb|rpm|apk|appimage|srt|torrent)$`)
 	reLeadingTag    = regexp.MustCompile(`^\s*[\[【]([^\]】]{1,80})[\]】][\s_.\-]*`)
-	reTrailingGroup = plain(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`).at(where(beforeDash, groupCanStart))
+	reTrailingGroup = plain(`(?:[^\s\-]-|\s-\s?)((?i:[A-Za-z]+-raws)|[A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})?)\s*(?:\[[^\[\]]*\]|\([^()]*\))?\s*$`).at(where(beforeDash, groupCanStart)).writtenOut(trailingGroupAt)
 
 	reSxxEyy      = screened(`(?i)\bS(\d{1,3})[ ._]?[ ._-]?E(\d{1,4})((?:(?:[ ._]?-[ ._]?|[ ._]?&[ ._]?)?E\d{1,4}|-\d{1,4}\b)*)`, sThenDigit).at(where(wordStart("s#"), digitsThen(3, " ._-e")))
 	reEpisodeMore = regexp.MustCompile(`(?i)(-?)\s*E?(\d{1,4})`)
@@ -737,7 +737,8 @@ type text struct {
 	ascii          bool
 	words          []word      // in an ASCII name, its words (\b then a letter, digit or _)
 	openings       byteCouples // in an ASCII name, the lowercase couples of bytes its words open with
-	groupTail      int         // groupTail(s), once groupTailKnown
+	groupRun       int         // groupTail(s), once groupTailKnown
+	groupEnd       int
 	groupTailKnown bool
 	// firstWords holds words for most names, so that a text is one allocation.
 	firstWords [16]word
@@ -845,6 +846,9 @@ type pattern struct {
 	anchored *regexp.Regexp
 	walked   finite // the expression walked, where it is finite (walks): run instead of anchored
 	walks    bool
+	// written is the expression's anchored match at i of an ASCII name, written out: run instead of
+	// anchored where it is set.
+	written func(t *text, i int) []int
 }
 
 func hinted(expr string, hints ...string) pattern {
@@ -868,6 +872,12 @@ func (p pattern) at(begins func(t *text, from int) int) pattern {
 	return p
 }
 
+// writtenOut sets what runs instead of the expression on an ASCII name (see written).
+func (p pattern) writtenOut(match func(t *text, i int) []int) pattern {
+	p.written = match
+	return p
+}
+
 func (p *pattern) possible(t *text) bool {
 	if p.screen != nil {
 		return p.screen(t.lower)
@@ -887,6 +897,12 @@ func (p *pattern) possible(t *text) bool {
 // the pattern's matches can begin, the first of them at.
 func (p *pattern) find(t *text, at int) []int {
 	for i := at; i >= 0; i = p.begins(t, i+1) {
+		if p.written != nil {
+			if m := p.written(t, i); m != nil {
+				return m
+			}
+			continue
+		}
 		m := p.matchAt(t.s[i:])
 		if m == nil {
 			continue
@@ -1195,16 +1211,25 @@ func bracketedRangeAt(t *text, i int) bool {
 // lies in the run of the bytes a group is made of that ends there (see groupTail), and its match
 // begins at most three bytes before that run (a space, a dash and a space).
 func groupCanStart(t *text, i int) bool {
-	if !t.groupTailKnown {
-		t.groupTail, t.groupTailKnown = groupTail(t.s), true
-	}
-	return t.groupTail >= 0 && i >= t.groupTail-3
+	run, _ := t.groupTail()
+	return run >= 0 && i >= run-3
 }
 
-// groupTail is where the run of group bytes ([A-Za-z0-9_@&.-]) begins that ends s once spaces, a
-// final [...] or (...) and spaces before it are taken off; -1 when s ends with a bracket that
-// reTrailingGroup's cannot match (a ']' whose nearest bracket before it is not a '[', likewise ')').
-func groupTail(s string) int {
+// groupTail is t's groupTail, found once.
+func (t *text) groupTail() (run, end int) {
+	if !t.groupTailKnown {
+		t.groupRun, t.groupEnd = groupTail(t.s)
+		t.groupTailKnown = true
+	}
+	return t.groupRun, t.groupEnd
+}
+
+// groupTail is where a trailing group must end (end: where the spaces, the final [...] or (...) and
+// the spaces before it begin that end s) and where the run of group bytes ([A-Za-z0-9_@&.-]) that
+// ends there begins (run); -1 and -1 when s ends with a bracket that reTrailingGroup's cannot match
+// (a ']' whose nearest bracket before it is not a '[', likewise ')'). The group's last byte is
+// neither a space nor a bracket, and what follows it must be only those: so it ends at end.
+func groupTail(s string) (run, end int) {
 	e := len(s)
 	for e > 0 && isSpaceByte(s[e-1]) {
 		e--
@@ -1216,7 +1241,7 @@ func groupTail(s string) int {
 		}
 		j := strings.LastIndexAny(s[:e-1], brackets)
 		if j < 0 || s[j] != brackets[0] {
-			return -1
+			return -1, -1
 		}
 		e = j
 		for e > 0 && isSpaceByte(s[e-1]) {
@@ -1227,8 +1252,75 @@ func groupTail(s string) int {
 	for g > 0 && isGroupByte(s[g-1]) {
 		g--
 	}
-	return g
+	return g, e
 }
+
+// trailingGroupAt is reTrailingGroup's anchored match at i of an ASCII name, written out (the
+// expression's backtracking to the name's end was most of what a name's parse left to the regexp
+// package): the dash (after a byte that is neither a space nor a dash, or after a space, then
+// perhaps a space), then a group that runs exactly to where groupTail says it ends, and the rest of
+// the name. Held to the expression by TestPatternsAnswerAsTheirExpressions.
+func trailingGroupAt(t *text, i int) []int {
+	s := t.s
+	_, end := t.groupTail()
+	if end < 0 || i+1 >= len(s) || s[i+1] != '-' {
+		return nil
+	}
+	from := i + 2
+	switch {
+	case isSpaceByte(s[i]):
+		if from < len(s) && isSpaceByte(s[from]) {
+			from++ // \s-\s? takes the space when it can; a group cannot begin with one anyway
+		}
+	case s[i] == '-':
+		return nil
+	}
+	if from >= end || !isRawsGroup(s[from:end]) && !isPlainGroup(s[from:end]) {
+		return nil
+	}
+	return []int{i, len(s), from, end}
+}
+
+// isRawsGroup: g is (?i:[A-Za-z]+-raws) whole.
+func isRawsGroup(g string) bool {
+	n := len(g) - len("-raws")
+	if n < 1 || !strings.EqualFold(g[n:], "-raws") {
+		return false
+	}
+	for k := 0; k < n; k++ {
+		if !isLetterByte(g[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isPlainGroup: g is [A-Za-z0-9][A-Za-z0-9_@&]*(?:\.[A-Za-z]{2,4})? whole.
+func isPlainGroup(g string) bool {
+	if k := strings.LastIndexByte(g, '.'); k >= 0 {
+		ext := g[k+1:]
+		if len(ext) < 2 || len(ext) > 4 {
+			return false
+		}
+		for j := 0; j < len(ext); j++ {
+			if !isLetterByte(ext[j]) {
+				return false
+			}
+		}
+		g = g[:k]
+	}
+	if g == "" || !isLetterByte(g[0]) && !isDigitByte(g[0]) {
+		return false
+	}
+	for j := 1; j < len(g); j++ {
+		if c := g[j]; !isWordByte(c) && c != '@' && c != '&' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func isGroupByte(c byte) bool {
 	return isWordByte(c) || c == '@' || c == '&' || c == '.' || c == '-'
