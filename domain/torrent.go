@@ -162,18 +162,29 @@ func unsafePath(path string) string {
 	if strings.HasSuffix(path, "/") || strings.Contains(path, "//") {
 		return "must not have empty segments"
 	}
-	// Each "..", overlapping ones too, found by the fast substring search.
-	for from := 0; ; {
-		k := strings.Index(path[from:], "..")
-		if k < 0 {
-			return ""
-		}
-		i := from + k
-		if (i == 0 || isPathSeparator(path[i-1])) && (i+2 == len(path) || isPathSeparator(path[i+2])) {
-			return "must not have a .. segment"
-		}
-		from = i + 1
+	// A ".." segment opens the path or follows a separator: only those places are looked at (a
+	// path holds few separators and, in release names, many dots), each found by the fast search.
+	if dotDotSegmentAt(path, 0) {
+		return "must not have a .. segment"
 	}
+	for _, sep := range []byte{'/', '\\'} {
+		for i := strings.IndexByte(path, sep); i >= 0; {
+			if dotDotSegmentAt(path, i+1) {
+				return "must not have a .. segment"
+			}
+			k := strings.IndexByte(path[i+1:], sep)
+			if k < 0 {
+				break
+			}
+			i += 1 + k
+		}
+	}
+	return ""
+}
+
+// dotDotSegmentAt: path holds ".." at i, followed by a separator or the end.
+func dotDotSegmentAt(path string, i int) bool {
+	return strings.HasPrefix(path[i:], "..") && (i+2 == len(path) || isPathSeparator(path[i+2]))
 }
 
 // hasControl tells whether s holds a control character (unicode.IsControl), reading ASCII bytes
@@ -195,14 +206,39 @@ func hasControl(s string) bool {
 // nothing in it. False says only that those checks must look.
 func plainPath(path string) bool { return printableASCII(path) && unsafePath(path) == "" }
 
-// printableASCII: every byte of s is ASCII and no control character (0x20 to 0x7e).
+// printableASCII: every byte of s is ASCII and no control character (0x20 to 0x7e). It reads eight
+// bytes at a time: a torrent's paths are most of the bytes its check reads.
 func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		if !printableASCIIWord(x) {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i]-0x20 >= 0x7f-0x20 { // below 0x20 wraps around
 			return false
 		}
 	}
 	return true
+}
+
+// printableASCIIWord: each of the eight bytes of x lies in 0x20 to 0x7e. With no byte's top bit
+// set, subtracting 0x20 from every byte sets a byte's top bit where some byte is below 0x20, and
+// subtracting 0x01 from x^0x7f7f... where some byte is 0x7f (the bit hacks "hasless" and "haszero":
+// a borrow can mark a wrong byte, never a word that has none).
+func printableASCIIWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	if x&highs != 0 {
+		return false
+	}
+	below := (x - 0x20*ones) &^ x & highs
+	y := x ^ 0x7f*ones
+	del := (y - ones) &^ y & highs
+	return below|del == 0
 }
 
 func isPathSeparator(c byte) bool { return c == '/' || c == '\\' }

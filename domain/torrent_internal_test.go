@@ -77,6 +77,35 @@ func TestAPlainPathIsOneTheChecksPass(t *testing.T) {
 	}
 }
 
+// printableASCII reads every byte, whatever its place among the eight it reads at a time.
+func TestPrintableASCIIReadsEveryByte(t *testing.T) {
+	for n := 1; n <= 19; n++ {
+		for at := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a", n))
+				b[at] = byte(c)
+				if got, want := printableASCII(string(b)), c >= 0x20 && c < 0x7f; got != want {
+					t.Fatalf("printableASCII(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 100_000 {
+		b := make([]byte, r.IntN(24))
+		for i := range b {
+			b[i] = byte(0x1e + r.IntN(0x64)) // around both ends: 0x1e to 0x81
+		}
+		want := true
+		for _, c := range b {
+			want = want && c >= 0x20 && c < 0x7f
+		}
+		if got := printableASCII(string(b)); got != want {
+			t.Fatalf("printableASCII(%q) = %v, want %v", b, got, want)
+		}
+	}
+}
+
 func TestHasControlIsIndexFuncIsControl(t *testing.T) {
 	for _, s := range []string{"", "abc", "a\tb", "a\x7fb", "é\u0085", "é", "ab\u009f", "\x00", "日本\n", "a\u200bb"} {
 		if got, want := hasControl(s), strings.IndexFunc(s, unicode.IsControl) >= 0; got != want {
