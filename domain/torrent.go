@@ -158,26 +158,35 @@ func unsafePath(path string) string {
 	if path[0] == '/' || path[0] == '\\' || (len(path) >= 2 && path[1] == ':' && unicode.IsLetter(rune(path[0]))) {
 		return "must be relative (no leading slash, backslash or drive letter)"
 	}
-	// Read in place, without splitting (this runs for every file of every torrent ingested).
-	if strings.HasSuffix(path, "/") || strings.Contains(path, "//") {
+	// Read in place, without splitting (this runs for every file of every torrent ingested): only
+	// the path's start and the places after its separators, each found by the fast search (a path
+	// holds few separators and, in release names, many dots). An empty segment is told before a ".."
+	// segment, wherever each is.
+	if strings.HasSuffix(path, "/") {
 		return "must not have empty segments"
 	}
-	// A ".." segment opens the path or follows a separator: only those places are looked at (a
-	// path holds few separators and, in release names, many dots), each found by the fast search.
-	if dotDotSegmentAt(path, 0) {
-		return "must not have a .. segment"
-	}
-	for _, sep := range []byte{'/', '\\'} {
-		for i := strings.IndexByte(path, sep); i >= 0; {
-			if dotDotSegmentAt(path, i+1) {
-				return "must not have a .. segment"
-			}
-			k := strings.IndexByte(path[i+1:], sep)
-			if k < 0 {
-				break
-			}
-			i += 1 + k
+	dotDot := dotDotSegmentAt(path, 0)
+	for i := strings.IndexByte(path, '/'); i >= 0; {
+		if path[i+1] == '/' { // not the last byte: that is not a '/'
+			return "must not have empty segments"
 		}
+		dotDot = dotDot || dotDotSegmentAt(path, i+1)
+		k := strings.IndexByte(path[i+1:], '/')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	for i := strings.IndexByte(path, '\\'); i >= 0 && !dotDot; {
+		dotDot = dotDotSegmentAt(path, i+1)
+		k := strings.IndexByte(path[i+1:], '\\')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	if dotDot {
+		return "must not have a .. segment"
 	}
 	return ""
 }
