@@ -180,7 +180,15 @@ func ParseRelease(name string) Release {
 			cut = i
 		}
 	}
-	taken := make([]bool, len(body)) // spans that are a token already (the year must not come from them)
+	// Spans that are a token already (the year must not come from them); most names fit the buffer
+	// on the stack.
+	var takenBuf [256]bool
+	taken := takenBuf[:0]
+	if len(body) <= len(takenBuf) {
+		taken = takenBuf[:len(body)]
+	} else {
+		taken = make([]bool, len(body))
+	}
 	take := func(from, to int) {
 		for i := from; i < to && i < len(taken); i++ {
 			taken[i] = true
