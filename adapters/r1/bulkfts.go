@@ -23,19 +23,18 @@ import (
 // catalog's writer, nor the writer for it). It takes the rows stored so far, a range of ids at a
 // time, whenever enough have arrived (copied into its own file on one snapshot of the catalog,
 // then indexed from there, so it holds no snapshot while FTS5 indexes, which would keep the
-// catalog's WAL from starting over: step, upkeep.go). While the finish builds the indexes, it
-// merges its segments into one (merging nothing before: bulkFTSCrisisMerge), and a second scratch
-// index, its tail (<db>.bulk-fts-tail), indexes the rows it had not read and merges its own
-// (indexRest). The finish then copies both indexes' tables (FTS5's shadow tables, their whole
-// on-disk state) into torrents_fts's, joined (fts5records.go), in the transaction that makes the
-// triggers again, and indexes there what neither holds.
+// catalog's WAL from starting over: step, upkeep.go), and what is left while the finish builds
+// the indexes, when it also merges its segments into one (merging nothing before:
+// bulkFTSCrisisMerge). The finish then copies the scratch index's tables (FTS5's shadow tables,
+// its whole on-disk state) into torrents_fts's, in the transaction that makes the triggers again,
+// and indexes there what the scratch index does not hold.
 //
 // A row indexed there and then changed or deleted (a hash sent twice, a takedown, by this process
 // or another) would leave an entry the catalog no longer says. While a load runs, two triggers
 // (bulkChangedTriggers) keep in bulk_load_changed (migration 0029) the indexed text of each row
 // as it stood before its first change; a range read for the scratch index leaves out the rows
-// already there (their first text may not be the one read: each scratch file's table skipped
-// lists them). At the finish, each changed row that the scratch index holds is removed from the copy
+// already there (their first text may not be the one read: scratch's table bulk_fts.skipped lists
+// them). At the finish, each changed row that the scratch index holds is removed from the copy
 // with the text kept (the first change came after its range was read, so the text kept is the
 // text indexed), and every changed row that still exists is indexed with its text now.
 //
@@ -46,8 +45,6 @@ import (
 const (
 	// bulkFTSSuffix names the scratch file, beside the database.
 	bulkFTSSuffix = ".bulk-fts"
-	// bulkFTSTailSuffix names the tail's file, beside the scratch file (indexRest).
-	bulkFTSTailSuffix = "-tail"
 	// bulkFTSMinRows is how many new rows a step of the scratch index waits for during the load:
 	// each step's commit writes its entries as one segment, so larger steps leave fewer to merge.
 	bulkFTSMinRows = 25_000
@@ -142,8 +139,6 @@ type bulkFTS struct {
 	err      error // the step that failed, read once done is closed: the scratch index is not used
 	// indexing, a test's, runs in a step as FTS5 is about to index the rows it read.
 	indexing atomic.Pointer[func()]
-	// tail is the second scratch index of the finish (indexRest): the rows this one had not read.
-	tail *bulkFTS
 }
 
 // startBulkFTS opens the scratch index of a load this process began, and starts filling it. It
@@ -152,13 +147,7 @@ func (e *localEngine) startBulkFTS(ctx context.Context) (*bulkFTS, error) {
 	if e.path == "" {
 		return nil, errors.New("in memory")
 	}
-	return e.openScratch(ctx, e.path+bulkFTSSuffix, 0)
-}
-
-// openScratch opens a scratch index in the file path, which it makes anew, to index the rows
-// after id upTo.
-func (e *localEngine) openScratch(ctx context.Context, path string, upTo int64) (*bulkFTS, error) {
-	b := &bulkFTS{path: path, upTo: upTo, stop: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{})}
+	b := &bulkFTS{path: e.path + bulkFTSSuffix, stop: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{})}
 	b.minRows.Store(bulkFTSMinRows)
 	removeBulkFTS(b.path) // a dead process's (the lock is this process's now)
 	db, err := sql.Open("sqlite", e.path+"?_pragma=busy_timeout("+fmt.Sprint(e.opts.BusyTimeout.Milliseconds())+")&_pragma=foreign_keys(1)")
@@ -328,51 +317,6 @@ WHERE id > ?1 AND id <= ?2 AND id NOT IN (SELECT id FROM main.bulk_load_changed)
 	return n, nil
 }
 
-// indexRest indexes every row stored so far and merges the index into one segment: the finish's
-// part, beside the indexes the writer builds. The rows it has not read yet (the load outruns it:
-// at 1,000,000 torrents of tests/bench's tags corpus, the last 150,000-215,000) go to a second
-// scratch index, its tail, on a connection of its own, while this one merges its segments: the
-// catch-up (10-14 s there) and the merge (17-18 s), which followed each other on one core while
-// the other sat idle once the indexes were built, run side by side, and the tail merges its own.
-// The finish joins the two (fts5records.go). open opens the tail (localEngine.openScratch); if it
-// cannot, this one reads the rest itself, as before.
-func (b *bulkFTS) indexRest(ctx context.Context, open func(ctx context.Context, path string, upTo int64) (*bulkFTS, error)) error {
-	var last int64
-	if err := b.conn.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM main.torrents").Scan(&last); err != nil {
-		return err
-	}
-	if last > b.upTo {
-		if tail, err := open(ctx, b.path+bulkFTSTailSuffix, b.upTo); err == nil {
-			b.tail = tail
-			tailDone := make(chan error, 1)
-			go func() {
-				if err := tail.catchUp(ctx); err != nil {
-					tailDone <- err
-					return
-				}
-				tailDone <- tail.mergeWhile(ctx, nil)
-			}()
-			err := b.mergeWhile(ctx, nil)
-			if tailErr := <-tailDone; err == nil {
-				err = tailErr
-			}
-			return err
-		}
-	}
-	if err := b.catchUp(ctx); err != nil {
-		return err
-	}
-	return b.mergeWhile(ctx, nil)
-}
-
-// readTo is the highest id this index and its tail have read.
-func (b *bulkFTS) readTo() int64 {
-	if b.tail != nil {
-		return b.tail.upTo
-	}
-	return b.upTo
-}
-
 // catchUp indexes every row stored so far.
 func (b *bulkFTS) catchUp(ctx context.Context) error {
 	for {
@@ -421,17 +365,6 @@ func (b *bulkFTS) mergeOnce(ctx context.Context) (bool, error) {
 // catalog is untouched and the caller indexes it without the scratch index.
 func (b *bulkFTS) finish(ctx context.Context, triggers []deferredItem, step func(string)) (used bool, err error) {
 	c := b.conn
-	skipped := "SELECT id FROM bulk_fts.skipped"
-	if b.tail != nil {
-		// Its file, attached here once its connection is closed (not in a transaction: SQLite
-		// attaches outside one).
-		b.tail.closeConn()
-		if _, err := c.ExecContext(ctx, "ATTACH DATABASE '"+strings.ReplaceAll(b.tail.path, "'", "''")+"' AS bulk_fts_tail"); err != nil {
-			return false, err
-		}
-		defer func() { _, _ = c.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE bulk_fts_tail") }()
-		skipped += " UNION ALL SELECT id FROM bulk_fts_tail.skipped"
-	}
 	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return false, err
 	}
@@ -451,11 +384,7 @@ func (b *bulkFTS) finish(ctx context.Context, triggers []deferredItem, step func
 		return false, err
 	}
 	var indexed, changed int64
-	counted := "SELECT count(*) FROM bulk_fts.torrents_fts_docsize"
-	if b.tail != nil {
-		counted = "SELECT (" + counted + ") + (SELECT count(*) FROM bulk_fts_tail.torrents_fts_docsize)"
-	}
-	if err := c.QueryRowContext(ctx, counted).Scan(&indexed); err != nil {
+	if err := c.QueryRowContext(ctx, "SELECT count(*) FROM bulk_fts.torrents_fts_docsize").Scan(&indexed); err != nil {
 		return false, err
 	}
 	if err := c.QueryRowContext(ctx, "SELECT count(*) FROM main.bulk_load_changed").Scan(&changed); err != nil {
@@ -473,14 +402,6 @@ func (b *bulkFTS) finish(ctx context.Context, triggers []deferredItem, step func
 			return false, fmt.Errorf("the full-text index: %w", err)
 		}
 	}
-	if b.tail != nil {
-		if err := copyJoinedFTS(ctx, c, "main", "bulk_fts_tail"); err != nil {
-			return false, fmt.Errorf("the full-text index's tail: %w", err)
-		}
-	}
-	// The catalog's FTS5 table is used on this connection from here on, after its tables were
-	// written: a connection that had read its structure before would keep it (FTS5 reads it again
-	// only when another connection writes the file).
 	restore, err := setBulkHashSize(ctx, c)
 	if err != nil {
 		return false, err
@@ -490,7 +411,7 @@ func (b *bulkFTS) finish(ctx context.Context, triggers []deferredItem, step func
 		// The entries of rows changed since the scratch index read them, with the text it read.
 		`INSERT INTO main.torrents_fts (torrents_fts, rowid, name, paths, facets)
 SELECT 'delete', id, name, paths, facets FROM main.bulk_load_changed
-WHERE id <= ?1 AND id NOT IN (` + skipped + `) ORDER BY id`,
+WHERE id <= ?1 AND id NOT IN (SELECT id FROM bulk_fts.skipped) ORDER BY id`,
 		// Every changed row that is still there, as it is now.
 		`INSERT INTO main.torrents_fts (rowid, name, paths, facets)
 SELECT id, name, paths, facets FROM main.torrents_fts_rows
@@ -499,7 +420,7 @@ WHERE id IN (SELECT id FROM main.bulk_load_changed WHERE id <= ?1) ORDER BY id`,
 		`INSERT INTO main.torrents_fts (rowid, name, paths, facets)
 SELECT id, name, paths, facets FROM main.torrents_fts_rows WHERE id > ?1 ORDER BY id`,
 	} {
-		if _, err := c.ExecContext(ctx, stmt, b.readTo()); err != nil {
+		if _, err := c.ExecContext(ctx, stmt, b.upTo); err != nil {
 			return false, fmt.Errorf("the full-text index: %w", err)
 		}
 	}
@@ -513,32 +434,20 @@ SELECT id, name, paths, facets FROM main.torrents_fts_rows WHERE id > ?1 ORDER B
 	return true, nil
 }
 
-// close closes the scratch connection and removes its file, and its tail's.
+// close closes the scratch connection and removes its file.
 func (b *bulkFTS) close() {
-	if b.tail != nil {
-		b.tail.close()
-	}
-	b.closeConn()
-	removeBulkFTS(b.path)
-}
-
-// closeConn closes the scratch connection, and leaves its file.
-func (b *bulkFTS) closeConn() {
 	if b.conn != nil {
 		_ = b.conn.Close()
-		b.conn = nil
 	}
 	if b.db != nil {
 		_ = b.db.Close()
-		b.db = nil
 	}
+	removeBulkFTS(b.path)
 }
 
-// removeBulkFTS removes a scratch index's file and its journals, and its tail's.
+// removeBulkFTS removes a scratch index's file and its journals.
 func removeBulkFTS(path string) {
-	for _, file := range []string{path, path + bulkFTSTailSuffix} {
-		for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
-			_ = os.Remove(file + suffix)
-		}
+	for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
+		_ = os.Remove(path + suffix)
 	}
 }
