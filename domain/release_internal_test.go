@@ -17,16 +17,8 @@ func TestScreensPassEveryMatch(t *testing.T) {
 		t.Skip("one goroutine, so nothing for the race detector to watch, and 36 s of a fresh CI run under it (2 s without); make test runs it without the detector")
 	}
 	names := releaseNames(t)
-	r := rand.New(rand.NewPCG(1, 2))
 	const alphabet = "sSeEpPxXkK0123456789012345 ._-~[]()&toisdeasonhHuUqQ\u017f\u212a"
-	runes := []rune(alphabet)
-	for range 200_000 {
-		b := make([]rune, 1+r.IntN(24))
-		for i := range b {
-			b[i] = runes[r.IntN(len(runes))]
-		}
-		names = append(names, string(b))
-	}
+	names = append(names, randomRuneStrings(rand.New(rand.NewPCG(1, 2)), alphabet, 200_000, 24)...)
 	for _, name := range names {
 		checkScreens(t, name)
 	}
@@ -143,4 +135,19 @@ func BenchmarkParseReleaseNames(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		ParseRelease(names[i%len(names)])
 	}
+}
+
+// randomRuneStrings is n strings of 1 to maxLen runes drawn from alphabet by r: the short random
+// inputs the equivalence tests sweep beside their tables.
+func randomRuneStrings(r *rand.Rand, alphabet string, n, maxLen int) []string {
+	runes := []rune(alphabet)
+	out := make([]string, n)
+	for k := range out {
+		b := make([]rune, 1+r.IntN(maxLen))
+		for i := range b {
+			b[i] = runes[r.IntN(len(runes))]
+		}
+		out[k] = string(b)
+	}
+	return out
 }

@@ -32,15 +32,7 @@ func unsafePathBySplitting(path string) string {
 func TestUnsafePathAnswersAsSplittingDid(t *testing.T) {
 	paths := []string{"a", "a/b", "..", "../a", "a/..", "a/../b", "a\\..\\b", "...", "a/.../b", "..a", "a..", "a/b/",
 		"a//b", "C:/x", "é:/x", ".", "./a", "a/.", "a\\\\b", "\\a", "/a", "a/\\..", "..\\", "x/..\\y"}
-	r := rand.New(rand.NewPCG(3, 4))
-	runes := []rune("/\\.a:é")
-	for range 200_000 {
-		b := make([]rune, 1+r.IntN(9))
-		for i := range b {
-			b[i] = runes[r.IntN(len(runes))]
-		}
-		paths = append(paths, string(b))
-	}
+	paths = append(paths, randomRuneStrings(rand.New(rand.NewPCG(3, 4)), "/\\.a:é", 200_000, 9)...)
 	for _, p := range paths {
 		if got, want := unsafePath(p), unsafePathBySplitting(p); got != want {
 			t.Fatalf("unsafePath(%q) = %q, splitting said %q", p, got, want)
@@ -53,16 +45,8 @@ func TestUnsafePathAnswersAsSplittingDid(t *testing.T) {
 // look at, and on paths of the corpus's shape.
 func TestAPlainPathIsOneTheChecksPass(t *testing.T) {
 	paths := []string{"a", "Show/Season 1/e01.mkv", "a..b/c", "a/...", "x:", "C:/x", "a\\b", "a\x7f", "é/a"}
-	r := rand.New(rand.NewPCG(5, 6))
-	runes := []rune("/\\.a:é\t\x7f\u0085 ")
+	paths = append(paths, randomRuneStrings(rand.New(rand.NewPCG(5, 6)), "/\\.a:é\t\x7f\u0085 ", 300_000, 9)...)
 	plain := 0
-	for range 300_000 {
-		b := make([]rune, 1+r.IntN(9))
-		for i := range b {
-			b[i] = runes[r.IntN(len(runes))]
-		}
-		paths = append(paths, string(b))
-	}
 	for _, p := range paths {
 		if !plainPath(p) {
 			continue
