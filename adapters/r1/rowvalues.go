@@ -16,14 +16,14 @@ import (
 // The statement is upsertSQL's (upsertBody) over the VALUES list's columns instead of a JSON row's
 // fields, so the two store the same rows: the values are the same strings, integers and NULLs, in
 // the same order (newUpsertRow). Preparing a VALUES list costs about as much as running it (SQLite
-// parses and compiles every row's 25 parameters), so every bound upsert has upsertValuesRows rows,
+// parses and compiles every row's 26 parameters), so every bound upsert has upsertValuesRows rows,
 // the last of a group filled with rows of NULLs that the statement skips, and a batch prepares
 // each statement it runs several times once (localEngine.batch). Only in a bulk load: there a
 // statement costs nothing more than its rows, where outside one each statement also writes the
 // full-text index's pending entries as a segment of its own (the triggers, see upsertSQL).
 
 // upsertRowValues is how many fields an upsert row has (newUpsertRow's values).
-const upsertRowValues = 25
+const upsertRowValues = 26
 
 // upsertValuesRows is the rows of one bound upsert: about a twentieth of a bulk batch's, so the
 // NULL rows that fill the last are few, and the statement is prepared in about a millisecond.

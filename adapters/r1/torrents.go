@@ -142,7 +142,8 @@ func upsertBody(uploadedAt string, f func(int) string, rows string) string {
 	return `INSERT INTO torrents
     (info_hash, info_hash_v2, name, name_key, size, category_id, seeders, leechers, uploaded_at, description, files,
      trackers, web_seeds, imdb_id, tmdb_id, tvdb_id, release, release_year, release_season_min, release_season_max,
-     release_episode_min, release_episode_max, release_resolution, release_air_date, release_parser, created_at, updated_at)
+     release_episode_min, release_episode_max, release_resolution, release_air_date, release_parser, file_words,
+     created_at, updated_at)
 SELECT ` + f(0) + `, NULLIF(` + f(1) + `, ''), ` + fields(2, 5) + `, (SELECT id FROM categories WHERE slug = ` + f(5) + `),
        ` + fields(6, upsertRowValues) + `, unixepoch(), unixepoch()
 FROM ` + rows + ` NOT EXISTS (SELECT 1 FROM blocked_torrents b WHERE b.info_hash = ` + f(0) + `)
@@ -171,6 +172,7 @@ ON CONFLICT (info_hash) DO UPDATE SET
     release_resolution = excluded.release_resolution,
     release_air_date = excluded.release_air_date,
     release_parser = excluded.release_parser,
+    file_words = excluded.file_words,
     revision = torrents.revision + 1,
     updated_at = unixepoch()
 WHERE ` + upsertChanged(uploadedAt) + `
@@ -532,13 +534,18 @@ func newUpsertRow(t domain.Torrent, form rowForm) (upsertRow, *domain.FieldProbl
 		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, filesJSON, trackersJSON, webSeedsJSON,
 		imdb, tmdb, tvdb, release}
 	values = append(values, releaseColumns(t.Release)...)
-	values = append(values, releaseVersion)
-	textSize := 256 + 2*(len(t.Name)+len(filesJSON)) + len(t.Description) + len(trackersJSON) + len(release)
+	words := fileWords(t.Files)
+	values = append(values, releaseVersion, words)
+	wordsSize := 0
+	if w, ok := words.(string); ok {
+		wordsSize = len(w)
+	}
+	textSize := 256 + 2*(len(t.Name)+len(filesJSON)+wordsSize) + len(t.Description) + len(trackersJSON) + len(release)
 	switch form {
 	case rowsAsJSONB:
 		// Each value's bytes and a header of up to 9: a buffer of about the row's size, which
 		// the JSON text's estimate (escapes doubled) overstated twice, all of it zeroed.
-		jsonbSize := 25*jsonbHeaderRoom + 256 + 2*len(t.Name) + len(t.Description) + len(filesJSON) + len(trackersJSON) + len(webSeedsJSON) + len(release)
+		jsonbSize := upsertRowValues*jsonbHeaderRoom + 256 + 2*len(t.Name) + len(t.Description) + len(filesJSON) + wordsSize + len(trackersJSON) + len(webSeedsJSON) + len(release)
 		row.jsonb = jsonbRow(values, jsonbSize)
 		if n := len(row.jsonb); n > 0 && jsonbTextFactor*n+len(t.Name)+len(upsertSQL)+4096 < min(maxRowBytes, maxD1Request) {
 			row.wire = n // the local engine's chunks are bounded by these bytes
