@@ -290,7 +290,9 @@ func TestAnInterruptedBulkLoadIsFinishedByTheNextOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	other.Close()
+	if err := unlockFile(other); err != nil {
+		t.Fatal(err)
+	}
 
 	var said []string
 	db = openAt(t, path, func(what string) { said = append(said, what) })

@@ -73,7 +73,7 @@ func (e *localEngine) unlockBulk() {
 	if e.bulkLock != nil {
 		// Removed while locked: a process that opens it from now on makes a new one.
 		_ = os.Remove(e.bulkLock.Name())
-		_ = e.bulkLock.Close() // closing the descriptor lets the lock go
+		_ = unlockFile(e.bulkLock)
 		e.bulkLock = nil
 	}
 }

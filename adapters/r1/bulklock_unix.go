@@ -24,3 +24,16 @@ func lockFile(path string) (f *os.File, ok bool, err error) {
 	}
 	return f, true, nil
 }
+
+// unlockFile lets go of a lock lockFile took, and closes its file. The lock belongs to the open
+// file, which a child process forked meanwhile shares until it runs its program (the descriptor is
+// close-on-exec, but a fork copies it first): closing this process's descriptor alone left the
+// lock held for that while, and an open in the same moment found the load locked by another
+// process. Unlocking first lets it go for every copy.
+func unlockFile(f *os.File) error {
+	unlockErr := syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return unlockErr
+}
