@@ -183,6 +183,9 @@ func (e *localEngine) startBulkFTS(ctx context.Context) (*bulkFTS, error) {
 		// connection's wal_autocheckpoint) syncs the WAL before it copies it. A power loss may roll
 		// the finish back, and the next open then finishes the load without the scratch index.
 		"PRAGMA main.synchronous = NORMAL",
+		// Its one commit to the catalog (the copy) leaves the checkpoint to the finish, which runs
+		// it on the checkpointer beside the indexes still to build (finishBulkLoad).
+		"PRAGMA wal_autocheckpoint = 0",
 		"PRAGMA main.cache_size = " + cacheKiB(bulkFTSCatalogCache),
 		"PRAGMA bulk_fts.cache_size = " + cacheKiB(bulkFTSCache),
 		"CREATE VIRTUAL TABLE bulk_fts.torrents_fts " + strings.TrimPrefix(create, head),

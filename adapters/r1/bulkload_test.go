@@ -417,7 +417,9 @@ func TestABulkLoadFinishStoppedHalfWayIsFinishedByTheNextOpen(t *testing.T) {
 			if err == nil {
 				t.Fatalf("a finish whose context ended returned no error (it said %q)", said)
 			}
-			if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'index'"); n != 0 {
+			// Built before the full-text step, unless the scratch index was ready first: its copy
+			// then goes between two indexes (finishBulkLoad), and the next open builds the rest.
+			if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'index'"); n != 0 && !tc.scratch {
 				t.Errorf("%d indexes still deferred: the finish had built them", n)
 			}
 			if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'trigger'"); n != 4 {
