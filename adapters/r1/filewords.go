@@ -3,6 +3,7 @@ package r1
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -24,16 +25,25 @@ const fileWordsMax = 32 << 10
 // and may give the index one token twice. Invalid UTF-8 is written as U+FFFD, as the file list's
 // JSON holds it (a separator to the tokenizer either way).
 func fileWords(files []domain.File) any {
-	var b strings.Builder
-	seen := make(map[string]struct{}, 32)
+	size := 0
 	for _, f := range files {
-		path := strings.ToValidUTF8(f.Path, "\uFFFD")
+		size += len(f.Path)
+	}
+	// The words are usually a fraction of the paths: the first folder's, then a few a file.
+	out := make([]byte, 0, min(size/2+16, fileWordsMax+1))
+	var seen wordSet
+	for _, f := range files {
+		path := f.Path
+		if !utf8.ValidString(path) {
+			path = strings.ToValidUTF8(path, "\uFFFD")
+		}
 		for start := 0; start < len(path); {
 			for start < len(path) && cutsWords[path[start]] {
 				start++
 			}
-			end := start
+			end, h := start, uint64(fnvOffset)
 			for end < len(path) && !cutsWords[path[end]] {
+				h = (h ^ uint64(lowerASCII(path[end]))) * fnvPrime
 				end++
 			}
 			if end == start {
@@ -41,21 +51,102 @@ func fileWords(files []domain.File) any {
 			}
 			word := path[start:end]
 			start = end
-			key := asciiLower(word)
-			if _, ok := seen[key]; ok {
+			if !seen.add(out, word, h) {
 				continue
 			}
-			seen[key] = struct{}{}
-			if b.Len() > 0 {
-				b.WriteByte(' ')
+			if len(out) > 0 {
+				out = append(out, ' ')
 			}
-			b.WriteString(word)
-			if b.Len() > fileWordsMax {
+			seen.placed(len(out), len(word))
+			out = append(out, word...)
+			if len(out) > fileWordsMax {
 				return nil
 			}
 		}
 	}
-	return b.String()
+	return string(out)
+}
+
+// wordSet is the words fileWords has written, by a hash of their ASCII-lowered bytes: each is
+// where it stands in the text (no copy of it, no allocation a word), in an open-addressed table.
+type wordSet struct {
+	slots []int32   // 1 + the word's index in words, 0 for none
+	words []wordRef // in the order written
+	small [64]int32 // slots' first array: a torrent's paths hold a few dozen words
+	hash  uint64    // the hash of the word add last looked for, which placed records
+}
+
+type wordRef struct {
+	hash       uint64
+	start, end int32
+}
+
+// A word's hash is FNV-1a over its bytes, ASCII letters lowered (fileWords computes it as it reads
+// the word).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// add says whether word, whose hash is h, is new: not written in text yet (equal but for ASCII
+// case).
+func (s *wordSet) add(text []byte, word string, h uint64) bool {
+	if s.slots == nil {
+		s.slots = s.small[:]
+	}
+	s.hash = h
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		k := s.slots[i]
+		if k == 0 {
+			return true
+		}
+		if w := s.words[k-1]; w.hash == h && equalFoldASCII(text[w.start:w.end], word) {
+			return false
+		}
+	}
+}
+
+// placed records the word add last found new, written at text[start:start+n].
+func (s *wordSet) placed(start, n int) {
+	s.words = append(s.words, wordRef{hash: s.hash, start: int32(start), end: int32(start + n)})
+	if 2*len(s.words) > len(s.slots) {
+		s.slots = make([]int32, 2*len(s.slots))
+		for k, w := range s.words {
+			s.insert(w.hash, int32(k+1))
+		}
+		return
+	}
+	s.insert(s.hash, int32(len(s.words)))
+}
+
+func (s *wordSet) insert(h uint64, k int32) {
+	mask := uint64(len(s.slots) - 1)
+	i := h & mask
+	for s.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	s.slots[i] = k
+}
+
+// equalFoldASCII says whether a and b are equal but for the case of ASCII letters.
+func equalFoldASCII(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		if a[i] != b[i] && lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // cutsWords are the bytes fileWords cuts the paths at: ASCII white space and punctuation (Unicode's
@@ -69,19 +160,3 @@ var cutsWords = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// asciiLower is s with ASCII letters in lower case, s itself when it has none in upper case.
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}

@@ -202,3 +202,17 @@ func TestTorrentsWithAndWithoutFileWordsLeaveTheIndexClean(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkFileWords is fileWords over a season pack's paths: 24 files whose names repeat the
+// folder's words, in mixed case.
+func BenchmarkFileWords(b *testing.B) {
+	var fs []domain.File
+	for e := 1; e <= 24; e++ {
+		fs = append(fs, domain.File{Path: fmt.Sprintf("The.Show.Name.S02.1080p.WEB-DL.DDP5.1.H.264-GRP/The.Show.Name.S02E%02d.1080p.WEB-DL.DDP5.1.H.264-GRP.mkv", e), Size: 1})
+	}
+	fs = append(fs, domain.File{Path: "The.Show.Name.S02.1080p.WEB-DL.DDP5.1.H.264-GRP/Subs/English.SDH.srt", Size: 1})
+	b.ReportAllocs()
+	for b.Loop() {
+		fileWords(fs)
+	}
+}
