@@ -139,6 +139,8 @@ type bulkFTS struct {
 	err      error // the step that failed, read once done is closed: the scratch index is not used
 	// indexing, a test's, runs in a step as FTS5 is about to index the rows it read.
 	indexing atomic.Pointer[func()]
+	// readied is closed once the finish's ready has returned (and told the finish how it went).
+	readied chan struct{}
 }
 
 // startBulkFTS opens the scratch index of a load this process began, and starts filling it. It
@@ -147,7 +149,8 @@ func (e *localEngine) startBulkFTS(ctx context.Context) (*bulkFTS, error) {
 	if e.path == "" {
 		return nil, errors.New("in memory")
 	}
-	b := &bulkFTS{path: e.path + bulkFTSSuffix, stop: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{})}
+	b := &bulkFTS{path: e.path + bulkFTSSuffix, stop: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{}),
+		readied: make(chan struct{})}
 	b.minRows.Store(bulkFTSMinRows)
 	removeBulkFTS(b.path) // a dead process's (the lock is this process's now)
 	db, err := sql.Open("sqlite", e.path+"?_pragma=busy_timeout("+fmt.Sprint(e.opts.BusyTimeout.Milliseconds())+")&_pragma=foreign_keys(1)")
@@ -177,11 +180,11 @@ func (e *localEngine) startBulkFTS(ctx context.Context) (*bulkFTS, error) {
 		// torrents peaked at 294 MiB of RSS with it).
 		"PRAGMA bulk_fts.journal_mode = OFF",
 		"PRAGMA bulk_fts.synchronous = OFF",
-		// The catalog, written by the finish's last transaction only: as durably as the writer
-		// writes it (local.go), not with SQLite's default (FULL), which synced the WAL at that
-		// commit. It saves one sync, not its writes: the checkpoint that the commit then runs (this
-		// connection's wal_autocheckpoint) syncs the WAL before it copies it. A power loss may roll
-		// the finish back, and the next open then finishes the load without the scratch index.
+		// The catalog, written by the finish's copy only: as durably as the writer writes it
+		// (local.go), not with SQLite's default (FULL), which synced the WAL at that commit. The
+		// checkpoint the finish then runs on the checkpointer syncs the WAL before it copies it. A
+		// power loss may roll the copy back, and the next open then finishes the load without the
+		// scratch index.
 		"PRAGMA main.synchronous = NORMAL",
 		// Its one commit to the catalog (the copy) leaves the checkpoint to the finish, which runs
 		// it on the checkpointer beside the indexes still to build (finishBulkLoad).
@@ -318,6 +321,18 @@ WHERE id > ?1 AND id <= ?2 AND id NOT IN (SELECT id FROM main.bulk_load_changed)
 	}
 	n, b.upTo = to-b.upTo, to
 	return n, nil
+}
+
+// ready makes the scratch index ready for the finish's copy, beside the indexes the finish builds:
+// its filling stopped, the rows it has not read indexed, its segments merged into one.
+func (b *bulkFTS) ready(ctx context.Context) error {
+	if err := b.halt(false); err != nil {
+		return err
+	}
+	if err := b.catchUp(ctx); err != nil {
+		return err
+	}
+	return b.mergeWhile(ctx, nil)
 }
 
 // catchUp indexes every row stored so far.

@@ -33,8 +33,9 @@ import (
 //
 // What was dropped is kept in bulk_load_deferred (migration 0025) with the SQL that made it, in
 // the transaction that drops it; finishing makes each index again from its SQL and deletes its
-// row in one transaction, then indexes every torrent for search (the view torrents_fts_rows) and
-// makes the triggers again in one more. A load that dies half way leaves rows there, and the next
+// row in one transaction, and indexes every torrent for search (the view torrents_fts_rows) and
+// makes the triggers again in one more: after the indexes, or between two of them when the scratch
+// index (bulkfts.go) is ready first. A load that dies half way leaves rows there, and the next
 // Migrate finishes it (finishBulkLoad) before anything else, unless a live process still loads
 // (a lock beside the file, bulklock_*.go).
 
@@ -107,8 +108,9 @@ func (e *localEngine) beginBulkLoad(ctx context.Context) (began bool, err error)
 			return err
 		}
 		if pending > 0 {
-			// A load under way, in this process or another, and not finished: the catalog still
-			// holds no full-text entry, so this load joins it.
+			// A load under way, in this process or another, and not finished: the catalog holds no
+			// full-text entry, or the load's own (its finish stopped after the scratch index's copy,
+			// with indexes left to build: the triggers index what comes now), so this load joins it.
 			began = true
 			return e.lockBulk()
 		}
@@ -265,15 +267,8 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 		sideCtx, cancelSide := context.WithCancel(ctx)
 		defer cancelSide() // first: a finish that fails stops it
 		go func() {
-			if err := side.halt(false); err != nil {
-				sideDone <- err
-				return
-			}
-			if err := side.catchUp(sideCtx); err != nil {
-				sideDone <- err
-				return
-			}
-			sideDone <- side.mergeWhile(sideCtx, nil)
+			sideDone <- side.ready(sideCtx)
+			close(side.readied)
 		}()
 	}
 	// The scratch index's copy makes the full-text step as soon as the scratch index is merged,

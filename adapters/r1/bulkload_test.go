@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/torrent-streamer/streamer/domain"
 )
@@ -367,9 +368,11 @@ func TestBulkLoadAppliesToAnEmptyLocalCatalogOnly(t *testing.T) {
 	}
 }
 
-// A finish that stops half way (its context ended as the full-text step began: the indexes built,
-// their rows gone from bulk_load_deferred, the full-text transaction rolled back) leaves the rest
-// to the next open, which builds it once.
+// A finish that stops half way leaves the rest to the next open, which builds it once: stopped in
+// its full-text step (the indexes built, or some of them when the scratch index was copied between
+// two, their rows gone from bulk_load_deferred, the full-text transaction rolled back), or at an
+// index built after the scratch index's copy committed (the full-text index whole, its triggers
+// made again, the indexes still to build deferred).
 func TestABulkLoadFinishStoppedHalfWayIsFinishedByTheNextOpen(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -380,6 +383,7 @@ func TestABulkLoadFinishStoppedHalfWayIsFinishedByTheNextOpen(t *testing.T) {
 		{"indexed from the rows", false, "(30 %)"},
 		{"copied from the scratch index", true, "copying the"},
 		{"after the copy from the scratch index", true, "changed during the load"},
+		{"at an index after the copy", true, "building the index"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -406,27 +410,56 @@ func TestABulkLoadFinishStoppedHalfWayIsFinishedByTheNextOpen(t *testing.T) {
 				}
 			}
 			bulkScenario(t, db, true, 3, read)
+			afterCopy := tc.stopAt == "building the index"
+			var side *bulkFTS
+			if afterCopy {
+				side = sideOf(t, db)
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			var said []string
+			copied := false
 			err := NewBulkLoader(db).FinishBulkLoad(ctx, func(what string) {
 				said = append(said, what)
-				if strings.HasPrefix(what, "indexing") && strings.Contains(what, tc.stopAt) {
+				switch {
+				case afterCopy && strings.Contains(what, "(1 of "):
+					// The scratch index is ready before the second index: it is copied there.
+					select {
+					case <-side.readied:
+					case <-time.After(time.Minute):
+						t.Error("the scratch index was not ready within a minute")
+					}
+				case afterCopy && strings.HasPrefix(what, "making the full-text index's triggers again"):
+					copied = true
+				case afterCopy && copied && strings.HasPrefix(what, tc.stopAt):
+					cancel()
+				case !afterCopy && strings.HasPrefix(what, "indexing") && strings.Contains(what, tc.stopAt):
 					cancel()
 				}
 			})
 			if err == nil {
 				t.Fatalf("a finish whose context ended returned no error (it said %q)", said)
 			}
-			// Built before the full-text step, unless the scratch index was ready first: its copy
-			// then goes between two indexes (finishBulkLoad), and the next open builds the rest.
-			if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'index'"); n != 0 && !tc.scratch {
-				t.Errorf("%d indexes still deferred: the finish had built them", n)
-			}
-			if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'trigger'"); n != 4 {
-				t.Errorf("%d triggers deferred, want the four of the full-text index (migration 0027's)", n)
-			}
-			if n := scalar(t, db, "SELECT count(*) FROM torrents_fts_terms"); n != 0 {
-				t.Errorf("the stopped full-text step left %d entries", n)
+			indexes := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'index'")
+			triggers := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred WHERE type = 'trigger'")
+			entries := scalar(t, db, "SELECT count(*) FROM torrents_fts_terms")
+			switch {
+			case afterCopy:
+				if indexes == 0 || triggers != 0 || entries == 0 {
+					t.Errorf("stopped after the copy: %d indexes and %d triggers deferred, %d entries; want some indexes, no trigger, the entries (it said %q)",
+						indexes, triggers, entries, said)
+				}
+			default:
+				// Built before the full-text step, unless the scratch index was ready first: its copy
+				// then goes between two indexes (finishBulkLoad), and the next open builds the rest.
+				if indexes != 0 && !tc.scratch {
+					t.Errorf("%d indexes still deferred: the finish had built them", indexes)
+				}
+				if triggers != 4 {
+					t.Errorf("%d triggers deferred, want the four of the full-text index (migration 0027's)", triggers)
+				}
+				if entries != 0 {
+					t.Errorf("the stopped full-text step left %d entries", entries)
+				}
 			}
 			if err := db.Close(); err != nil {
 				t.Fatal(err)

@@ -18,7 +18,8 @@ const fileWordsMax = 32 << 10
 // when that is more than fileWordsMax bytes.
 //
 // A word is what the paths hold between ASCII spaces and ASCII punctuation marks, which FTS5's
-// unicode61 tokenizer cuts at whatever its options, its version and its Unicode tables. It may cut a
+// unicode61 tokenizer cuts at in every version and with any Unicode tables (with the options
+// torrents_fts has: no tokenchars, separators or categories of its own). It may cut a
 // word further (at a symbol, or at a non-ASCII mark), the same way wherever the word stands, so the
 // text holds every token of the paths and no other. Two words are one when they are equal but for
 // the case of ASCII letters, which the tokenizer folds; words that differ otherwise are kept both,
