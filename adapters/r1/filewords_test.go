@@ -203,16 +203,28 @@ func TestTorrentsWithAndWithoutFileWordsLeaveTheIndexClean(t *testing.T) {
 	})
 }
 
-// BenchmarkFileWords is fileWords over a season pack's paths: 24 files whose names repeat the
-// folder's words, in mixed case.
+// BenchmarkFileWords is fileWords over the file lists it meets: a season pack whose 25 names repeat
+// the folder's words in mixed case (most words seen before), a list of 2,000 files whose words are
+// all new (the table grows, and the text reaches its bound: nil), and non-ASCII names.
 func BenchmarkFileWords(b *testing.B) {
-	var fs []domain.File
+	var pack, fresh, nonASCII []domain.File
 	for e := 1; e <= 24; e++ {
-		fs = append(fs, domain.File{Path: fmt.Sprintf("The.Show.Name.S02.1080p.WEB-DL.DDP5.1.H.264-GRP/The.Show.Name.S02E%02d.1080p.WEB-DL.DDP5.1.H.264-GRP.mkv", e), Size: 1})
+		pack = append(pack, domain.File{Path: fmt.Sprintf("The.Show.Name.S02.1080p.WEB-DL.DDP5.1.H.264-GRP/The.Show.Name.S02E%02d.1080p.WEB-DL.DDP5.1.H.264-GRP.mkv", e), Size: 1})
+		nonASCII = append(nonASCII, domain.File{Path: fmt.Sprintf("Сериал.Название.С02/Сериал.Название.С02Э%02d.Озвучка.Субтитры.Русские.mkv", e), Size: 1})
 	}
-	fs = append(fs, domain.File{Path: "The.Show.Name.S02.1080p.WEB-DL.DDP5.1.H.264-GRP/Subs/English.SDH.srt", Size: 1})
-	b.ReportAllocs()
-	for b.Loop() {
-		fileWords(fs)
+	pack = append(pack, domain.File{Path: "The.Show.Name.S02.1080p.WEB-DL.DDP5.1.H.264-GRP/Subs/English.SDH.srt", Size: 1})
+	for i := range 2000 {
+		fresh = append(fresh, domain.File{Path: fmt.Sprintf("dir%04d/alpha%04d beta%04d gamma%04d.bin", i, i, i, i), Size: 1})
+	}
+	for _, c := range []struct {
+		name  string
+		files []domain.File
+	}{{"season pack", pack}, {"every word new", fresh}, {"non-ASCII", nonASCII}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				fileWords(c.files)
+			}
+		})
 	}
 }
