@@ -139,8 +139,10 @@ type bulkFTS struct {
 	err      error // the step that failed, read once done is closed: the scratch index is not used
 	// indexing, a test's, runs in a step as FTS5 is about to index the rows it read.
 	indexing atomic.Pointer[func()]
-	// readied is closed once the finish's ready has returned (and told the finish how it went).
-	readied chan struct{}
+	// readied is closed once the finish's ready has returned, and readyErr is what it returned
+	// (written before readied is closed, read after).
+	readied  chan struct{}
+	readyErr error
 }
 
 // startBulkFTS opens the scratch index of a load this process began, and starts filling it. It

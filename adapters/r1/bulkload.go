@@ -255,19 +255,17 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 	// zipf torrents about 5 s of settling after the finish, against about 3.5 s more of merging
 	// the same in the scratch file before the copy).
 	side := e.takeBulkFTS()
-	var sideDone chan error
+	var sideReady <-chan struct{} // the scratch index's readied, until the finish has used it
 	if side != nil {
-		sideDone = make(chan error, 1)
+		sideReady = side.readied
 		defer func() {
-			if sideDone != nil {
-				<-sideDone
-			}
+			<-side.readied
 			side.close()
 		}()
 		sideCtx, cancelSide := context.WithCancel(ctx)
 		defer cancelSide() // first: a finish that fails stops it
 		go func() {
-			sideDone <- side.ready(sideCtx)
+			side.readyErr = side.ready(sideCtx)
 			close(side.readied)
 		}()
 	}
@@ -284,8 +282,9 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 			<-checkpointed // the finish includes it
 		}
 	}()
-	copySide := func(err error) error {
-		sideDone = nil
+	copySide := func() error {
+		sideReady = nil
+		err := side.readyErr
 		if err == nil {
 			// The copy is the finish's largest transaction: begun with every frame of the WAL
 			// copied (no snapshot holds any back now), it writes the WAL from its start, not after
@@ -311,10 +310,10 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 		return nil
 	}
 	for i, it := range indexes {
-		if sideDone != nil && len(triggers) > 0 {
+		if sideReady != nil && len(triggers) > 0 {
 			select {
-			case err := <-sideDone:
-				if err := copySide(err); err != nil {
+			case <-sideReady:
+				if err := copySide(); err != nil {
 					return err
 				}
 			default:
@@ -337,8 +336,9 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 		return nil
 	}
 	if side != nil {
-		if sideDone != nil {
-			if err := copySide(<-sideDone); err != nil {
+		if sideReady != nil {
+			<-sideReady
+			if err := copySide(); err != nil {
 				return err
 			}
 		}
