@@ -151,16 +151,13 @@ func TestTorrentsWithAndWithoutFileWordsLeaveTheIndexClean(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 40 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Files = []domain.File{
-					{Path: fmt.Sprintf("Pack %d/Pack %d part one.mkv", i, i), Size: 10},
-					{Path: fmt.Sprintf("Pack %d/Pack %d part two.mkv", i, i), Size: 10},
-					{Path: fmt.Sprintf("Pack %d/Extras/zephyr%03dx.srt", i, i), Size: 10},
-				}
-			}))
-		}
+		torrents := numberedTorrents(t, 40, func(i int, tor *domain.Torrent) {
+			tor.Files = []domain.File{
+				{Path: fmt.Sprintf("Pack %d/Pack %d part one.mkv", i, i), Size: 10},
+				{Path: fmt.Sprintf("Pack %d/Pack %d part two.mkv", i, i), Size: 10},
+				{Path: fmt.Sprintf("Pack %d/Extras/zephyr%03dx.srt", i, i), Size: 10},
+			}
+		})
 		upsert(t, repo, torrents...)
 		if got := scalar(t, db, "SELECT count(*) FROM torrents WHERE file_words = 'Pack 0 part one mkv two Extras zephyr000x srt'"); got != 1 {
 			t.Fatalf("%d rows hold torrent 0's words, want 1", got)

@@ -167,3 +167,13 @@ func scalar(t testing.TB, db *Database, sql string, params ...any) int64 {
 	t.Fatalf("%s: no value", sql)
 	return 0
 }
+
+// numberedTorrents is n torrents newTorrent numbers 0 to n-1, each changed by mutate with its number.
+func numberedTorrents(t testing.TB, n int, mutate func(i int, tor *domain.Torrent)) []domain.Torrent {
+	t.Helper()
+	torrents := make([]domain.Torrent, 0, n)
+	for i := range n {
+		torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) { mutate(i, tor) }))
+	}
+	return torrents
+}

@@ -198,14 +198,11 @@ func TestTheProbeSamplesTheCatalogsRanges(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 150 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Name = "word " + fmt.Sprint(i)
-				tor.Files, tor.Size = nil, int64(1000+(i*7919)%100_000)
-				tor.UploadedAt = baseTime.Add(time.Duration((i*104729)%1000) * time.Hour)
-			}))
-		}
+		torrents := numberedTorrents(t, 150, func(i int, tor *domain.Torrent) {
+			tor.Name = "word " + fmt.Sprint(i)
+			tor.Files, tor.Size = nil, int64(1000+(i*7919)%100_000)
+			tor.UploadedAt = baseTime.Add(time.Duration((i*104729)%1000) * time.Hour)
+		})
 		out := upsert(t, repo, torrents...)
 		byID := map[int64]domain.Torrent{}
 		top := int64(0)

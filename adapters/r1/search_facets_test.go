@@ -84,14 +84,11 @@ func TestSearchFacetTokensCannotBeForged(t *testing.T) {
 func TestSearchFacetsFollowTheirTorrent(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 40 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Name = []string{"Omega 720p", "Omega Show 1080p", "Omega", "Omega Other 2160p"}[i%4]
-				tor.Category = []domain.CategoryRef{{Slug: "movies"}, {Slug: "tv"}, {Slug: "books"}}[i%3]
-				tor.Seeders = int64(i)
-			}))
-		}
+		torrents := numberedTorrents(t, 40, func(i int, tor *domain.Torrent) {
+			tor.Name = []string{"Omega 720p", "Omega Show 1080p", "Omega", "Omega Other 2160p"}[i%4]
+			tor.Category = []domain.CategoryRef{{Slug: "movies"}, {Slug: "tv"}, {Slug: "books"}}[i%3]
+			tor.Seeders = int64(i)
+		})
 		out := upsert(t, repo, torrents...)
 		for i := range torrents {
 			torrents[i].ID = out[i].ID
@@ -186,14 +183,11 @@ const searchIndexMigration = "0027_search_ranges.sql"
 func TestSearchFacetsMigrationIndexesStoredTorrents(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 12 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Name = []string{"Sigma 720p", "Sigma Show", "Sigma Film 2160p"}[i%3]
-				tor.Files = []domain.File{{Path: "inner/kappa.bin", Size: 1}}
-				tor.Category = []domain.CategoryRef{{Slug: "movies"}, {Slug: "tv"}}[i%2]
-			}))
-		}
+		torrents := numberedTorrents(t, 12, func(i int, tor *domain.Torrent) {
+			tor.Name = []string{"Sigma 720p", "Sigma Show", "Sigma Film 2160p"}[i%3]
+			tor.Files = []domain.File{{Path: "inner/kappa.bin", Size: 1}}
+			tor.Category = []domain.CategoryRef{{Slug: "movies"}, {Slug: "tv"}}[i%2]
+		})
 		upsert(t, repo, torrents...)
 		search := func() [][]int64 {
 			var out [][]int64

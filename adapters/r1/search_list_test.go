@@ -16,18 +16,15 @@ import (
 func resolutionFixture(t *testing.T, repo *TorrentRepository, n int) []domain.Torrent {
 	t.Helper()
 	resolutions := []string{"2160p", "1080p", "1080p", "1080p", "720p", "720p", "480p", "", "1080p", "720p"}
-	var torrents []domain.Torrent
-	for i := range n {
-		torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-			res := resolutions[i%len(resolutions)]
-			tor.Name = fmt.Sprintf("Show %d S01E%02d %s WEB-DL x264-GRP", i, i%30+1, res)
-			tor.UploadedAt = baseTime.Add(time.Duration(i/3) * time.Hour)
-			tor.Seeders = int64(i % 9)
-			if i%2 == 0 {
-				tor.Category = domain.CategoryRef{Slug: "tv", Name: "TV"}
-			}
-		}))
-	}
+	torrents := numberedTorrents(t, n, func(i int, tor *domain.Torrent) {
+		res := resolutions[i%len(resolutions)]
+		tor.Name = fmt.Sprintf("Show %d S01E%02d %s WEB-DL x264-GRP", i, i%30+1, res)
+		tor.UploadedAt = baseTime.Add(time.Duration(i/3) * time.Hour)
+		tor.Seeders = int64(i % 9)
+		if i%2 == 0 {
+			tor.Category = domain.CategoryRef{Slug: "tv", Name: "TV"}
+		}
+	})
 	out := upsert(t, repo, torrents...)
 	for i := range torrents {
 		torrents[i].ID = out[i].ID

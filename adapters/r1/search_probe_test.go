@@ -100,14 +100,11 @@ func TestTheProbeWalksTheOldestWithoutFilters(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 40 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				if i%2 == 0 {
-					tor.Name = "Common Story"
-				}
-			}))
-		}
+		torrents := numberedTorrents(t, 40, func(i int, tor *domain.Torrent) {
+			if i%2 == 0 {
+				tor.Name = "Common Story"
+			}
+		})
 		upsert(t, repo, torrents...)
 		top := scalar(t, db, "SELECT max(id) FROM torrents")
 		first := scalar(t, db, "SELECT min(id) FROM torrents")

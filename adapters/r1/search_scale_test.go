@@ -371,21 +371,18 @@ func TestSearchThroughANarrowFilter(t *testing.T) {
 // <i>"); age gives each its fields for its place (old: one of the first 5,000).
 func storeAgedCatalog(t *testing.T, repo *TorrentRepository, age func(tor *domain.Torrent, i int, old bool)) {
 	t.Helper()
-	var torrents []domain.Torrent
-	for i := range 10_550 {
-		torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-			tor.Files = nil
-			switch {
-			case i < 5000:
-				tor.Name = fmt.Sprintf("rarity old %d", i)
-			case i < 9050:
-				tor.Name = fmt.Sprintf("other %d", i)
-			default:
-				tor.Name = fmt.Sprintf("rarity new %d", i)
-			}
-			age(tor, i, i < 5000)
-		}))
-	}
+	torrents := numberedTorrents(t, 10_550, func(i int, tor *domain.Torrent) {
+		tor.Files = nil
+		switch {
+		case i < 5000:
+			tor.Name = fmt.Sprintf("rarity old %d", i)
+		case i < 9050:
+			tor.Name = fmt.Sprintf("other %d", i)
+		default:
+			tor.Name = fmt.Sprintf("rarity new %d", i)
+		}
+		age(tor, i, i < 5000)
+	})
 	for from := 0; from < len(torrents); from += 2500 {
 		upsert(t, repo, torrents[from:min(from+2500, len(torrents))]...)
 	}

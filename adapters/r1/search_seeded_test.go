@@ -149,20 +149,17 @@ func TestSearchKeptTiersThroughTheSeededMerge(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 40 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Name = "seeded common"
-				if i%2 == 1 {
-					tor.Name = "other" // matches by its file path only: the lower tier
-				}
-				tor.Files = []domain.File{{Path: "seeded/file.bin", Size: 10}}
-				tor.Seeders = []int64{0, 7, 120}[i%3] * int64(1+i%4)
-				if i%10 == 3 {
-					tor.Seeders = 5000 + int64(i) // fewer than keptFewAbove pass
-				}
-			}))
-		}
+		torrents := numberedTorrents(t, 40, func(i int, tor *domain.Torrent) {
+			tor.Name = "seeded common"
+			if i%2 == 1 {
+				tor.Name = "other" // matches by its file path only: the lower tier
+			}
+			tor.Files = []domain.File{{Path: "seeded/file.bin", Size: 10}}
+			tor.Seeders = []int64{0, 7, 120}[i%3] * int64(1+i%4)
+			if i%10 == 3 {
+				tor.Seeders = 5000 + int64(i) // fewer than keptFewAbove pass
+			}
+		})
 		out := upsert(t, repo, torrents...)
 		var kept []domain.Torrent
 		for i := range torrents {
@@ -211,12 +208,9 @@ func TestTheProbeSamplesTheSeededThreshold(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 30 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				tor.Files, tor.Name, tor.Seeders = nil, fmt.Sprintf("word %d", i), int64(i%5)
-			}))
-		}
+		torrents := numberedTorrents(t, 30, func(i int, tor *domain.Torrent) {
+			tor.Files, tor.Name, tor.Seeders = nil, fmt.Sprintf("word %d", i), int64(i%5)
+		})
 		upsert(t, repo, torrents...)
 		for _, tc := range []struct {
 			min                  int64

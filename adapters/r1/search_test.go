@@ -18,20 +18,17 @@ func pagingFixture(t *testing.T, repo *TorrentRepository) []domain.Torrent {
 	t.Helper()
 	names := []string{"alpha common", "Alpha Common", "ALPHA COMMON", "beta common common", "Beta", "gamma common",
 		"_delta common", "Zeta common", "Été common", "été common", "Ärger", "zèbre"}
-	var torrents []domain.Torrent
-	for i := range 45 {
-		torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-			tor.Name = names[i%len(names)]
-			tor.Seeders = int64(i % 4)
-			tor.Leechers = int64(i % 3)
-			tor.UploadedAt = baseTime.Add(time.Duration(i/3) * time.Hour)
-			tor.Files = []domain.File{{Path: "common/file.bin", Size: int64(100 * (i % 5))}}
-			tor.Size = 0
-			if i%4 == 0 {
-				tor.Category = domain.CategoryRef{Slug: "tv", Name: "TV"}
-			}
-		}))
-	}
+	torrents := numberedTorrents(t, 45, func(i int, tor *domain.Torrent) {
+		tor.Name = names[i%len(names)]
+		tor.Seeders = int64(i % 4)
+		tor.Leechers = int64(i % 3)
+		tor.UploadedAt = baseTime.Add(time.Duration(i/3) * time.Hour)
+		tor.Files = []domain.File{{Path: "common/file.bin", Size: int64(100 * (i % 5))}}
+		tor.Size = 0
+		if i%4 == 0 {
+			tor.Category = domain.CategoryRef{Slug: "tv", Name: "TV"}
+		}
+	})
 	out := upsert(t, repo, torrents...)
 	for i := range torrents {
 		torrents[i].ID = out[i].ID

@@ -20,20 +20,17 @@ func TestSearchFewTiersAreTheTiers(t *testing.T) {
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
 		repo.relevanceScored = 5
-		var torrents []domain.Torrent
-		for i := range 30 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				switch i % 3 {
-				case 0:
-					tor.Name = fmt.Sprintf("Common Story %d", i) // the name's tier
-				case 1:
-					tor.Files = []domain.File{{Path: fmt.Sprintf("common/file-%d.mkv", i), Size: 1000}} // the other tier
-				}
-				if i%5 == 0 {
-					tor.Category = domain.CategoryRef{Slug: "books", Name: "Books"}
-				}
-			}))
-		}
+		torrents := numberedTorrents(t, 30, func(i int, tor *domain.Torrent) {
+			switch i % 3 {
+			case 0:
+				tor.Name = fmt.Sprintf("Common Story %d", i) // the name's tier
+			case 1:
+				tor.Files = []domain.File{{Path: fmt.Sprintf("common/file-%d.mkv", i), Size: 1000}} // the other tier
+			}
+			if i%5 == 0 {
+				tor.Category = domain.CategoryRef{Slug: "books", Name: "Books"}
+			}
+		})
 		upsert(t, repo, torrents...)
 		idOf := make([]int64, len(torrents))
 		for i, tor := range torrents {

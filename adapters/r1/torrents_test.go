@@ -311,16 +311,13 @@ func TestLatest(t *testing.T) {
 	eachMode(t, func(t *testing.T, db *Database) {
 		ctx := context.Background()
 		repo := NewTorrentRepository(db)
-		var torrents []domain.Torrent
-		for i := range 30 {
-			torrents = append(torrents, newTorrent(t, i, func(tor *domain.Torrent) {
-				// Pairs share an upload time, so ties are broken by id.
-				tor.UploadedAt = baseTime.Add(time.Duration(i/2) * time.Minute)
-				if i%3 == 0 {
-					tor.Category = domain.CategoryRef{Slug: "tv", Name: "TV"}
-				}
-			}))
-		}
+		torrents := numberedTorrents(t, 30, func(i int, tor *domain.Torrent) {
+			// Pairs share an upload time, so ties are broken by id.
+			tor.UploadedAt = baseTime.Add(time.Duration(i/2) * time.Minute)
+			if i%3 == 0 {
+				tor.Category = domain.CategoryRef{Slug: "tv", Name: "TV"}
+			}
+		})
 		rand.Shuffle(len(torrents), func(i, j int) { torrents[i], torrents[j] = torrents[j], torrents[i] })
 		upsert(t, repo, torrents...)
 
