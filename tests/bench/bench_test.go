@@ -178,6 +178,51 @@ func TestIngestMoreGoesIntoACopy(t *testing.T) {
 	}
 }
 
+// Each corpus is measured as the first is: when the next one's ingest begins, the database of the
+// one before (and the files beside it) is gone, unless the run keeps them.
+func TestACorpusBeginsWithTheOneBeforeRemoved(t *testing.T) {
+	if raceEnabled {
+		t.Skip("under the race detector the ingest takes minutes; make test runs it without the detector")
+	}
+	for _, keep := range []bool{false, true} {
+		temp := t.TempDir()
+		cfg := defaultConfig()
+		cfg.N, cfg.OutDir, cfg.TempDir, cfg.KeepDB, cfg.IngestOnly = 500, "", temp, keep, true
+		cfg.Shapes = []Shape{ShapeZipf, ShapeTags}
+		var left []string // the first corpus's files when the second's ingest began
+		began := false
+		cfg.Progress = progressFunc(func(line string) {
+			if !began && strings.Contains(line, string(ShapeTags)+" corpus: ingesting") {
+				began = true
+				left, _ = filepath.Glob(filepath.Join(temp, "*", string(ShapeZipf)+".db*"))
+			}
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a guard against a hang
+		_, err := Run(ctx, cfg)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !began {
+			t.Fatal("the second corpus's ingest never began")
+		}
+		if keep && len(left) == 0 {
+			t.Errorf("kept: the first corpus's database was removed before the second's ingest")
+		}
+		if !keep && len(left) > 0 {
+			t.Errorf("not kept: the first corpus's files were still there when the second's ingest began: %v", left)
+		}
+	}
+}
+
+// progressFunc is a Config.Progress that hands each write to f.
+type progressFunc func(string)
+
+func (f progressFunc) Write(p []byte) (int, error) {
+	f(string(p))
+	return len(p), nil
+}
+
 // The CPU clock measures what the thread spent: twice the work reads about twice the time, at
 // any size. getrusage(RUSAGE_THREAD), the clock before, read a fraction of it now and then (1.42
 // ms of spinning as 124 µs), which made BENCH_CLOCK=cpu's medians noise.

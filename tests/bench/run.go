@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 	"time"
@@ -128,6 +129,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		return res, nil
 	}
 	dir := cfg.ReuseDB
+	scratch := false // the databases are this run's, and go once measured
 	if dir == "" {
 		var err error
 		if dir, err = os.MkdirTemp(cfg.TempDir, "streamer-bench-"); err != nil {
@@ -136,19 +138,40 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		if cfg.KeepDB {
 			progress("the databases stay in %s (BENCH_DB=%s reuses them)", dir, dir)
 		} else {
+			scratch = true
 			defer os.RemoveAll(dir)
 		}
 	}
 	for i, shape := range cfg.Shapes {
-		cr, err := runCorpus(ctx, cfg, res, shape, filepath.Join(dir, string(shape)+".db"), i == 0, progress)
+		path := filepath.Join(dir, string(shape)+".db")
+		cr, err := runCorpus(ctx, cfg, res, shape, path, i == 0, progress)
 		if err != nil {
 			return nil, fmt.Errorf("%s corpus: %w", shape, err)
 		}
 		res.Corpora = append(res.Corpora, cr)
+		if scratch {
+			freeCorpus(path)
+		}
 	}
 	res.BenchPeakRSS = peakRSS(os.Getpid())
 	res.Elapsed = time.Since(res.Started)
 	return res, nil
+}
+
+// freeCorpus removes a measured corpus's database (path and the files beside it) and returns the
+// process's free memory to the system, so the next corpus is measured as the first is: not on a
+// machine whose page cache holds the gigabytes the corpora before it wrote (session 12 saw the
+// kernel's share of the later corpora's loads at 21-22 % against 13-15 % in the first's). The
+// ingest of 1,000,000 torrents each of zipf, flat and tags (-ingest-only, one run each way,
+// 03:10-03:21 UTC 2026-11-30): tags, third, 7,974/s (199.7 µs of CPU a torrent, its finish 39.7 s)
+// with the two databases before it left in place, 9,918/s (161.5 µs, 28.2 s) with them removed;
+// flat then tags, alternated (03:22-03:36): tags 9,249 and 8,570/s left, 9,603 and 9,122 removed.
+func freeCorpus(path string) {
+	matches, _ := filepath.Glob(path + "*")
+	for _, m := range matches {
+		_ = os.Remove(m)
+	}
+	debug.FreeOSMemory()
 }
 
 // runCorpus ingests one corpus into path (unless reused) and measures it; first says to measure
