@@ -86,7 +86,7 @@ func (b memoryBudget) String() string {
 // so two readers do.
 //
 //	part                                   bound                                          import
-//	SQLite's page cache pool               the writer's 64 MiB (importWriterCache), 2 MiB  74 MiB
+//	SQLite's page cache pool               the writer's 64 MiB (ImportWriterCache), 2 MiB  74 MiB
 //	                                       for each of 2 readers and the checkpointer, 4
 //	                                       MiB for temporary tables (r1.PageCacheForWriter)
 //	the rest: the Go heap (two batches of  measured, not bounded: about 95 MiB (peak RSS    95 MiB
@@ -101,14 +101,16 @@ func (b memoryBudget) String() string {
 // A dry run (a scratch file of its own: import.go's dryRunTarget) and export keep the defaults: they
 // write no record.
 const (
-	importWriterCache = 64 << 20
+	// ImportWriterCache is the import's writer's cache, which tests/bench gives the writer of the
+	// bulk loads it measures as the import's.
+	ImportWriterCache = 64 << 20
 	importReaders     = 2
 )
 
 // importLocalOptions opens the local file for `streamer import` within its budget.
 func importLocalOptions() r1.LocalOptions {
 	return r1.LocalOptions{
-		Readers: importReaders, WriterCache: importWriterCache,
-		PageCache: r1.PageCacheForWriter(importWriterCache, importReaders),
+		Readers: importReaders, WriterCache: ImportWriterCache,
+		PageCache: r1.PageCacheForWriter(ImportWriterCache, importReaders),
 	}
 }

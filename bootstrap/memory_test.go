@@ -116,7 +116,7 @@ func TestTheImportOpensTheLocalFileWithinItsBudget(t *testing.T) {
 	if err != nil || len(report.Kinds) != 1 || report.Kinds[0].Created != 1 {
 		t.Fatalf("import: %+v %v", report, err)
 	}
-	declared := r1.PageCacheForWriter(importWriterCache, importReaders)
+	declared := r1.PageCacheForWriter(ImportWriterCache, importReaders)
 	inEffect, err := r1.PageCacheInEffect()
 	if dry {
 		if inEffect != 0 || err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/torrent-streamer/streamer/bootstrap"
 )
 
 // TestMain lets the test binary be the benchmark's server child too, as the built program is.
@@ -221,6 +223,33 @@ type progressFunc func(string)
 func (f progressFunc) Write(p []byte) (int, error) {
 	f(string(p))
 	return len(p), nil
+}
+
+// A bulk build is measured with the writer's cache `streamer import` gives its writer, since the
+// import's is the only bulk load; the rest (a build batch by batch, more into a kept database,
+// the searches after a load) with the service's, unless BENCH_WRITER_CACHE_MIB says otherwise.
+func TestTheBulkBuildHasTheImportsWriterCache(t *testing.T) {
+	t.Setenv("BENCH_WRITER_CACHE_MIB", "")
+	bulk, batches := defaultConfig(), defaultConfig()
+	batches.Bulk = false
+	for _, c := range []struct {
+		name  string
+		cfg   Config
+		build bool
+		want  int64
+	}{
+		{"a bulk build", bulk, true, bootstrap.ImportWriterCache},
+		{"a build batch by batch", batches, true, 0},
+		{"more into a kept database, or the searches after a load", bulk, false, 0},
+	} {
+		if got := writerCache(c.cfg, c.build); got != c.want {
+			t.Errorf("%s: the writer's cache %d, want %d", c.name, got, c.want)
+		}
+	}
+	t.Setenv("BENCH_WRITER_CACHE_MIB", "48")
+	if got := writerCache(bulk, true); got != 48<<20 {
+		t.Errorf("BENCH_WRITER_CACHE_MIB=48: the writer's cache %d", got)
+	}
 }
 
 // The CPU clock measures what the thread spent: twice the work reads about twice the time, at
