@@ -227,9 +227,9 @@ func (f progressFunc) Write(p []byte) (int, error) {
 
 // A bulk build is measured with the writer's cache `streamer import` gives its writer, since the
 // import's is the only bulk load; the rest (a build batch by batch, more into a kept database,
-// the searches after a load) with the service's, unless BENCH_WRITER_CACHE_MIB says otherwise.
+// the searches after a load) with the service's, unless BENCH_WRITER_CACHE_MIB (Config.WriterCacheMiB)
+// says otherwise.
 func TestTheBulkBuildHasTheImportsWriterCache(t *testing.T) {
-	t.Setenv("BENCH_WRITER_CACHE_MIB", "")
 	bulk, batches := defaultConfig(), defaultConfig()
 	batches.Bulk = false
 	for _, c := range []struct {
@@ -246,7 +246,7 @@ func TestTheBulkBuildHasTheImportsWriterCache(t *testing.T) {
 			t.Errorf("%s: the writer's cache %d, want %d", c.name, got, c.want)
 		}
 	}
-	t.Setenv("BENCH_WRITER_CACHE_MIB", "48")
+	bulk.WriterCacheMiB = 48 // BENCH_WRITER_CACHE_MIB=48
 	if got := writerCache(bulk, true); got != 48<<20 {
 		t.Errorf("BENCH_WRITER_CACHE_MIB=48: the writer's cache %d", got)
 	}

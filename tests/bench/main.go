@@ -52,6 +52,7 @@ func main() {
 	flag.StringVar(&cfg.ProfileDir, "profile", os.Getenv("BENCH_PROFILE"), "write CPU profiles of the ingest and the uncached reads here (env BENCH_PROFILE)")
 	flag.BoolVar(&cfg.IngestOnly, "ingest-only", false, "stop after the ingest")
 	flag.BoolVar(&cfg.Bulk, "bulk", envString("BENCH_BULK", "1") != "0", "let the store take the load into an empty database as a bulk load, as streamer import does (env BENCH_BULK=0: no)")
+	flag.IntVar(&cfg.WriterCacheMiB, "writer-cache-mib", envInt("BENCH_WRITER_CACHE_MIB", 0), "the writer's cache in MiB; 0: the import's for a bulk build, else the service's (env BENCH_WRITER_CACHE_MIB)")
 	flag.BoolVar(&cfg.WriterThread, "writer-thread", os.Getenv("BENCH_WRITER_THREAD") != "", "lock the ingest's writer to its thread and time its CPU and I/O apart; slows the ingest (env BENCH_WRITER_THREAD)")
 	flag.IntVar(&cfg.IngestMore, "ingest-more", envInt("BENCH_INGEST_MORE", 0), "with BENCH_DB: ingest this many more torrents into a copy of each kept database, and nothing else (env BENCH_INGEST_MORE)")
 	dates := flag.String("dates", envString("BENCH_DATES", string(cfg.Dates)), "how upload dates follow the torrents' order: arrival, or random (as the databases kept from before were built) (env BENCH_DATES)")

@@ -54,6 +54,9 @@ type Config struct {
 	// IngestMore, with ReuseDB: ingest this many more torrents of each corpus into a copy of its kept
 	// database (the ingest at that database's size, without building it), and nothing else.
 	IngestMore int
+	// WriterCacheMiB gives the writer of each corpus's database this cache, in MiB, for the load
+	// and the searches alike; 0: the cache writerCache picks.
+	WriterCacheMiB int
 	// WriterThread locks the ingest's writer to one thread, so its CPU time and its reads and writes
 	// are told apart from the rest of the process's (the writer's columns of the ingest). Off, they
 	// are not timed: a locked goroutine hands its core to its own thread each time it wakes, which
@@ -623,15 +626,15 @@ func openMigrated(ctx context.Context, path string, writerCache int64) (*r1.Data
 }
 
 // writerCache is the writer's cache of a corpus's database, in bytes (0: the service's,
-// r1.WriterCacheBytes): BENCH_WRITER_CACHE_MIB when set; else, for a build that is a bulk load
+// r1.WriterCacheBytes): cfg.WriterCacheMiB when set; else, for a build that is a bulk load
 // (cfg.Bulk, an empty database), the cache `streamer import` gives its writer, since only the
 // import loads in bulk and the ingest row is its rate (1,000,000 tags torrents, two alternated
 // pairs, 04:01-04:09 UTC 2026-11-30: 9,497 and 9,344/s with it, 9,035 and 8,964/s with the
 // service's 32 MiB, 167-171 µs of CPU a torrent against 178); else (a build batch by batch as POST
 // /api/ingest stores, or more into a kept database) the service's.
 func writerCache(cfg Config, build bool) int64 {
-	if mib := envInt("BENCH_WRITER_CACHE_MIB", 0); mib > 0 {
-		return int64(mib) << 20
+	if cfg.WriterCacheMiB > 0 {
+		return int64(cfg.WriterCacheMiB) << 20
 	}
 	if build && cfg.Bulk {
 		return bootstrap.ImportWriterCache
