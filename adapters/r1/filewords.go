@@ -14,8 +14,16 @@ import (
 const fileWordsMax = 32 << 10
 
 // fileWords is the text the full-text index holds for a torrent's file paths (migration 0037):
-// each word of the paths once, in the order they first come, separated by spaces; nil (NULL)
-// when that is more than fileWordsMax bytes.
+// each word of the paths once, in the order they first come, separated by spaces, but for the words
+// of the torrent's name; nil (NULL) when that is more than fileWordsMax bytes.
+//
+// The name's words are left out because the index holds them already, in the name column: a
+// search matches a torrent when its words are in any column, and the name tier of relevance reads
+// the name alone, so a path word the name holds matches nothing the name does not. It only made
+// bm25 count the word a second time, at a tenth of the name's weight. A torrent's paths mostly
+// repeat its name (the folder is the name, each file's name the title again): on make bench's
+// corpora 7 to 10 of the 24 to 26 different words of a torrent's paths, so about a fifth of the
+// index's tokens, which it hashes with their four prefixes, writes, merges and copies.
 //
 // A word is what the paths hold between ASCII spaces and ASCII punctuation marks, which FTS5's
 // unicode61 tokenizer cuts at in every version and with any Unicode tables (with the options
@@ -25,47 +33,65 @@ const fileWordsMax = 32 << 10
 // the case of ASCII letters, which the tokenizer folds; words that differ otherwise are kept both,
 // and may give the index one token twice. Invalid UTF-8 is written as U+FFFD, as the file list's
 // JSON holds it (a separator to the tokenizer either way).
-func fileWords(files []domain.File) any {
+func fileWords(name string, files []domain.File) any {
+	if len(files) == 0 {
+		return ""
+	}
 	size := 0
 	for _, f := range files {
 		size += len(f.Path)
 	}
-	// The words are usually a fraction of the paths: the first folder's, then a few a file.
-	out := make([]byte, 0, min(size/2+16, fileWordsMax+1))
+	// The text begins with the name's words, each registered as written, and they are cut off at
+	// the end: a path word equal to one of them is then seen as written already.
 	var seen wordSet
+	out := make([]byte, 0, len(name)+1+min(size/2+16, fileWordsMax+1))
+	out = seen.appendWords(out, name)
+	named := len(out)
+	if named > 0 {
+		named++ // the space before the first word of the paths, if any
+	}
 	for _, f := range files {
 		path := f.Path
 		if !utf8.ValidString(path) {
 			path = strings.ToValidUTF8(path, "\uFFFD")
 		}
-		for start := 0; start < len(path); {
-			for start < len(path) && cutsWords[path[start]] {
-				start++
-			}
-			end, h := start, uint64(fnvOffset)
-			for end < len(path) && !cutsWords[path[end]] {
-				h = (h ^ uint64(lowerASCII(path[end]))) * fnvPrime
-				end++
-			}
-			if end == start {
-				break
-			}
-			word := path[start:end]
-			start = end
-			if !seen.add(out, word, h) {
-				continue
-			}
-			if len(out) > 0 {
-				out = append(out, ' ')
-			}
-			seen.placed(len(out), len(word))
-			out = append(out, word...)
-			if len(out) > fileWordsMax {
-				return nil
-			}
+		out = seen.appendWords(out, path)
+		if len(out)-named > fileWordsMax {
+			return nil
 		}
 	}
-	return string(out)
+	if len(out) <= named {
+		return ""
+	}
+	return string(out[named:])
+}
+
+// appendWords appends to out, after a space, each word of text not in the set yet, and adds it.
+func (seen *wordSet) appendWords(out []byte, text string) []byte {
+	for start := 0; start < len(text); {
+		for start < len(text) && cutsWords[text[start]] {
+			start++
+		}
+		end, h := start, uint64(fnvOffset)
+		for end < len(text) && !cutsWords[text[end]] {
+			h = (h ^ uint64(lowerASCII(text[end]))) * fnvPrime
+			end++
+		}
+		if end == start {
+			break
+		}
+		word := text[start:end]
+		start = end
+		if !seen.add(out, word, h) {
+			continue
+		}
+		if len(out) > 0 {
+			out = append(out, ' ')
+		}
+		seen.placed(len(out), len(word))
+		out = append(out, word...)
+	}
+	return out
 }
 
 // wordSet is the words fileWords has written, by a hash of their ASCII-lowered bytes: each is

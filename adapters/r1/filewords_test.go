@@ -44,8 +44,38 @@ func TestFileWordsAreEachWordOfThePathsOnce(t *testing.T) {
 		// Non-ASCII text is whole words (with their marks); invalid UTF-8 becomes U+FFFD.
 		{files("日本語/映画 (2020)/日本語.mkv", "caf\xffé/x\xfe\xfd"), "日本語 映画 2020 mkv caf\uFFFDé x\uFFFD"},
 	} {
-		if got := fileWords(c.files); got != c.want {
+		if got := fileWords("", c.files); got != c.want {
 			t.Errorf("fileWords(%v) = %q, want %q", c.files, got, c.want)
+		}
+	}
+}
+
+// The words of the name are not the paths' words again: the index holds them in the name column.
+func TestFileWordsLeaveOutTheNamesWords(t *testing.T) {
+	pack := []domain.File{
+		{Path: "Show.Name.S01.1080p.WEB-DL/Show.Name.S01E01.1080p.WEB-DL.mkv", Size: 1},
+		{Path: "Show.Name.S01.1080p.WEB-DL/Show.Name.S01E02.1080p.WEB-DL.mkv", Size: 1},
+		{Path: "Show.Name.S01.1080p.WEB-DL/Subs/English.srt", Size: 1},
+	}
+	for _, c := range []struct {
+		name  string
+		files []domain.File
+		want  any
+	}{
+		{"Show Name S01 1080p WEB-DL", pack, "S01E01 mkv S01E02 Subs English srt"},
+		// ASCII case is folded as the tokenizer folds it; other letters are compared as they are.
+		{"show.name.s01 [1080P]", pack, "WEB DL S01E01 mkv S01E02 Subs English srt"},
+		{"ÉTÉ", []domain.File{{Path: "été/ÉTÉ.mkv", Size: 1}}, "été mkv"},
+		// Every word of the paths in the name: no text (not NULL: the paths are indexed, as nothing).
+		{"Movie (2020) mkv", []domain.File{{Path: "Movie.2020.mkv", Size: 1}}, ""},
+		// The name's words alone are never written, nor the name twice.
+		{"Movie Movie", []domain.File{{Path: "Extras/Making of.mkv", Size: 1}}, "Extras Making of mkv"},
+		{"Movie", nil, ""},
+		{"", []domain.File{{Path: "a/b", Size: 1}}, "a b"},
+		{"...", []domain.File{{Path: "a/b", Size: 1}}, "a b"},
+	} {
+		if got := fileWords(c.name, c.files); got != c.want {
+			t.Errorf("fileWords(%q, %v) = %q, want %q", c.name, c.files, got, c.want)
 		}
 	}
 }
@@ -54,7 +84,7 @@ func TestFileWordsOverTheBoundAreNone(t *testing.T) {
 	var fs []domain.File
 	for i := 0; len(fs) < 20_000; i++ {
 		fs = append(fs, domain.File{Path: fmt.Sprintf("dir/word%05d.bin", i), Size: 1})
-		if w, ok := fileWords(fs).(string); ok && len(w) > fileWordsMax {
+		if w, ok := fileWords("A name of some words", fs).(string); ok && len(w) > fileWordsMax {
 			t.Fatalf("fileWords wrote %d bytes, over its bound of %d", len(w), fileWordsMax)
 		} else if !ok {
 			return // nil: over the bound
@@ -63,8 +93,10 @@ func TestFileWordsOverTheBoundAreNone(t *testing.T) {
 	t.Fatal("20,000 different words stayed under the bound")
 }
 
-// The index holds, for the words fileWords writes, the tokens the paths give it themselves, every
-// one and no other: FTS5's own tokenizer, asked by the index's own definition, over hostile paths.
+// The index holds, for the name and the words fileWords writes, the tokens the name and the paths
+// give it themselves, every one and no other: FTS5's own tokenizer, asked by the index's own
+// definition, over hostile names and paths. A search matches a torrent by any column, so these
+// are the torrents it finds.
 func TestFileWordsGiveTheIndexThePathsTokens(t *testing.T) {
 	db := openMigrated(t, LocalOptions{})
 	ctx := context.Background()
@@ -90,32 +122,45 @@ func TestFileWordsGiveTheIndexThePathsTokens(t *testing.T) {
 	pieces := []string{"a", "A", "ab", "AB", "Ab", "z9", "09", " ", ".", "/", "-", "_", "(", ")", "[", "]", "!", "'", "&",
 		"+", "$", "~", "^", "|", "`", "<", "=", ">", "\t", "\x01", "\x7f", "é", "É", "ü", "ß", "İ", "ı", "ǅ", "日本", "ﬁ",
 		"①", "½", "\u0301", "\u00a0", "\u2019", "\u3000", "🎬", "\uFFFD", "\ue000", "\xff"}
-	var cases [][]domain.File
-	for range 400 {
-		var fs []domain.File
-		for range 1 + r.IntN(6) {
-			var p strings.Builder
-			for range 1 + r.IntN(24) {
-				p.WriteString(pieces[r.IntN(len(pieces))])
-			}
-			fs = append(fs, domain.File{Path: p.String(), Size: 1})
+	text := func(n int) string {
+		var p strings.Builder
+		for range n {
+			p.WriteString(pieces[r.IntN(len(pieces))])
 		}
-		cases = append(cases, fs)
+		return p.String()
 	}
-	cases = append(cases, []domain.File{{Path: "a\xffb/c\xc3", Size: 1}, {Path: "A\xffB", Size: 1}})
+	type torrentText struct {
+		name  string
+		files []domain.File
+	}
+	var cases []torrentText
+	for k := range 400 {
+		var c torrentText
+		for range 1 + r.IntN(6) {
+			c.files = append(c.files, domain.File{Path: text(1 + r.IntN(24)), Size: 1})
+		}
+		switch k % 3 {
+		case 1: // a name of its own (valid UTF-8, as the upsert takes only that)
+			c.name = strings.ToValidUTF8(text(1+r.IntN(16)), "\uFFFD")
+		case 2: // a name that is some of the paths, as most names are
+			c.name = strings.ToValidUTF8(c.files[r.IntN(len(c.files))].Path, "\uFFFD")
+		}
+		cases = append(cases, c)
+	}
+	cases = append(cases, torrentText{files: []domain.File{{Path: "a\xffb/c\xc3", Size: 1}, {Path: "A\xffB", Size: 1}}})
 	var batch []Statement
-	for i, fs := range cases {
-		paths := make([]string, len(fs))
-		for k, f := range fs {
+	for i, c := range cases {
+		paths := make([]string, len(c.files))
+		for k, f := range c.files {
 			paths[k] = strings.ToValidUTF8(f.Path, "\uFFFD")
 		}
-		words, ok := fileWords(fs).(string)
+		words, ok := fileWords(c.name, c.files).(string)
 		if !ok {
 			t.Fatalf("case %d: no words", i)
 		}
 		batch = append(batch,
-			Statement{SQL: "INSERT INTO words (rowid, paths) VALUES (?, ?)", Params: []any{int64(2 * i), strings.Join(paths, "\n")}},
-			Statement{SQL: "INSERT INTO words (rowid, paths) VALUES (?, ?)", Params: []any{int64(2*i + 1), words}})
+			Statement{SQL: "INSERT INTO words (rowid, paths) VALUES (?, ?)", Params: []any{int64(2 * i), c.name + "\n" + strings.Join(paths, "\n")}},
+			Statement{SQL: "INSERT INTO words (rowid, paths) VALUES (?, ?)", Params: []any{int64(2*i + 1), c.name + "\n" + words}})
 	}
 	if _, err := db.batch(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -131,12 +176,12 @@ func TestFileWordsGiveTheIndexThePathsTokens(t *testing.T) {
 		tokens[doc] = append(tokens[doc], rr.text("term"))
 	}
 	empty := 0
-	for i, fs := range cases {
+	for i, c := range cases {
 		if len(tokens[2*i]) == 0 {
 			empty++
 		}
 		if !slices.Equal(tokens[2*i], tokens[2*i+1]) {
-			t.Errorf("paths %+v: the index holds %q from them, %q from their words %q", fs, tokens[2*i], tokens[2*i+1], fileWords(fs))
+			t.Errorf("name %q, paths %+v: the index holds %q from them, %q from the name and the words %q", c.name, c.files, tokens[2*i], tokens[2*i+1], fileWords(c.name, c.files))
 		}
 	}
 	if empty > len(cases)/4 {
@@ -220,7 +265,7 @@ func BenchmarkFileWords(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				fileWords(c.files)
+				fileWords("", c.files)
 			}
 		})
 	}

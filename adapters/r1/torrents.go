@@ -534,7 +534,7 @@ func newUpsertRow(t domain.Torrent, form rowForm) (upsertRow, *domain.FieldProbl
 		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, filesJSON, trackersJSON, webSeedsJSON,
 		imdb, tmdb, tvdb, release}
 	values = append(values, releaseColumns(t.Release)...)
-	words := fileWords(t.Files)
+	words := fileWords(t.Name, t.Files)
 	values = append(values, releaseVersion, words)
 	wordsSize := 0
 	if w, ok := words.(string); ok {
