@@ -207,8 +207,18 @@ func TestTorrentsWithAndWithoutFileWordsLeaveTheIndexClean(t *testing.T) {
 		if got := scalar(t, db, "SELECT count(*) FROM torrents WHERE file_words = 'Pack 0 part one mkv two Extras zephyr000x srt'"); got != 1 {
 			t.Fatalf("%d rows hold torrent 0's words, want 1", got)
 		}
-		// Half of them as a catalog migrated before 0037 holds them: no words, indexed from the files.
-		if _, err := db.batch(ctx, []Statement{{SQL: "UPDATE torrents SET file_words = NULL WHERE id % 2 = 0"}}); err != nil {
+		// Half of them as a catalog migrated before 0037 holds them: no words, indexed from the files,
+		// which are JSON (nor packed, 0039, nor counted).
+		var old []Statement
+		for i := 0; i < len(torrents); i += 2 {
+			list, err := filesJSONOf(torrents[i].Files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old = append(old, Statement{SQL: "UPDATE torrents SET file_words = NULL, files = ?, files_packed = NULL, file_count = NULL WHERE info_hash = ?",
+				Params: []any{list, torrents[i].InfoHash.String()}})
+		}
+		if _, err := db.batch(ctx, old); err != nil {
 			t.Fatal(err)
 		}
 		if got := scalar(t, db, "SELECT count(*) FROM torrents_fts_rows WHERE paths LIKE '%' || char(10) || '%'"); got != 20 {

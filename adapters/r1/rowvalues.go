@@ -22,8 +22,12 @@ import (
 // statement costs nothing more than its rows, where outside one each statement also writes the
 // full-text index's pending entries as a segment of its own (the triggers, see upsertSQL).
 
-// upsertRowValues is how many fields an upsert row has (newUpsertRow's values).
-const upsertRowValues = 26
+// upsertRowValues is how many fields an upsert row has (newUpsertRow's values), the file list
+// packed (files_packed, hex text the statement unhexes) the last but one.
+const (
+	upsertRowValues   = 28
+	upsertPackedField = 26
+)
 
 // upsertValuesRows is the rows of one bound upsert: about a twentieth of a bulk batch's, so the
 // NULL rows that fill the last are few, and the statement is prepared in about a millisecond.

@@ -189,6 +189,9 @@ func TestSearchFacetsMigrationIndexesStoredTorrents(t *testing.T) {
 			tor.Category = []domain.CategoryRef{{Slug: "movies"}, {Slug: "tv"}}[i%2]
 		})
 		upsert(t, repo, torrents...)
+		// As the catalog held them before this migration ran: the file lists as JSON, which its
+		// statements index (0039 packs them, and leaves JSON only where 0037's words are NULL).
+		storeAsBefore0039(t, db, torrents...)
 		search := func() [][]int64 {
 			var out [][]int64
 			for _, filter := range []func(*domain.SearchCriteria){

@@ -3,6 +3,7 @@ package r1
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -143,9 +144,10 @@ func upsertBody(uploadedAt string, f func(int) string, rows string) string {
     (info_hash, info_hash_v2, name, name_key, size, category_id, seeders, leechers, uploaded_at, description, files,
      trackers, web_seeds, imdb_id, tmdb_id, tvdb_id, release, release_year, release_season_min, release_season_max,
      release_episode_min, release_episode_max, release_resolution, release_air_date, release_parser, file_words,
-     created_at, updated_at)
+     files_packed, file_count, created_at, updated_at)
 SELECT ` + f(0) + `, NULLIF(` + f(1) + `, ''), ` + fields(2, 5) + `, (SELECT id FROM categories WHERE slug = ` + f(5) + `),
-       ` + fields(6, upsertRowValues) + `, unixepoch(), unixepoch()
+       ` + fields(6, upsertPackedField) + `, unhex(` + f(upsertPackedField) + `), ` + fields(upsertPackedField+1, upsertRowValues) + `,
+       unixepoch(), unixepoch()
 FROM ` + rows + ` NOT EXISTS (SELECT 1 FROM blocked_torrents b WHERE b.info_hash = ` + f(0) + `)
 ON CONFLICT (info_hash) DO UPDATE SET
     info_hash_v2 = coalesce(excluded.info_hash_v2, torrents.info_hash_v2),
@@ -173,6 +175,8 @@ ON CONFLICT (info_hash) DO UPDATE SET
     release_air_date = excluded.release_air_date,
     release_parser = excluded.release_parser,
     file_words = excluded.file_words,
+    files_packed = excluded.files_packed,
+    file_count = excluded.file_count,
     revision = torrents.revision + 1,
     updated_at = unixepoch()
 WHERE ` + upsertChanged(uploadedAt) + `
@@ -189,7 +193,8 @@ func upsertChanged(uploadedAt string) string {
     OR torrents.size IS NOT excluded.size OR torrents.category_id IS NOT excluded.category_id
     OR torrents.seeders IS NOT excluded.seeders OR torrents.leechers IS NOT excluded.leechers
     OR torrents.uploaded_at IS NOT ` + uploadedAt + ` OR torrents.description IS NOT excluded.description
-    OR torrents.files IS NOT excluded.files OR torrents.trackers IS NOT excluded.trackers
+    OR torrents.files IS NOT excluded.files OR torrents.files_packed IS NOT excluded.files_packed
+    OR torrents.file_count IS NOT excluded.file_count OR torrents.trackers IS NOT excluded.trackers
     OR torrents.web_seeds IS NOT excluded.web_seeds
     OR torrents.imdb_id IS NOT coalesce(excluded.imdb_id, torrents.imdb_id)
     OR torrents.tmdb_id IS NOT coalesce(excluded.tmdb_id, torrents.tmdb_id)
@@ -530,22 +535,33 @@ func newUpsertRow(t domain.Torrent, form rowForm) (upsertRow, *domain.FieldProbl
 	// The row of upsertSQL's parameter, in its column order. The file list and the trackers travel
 	// as JSON strings holding their JSON, so ->> hands the stored text over as it is: rendering a
 	// nested array back to text costs more than the rest of the row.
+	words := fileWords(t.Name, t.Files)
+	wordsSize := 0
+	// The file list is packed in the row (migration 0039), but for a torrent whose words are over
+	// their bound: the full-text index reads its paths from files, as JSON.
+	files, packed := filesJSON, any(nil)
+	packedSize := 0
+	if w, ok := words.(string); ok {
+		// Packed or not, the list is read back whole: it stays within the store's bound on a row.
+		if len(filesJSON) > filesPackedMax {
+			return upsertRow{}, &domain.FieldProblem{Field: "files", Message: fmt.Sprintf(
+				"the file list takes %d bytes, over the store's %d per torrent", len(filesJSON), filesPackedMax)}
+		}
+		hexPacked := hex.EncodeToString(packFiles(filesJSON))
+		wordsSize, packedSize = len(w), len(hexPacked)
+		files, packed = "[]", hexPacked
+	}
 	values := []any{row.hash, v2, t.Name, nameKey(t.Name), t.Size, category.Slug,
-		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, filesJSON, trackersJSON, webSeedsJSON,
+		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, files, trackersJSON, webSeedsJSON,
 		imdb, tmdb, tvdb, release}
 	values = append(values, releaseColumns(t.Release)...)
-	words := fileWords(t.Name, t.Files)
-	values = append(values, releaseVersion, words)
-	wordsSize := 0
-	if w, ok := words.(string); ok {
-		wordsSize = len(w)
-	}
-	textSize := 256 + 2*(len(t.Name)+len(filesJSON)+wordsSize) + len(t.Description) + len(trackersJSON) + len(release)
+	values = append(values, releaseVersion, words, packed, int64(len(t.Files)))
+	textSize := 256 + 2*(len(t.Name)+len(files)+wordsSize) + packedSize + len(t.Description) + len(trackersJSON) + len(release)
 	switch form {
 	case rowsAsJSONB:
 		// Each value's bytes and a header of up to 9: a buffer of about the row's size, which
 		// the JSON text's estimate (escapes doubled) overstated twice, all of it zeroed.
-		jsonbSize := upsertRowValues*jsonbHeaderRoom + 256 + 2*len(t.Name) + len(t.Description) + len(filesJSON) + wordsSize + len(trackersJSON) + len(webSeedsJSON) + len(release)
+		jsonbSize := upsertRowValues*jsonbHeaderRoom + 256 + 2*len(t.Name) + len(t.Description) + len(files) + packedSize + wordsSize + len(trackersJSON) + len(webSeedsJSON) + len(release)
 		row.jsonb = jsonbRow(values, jsonbSize)
 		if n := len(row.jsonb); n > 0 && jsonbTextFactor*n+len(t.Name)+len(upsertSQL)+4096 < min(maxRowBytes, maxD1Request) {
 			row.wire = n // the local engine's chunks are bounded by these bytes
@@ -634,8 +650,8 @@ const (
     t.size AS size, c.slug AS category_slug, c.name AS category_name, t.seeders AS seeders,
     t.leechers AS leechers, t.uploaded_at AS uploaded_at, t.trackers AS trackers, t.web_seeds AS web_seeds,
     t.imdb_id AS imdb_id, t.tmdb_id AS tmdb_id, t.tvdb_id AS tvdb_id, t.release AS release,
-    json_array_length(t.files) AS file_count`
-	detailColumns = summaryColumns + `, t.description AS description, t.files AS files,
+    coalesce(t.file_count, json_array_length(t.files)) AS file_count`
+	detailColumns = summaryColumns + `, t.description AS description, t.files AS files, hex(t.files_packed) AS files_packed,
     t.created_at AS created_at, t.updated_at AS updated_at`
 )
 
@@ -750,7 +766,14 @@ func torrentOf(row Row) (domain.Torrent, error) {
 		CreatedAt:   rr.time("created_at"), UpdatedAt: rr.time("updated_at"),
 	}
 	var files []fileJSON
-	if err := decodeJSONList(rr.text("files"), &files); err != nil {
+	list := rr.text("files")
+	if packed := rr.text("files_packed"); packed != "" && rr.err == nil {
+		var err error
+		if list, err = unpackFiles(packed); err != nil {
+			rr.fail("files_packed", err)
+		}
+	}
+	if err := decodeJSONList(list, &files); err != nil {
 		rr.fail("files", err)
 	}
 	for _, f := range files {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -189,22 +190,38 @@ func TestUpsertRefusesWhatD1CannotStore(t *testing.T) {
 // A torrent the domain accepts whose paths are full of \ and ": its JSON, nested in the row and
 // then sent as a JSON string, grows past a D1 row and request. Before, it failed the whole call
 // with a validation error naming the wrong index (and could make a batch over one request, which
-// D1 split into transactions). Now it is refused alone, by its index in the call.
+// D1 split into transactions). Now it is refused alone, by its index in the call, when its list
+// stays JSON (its paths' words over their bound, 0037); packed (0039), the same paths fit a row,
+// and the torrent is stored whole.
 func TestATorrentWhoseEscapesOutgrowARowIsRefusedAlone(t *testing.T) {
-	eachMode(t, func(t *testing.T, db *Database) {
-		repo := NewTorrentRepository(db)
-		escaped := newTorrent(t, 2, func(tor *domain.Torrent) {
+	escapedTorrent := func(t *testing.T, words int) domain.Torrent {
+		tor := newTorrent(t, 2, func(tor *domain.Torrent) {
 			tor.Files = tor.Files[:0]
-			segment := strings.Repeat(`\"`, 500) // 1000 bytes, every one escaped
 			for i := range 500 {
-				tor.Files = append(tor.Files, domain.File{Path: fmt.Sprintf("%04d", i) + segment[4:], Size: 1})
+				var p strings.Builder
+				fmt.Fprintf(&p, "%04d", i)
+				for k := range words { // words of their own, each 6 bytes of the words' text
+					fmt.Fprintf(&p, `"%c%04d`, 'a'+k, i)
+				}
+				for p.Len() < 1000 { // every byte escaped, twice in a request
+					p.WriteString(`\"`)
+				}
+				tor.Files = append(tor.Files, domain.File{Path: p.String()[:1000], Size: 1})
 			}
 			tor.Size = 0
 		})
-		if err := escaped.Normalize(time.Now()); err != nil {
+		if err := tor.Normalize(time.Now()); err != nil {
 			t.Fatalf("the domain refuses the torrent, so the test shows nothing: %v", err)
 		}
-		_, err := repo.Upsert(context.Background(), []domain.Torrent{newTorrent(t, 1), escaped, newTorrent(t, 3)})
+		return tor
+	}
+	eachMode(t, func(t *testing.T, db *Database) {
+		repo := NewTorrentRepository(db)
+		unpacked := escapedTorrent(t, 11) // 500 x 11 words of 6 bytes: over fileWordsMax
+		if w := fileWords(unpacked.Name, unpacked.Files); w != nil {
+			t.Fatalf("the paths' words fit their bound (%d bytes), so the list is packed and the test shows nothing", len(w.(string)))
+		}
+		_, err := repo.Upsert(context.Background(), []domain.Torrent{newTorrent(t, 1), unpacked, newTorrent(t, 3)})
 		var rejected *domain.RejectedItems
 		if !errors.As(err, &rejected) || len(rejected.Problems) != 1 || rejected.Problems[1].Field != "files" {
 			t.Fatalf("Upsert = %v; want item 1 refused alone", err)
@@ -213,6 +230,16 @@ func TestATorrentWhoseEscapesOutgrowARowIsRefusedAlone(t *testing.T) {
 			t.Fatal("a refused call stored part of its torrents")
 		}
 		upsert(t, repo, newTorrent(t, 1), newTorrent(t, 3))
+		// The same escapes in a list whose words fit: packed, the row is small, and read back whole.
+		packed := escapedTorrent(t, 1)
+		out := upsert(t, repo, packed)
+		got, err := repo.Get(context.Background(), domain.TorrentRef{ID: out[0].ID})
+		if err != nil || !slices.Equal(got.Files, packed.Files) {
+			t.Fatalf("the packed torrent: %d files, %v", len(got.Files), err)
+		}
+		if n := scalar(t, db, "SELECT length(files_packed) FROM torrents WHERE id = ?", out[0].ID); n == 0 || n > 200_000 {
+			t.Fatalf("the packed list takes %d bytes", n)
+		}
 	})
 }
 

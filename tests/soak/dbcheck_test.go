@@ -45,7 +45,7 @@ func checkDatabase(t *testing.T, path string) {
 		t.Errorf("sessions without their user: %d (%v)", orphans, err)
 	}
 	var badFiles int
-	if err := db.QueryRow("SELECT count(*) FROM torrents WHERE json_array_length(files) = 0 AND size > 0").Scan(&badFiles); err != nil || badFiles != 0 {
+	if err := db.QueryRow("SELECT count(*) FROM torrents WHERE coalesce(file_count, json_array_length(files)) = 0 AND size > 0").Scan(&badFiles); err != nil || badFiles != 0 {
 		t.Errorf("torrents with a size but no files: %d (%v)", badFiles, err)
 	}
 }

@@ -1,0 +1,22 @@
+-- Migration number: 0039 	 A torrent's file list packed in its row, and its file count beside it.
+--
+-- The file list's JSON was about half of a row (make bench's tags corpus: 972 of some 1,900 bytes
+-- of pages a torrent), and only a torrent's details and an export read it. Every other read pays
+-- for it: each of a bulk load's 15 CREATE INDEX reads the whole table (at 1,000,000 torrents about
+-- 490,000 pages, through the OS, a table scan each), and so does any scan of rows.
+--
+-- So the service writes it compressed (files_packed: a format byte, 1, then the JSON's S2 block,
+-- github.com/klauspost/compress/s2; filespacked.go), about a third of its size on the corpora
+-- (zipf 841 -> 289 bytes, tags 972 -> 305), and its count as a number (file_count, which the
+-- summaries read without parsing the list; 0033 computed it on read from the JSON). files then
+-- holds '[]'. SQL cannot unpack it: a torrent whose file_words are NULL (over their bound, 0037)
+-- keeps its list in files as JSON, because the full-text index reads its paths from there.
+--
+-- Rows stored before this migration keep their JSON and no count; the reads take either
+-- (coalesce(file_count, json_array_length(files)), and the list from files when files_packed is
+-- NULL). The next upsert of such a torrent packs it, even with nothing else new: its stored form
+-- differs, so that upsert is an update (its revision moves), once. Nothing is rewritten here, and
+-- no index or trigger reads the new columns: the full-text index's text comes from file_words,
+-- and its update triggers still fire when files or file_words change.
+ALTER TABLE torrents ADD COLUMN files_packed BLOB;
+ALTER TABLE torrents ADD COLUMN file_count INTEGER;
