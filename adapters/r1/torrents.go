@@ -532,9 +532,9 @@ func newUpsertRow(t domain.Torrent, form rowForm) (upsertRow, *domain.FieldProbl
 		tvdb = t.External.TVDb
 	}
 	row := upsertRow{torrent: t, hash: hash, category: category}
-	// The row of upsertSQL's parameter, in its column order. The file list and the trackers travel
-	// as JSON strings holding their JSON, so ->> hands the stored text over as it is: rendering a
-	// nested array back to text costs more than the rest of the row.
+	// The row of upsertSQL's parameter, in its column order. The trackers, and the file list where it
+	// is not packed, travel as JSON strings holding their JSON, so ->> hands the stored text over as
+	// it is: rendering a nested array back to text costs more than the rest of the row.
 	words := fileWords(t.Name, t.Files)
 	wordsSize := 0
 	// The file list is packed in the row (migration 0039), but for a torrent whose words are over
