@@ -218,3 +218,47 @@ func storeAsBefore0039(t *testing.T, db *Database, torrents ...domain.Torrent) {
 		t.Fatal(err)
 	}
 }
+
+// A batch holding one torrent whose row is too large for the engine's form (its list stays JSON,
+// its words over their bound) beside ordinary ones is stored whole, in a bulk load too. Before,
+// the whole group went as JSON text, which the other rows had not: "malformed JSON", and the
+// batch failed.
+func TestABatchWithOneLargeRowIsStoredWhole(t *testing.T) {
+	large := func(t *testing.T) domain.Torrent {
+		return newTorrent(t, 7, func(tor *domain.Torrent) {
+			tor.Files = nil
+			for i := range 4000 {
+				tor.Files = append(tor.Files, domain.File{Path: fmt.Sprintf("pack/nebula%05dword.bin", i), Size: 1})
+			}
+		})
+	}
+	check := func(t *testing.T, db *Database, torrents []domain.Torrent) {
+		t.Helper()
+		repo := NewTorrentRepository(db)
+		for _, tor := range torrents {
+			got, err := repo.Get(context.Background(), domain.TorrentRef{InfoHash: tor.InfoHash})
+			if err != nil || !slices.Equal(got.Files, tor.Files) {
+				t.Fatalf("%s: %d files read back, want %d (%v)", tor.Name, len(got.Files), len(tor.Files), err)
+			}
+		}
+	}
+	eachMode(t, func(t *testing.T, db *Database) {
+		torrents := append(filesPackingTorrents(t, 5), large(t))
+		upsert(t, NewTorrentRepository(db), torrents...)
+		check(t, db, torrents)
+	})
+	t.Run("bulk load", func(t *testing.T) {
+		db := openMigrated(t, LocalOptions{})
+		ctx := context.Background()
+		loader := NewBulkLoader(db)
+		if began, err := loader.BeginBulkLoad(ctx); err != nil || !began {
+			t.Fatal(began, err)
+		}
+		torrents := append(filesPackingTorrents(t, 5), large(t))
+		upsert(t, NewTorrentRepository(db), torrents...)
+		if err := loader.FinishBulkLoad(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		check(t, db, torrents)
+	})
+}

@@ -73,8 +73,11 @@ func TestARowJSONBCannotCarryGoesAsText(t *testing.T) {
 	if st := upsertStatements([]upsertRow{ok}, 5, rowsAsJSONB); st[0].SQL != upsertJSONBSQL {
 		t.Error("the local engine's rows went as text")
 	}
-	if st := upsertStatements([]upsertRow{ok, {json: []byte(`["b"]`)}}, 10, rowsAsJSONB); st[0].SQL != upsertSQL {
-		t.Error("a row without JSONB went in a JSONB statement")
+	// A row without JSONB goes as text, in a statement of its own; the row with JSONB keeps it (it
+	// has no text to go with the other).
+	okOnly := upsertRow{jsonb: jsonbRow([]any{"a"}, 5)}
+	if st := upsertStatements([]upsertRow{okOnly, {json: []byte(`["b"]`)}}, 10, rowsAsJSONB); len(st) != 2 || st[0].SQL != upsertJSONBSQL || st[1].SQL != upsertSQL || st[1].Params[0] != `[["b"]]` {
+		t.Errorf("a row without JSONB beside one with it: %d statements %+v", len(st), st)
 	}
 	if st := upsertStatements([]upsertRow{ok}, 5, rowsAsText); st[0].SQL != upsertSQL {
 		t.Error("D1's rows went as JSONB")

@@ -341,15 +341,31 @@ func upsertParts(g []upsertRow) [][]upsertRow {
 }
 
 // upsertStatements are the upserts of a group's rows, all with an upload date or all without, in
-// the rows' form when every row has it: bound (rowvalues.go), or one statement over the rows in
-// JSONB; else one over the rows in JSON text (D1's).
+// the rows' form: bound (rowvalues.go), or one statement over the rows in JSONB; or one over the
+// rows in JSON text (D1's). A row that has not the form (its text too large for it, newUpsertRow)
+// goes in a statement over JSON text of its own, beside the others': the rows of a group name
+// different hashes, so two statements store them as one would. (The whole group once went as
+// text, where the other rows had no text: a bulk batch holding one torrent of thousands of files
+// failed whole, "malformed JSON".)
 func upsertStatements(g []upsertRow, size int, form rowForm) []Statement {
-	undated := len(g) > 0 && g[0].torrent.UploadedAtUnset
-	for _, row := range g {
-		if form == rowsBound && row.params == nil || form == rowsAsJSONB && row.jsonb == nil {
-			form = rowsAsText
+	if form != rowsAsText {
+		var in, text []upsertRow
+		for _, row := range g {
+			if form == rowsBound && row.params != nil || form == rowsAsJSONB && row.jsonb != nil {
+				in = append(in, row)
+			} else {
+				text = append(text, row)
+			}
+		}
+		if len(text) > 0 {
+			var out []Statement
+			if len(in) > 0 {
+				out = upsertStatements(in, size, form)
+			}
+			return append(out, upsertStatements(text, size, rowsAsText)...)
 		}
 	}
+	undated := len(g) > 0 && g[0].torrent.UploadedAtUnset
 	switch form {
 	case rowsBound:
 		return upsertValuesStatements(g, undated)
