@@ -1,9 +1,11 @@
 package r1
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -14,7 +16,19 @@ import (
 // repeat the folder and the title) for about 1.7 µs a torrent, where zstd's fastest level keeps
 // a little less for five times the CPU. The format byte leaves room for another encoding; a
 // reader refuses one it does not know rather than showing a torrent without its files.
-const filesPackedS2 = 1
+//
+// S2's bytes for one list are not the same from every build (its assembly and pure-Go encoders
+// differ, and a later version may too), so the format written (2) puts the JSON's own hash first:
+// the upsert compares that prefix (filesPackedKey), and an unchanged list is unchanged whichever
+// build packed it. Format 1, the S2 block alone, was written for an hour of session 15 and is
+// still read.
+const (
+	filesPackedS2     = 1 // the S2 block alone
+	filesPackedHashS2 = 2 // an 8-byte FNV-1a hash of the JSON, big-endian, then the S2 block
+	// filesPackedKey is how many bytes of a packed list say which list it is: the format and the
+	// hash (upsertChanged compares them).
+	filesPackedKey = 9
+)
 
 // filesPackedMax bounds the JSON a packed list unpacks to: the store's bound on a row, which the
 // JSON met when it was written (newUpsertRow). A packed value claiming more is not one of ours.
@@ -22,9 +36,12 @@ const filesPackedMax = maxRowBytes
 
 // packFiles is the files_packed value of a file list's JSON.
 func packFiles(filesJSON string) []byte {
-	out := make([]byte, 1+s2.MaxEncodedLen(len(filesJSON)))
-	out[0] = filesPackedS2
-	return out[:1+len(s2.EncodeBetter(out[1:], []byte(filesJSON)))]
+	out := make([]byte, filesPackedKey+s2.MaxEncodedLen(len(filesJSON)))
+	out[0] = filesPackedHashS2
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(filesJSON))
+	binary.BigEndian.PutUint64(out[1:filesPackedKey], h.Sum64())
+	return out[:filesPackedKey+len(s2.EncodeBetter(out[filesPackedKey:], []byte(filesJSON)))]
 }
 
 // unpackFiles is the JSON of a files_packed value as the reads select it, in hex (so that D1,
@@ -37,17 +54,23 @@ func unpackFiles(hexText string) (string, error) {
 	if len(packed) == 0 {
 		return "", errors.New("files_packed: empty")
 	}
-	if packed[0] != filesPackedS2 {
-		return "", fmt.Errorf("files_packed: format %d, not one this service reads (%d)", packed[0], filesPackedS2)
+	var block []byte
+	switch {
+	case packed[0] == filesPackedS2:
+		block = packed[1:]
+	case packed[0] == filesPackedHashS2 && len(packed) >= filesPackedKey:
+		block = packed[filesPackedKey:]
+	default:
+		return "", fmt.Errorf("files_packed: format %d, not one this service reads (%d, %d)", packed[0], filesPackedS2, filesPackedHashS2)
 	}
-	n, err := s2.DecodedLen(packed[1:])
+	n, err := s2.DecodedLen(block)
 	if err != nil {
 		return "", fmt.Errorf("files_packed: %w", err)
 	}
 	if n > filesPackedMax {
 		return "", fmt.Errorf("files_packed: unpacks to %d bytes, over the store's %d", n, filesPackedMax)
 	}
-	list, err := s2.Decode(make([]byte, n), packed[1:])
+	list, err := s2.Decode(make([]byte, n), block)
 	if err != nil {
 		return "", fmt.Errorf("files_packed: %w", err)
 	}

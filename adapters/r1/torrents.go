@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -193,7 +194,8 @@ func upsertChanged(uploadedAt string) string {
     OR torrents.size IS NOT excluded.size OR torrents.category_id IS NOT excluded.category_id
     OR torrents.seeders IS NOT excluded.seeders OR torrents.leechers IS NOT excluded.leechers
     OR torrents.uploaded_at IS NOT ` + uploadedAt + ` OR torrents.description IS NOT excluded.description
-    OR torrents.files IS NOT excluded.files OR torrents.files_packed IS NOT excluded.files_packed
+    OR torrents.files IS NOT excluded.files
+    OR substr(torrents.files_packed, 1, ` + strconv.Itoa(filesPackedKey) + `) IS NOT substr(excluded.files_packed, 1, ` + strconv.Itoa(filesPackedKey) + `)
     OR torrents.file_count IS NOT excluded.file_count OR torrents.trackers IS NOT excluded.trackers
     OR torrents.web_seeds IS NOT excluded.web_seeds
     OR torrents.imdb_id IS NOT coalesce(excluded.imdb_id, torrents.imdb_id)
