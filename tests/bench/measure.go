@@ -317,7 +317,9 @@ func measureCached(ctx context.Context, svc *catalog.Service, qs *queries, res *
 var likeKinds = []string{kindOneWord, kindTwoWords, kindPrefix, kindFiltered, kindSeeders}
 
 // measureLike answers the first searches of each kind the way a catalog without full-text search
-// would: every word a LIKE '%word%' over the name and the file list, the same filters and order
+// would: every word a LIKE '%word%' over the name and the text of the file paths (file_words, the
+// paths' words the name does not hold; the list's JSON where a torrent has none, as a list the
+// service did not pack: migrations 0037 and 0039), the same filters and order
 // (date where the search ranks by relevance, which LIKE cannot), the same bounded count. It times
 // the FTS search of the same queries beside it.
 func measureLike(ctx context.Context, path string, repo ports.TorrentRepository, qs *queries, perKind int, res *Results) error {
@@ -363,7 +365,7 @@ func measureLike(ctx context.Context, path string, repo ports.TorrentRepository,
 func likeSQL(c domain.SearchCriteria) (page, count string, params []any) {
 	var conds []string
 	for _, term := range c.Terms {
-		conds = append(conds, "(t.name LIKE ? OR t.files LIKE ?)")
+		conds = append(conds, "(t.name LIKE ? OR coalesce(t.file_words, t.files) LIKE ?)")
 		pattern := "%" + term + "%"
 		params = append(params, pattern, pattern)
 	}
