@@ -69,7 +69,8 @@ func kind(t *testing.T, r migration.Report, k ports.ImportKind) migration.KindRe
 }
 
 // dump is the database's content as text: users, sessions, the catalog and the categories, every
-// column but a torrent's revision and updated_at (which count writes, not content).
+// column but a torrent's revision and updated_at (which count writes, not content), and its file
+// list however it is stored (JSON in files, or packed: migration 0039).
 func dump(t *testing.T, path string) string {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
@@ -81,7 +82,7 @@ func dump(t *testing.T, path string) string {
 	for _, q := range []string{
 		"SELECT id, email, name, image, password_hash, created_at, updated_at FROM users ORDER BY id",
 		"SELECT id, user_id, created_at, expires_at FROM sessions ORDER BY id",
-		"SELECT id, info_hash, coalesce(info_hash_v2, ''), name, size, category_id, seeders, leechers, uploaded_at, description, files, trackers, web_seeds, coalesce(imdb_id, ''), coalesce(tmdb_id, 0), coalesce(tvdb_id, 0) FROM torrents ORDER BY id",
+		"SELECT id, info_hash, coalesce(info_hash_v2, ''), name, size, category_id, seeders, leechers, uploaded_at, description, files, hex(files_packed), coalesce(file_count, -1), trackers, web_seeds, coalesce(imdb_id, ''), coalesce(tmdb_id, 0), coalesce(tvdb_id, 0) FROM torrents ORDER BY id",
 		"SELECT id, slug, name FROM categories ORDER BY id",
 		"SELECT count(*) FROM import_checkpoints",
 	} {
