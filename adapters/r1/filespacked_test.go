@@ -77,8 +77,15 @@ func TestFileListsArePackedInTheirRowAndReadBack(t *testing.T) {
 			}
 		}
 	}
+	eachModeAndABulkLoad(t, func(t *testing.T) []domain.Torrent { return filesPackingTorrents(t, 30) }, check)
+}
+
+// eachModeAndABulkLoad stores the torrents made in each mode (eachMode), then in a bulk load into
+// an empty catalog, and checks what each stored.
+func eachModeAndABulkLoad(t *testing.T, torrentsOf func(t *testing.T) []domain.Torrent, check func(t *testing.T, db *Database, torrents []domain.Torrent)) {
+	t.Helper()
 	eachMode(t, func(t *testing.T, db *Database) {
-		torrents := filesPackingTorrents(t, 30)
+		torrents := torrentsOf(t)
 		upsert(t, NewTorrentRepository(db), torrents...)
 		check(t, db, torrents)
 	})
@@ -89,7 +96,7 @@ func TestFileListsArePackedInTheirRowAndReadBack(t *testing.T) {
 		if began, err := loader.BeginBulkLoad(ctx); err != nil || !began {
 			t.Fatal(began, err)
 		}
-		torrents := filesPackingTorrents(t, 30)
+		torrents := torrentsOf(t)
 		upsert(t, NewTorrentRepository(db), torrents...)
 		if err := loader.FinishBulkLoad(ctx, nil); err != nil {
 			t.Fatal(err)
@@ -292,23 +299,5 @@ func TestABatchWithOneLargeRowIsStoredWhole(t *testing.T) {
 			}
 		}
 	}
-	eachMode(t, func(t *testing.T, db *Database) {
-		torrents := append(filesPackingTorrents(t, 5), large(t))
-		upsert(t, NewTorrentRepository(db), torrents...)
-		check(t, db, torrents)
-	})
-	t.Run("bulk load", func(t *testing.T) {
-		db := openMigrated(t, LocalOptions{})
-		ctx := context.Background()
-		loader := NewBulkLoader(db)
-		if began, err := loader.BeginBulkLoad(ctx); err != nil || !began {
-			t.Fatal(began, err)
-		}
-		torrents := append(filesPackingTorrents(t, 5), large(t))
-		upsert(t, NewTorrentRepository(db), torrents...)
-		if err := loader.FinishBulkLoad(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
-		check(t, db, torrents)
-	})
+	eachModeAndABulkLoad(t, func(t *testing.T) []domain.Torrent { return append(filesPackingTorrents(t, 5), large(t)) }, check)
 }
