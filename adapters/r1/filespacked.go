@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -38,9 +37,12 @@ const filesPackedMax = maxRowBytes
 func packFiles(filesJSON string) []byte {
 	out := make([]byte, filesPackedKey+s2.MaxEncodedLen(len(filesJSON)))
 	out[0] = filesPackedHashS2
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(filesJSON))
-	binary.BigEndian.PutUint64(out[1:filesPackedKey], h.Sum64())
+	// FNV-1a with fileWords' constants, over the string as it is: no hasher, no copy for it.
+	h := uint64(fnvOffset)
+	for i := range len(filesJSON) {
+		h = (h ^ uint64(filesJSON[i])) * fnvPrime
+	}
+	binary.BigEndian.PutUint64(out[1:filesPackedKey], h)
 	return out[:filesPackedKey+len(s2.EncodeBetter(out[filesPackedKey:], []byte(filesJSON)))]
 }
 
