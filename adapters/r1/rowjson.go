@@ -1,6 +1,7 @@
 package r1
 
 import (
+	"encoding/hex"
 	"strconv"
 	"unicode/utf8"
 
@@ -8,7 +9,7 @@ import (
 )
 
 // appendJSON appends v as JSON to b: the values of an upsert row (see newUpsertRow) are strings,
-// integers and NULLs, written here directly because the row is made for every torrent ingested,
+// integers, NULLs and bytes (hex text), written here directly because the row is made for every torrent ingested,
 // on the writer's path; encoding/json, reflecting on each value, cost a twelfth of the ingest.
 // Anything else goes through compactJSON.
 func appendJSON(b []byte, v any) ([]byte, error) {
@@ -24,6 +25,11 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(b, int64(x), 10), nil
 	case int64:
 		return strconv.AppendInt(b, x, 10), nil
+	case []byte:
+		// Bytes (the packed file list) travel as hex text, which the statement unhexes.
+		b = append(b, '"')
+		b = hex.AppendEncode(b, x)
+		return append(b, '"'), nil
 	}
 	// Invalid UTF-8 (which encoding/json repairs as U+FFFD) and other types.
 	s, err := compactJSON(v)

@@ -2,6 +2,7 @@ package r1
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"strconv"
 	"unicode/utf8"
 )
@@ -38,8 +39,8 @@ func appendJSONBHeader(b []byte, typ byte, n int) []byte {
 	}
 }
 
-// appendJSONBValue appends v (a string of valid UTF-8, an integer or nil: what an upsert row holds)
-// as a JSONB element; ok is false for anything else, which the caller sends as text.
+// appendJSONBValue appends v (a string of valid UTF-8, an integer, bytes or nil: what an upsert row
+// holds) as a JSONB element; ok is false for anything else, which the caller sends as text.
 func appendJSONBValue(b []byte, v any) (_ []byte, ok bool) {
 	switch x := v.(type) {
 	case nil:
@@ -53,6 +54,9 @@ func appendJSONBValue(b []byte, v any) (_ []byte, ok bool) {
 		return appendJSONBInt(b, int64(x)), true
 	case int64:
 		return appendJSONBInt(b, x), true
+	case []byte:
+		// Bytes (the packed file list) travel as hex text, which the statement unhexes.
+		return hex.AppendEncode(appendJSONBHeader(b, jsonbTextRaw, 2*len(x)), x), true
 	}
 	return b, false
 }

@@ -23,7 +23,8 @@ import (
 // full-text index's pending entries as a segment of its own (the triggers, see upsertSQL).
 
 // upsertRowValues is how many fields an upsert row has (newUpsertRow's values), the file list
-// packed (files_packed, hex text the statement unhexes) the last but one.
+// packed (files_packed) the last but one: bytes, which a bound row binds as a BLOB and a row in
+// JSON or JSONB carries as hex text that the statement unhexes (jsonField).
 const (
 	upsertRowValues   = 28
 	upsertPackedField = 26
@@ -33,13 +34,20 @@ const (
 // NULL rows that fill the last are few, and the statement is prepared in about a millisecond.
 const upsertValuesRows = 128
 
-// jsonField is a row's field i in upsertSQL: the JSON row r's element i.
-func jsonField(i int) string { return "r ->> " + strconv.Itoa(i) }
+// jsonField is a row's field i in upsertSQL: the JSON row r's element i, the packed file list
+// made bytes again from its hex.
+func jsonField(i int) string {
+	if i == upsertPackedField {
+		return "unhex(r ->> " + strconv.Itoa(i) + ")"
+	}
+	return "r ->> " + strconv.Itoa(i)
+}
 
 // jsonRows is what upsertSQL reads its rows from.
 const jsonRows = "rows WHERE"
 
-// valuesField is a row's field i in a bound upsert: the VALUES list's column i+1.
+// valuesField is a row's field i in a bound upsert: the VALUES list's column i+1 (the packed file
+// list bound as a BLOB, as it is stored).
 func valuesField(i int) string { return "column" + strconv.Itoa(i+1) }
 
 // boundRow is an upsert row's values as the parameters of a bound upsert (integers as int64, which
@@ -61,6 +69,10 @@ func boundRow(values []any) (params []any, size int, ok bool) {
 			params[i], size = int64(x), size+jsonbHeaderRoom+20
 		case int64:
 			params[i], size = x, size+jsonbHeaderRoom+20
+		case []byte:
+			// Bound as it is; counted as the hex text a row in JSONB would carry, so the chunks
+			// stay the size they were.
+			params[i], size = x, size+jsonbHeaderRoom+2*len(x)
 		default:
 			return nil, 0, false
 		}

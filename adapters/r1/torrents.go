@@ -3,7 +3,6 @@ package r1
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -147,7 +146,7 @@ func upsertBody(uploadedAt string, f func(int) string, rows string) string {
      release_episode_min, release_episode_max, release_resolution, release_air_date, release_parser, file_words,
      files_packed, file_count, created_at, updated_at)
 SELECT ` + f(0) + `, NULLIF(` + f(1) + `, ''), ` + fields(2, 5) + `, (SELECT id FROM categories WHERE slug = ` + f(5) + `),
-       ` + fields(6, upsertPackedField) + `, unhex(` + f(upsertPackedField) + `), ` + fields(upsertPackedField+1, upsertRowValues) + `,
+       ` + fields(6, upsertRowValues) + `,
        unixepoch(), unixepoch()
 FROM ` + rows + ` NOT EXISTS (SELECT 1 FROM blocked_torrents b WHERE b.info_hash = ` + f(0) + `)
 ON CONFLICT (info_hash) DO UPDATE SET
@@ -565,9 +564,10 @@ func newUpsertRow(t domain.Torrent, form rowForm) (upsertRow, *domain.FieldProbl
 			return upsertRow{}, &domain.FieldProblem{Field: "files", Message: fmt.Sprintf(
 				"the file list takes %d bytes, over the store's %d per torrent", len(filesJSON), filesPackedMax)}
 		}
-		hexPacked := hex.EncodeToString(packFiles(filesJSON))
-		wordsSize, packedSize = len(w), len(hexPacked)
-		files, packed = "[]", hexPacked
+		raw := packFiles(filesJSON)
+		// Its size as it travels in JSON: hex text (appendJSON).
+		wordsSize, packedSize = len(w), 2*len(raw)
+		files, packed = "[]", raw
 	}
 	values := []any{row.hash, v2, t.Name, nameKey(t.Name), t.Size, category.Slug,
 		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, files, trackersJSON, webSeedsJSON,
