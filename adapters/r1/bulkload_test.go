@@ -27,6 +27,11 @@ func bulkTorrent(t testing.TB, i int, mutate ...func(*domain.Torrent)) domain.To
 		tor.Seeders = int64(i * 37 % 101)
 		tor.Files = []domain.File{{Path: fmt.Sprintf("%s/part-%d.mkv", words[(i+3)%7], i), Size: int64(1000 + i*13%997)}, {Path: "extras/readme.txt", Size: 1}}
 		tor.Size = tor.Files[0].Size + 1
+		if i >= 300 && i%10 == 3 {
+			// Ids from the scenario's second batch on: a partial index kept empty so far is
+			// deferred then (bulkload.go); the TMDb and TVDb ones stay empty, and kept.
+			tor.External.IMDb = fmt.Sprintf("tt%07d", 1000000+i)
+		}
 	}}, mutate...)...)
 }
 
@@ -138,7 +143,8 @@ func sameCatalog(t *testing.T, a, b *Database) {
 	t.Helper()
 	ctx := context.Background()
 	for _, q := range []string{
-		"SELECT id, info_hash, name, category_id, seeders, files, release_resolution, revision FROM torrents ORDER BY id",
+		"SELECT id, info_hash, name, category_id, seeders, files, release_resolution, revision, imdb_id, tmdb_id, tvdb_id FROM torrents ORDER BY id",
+		"SELECT imdb_id, id FROM torrents INDEXED BY torrents_imdb_id WHERE imdb_id IS NOT NULL ORDER BY imdb_id",
 		"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
 		"SELECT slug, torrent_count FROM categories ORDER BY slug",
 		"SELECT term, doc, col, offset FROM torrents_fts_terms ORDER BY term, doc, col, offset",
@@ -246,6 +252,62 @@ func TestBulkLoadLeavesWhatIncrementalLoadLeaves(t *testing.T) {
 	}
 	if n := scalar(t, bulk, "SELECT count(*) FROM torrents_fts_terms"); n != 0 {
 		t.Errorf("after every torrent was deleted, the full-text index still holds %d entries", n)
+	}
+}
+
+// A bulk load keeps a partial index while the load leaves it empty, and defers it (drops it, to
+// build at the finish) once a stored torrent is in it: the external ids' stay through a load of
+// torrents without any, the seeders' go with the first batch.
+func TestABulkLoadKeepsAPartialIndexWhileItIsEmpty(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openMigrated(t, LocalOptions{})
+	repo, loader := NewTorrentRepository(db), NewBulkLoader(db)
+	if began, err := loader.BeginBulkLoad(ctx); err != nil || !began {
+		t.Fatalf("BeginBulkLoad: %v, %v", began, err)
+	}
+	deferred := func() []string {
+		return rowsOf(t, db, "SELECT name FROM bulk_load_deferred WHERE name IN ('torrents_imdb_id', 'torrents_tmdb_id', 'torrents_seeded_1', 'torrents_seeded_100') ORDER BY name")
+	}
+	indexed := func(name string) bool {
+		return scalar(t, db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", name) == 1
+	}
+	if got := deferred(); len(got) != 0 {
+		t.Errorf("partial indexes deferred as the load begins: %v; want none (the catalog is empty)", got)
+	}
+	var batch []domain.Torrent
+	for i := range 50 {
+		batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) { tor.Seeders = 5 }))
+	}
+	upsert(t, repo, batch...)
+	if got, want := deferred(), []string{"map[name:torrents_seeded_1]"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after a batch with seeders and no id, deferred %v; want %v", got, want)
+	}
+	for _, name := range []string{"torrents_imdb_id", "torrents_tmdb_id", "torrents_seeded_100"} {
+		if !indexed(name) {
+			t.Errorf("%s was dropped, with no row in it", name)
+		}
+	}
+	upsert(t, repo, bulkTorrent(t, 303)) // an IMDb id
+	if got, want := deferred(), []string{"map[name:torrents_imdb_id]", "map[name:torrents_seeded_1]"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after a torrent with an IMDb id, deferred %v; want %v", got, want)
+	}
+	if indexed("torrents_imdb_id") || !indexed("torrents_tmdb_id") {
+		t.Errorf("torrents_imdb_id there: %v (want dropped), torrents_tmdb_id there: %v (want kept)", indexed("torrents_imdb_id"), indexed("torrents_tmdb_id"))
+	}
+	if err := loader.FinishBulkLoad(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"torrents_imdb_id", "torrents_tmdb_id", "torrents_seeded_1", "torrents_seeded_100"} {
+		if !indexed(name) {
+			t.Errorf("%s missing after the finish", name)
+		}
+	}
+	if got := rowsOf(t, db, "SELECT imdb_id FROM torrents INDEXED BY torrents_imdb_id WHERE imdb_id IS NOT NULL"); !reflect.DeepEqual(got, []string{"map[imdb_id:tt1000303]"}) {
+		t.Errorf("torrents_imdb_id holds %v; want [tt1000303]", got)
+	}
+	if n := scalar(t, db, "SELECT count(*) FROM bulk_load_deferred"); n != 0 {
+		t.Errorf("%d items still deferred after the finish", n)
 	}
 }
 

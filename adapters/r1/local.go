@@ -102,6 +102,11 @@ type localEngine struct {
 	bulkLock *os.File
 	// bulkFTS is the scratch full-text index of the bulk load this process began (bulkfts.go).
 	bulkFTS *bulkFTS
+	// bulkKept is the partial indexes that load keeps while they are empty (bulkload.go), under
+	// bulkKeptMu (not bulkMu, which beginBulkLoad takes inside a write transaction, where
+	// deferFilledIndexes takes one inside bulkKeptMu).
+	bulkKeptMu sync.Mutex
+	bulkKept   []deferredItem
 }
 
 func openLocal(ctx context.Context, path string, opts LocalOptions) (*localEngine, error) {

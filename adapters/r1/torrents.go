@@ -290,6 +290,9 @@ func (r *TorrentRepository) Upsert(ctx context.Context, torrents []domain.Torren
 		}
 		if e := r.localBulk(); e != nil {
 			e.bulk.wrote(len(chunk))
+			if checked {
+				e.deferFilledIndexes(ctx)
+			}
 		}
 		for _, ref := range refs {
 			r.knownSlugs.Store(ref.Slug, true)
