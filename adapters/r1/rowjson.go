@@ -91,7 +91,11 @@ func appendJSONString(b []byte, s string) (_ []byte, ok bool) {
 
 // filesJSONOf is the files column: what compactJSON writes of them as []fileJSON.
 func filesJSONOf(files []domain.File) (string, error) {
-	b := make([]byte, 0, 2+len(files)*48)
+	size := 2 // the paths, and each file's 30 bytes of keys, quotes and size: rarely grown
+	for _, f := range files {
+		size += len(f.Path) + 30
+	}
+	b := make([]byte, 0, size)
 	b = append(b, '[')
 	var err error
 	for i, f := range files {

@@ -352,22 +352,30 @@ func upsertParts(g []upsertRow) [][]upsertRow {
 // text, where the other rows had no text: a bulk batch holding one torrent of thousands of files
 // failed whole, "malformed JSON".)
 func upsertStatements(g []upsertRow, size int, form rowForm) []Statement {
-	if form != rowsAsText {
+	hasForm := func(row *upsertRow) bool {
+		return form == rowsBound && row.params != nil || form == rowsAsJSONB && row.jsonb != nil
+	}
+	lacking := false // a row lacks the form: rare, and then the rows are split (copied: a row is large)
+	for i := range g {
+		if form != rowsAsText && !hasForm(&g[i]) {
+			lacking = true
+			break
+		}
+	}
+	if lacking {
 		var in, text []upsertRow
-		for _, row := range g {
-			if form == rowsBound && row.params != nil || form == rowsAsJSONB && row.jsonb != nil {
-				in = append(in, row)
+		for i := range g {
+			if hasForm(&g[i]) {
+				in = append(in, g[i])
 			} else {
-				text = append(text, row)
+				text = append(text, g[i])
 			}
 		}
-		if len(text) > 0 {
-			var out []Statement
-			if len(in) > 0 {
-				out = upsertStatements(in, size, form)
-			}
-			return append(out, upsertStatements(text, size, rowsAsText)...)
+		var out []Statement
+		if len(in) > 0 {
+			out = upsertStatements(in, size, form)
 		}
+		return append(out, upsertStatements(text, size, rowsAsText)...)
 	}
 	undated := len(g) > 0 && g[0].torrent.UploadedAtUnset
 	switch form {
