@@ -103,3 +103,16 @@ func BenchmarkBulkUpsertRows(b *testing.B) {
 		_ = db.Close()
 	}
 }
+
+// BenchmarkNewUpsertRowBound is the encoding of one bulk load's row (newUpsertRow, the bound form):
+// the work each torrent costs before SQLite sees it, and its allocations.
+func BenchmarkNewUpsertRowBound(b *testing.B) {
+	torrents := bulkBenchTorrents(b, "encode", 2000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, p := newUpsertRow(torrents[i%len(torrents)], rowsBound); p != nil {
+			b.Fatal(p)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package r1
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -43,8 +44,12 @@ func fileWords(name string, files []domain.File) any {
 	}
 	// The text begins with the name's words, each registered as written, and they are cut off at
 	// the end: a path word equal to one of them is then seen as written already.
-	var seen wordSet
-	out := make([]byte, 0, len(name)+1+min(size/2+16, fileWordsMax+1))
+	seen := wordSets.Get().(*wordSet)
+	out := seen.text[:0]
+	if need := len(name) + 1 + min(size/2+16, fileWordsMax+1); cap(out) < need {
+		out = make([]byte, 0, need)
+	}
+	defer func() { seen.put(out) }()
 	out = seen.appendWords(out, name)
 	named := len(out)
 	if named > 0 {
@@ -96,11 +101,30 @@ func (seen *wordSet) appendWords(out []byte, text string) []byte {
 
 // wordSet is the words fileWords has written, by a hash of their ASCII-lowered bytes: each is
 // where it stands in the text (no copy of it, no allocation a word), in an open-addressed table.
+// A set, and the text fileWords writes beside it, are kept between calls (wordSets): made for
+// each torrent, their growth was a tenth of a bulk load's encoding.
 type wordSet struct {
 	slots []int32   // 1 + the word's index in words, 0 for none
 	words []wordRef // in the order written
 	small [64]int32 // slots' first array: a torrent's paths hold a few dozen words
 	hash  uint64    // the hash of the word add last looked for, which placed records
+	text  []byte    // fileWords' text, whose words the set points into
+}
+
+var wordSets = sync.Pool{New: func() any { return new(wordSet) }}
+
+// wordSetKept bounds what a kept set holds: a torrent of thousands of files leaves its own to the
+// collector.
+const wordSetKept = 4096
+
+// put empties the set and keeps it, with the text last written, for the next call.
+func (s *wordSet) put(text []byte) {
+	if cap(s.words) > wordSetKept || cap(text) > 16*wordSetKept {
+		return
+	}
+	clear(s.small[:]) // slots' first array, which a grown table left as it was
+	s.slots, s.words, s.text = nil, s.words[:0], text[:0]
+	wordSets.Put(s)
 }
 
 type wordRef struct {

@@ -280,3 +280,22 @@ func BenchmarkFileWords(b *testing.B) {
 		})
 	}
 }
+
+// A word set is kept between calls (wordSets): what a list of many words left in it (a grown table,
+// the words of a long text) changes nothing of the next list's words.
+func TestFileWordsAfterALargeListAreTheSame(t *testing.T) {
+	small := []domain.File{{Path: "Show/Show.S01E01.mkv"}, {Path: "Show/extras/Sample.mkv"}}
+	want := fileWords("Show", small)
+	large := make([]domain.File, 1000)
+	for i := range large {
+		large[i] = domain.File{Path: fmt.Sprintf("Other/word%d/Show.part%d.mkv", i, i)}
+	}
+	for range 3 {
+		if got := fileWords("Other", large); got == nil {
+			t.Fatal("the large list's words are over the bound: the set did not grow")
+		}
+		if got := fileWords("Show", small); got != want {
+			t.Fatalf("after a large list, %q; alone, %q", got, want)
+		}
+	}
+}

@@ -73,7 +73,7 @@ func (w *releaseWriter) text(k, v string) {
 		return
 	}
 	w.key(k)
-	w.b, w.err = appendJSON(w.b, v)
+	w.b, w.err = appendJSONText(w.b, v)
 }
 
 func (w *releaseWriter) ints(k string, list []int) {

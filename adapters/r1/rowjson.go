@@ -17,10 +17,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		if out, ok := appendJSONString(b, x); ok {
-			return out, nil
-		}
-		// b is as it was: what appendJSONString wrote lies past its length.
+		return appendJSONText(b, x)
 	case int:
 		return strconv.AppendInt(b, int64(x), 10), nil
 	case int64:
@@ -34,6 +31,18 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	// Invalid UTF-8 (which encoding/json repairs as U+FFFD) and other types.
 	s, err := compactJSON(v)
 	return append(b, s...), err
+}
+
+// appendJSONText is appendJSON of a string, which it takes as it is: put in an any, each string
+// of a row's lists cost an allocation.
+func appendJSONText(b []byte, s string) ([]byte, error) {
+	if out, ok := appendJSONString(b, s); ok {
+		return out, nil
+	}
+	// b is as it was: what appendJSONString wrote lies past its length. Invalid UTF-8, which
+	// encoding/json repairs as U+FFFD.
+	text, err := compactJSON(s)
+	return append(b, text...), err
 }
 
 const hexDigits = "0123456789abcdef"
@@ -103,7 +112,7 @@ func filesJSONOf(files []domain.File) (string, error) {
 			b = append(b, ',')
 		}
 		b = append(b, `{"path":`...)
-		if b, err = appendJSON(b, f.Path); err != nil {
+		if b, err = appendJSONText(b, f.Path); err != nil {
 			return "", err
 		}
 		b = append(b, `,"size":`...)
@@ -122,7 +131,7 @@ func stringsJSONOf(list []string) (string, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if b, err = appendJSON(b, s); err != nil {
+		if b, err = appendJSONText(b, s); err != nil {
 			return "", err
 		}
 	}

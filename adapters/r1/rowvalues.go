@@ -55,7 +55,8 @@ func valuesField(i int) string { return "column" + strconv.Itoa(i+1) }
 // text and a header of up to 9 bytes a value), or ok false when a value cannot go as it is: a
 // string of invalid UTF-8, which the row's JSON text repairs (appendJSON), as D1's transport does.
 func boundRow(values []any) (params []any, size int, ok bool) {
-	params = make([]any, len(values))
+	// In place, the row's values made its parameters: an int becomes the int64 that database/sql
+	// passes on as it is, which a row that cannot be bound writes alike in its JSON (appendJSON).
 	for i, v := range values {
 		switch x := v.(type) {
 		case nil:
@@ -64,20 +65,20 @@ func boundRow(values []any) (params []any, size int, ok bool) {
 			if !utf8.ValidString(x) {
 				return nil, 0, false
 			}
-			params[i], size = x, size+jsonbHeaderRoom+len(x)
+			size += jsonbHeaderRoom + len(x)
 		case int:
-			params[i], size = int64(x), size+jsonbHeaderRoom+20
+			values[i], size = int64(x), size+jsonbHeaderRoom+20
 		case int64:
-			params[i], size = x, size+jsonbHeaderRoom+20
+			size += jsonbHeaderRoom + 20
 		case []byte:
 			// Bound as it is; counted as the hex text a row in JSONB would carry, so the chunks
 			// stay the size they were.
-			params[i], size = x, size+jsonbHeaderRoom+2*len(x)
+			size += jsonbHeaderRoom + 2*len(x)
 		default:
 			return nil, 0, false
 		}
 	}
-	return params, size, true
+	return values, size, true
 }
 
 // upsertValuesStatements are the bound upserts of a group's rows, all with an upload date or all

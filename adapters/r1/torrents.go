@@ -580,9 +580,10 @@ func newUpsertRow(t domain.Torrent, form rowForm) (upsertRow, *domain.FieldProbl
 		wordsSize, packedSize = len(w), 2*len(raw)
 		files, packed = "[]", raw
 	}
-	values := []any{row.hash, v2, t.Name, nameKey(t.Name), t.Size, category.Slug,
+	values := make([]any, 0, upsertRowValues)
+	values = append(values, row.hash, v2, t.Name, nameKey(t.Name), t.Size, category.Slug,
 		t.Seeders, t.Leechers, t.UploadedAt.Unix(), t.Description, files, trackersJSON, webSeedsJSON,
-		imdb, tmdb, tvdb, release}
+		imdb, tmdb, tvdb, release)
 	values = append(values, releaseColumns(t.Release)...)
 	values = append(values, releaseVersion, words, packed, int64(len(t.Files)))
 	textSize := 256 + 2*(len(t.Name)+len(files)+wordsSize) + packedSize + len(t.Description) + len(trackersJSON) + len(release)
