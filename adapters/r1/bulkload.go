@@ -37,8 +37,10 @@ import (
 // nothing, where building each at the finish read the whole table for nothing (about 0.8 s each
 // at 1,000,000 torrents, on the finish's longest path). After each of its bulk upserts the loading
 // process looks (one seek each) whether a kept index holds a row now, and defers it then as the
-// others were at the beginning: so an index the load writes to costs it at most one transaction
-// of random inserts (the seeders' partial indexes, filled by the first).
+// others were at the beginning: so an index the load writes to costs it about one transaction of
+// random inserts (the seeders' partial indexes, filled by the first; a process that joined the
+// load writes into a kept index until the one that began it upserts again). A finish builds, last,
+// any index another process deferred while it ran.
 //
 // What was dropped is kept in bulk_load_deferred (migration 0025) with the SQL that made it, in
 // the transaction that drops it; finishing makes each index again from its SQL and deletes its
@@ -136,7 +138,6 @@ func (e *localEngine) beginBulkLoad(ctx context.Context) (began bool, err error)
 		if err != nil {
 			return err
 		}
-		kept = kept[:0]
 		for _, it := range items {
 			if partialIndexWhere(it) != "" {
 				kept = append(kept, it) // empty, as the catalog is
@@ -199,7 +200,8 @@ func partialIndexWhere(it deferredItem) string {
 // deferFilledIndexes defers the kept partial indexes (see above) that hold a row now: dropped,
 // and listed in bulk_load_deferred, in one transaction. Keeping an index is always right (SQLite
 // keeps it up to date), so a failure here leaves it kept, for the next call to look again: the
-// rows the caller stored are committed either way.
+// rows the caller stored are committed either way. Only while the load is under way: another
+// process that joined it may have finished it, and a finished catalog is not taken apart again.
 func (e *localEngine) deferFilledIndexes(ctx context.Context) {
 	e.bulkKeptMu.Lock()
 	defer e.bulkKeptMu.Unlock()
@@ -211,7 +213,7 @@ func (e *localEngine) deferFilledIndexes(ctx context.Context) {
 		var holds bool
 		q := "SELECT EXISTS (SELECT 1 FROM torrents INDEXED BY " + quoteIdent(it.name) + " WHERE " + partialIndexWhere(it) + ")"
 		if err := e.writer.QueryRowContext(ctx, q).Scan(&holds); err != nil {
-			return
+			continue // kept, looked at again after the next upsert
 		}
 		if holds {
 			filled = append(filled, it)
@@ -220,7 +222,18 @@ func (e *localEngine) deferFilledIndexes(ctx context.Context) {
 	if len(filled) == 0 {
 		return
 	}
+	finished := false
 	if err := e.inWriteTx(ctx, func(tx *sql.Tx) error {
+		// The load is under way only while its full-text triggers are deferred: once a finish
+		// (another process's, a joiner's) made them again, nothing may be deferred any more.
+		var loading bool
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM bulk_load_deferred WHERE type = 'trigger')").Scan(&loading); err != nil {
+			return err
+		}
+		if !loading {
+			finished = true
+			return nil
+		}
 		for _, it := range filled {
 			var exists bool
 			if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)", it.name).Scan(&exists); err != nil {
@@ -238,6 +251,10 @@ func (e *localEngine) deferFilledIndexes(ctx context.Context) {
 		}
 		return nil
 	}); err != nil {
+		return
+	}
+	if finished {
+		e.bulkKept = nil
 		return
 	}
 	e.bulkKept = slices.DeleteFunc(e.bulkKept, func(it deferredItem) bool { return slices.Contains(filled, it) })
@@ -298,8 +315,35 @@ const bulkSortCache = 8 << 20
 const bulkIndexSQL = `INSERT INTO torrents_fts (rowid, name, paths, facets)
 SELECT id, name, paths, facets FROM torrents_fts_rows WHERE id >= ? AND id < ? ORDER BY id`
 
-// finishBulkLoad builds every deferred index, then the full-text entries and their triggers.
+// finishBulkLoad builds every deferred index, then the full-text entries and their triggers; then
+// any index another process's load deferred after the list was read (deferFilledIndexes defers
+// only while the triggers are deferred, so none comes after the full-text step's commit).
 func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) error {
+	if err := e.finishBulkLoadListed(ctx, step); err != nil {
+		return err
+	}
+	left, err := readDeferred(ctx, e.writer, "SELECT type, name, sql FROM bulk_load_deferred WHERE type = 'index' ORDER BY name")
+	if err != nil {
+		return err
+	}
+	for _, it := range left {
+		step("building the index " + it.name + " (deferred during the finish)")
+		if err := e.inWriteTx(ctx, func(tx *sql.Tx) error {
+			if left, err := stillDeferred(ctx, tx, it.name); err != nil || !left {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, it.sql)
+			return err
+		}); err != nil {
+			return fmt.Errorf("index %s: %w", it.name, err)
+		}
+	}
+	return nil
+}
+
+// finishBulkLoadListed builds what bulk_load_deferred lists as it begins: the indexes, then the
+// full-text entries and their triggers (between two indexes when the scratch index is ready first).
+func (e *localEngine) finishBulkLoadListed(ctx context.Context, step func(string)) error {
 	e.takeBulkKept() // kept now stays kept: this reads what is deferred
 	items, err := readDeferred(ctx, e.writer, "SELECT type, name, sql FROM bulk_load_deferred ORDER BY type, name")
 	if err != nil {

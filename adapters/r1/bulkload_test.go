@@ -311,6 +311,91 @@ func TestABulkLoadKeepsAPartialIndexWhileItIsEmpty(t *testing.T) {
 	}
 }
 
+// Two processes load one file (the second joins the first's load); the joiner finishes first and
+// builds everything, and the catalog is finished (bulk_load_deferred empty, every index made). The
+// first process's next bulk upsert must not take the finished catalog apart again: it still holds
+// the partial indexes it kept as "empty", which the joiner's rows filled meanwhile.
+func TestAJoinedLoadFinishedFirstStaysFinished(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	first := openWith(t, path, LocalOptions{})
+	if began, err := NewBulkLoader(first).BeginBulkLoad(ctx); err != nil || !began {
+		t.Fatalf("first BeginBulkLoad: %v, %v", began, err)
+	}
+	second := openWith(t, path, LocalOptions{}) // another process: the lock is an flock of its own open
+	if began, err := NewBulkLoader(second).BeginBulkLoad(ctx); err != nil || !began {
+		t.Fatalf("second BeginBulkLoad (joins): %v, %v", began, err)
+	}
+	var batch []domain.Torrent
+	for i := range 20 {
+		batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) {
+			tor.Seeders, tor.External.IMDb = 150, "tt0000001"
+		}))
+	}
+	upsert(t, NewTorrentRepository(second), batch...)
+	if err := NewBulkLoader(second).FinishBulkLoad(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := scalar(t, second, "SELECT count(*) FROM bulk_load_deferred"); n != 0 {
+		t.Fatalf("%d items deferred after the joiner's finish", n)
+	}
+	// The first process goes on with its load (its import's next batch).
+	upsert(t, NewTorrentRepository(first), bulkTorrent(t, 500))
+	if got := rowsOf(t, second, "SELECT type, name FROM bulk_load_deferred ORDER BY name"); len(got) != 0 {
+		t.Errorf("after the load was finished, the first process's upsert deferred again: %v", got)
+	}
+	for _, name := range []string{"torrents_seeded_1", "torrents_seeded_100", "torrents_imdb_id"} {
+		if scalar(t, second, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", name) != 1 {
+			t.Errorf("%s dropped from a catalog whose load had finished", name)
+		}
+	}
+	// A search of the finished catalog (the joiner's process, a service say) naming the index.
+	if _, err := second.query(ctx, Statement{SQL: "SELECT count(*) AS n FROM torrents INDEXED BY torrents_seeded_100 WHERE seeders >= 100"}); err != nil {
+		t.Errorf("a seeded read of the finished catalog: %v", err)
+	}
+}
+
+// The same two loads, the first process's upsert landing while the joiner's finish builds its
+// indexes (after it read what was deferred): the joiner's finish must still leave the catalog
+// finished, or the indexes the first process deferred then stay dropped under the joiner's service
+// (until the first process finishes, or, if it gives up, until an open finishes them).
+func TestAnIndexDeferredDuringAnotherProcesssFinishIsBuiltByIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	first := openWith(t, path, LocalOptions{})
+	if began, err := NewBulkLoader(first).BeginBulkLoad(ctx); err != nil || !began {
+		t.Fatalf("first BeginBulkLoad: %v, %v", began, err)
+	}
+	second := openWith(t, path, LocalOptions{})
+	if began, err := NewBulkLoader(second).BeginBulkLoad(ctx); err != nil || !began {
+		t.Fatalf("second BeginBulkLoad (joins): %v, %v", began, err)
+	}
+	var batch []domain.Torrent
+	for i := range 20 {
+		batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) {
+			tor.Seeders, tor.External.IMDb = 150, "tt0000001"
+		}))
+	}
+	upsert(t, NewTorrentRepository(second), batch...)
+	once := false
+	if err := NewBulkLoader(second).FinishBulkLoad(ctx, func(what string) {
+		if !once {
+			once = true
+			upsert(t, NewTorrentRepository(first), bulkTorrent(t, 500)) // the first's next batch
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rowsOf(t, second, "SELECT type, name FROM bulk_load_deferred ORDER BY name"); len(got) != 0 {
+		t.Errorf("the joiner's finish returned with items still deferred: %v", got)
+	}
+	if _, err := second.query(ctx, Statement{SQL: "SELECT count(*) AS n FROM torrents INDEXED BY torrents_seeded_100 WHERE seeders >= 100"}); err != nil {
+		t.Errorf("a seeded read after the joiner's finish: %v", err)
+	}
+}
+
 // A load that stops half way (the process killed, or it gave up) is finished by the next open:
 // the reopened store searches, sorts and filters as one loaded incrementally, and takes the rest
 // of the load incrementally (the catalog is no longer empty).

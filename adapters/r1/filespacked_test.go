@@ -301,3 +301,51 @@ func TestABatchWithOneLargeRowIsStoredWhole(t *testing.T) {
 	}
 	eachModeAndABulkLoad(t, func(t *testing.T) []domain.Torrent { return append(filesPackingTorrents(t, 5), large(t)) }, check)
 }
+
+// Rows a bulk load bound (files_packed a BLOB) compare equal to the same torrents sent again as
+// JSONB (the local file outside a load) and as JSON text (the local file standing for D1): an
+// unchanged re-upsert writes nothing.
+func TestBoundAndJSONRowsStoreTheSamePackedList(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var batch []domain.Torrent
+	for i := range 50 {
+		batch = append(batch, bulkTorrent(t, i))
+	}
+	db := openMigrated(t, LocalOptions{})
+	repo, loader := NewTorrentRepository(db), NewBulkLoader(db)
+	if began, err := loader.BeginBulkLoad(ctx); err != nil || !began {
+		t.Fatalf("BeginBulkLoad: %v, %v", began, err)
+	}
+	upsert(t, repo, batch...)
+	for _, o := range upsert(t, repo, batch...) { // bound against bound
+		if !o.Unchanged {
+			t.Fatalf("bound re-upsert: %+v", o)
+		}
+	}
+	if err := loader.FinishBulkLoad(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range upsert(t, repo, batch...) { // JSONB against bound
+		if !o.Unchanged {
+			t.Fatalf("JSONB re-upsert of bound rows: %+v", o)
+		}
+	}
+	text := openMigrated(t, LocalOptions{ParamsAsText: true, JSONResults: true})
+	trepo := NewTorrentRepository(text)
+	upsert(t, trepo, batch...)
+	for _, o := range upsert(t, trepo, batch...) {
+		if !o.Unchanged {
+			t.Fatalf("JSON re-upsert: %+v", o)
+		}
+	}
+	a := rowsOf(t, db, "SELECT info_hash, hex(files_packed) AS p, typeof(files_packed) AS ty FROM torrents ORDER BY info_hash")
+	b := rowsOf(t, text, "SELECT info_hash, hex(files_packed) AS p, typeof(files_packed) AS ty FROM torrents ORDER BY info_hash")
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Errorf("bound and JSON rows stored different files_packed:\n%v\n%v", a[:2], b[:2])
+	}
+	got, err := repo.Get(ctx, domain.TorrentRef{InfoHash: batch[3].InfoHash})
+	if err != nil || len(got.Files) != len(batch[3].Files) || got.Files[0] != batch[3].Files[0] {
+		t.Errorf("Get of a bound row: %v %+v", err, got.Files)
+	}
+}

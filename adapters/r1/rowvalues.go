@@ -15,8 +15,9 @@ import (
 //
 // The statement is upsertSQL's (upsertBody) over the VALUES list's columns instead of a JSON row's
 // fields, so the two store the same rows: the values are the same strings, integers and NULLs, in
-// the same order (newUpsertRow). Preparing a VALUES list costs about as much as running it (SQLite
-// parses and compiles every row's 26 parameters), so every bound upsert has upsertValuesRows rows,
+// the same order (newUpsertRow), but for the packed file list, bytes here and hex text that the
+// statement unhexes there. Preparing a VALUES list costs about as much as running it (SQLite
+// parses and compiles every row's 28 parameters), so every bound upsert has upsertValuesRows rows,
 // the last of a group filled with rows of NULLs that the statement skips, and a batch prepares
 // each statement it runs several times once (localEngine.batch). Only in a bulk load: there a
 // statement costs nothing more than its rows, where outside one each statement also writes the
