@@ -328,15 +328,25 @@ func (e *localEngine) finishBulkLoad(ctx context.Context, step func(string)) err
 	}
 	for _, it := range left {
 		step("building the index " + it.name + " (deferred during the finish)")
-		if err := e.inWriteTx(ctx, func(tx *sql.Tx) error {
-			if left, err := stillDeferred(ctx, tx, it.name); err != nil || !left {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, it.sql)
+		if err := e.buildDeferredIndex(ctx, it); err != nil {
 			return err
-		}); err != nil {
-			return fmt.Errorf("index %s: %w", it.name, err)
 		}
+	}
+	return nil
+}
+
+// buildDeferredIndex makes a deferred index again from its SQL, in the transaction that deletes
+// its row; unless another process's finish built it since the list was read (two loads of one
+// file, finishing together).
+func (e *localEngine) buildDeferredIndex(ctx context.Context, it deferredItem) error {
+	if err := e.inWriteTx(ctx, func(tx *sql.Tx) error {
+		if left, err := stillDeferred(ctx, tx, it.name); err != nil || !left {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, it.sql)
+		return err
+	}); err != nil {
+		return fmt.Errorf("index %s: %w", it.name, err)
 	}
 	return nil
 }
@@ -452,16 +462,8 @@ func (e *localEngine) finishBulkLoadListed(ctx context.Context, step func(string
 			}
 		}
 		step(fmt.Sprintf("building the index %s (%d of %d)", it.name, i+1, len(indexes)))
-		if err := e.inWriteTx(ctx, func(tx *sql.Tx) error {
-			// Unless another process's finish built it since the list was read (two loads of one
-			// file, finishing together).
-			if left, err := stillDeferred(ctx, tx, it.name); err != nil || !left {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, it.sql)
+		if err := e.buildDeferredIndex(ctx, it); err != nil {
 			return err
-		}); err != nil {
-			return fmt.Errorf("index %s: %w", it.name, err)
 		}
 	}
 	if len(triggers) == 0 {

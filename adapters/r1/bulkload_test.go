@@ -318,22 +318,7 @@ func TestABulkLoadKeepsAPartialIndexWhileItIsEmpty(t *testing.T) {
 func TestAJoinedLoadFinishedFirstStaysFinished(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "catalog.db")
-	first := openWith(t, path, LocalOptions{})
-	if began, err := NewBulkLoader(first).BeginBulkLoad(ctx); err != nil || !began {
-		t.Fatalf("first BeginBulkLoad: %v, %v", began, err)
-	}
-	second := openWith(t, path, LocalOptions{}) // another process: the lock is an flock of its own open
-	if began, err := NewBulkLoader(second).BeginBulkLoad(ctx); err != nil || !began {
-		t.Fatalf("second BeginBulkLoad (joins): %v, %v", began, err)
-	}
-	var batch []domain.Torrent
-	for i := range 20 {
-		batch = append(batch, bulkTorrent(t, i, func(tor *domain.Torrent) {
-			tor.Seeders, tor.External.IMDb = 150, "tt0000001"
-		}))
-	}
-	upsert(t, NewTorrentRepository(second), batch...)
+	first, second := joinedLoads(t)
 	if err := NewBulkLoader(second).FinishBulkLoad(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -356,19 +341,18 @@ func TestAJoinedLoadFinishedFirstStaysFinished(t *testing.T) {
 	}
 }
 
-// The same two loads, the first process's upsert landing while the joiner's finish builds its
-// indexes (after it read what was deferred): the joiner's finish must still leave the catalog
-// finished, or the indexes the first process deferred then stay dropped under the joiner's service
-// (until the first process finishes, or, if it gives up, until an open finishes them).
-func TestAnIndexDeferredDuringAnotherProcesssFinishIsBuiltByIt(t *testing.T) {
-	t.Parallel()
+// joinedLoads begins a bulk load of a new file in one process (first) and joins it from another
+// (second: the lock is an flock of its own open), which stores torrents with seeders and an IMDb
+// id: the partial indexes first keeps as empty hold rows now.
+func joinedLoads(t *testing.T) (first, second *Database) {
+	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "catalog.db")
-	first := openWith(t, path, LocalOptions{})
+	first = openWith(t, path, LocalOptions{})
 	if began, err := NewBulkLoader(first).BeginBulkLoad(ctx); err != nil || !began {
 		t.Fatalf("first BeginBulkLoad: %v, %v", began, err)
 	}
-	second := openWith(t, path, LocalOptions{})
+	second = openWith(t, path, LocalOptions{})
 	if began, err := NewBulkLoader(second).BeginBulkLoad(ctx); err != nil || !began {
 		t.Fatalf("second BeginBulkLoad (joins): %v, %v", began, err)
 	}
@@ -379,6 +363,17 @@ func TestAnIndexDeferredDuringAnotherProcesssFinishIsBuiltByIt(t *testing.T) {
 		}))
 	}
 	upsert(t, NewTorrentRepository(second), batch...)
+	return first, second
+}
+
+// The same two loads, the first process's upsert landing while the joiner's finish builds its
+// indexes (after it read what was deferred): the joiner's finish must still leave the catalog
+// finished, or the indexes the first process deferred then stay dropped under the joiner's service
+// (until the first process finishes, or, if it gives up, until an open finishes them).
+func TestAnIndexDeferredDuringAnotherProcesssFinishIsBuiltByIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	first, second := joinedLoads(t)
 	once := false
 	if err := NewBulkLoader(second).FinishBulkLoad(ctx, func(what string) {
 		if !once {
