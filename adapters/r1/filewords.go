@@ -117,13 +117,14 @@ var wordSets = sync.Pool{New: func() any { return new(wordSet) }}
 // collector.
 const wordSetKept = 4096
 
-// put empties the set and keeps it, with the text last written, for the next call.
+// put empties the set and keeps it, its table as large as it grew and the text last written, for
+// the next call: a torrent's name and paths often hold more words than the first table takes.
 func (s *wordSet) put(text []byte) {
-	if cap(s.words) > wordSetKept || cap(text) > 16*wordSetKept {
+	if len(s.slots) > wordSetKept || cap(s.words) > wordSetKept || cap(text) > 16*wordSetKept {
 		return
 	}
-	clear(s.small[:]) // slots' first array, which a grown table left as it was
-	s.slots, s.words, s.text = nil, s.words[:0], text[:0]
+	clear(s.slots)
+	s.words, s.text = s.words[:0], text[:0]
 	wordSets.Put(s)
 }
 

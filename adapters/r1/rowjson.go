@@ -28,7 +28,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		b = hex.AppendEncode(b, x)
 		return append(b, '"'), nil
 	}
-	// Invalid UTF-8 (which encoding/json repairs as U+FFFD) and other types.
+	// Other types.
 	s, err := compactJSON(v)
 	return append(b, s...), err
 }

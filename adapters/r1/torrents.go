@@ -356,11 +356,8 @@ func upsertStatements(g []upsertRow, size int, form rowForm) []Statement {
 		return form == rowsBound && row.params != nil || form == rowsAsJSONB && row.jsonb != nil
 	}
 	lacking := false // a row lacks the form: rare, and then the rows are split (copied: a row is large)
-	for i := range g {
-		if form != rowsAsText && !hasForm(&g[i]) {
-			lacking = true
-			break
-		}
+	for i := 0; form != rowsAsText && i < len(g) && !lacking; i++ {
+		lacking = !hasForm(&g[i])
 	}
 	if lacking {
 		var in, text []upsertRow
