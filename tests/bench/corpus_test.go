@@ -153,6 +153,9 @@ func TestComparedSearchesAreDistinct(t *testing.T) {
 // way the torrents differ in their dates alone, and both laws put about as many torrents in a
 // period (the torrents found late move a few of the dates earlier).
 func TestDatesFollowArrival(t *testing.T) {
+	if raceEnabled {
+		t.Skip("one goroutine, so nothing for the race detector to watch, and 7 s of the race run; make test runs it without the detector")
+	}
 	const n = 20000
 	arrival, random := NewCorpus(1).WithDates(DatesArrival, n), NewCorpus(1).WithDates(DatesRandom, n)
 	near, late, recentA, recentR := 0, 0, 0, 0
