@@ -26,9 +26,9 @@ migrate: build
 ##    their own HTTP clients, nothing of the service, and make them several times slower (the soak's
 ##    database check about fifty times). The packages that run the service's code in process
 ##    (adapters, application, tests/integration, ...) keep it. The black-box ones run beside the race
-##    run, two packages at a time: most of their time is waiting (timed soak phases, restarts,
-##    containers), and one at a time they were the longest path of a fresh CI run (e2e's 40 s waited
-##    for the soak's 320 s).
+##    run, each in a go test of its own, side by side: most of their time is waiting (timed soak
+##    phases, restarts, containers), and one after the other they were the longest path of a fresh
+##    CI run (e2e's 40 s waited for the soak's 320 s).
 ##  - The race detector watches the Go heap only. SQLite's C translated to Go (modernc.org/sqlite/lib)
 ##    works in memory its libc maps outside it, so instrumenting that one package watched nothing and
 ##    made every test that queries a database about six times slower (tests/contract's R1 catalog
@@ -54,12 +54,16 @@ migrate: build
 ##  - The race run starts its longest packages first (LONGEST: tests/integration alone over three
 ##    minutes): started last, as `go list` orders them, the run ended on them with one core idle.
 ##  - The tests that step aside under the race detector (ASIDE_RUN, each says why) run without it,
-##    first in the same background run, while the race run still compiles: after the race run they
-##    were the last 12 s of a fresh CI run, and after the black-box packages their bench pipeline's
-##    load met tests/integration's latency measurement.
+##    after tests/e2e and beside the soak, while the race run still compiles: after the race run they
+##    were the last 12 s of a fresh CI run; after the soak their bench pipeline's load met
+##    tests/integration's latency measurement; and before the black-box packages they held back the
+##    soak, which is now the longest of them (72 s of a fresh CI run in session 17, whose soak then
+##    ended last, at 527 s of 550).
 ##    tests/maketest fails when a test that steps aside is not named in ASIDE_RUN (its package in
 ##    ASIDE), or a name there steps aside nowhere: six had run in neither run.
-BLACKBOX  := ./tests/e2e/ ./tests/soak/
+E2E       := ./tests/e2e/
+SOAK      := ./tests/soak/
+BLACKBOX  := $(E2E) $(SOAK)
 LONGEST   := ./tests/integration/ ./tests/migration/ ./adapters/r1/ ./adapters/rest/ ./tests/contract/
 ASIDE     := ./adapters/r1/ ./tests/bench/ ./application/caching/ ./adapters/torznab/ ./domain/ ./adapters/rest/ ./tests/torznab/ ./application/accounts/
 ASIDE_RUN := ^(TestScreensPassEveryMatch|TestRangeCoverIsTheRange|TestSearchTotalAtTheRealLimit|TestPipelineAtSmallN|TestCorpusShape|TestLocalTierWeighsWhatTheHeapHolds|TestAPageOfLongMagnetsGrowsOnce|TestACachedAnonymousReadAllocatesNothing|TestAPlainClientIsSentAKeptAnswerWithoutInflatingItAgain|TestTheKeyedHashIsHMACFromPooledStates|TestAPlainClientsKeptAnswerIsInflatedOnce|TestWalkedExpressionsMatchAsTheRegexpAtEveryPlace|TestParsesAreTheOnesOfParserVersion2|TestHintsPassEveryAlternative|TestPatternsAnswerAsTheirExpressions|TestIngestMoreGoesIntoACopy|TestACorpusBeginsWithTheOneBeforeRemoved|TestBucketedCountIsTheRangesCount|TestRangeTokensAreTheMigrations|TestSearchAgedFilterTotalIsCountedUnderTheBound|TestSearchDateTotalIsCountedUnderTheBound|TestFileWordsOverTheBoundAreNone|TestTheCorpusNamesParseAsParserVersion2ReadThem|TestDatesFollowArrival)$$
@@ -67,10 +71,11 @@ PLAIN     := CGO_ENABLED=0
 RACE      := -race -ldflags=-w -gcflags=all=-dwarf=false $(foreach p,modernc.org/sqlite/lib modernc.org/libc/... modernc.org/memory,-gcflags='$(p)=-race=false -dwarf=false')
 test: vet
 	@docker info >/dev/null 2>&1 || echo "!!! No Docker engine answers: the integration tests (tests/integration) will be SKIPPED (CI=true fails them). bash .ci/run sets Docker up." >&2
-	{ $(PLAIN) $(GO) test -trimpath -vet=off -count=1 -run '$(ASIDE_RUN)' $(ASIDE) && \
-	  $(PLAIN) $(GO) test -trimpath -vet=off -p 2 -count=1 -timeout 30m $(BLACKBOX); } & plain=$$!; \
+	$(PLAIN) $(GO) test -trimpath -vet=off -count=1 -timeout 30m $(SOAK) & soak=$$!; \
+	{ $(PLAIN) $(GO) test -trimpath -vet=off -count=1 -timeout 30m $(E2E); e2e=$$?; \
+	  $(PLAIN) $(GO) test -trimpath -vet=off -count=1 -run '$(ASIDE_RUN)' $(ASIDE) && [ $$e2e = 0 ]; } & plain=$$!; \
 	$(GO) test $(RACE) -vet=off -count=1 -timeout 30m $(LONGEST) $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX) $(LONGEST),-e '$(patsubst ./%/,/%,$(p))$$')); \
-	race=$$?; wait $$plain; plain=$$?; [ $$race = 0 ] && [ $$plain = 0 ]
+	race=$$?; wait $$plain; plain=$$?; wait $$soak; soak=$$?; [ $$race = 0 ] && [ $$plain = 0 ] && [ $$soak = 0 ]
 
 
 ## bench: the catalog at scale: a deterministic corpus of BENCH_N torrents (default 1,000,000) ingested
