@@ -53,6 +53,9 @@ migrate: build
 ##    tenth of their compilation.
 ##  - The race run starts its longest packages first (LONGEST: tests/integration alone over three
 ##    minutes): started last, as `go list` orders them, the run ended on them with one core idle.
+##    It runs three packages at a time (-p 3), not one a core: tests/integration waits on its
+##    emulators most of its 220 s, and with two at a time the cores were a third idle in the last
+##    100 s of a fresh CI run (session 17), once the soak had ended.
 ##  - The tests that step aside under the race detector (ASIDE_RUN, each says why) run without it,
 ##    after tests/e2e and beside the soak, while the race run still compiles: after the race run they
 ##    were the last 12 s of a fresh CI run; after the soak their bench pipeline's load met
@@ -74,7 +77,7 @@ test: vet
 	$(PLAIN) $(GO) test -trimpath -vet=off -count=1 -timeout 30m $(SOAK) & soak=$$!; \
 	{ $(PLAIN) $(GO) test -trimpath -vet=off -count=1 -timeout 30m $(E2E); e2e=$$?; \
 	  $(PLAIN) $(GO) test -trimpath -vet=off -count=1 -run '$(ASIDE_RUN)' $(ASIDE) && [ $$e2e = 0 ]; } & plain=$$!; \
-	$(GO) test $(RACE) -vet=off -count=1 -timeout 30m $(LONGEST) $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX) $(LONGEST),-e '$(patsubst ./%/,/%,$(p))$$')); \
+	$(GO) test $(RACE) -vet=off -p 3 -count=1 -timeout 30m $(LONGEST) $$($(GO) list ./... | grep -v $(foreach p,$(BLACKBOX) $(LONGEST),-e '$(patsubst ./%/,/%,$(p))$$')); \
 	race=$$?; wait $$plain; plain=$$?; wait $$soak; soak=$$?; [ $$race = 0 ] && [ $$plain = 0 ] && [ $$soak = 0 ]
 
 
