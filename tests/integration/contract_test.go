@@ -34,6 +34,7 @@ func d1Store(tg *target) func(t *testing.T) *r1.Database {
 }
 
 func TestD1CatalogContract(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	fresh := d1Store(tg)
 	h := contract.CatalogHarness{
@@ -48,6 +49,7 @@ func TestD1CatalogContract(t *testing.T) {
 }
 
 func TestD1AccountsContract(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	fresh := d1Store(tg)
 	h := contract.AccountsHarness{
@@ -88,6 +90,7 @@ func kvFeatures(tg *target) contract.CacheFeatures {
 // makes the round trip through KV's bulk write (a queued value is read from the queue by its own
 // instance). Across instances a queued write shows after the flush: eventually consistent.
 func TestKVCacheContract(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	client, _ := tg.client()
 	contract.RunCache(t, contract.CacheHarness{

@@ -9,4 +9,11 @@
 // they fail instead. With INTEGRATION_TARGET=cloudflare (make test-cloudflare) the same suite runs
 // against a real account: CF_ACCOUNT_ID, R1_API_TOKEN, R1_DATABASE and KV_NAMESPACE_ID name a
 // throwaway D1 database and KV namespace, which the suite empties.
+//
+// Each test has an emulator of its own. The tests that assert nothing about time (the contract
+// suites, the migrations' checks on D1, the HTTP comparison, the import, the binary's start) run in
+// parallel (t.Parallel, two at a time by default), after the ones that measure a rate, a count over
+// a period, a bound in seconds or a latency, which run alone: one after the other, the suite was
+// the longest path of a fresh CI run, most of it waiting on its containers. On a real account they
+// still take turns on its one database (newTarget).
 package integration

@@ -19,6 +19,7 @@ import (
 // expects the same answers: the same status, and the same JSON once what must differ (tokens, user
 // ids, timestamps) is set aside. The main flows have explicit expectations too.
 func TestTheServiceOnCloudflareAnswersAsTheEmbeddedDefault(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	cf := &flowClient{svc: startService(t, tg.config()), name: "cloudflare"}
 	local := &flowClient{svc: startService(t, localConfig(t)), name: "embedded"}

@@ -18,6 +18,7 @@ const importTorrents = 5000
 // bitmagnet, 10 files a torrent) into D1 and KV on the target, counts its upstream calls, and uses
 // the result through the service.
 func TestImportOntoCloudflare(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	pg := pgtest.Start(t)
 	accountsDSN, catalogDSN := pg.CreateDatabase(t, "ba"), pg.CreateDatabase(t, "bitmagnet")
 	pgtest.Exec(t, accountsDSN, pgtest.BetterAuthSchema(false)+pgtest.BetterAuthRows("ba", false))

@@ -22,6 +22,7 @@ import (
 // text search filtered by category or resolution, which the index then carries, finds the same
 // torrents every time, and no others.
 func TestD1SearchFacetsAtMigrate(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	db := d1Store(tg)(t)
 	repo := r1.NewTorrentRepository(db)

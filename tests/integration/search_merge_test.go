@@ -17,6 +17,7 @@ import (
 // merged: a last word longer than the prefix index, which D1 does not write out, so a check of each
 // torrent would merge its lists), and with a category list too long to carry and a date range.
 func TestD1SearchMerges(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	repo := r1.NewTorrentRepository(d1Store(tg)(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)

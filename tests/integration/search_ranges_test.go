@@ -23,6 +23,7 @@ import (
 // totals are counted from the buckets (more matches than the probe counts), find the same torrents
 // as the local file and the totals counted one by one, every time.
 func TestD1SearchRangesAtMigrate(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	db := d1Store(tg)(t)
 	repo := r1.NewTorrentRepository(db)

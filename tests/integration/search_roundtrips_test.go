@@ -21,6 +21,7 @@ const roundTripTorrents = 1100
 // the probe, adapters/r1/search_ahead.go) and two otherwise; the pages are the local file's.
 // Before the pages went out with the probe, every search here took two requests.
 func TestD1SearchRoundTrips(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	db := d1Store(tg)(t)
 	repo := r1.NewTorrentRepository(db)

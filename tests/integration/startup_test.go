@@ -20,6 +20,7 @@ import (
 // UUID as well as by name, a cache without KV, and one clear line for a refused token or an unknown
 // database.
 func TestStartingOnCloudflare(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	quiet := func() *syncBuffer { return &syncBuffer{} }
 	start := func(cfg bootstrap.Config) error {
@@ -81,6 +82,7 @@ func TestStartingOnCloudflare(t *testing.T) {
 // environment pointing it at the emulator, and stops it with SIGTERM; `streamer migrate` works there
 // too, and a refused token stops start-up with one line naming R1_API_TOKEN.
 func TestTheBinaryOnTheEmulator(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	if onRealCloudflare() {
 		t.Skip("the same binary on real Cloudflare is what a deployment is")
 	}

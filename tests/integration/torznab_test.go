@@ -47,6 +47,7 @@ func torznabItems() map[string]any {
 // its air date, an id search, the REST filters with the key as Bearer, a key refused on an account
 // route, and a revoked key refused by Torznab (error 100).
 func TestTorznabAndAPIKeysOnCloudflare(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	for _, svc := range []*service{startService(t, tg.config()), startService(t, localConfig(t))} {
 		if a := svc.call(t, http.MethodPost, "/api/ingest", torznabItems(), "X-API-Key", testIngestKey); a.status != 200 {
@@ -118,6 +119,7 @@ func TestTorznabAndAPIKeysOnCloudflare(t *testing.T) {
 // air date at the next Migrate, through D1's HTTP API in batches, and a search by air date finds
 // them.
 func TestD1DerivesTheAirDateAtMigrate(t *testing.T) {
+	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
 	db := d1Store(tg)(t)
 	repo := r1.NewTorrentRepository(db)
