@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/torrent-streamer/streamer/tests/modulesrc"
 )
 
 func TestEveryTestSteppingAsideUnderRaceRunsWithoutIt(t *testing.T) {
@@ -67,17 +69,7 @@ func asideDirs(t *testing.T, makefile string) []string {
 // of ASIDE).
 func stepAside(t *testing.T, root string) map[string][]string {
 	found := map[string][]string{}
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			name := d.Name()
-			if path != root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata" || name == "data" || name == "bin") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
+	err := modulesrc.Walk(root, func(path, dir string) error {
 		if !strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
@@ -85,7 +77,6 @@ func stepAside(t *testing.T, root string) map[string][]string {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, filepath.Dir(path))
 		for _, decl := range f.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
 			if !ok || fn.Recv != nil || fn.Body == nil || !strings.HasPrefix(fn.Name.Name, "Test") || fn.Name.Name == "TestMain" {
@@ -93,7 +84,7 @@ func stepAside(t *testing.T, root string) map[string][]string {
 			}
 			ast.Inspect(fn.Body, func(n ast.Node) bool {
 				if id, ok := n.(*ast.Ident); ok && id.Name == "raceEnabled" {
-					found[fn.Name.Name] = append(found[fn.Name.Name], filepath.ToSlash(rel))
+					found[fn.Name.Name] = append(found[fn.Name.Name], dir)
 					return false
 				}
 				return true
