@@ -12,8 +12,8 @@
 //
 // Each test has an emulator of its own. The tests that assert nothing about time (the contract
 // suites, the migrations' checks on D1, the HTTP comparison, the import, the binary's start) run in
-// parallel (t.Parallel, two at a time by default), after the ones that measure a rate, a count over
-// a period, a bound in seconds or a latency, which run alone: one after the other, the suite was
-// the longest path of a fresh CI run, most of it waiting on its containers. On a real account they
-// still take turns on its one database (newTarget).
+// parallel (t.Parallel; go test's -parallel, GOMAXPROCS by default, at a time), after the ones that
+// measure a rate, a count over a period, a bound in seconds or a latency, which run alone: one after
+// the other, the suite was the longest path of a fresh CI run, most of it waiting on its
+// containers. On a real account they still take turns on its one database (newTarget).
 package integration
