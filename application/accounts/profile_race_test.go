@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,20 +20,21 @@ import (
 type pausedKey struct{}
 
 // pausingUsers holds the marked request between reading the user and writing it back: the window
-// in which a concurrent request's change was lost.
+// in which a concurrent request's change was lost. Only the first marked read is held; reached is
+// closed once it is, whether or not the test is already waiting for it.
 type pausingUsers struct {
 	ports.UserRepository
+	held             sync.Once
 	reached, release chan struct{}
 }
 
 func (p *pausingUsers) ByID(ctx context.Context, id string) (domain.User, error) {
 	u, err := p.UserRepository.ByID(ctx, id)
 	if ctx.Value(pausedKey{}) != nil {
-		select {
-		case p.reached <- struct{}{}:
+		p.held.Do(func() {
+			close(p.reached)
 			<-p.release
-		default: // only the first read is held
-		}
+		})
 	}
 	return u, err
 }
@@ -67,6 +69,24 @@ func runPaused(t *testing.T, users *pausingUsers, update func(ctx context.Contex
 	return func() error {
 		close(users.release)
 		return <-done
+	}
+}
+
+// Regression (CI hung 30 minutes in TestANameChangeRacingAPasswordChangeKeepsTheNewPassword): the
+// held read was offered to the test by a send that gave up when the test was not yet receiving, so
+// a request that reached its read first went on unheld and the test waited for it forever. Here the
+// read comes before anyone waits, its release already given: it must still be reported as held.
+func TestAPausedReadThatArrivesBeforeTheTestWaitsIsStillHeld(t *testing.T) {
+	_, users := newPausingFixture(t)
+	close(users.release)
+	ctx := context.WithValue(context.Background(), pausedKey{}, true)
+	if _, err := users.ByID(ctx, "nobody"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("ByID = %v, want domain.ErrNotFound", err)
+	}
+	select {
+	case <-users.reached:
+	default:
+		t.Fatal("the marked read went on unheld because the test was not yet waiting for it")
 	}
 }
 
