@@ -226,13 +226,10 @@ func fillAndStore[T any](ctx context.Context, s *Store, sp Space, k keys, epoch 
 	return v, nil
 }
 
-// refreshInBackground fills k in the background, once for every caller (it joins a fill of the
-// key under way), within MaxRefreshes; it returns the fill's outcome, or nil when MaxRefreshes
-// refreshes already run.
 // freshLocal is the process tier's fresh value of key, if it holds one. A miss's flight, and a
-// refresh before it starts one, look there first: a caller that missed the tier (or saw it stale)
-// just before the last fill of its key stored the value can reach the flights just after that fill
-// ended, and must not fill the key again.
+// refresh's, look there first: a caller that missed the tier (or saw it stale) just before the last
+// fill of its key stored the value can reach the flights just after that fill ended, and must not
+// fill the key again. The look is inside the flight: one made before it leaves that window open.
 func freshLocal[T any](s *Store, key string) (T, bool) {
 	s.mu.Lock()
 	e, ok := s.local.get(key)
@@ -241,6 +238,9 @@ func freshLocal[T any](s *Store, key string) (T, bool) {
 	return v, ok && isT && s.clock.Now().Before(e.freshUntil)
 }
 
+// refreshInBackground fills k in the background, once for every caller (it joins a fill of the
+// key under way), within MaxRefreshes; it returns the fill's outcome, or nil when MaxRefreshes
+// refreshes already run.
 func refreshInBackground[T any](ctx context.Context, s *Store, sp Space, k keys, epoch uint64, fill func(context.Context) (T, error)) <-chan singleflight.Result {
 	select {
 	case s.refreshes <- struct{}{}:
@@ -250,11 +250,10 @@ func refreshInBackground[T any](ctx context.Context, s *Store, sp Space, k keys,
 	done := make(chan singleflight.Result, 1)
 	go func() {
 		defer func() { <-s.refreshes }()
-		if v, ok := freshLocal[T](s, k.local); ok {
-			done <- singleflight.Result{Val: v} // refreshed just now by a flight that ended before
-			return
-		}
 		v, err, shared := s.flights.Do(flightKey(k.local, epoch), func() (any, error) {
+			if v, ok := freshLocal[T](s, k.local); ok {
+				return v, nil // refreshed just now by a flight that ended before
+			}
 			// Someone is answered meanwhile (the stale value, or the earlier one past Grace): the
 			// store's turns go first to the reads that wait for theirs.
 			bg := ports.WithPriority(context.WithoutCancel(ctx), ports.Background, time.Now())
