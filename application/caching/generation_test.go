@@ -242,9 +242,12 @@ func TestAWritesBumpAnswersTheEarlierValueWhileTheStoreIsSlow(t *testing.T) {
 	clock := newClock()
 	shared := newMapCache()
 	ctx := context.Background()
-	opts := caching.Options{Logger: quiet, WaitTimeout: 200 * time.Millisecond}
+	// The grace and the wait bound are long enough that a loaded machine's scheduling never decides
+	// the answer (with 20 and 200 ms a quick fill missed them 2 runs in 100 beside busy loops): only
+	// the slow store's step and the last one wait them out.
+	opts := caching.Options{Logger: quiet, WaitTimeout: 2 * time.Second}
 	store := caching.NewStore(shared, clock, opts)
-	gen := caching.Generation{Name: "graced", Refresh: 10 * time.Second, Grace: 20 * time.Millisecond}
+	gen := caching.Generation{Name: "graced", Refresh: 10 * time.Second, Grace: 2 * time.Second}
 	space := caching.Space{Name: "graced", Version: 1, Fresh: time.Minute, Stale: time.Minute, Shared: true, Generation: &gen}
 	var mu sync.Mutex
 	answer, count := error(nil), 0
