@@ -267,7 +267,7 @@ func TestACancelledCallIsTheCallersAndNotRetried(t *testing.T) {
 // service is not held.
 func TestA429HoldsTheServicesRequestsUntilRetryAfter(t *testing.T) {
 	s, call, up := newClient(t, answer{status: 429, retryAfter: "3"}, answer{status: 200})
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // shorter than the Retry-After, long enough for a loaded machine's round trip
 	defer cancel()
 	err := call(ctx, "accounts/a/d1/database/db/query")
 	var sent *cfapi.Error

@@ -191,7 +191,7 @@ func TestFailuresAreUnavailableAndNeverMisses(t *testing.T) {
 
 func TestWriteBehindSendsOneBulkRequestAndReadsItsOwnWrites(t *testing.T) {
 	f, _, open := newFakeKV(t)
-	c := open(kv.Options{WriteBehind: 50 * time.Millisecond})
+	c := open(kv.Options{WriteBehind: time.Second}) // long enough that the three writes and the read come before the flush
 	ctx := context.Background()
 	for _, k := range []string{"a", "b", "c"} {
 		if err := c.Set(ctx, k, []byte("value of "+k), time.Hour); err != nil {

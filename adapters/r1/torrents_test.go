@@ -278,6 +278,7 @@ func TestUpsertConcurrent(t *testing.T) {
 				for _, o := range out {
 					if prev, ok := ids[o.InfoHash]; ok && prev != o.ID {
 						errs <- fmt.Errorf("hash %s got ids %d and %d", o.InfoHash, prev, o.ID)
+						return // one error a goroutine: errs holds one each, and a second send would hang
 					}
 					ids[o.InfoHash] = o.ID
 					if !o.Unchanged {

@@ -1,7 +1,6 @@
 package rest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base32"
 	"encoding/json"
@@ -36,6 +35,7 @@ import (
 	"github.com/torrent-streamer/streamer/domain"
 	"github.com/torrent-streamer/streamer/ports"
 	"github.com/torrent-streamer/streamer/tests/apispec"
+	"github.com/torrent-streamer/streamer/tests/output"
 )
 
 const testKey = "test-ingest-key"
@@ -406,22 +406,7 @@ func (fakeDecoder) Decode(raw []byte) (ports.Metainfo, error) {
 }
 
 // syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer struct{ output.Buffer }
 
 // lines returns the log records as JSON objects.
 func (b *syncBuffer) lines(t *testing.T) []map[string]any {

@@ -138,7 +138,7 @@ func TestSecurityHeadersAreHelmets(t *testing.T) {
 				if c.proto != "" {
 					req.Header.Set("X-Forwarded-Proto", c.proto)
 				}
-				resp, err := app.Test(req)
+				resp, err := app.Test(req, -1)
 				if err != nil {
 					t.Fatal(err)
 				}

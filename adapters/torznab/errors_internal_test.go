@@ -34,7 +34,7 @@ func TestErrorsBecomeTorznabAnswers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			app := fiber.New()
 			app.Get("/", func(c *fiber.Ctx) error { return ix.answerError(c, tc.err) })
-			r, err := app.Test(httptest.NewRequest("GET", "/", nil))
+			r, err := app.Test(httptest.NewRequest("GET", "/", nil), -1)
 			if err != nil {
 				t.Fatal(err)
 			}

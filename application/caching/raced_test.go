@@ -65,13 +65,17 @@ func (c *slowMissCache) Get(ctx context.Context, _ string) ([]byte, bool, error)
 // before them. Regression: the shared read came first, so a miss on Cloudflare waited for three
 // round trips in sequence (the KV read, the D1 probe, the D1 page).
 func TestARacedMissWaitsForTheFillsRoundTripsOnly(t *testing.T) {
+	// The raced read returns as soon as the fill's first request is out, well within its long
+	// timeout; the unraced one is ended by its short one. (With 50 ms for both, a starved fill
+	// could start after the raced read had given up, and count three round trips.)
 	for _, c := range []struct {
-		space caching.Space
-		want  int
-	}{{racedSpace, 2}, {sharedSpace, 3}} {
+		space   caching.Space
+		timeout time.Duration
+		want    int
+	}{{racedSpace, 10 * time.Second, 2}, {sharedSpace, 50 * time.Millisecond, 3}} {
 		trips := &roundTrips{}
 		shared := &slowMissCache{mapCache: *newMapCache(), trips: trips, getIsOut: make(chan struct{}), fillIsOut: make(chan struct{})}
-		store := caching.NewStore(shared, newClock(), caching.Options{Logger: quiet, SharedTimeout: 50 * time.Millisecond})
+		store := caching.NewStore(shared, newClock(), caching.Options{Logger: quiet, SharedTimeout: c.timeout})
 		got, err := caching.Read(context.Background(), store, c.space, "q", func(context.Context) (value, error) {
 			end := trips.begin() // the probe: under way until the shared read is out too
 			close(shared.fillIsOut)
@@ -113,7 +117,7 @@ func TestAFreshSharedHitAbandonsTheRacedFill(t *testing.T) {
 	writeShared(t, base, clock, value{Name: "shared"})
 	begun := make(chan struct{})
 	shared := &gatedCache{mapCache: base, answers: []gatedAnswer{{gate: begun, hit: true}}}
-	reader := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	reader := caching.NewStore(shared, clock, caching.Options{Logger: quiet, SharedTimeout: time.Minute}) // only the gate answers it
 	var second atomic.Bool
 	cause := make(chan error, 1)
 	got, err := caching.Read(context.Background(), reader, racedSpace, "q", func(ctx context.Context) (value, error) {
@@ -223,7 +227,7 @@ func TestARacedFillThatFailsLeavesTheSharedValue(t *testing.T) {
 	writeShared(t, base, clock, value{Name: "shared"})
 	open := make(chan struct{})
 	shared := &gatedCache{mapCache: base, answers: []gatedAnswer{{gate: open, hit: true}}}
-	reader := caching.NewStore(shared, clock, caching.Options{Logger: quiet})
+	reader := caching.NewStore(shared, clock, caching.Options{Logger: quiet, SharedTimeout: time.Minute}) // only the gate answers it
 	got, err := caching.Read(context.Background(), reader, racedSpace, "q", func(context.Context) (value, error) {
 		defer close(open) // the shared tier answers after the fill has failed
 		return value{}, errors.New("database down")

@@ -1,7 +1,6 @@
 package binary
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,11 +9,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/torrent-streamer/streamer/tests/output"
 	"github.com/torrent-streamer/streamer/tests/servicebin"
 )
 
@@ -29,7 +28,7 @@ type Process struct {
 	Addr     string // host:port on 127.0.0.1
 	Base     string // http://Addr
 	cmd      *exec.Cmd
-	logs     *syncBuffer
+	logs     *output.Buffer
 	exited   chan struct{}
 }
 
@@ -63,7 +62,7 @@ func (p *Process) start(tb testing.TB, ready time.Duration) error {
 		}
 		p.Addr, p.Base = addr, "http://"+addr
 	}
-	p.logs = &syncBuffer{}
+	p.logs = &output.Buffer{Limit: 4 << 20} // the tail of a long run
 	p.cmd = exec.Command(p.bin, "serve")
 	p.cmd.Dir = p.dir
 	p.cmd.Env = CleanEnv(append([]string{"ADDR=" + p.Addr, "LOG_FORMAT=json", "LOG_LEVEL=warn"}, p.env...)...)
@@ -187,24 +186,3 @@ var serviceVars = []string{"CF_ACCOUNT_ID", "R1_API_TOKEN", "R1_DATABASE", "KV_N
 	"ADDR", "PORT", "INGEST_API_KEY", "AUTH_SECRET", "BETTER_AUTH_SECRET", "SAMPLE_DATA", "TRUSTED_PROXIES",
 	"CORS_ORIGINS", "LOG_LEVEL", "LOG_FORMAT", "MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_CLIENT", "CLIENT_IP_HEADER",
 	"SHUTDOWN_TIMEOUT", "COOKIE_SECURE"}
-
-// syncBuffer is a bytes.Buffer the process's two output streams and the test share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 4<<20 { // keep the tail of a long run bounded
-		b.buf.Reset()
-	}
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

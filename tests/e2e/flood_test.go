@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -10,11 +9,11 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/torrent-streamer/streamer/tests/output"
 	"github.com/torrent-streamer/streamer/tests/servicebin"
 )
 
@@ -29,7 +28,7 @@ func TestAConnectionFloodDoesNotEndTheProcess(t *testing.T) {
 	bin := servicebin.Path(t)
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	s := &floodedServer{base: "http://" + addr, logs: &lockedBuffer{}}
+	s := &floodedServer{base: "http://" + addr, logs: &output.Buffer{}}
 	// ulimit -n sets the soft and the hard limit: the service cannot raise it past 64.
 	s.cmd = exec.Command("sh", "-c", `ulimit -n 64 && exec "$0" serve`, bin)
 	s.cmd.Dir = dir
@@ -141,25 +140,7 @@ func waitReady(t *testing.T, s *floodedServer, exited <-chan error) {
 type floodedServer struct {
 	cmd  *exec.Cmd
 	base string
-	logs *lockedBuffer
-}
-
-// lockedBuffer is the process's output, read while the process writes it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs *output.Buffer
 }
 
 func dialFrom(source, addr string) (net.Conn, error) {

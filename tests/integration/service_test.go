@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/torrent-streamer/streamer/bootstrap"
+	"github.com/torrent-streamer/streamer/tests/output"
 )
 
 const (
@@ -48,7 +49,7 @@ func localConfig(t *testing.T) bootstrap.Config {
 type service struct {
 	*bootstrap.Service
 	base string
-	logs *syncBuffer
+	logs *output.Buffer
 	stop func() // stops serving and closes the stores; idempotent
 }
 
@@ -56,7 +57,7 @@ type service struct {
 // and serves it until the test ends.
 func startService(t *testing.T, cfg bootstrap.Config) *service {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &output.Buffer{}
 	log := newLogger(logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -158,22 +159,4 @@ func (s *service) call(t testing.TB, method, path string, body any, header ...st
 func (s *service) get(t testing.TB, path string, header ...string) answer {
 	t.Helper()
 	return s.call(t, http.MethodGet, path, nil, header...)
-}
-
-// syncBuffer collects log lines from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

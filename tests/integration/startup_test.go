@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/torrent-streamer/streamer/bootstrap"
+	"github.com/torrent-streamer/streamer/tests/output"
 	"github.com/torrent-streamer/streamer/tests/servicebin"
 )
 
@@ -22,7 +22,7 @@ import (
 func TestStartingOnCloudflare(t *testing.T) {
 	t.Parallel() // asserts nothing about time (doc.go)
 	tg := newTarget(t)
-	quiet := func() *syncBuffer { return &syncBuffer{} }
+	quiet := func() *output.Buffer { return &output.Buffer{} }
 	start := func(cfg bootstrap.Config) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -121,10 +121,10 @@ func TestTheBinaryOnTheEmulator(t *testing.T) {
 	}
 
 	addr := "127.0.0.1:" + itoa(freePort(t))
-	var logs bytes.Buffer
+	logs := &output.Buffer{} // read while the process writes it
 	serve := exec.Command(bin, "serve")
 	serve.Dir, serve.Env = t.TempDir(), env("ADDR="+addr, "SAMPLE_DATA=true")
-	serve.Stdout, serve.Stderr = &logs, &logs
+	serve.Stdout, serve.Stderr = logs, logs
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}

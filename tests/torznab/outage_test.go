@@ -31,7 +31,7 @@ func TestCatalogDownIsError900(t *testing.T) {
 	cat := catalog.NewService(mem.Torrents(), downCategories{mem.Categories()}, store, nil, nil)
 	app := fiber.New()
 	app.Get(torznab.Path, torznab.New(cat, nil, torznab.Options{}).Handlers(func(*fiber.Ctx) string { return "x" }, -1, 0)...)
-	r, err := app.Test(httptest.NewRequest("GET", torznab.Path+"?t=caps", nil))
+	r, err := app.Test(httptest.NewRequest("GET", torznab.Path+"?t=caps", nil), -1)
 	if err != nil {
 		t.Fatal(err)
 	}
