@@ -104,9 +104,6 @@ func readRaced[T any](ctx context.Context, s *Store, sp Space, k keys, epoch uin
 		r := s.joinRace(ctx, fk)
 		flight := s.flights.DoChan(fk, func() (any, error) {
 			defer s.endRace(fk, r)
-			if v, ok := freshLocal[T](s, k.local); ok {
-				return v, nil
-			}
 			fillCtx, cancel := context.WithTimeout(awaited(r.ctx), s.opts.FillTimeout)
 			defer cancel()
 			v, err := fillAndStore(fillCtx, s, sp, k, epoch, fill)

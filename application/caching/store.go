@@ -158,9 +158,6 @@ func Read[T any](ctx context.Context, s *Store, sp Space, body string, fill func
 	}
 	s.stats.misses.Add(1)
 	ch := s.flights.DoChan(flightKey(k.local, epoch), func() (any, error) {
-		if v, ok := freshLocal[T](s, k.local); ok {
-			return v, nil
-		}
 		fillCtx, cancel := context.WithTimeout(awaited(context.WithoutCancel(ctx)), s.opts.FillTimeout)
 		defer cancel()
 		return fillAndStore(fillCtx, s, sp, k, epoch, fill)
@@ -205,7 +202,13 @@ type keys struct{ local, shared string }
 // after one starts its own read of the store instead of taking the answer of a read made before.
 func flightKey(k string, epoch uint64) string { return k + "#" + strconv.FormatUint(epoch, 10) }
 
+// fillAndStore is every flight's work: a miss's, a raced miss's and a refresh's. It fills k and
+// keeps the value in the tiers, unless the process tier already holds a fresh value of k (see
+// freshLocal), which it answers instead.
 func fillAndStore[T any](ctx context.Context, s *Store, sp Space, k keys, epoch uint64, fill func(context.Context) (T, error)) (T, error) {
+	if v, ok := freshLocal[T](s, k.local); ok {
+		return v, nil
+	}
 	s.stats.fills.Add(1)
 	v, err := fill(ctx)
 	if err != nil {
@@ -226,10 +229,10 @@ func fillAndStore[T any](ctx context.Context, s *Store, sp Space, k keys, epoch 
 	return v, nil
 }
 
-// freshLocal is the process tier's fresh value of key, if it holds one. A miss's flight, and a
-// refresh's, look there first: a caller that missed the tier (or saw it stale) just before the last
-// fill of its key stored the value can reach the flights just after that fill ended, and must not
-// fill the key again. The look is inside the flight: one made before it leaves that window open.
+// freshLocal is the process tier's fresh value of key, if it holds one. Every flight looks there
+// first (fillAndStore): a caller that missed the tier (or saw it stale) just before the last fill of
+// its key stored the value can reach the flights just after that fill ended, and must not fill the
+// key again. The look is inside the flight: one made before it leaves that window open.
 func freshLocal[T any](s *Store, key string) (T, bool) {
 	s.mu.Lock()
 	e, ok := s.local.get(key)
@@ -251,16 +254,15 @@ func refreshInBackground[T any](ctx context.Context, s *Store, sp Space, k keys,
 	go func() {
 		defer func() { <-s.refreshes }()
 		v, err, shared := s.flights.Do(flightKey(k.local, epoch), func() (any, error) {
-			if v, ok := freshLocal[T](s, k.local); ok {
-				return v, nil // refreshed just now by a flight that ended before
-			}
 			// Someone is answered meanwhile (the stale value, or the earlier one past Grace): the
 			// store's turns go first to the reads that wait for theirs.
 			bg := ports.WithPriority(context.WithoutCancel(ctx), ports.Background, time.Now())
 			refreshCtx, cancel := context.WithTimeout(bg, s.opts.FillTimeout)
 			defer cancel()
-			s.stats.refreshes.Add(1)
-			return fillAndStore(refreshCtx, s, sp, k, epoch, fill)
+			return fillAndStore(refreshCtx, s, sp, k, epoch, func(ctx context.Context) (T, error) {
+				s.stats.refreshes.Add(1) // counted when the key is filled, not when a flight found it fresh
+				return fill(ctx)
+			})
 		})
 		if err != nil {
 			s.log.Warn("cache refresh failed; the stale value stays", "space", sp.Name, "err", err)
